@@ -1,0 +1,57 @@
+# Kinerja developer commands: `make run` starts the app, `make test` runs every test.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV        := .venv
+PYTHON      ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+STAMP       := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help venv install postgres test bench run clean distclean
+
+help:
+	@echo "make run         start Kinerja locally (kinerja dev)"
+	@echo "make test        run all tests, on SQLite and on the local PostgreSQL"
+	@echo "                 (PYTEST_ARGS='-k store -x' passes options to pytest)"
+	@echo "make bench       event store vs raw SQLAlchemy benchmark (BENCH_ARGS='--events 20000')"
+	@echo "make venv        create/refresh .venv (re-installs when pyproject.toml changes)"
+	@echo "make postgres    start the local PostgreSQL if needed and create kinerja_test"
+	@echo "make clean       remove caches and build output; 'make distclean' also removes .venv"
+
+venv install: $(STAMP)
+
+# The stamp is newer than pyproject.toml once the install succeeded, so re-runs are instant.
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+postgres:
+	@scripts/ensure-postgres.sh
+
+# ensure-postgres.sh prints the URL only when the server answers; on CI (CI=true) it fails
+# instead. A KINERJA_TEST_POSTGRES_URL already in the environment is used as given.
+test: $(STAMP)
+	@url="$$(scripts/ensure-postgres.sh)" || exit $$?; \
+	if [ -z "$${KINERJA_TEST_POSTGRES_URL:-}" ] && [ -n "$$url" ]; then \
+		export KINERJA_TEST_POSTGRES_URL="$$url"; \
+	fi; \
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@url="$$(scripts/ensure-postgres.sh)" || exit $$?; \
+	if [ -z "$${KINERJA_TEST_POSTGRES_URL:-}" ] && [ -n "$$url" ]; then \
+		export KINERJA_TEST_POSTGRES_URL="$$url"; \
+	fi; \
+	$(VENV)/bin/python bench/event_store.py $(BENCH_ARGS)
+
+run: $(STAMP)
+	$(VENV)/bin/kinerja dev
+
+clean:
+	rm -rf .pytest_cache .hypothesis build dist test-artifacts *.egg-info
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

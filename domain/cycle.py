@@ -1,0 +1,268 @@
+"""The AppraisalCycle aggregate: HR's definition of one agency's appraisal year."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain import calendar
+from domain.base import Actor, KinerjaAggregate, require
+from domain.errors import InvalidInput, WrongStage
+from domain.nip import check_nip
+from domain.rules import ORG_PREDIKATS, PREDIKATS, rule_set
+
+DEFINED, STARTED, CLOSED = "defined", "started", "closed"
+DEADLINES = ("planning", "review", "follow_up")
+PERIODS = {"quarterly": ["Q1", "Q2", "Q3", "Q4"], "monthly": [f"M{m:02d}" for m in range(1, 13)]}
+NAMESPACE = uuid5(NAMESPACE_URL, "https://kinerja.example/cycle")
+
+
+def check_participant(p: dict[str, Any], where: str = "participant") -> dict[str, Any]:
+    """A participant's master data: NIP, name, unit, appraiser and the appraiser's superior."""
+    nip = check_nip(str(p.get("nip", "")), f"{where}.nip")
+    appraiser = check_nip(str(p.get("appraiser_nip", "")), f"{where}.appraiser_nip")
+    atasan = check_nip(str(p.get("atasan_nip", "")), f"{where}.atasan_nip")
+    if appraiser == nip:
+        raise InvalidInput(f"{where}.appraiser_nip", "an employee cannot be their own pejabat penilai")
+    for key in ("name", "unit_id"):
+        if not str(p.get(key) or "").strip():
+            raise InvalidInput(f"{where}.{key}", "is required")
+    coefficient = p.get("ak_coefficient")
+    if coefficient is not None and not (isinstance(coefficient, (int, float)) and coefficient > 0):
+        raise InvalidInput(f"{where}.ak_coefficient", "must be a positive number for functional staff")
+    return {
+        "nip": nip,
+        "name": str(p["name"]).strip(),
+        "position": str(p.get("position") or ""),
+        "rank": str(p.get("rank") or ""),
+        "unit_id": str(p["unit_id"]).strip(),
+        "unit_name": str(p.get("unit_name") or p["unit_id"]),
+        "appraiser_nip": appraiser,
+        "atasan_nip": atasan,
+        "is_unit_head": bool(p.get("is_unit_head", False)),
+        "ak_coefficient": float(coefficient) if coefficient is not None else None,
+    }
+
+
+class AppraisalCycle(KinerjaAggregate):
+    """An agency's appraisal year: calendar, participants, rule set, organisation predikat."""
+
+    @staticmethod
+    def create_id(agency_id: str, year: int) -> UUID:
+        return uuid5(NAMESPACE, f"{agency_id}/{year}")
+
+    @classmethod
+    def define(
+        cls,
+        by: Actor,
+        agency_id: str,
+        agency_name: str,
+        time_zone: str,
+        year: int,
+        rule_set_id: str,
+        period: str | None,
+        deadlines: dict[str, str] | None,
+        participants: list[dict[str, Any]],
+        at: datetime,
+        key: str = "",
+    ) -> AppraisalCycle:
+        require(by.is_hr, "only HR (BKPSDM) defines an appraisal cycle")
+        rules = rule_set(rule_set_id)
+        calendar.zone(time_zone)
+        if not 2022 <= year <= 2100:
+            raise InvalidInput("year", "cycles under PermenPANRB 6/2022 start in 2022")
+        if not agency_id.strip():
+            raise InvalidInput("agency_id", "is required")
+        period = period or rules.period
+        if period not in PERIODS:
+            raise InvalidInput("period", f"must be one of {', '.join(PERIODS)}")
+        defaults = {
+            "planning": f"{year}-{rules.planning_deadline}",
+            "review": f"{year + 1}-{rules.review_deadline}",
+            "follow_up": f"{year + 1}-{rules.follow_up_deadline}",
+        }
+        given = deadlines or {}
+        unknown = set(given) - set(DEADLINES)
+        if unknown:
+            raise InvalidInput("deadlines", f"unknown deadline {sorted(unknown)[0]!r}; known: {', '.join(DEADLINES)}")
+        merged = {name: given.get(name) or defaults[name] for name in DEADLINES}
+        for name, day in merged.items():
+            calendar.parse_day(f"deadlines.{name}", day)
+        checked = [check_participant(p, f"participants[{i}]") for i, p in enumerate(participants)]
+        nips = [p["nip"] for p in checked]
+        if len(set(nips)) != len(nips):
+            raise InvalidInput("participants", "a NIP appears twice")
+        return cls(
+            agency_id=agency_id.strip(),
+            year=year,
+            agency_name=agency_name.strip() or agency_id,
+            time_zone=time_zone,
+            rule_set_id=rules.id,
+            period=period,
+            deadlines=merged,
+            participants={p["nip"]: p for p in checked},
+            by=by.nip,
+            command_key=key,
+            timestamp=at,
+        )
+
+    @event("Defined")
+    def __init__(
+        self,
+        agency_id: str,
+        year: int,
+        agency_name: str,
+        time_zone: str,
+        rule_set_id: str,
+        period: str,
+        deadlines: dict[str, str],
+        participants: dict[str, dict[str, Any]],
+        by: str,
+        command_key: str,  # the idempotency key of the defining command, kept in the event
+        timestamp: datetime,
+    ) -> None:
+        self.agency_id, self.year, self.agency_name = agency_id, year, agency_name
+        self.time_zone, self.rule_set_id, self.period = time_zone, rule_set_id, period
+        self.deadlines = dict(deadlines)
+        self.extensions: list[dict[str, str]] = []
+        self.participants = dict(participants)
+        self.status = DEFINED
+        self.org_predikat: dict[str, str] = {}
+        self.calibrations: dict[str, dict[str, Any]] = {}
+
+    @property
+    def periods(self) -> list[str]:
+        return PERIODS[self.period]
+
+    def deadline(self, name: str) -> datetime:
+        """The UTC instant at which a named deadline ends."""
+        return calendar.end_of_day(date.fromisoformat(self.deadlines[name]), self.time_zone)
+
+    def start(self, by: Actor, at: datetime) -> None:
+        require(by.is_hr, "only HR starts a cycle")
+        if self.status != DEFINED:
+            raise WrongStage(f"the cycle is {self.status}, not {DEFINED}")
+        if not self.participants:
+            raise InvalidInput("participants", "a cycle needs at least one participant to start")
+        self._started(by.nip, at)
+
+    @event("Started")
+    def _started(self, by: str, timestamp: datetime) -> None:
+        self.status = STARTED
+
+    def add_participant(self, by: Actor, participant: dict[str, Any], at: datetime) -> None:
+        require(by.is_hr, "only HR changes the participants")
+        self._require_open()
+        p = check_participant(participant)
+        if p["nip"] in self.participants:
+            raise InvalidInput("participant.nip", f"{p['nip']} already takes part in this cycle")
+        self._participant_added(by.nip, p, at)
+
+    @event("ParticipantAdded")
+    def _participant_added(self, by: str, participant: dict[str, Any], timestamp: datetime) -> None:
+        self.participants[participant["nip"]] = participant
+
+    def remove_participant(self, by: Actor, nip: str, reason: str, at: datetime) -> None:
+        require(by.is_hr, "only HR changes the participants")
+        self._require_open()
+        if nip not in self.participants:
+            raise InvalidInput("nip", f"{nip} does not take part in this cycle")
+        if not reason.strip():
+            raise InvalidInput("reason", "say why the participant leaves the cycle")
+        self._participant_removed(by.nip, nip, reason.strip(), at)
+
+    @event("ParticipantRemoved")
+    def _participant_removed(self, by: str, nip: str, reason: str, timestamp: datetime) -> None:
+        del self.participants[nip]
+
+    def change_supervisor(self, by: Actor, nip: str, appraiser_nip: str, atasan_nip: str, reason: str, at: datetime) -> None:
+        """Keep the cycle's master data in step with a mutation."""
+        require(by.is_hr, "only HR records a change of supervisor")
+        self._require_open()
+        if nip not in self.participants:
+            raise InvalidInput("nip", f"{nip} does not take part in this cycle")
+        check_participant({**self.participants[nip], "appraiser_nip": appraiser_nip, "atasan_nip": atasan_nip})
+        self._supervisor_changed(by.nip, nip, appraiser_nip, atasan_nip, reason, at)
+
+    @event("SupervisorChanged")
+    def _supervisor_changed(
+        self, by: str, nip: str, appraiser_nip: str, atasan_nip: str, reason: str, timestamp: datetime
+    ) -> None:
+        self.participants[nip] = {**self.participants[nip], "appraiser_nip": appraiser_nip, "atasan_nip": atasan_nip}
+
+    def extend_deadline(self, by: Actor, name: str, until: str, reason: str, at: datetime) -> None:
+        require(by.is_hr, "only HR extends a deadline")
+        self._require_open()
+        if name not in self.deadlines:
+            raise InvalidInput("deadline", f"must be one of {', '.join(self.deadlines)}")
+        new_day = calendar.parse_day("until", until)
+        if new_day <= date.fromisoformat(self.deadlines[name]):
+            raise InvalidInput("until", f"an extension must move the {name} deadline later than {self.deadlines[name]}")
+        if not reason.strip():
+            raise InvalidInput("reason", "an extension must record its reason")
+        self._deadline_extended(by.nip, name, self.deadlines[name], new_day.isoformat(), reason.strip(), at)
+
+    @event("DeadlineExtended")
+    def _deadline_extended(self, by: str, name: str, previous: str, until: str, reason: str, timestamp: datetime) -> None:
+        self.deadlines[name] = until
+        self.extensions.append({"deadline": name, "from": previous, "until": until, "reason": reason, "by": by})
+
+    def set_org_predikat(self, by: Actor, unit_id: str, predikat: str, at: datetime) -> None:
+        """The head of the organisation one level up fixes the unit's predikat (§2.3 step 1)."""
+        require(by.is_hr, "HR records the organisation predikat set by the level above")
+        self._require_open()
+        if predikat not in ORG_PREDIKATS:
+            raise InvalidInput("predikat", f"must be one of {', '.join(ORG_PREDIKATS)}")
+        if unit_id not in self.units():
+            raise InvalidInput("unit_id", f"no participant works in unit {unit_id!r}")
+        self._org_predikat_set(by.nip, unit_id, predikat, at)
+
+    @event("OrganisationPredikatSet")
+    def _org_predikat_set(self, by: str, unit_id: str, predikat: str, timestamp: datetime) -> None:
+        self.org_predikat[unit_id] = predikat
+
+    def calibrate(self, by: Actor, unit_id: str, counts: dict[str, int], justification: str, at: datetime) -> list[str]:
+        """Check a unit's predikat against the curve; deviations need a recorded justification."""
+        require(by.is_hr, "HR calibrates the distribution")
+        self._require_open()
+        if unit_id not in self.org_predikat:
+            raise WrongStage(f"set the organisation predikat of unit {unit_id!r} before calibrating")
+        warnings = [w.message for w in rule_set(self.rule_set_id).check_curve(self.org_predikat[unit_id], counts)]
+        if warnings and not justification.strip():
+            raise InvalidInput("justification", "the distribution deviates from the curve: " + "; ".join(warnings))
+        self._calibrated(by.nip, unit_id, self.org_predikat[unit_id], {p: counts.get(p, 0) for p in PREDIKATS},
+                         warnings, justification.strip(), at)
+        return warnings
+
+    @event("Calibrated")
+    def _calibrated(
+        self,
+        by: str,
+        unit_id: str,
+        org_predikat: str,
+        counts: dict[str, int],
+        warnings: list[str],
+        justification: str,
+        timestamp: datetime,
+    ) -> None:
+        self.calibrations[unit_id] = {"org_predikat": org_predikat, "counts": counts, "warnings": warnings,
+                                      "justification": justification}
+
+    def close(self, by: Actor, at: datetime) -> None:
+        require(by.is_hr, "only HR closes a cycle")
+        self._require_open()
+        self._closed(by.nip, at)
+
+    @event("Closed")
+    def _closed(self, by: str, timestamp: datetime) -> None:
+        self.status = CLOSED
+
+    def units(self) -> set[str]:
+        return {p["unit_id"] for p in self.participants.values()}
+
+    def _require_open(self) -> None:
+        if self.status == CLOSED:
+            raise WrongStage("the cycle is closed")

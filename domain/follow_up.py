@@ -1,0 +1,49 @@
+"""Follow-up recommendations from a final predikat and an agency's table (§6, §12)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from domain.errors import InvalidInput
+from domain.rules import BELOW, PREDIKATS, RuleSet, check_predikat
+
+
+def recommend(
+    rules: RuleSet,
+    *,
+    predikat: str,
+    results_rating: str,
+    behaviour_ratings: Mapping[str, str],
+    previous_predikats: Sequence[str],
+    years_in_rank: int,
+    ak_coefficient: float | None,
+) -> dict[str, Any]:
+    """What the agency's table says follows from this year's result."""
+    table = rules.follow_up
+    if years_in_rank < 0 or years_in_rank > 45:
+        raise InvalidInput("years_in_rank", "must be between 0 and 45")
+    for i, p in enumerate(previous_predikats):
+        check_predikat(f"previous_predikats[{i}]", p)
+    floor = PREDIKATS.index(table.promotion_min_predikat)
+    recent = [predikat, *previous_predikats][: table.promotion_years_of_good_predikat]
+    enough_years = len(recent) == table.promotion_years_of_good_predikat
+    good = enough_years and all(PREDIKATS.index(p) <= floor for p in recent)
+    promotion = good and years_in_rank >= table.promotion_min_years_in_rank
+    reasons = []
+    if not enough_years:
+        reasons.append(f"needs predikat of the last {table.promotion_years_of_good_predikat} years")
+    elif not good:
+        reasons.append(f"needs at least {table.promotion_min_predikat} in each of the last years")
+    if years_in_rank < table.promotion_min_years_in_rank:
+        reasons.append(f"needs {table.promotion_min_years_in_rank} years in rank, has {years_in_rank}")
+    return {
+        "promotion_eligible": promotion,
+        "promotion_reasons": reasons,
+        "training": sorted(v for v, r in behaviour_ratings.items() if r == BELOW),
+        "coaching": predikat in table.coaching_predikats,
+        "improvement_months": table.improvement_months if results_rating == BELOW else 0,
+        "sanction_referral": predikat in table.sanction_referral_predikats,
+        "tukin_cut_percent": float(table.tukin_cut_percent.get(predikat, 0.0)),
+        "angka_kredit": rules.angka_kredit(predikat, ak_coefficient) if ak_coefficient else None,
+    }

@@ -1,0 +1,107 @@
+"""Shared persistence fixtures: every store test runs on SQLite and on PostgreSQL.
+
+`store_url` is parametrised with two ids, `sqlite` (a fresh file per test) and
+`postgres` (the server named by KINERJA_TEST_POSTGRES_URL, emptied before each
+test). Without a reachable PostgreSQL the `postgres` runs are skipped locally
+and fail on CI (CI=true), so a green CI run always means both backends ran.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+POSTGRES_URL_VAR = "KINERJA_TEST_POSTGRES_URL"
+
+
+def _on_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_problem(url: str | None) -> str | None:
+    """Why PostgreSQL cannot be used, or None when it answers."""
+    if not url:
+        return f"PostgreSQL not configured ({POSTGRES_URL_VAR} is not set)"
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        try:
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        finally:
+            engine.dispose()
+    except Exception as error:  # noqa: BLE001 - any failure means "not usable"
+        cause = getattr(error, "orig", None) or error
+        return f"PostgreSQL not reachable at {url} ({type(cause).__name__}: {str(cause).strip()[:200]})"
+    return None
+
+
+_POSTGRES_STATUS: dict[str, str | None] = {}
+
+
+def _postgres_status() -> str | None:
+    # Probe once per session: the answer is the same for every test.
+    if "problem" not in _POSTGRES_STATUS:
+        _POSTGRES_STATUS["problem"] = _postgres_problem(os.environ.get(POSTGRES_URL_VAR))
+    return _POSTGRES_STATUS["problem"]
+
+
+def _reset_public_schema(url: str) -> None:
+    # Tests run serially, so emptying the whole database is the simplest isolation.
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A SQLAlchemy URL to an empty event store database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'events.db'}"
+        return
+    problem = _postgres_status()
+    if problem is not None:
+        if _on_ci():
+            pytest.fail(f"{problem}: CI=true requires the PostgreSQL runs (see scripts/ensure-postgres.sh)")
+        pytest.skip(f"{problem}: start it or run make test")
+    url = os.environ[POSTGRES_URL_VAR]
+    _reset_public_schema(url)
+    yield url
+
+
+@pytest.fixture
+def store_env(store_url: str) -> dict[str, str]:
+    """The eventsourcing environment for an Application on `store_url`."""
+    return {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": store_url}
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    problem = _postgres_status()
+    if problem is None:
+        return f"PostgreSQL store tests: ENABLED ({os.environ[POSTGRES_URL_VAR]})"
+    then = "will FAIL (CI=true)" if _on_ci() else "will be SKIPPED"
+    return f"PostgreSQL store tests: DISABLED, {then}: {problem}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    counts = {"passed": 0, "failed": 0, "skipped": 0, "error": 0}
+    for outcome in counts:
+        for report in terminalreporter.stats.get(outcome, []):
+            if "postgres" in getattr(report, "keywords", {}):
+                counts[outcome] += 1
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+    problem = _postgres_status()
+    state = "ENABLED" if problem is None else f"DISABLED ({problem})"
+    terminalreporter.write_sep("=", f"PostgreSQL backend {state}: {summary or 'no postgres tests'}")
