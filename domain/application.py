@@ -77,7 +77,7 @@ class Appraisals(Application[UUID]):
     def cycle(self, cycle_id: UUID) -> AppraisalCycle:
         return self._get(AppraisalCycle, cycle_id, "cycle")
 
-    def cycle_command(self, cycle_id: UUID, name: str, *, by: Actor, at: datetime, key: str = "", **args: Any) -> Any:
+    def cycle_command(self, cycle_id: UUID, name: str, /, *, by: Actor, at: datetime, key: str = "", **args: Any) -> Any:
         """Run one cycle command; returns the cycle's version (or calibration warnings)."""
         if name not in ("start", "add_participant", "remove_participant", "extend_deadline",
                         "set_org_predikat", "close"):  # fmt: skip
@@ -128,7 +128,15 @@ class Appraisals(Application[UUID]):
 
     def open_appraisal(self, cycle_id: UUID, nip: str, at: datetime) -> Outcome:
         """Open the employee's appraisal; opening it again returns the one already open."""
+        return self._open(self.cycle(cycle_id), nip, at)
+
+    def open_appraisals(self, cycle_id: UUID, nips: list[str], at: datetime) -> list[Outcome]:
+        """Open several appraisals with one load of the cycle, whose participants may number 10,000."""
         cycle = self.cycle(cycle_id)
+        return [self._open(cycle, nip, at) for nip in nips]
+
+    def _open(self, cycle: AppraisalCycle, nip: str, at: datetime) -> Outcome:
+        cycle_id = cycle.id
         if cycle.status != STARTED:
             raise WrongStage(f"the cycle is {cycle.status}; appraisals open once it is started")
         if nip not in cycle.participants:

@@ -273,7 +273,10 @@ class Appraisal(KinerjaAggregate):
 
     def file_keberatan(self, by: Actor, reasons: str, at: datetime) -> None:
         require(by.nip == self.employee_nip, "only the employee rated may file a keberatan")
-        self._require_stage(RESULT_DELIVERED)
+        # Once the window has closed by itself the stage has moved on; a late filing still hears the rule.
+        window_closed = self.keberatan is None and self.stage in (FOLLOW_UP, FINALISED)
+        if not window_closed:
+            self._require_stage(RESULT_DELIVERED)
         assert self.keberatan_deadline is not None
         if calendar.as_utc(at) > self.keberatan_deadline:
             days = self.rules.keberatan_filing_days
@@ -282,6 +285,7 @@ class Appraisal(KinerjaAggregate):
                 f"a keberatan must be filed within {days} days of receiving the result (by {local} 23:59:59 "
                 f"{self.time_zone}); filed on {calendar.local_day(at, self.time_zone)}"
             )
+        self._require_stage(RESULT_DELIVERED)
         due = calendar.days_after(at, self.rules.keberatan_decision_days, self.time_zone)
         self._keberatan_filed(by.nip, _text("reasons", reasons), self.atasan_nip, due, at)
 

@@ -100,15 +100,17 @@ def verify_chain(records: Iterable[tuple[int, object | Exception]]) -> ChainRepo
         if isinstance(decoded, Exception):
             problem = f"event {version} cannot be read ({type(decoded).__name__}): it was modified"
             return ChainReport(False, count, prev, version, problem)
-        stored_digest = getattr(decoded, "digest", None)
-        if stored_digest != event_digest(decoded):
-            problem = f"event {version} was modified: its content no longer matches its digest"
-            return ChainReport(False, count, prev, version, problem)
+        # The link first: a row copied in at a new version fails both checks (its version is
+        # part of its digest), and "inserted" is the diagnosis that fits it.
         if getattr(decoded, "prev_digest", None) != prev:
             problem = (
                 f"event {version} does not follow event {version - 1}: "
                 "its predecessor digest differs (inserted or replaced)"
             )
+            return ChainReport(False, count, prev, version, problem)
+        stored_digest = getattr(decoded, "digest", None)
+        if stored_digest != event_digest(decoded):
+            problem = f"event {version} was modified: its content no longer matches its digest"
             return ChainReport(False, count, prev, version, problem)
         prev = stored_digest
         expected_version += 1

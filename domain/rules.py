@@ -75,7 +75,7 @@ class Share:
     """One constraint of a distribution curve: the share of some predikats."""
 
     predikats: tuple[str, ...]
-    bound: str  # "min" or "max"
+    bound: str  # "min", "max", or "some" (at least one person, whatever the unit's size)
     percent: int
 
     def allowed(self, total: int) -> int:
@@ -84,11 +84,15 @@ class Share:
         Kinerja's rounding rule for small units: a minimum rounds up and a
         maximum rounds down, so a unit that passes never exceeds the curve.
         """
+        if self.bound == "some":
+            return 1 if total else 0
         exact = self.percent * total / 100
         return math.ceil(exact) if self.bound == "min" else math.floor(exact)
 
     def describe(self) -> str:
         names = " + ".join(PREDIKAT_LABELS[p] for p in self.predikats)
+        if self.bound == "some":
+            return f"at least one {names}"
         return f"{'at least' if self.bound == 'min' else 'at most'} {self.percent}% {names}"
 
 
@@ -96,7 +100,8 @@ class Share:
 CURVE_6_2022: Mapping[str, tuple[Share, ...]] = MappingProxyType(
     {
         ISTIMEWA: (Share((SANGAT_BAIK,), "max", 70),),
-        BAIK: (Share((BAIK,), "max", 70), Share((BUTUH_PERBAIKAN, KURANG), "min", 1)),
+        # "There must be some" Butuh Perbaikan and/or Kurang: one person, not 1% (2 in a unit of 101+).
+        BAIK: (Share((BAIK,), "max", 70), Share((BUTUH_PERBAIKAN, KURANG), "some", 0)),
         BUTUH_PERBAIKAN: (Share((BUTUH_PERBAIKAN,), "min", 60), Share((SANGAT_BAIK,), "max", 10)),
         KURANG: (
             Share((KURANG,), "min", 60),
@@ -204,7 +209,7 @@ class RuleSet:
         for share in self.curve[org_predikat]:
             actual = sum(counts.get(p, 0) for p in share.predikats)
             required = share.allowed(total)
-            broken = actual < required if share.bound == "min" else actual > required
+            broken = actual > required if share.bound == "max" else actual < required
             if total and broken:
                 warnings.append(CurveWarning(share.describe(), required, actual, total))
         return warnings

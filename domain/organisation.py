@@ -1,0 +1,194 @@
+"""The Agency aggregate: HR's master data of one agency (units, employees, reporting lines).
+
+A change of supervisor is a fact of its own (SupervisorChanged) with a reason
+and an effective date, so the history of who appraised whom stays readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain import calendar
+from domain.base import Actor, KinerjaAggregate, require
+from domain.errors import InvalidInput
+from domain.nip import check_nip
+
+NAMESPACE = uuid5(NAMESPACE_URL, "https://kinerja.example/agency")
+EMPLOYEE_FIELDS = ("name", "position", "rank", "unit_id")
+
+
+class Agency(KinerjaAggregate):
+    """One agency (instansi): its units and its employees with their supervisors."""
+
+    @staticmethod
+    def create_id(code: str) -> UUID:
+        return uuid5(NAMESPACE, code)
+
+    @classmethod
+    def register(cls, by: Actor, code: str, name: str, time_zone: str, at: datetime, key: str = "") -> Agency:
+        require(by.is_hr, "only HR registers an agency")
+        calendar.zone(time_zone)
+        return cls(code=_required("code", code), name=_required("name", name), time_zone=time_zone, by=by.nip,
+                   command_key=key, timestamp=at)  # fmt: skip
+
+    @event("Registered")
+    def __init__(self, code: str, name: str, time_zone: str, by: str, command_key: str, timestamp: datetime) -> None:
+        self.code, self.name, self.time_zone = code, name, time_zone
+        self.units: dict[str, dict[str, Any]] = {}
+        self.employees: dict[str, dict[str, Any]] = {}
+        self.supervisor_history: list[dict[str, str]] = []
+
+    def update(self, by: Actor, name: str, time_zone: str, at: datetime) -> None:
+        require(by.is_hr, "only HR changes an agency")
+        calendar.zone(time_zone)
+        if (name, time_zone) == (self.name, self.time_zone):
+            raise InvalidInput("name", "nothing changes")
+        self._updated(by.nip, _required("name", name), time_zone, at)
+
+    @event("Updated")
+    def _updated(self, by: str, name: str, time_zone: str, timestamp: datetime) -> None:
+        self.name, self.time_zone = name, time_zone
+
+    # --- units ------------------------------------------------------------
+
+    def register_unit(self, by: Actor, unit_id: str, name: str, head_nip: str | None, at: datetime) -> None:
+        require(by.is_hr, "only HR registers a unit")
+        if unit_id in self.units:
+            raise InvalidInput("unit_id", f"unit {unit_id!r} is already registered")
+        self._unit_registered(by.nip, _required("unit_id", unit_id), _required("unit_name", name), _head(head_nip), at)
+
+    @event("UnitRegistered")
+    def _unit_registered(self, by: str, unit_id: str, name: str, head_nip: str | None, timestamp: datetime) -> None:
+        self.units[unit_id] = {"unit_id": unit_id, "name": name, "head_nip": head_nip}
+
+    def update_unit(self, by: Actor, unit_id: str, name: str, head_nip: str | None, at: datetime) -> None:
+        require(by.is_hr, "only HR changes a unit")
+        if unit_id not in self.units:
+            raise InvalidInput("unit_id", f"no unit {unit_id!r}")
+        if self.units[unit_id] == {"unit_id": unit_id, "name": name, "head_nip": head_nip}:
+            raise InvalidInput("unit_id", f"unit {unit_id!r} does not change")
+        self._unit_updated(by.nip, unit_id, _required("unit_name", name), _head(head_nip), at)
+
+    @event("UnitUpdated")
+    def _unit_updated(self, by: str, unit_id: str, name: str, head_nip: str | None, timestamp: datetime) -> None:
+        self.units[unit_id] = {"unit_id": unit_id, "name": name, "head_nip": head_nip}
+
+    # --- employees --------------------------------------------------------
+
+    def register_employee(self, by: Actor, employee: dict[str, Any], at: datetime) -> None:
+        """A new employee; the supervisor may be registered in the same import, so only its shape is checked."""
+        require(by.is_hr, "only HR registers an employee")
+        nip = check_nip(str(employee.get("nip", "")), "nip")
+        if nip in self.employees:
+            raise InvalidInput("nip", f"{nip} is already registered in {self.code}")
+        record = {"nip": nip, **self._fields(employee), "supervisor_nip": self._supervisor(nip, employee)}
+        self._employee_registered(by.nip, record, at)
+
+    @event("EmployeeRegistered")
+    def _employee_registered(self, by: str, employee: dict[str, Any], timestamp: datetime) -> None:
+        self.employees[employee["nip"]] = dict(employee)
+
+    def update_employee(self, by: Actor, nip: str, changes: dict[str, Any], at: datetime) -> None:
+        """Name, position, rank or unit; a new supervisor goes through change_supervisor."""
+        require(by.is_hr, "only HR changes an employee")
+        current = self._employee(nip)
+        fields = self._fields({**current, **changes})
+        changed = {k: v for k, v in fields.items() if current.get(k) != v}
+        if not changed:
+            raise InvalidInput("nip", f"nothing changes for {nip}")
+        self._employee_updated(by.nip, nip, changed, at)
+
+    @event("EmployeeUpdated")
+    def _employee_updated(self, by: str, nip: str, changes: dict[str, Any], timestamp: datetime) -> None:
+        self.employees[nip] = {**self.employees[nip], **changes}
+
+    def change_supervisor(self, by: Actor, nip: str, supervisor_nip: str | None, reason: str, effective: date,
+                          at: datetime) -> None:  # fmt: skip
+        require(by.is_hr, "only HR records a change of supervisor")
+        current = self._employee(nip)
+        new = self._supervisor(nip, {"supervisor_nip": supervisor_nip})
+        if new == current["supervisor_nip"]:
+            raise InvalidInput("supervisor_nip", f"{new} already supervises {nip}")
+        self._supervisor_changed(by.nip, nip, current["supervisor_nip"], new, _required("reason", reason),
+                                 effective.isoformat(), at)  # fmt: skip
+
+    @event("SupervisorChanged")
+    def _supervisor_changed(self, by: str, nip: str, previous: str | None, supervisor_nip: str | None, reason: str,
+                            effective: str, timestamp: datetime) -> None:  # fmt: skip
+        self.employees[nip] = {**self.employees[nip], "supervisor_nip": supervisor_nip}
+        self.supervisor_history.append({"nip": nip, "from": previous or "", "to": supervisor_nip or "",
+                                        "reason": reason, "effective": effective, "by": by})  # fmt: skip
+
+    # --- reading ------------------------------------------------------------
+
+    def heads(self, nip: str) -> str | None:
+        """The unit the employee heads, if any."""
+        return next((u for u, unit in self.units.items() if unit["head_nip"] == nip), None)
+
+    def reporting_line(self, nip: str) -> tuple[str | None, str | None]:
+        """(pejabat penilai, atasan pejabat penilai): the supervisor and the supervisor's supervisor."""
+        appraiser = self.employees[nip]["supervisor_nip"]
+        atasan = self.employees[appraiser]["supervisor_nip"] if appraiser in self.employees else None
+        return appraiser, atasan
+
+    def participants(self, unit_ids: set[str] | None = None) -> Participants:
+        """The employees as cycle participants for AppraisalCycle.define (appraiser = supervisor)."""
+        result = Participants()
+        for nip, e in sorted(self.employees.items()):
+            if unit_ids is not None and e["unit_id"] not in unit_ids:
+                continue
+            appraiser, atasan = self.reporting_line(nip)
+            if appraiser is None or atasan is None:
+                missing = "supervisor" if appraiser is None else f"supervisor of the supervisor {appraiser}"
+                result.skipped.append((nip, f"has no {missing} in {self.code}: add them to the cycle by hand"))
+                continue
+            result.participants.append({
+                "nip": nip, "name": e["name"], "position": e["position"], "rank": e["rank"],
+                "unit_id": e["unit_id"], "unit_name": self.units[e["unit_id"]]["name"],
+                "appraiser_nip": appraiser, "atasan_nip": atasan, "is_unit_head": self.heads(nip) == e["unit_id"],
+            })  # fmt: skip
+        return result
+
+    def _employee(self, nip: str) -> dict[str, Any]:
+        if nip not in self.employees:
+            raise InvalidInput("nip", f"{nip} is not an employee of {self.code}")
+        return self.employees[nip]
+
+    def _fields(self, employee: dict[str, Any]) -> dict[str, Any]:
+        fields = {k: str(employee.get(k) or "").strip() for k in EMPLOYEE_FIELDS}
+        _required("name", fields["name"])
+        if fields["unit_id"] not in self.units:
+            raise InvalidInput("unit_id", f"no unit {fields['unit_id']!r} in {self.code}")
+        return fields
+
+    @staticmethod
+    def _supervisor(nip: str, employee: dict[str, Any]) -> str | None:
+        supervisor = str(employee.get("supervisor_nip") or "").strip() or None
+        if supervisor is not None:
+            check_nip(supervisor, "supervisor_nip")
+            if supervisor == nip:
+                raise InvalidInput("supervisor_nip", "an employee cannot supervise themselves")
+        return supervisor
+
+
+@dataclass
+class Participants:
+    """Participants ready for a cycle, and the employees left out with the reason."""
+
+    participants: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _required(name: str, value: str) -> str:
+    if not str(value or "").strip():
+        raise InvalidInput(name, "is required")
+    return str(value).strip()
+
+
+def _head(head_nip: str | None) -> str | None:
+    return check_nip(head_nip, "head_nip") if head_nip else None

@@ -1,0 +1,145 @@
+"""The domain log on SQLite and PostgreSQL: optimistic concurrency, idempotency keys, reopening.
+
+Each test runs on both backends (`store_env`), with separate `Appraisals`
+instances where the point is what another process would see.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy_utils import UUIDType
+
+from domain.application import Appraisals
+from domain.base import KinerjaAggregate
+from domain.errors import ConcurrencyConflict
+from tests.factories import HEAD, STAFF, T, Scenario, actor, reach, values
+
+EVENTS_TABLE = "kinerja_events"
+
+
+@pytest.fixture
+def engine(store_env: dict[str, str]) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(store_env["SQLALCHEMY_URL"])
+    yield engine
+    engine.dispose()
+
+
+def rows(engine: sa.Engine, aggregate_id: Any = None) -> list[tuple[int, str]]:
+    """(version, topic) of the stored events, of one aggregate or of all."""
+    sql = f"SELECT originator_version, topic FROM {EVENTS_TABLE}"
+    params: dict[str, Any] = {}
+    if aggregate_id is not None:
+        sql += " WHERE originator_id = :oid"
+        params["oid"] = aggregate_id
+    query = sa.text(sql + " ORDER BY id").bindparams(*([sa.bindparam("oid", type_=UUIDType())] if params else []))
+    with engine.connect() as connection:
+        return [(v, t.rsplit(".", 1)[-1]) for v, t in connection.execute(query, params)]
+
+
+class RacingAppraisals(Appraisals):
+    """Appraisals that wait at a barrier just before saving, so two callers save the same loaded version."""
+
+    name = Appraisals.name  # the same log, not one named after this subclass
+
+    def __init__(self, barrier: threading.Barrier, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.barrier = barrier
+
+    def _save(self, *aggregates: KinerjaAggregate) -> None:
+        self.barrier.wait(timeout=10)
+        super()._save(*aggregates)
+
+
+def test_the_events_table_is_named_after_the_application(store_env: dict[str, str], engine: sa.Engine) -> None:
+    Scenario.new(Appraisals(env=store_env))
+    assert EVENTS_TABLE in sa.inspect(engine).get_table_names()
+
+
+def test_of_two_concurrent_commands_one_wins_the_other_conflicts_and_nothing_is_lost(
+    store_env: dict[str, str], engine: sa.Engine
+) -> None:
+    s = reach("execution", app=Appraisals(env=store_env))
+    appraisal_id, version = s.id(STAFF), s.get(STAFF).version
+    commands = {
+        "progress": ("report_progress", actor(STAFF),
+                     {"period": "Q1", "rhk_id": "004-1", "realisation": "312 surat", "evidence": "arsip Q1"}),
+        "feedback": ("give_feedback", actor(HEAD), {"about": "004-1", "text": "pertahankan ketepatan waktu"}),
+    }  # fmt: skip
+    barrier = threading.Barrier(2)
+    results: dict[str, Any] = {}
+
+    def run(label: str) -> None:
+        app = RacingAppraisals(barrier, env=store_env)
+        name, by, args = commands[label]
+        try:
+            results[label] = app.command(appraisal_id, name, by=by, at=T["check_in"], **args)
+        except Exception as error:  # noqa: BLE001 - the assertion below names it
+            results[label] = error
+
+    threads = [threading.Thread(target=run, args=(label,)) for label in commands]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    conflicts = [label for label, r in results.items() if isinstance(r, ConcurrencyConflict)]
+    winners = [label for label, r in results.items() if not isinstance(r, Exception)]
+    assert len(conflicts) == 1 and len(winners) == 1, results
+    assert "was changed by another command first; reload and retry" in str(results[conflicts[0]])
+    assert results[winners[0]].version == version + 1, (results, rows(engine, appraisal_id))
+    event_of = {"progress": "ProgressReported", "feedback": "FeedbackGiven"}
+    assert rows(engine, appraisal_id)[version:] == [(version + 1, event_of[winners[0]])]
+
+    # The loser reloads and retries: now both facts are in the log, one after the other.
+    name, by, args = commands[conflicts[0]]
+    retried = Appraisals(env=store_env).command(appraisal_id, name, by=by, at=T["check_in"], **args)
+    assert retried.version == version + 2
+    assert rows(engine, appraisal_id)[version:] == [
+        (version + 1, event_of[winners[0]]),
+        (version + 2, event_of[conflicts[0]]),
+    ]
+
+
+def test_a_repeated_idempotency_key_writes_nothing_and_replays_the_first_outcome(
+    store_env: dict[str, str], engine: sa.Engine
+) -> None:
+    s = reach("review", app=Appraisals(env=store_env))
+    rate = {"results_rating": "di_atas", "behaviour_ratings": values("di_atas"), "notes": "", "key": "rate-2024-staff"}
+    first = s.do(STAFF, "rate", actor(HEAD), T["rate"], **rate)
+    s.do(STAFF, "give_feedback", actor(HEAD), T["rate"], about="kompeten", text="ikuti pelatihan")  # moves on
+    before = rows(engine)
+
+    # The same key again, in this process and in another one, after the appraisal moved on.
+    again = s.do(STAFF, "rate", actor(HEAD), T["rate"], **rate)
+    elsewhere = Appraisals(env=store_env).command(s.id(STAFF), "rate", by=actor(HEAD), at=T["rate"], **rate)
+
+    assert rows(engine) == before
+    assert first.replayed is False
+    for replay in (again, elsewhere):
+        assert replay.replayed is True
+        assert (replay.id, replay.version, replay.stage, replay.predikat) == (
+            first.id, first.version, first.stage, "sangat_baik")  # fmt: skip
+    assert s.get(STAFF).version == first.version + 1
+
+
+def test_reopening_an_appraisal_returns_the_one_already_open(store_env: dict[str, str], engine: sa.Engine) -> None:
+    s = Scenario.new(Appraisals(env=store_env))
+    first = s.open(STAFF)
+    before = rows(engine)
+
+    again = Appraisals(env=store_env).open_appraisal(s.cycle_id, STAFF, T["rate"])
+
+    assert rows(engine) == before
+    assert (again.id, again.version, again.stage, again.replayed) == (first.id, 1, "planning", True)
+    assert first.replayed is False
+
+
+def test_a_stored_appraisal_reloads_identically_in_another_process(store_env: dict[str, str]) -> None:
+    s = reach("keberatan", app=Appraisals(env=store_env))
+    here, there = s.get(STAFF), Appraisals(env=store_env).appraisal(s.id(STAFF))
+    assert vars(there) == vars(here)
