@@ -1,0 +1,167 @@
+"""Reading HR's organisation CSV: one line per employee, with the agency and unit they belong to.
+
+Every problem names the physical line (the header is line 1), the column and the
+reason; all lines are checked before anything is written. NIPs go through
+domain.nip.check_nip, so the message says which part of the NIP is wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from domain import calendar
+from domain.errors import InvalidInput
+from domain.nip import check_nip
+from domain.organisation import Agency
+
+REQUIRED = ("agency_code", "agency_name", "time_zone", "unit_code", "unit_name", "nip", "name", "supervisor_nip")
+OPTIONAL = ("position", "rank", "unit_head", "change_reason", "effective_date")
+YES, NO = {"y", "ya", "yes", "1", "true"}, {"", "n", "tidak", "no", "0", "false"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, {self.field}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One valid employee line."""
+
+    line: int
+    agency_code: str
+    agency_name: str
+    time_zone: str
+    unit_code: str
+    unit_name: str
+    nip: str
+    name: str
+    position: str
+    rank: str
+    supervisor_nip: str | None
+    unit_head: bool
+    change_reason: str
+    effective_date: date | None
+
+    def employee(self) -> dict[str, Any]:
+        return {"nip": self.nip, "name": self.name, "position": self.position, "rank": self.rank,
+                "unit_id": self.unit_code, "supervisor_nip": self.supervisor_nip}  # fmt: skip
+
+
+def read(text: str, existing: Callable[[str], Agency | None]) -> tuple[list[Line], list[Problem]]:
+    """Parse and check the whole file against itself and the agencies already registered (by code)."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        return [], [Problem(1, c, "column is missing from the header") for c in missing]
+    reader.fieldnames = header
+    lines, problems = [], []
+    named: set[tuple[str, str]] = set()  # (agency, NIP) of every line, valid or not
+    for raw in reader:
+        found: list[Problem] = []
+        values = {k: (raw.get(k) or "").strip() for k in REQUIRED + OPTIONAL}
+        named.add((values["agency_code"], values["nip"]))
+        line = _line(reader.line_num, values, found)
+        problems += found
+        if line is not None:
+            lines.append(line)
+    if not lines and not problems:
+        problems.append(Problem(1, "file", "has no employee lines"))
+    problems += _across_lines(lines, existing, named)
+    return lines, sorted(problems, key=lambda p: p.line)
+
+
+def _line(n: int, v: dict[str, str], problems: list[Problem]) -> Line | None:
+    def check(fn: Any) -> Any:
+        try:
+            return fn()
+        except InvalidInput as e:
+            problems.append(Problem(n, e.field, str(e).removeprefix(f"{e.field}: ")))
+            return None
+
+    for name in ("agency_code", "agency_name", "unit_code", "unit_name", "nip", "name"):
+        if not v[name]:
+            problems.append(Problem(n, name, "is required"))
+    if v["time_zone"]:
+        check(lambda: calendar.zone(v["time_zone"]))
+    else:
+        problems.append(Problem(n, "time_zone", f"is required (one of {', '.join(calendar.ZONES)})"))
+    if v["nip"]:
+        check(lambda: check_nip(v["nip"], "nip"))
+    if v["supervisor_nip"]:
+        check(lambda: check_nip(v["supervisor_nip"], "supervisor_nip"))
+        if v["supervisor_nip"] == v["nip"]:
+            problems.append(Problem(n, "supervisor_nip", "an employee cannot supervise themselves"))
+    if v["unit_head"].lower() not in YES | NO:
+        problems.append(Problem(n, "unit_head", f"must be ya or tidak (yes or no), got {v['unit_head']!r}"))
+    effective = None
+    if v["effective_date"]:
+        effective = check(lambda: calendar.parse_day("effective_date", v["effective_date"]))
+    if problems:
+        return None
+    return Line(n, v["agency_code"], v["agency_name"], v["time_zone"], v["unit_code"], v["unit_name"], v["nip"],
+                v["name"], v["position"], v["rank"], v["supervisor_nip"] or None, v["unit_head"].lower() in YES,
+                v["change_reason"], effective)  # fmt: skip
+
+
+def _across_lines(lines: list[Line], existing: Callable[[str], Agency | None],
+                  named: set[tuple[str, str]]) -> list[Problem]:  # fmt: skip
+    """Consistency the single lines cannot show: duplicates, names, heads, supervisors, loops."""
+    problems: list[Problem] = []
+    first: dict[tuple[str, ...], Line] = {}
+    for line in lines:
+        seen = first.setdefault(("nip", line.nip), line)
+        if seen is not line:
+            problems.append(Problem(line.line, "nip", f"{line.nip} is already on line {seen.line}"))
+        for field, key, owner in (("agency_name", (line.agency_code,), "agency_code"),
+                                  ("time_zone", (line.agency_code,), "agency_code"),
+                                  ("unit_name", (line.agency_code, line.unit_code), "unit_code")):  # fmt: skip
+            seen = first.setdefault((field, *key), line)
+            if getattr(seen, field) != getattr(line, field):
+                problems.append(Problem(line.line, field, f"differs from line {seen.line} of the same {owner} "
+                                                          f"({getattr(seen, field)!r})"))  # fmt: skip
+        if line.unit_head:
+            seen = first.setdefault(("head", line.agency_code, line.unit_code), line)
+            if seen is not line:
+                problems.append(Problem(line.line, "unit_head", f"unit {line.unit_code} already has its head "
+                                                                f"on line {seen.line}"))  # fmt: skip
+    supervisors: dict[str, dict[str, str | None]] = {}
+    for code in {line.agency_code for line in lines}:
+        agency = existing(code)
+        known = {nip: e["supervisor_nip"] for nip, e in agency.employees.items()} if agency else {}
+        supervisors[code] = {**known, **{x.nip: x.supervisor_nip for x in lines if x.agency_code == code}}
+    for line in lines:
+        chain = supervisors[line.agency_code]
+        if line.supervisor_nip and line.supervisor_nip not in chain:
+            if (line.agency_code, line.supervisor_nip) in named:
+                continue  # the supervisor's own line is wrong, and reported there
+            problems.append(Problem(line.line, "supervisor_nip", f"no employee {line.supervisor_nip} in agency "
+                                    f"{line.agency_code}, neither in this file nor registered before"))  # fmt: skip
+            continue
+        loop = _loop(line.nip, chain)
+        if loop:
+            problems.append(Problem(line.line, "supervisor_nip", "the reporting line loops: " + " -> ".join(loop)))
+    return problems
+
+
+def _loop(nip: str, supervisors: dict[str, str | None]) -> list[str]:
+    path, current = [nip], supervisors.get(nip)
+    while current is not None and current in supervisors:
+        path.append(current)
+        if current == nip:
+            return path
+        if len(path) > len(supervisors) + 1:
+            return []  # a loop higher up, reported on the lines that form it
+        current = supervisors.get(current)
+    return []

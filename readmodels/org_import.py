@@ -1,0 +1,169 @@
+"""HR's import of agencies, units and employees into Agency aggregates, all or nothing.
+
+Only differences become events, so importing the same file twice writes nothing.
+A changed supervisor is a SupervisorChanged event; the result lists every
+employee whose pejabat penilai or atasan changed (also through their supervisor's
+move) so the caller can forward each change to a running appraisal
+(Appraisals.change_supervisor).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain import calendar
+from domain.application import Appraisals
+from domain.base import Actor
+from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound
+from domain.organisation import Agency, Participants
+from domain.rules import DEFAULT_RULE_SET
+from readmodels.org_csv import Line, Problem, read
+
+DEFAULT_REASON = "HR import of the organisation"
+
+
+@dataclass(frozen=True)
+class SupervisorChange:
+    """An employee's new reporting line; `recorded` when their own supervisor changed (an event)."""
+
+    agency_code: str
+    nip: str
+    previous_appraiser_nip: str | None
+    appraiser_nip: str | None
+    previous_atasan_nip: str | None
+    atasan_nip: str | None
+    recorded: bool
+    reason: str
+    effective: date
+
+
+@dataclass
+class ImportResult:
+    problems: list[Problem] = field(default_factory=list)
+    agencies: list[str] = field(default_factory=list)
+    events: int = 0
+    supervisor_changes: list[SupervisorChange] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def find_agency(app: Appraisals, code: str) -> Agency | None:
+    try:
+        agency = app.repository.get(Agency.create_id(code))
+    except AggregateNotFoundError:
+        return None
+    return agency if isinstance(agency, Agency) else None
+
+
+def agency(app: Appraisals, code: str) -> Agency:
+    found = find_agency(app, code)
+    if found is None:
+        raise NotFound(f"no agency {code!r}")
+    return found
+
+
+def import_org(app: Appraisals, text: str, *, by: Actor, at: datetime, reason: str = DEFAULT_REASON,
+               effective: date | None = None) -> ImportResult:  # fmt: skip
+    """Check the whole CSV, then record the differences in one atomic save, or nothing at all."""
+    existing: dict[str, Agency | None] = {}
+
+    def lookup(code: str) -> Agency | None:
+        return existing.setdefault(code, find_agency(app, code))
+
+    lines, problems = read(text, lookup)
+    result = ImportResult(problems=problems, agencies=sorted({line.agency_code for line in lines}))
+    if problems:
+        return result
+    changed: list[Agency] = []
+    for code in result.agencies:
+        own = [line for line in lines if line.agency_code == code]
+        try:
+            found = _apply(existing.get(code), own, by, at, reason, effective, result)
+        except _Refused as refused:  # checked above, so only a rule the aggregate alone knows
+            result.problems.append(refused.problem)
+            result.supervisor_changes.clear()
+            return result
+        if found.pending_events:
+            changed.append(found)
+    result.events = sum(len(a.pending_events) for a in changed)
+    try:
+        app.save(*changed)
+    except IntegrityError:
+        raise ConcurrencyConflict("another import changed the organisation first; import again") from None
+    return result
+
+
+def _apply(found: Agency | None, lines: list[Line], by: Actor, at: datetime, reason: str,
+           effective: date | None, result: ImportResult) -> Agency:  # fmt: skip
+    head = lines[0]
+    agency_ = found or Agency.register(by, head.agency_code, head.agency_name, head.time_zone, at)
+    before = {nip: agency_.reporting_line(nip) for nip in agency_.employees}
+    if (agency_.name, agency_.time_zone) != (head.agency_name, head.time_zone):
+        agency_.update(by, head.agency_name, head.time_zone, at)
+    for unit_id, name in dict.fromkeys((line.unit_code, line.unit_name) for line in lines):
+        head_nip = next((x.nip for x in lines if x.unit_code == unit_id and x.unit_head), None)
+        wanted = {"unit_id": unit_id, "name": name, "head_nip": head_nip}
+        if unit_id not in agency_.units:
+            agency_.register_unit(by, unit_id, name, head_nip, at)
+        elif agency_.units[unit_id] != wanted:
+            agency_.update_unit(by, unit_id, name, head_nip, at)
+    day = effective or calendar.local_day(at, agency_.time_zone)
+    moved: dict[str, tuple[str, date]] = {}
+    for line in lines:
+        try:
+            _employee(agency_, line, by, at, reason, day, moved)
+        except DomainError as e:
+            field_name = e.field if isinstance(e, InvalidInput) else "nip"
+            raise _Refused(Problem(line.line, field_name, str(e).removeprefix(f"{field_name}: "))) from e
+    for nip, (previous_appraiser, previous_atasan) in before.items():
+        appraiser, atasan = agency_.reporting_line(nip)
+        if (appraiser, atasan) != (previous_appraiser, previous_atasan):
+            why, when = moved.get(nip, (reason, day))
+            result.supervisor_changes.append(SupervisorChange(agency_.code, nip, previous_appraiser, appraiser,
+                                                              previous_atasan, atasan, nip in moved, why, when))
+    return agency_
+
+
+def _employee(agency_: Agency, line: Line, by: Actor, at: datetime, reason: str, day: date,
+              moved: dict[str, tuple[str, date]]) -> None:  # fmt: skip
+    if line.nip not in agency_.employees:
+        agency_.register_employee(by, line.employee(), at)
+        return
+    current = agency_.employees[line.nip]
+    changes = {k: v for k, v in line.employee().items() if k not in ("nip", "supervisor_nip") and current.get(k) != v}
+    if changes:
+        agency_.update_employee(by, line.nip, changes, at)
+    if current["supervisor_nip"] != line.supervisor_nip:
+        why, when = line.change_reason or reason, line.effective_date or day
+        agency_.change_supervisor(by, line.nip, line.supervisor_nip, why, when, at)
+        moved[line.nip] = (why, when)
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def cycle_participants(app: Appraisals, code: str, unit_ids: set[str] | None = None) -> Participants:
+    """The agency's employees as cycle participants (appraiser = supervisor, atasan = their supervisor)."""
+    return agency(app, code).participants(unit_ids)
+
+
+def cycle_definition(app: Appraisals, code: str, year: int, *, at: datetime, rule_set_id: str = DEFAULT_RULE_SET,
+                     period: str | None = None, deadlines: dict[str, str] | None = None,
+                     unit_ids: set[str] | None = None) -> tuple[dict[str, Any], Participants]:  # fmt: skip
+    """Arguments for Appraisals.define_cycle(by, key, **definition), and who was left out and why."""
+    found = agency(app, code)
+    people = found.participants(unit_ids)
+    definition = {"agency_id": found.code, "agency_name": found.name, "time_zone": found.time_zone, "year": year,
+                  "rule_set_id": rule_set_id, "period": period, "deadlines": deadlines,
+                  "participants": people.participants, "at": at}  # fmt: skip
+    return definition, people
