@@ -214,11 +214,15 @@ class Appraisal(KinerjaAggregate):
         results_rating: str,
         behaviour_ratings: dict[str, str],
         org_predikat: str | None,
+        calibrated: bool,
         notes: str,
         at: datetime,
     ) -> None:
         self._require_appraiser(by, "rates")
         self._require_stage(REVIEW)
+        if calibrated:
+            # The calibration recorded this unit's counts; a later change would make them untrue.
+            raise WrongStage("the unit's distribution is calibrated: ratings are fixed, a keberatan may change them")
         rules = self.rules
         check_rating("results_rating", results_rating)
         if self.employee.get("is_unit_head"):

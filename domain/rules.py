@@ -123,10 +123,12 @@ class CurveWarning:
     required: int
     actual: int
     total: int
+    bound: str = "min"
 
     @property
     def message(self) -> str:
-        return f"curve expects {self.rule}: {self.required} of {self.total} required, {self.actual} rated"
+        limit = "allowed" if self.bound == "max" else "required"
+        return f"curve expects {self.rule}: {self.required} of {self.total} {limit}, {self.actual} rated"
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,7 @@ class RuleSet:
             required = share.allowed(total)
             broken = actual > required if share.bound == "max" else actual < required
             if total and broken:
-                warnings.append(CurveWarning(share.describe(), required, actual, total))
+                warnings.append(CurveWarning(share.describe(), required, actual, total, share.bound))
         return warnings
 
     def angka_kredit(self, predikat: str, coefficient: float, months: int = 12) -> float:

@@ -22,6 +22,7 @@ from domain.appraisal import (
 )
 from domain.audit import Audit
 from domain.base import SYSTEM, Actor
+from domain.rules import BERAKHLAK
 from domain.errors import DeadlinePassed, DomainError, InvalidInput, NotAllowed, WrongStage
 from tests.factories import (
     ANALIS,
@@ -278,7 +279,7 @@ def test_a_deviation_from_the_curve_needs_a_recorded_justification_and_then_goes
         s.rate(who)  # all three Baik in a unit rated Baik
     cycle_version = s.app.cycle(s.cycle_id).version
     warnings = [
-        "curve expects at most 70% Baik: 2 of 3 required, 3 rated",
+        "curve expects at most 70% Baik: 2 of 3 allowed, 3 rated",
         "curve expects at least one Butuh Perbaikan + Kurang/Misconduct: 1 of 3 required, 0 rated",
     ]
 
@@ -292,6 +293,9 @@ def test_a_deviation_from_the_curve_needs_a_recorded_justification_and_then_goes
     justification = "tiga pegawai; pola distribusi tidak dapat dipenuhi pada unit sekecil ini"
     assert s.app.calibrate_unit(s.cycle_id, UNIT, by=HR_ACTOR, justification=justification,
                                 at=T["calibrate"]) == warnings  # fmt: skip
+    with pytest.raises(WrongStage, match="calibrated: ratings are fixed"):
+        s.do(STAFF, "rate", APPRAISER, T["deliver"], results_rating="di_atas",
+             behaviour_ratings=dict.fromkeys(BERAKHLAK, "di_atas"), notes="")
     assert s.app.cycle(s.cycle_id).calibrations[UNIT] == {
         "org_predikat": "baik",
         "counts": {"sangat_baik": 0, "baik": 3, "butuh_perbaikan": 0, "kurang": 0, "sangat_kurang": 0},

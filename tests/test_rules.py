@@ -222,7 +222,8 @@ def test_breaking_one_constraint_warns_naming_it_with_its_numbers(org: str, inde
     [warning] = RULES.check_curve(org, counts)
 
     assert (warning.rule, warning.required, warning.actual, warning.total) == (name, required, actual, total)
-    assert warning.message == f"curve expects {name}: {required} of {total} required, {actual} rated"
+    limit = "allowed" if kind == "max" else "required"
+    assert warning.message == f"curve expects {name}: {required} of {total} {limit}, {actual} rated"
 
 
 @pytest.mark.parametrize(
