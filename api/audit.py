@@ -1,0 +1,159 @@
+"""Auditors (and HR): the log of any record, read-only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from api.deps import AuditDep, Oversight
+from domain.errors import InvalidInput
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+RECORD = "an appraisal id or a cycle id"
+EXAMPLE_ID = "0b8f3f3e-3c43-5b5e-9a3f-6f0b6c1f2a11"
+
+
+class EventOut(BaseModel):
+    version: int
+    type: str
+    at: str
+    by: str | None
+    rule_set_id: str | None
+    payload: dict[str, Any]
+    digest: str
+    prev_digest: str
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "version": 3, "type": "SkpSubmitted", "at": "2025-01-20T02:00:00+00:00", "by": "198501012010011001",
+        "rule_set_id": "permenpanrb-6-2022", "payload": {"by": "198501012010011001"},
+        "digest": "9c1e…", "prev_digest": "41aa…"}]})
+
+
+class ChainOut(BaseModel):
+    ok: bool
+    events: int
+    head: str
+    broken_at: int | None
+    problem: str
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"ok": True, "events": 7, "head": "d2f0…", "broken_at": None, "problem": ""},
+        {"ok": False, "events": 4, "head": "41aa…", "broken_at": 4,
+         "problem": "event 4 was modified: its content no longer matches its digest"}]})
+
+
+class StateOut(BaseModel):
+    id: str
+    version: int
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
+        {"id": EXAMPLE_ID, "version": 5, "stage": "execution", "skp_status": "approved", "predikat": None}]})
+
+
+class DiffOut(BaseModel):
+    from_version: int
+    to_version: int
+    changed: dict[str, dict[str, Any]]
+    events: list[EventOut]
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "from_version": 2, "to_version": 5,
+        "changed": {"stage": {"before": "planning", "after": "execution"}}, "events": []}]})
+
+
+class RecomputeOut(BaseModel):
+    appraisal_id: str
+    rule_set_id: str
+    rule_set_title: str
+    final_predikat: str | None
+    ratings: list[dict[str, Any]]
+    all_match: bool
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "appraisal_id": EXAMPLE_ID, "rule_set_id": "permenpanrb-6-2022",
+        "rule_set_title": "PermenPANRB 6/2022 with SE MenPANRB 3/2023", "final_predikat": "baik",
+        "ratings": [{"version": 9, "event": "Rated", "results_rating": "sesuai",
+                     "behaviour_rating": {"recorded": "sesuai", "recomputed": "sesuai"},
+                     "predikat": {"recorded": "baik", "recomputed": "baik"}, "match": True}],
+        "all_match": True}]})
+
+
+@router.get("/records/{record_id}/history", response_model=list[EventOut])
+def history(record_id: UUID, audit: AuditDep, _: Oversight) -> list[dict[str, Any]]:
+    """Every event of a record (appraisal or cycle): what, when, who, rule set, digests."""
+    return audit.history(record_id)
+
+
+@router.get("/records/{record_id}/verify", response_model=ChainOut)
+def verify(record_id: UUID, audit: AuditDep, _: Oversight) -> dict[str, Any]:
+    """Walk the hash chain and name the first broken link, if any."""
+    return audit.verify(record_id).as_dict()
+
+
+@router.get("/records/{record_id}/state", response_model=StateOut)
+def state(
+    record_id: UUID,
+    audit: AuditDep,
+    _: Oversight,
+    version: Annotated[int | None, Query(ge=1, description="a version of the record", examples=[3])] = None,
+    at: Annotated[AwareDatetime | None, Query(description="a moment, with its zone",
+                                              examples=["2025-03-01T00:00:00+07:00"])] = None,
+) -> dict[str, Any]:
+    """The record as it stood at a version or at a moment (give one, or neither for now)."""
+    if version is not None and at is not None:
+        raise InvalidInput("version", "give either version or at, not both")
+    if version is not None:
+        current = audit.history(record_id)[-1]["version"]
+        if version > current:
+            raise InvalidInput("version", f"the record has {current} versions, asked for {version}")
+    return audit.state_at(record_id, version=version, at=at)
+
+
+@router.get("/records/{record_id}/diff", response_model=DiffOut)
+def diff(
+    record_id: UUID,
+    audit: AuditDep,
+    _: Oversight,
+    since: Annotated[AwareDatetime, Query(examples=["2025-01-01T00:00:00+07:00"])],
+    until: Annotated[AwareDatetime, Query(examples=["2025-06-30T23:59:59+07:00"])],
+) -> dict[str, Any]:
+    """What changed between two moments: fields before and after, and the events between."""
+    return audit.diff(record_id, since, until)
+
+
+@router.get("/appraisals/{appraisal_id}/recompute", response_model=RecomputeOut)
+def recompute(appraisal_id: UUID, audit: AuditDep, _: Oversight) -> dict[str, Any]:
+    """Recompute every recorded rating from its inputs under the rule set then in force."""
+    return audit.recompute(appraisal_id)
+
+
+@router.get("/records/{record_id}/export", responses={200: {"content": {"text/csv": {}, "application/json": {}}}})
+def export(
+    record_id: UUID,
+    audit: AuditDep,
+    _: Oversight,
+    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",  # noqa: A002
+) -> Response:
+    """The record's whole log with its chain verification, as a JSON or CSV download."""
+    events = audit.history(record_id)
+    name = f"kinerja-{record_id}"
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["version", "type", "at", "by", "rule_set_id", "payload", "digest", "prev_digest"])
+        for e in events:
+            writer.writerow([e["version"], e["type"], e["at"], e["by"] or "", e["rule_set_id"] or "",
+                             json.dumps(e["payload"], sort_keys=True, ensure_ascii=False), e["digest"],
+                             e["prev_digest"]])
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    document = {"record_id": str(record_id), "verification": audit.verify(record_id).as_dict(), "events": events}
+    return Response(json.dumps(document, ensure_ascii=False, indent=1), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.json"'})

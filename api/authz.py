@@ -1,0 +1,94 @@
+"""Authorisation, in one place: roles and relationships.
+
+Roles. employee: anyone authenticated. supervisor: not a token role but a relationship
+derived from the org chart as the appraisal records it (its appraiser, its atasan).
+hr (pengelola kinerja) and auditor: standing roles from the token. Auditors read
+everything and write nothing.
+
+Relationships to an appraisal: own (the employee), appraiser (direct subordinate),
+atasan (skip-level, decides a keberatan), decider (whoever the keberatan is assigned
+to after an escalation).
+
+Reads of an appraisal: the employee, appraiser, atasan, decider, HR, auditor. Anyone
+else gets 404, so that the API does not reveal who takes part in a cycle. Writes: a
+route-level check here, then the domain's own rule (its NotAllowed becomes 403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.errors import ApiError
+from domain.base import AUDITOR, HR, Actor
+
+EMPLOYEE, APPRAISER, ATASAN, DECIDER = "employee", "appraiser", "atasan", "decider"
+
+
+def is_auditor(actor: Actor) -> bool:
+    return AUDITOR in actor.roles
+
+
+def is_hr(actor: Actor) -> bool:
+    return HR in actor.roles
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, "NotAllowed", message)
+
+
+def require_writer(actor: Actor) -> Actor:
+    """Auditors are read-only everywhere."""
+    if is_auditor(actor):
+        raise forbidden("auditors have read-only access: this action changes a record")
+    return actor
+
+
+def require_hr(actor: Actor) -> Actor:
+    require_writer(actor)
+    if not is_hr(actor):
+        raise forbidden("only HR (pengelola kinerja) may do this")
+    return actor
+
+
+def require_oversight(actor: Actor) -> Actor:
+    """Agency-wide reads (dashboards, the audit trail): HR and auditors."""
+    if not (is_hr(actor) or is_auditor(actor)):
+        raise forbidden("only HR (pengelola kinerja) and auditors may read this")
+    return actor
+
+
+def relations(actor: Actor, appraisal: Any) -> set[str]:
+    """How the caller stands to one appraisal, from what the appraisal records."""
+    found = set()
+    if actor.nip == appraisal.employee_nip:
+        found.add(EMPLOYEE)
+    if actor.nip == appraisal.appraiser_nip:
+        found.add(APPRAISER)
+    if actor.nip == appraisal.atasan_nip:
+        found.add(ATASAN)
+    keberatan = getattr(appraisal, "keberatan", None) or {}
+    if actor.nip == keberatan.get("decider"):
+        found.add(DECIDER)
+    return found
+
+
+def require_read(actor: Actor, appraisal: Any) -> set[str]:
+    """The caller may see this appraisal; returns the relationships (empty for HR/auditor)."""
+    found = relations(actor, appraisal)
+    if not found and not is_hr(actor) and not is_auditor(actor):
+        raise ApiError(404, "NotFound", f"no appraisal {appraisal.id} among the ones you may see")
+    return found
+
+
+def require_write(actor: Actor, appraisal: Any, *allowed: str) -> None:
+    """Route-level check for a write on one appraisal.
+
+    Unrelated callers get 404 (no leak). A related caller without one of the
+    `allowed` relationships is let through only if HR, and otherwise gets 403;
+    the domain then checks its own rule (who exactly may take this step).
+    """
+    require_writer(actor)
+    found = require_read(actor, appraisal)
+    if allowed and not (found & set(allowed)) and not is_hr(actor):
+        names = " or ".join(allowed)
+        raise forbidden(f"this action is for the appraisal's {names}")

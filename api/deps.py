@@ -1,0 +1,101 @@
+"""Dependencies, declared once as `Annotated` aliases for the routers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from api.auth import TokenVerifier
+from api.authz import require_hr, require_oversight, require_writer
+from api.commands import Commands
+from api.ratelimit import TokenBucket
+from api.readside import ReadSide
+from api.users import UserDirectory
+from domain.application import Appraisals
+from domain.audit import Audit
+from domain.base import Actor
+from settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_clock(request: Request) -> Callable[[], datetime]:
+    return request.app.state.clock
+
+
+def get_appraisals(request: Request) -> Appraisals:
+    return request.app.state.appraisals
+
+
+def get_audit(request: Request) -> Audit:
+    return Audit(request.app.state.appraisals)
+
+
+def get_users(request: Request) -> UserDirectory:
+    return request.app.state.users
+
+
+def get_verifier(request: Request) -> TokenVerifier:
+    return request.app.state.verifier
+
+
+def get_feedback_bucket(request: Request) -> TokenBucket:
+    return request.app.state.feedback_bucket
+
+
+def get_readside(request: Request) -> ReadSide:
+    return request.app.state.readside
+
+
+def get_commands(request: Request) -> Commands:
+    """The write side: workflow starts and Updates."""
+    return request.app.state.commands
+
+
+# Sync on purpose: verifying an OIDC token may fetch the JWKS, so it runs in the threadpool.
+def current_actor(
+    verifier: Annotated[TokenVerifier, Depends(get_verifier)],
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Actor:
+    return verifier.actor(authorization)
+
+
+def writer(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    return require_writer(actor)
+
+
+def hr(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    return require_hr(actor)
+
+
+def oversight(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    return require_oversight(actor)
+
+
+def idempotency_key(
+    key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                      description="Repeat a write safely: a repeat returns the first answer.",
+                                      examples=["6f1c2d0e-approve-skp-1"])] = None,
+) -> str:
+    return (key or "").strip()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+Clock = Annotated[Callable[[], datetime], Depends(get_clock)]
+AppraisalsDep = Annotated[Appraisals, Depends(get_appraisals)]
+AuditDep = Annotated[Audit, Depends(get_audit)]
+Users = Annotated[UserDirectory, Depends(get_users)]
+Verifier = Annotated[TokenVerifier, Depends(get_verifier)]
+FeedbackBucket = Annotated[TokenBucket, Depends(get_feedback_bucket)]
+Writes = Annotated[Commands, Depends(get_commands)]
+ReadModelsDep = Annotated[ReadSide, Depends(get_readside)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+Writer = Annotated[Actor, Depends(writer)]
+HRActor = Annotated[Actor, Depends(hr)]
+Oversight = Annotated[Actor, Depends(oversight)]
+IdempotencyKey = Annotated[str, Depends(idempotency_key)]

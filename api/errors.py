@@ -1,0 +1,177 @@
+"""One place that turns failures into HTTP answers.
+
+Body of every error: {"error": <kind>, "message": <the rule>, "field": <field or null>,
+"errors": [...]} (errors only for request validation). Domain errors map by class;
+a failed workflow update carries the domain error as an ApplicationError whose
+`type` is the domain class name, so it maps by that name. Nothing a caller sends
+can produce a 500: malformed bodies are 422 before any handler runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.auth import IssuerUnavailable, Unauthenticated
+from domain.errors import DomainError, InvalidInput
+
+log = logging.getLogger(__name__)
+
+STATUS = {
+    "NotAllowed": 403,
+    "NotFound": 404,
+    "WrongStage": 409,
+    "DeadlinePassed": 409,
+    "ConcurrencyConflict": 409,
+    "InvalidInput": 422,
+}
+
+
+class ApiError(Exception):
+    """An error the API itself raises (authorisation, idempotency, rate limit)."""
+
+    def __init__(self, status: int, kind: str, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.kind, self.message, self.field, self.headers = status, kind, message, field, headers
+
+
+def body(kind: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"error": kind, "message": message, "field": field, **extra}
+
+
+def domain_answer(kind: str, message: str, field: str | None = None) -> JSONResponse:
+    if kind == "InvalidInput" and field is None and ": " in message:
+        field = message.split(": ", 1)[0]  # InvalidInput's message is "<field>: <rule>"
+    return JSONResponse(body(kind, message, field), status_code=STATUS.get(kind, 409))
+
+
+def _application_error(exc: BaseException) -> ApplicationError | None:
+    """The first ApplicationError whose type is a domain error, down the cause chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ApplicationError) and seen.type in STATUS:
+            return seen
+        seen = seen.__cause__ or getattr(seen, "cause", None)
+    return None
+
+
+def _field_of(err: ApplicationError) -> str | None:
+    for detail in err.details or ():
+        if isinstance(detail, dict) and detail.get("field"):
+            return str(detail["field"])
+        if isinstance(detail, str) and detail and err.type == "InvalidInput":
+            return detail
+    return None
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    if loc and loc[0] in ("body", "path", "query", "header", "cookie"):
+        loc = loc[1:]
+    parts = [str(p) for p in loc if p != "[key]"]  # a bad dict key is named by the key itself
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if p.isdigit() else (f".{p}" if out else p)
+    return out or "body"
+
+
+def install(app: FastAPI) -> None:
+    install_unavailable(app)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        field = exc.field if isinstance(exc, InvalidInput) else None
+        return domain_answer(type(exc).__name__, str(exc), field)
+
+    @app.exception_handler(AggregateNotFoundError)
+    async def aggregate_not_found(_: Request, exc: AggregateNotFoundError) -> JSONResponse:
+        return JSONResponse(body("NotFound", f"no record {exc}"), status_code=404)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse(body(exc.kind, exc.message, exc.field), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(Unauthenticated)
+    async def unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
+        return JSONResponse(body("Unauthenticated", str(exc)), status_code=401,
+                            headers={"WWW-Authenticate": 'Bearer realm="kinerja"'})
+
+    @app.exception_handler(IssuerUnavailable)
+    async def issuer_unavailable(_: Request, exc: IssuerUnavailable) -> JSONResponse:
+        return JSONResponse(body("IssuerUnavailable", str(exc)), status_code=503)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _loc(tuple(e.get("loc", ()))), "rule": e.get("msg", "")} for e in exc.errors()]
+        first = errors[0] if errors else {"field": "body", "rule": "invalid request"}
+        message = f"{first['field']}: {first['rule']}"
+        return JSONResponse(body("InvalidInput", message, first["field"], errors=errors), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(body("HTTPError", str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(WorkflowUpdateFailedError)
+    async def update_failed(_: Request, exc: WorkflowUpdateFailedError) -> JSONResponse:
+        err = _application_error(exc)
+        if err is not None:
+            return domain_answer(err.type or "", err.message, _field_of(err))
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and cause.type == "Unavailable":
+            return JSONResponse(body("Unavailable", cause.message), status_code=503)
+        if isinstance(cause, ApplicationError):  # an update validator refused: the workflow's state forbids it
+            return JSONResponse(body("WrongStage", cause.message), status_code=409)
+        log.error("workflow update failed without a domain error", exc_info=exc)
+        return JSONResponse(body("UpdateFailed", _message(exc)), status_code=502)
+
+    @app.exception_handler(FailureError)
+    async def failure(_: Request, exc: FailureError) -> JSONResponse:
+        err = _application_error(exc)
+        if err is not None:
+            return domain_answer(err.type or "", err.message, _field_of(err))
+        log.error("workflow failure", exc_info=exc)
+        return JSONResponse(body("WorkflowFailure", _message(exc)), status_code=502)
+
+    @app.exception_handler(WorkflowAlreadyStartedError)
+    async def already_started(_: Request, exc: WorkflowAlreadyStartedError) -> JSONResponse:
+        return JSONResponse(body("WrongStage", f"workflow {exc.workflow_id} is already running"), status_code=409)
+
+    @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
+    async def update_timeout(_: Request, exc: WorkflowUpdateRPCTimeoutOrCancelledError) -> JSONResponse:
+        return JSONResponse(body("Timeout", "the workflow did not answer in time; retry with the same "
+                                 "Idempotency-Key"), status_code=504)
+
+    @app.exception_handler(RPCError)
+    async def rpc_error(_: Request, exc: RPCError) -> JSONResponse:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return JSONResponse(body("NotFound", f"no running workflow for this record ({exc.message})"),
+                                status_code=404)
+        if exc.status == RPCStatusCode.ALREADY_EXISTS:
+            return JSONResponse(body("WrongStage", exc.message), status_code=409)
+        log.error("Temporal RPC error", exc_info=exc)
+        return JSONResponse(body("TemporalUnavailable", exc.message), status_code=503)
+
+
+def install_unavailable(app: FastAPI) -> None:
+    @app.exception_handler(RuntimeError)
+    async def runtime_error(_: Request, exc: RuntimeError) -> JSONResponse:
+        # A lazy Temporal client that cannot reach its server raises RuntimeError("Failed client connect...").
+        if "client connect" in str(exc):
+            return JSONResponse(body("TemporalUnavailable", "Temporal cannot be reached; nothing was changed, "
+                                     "retry later with the same Idempotency-Key"), status_code=503)
+        log.error("unexpected error", exc_info=exc)
+        return JSONResponse(body("InternalError", "unexpected error; it was logged"), status_code=500)
+
+
+def _message(exc: BaseException) -> str:
+    cause = exc.__cause__ or getattr(exc, "cause", None)
+    return str(cause or exc)

@@ -1,0 +1,154 @@
+"""HR's request and answer shapes, with the examples the OpenAPI page shows."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.models import APPRAISER_NIP, EMPLOYEE_NIP, EXAMPLE_CYCLE, Nip
+
+OrgPredikat = Literal["istimewa", "baik", "butuh_perbaikan", "kurang", "sangat_kurang"]
+PREDIKAT_COUNTS = {"sangat_baik": 0, "baik": 7, "butuh_perbaikan": 2, "kurang": 0, "sangat_kurang": 0}
+
+MonthDay = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", examples=["12-01"])]
+Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-02-28"])]
+
+
+class ParticipantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    nip: Nip
+    name: str = Field(min_length=1, max_length=200)
+    position: str = Field("", max_length=200)
+    rank: str = Field("", max_length=20)
+    unit_id: str = Field(min_length=1, max_length=100)
+    unit_name: str = Field("", max_length=200)
+    appraiser_nip: Nip
+    atasan_nip: Nip
+    is_unit_head: bool = False
+    ak_coefficient: float | None = Field(None, gt=0)
+
+
+class CycleIn(BaseModel):
+    """A cycle for one agency and year. Without `participants`, they come from the org data."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "agency_id": "pemkot-palu", "agency_name": "Pemerintah Kota Palu", "time_zone": "WITA", "year": 2025,
+        "period": "quarterly", "deadlines": {"planning": "2025-01-31"},
+        "participants": [{"nip": EMPLOYEE_NIP, "name": "Budi Santoso", "unit_id": "UNIT-PELAYANAN",
+                          "appraiser_nip": APPRAISER_NIP, "atasan_nip": "197805202005011003"}]},
+        {"agency_id": "pemkot-palu", "agency_name": "Pemerintah Kota Palu", "time_zone": "WITA", "year": 2025,
+         "unit_ids": ["UNIT-PELAYANAN"]}]})
+    agency_id: str = Field(min_length=1, max_length=100)
+    agency_name: str = Field("", max_length=200)
+    time_zone: Literal["WIB", "WITA", "WIT"]
+    year: int = Field(ge=2022, le=2100)
+    rule_set_id: str = Field("permenpanrb-6-2022", max_length=100)
+    period: Literal["quarterly", "monthly"] | None = None
+    deadlines: dict[Literal["planning", "review", "follow_up"], Day] | None = None
+    participants: list[ParticipantIn] | None = Field(None, max_length=20_000)
+    unit_ids: list[str] | None = Field(None, description="with org data: only these units")
+
+
+class CycleCreated(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": EXAMPLE_CYCLE, "participants": 40,
+                                                                "skipped": []}]})
+    id: str
+    participants: int
+    skipped: list[dict[str, str]] = []
+
+
+class StartIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"review_opens": "12-01"}]})
+    review_opens: MonthDay = Field("12-01", description="month-day (agency time) the annual review opens")
+    check_in_reminder_days_before: int = Field(7, ge=0, le=60)
+
+
+class ExtensionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"until": "2025-02-28", "reason": "SE BKN: perpanjangan pengisian SKP"}]})
+    until: Day
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class OrgPredikatIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"predikat": "baik"}]})
+    predikat: OrgPredikat
+
+
+class CalibrationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"justification": "Unit kecil; sebaran mengikuti bukti kinerja."}]})
+    justification: str = Field("", max_length=5000)
+
+
+class CycleResult(BaseModel):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{"version": 4, "warnings": []}]})
+
+
+class CycleOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": EXAMPLE_CYCLE, "version": 5, "agency_id": "pemkot-palu", "agency_name": "Pemerintah Kota Palu",
+        "year": 2025, "time_zone": "WITA", "rule_set_id": "permenpanrb-6-2022", "period": "quarterly",
+        "status": "started", "deadlines": {"planning": "2025-01-31", "review": "2026-01-31",
+                                           "follow_up": "2026-03-31"},
+        "extensions": [], "participants": 40, "units": ["UNIT-PELAYANAN"], "org_predikat": {"UNIT-PELAYANAN": "baik"},
+        "calibrations": {}}]})
+    id: str
+    version: int
+    agency_id: str
+    agency_name: str
+    year: int
+    time_zone: str
+    rule_set_id: str
+    period: str
+    status: str
+    deadlines: dict[str, str]
+    extensions: list[dict[str, str]]
+    participants: int
+    units: list[str]
+    org_predikat: dict[str, str]
+    calibrations: dict[str, dict[str, Any]]
+
+
+class StartedOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": EXAMPLE_CYCLE, "workflow_id": f"cycle-{EXAMPLE_CYCLE}", "status": "starting",
+        "progress": f"/api/v1/hr/cycles/{EXAMPLE_CYCLE}/progress"}]})
+    id: str
+    workflow_id: str
+    status: str
+    progress: str
+
+
+class ProgressOut(BaseModel):
+    """Per unit from the read model; the cycle workflow's own counters and failures."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "cycle_id": EXAMPLE_CYCLE,
+        "units": [{"unit_id": "UNIT-PELAYANAN", "unit_name": "Bidang Pelayanan", "participants": 12,
+                   "stages": {"planning": 3, "execution": 9}, "not_opened": 0, "overdue": {"planning": 1},
+                   "overdue_total": 1}],
+        "workflow": {"opening_done": True, "opened": 12, "started": 12, "closed": False, "failures": []}}]})
+    cycle_id: str
+    units: list[dict[str, Any]]
+    workflow: dict[str, Any]
+
+
+class DistributionRow(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "unit_id": "UNIT-PELAYANAN", "org_predikat": "baik", "counts": PREDIKAT_COUNTS, "rated": 9,
+        "curve_warnings": []}]})
+    unit_id: str
+    org_predikat: str | None
+    counts: dict[str, int]
+    rated: int
+    curve_warnings: list[str] | None
+
+
+class TrendRow(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"year": 2025, "period": "annual", "counts": PREDIKAT_COUNTS}]})
+    year: int
+    period: str
+    counts: dict[str, int]

@@ -1,0 +1,62 @@
+"""Dev login (demo and tests only) and "who am I"."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from api.deps import CurrentActor, SettingsDep, Users, Verifier
+from api.errors import ApiError
+from api.models import Nip
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+NIP_EXAMPLE = "198503152010011002"
+
+
+class DevLoginIn(BaseModel):
+    """The NIP of a user of the demo agency."""
+
+    nip: Nip
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"nip": NIP_EXAMPLE}]})
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    nip: str
+    name: str
+    roles: list[str]
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "access_token": "eyJhbGciOiJIUzI1NiIs…", "token_type": "bearer", "expires_in": 28800,
+        "nip": NIP_EXAMPLE, "name": "Siti Rahmawati", "roles": ["hr"]}]})
+
+
+class MeOut(BaseModel):
+    nip: str
+    roles: list[str]
+    name: str = ""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"nip": NIP_EXAMPLE, "roles": [], "name": "Budi"}]})
+
+
+@router.post("/dev-login", response_model=TokenOut)
+def dev_login(body: DevLoginIn, settings: SettingsDep, users: Users, verifier: Verifier) -> TokenOut:
+    """Issue a dev token for a user of the directory (only when KINERJA_DEV_LOGIN is on)."""
+    if not settings.dev_login:
+        raise ApiError(404, "NotFound", "dev login is disabled; sign in with the agency's OpenID Connect issuer")
+    user = users.get(body.nip)
+    if user is None:
+        raise ApiError(401, "Unauthenticated", f"nip: {body.nip} is not a user of this agency", "nip")
+    token, expires_in = verifier.issue_dev_token(user.nip, user.roles, user.name)
+    return TokenOut(access_token=token, expires_in=expires_in, nip=user.nip, name=user.name, roles=list(user.roles))
+
+
+@router.get("/me", response_model=MeOut)
+def me(actor: CurrentActor, users: Users) -> MeOut:
+    """Who the bearer token says the caller is."""
+    user = users.get(actor.nip)
+    return MeOut(nip=actor.nip, roles=list(actor.roles), name=user.name if user else "")

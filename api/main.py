@@ -1,0 +1,174 @@
+"""The Kinerja API: `uvicorn api.main:app`. `create_app(...)` is the composition root for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import anyio
+import sqlalchemy as sa
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+from temporalio.client import Client
+
+from api import audit, employees, errors, feedback, hr, hr_appraisals, login, tasks
+from api.auth import TokenVerifier
+from api.commands import Commands
+from api.idempotency import IdempotencyMiddleware, ResponseCache
+from api.ratelimit import TokenBucket
+from api.readside import ReadSide
+from api.users import UserDirectory
+from domain.application import Appraisals
+from settings import Settings, event_store_env, get_settings
+
+log = logging.getLogger(__name__)
+PREFIX = "/api/v1"
+
+DESCRIPTION = """Kinerja: yearly performance appraisal of Indonesian civil servants (PermenPANRB 6/2022).
+
+Authenticate with `Authorization: Bearer <token>`: in the demo, get one from `POST /api/v1/auth/dev-login`;
+in production, from the agency's OpenID Connect issuer. Every write accepts an `Idempotency-Key` header:
+a repeat returns the first answer and changes nothing. Errors carry `error`, `message` and `field`."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    temporal_client: Client | None = None,
+    appraisals: Appraisals | None = None,
+    users: UserDirectory | None = None,
+    readside: ReadSide | None = None,
+    verifier: TokenVerifier | None = None,
+    feedback_bucket: TokenBucket | None = None,
+    db_check: Callable[[], None] | None = None,
+    project_every_seconds: float | None = 1.0,
+    clock: Callable[[], datetime] | None = None,
+) -> FastAPI:
+    """Build the app. Anything not given is built from settings when the app starts."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = app.state
+        if state.temporal is None:
+            # Lazy: the API starts (and /health says so) even when Temporal is down.
+            state.temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
+                                                  lazy=True)
+        owned = state.appraisals is None
+        if owned:
+            state.appraisals = Appraisals(env=event_store_env(settings.database_url))
+        if state.users is None:
+            state.users = _users(state.appraisals)
+        if state.readside is None:
+            state.readside = ReadSide.from_url(settings.database_url, state.appraisals)
+        state.commands = Commands(state.temporal, settings, state.appraisals, state.readside, state.clock)
+        # Open the event store once before the projector's first transaction: on SQLite its first
+        # use switches the file to WAL, which cannot happen while the projector holds the write lock.
+        await anyio.to_thread.run_sync(state.appraisals.recorder.max_notification_id)
+        stop = threading.Event()
+        loop = _project_in_background(state.readside, stop, project_every_seconds)
+        try:
+            yield
+        finally:
+            stop.set()
+            if loop is not None:
+                await anyio.to_thread.run_sync(loop.join, 10)
+            if owned:
+                state.appraisals.close()
+
+    app = FastAPI(title="Kinerja API", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
+                  openapi_tags=[{"name": t, "description": d} for t, d in TAGS])
+    app.state.settings = settings
+    app.state.clock = clock or (lambda: datetime.now(timezone.utc))  # business "now"; tests pass the server's
+    app.state.temporal = temporal_client
+    app.state.appraisals = appraisals
+    app.state.readside = readside
+    app.state.users = users
+    app.state.verifier = verifier or TokenVerifier(settings)
+    app.state.feedback_bucket = feedback_bucket or TokenBucket()
+    app.state.db_check = db_check or _db_check(settings.database_url)
+    app.state.anonymous_prefix = f"{PREFIX}/feedback"
+    app.state.idempotency_cache = ResponseCache()
+    app.add_middleware(IdempotencyMiddleware, cache=app.state.idempotency_cache)
+    errors.install(app)
+
+    api = APIRouter(prefix=PREFIX)
+    for module in (login, hr, hr_appraisals, tasks, employees, audit, feedback):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.add_api_route("/health", health, methods=["GET"], tags=["health"], summary="Temporal and database reachability")
+    return app
+
+
+TAGS = [
+    ("auth", "Dev login and the caller's identity."),
+    ("hr", "HR (pengelola kinerja): cycles, organisation predikat, calibration, dashboards, org master data."),
+    ("tasks", "Supervisors: pending tasks, SKP review, check-ins, ratings, keberatan decisions."),
+    ("employees", "Employees: my appraisals, SKP, progress with evidence, self-assessment, result, keberatan."),
+    ("audit", "Auditors (read-only): history, state at a moment, diffs, chain verification, recomputation."),
+    ("feedback", "Citizens, no login: the SKM survey (scale 1-4) about a service unit or an employee."),
+    ("health", "Reachability of Temporal and the database."),
+]
+
+
+def _project_in_background(readside: ReadSide, stop: threading.Event,
+                           every: float | None) -> threading.Thread | None:
+    """Keep the read models following the log (opening, timers: writes the API did not make)."""
+    if every is None or readside.projector is None:
+        return None
+    from readmodels.projector import run  # noqa: PLC0415
+
+    thread = threading.Thread(target=run, args=(readside.projector, stop, every), name="projector", daemon=True)
+    thread.start()
+    return thread
+
+
+def _users(appraisals: Appraisals) -> UserDirectory:
+    """The dev-login directory from KINERJA_DEV_USERS_FILE (written by the demo seed), else empty."""
+    path = os.environ.get("KINERJA_DEV_USERS_FILE", "")
+    if path and Path(path).is_file():
+        return UserDirectory.from_file(path, appraisals)
+    return UserDirectory(app=appraisals)
+
+
+def _db_check(url: str) -> Callable[[], None]:
+    engine = sa.create_engine(url, pool_pre_ping=True)
+
+    def check() -> None:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+
+    return check
+
+
+async def health(request: Request) -> JSONResponse:
+    """Whether Temporal and the database answer; 503 when either does not."""
+    state = request.app.state
+    checks: dict[str, dict[str, Any]] = {}
+    try:
+        if state.temporal is None:
+            raise RuntimeError("not connected")
+        await asyncio.wait_for(state.temporal.workflow_service.get_system_info(
+            GetSystemInfoRequest(), timeout=timedelta(seconds=3)), timeout=4)
+        checks["temporal"] = {"ok": True}
+    except Exception as e:  # noqa: BLE001 - any failure means "not reachable"
+        checks["temporal"] = {"ok": False, "error": f"{type(e).__name__}: {e}"[:300]}
+    try:
+        with anyio.fail_after(5):
+            await anyio.to_thread.run_sync(state.db_check)
+        checks["database"] = {"ok": True}
+    except Exception as e:  # noqa: BLE001
+        checks["database"] = {"ok": False, "error": f"{type(e).__name__}: {e}"[:300]}
+    ok = all(c["ok"] for c in checks.values())
+    return JSONResponse({"status": "ok" if ok else "degraded", **checks}, status_code=200 if ok else 503)
+
+
+app = create_app()

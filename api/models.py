@@ -1,0 +1,77 @@
+"""Request and response shapes shared by several routers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from domain.errors import InvalidInput
+from domain.nip import check_nip
+
+EXAMPLE_APPRAISAL = "0b8f3f3e-3c43-5b5e-9a3f-6f0b6c1f2a11"
+EXAMPLE_CYCLE = "5a0e8f7e-1b6f-5d0e-8d59-3c1f0a6b7e21"
+EMPLOYEE_NIP, APPRAISER_NIP = "199001152015031001", "198503152010011002"
+
+
+def _nip(value: str) -> str:
+    try:
+        return check_nip(value.strip())
+    except InvalidInput as e:
+        raise ValueError(str(e).removeprefix("nip: ")) from None
+
+
+Nip = Annotated[str, AfterValidator(_nip), Field(examples=[EMPLOYEE_NIP], description="18-digit NIP")]
+Text = Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class OutcomeOut(BaseModel):
+    """What a write left behind on an appraisal."""
+
+    id: str
+    version: int
+    stage: str
+    pending: dict[str, str] | None
+    predikat: str | None
+    replayed: bool = False
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": EXAMPLE_APPRAISAL, "version": 4, "stage": "planning",
+        "pending": {"task": "review_skp", "assignee": APPRAISER_NIP}, "predikat": None, "replayed": False}]})
+
+
+class AppraisalOut(BaseModel):
+    """An appraisal as its reader may see it."""
+
+    id: str
+    version: int
+    cycle_id: str
+    employee_nip: str
+    employee: dict[str, Any]
+    appraiser_nip: str
+    atasan_nip: str
+    rule_set_id: str
+    stage: str
+    skp_status: str
+    rhk: list[dict[str, Any]]
+    skp_returns: list[dict[str, Any]]
+    progress: list[dict[str, Any]]
+    check_ins: dict[str, dict[str, Any]]
+    self_assessment: str
+    rating: dict[str, Any] | None
+    predikat: str | None
+    keberatan: dict[str, Any] | None
+    keberatan_deadline: str | None
+    keberatan_days_left: int | None = None
+    follow_up: dict[str, Any] | None
+    pending: dict[str, str] | None
+    your_relations: list[str] = []
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": EXAMPLE_APPRAISAL, "version": 4, "cycle_id": EXAMPLE_CYCLE, "employee_nip": EMPLOYEE_NIP,
+        "employee": {"name": "Budi Santoso", "unit_id": "UNIT-PELAYANAN"}, "appraiser_nip": APPRAISER_NIP,
+        "atasan_nip": "197805202005011003", "rule_set_id": "permenpanrb-6-2022", "stage": "planning",
+        "skp_status": "submitted", "rhk": [], "skp_returns": [], "progress": [], "check_ins": {},
+        "self_assessment": "", "rating": None, "predikat": None, "keberatan": None, "keberatan_deadline": None,
+        "keberatan_days_left": None, "follow_up": None, "pending": {"task": "review_skp", "assignee": APPRAISER_NIP},
+        "your_relations": ["employee"]}]})

@@ -1,0 +1,103 @@
+"""Shared pieces of the API tests: people, an app on a temp store, a logged-in httpx client.
+
+Not a test module (it holds no tests); named test_api_* because the API tests own that prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+from fastapi import FastAPI
+
+from api.main import create_app
+from api.readside import ReadSide
+from api.users import UserDirectory
+from domain.application import Appraisals
+from domain.appraisal import Appraisal
+from domain.base import Actor
+from domain.rules import BERAKHLAK
+from settings import Settings, event_store_env
+
+HR_NIP = "196001012000011001"
+AUDITOR = "196203032001012001"
+ATASAN = "196501012000011001"  # the appraiser's superior: decides keberatan
+SUPERVISOR = "197001012000011001"  # pejabat penilai of EMP1 and EMP2
+EMP1 = "198503152010011001"
+EMP2 = "198704202012012002"
+OUTSIDER = "199001012015011003"  # an employee of the agency with no relation to anyone's appraisal
+UNIT = "U1"
+AS_EXPECTED = {value: "sesuai" for value in BERAKHLAK}
+RHK = [{"id": "R1", "kind": "utama", "text": "Layanan KTP elektronik tepat waktu",
+        "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "KTP diterbitkan", "target": "1200"}]}]  # fmt: skip
+
+USERS = {
+    HR_NIP: {"name": "Siti HR", "roles": ["hr"]},
+    AUDITOR: {"name": "Andi Auditor", "roles": ["auditor"]},
+    ATASAN: {"name": "Bu Atasan"},
+    SUPERVISOR: {"name": "Pak Penilai"},
+    EMP1: {"name": "Budi"},
+    EMP2: {"name": "Citra"},
+    OUTSIDER: {"name": "Dedi"},
+}
+
+
+def participant(nip: str, name: str) -> dict[str, Any]:
+    return {"nip": nip, "name": name, "unit_id": UNIT, "unit_name": "Bidang Pelayanan",
+            "appraiser_nip": SUPERVISOR, "atasan_nip": ATASAN}  # fmt: skip
+
+
+PARTICIPANTS = [participant(EMP1, "Budi"), participant(EMP2, "Citra")]
+
+
+def settings_for(tmp_path: Path, **extra: Any) -> Settings:
+    values = {"database_url": f"sqlite:///{tmp_path / 'kinerja.db'}", "jwt_secret": "test-secret-" + "x" * 32,
+              "dev_login": True, "task_queue": "kinerja-api-test",
+              "temporal_address": "127.0.0.1:1", **extra}  # nothing listens there: tests inject a client
+    return Settings(**values)
+
+
+def build_app(settings: Settings, appraisals: Appraisals | None = None, **options: Any) -> FastAPI:
+    appraisals = appraisals or Appraisals(env=event_store_env(settings.database_url))
+    options.setdefault("readside", ReadSide.from_url(settings.database_url, appraisals))
+    options.setdefault("users", UserDirectory.from_mapping(USERS, app=appraisals))
+    return create_app(settings, appraisals=appraisals, **options)
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its lifespan run, and an httpx client on it (no network)."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as client:
+            yield client
+
+
+async def login(client: httpx.AsyncClient, nip: str) -> dict[str, str]:
+    """Dev-login as `nip`; returns the Authorization header."""
+    response = await client.post("/api/v1/auth/dev-login", json={"nip": nip})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def seed_appraisal(app: Appraisals, year: int = 2030) -> tuple[UUID, UUID]:
+    """A started cycle with EMP1 and EMP2 and EMP1's appraisal opened, written by the domain itself."""
+    hr = Actor(HR_NIP, ("hr",))
+    at = datetime(year - 1, 11, 1, tzinfo=timezone.utc)
+    cycle_id = app.define_cycle(hr, agency_id="AG-TEST", agency_name="Dinas Uji", time_zone="WIB", year=year,
+                                rule_set_id="permenpanrb-6-2022", period=None, deadlines=None,
+                                participants=PARTICIPANTS, at=at)  # fmt: skip
+    app.cycle_command(cycle_id, "start", by=hr, at=at)
+    outcome = app.open_appraisal(cycle_id, EMP1, at)
+    app.command(outcome.id, "draft_skp", by=Actor(EMP1), at=datetime(year, 1, 5, tzinfo=timezone.utc), rhk=RHK)
+    app.command(outcome.id, "submit_skp", by=Actor(EMP1), at=datetime(year, 1, 10, tzinfo=timezone.utc))
+    return cycle_id, outcome.id
+
+
+def appraisal_id(cycle_id: str | UUID, nip: str) -> UUID:
+    return Appraisal.create_id(UUID(str(cycle_id)), nip)
