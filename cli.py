@@ -1,0 +1,182 @@
+"""`kinerja`: the operator's command line (typer, rich progress for long work).
+
+    kinerja dev                          # embedded bring-up: Temporal dev server, worker, API, demo agency
+    kinerja import FILE.csv              # org master data, with a validation report
+    kinerja cycle create AGENCY YEAR     # define a cycle from the agency's org chart
+    kinerja cycle start CYCLE_ID         # start the cycle workflow (opens every appraisal)
+    kinerja cycle status CYCLE_ID
+    kinerja audit verify|replay|export ID
+    kinerja projections rebuild
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from domain.application import Appraisals
+from domain.audit import Audit
+from domain.base import HR, Actor
+from domain.errors import DomainError
+from settings import event_store_env, get_settings
+
+app = typer.Typer(help="Kinerja: appraisal cycles of Indonesian civil servants", no_args_is_help=True)
+cycle_app = typer.Typer(help="Appraisal cycles", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit the domain log", no_args_is_help=True)
+projections_app = typer.Typer(help="Read models", no_args_is_help=True)
+app.add_typer(cycle_app, name="cycle")
+app.add_typer(audit_app, name="audit")
+app.add_typer(projections_app, name="projections")
+console = Console()
+HR_NIP_OPTION = typer.Option("system-hr", "--as", help="NIP of the HR officer acting (recorded in the log)")
+
+
+def _app() -> Appraisals:
+    return Appraisals(env=event_store_env(get_settings().database_url))
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]{message}[/red]")
+    raise typer.Exit(1)
+
+
+@app.command()
+def dev(demo: bool = typer.Option(True, help="seed the demo agency and its cycle")) -> None:
+    """Run Kinerja on the embedded default: Temporal dev server + SQLite + worker + API."""
+    from devserver import run
+
+    run(seed=demo)
+
+
+@app.command("import")
+def import_org(file: Path, hr_nip: str = HR_NIP_OPTION) -> None:
+    """Import agencies, units and employees from CSV (all or nothing)."""
+    from readmodels.org_import import import_org as run_import
+
+    result = run_import(_app(), file.read_text(encoding="utf-8"), by=Actor(hr_nip, (HR,)), at=_now())
+    if not result.ok:
+        table = Table("line", "field", "reason", title="Nothing imported: fix these lines")
+        for p in result.problems:
+            table.add_row(str(p.line), p.field, p.reason)
+        console.print(table)
+        raise typer.Exit(1)
+    console.print(f"imported {', '.join(result.agencies)}: {result.events} new events, "
+                  f"{len(result.supervisor_changes)} supervisor changes")  # fmt: skip
+
+
+@cycle_app.command("create")
+def cycle_create(agency: str, year: int, hr_nip: str = HR_NIP_OPTION) -> None:
+    """Define the agency's cycle for a year from its org chart."""
+    from readmodels.org_import import cycle_definition
+
+    appraisals = _app()
+    try:
+        definition, people = cycle_definition(appraisals, agency, year, at=_now())
+        cycle_id = appraisals.define_cycle(Actor(hr_nip, (HR,)), key=f"cli:define:{agency}:{year}", **definition)
+    except DomainError as e:
+        _fail(str(e))
+    for nip, reason in people.skipped:
+        console.print(f"[yellow]left out {nip}: {reason}[/yellow]")
+    console.print(f"cycle {cycle_id}: {len(people.participants)} participants")
+
+
+@cycle_app.command("start")
+def cycle_start(cycle_id: UUID, hr_nip: str = HR_NIP_OPTION) -> None:
+    """Start the cycle workflow, which opens one appraisal workflow per participant."""
+    from temporalio.client import Client
+    from temporalio.common import WorkflowIDConflictPolicy
+
+    from workflows.cycle import CycleInput, CycleWorkflow, cycle_workflow_id
+
+    async def start() -> str:
+        settings = get_settings()
+        client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+        handle = await client.start_workflow(
+            CycleWorkflow.run, CycleInput(str(cycle_id), hr_nip), id=cycle_workflow_id(str(cycle_id)),
+            task_queue=settings.task_queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )  # fmt: skip
+        return handle.id
+
+    console.print(f"started {asyncio.run(start())}")
+
+
+@cycle_app.command("status")
+def cycle_status(cycle_id: UUID) -> None:
+    """Counts per stage and failures per employee, from the cycle workflow."""
+    from temporalio.client import Client
+
+    from workflows.cycle import CycleWorkflow, cycle_workflow_id
+
+    async def query() -> dict:
+        settings = get_settings()
+        client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+        return await client.get_workflow_handle(cycle_workflow_id(str(cycle_id))).query(CycleWorkflow.progress)
+
+    console.print_json(json.dumps(asyncio.run(query()), default=str))
+
+
+@audit_app.command("verify")
+def audit_verify(record_id: UUID) -> None:
+    """Walk an appraisal's (or cycle's) hash chain and name the first broken link."""
+    report = Audit(_app()).verify(record_id)
+    console.print_json(json.dumps(report.as_dict()))
+    if not report.ok:
+        raise typer.Exit(2)
+
+
+@audit_app.command("replay")
+def audit_replay(record_id: UUID, at: datetime | None = None, version: int | None = None) -> None:
+    """Replay the log: the state at a version or a moment (default: now), and the rating recomputed."""
+    audit = Audit(_app())
+    at = at.replace(tzinfo=at.tzinfo or timezone.utc) if at else None
+    console.print_json(json.dumps({"state": audit.state_at(record_id, version=version, at=at)}))
+    try:
+        console.print_json(json.dumps({"recomputed": audit.recompute(record_id)}))
+    except DomainError:
+        pass  # a cycle has no rating to recompute
+
+
+@audit_app.command("export")
+def audit_export(record_id: UUID, fmt: str = typer.Option("json", "--format", help="json or csv")) -> None:
+    """Export the event history as JSON or CSV."""
+    history = Audit(_app()).history(record_id)
+    if fmt == "json":
+        typer.echo(json.dumps(history, indent=2))
+        return
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["version", "type", "at", "by", "rule_set_id", "payload", "digest", "prev_digest"])
+    for h in history:
+        writer.writerow([h["version"], h["type"], h["at"], h["by"], h["rule_set_id"],
+                         json.dumps(h["payload"], ensure_ascii=False), h["digest"], h["prev_digest"]])  # fmt: skip
+    typer.echo(out.getvalue(), nl=False)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild() -> None:
+    """Drop the read models and project the whole domain log again."""
+    from readmodels.projector import Projector, make_engine
+
+    projector = Projector(_app(), make_engine(get_settings().database_url))
+    with Progress(console=console, transient=True) as progress:
+        progress.add_task("rebuilding read models", total=None)
+        count = projector.rebuild()
+    console.print(f"read models rebuilt: {count} events projected, position {projector.position()}")
+
+
+if __name__ == "__main__":
+    app()
