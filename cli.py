@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +23,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from domain.application import Appraisals
-from domain.audit import Audit
+from domain.audit import Audit, history_csv
 from domain.base import HR, Actor
 from domain.errors import DomainError
 from settings import event_store_env, get_settings
@@ -157,13 +155,7 @@ def audit_export(record_id: UUID, fmt: str = typer.Option("json", "--format", he
     if fmt == "json":
         typer.echo(json.dumps(history, indent=2))
         return
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["version", "type", "at", "by", "rule_set_id", "payload", "digest", "prev_digest"])
-    for h in history:
-        writer.writerow([h["version"], h["type"], h["at"], h["by"], h["rule_set_id"],
-                         json.dumps(h["payload"], ensure_ascii=False), h["digest"], h["prev_digest"]])  # fmt: skip
-    typer.echo(out.getvalue(), nl=False)
+    typer.echo(history_csv(history), nl=False)
 
 
 @projections_app.command("rebuild")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -13,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from api.deps import AuditDep, Oversight
+from domain.audit import history_csv
 from domain.errors import InvalidInput
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -145,14 +144,7 @@ def export(
     events = audit.history(record_id)
     name = f"kinerja-{record_id}"
     if format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["version", "type", "at", "by", "rule_set_id", "payload", "digest", "prev_digest"])
-        for e in events:
-            writer.writerow([e["version"], e["type"], e["at"], e["by"] or "", e["rule_set_id"] or "",
-                             json.dumps(e["payload"], sort_keys=True, ensure_ascii=False), e["digest"],
-                             e["prev_digest"]])
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+        return Response(history_csv(events), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     document = {"record_id": str(record_id), "verification": audit.verify(record_id).as_dict(), "events": events}
     return Response(json.dumps(document, ensure_ascii=False, indent=1), media_type="application/json",

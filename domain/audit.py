@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -117,6 +120,21 @@ class Audit:
         if not stored:
             raise NotFound(f"no record {aggregate_id}")
         return stored
+
+
+HISTORY_COLUMNS = ("version", "type", "at", "by", "rule_set_id", "payload", "digest", "prev_digest")
+
+
+def history_csv(history: list[dict[str, Any]]) -> str:
+    """An auditor's CSV of a history: one event per row, its payload as JSON."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HISTORY_COLUMNS)
+    for e in history:
+        writer.writerow([e["version"], e["type"], e["at"], e["by"] or "", e["rule_set_id"] or "",
+                         json.dumps(e["payload"], sort_keys=True, ensure_ascii=False), e["digest"],
+                         e["prev_digest"]])  # fmt: skip
+    return out.getvalue()
 
 
 def jsonable(value: Any) -> Any:
