@@ -8,7 +8,9 @@ COPY workflows workflows
 COPY activities activities
 COPY api api
 COPY readmodels readmodels
-COPY worker.py cli.py settings.py ./
+COPY demo demo
+COPY web web
+COPY worker.py cli.py settings.py devserver.py ./
 RUN pip install --no-cache-dir .
 RUN useradd --create-home kinerja
 USER kinerja

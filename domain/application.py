@@ -11,6 +11,7 @@ aggregate, which owns the rule.
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 
 from domain.appraisal import Appraisal
 from domain.base import Actor, KinerjaAggregate, require
@@ -60,6 +61,22 @@ class Appraisals(Application[UUID]):
     """Appraisal cycles and appraisals, with their audit trail."""
 
     name = "kinerja"
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """The recorder, which creates the events table if it is missing.
+
+        Processes that start together on an empty database (API replicas, workers) race to create
+        it: on PostgreSQL the loser fails on the catalogue despite the existence check. The table
+        exists by then, so another attempt finds it; any other error is raised after the last one.
+        """
+        for attempt in range(5):
+            try:
+                return super().construct_recorder()
+            except Exception:  # the driver's error (the domain does not import sqlalchemy)
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     # --- cycles -----------------------------------------------------------
 
