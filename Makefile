@@ -7,7 +7,7 @@ PYTHON      ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 STAMP       := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv install postgres test bench run clean distclean
+.PHONY: help venv install postgres chromium test bench run clean distclean
 
 help:
 	@echo "make run         start Kinerja locally (kinerja dev)"
@@ -16,6 +16,7 @@ help:
 	@echo "make bench       event store vs raw SQLAlchemy benchmark (BENCH_ARGS='--events 20000')"
 	@echo "make venv        create/refresh .venv (re-installs when pyproject.toml changes)"
 	@echo "make postgres    start the local PostgreSQL if needed and create kinerja_test"
+	@echo "make chromium    install Debian's chromium (apt-get) for the browser tests if it is missing"
 	@echo "make clean       remove caches and build output; 'make distclean' also removes .venv"
 
 venv install: $(STAMP)
@@ -30,9 +31,14 @@ $(STAMP): pyproject.toml
 postgres:
 	@scripts/ensure-postgres.sh
 
+chromium:
+	@scripts/ensure-chromium.sh
+
 # ensure-postgres.sh prints the URL only when the server answers; on CI (CI=true) it fails
 # instead. A KINERJA_TEST_POSTGRES_URL already in the environment is used as given.
+# ensure-chromium.sh installs Debian's chromium for the browser tests (fails on CI if it cannot).
 test: $(STAMP)
+	@scripts/ensure-chromium.sh || exit $$?
 	@url="$$(scripts/ensure-postgres.sh)" || exit $$?; \
 	if [ -z "$${KINERJA_TEST_POSTGRES_URL:-}" ] && [ -n "$$url" ]; then \
 		export KINERJA_TEST_POSTGRES_URL="$$url"; \

@@ -21,7 +21,7 @@ from temporalio.client import Client
 
 from activities.notifications import sender_from_settings
 from api.main import create_app
-from demo.seed import DEMO_USERS_FILE, demo_users, seed
+from demo.seed import AGENCY, DEMO_USERS_FILE, demo_users, seed
 from domain.application import Appraisals
 from settings import Settings, event_store_env, get_settings
 from worker import ACTIVITY_THREADS, build_worker, dev_server
@@ -74,11 +74,13 @@ def _banner(base: str) -> None:
     lines = [
         "",
         "Kinerja berjalan / Kinerja is running",
+        f"  Halaman web (pages): {base}/masuk",
+        f"  Survei warga (SKM):  {base}/survei/{AGENCY}/CAPIL",
         f"  API docs (OpenAPI):  {base}/docs",
         f"  Health:              {base}/health",
         "  Temporal UI:         http://127.0.0.1:8233",
         "",
-        "Demo logins: POST /api/v1/auth/dev-login {\"nip\": \"...\"}, then Authorize with the token.",
+        "Demo logins: pick a user on the login page, or POST /api/v1/auth/dev-login {\"nip\": \"...\"}.",
     ]
     lines += [f"  {nip}  {u['name']:<40} {u['note']}" for nip, u in users.items()]
     lines += ["  (every employee of demo/agency.csv can log in with their NIP)", "", "Ctrl-C stops everything."]

@@ -7,11 +7,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from api.authz import EMPLOYEE
 from api.deps import AppraisalsDep, Clock, CurrentActor, IdempotencyKey, ReadModelsDep, Writer, Writes
 from api.models import EXAMPLE_APPRAISAL, AppraisalOut, OutcomeOut, Text
-from api.views import appraisal_step, appraisal_view, load_appraisal_async
+from api.views import appraisal_step, appraisal_view, load_appraisal_async, superior_rhk
 from domain.appraisal import FINALISED, FOLLOW_UP, KEBERATAN, RESULT_DELIVERED
 from domain.errors import WrongStage
 
@@ -122,6 +123,13 @@ async def read_result(appraisal_id: AppraisalId, actor: CurrentActor, app: Appra
         raise WrongStage(f"the result is not delivered yet (the appraisal is at {appraisal.stage})")
     view = appraisal_view(appraisal, relations, clock())
     return {"appraisal_id": view["id"], **{k: view[k] for k in ResultOut.model_fields if k in view}}
+
+
+@router.get("/appraisals/{appraisal_id}/superior-rhk", response_model=list[dict[str, str]] | None)
+async def read_superior_rhk(appraisal_id: AppraisalId, actor: CurrentActor, app: AppraisalsDep) -> Any:
+    """The pejabat penilai's RHK this SKP's RHK utama cascade from (null: nothing to cascade from)."""
+    appraisal, _ = await load_appraisal_async(app, actor, appraisal_id)
+    return await run_in_threadpool(superior_rhk, app, appraisal)
 
 
 @router.put("/appraisals/{appraisal_id}/skp", response_model=OutcomeOut)

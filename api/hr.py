@@ -12,10 +12,12 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.deps import AppraisalsDep, Clock, HRActor, IdempotencyKey, Oversight, ReadModelsDep, Writes
 from api.hr_models import (
     CalibrationIn,
+    CycleAppraisalRow,
     CycleCreated,
     CycleIn,
     CycleOut,
     CycleResult,
+    CycleRow,
     DistributionRow,
     ExtensionIn,
     OrgPredikatIn,
@@ -45,6 +47,20 @@ async def define_cycle(body: CycleIn, actor: HRActor, app: AppraisalsDep, comman
     definition = body.model_dump(exclude={"participants", "unit_ids"})
     cycle_id = await commands.define_cycle(actor, key, **definition, participants=participants)
     return {"id": str(cycle_id), "participants": len(participants), "skipped": skipped}
+
+
+@router.get("/cycles", response_model=list[CycleRow])
+async def list_cycles(_: Oversight, readside: ReadModelsDep) -> list[dict[str, Any]]:
+    """Every cycle, newest year first (from the read model)."""
+    return await readside.call("cycle_list")
+
+
+@router.get("/cycles/{cycle_id}/appraisals", response_model=list[CycleAppraisalRow])
+async def cycle_appraisals(cycle_id: CycleId, _: Oversight, app: AppraisalsDep, readside: ReadModelsDep,
+                           unit_id: Annotated[str | None, Query(max_length=100)] = None) -> list[dict[str, Any]]:
+    """The cycle's appraisals (or one unit's): stage and predikat of each, for HR and auditors."""
+    await run_in_threadpool(app.cycle, cycle_id)
+    return await readside.call("cycle_appraisals", str(cycle_id), unit_id)
 
 
 @router.get("/cycles/{cycle_id}", response_model=CycleOut)

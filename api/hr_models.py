@@ -152,3 +152,27 @@ class TrendRow(BaseModel):
     year: int
     period: str
     counts: dict[str, int]
+
+
+class CycleRow(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "cycle_id": EXAMPLE_CYCLE, "agency_id": "pemkot-palu", "agency_name": "Pemerintah Kota Palu", "year": 2025,
+        "status": "started", "time_zone": "WITA"}]})
+    cycle_id: str
+    agency_id: str
+    agency_name: str
+    year: int
+    status: str
+    time_zone: str
+
+
+class CycleAppraisalRow(BaseModel):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "appraisal_id": "0b8f3f3e-3c43-5b5e-9a3f-6f0b6c1f2a11", "employee_nip": EMPLOYEE_NIP,
+        "employee_name": "Budi Santoso", "unit_id": "UNIT-PELAYANAN", "stage": "execution", "predikat": None}]})
+    appraisal_id: str
+    employee_nip: str
+    employee_name: str
+    unit_id: str
+    stage: str
+    predikat: str | None

@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
+from api.auth import TokenVerifier
 from api.deps import CurrentActor, SettingsDep, Users, Verifier
 from api.errors import ApiError
 from api.models import Nip
+from api.users import UserDirectory
+from settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -46,11 +49,16 @@ class MeOut(BaseModel):
 @router.post("/dev-login", response_model=TokenOut)
 def dev_login(body: DevLoginIn, settings: SettingsDep, users: Users, verifier: Verifier) -> TokenOut:
     """Issue a dev token for a user of the directory (only when KINERJA_DEV_LOGIN is on)."""
+    return issue_dev_token(body.nip, settings, users, verifier)
+
+
+def issue_dev_token(nip: str, settings: Settings, users: UserDirectory, verifier: TokenVerifier) -> TokenOut:
+    """The dev login itself, shared by this route and the login page (which keeps the token in a cookie)."""
     if not settings.dev_login:
         raise ApiError(404, "NotFound", "dev login is disabled; sign in with the agency's OpenID Connect issuer")
-    user = users.get(body.nip)
+    user = users.get(nip)
     if user is None:
-        raise ApiError(401, "Unauthenticated", f"nip: {body.nip} is not a user of this agency", "nip")
+        raise ApiError(401, "Unauthenticated", f"nip: {nip} is not a user of this agency", "nip")
     token, expires_in = verifier.issue_dev_token(user.nip, user.roles, user.name)
     return TokenOut(access_token=token, expires_in=expires_in, nip=user.nip, name=user.name, roles=list(user.roles))
 

@@ -99,6 +99,9 @@ def create_app(
     app.state.idempotency_cache = ResponseCache()
     app.add_middleware(IdempotencyMiddleware, cache=app.state.idempotency_cache)
     errors.install(app)
+    from web import pages  # noqa: PLC0415 - the pages call back into these routers
+
+    pages.install(app)
 
     api = APIRouter(prefix=PREFIX)
     for module in (login, hr, hr_appraisals, tasks, employees, audit, feedback):

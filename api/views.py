@@ -67,6 +67,12 @@ async def load_appraisal_async(app: Appraisals, actor: Actor, appraisal_id: UUID
     return await run_in_threadpool(load_appraisal, app, actor, appraisal_id)
 
 
+def superior_rhk(app: Appraisals, appraisal: Appraisal) -> list[dict[str, str]] | None:
+    """The appraiser's own RHK (id, text) in the same cycle; None at the top of the chain."""
+    found = app.superior_rhk(appraisal)
+    return None if found is None else [{"id": r["id"], "text": r["text"]} for r in found]
+
+
 async def appraisal_step(app: Appraisals, commands: Commands, actor: Actor, appraisal_id: UUID, allowed: tuple[str, ...],
                          name: str, key: str, **args: Any) -> dict[str, Any]:
     """One write on one appraisal: the route-level check here, the domain's own rule in the workflow."""

@@ -196,6 +196,18 @@ class Appraisals(Application[UUID]):
         self._save(appraisal)
         return _outcome(appraisal)
 
+    def superior_rhk(self, appraisal: Appraisal, cycle: AppraisalCycle | None = None) -> list[dict[str, Any]] | None:
+        """The appraiser's RHK in the same cycle, which the employee's RHK utama support.
+
+        None when the appraiser takes no part in the cycle (the top of the chain: nothing
+        cascades); empty while the appraiser has drafted nothing.
+        """
+        cycle = cycle or self.cycle(appraisal.cycle_id)
+        if appraisal.appraiser_nip not in cycle.participants:
+            return None
+        found = self._find(Appraisal, Appraisal.create_id(cycle.id, appraisal.appraiser_nip))
+        return list(found.rhk) if found is not None else []
+
     def _context(self, appraisal: Appraisal, method: Callable[..., Any], by: Actor | None) -> dict[str, Any]:
         wanted = CONTEXT_ARGS & set(inspect.signature(method).parameters)
         if not wanted:
@@ -204,11 +216,8 @@ class Appraisals(Application[UUID]):
         unit = appraisal.employee["unit_id"]
         context: dict[str, Any] = {}
         if "superior_rhk_ids" in wanted:
-            superior = None
-            if appraisal.appraiser_nip in cycle.participants:
-                found = self._find(Appraisal, Appraisal.create_id(cycle.id, appraisal.appraiser_nip))
-                superior = [r["id"] for r in found.rhk] if found is not None else []
-            context["superior_rhk_ids"] = superior
+            superior = self.superior_rhk(appraisal, cycle)
+            context["superior_rhk_ids"] = None if superior is None else [r["id"] for r in superior]
         if "peer_unit" in wanted:
             peer = cycle.participants.get(by.nip) if by else None
             context["peer_unit"] = peer["unit_id"] if peer else None

@@ -46,6 +46,22 @@ def cycle(db: sa.Engine, cycle_id: str) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
+def cycle_list(db: sa.Engine) -> list[dict[str, Any]]:
+    """Every cycle, newest year first: what a dashboard offers to open."""
+    query = sa.select(cycles.c.cycle_id, cycles.c.agency_id, cycles.c.agency_name, cycles.c.year, cycles.c.status,
+                      cycles.c.time_zone).order_by(cycles.c.year.desc(), cycles.c.agency_name)  # fmt: skip
+    with db.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def cycle_appraisals(db: sa.Engine, cycle_id: str, unit_id: str | None = None) -> list[dict[str, Any]]:
+    """The appraisals of a cycle (or of one of its units), by unit then employee name."""
+    where = [appraisals.c.cycle_id == str(cycle_id)] + ([appraisals.c.unit_id == unit_id] if unit_id else [])
+    query = sa.select(appraisals).where(*where).order_by(appraisals.c.unit_id, appraisals.c.employee_name)
+    with db.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
 def progress(db: sa.Engine, cycle_id: str, now: datetime | None = None) -> list[dict[str, Any]]:
     """Per unit: participants, appraisals per stage, not yet opened, and overdue tasks per stage."""
     now, cycle_id = _now(now), str(cycle_id)

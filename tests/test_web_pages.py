@@ -1,0 +1,100 @@
+"""The pages without a browser or Temporal: session cookie, login form, errors as pages, read-only pages.
+
+The event store is a real SQLite file written by the domain application itself (seed_appraisal:
+EMP1's SKP submitted, waiting on SUPERVISOR).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from domain.application import Appraisals
+from settings import event_store_env
+from tests.test_api_support import AUDITOR, EMP1, EMP2, HR_NIP, SUPERVISOR, build_app, running, seed_appraisal, settings_for
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    settings = settings_for(tmp_path)
+    store = Appraisals(env=event_store_env(settings.database_url))
+    app = build_app(settings, store)
+    app.state.seeded = seed_appraisal(store)
+    yield app
+    store.close()
+
+
+async def sign_in(client: httpx.AsyncClient, nip: str) -> None:
+    response = await client.post("/masuk", data={"nip": nip})
+    assert response.status_code == 303, response.text
+    assert "httponly" in response.headers["set-cookie"].lower()
+
+
+async def test_pages_ask_for_login_and_the_cookie_carries_the_api_token(app) -> None:
+    async with running(app) as client:
+        assert (await client.get("/tugas")).headers["location"] == "/masuk?lanjut=%2Ftugas"
+        form = await client.get("/masuk")
+        assert form.status_code == 200 and '<label for="nip">NIP (18 digit)</label>' in form.text
+        assert "Siti HR" in form.text  # the demo users to choose from
+        bad = await client.post("/masuk", data={"nip": "123"})
+        assert bad.status_code == 422 and "Isian belum benar" in bad.text and "nip:" in bad.text
+        stranger = await client.post("/masuk", data={"nip": "199912312020121001"})
+        assert stranger.status_code == 401 and "is not a user of this agency" in stranger.text
+        response = await client.post("/masuk", data={"nip": HR_NIP, "lanjut": "//evil.example/"})
+        assert response.headers["location"] == "/hr"  # an open redirect is refused
+        token = client.cookies.get("kinerja_sesi")
+        me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.json()["nip"] == HR_NIP  # the very token the API accepts
+        out = await client.post("/keluar")
+        assert out.status_code == 303 and "kinerja_sesi" not in client.cookies
+
+
+async def test_the_inbox_and_the_task_page_show_what_waits(app) -> None:
+    _, appraisal_id = app.state.seeded
+    async with running(app) as client:
+        await app.state.readside.catch_up()
+        await sign_in(client, SUPERVISOR)
+        inbox = await client.get("/tugas")
+        assert "Persetujuan SKP" in inbox.text and "Budi" in inbox.text
+        task = await client.get(f"/tugas/{appraisal_id}")
+        assert "Setujui SKP" in task.text and "Layanan KTP elektronik tepat waktu" in task.text
+
+
+async def test_errors_are_pages_on_page_paths_and_json_on_the_api(app) -> None:
+    _, appraisal_id = app.state.seeded
+    async with running(app) as client:
+        await sign_in(client, EMP2)
+        hidden = await client.get(f"/tugas/{appraisal_id}")  # not hers: 404, as in the API
+        assert hidden.status_code == 404 and hidden.headers["content-type"].startswith("text/html")
+        assert "among the ones you may see" in hidden.text
+        audit = await client.get("/audit")
+        assert audit.status_code == 403 and "only HR (pengelola kinerja) and auditors" in audit.text
+        api = await client.get(f"/api/v1/employees/appraisals/{appraisal_id}")
+        assert api.status_code == 401 and api.json()["error"] == "Unauthenticated"  # the API wants a bearer
+        foreign = await client.post(f"/tugas/{appraisal_id}/skp/setujui", headers={"Origin": "https://evil.example"})
+        assert foreign.status_code == 403 and "from another site" in foreign.text
+
+
+async def test_the_auditor_sees_the_timeline_verified(app) -> None:
+    _, appraisal_id = app.state.seeded
+    async with running(app) as client:
+        await sign_in(client, AUDITOR)
+        page = await client.get(f"/audit/penilaian/{appraisal_id}")
+        assert page.status_code == 200 and "Rantai hash utuh: 3 peristiwa terverifikasi" in page.text
+        assert "SKP diajukan" in page.text
+        refused = await client.post(f"/tugas/{appraisal_id}/skp/setujui")  # auditors write nothing
+        assert refused.status_code == 403 and "read-only" in refused.text
+
+
+async def test_the_employee_page_offers_the_pdf_of_the_skp(app) -> None:
+    _, appraisal_id = app.state.seeded
+    async with running(app) as client:
+        await sign_in(client, EMP1)
+        page = await client.get(f"/saya/{appraisal_id}")
+        assert "Diajukan ke pejabat penilai" in page.text
+        document = await client.get(f"/saya/{appraisal_id}/skp.pdf")
+        assert document.headers["content-type"] == "application/pdf" and document.content.startswith(b"%PDF")
+        await sign_in(client, HR_NIP)
+        assert (await client.get(f"/saya/{appraisal_id}/evaluasi.pdf")).status_code == 200

@@ -1,0 +1,41 @@
+"""The distribution chart's geometry: each unit's predikat shares against its curve.
+
+The curve is the rule set's own (Share.allowed is the rounding rule); only words and percentages
+for drawing are made here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.rules import PREDIKATS, rule_set
+from web.labels import PREDIKAT_LABELS
+
+BOUND_WORDS = {"max": "paling banyak", "min": "paling sedikit"}
+
+
+def describe(share: Any) -> str:
+    names = " + ".join(PREDIKAT_LABELS[p] for p in share.predikats)
+    if share.bound == "some":
+        return f"ada sekurang-kurangnya satu {names}"
+    return f"{BOUND_WORDS[share.bound]} {share.percent}% {names}"
+
+
+def unit_chart(rule_set_id: str, row: dict[str, Any]) -> dict[str, Any]:
+    """Bars (count, percent of rated) per predikat, and the curve's limits as markers and lines of text."""
+    total = row["rated"]
+    bars = [{"predikat": p, "count": row["counts"].get(p, 0),
+             "percent": round(100 * row["counts"].get(p, 0) / total, 1) if total else 0.0, "marks": []}
+            for p in PREDIKATS]  # fmt: skip
+    limits = []
+    org = row.get("org_predikat")
+    if org:
+        for share in rule_set(rule_set_id).curve[org]:
+            actual = sum(row["counts"].get(p, 0) for p in share.predikats)
+            allowed = share.allowed(total)
+            ok = actual <= allowed if share.bound == "max" else actual >= allowed
+            limits.append({"text": describe(share), "allowed": allowed, "actual": actual, "ok": ok or not total})
+            if len(share.predikats) == 1 and share.bound in BOUND_WORDS:
+                bar = bars[PREDIKATS.index(share.predikats[0])]
+                bar["marks"].append({"percent": share.percent, "bound": share.bound})
+    return {**row, "bars": bars, "limits": limits}

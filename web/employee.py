@@ -1,0 +1,128 @@
+"""Employees: my appraisals, the SKP editor, progress with evidence, self-assessment, result and keberatan.
+
+Each action is the API's route function (api/employees.py) with the API's request model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api import employees as api
+from api.authz import require_writer
+from api.views import appraisal_view, load_appraisal_async, superior_rhk
+from web import forms, pdf
+from web.outcome import Refused, attempt
+from web.render import page, redirect
+from web.session import PageActor, same_origin
+
+router = APIRouter(prefix="/saya", dependencies=[Depends(same_origin)])
+
+
+@router.get("", response_class=HTMLResponse)
+async def mine(request: Request, actor: PageActor) -> Response:
+    rows = await api.my_appraisals(actor, request.app.state.readside)
+    if len(rows) == 1:
+        return redirect(f"/saya/{rows[0]['appraisal_id']}")
+    return page(request, "mine.html", actor, rows=rows)
+
+
+async def my_page(request: Request, actor: Any, appraisal_id: UUID, *, error: str = "", status: int = 200,
+                  form: Any = None, rhk: list[dict[str, Any]] | None = None, extra_rhk: int = 0) -> HTMLResponse:
+    state = request.app.state
+    appraisal, relations = await load_appraisal_async(state.appraisals, actor, appraisal_id)
+    view = appraisal_view(appraisal, relations, state.clock())
+    superior = await run_in_threadpool(superior_rhk, state.appraisals, appraisal)
+    rows = forms.skp_rows(appraisal.rhk if rhk is None else rhk, extra_rhk)
+    return page(request, "employee.html", actor, status, a=view, zone=appraisal.time_zone, periods=appraisal.periods,
+                superior=superior, rows=rows, error=error, form=form or {},
+                own=actor.nip == appraisal.employee_nip)
+
+
+@router.get("/{appraisal_id}", response_class=HTMLResponse)
+async def appraisal(request: Request, appraisal_id: UUID, actor: PageActor) -> HTMLResponse:
+    return await my_page(request, actor, appraisal_id)
+
+
+async def _act(request: Request, actor: Any, appraisal_id: UUID, note: str,
+               call: Callable[[Any, str], Any]) -> Response:
+    form = await request.form()
+    try:
+        await attempt(request, lambda: call(form, forms.key(form)))
+    except Refused as r:
+        rhk = forms.skp(form) if "rhk-0-text" in form else None
+        return await my_page(request, actor, appraisal_id, error=r.text, status=r.status, form=dict(form), rhk=rhk)
+    return redirect(f"/saya/{appraisal_id}", note)
+
+
+def _deps(request: Request) -> tuple[Any, Any]:
+    return request.app.state.appraisals, request.app.state.commands
+
+
+@router.post("/{appraisal_id}/skp")
+async def draft(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    form = await request.form()
+    if forms.text(form, "langkah") == "tambah-rhk":  # one more blank RHK, nothing saved yet
+        rows = forms.skp(form)
+        return await my_page(request, actor, appraisal_id, form=dict(form), rhk=rows, extra_rhk=1)
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "skp-disimpan", lambda f, k: api.draft_skp(
+        appraisal_id, api.SkpIn(rhk=forms.skp(f)), require_writer(actor), app, commands, k))
+
+
+@router.post("/{appraisal_id}/skp/ajukan")
+async def submit(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "skp-diajukan", lambda f, k: api.submit_skp(
+        appraisal_id, require_writer(actor), app, commands, k))
+
+
+@router.post("/{appraisal_id}/realisasi")
+async def progress(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "realisasi", lambda f, k: api.report_progress(
+        appraisal_id, api.ProgressIn(period=forms.text(f, "period"), rhk_id=forms.text(f, "rhk_id"),
+                                     realisation=forms.text(f, "realisation"), evidence=forms.text(f, "evidence")),
+        require_writer(actor), app, commands, k))
+
+
+@router.post("/{appraisal_id}/penilaian-diri")
+async def self_assess(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "penilaian-diri", lambda f, k: api.self_assess(
+        appraisal_id, api.TextIn(text=forms.text(f, "text")), require_writer(actor), app, commands, k))
+
+
+@router.post("/{appraisal_id}/keberatan")
+async def keberatan(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "keberatan", lambda f, k: api.file_keberatan(
+        appraisal_id, api.KeberatanIn(reasons=forms.text(f, "reasons")), require_writer(actor), app, commands, k))
+
+
+async def _pdf(request: Request, actor: Any, appraisal_id: UUID, kind: str) -> Response:
+    state = request.app.state
+    appraisal, relations = await load_appraisal_async(state.appraisals, actor, appraisal_id)
+    view = appraisal_view(appraisal, relations, state.clock())
+    names = {nip: u.name for nip, u in state.users.users.items()}
+    draw = pdf.skp_pdf if kind == "skp" else pdf.evaluation_pdf
+    body = await run_in_threadpool(draw, view, names, appraisal.time_zone)
+    filename = f"{kind}-{appraisal.employee_nip}-{appraisal_id.hex[:8]}.pdf"
+    return Response(body, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@router.get("/{appraisal_id}/skp.pdf")
+async def skp_pdf(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    """The SKP as a PDF, for whoever may read the appraisal."""
+    return await _pdf(request, actor, appraisal_id, "skp")
+
+
+@router.get("/{appraisal_id}/evaluasi.pdf")
+async def evaluation_pdf(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    """The evaluation document (dokumen evaluasi kinerja) as a PDF."""
+    return await _pdf(request, actor, appraisal_id, "evaluasi")

@@ -1,0 +1,156 @@
+"""Supervisors (and the atasan, and HR for its own tasks): the inbox and the form of each task.
+
+Every action calls the API's route function itself (api/tasks.py, api/hr_appraisals.py), with the
+same authorisation; the predikat preview asks the appraisal's rule set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api import hr_appraisals, tasks
+from api.authz import require_hr, require_writer
+from api.views import appraisal_view, load_appraisal_async
+from domain.errors import DomainError
+from domain.rules import rule_set
+from web import forms
+from web.outcome import Refused, attempt
+from web.render import page, redirect
+from web.session import PageActor, same_origin
+
+router = APIRouter(prefix="/tugas", dependencies=[Depends(same_origin)])
+
+
+@router.get("", response_class=HTMLResponse)
+async def inbox(request: Request, actor: PageActor) -> HTMLResponse:
+    state = request.app.state
+    rows = await tasks.my_tasks(actor, state.readside, state.clock)
+    zones = {c["cycle_id"]: c["time_zone"] for c in await state.readside.call("cycle_list")}
+    mine = await state.readside.call("employee_appraisals", actor.nip)
+    return page(request, "inbox.html", actor, tasks=rows, zones=zones, mine=mine)
+
+
+async def task_page(request: Request, actor: Any, appraisal_id: UUID, *, error: str = "", status: int = 200,
+                    form: Any = None, preview: dict[str, Any] | None = None) -> HTMLResponse:
+    state = request.app.state
+    appraisal, relations = await load_appraisal_async(state.appraisals, actor, appraisal_id)
+    view = appraisal_view(appraisal, relations, state.clock())
+    pending = view["pending"] or {}
+    mine = pending.get("assignee") in (actor.nip, "hr" if "hr" in actor.roles else None)
+    return page(request, "task.html", actor, status, a=view, zone=appraisal.time_zone, periods=appraisal.periods,
+                task=pending.get("task") if mine else None, error=error, form=form or {}, preview=preview)
+
+
+@router.get("/{appraisal_id}", response_class=HTMLResponse)
+async def task(request: Request, appraisal_id: UUID, actor: PageActor) -> HTMLResponse:
+    return await task_page(request, actor, appraisal_id)
+
+
+def preview(rule_set_id: str, results: str, values: dict[str, str]) -> dict[str, Any]:
+    """What the domain will record: the behaviour rating and the predikat by the rule set's kuadran."""
+    rules = rule_set(rule_set_id)
+    try:
+        behaviour = rules.behaviour_rating(values)
+        return {"results": results, "values": values, "behaviour": behaviour,
+                "predikat": rules.predikat(results, behaviour)}
+    except DomainError as e:
+        return {"error": str(e)}
+
+
+async def _act(request: Request, actor: Any, appraisal_id: UUID, note: str,
+               call: Callable[[Any, str], Any]) -> Response:
+    """Run one action with the posted form; refused, the form comes back with the domain's message."""
+    form = await request.form()
+    try:
+        await attempt(request, lambda: call(form, forms.key(form)))
+    except Refused as r:
+        return await task_page(request, actor, appraisal_id, error=r.text, status=r.status, form=dict(form))
+    return redirect(f"/tugas/{appraisal_id}", note)
+
+
+def _deps(request: Request) -> tuple[Any, Any]:
+    return request.app.state.appraisals, request.app.state.commands
+
+
+@router.post("/{appraisal_id}/skp/setujui")
+async def approve(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "skp-disetujui", lambda f, k: tasks.approve_skp(
+        appraisal_id, require_writer(actor), app, commands, k))
+
+
+@router.post("/{appraisal_id}/skp/kembalikan")
+async def return_skp(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "skp-dikembalikan", lambda f, k: tasks.return_skp(
+        appraisal_id, tasks.ReturnIn(reasons=forms.text(f, "reasons")), require_writer(actor), app, commands, k))
+
+
+@router.post("/{appraisal_id}/checkin")
+async def check_in(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "checkin", lambda f, k: tasks.hold_check_in(
+        appraisal_id, tasks.CheckInIn(period=forms.text(f, "period"), notes=forms.text(f, "notes"),
+                                      results_rating=forms.optional(f, "results_rating"),
+                                      behaviour_rating=forms.optional(f, "behaviour_rating")),
+        require_writer(actor), app, commands, k))
+
+
+@router.post("/{appraisal_id}/nilai")
+async def rate(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    form = await request.form()
+    if forms.text(form, "langkah") == "pratinjau":
+        appraisal, _ = await load_appraisal_async(request.app.state.appraisals, actor, appraisal_id)
+        shown = preview(appraisal.rule_set_id, forms.text(form, "results_rating"), forms.behaviour(form))
+        return await task_page(request, actor, appraisal_id, form=dict(form), preview=shown)
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "dinilai", lambda f, k: tasks.rate(
+        appraisal_id, tasks.RatingIn(results_rating=forms.text(f, "results_rating"),
+                                     behaviour_ratings=forms.behaviour(f), notes=forms.text(f, "notes")),
+        require_writer(actor), app, commands, k))
+
+
+@router.post("/{appraisal_id}/hasil")
+async def deliver(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "hasil", lambda f, k: tasks.deliver_result(
+        appraisal_id, require_writer(actor), app, commands, k))
+
+
+@router.post("/{appraisal_id}/keberatan")
+async def decide(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    form = await request.form()
+    amended = forms.text(form, "outcome") == "amended"
+    if forms.text(form, "langkah") == "pratinjau":
+        appraisal, _ = await load_appraisal_async(request.app.state.appraisals, actor, appraisal_id)
+        shown = preview(appraisal.rule_set_id, forms.text(form, "results_rating"), forms.behaviour(form))
+        return await task_page(request, actor, appraisal_id, form=dict(form), preview=shown)
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "diputuskan", lambda f, k: tasks.decide_keberatan(
+        appraisal_id, tasks.DecisionIn(
+            outcome=forms.text(f, "outcome"), reasons=forms.text(f, "reasons"),
+            results_rating=forms.optional(f, "results_rating") if amended else None,
+            behaviour_ratings=(forms.behaviour(f) or None) if amended else None),
+        require_writer(actor), app, commands, k))
+
+
+@router.post("/{appraisal_id}/tindak-lanjut")
+async def follow_up(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "tindak-lanjut", lambda f, k: hr_appraisals.decide_follow_up(
+        appraisal_id, hr_appraisals.FollowUpIn(
+            previous_predikats=[p for p in f.getlist("previous_predikats") if p],
+            years_in_rank=forms.text(f, "years_in_rank"), notes=forms.text(f, "notes")),  # type: ignore[arg-type]
+        require_hr(actor), app, commands, k))
+
+
+@router.post("/{appraisal_id}/final")
+async def finalise(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "final", lambda f, k: hr_appraisals.finalise(
+        appraisal_id, require_hr(actor), app, commands, k))

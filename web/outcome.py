@@ -1,0 +1,58 @@
+"""A refused action on a page: the same error mapping as the API, shown as the domain's message.
+
+The app's own exception handlers (api/errors.py) are asked for their answer, so a page and the
+API can never disagree on what an error means or which status it has.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from web.labels import label
+
+T = TypeVar("T")
+
+
+class Refused(Exception):
+    def __init__(self, status: int, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.kind, self.message = status, kind, message
+
+    @property
+    def text(self) -> str:
+        return f"{label(self.kind, 'refusal')}: {self.message}"
+
+
+async def refusal(request: Request, exc: BaseException) -> tuple[int, str, str]:
+    """(status, kind, message) exactly as the API would answer `exc`; unmapped errors propagate."""
+    if isinstance(exc, ValidationError):
+        exc = RequestValidationError(exc.errors())
+    handlers = getattr(request.app.state, "api_exception_handlers", None) or request.app.exception_handlers
+    handler = next((handlers[c] for c in type(exc).__mro__ if c in handlers), None)
+    if handler is None or not isinstance(exc, Exception):
+        raise exc
+    response = await handler(request, exc)
+    answer: dict[str, Any] = json.loads(bytes(response.body))
+    return response.status_code, str(answer.get("error", "")), str(answer.get("message", ""))
+
+
+async def attempt(request: Request, action: Callable[[], Awaitable[T] | T]) -> T:
+    """Run an action (and await it); a refusal becomes `Refused` with the API's status, kind and message.
+
+    The action is a callable so that building its input (a pydantic model) is checked the same way.
+    """
+    try:
+        result = action()
+        return await result if inspect.isawaitable(result) else result  # type: ignore[no-any-return]
+    except Exception as e:  # noqa: BLE001 - refusal() re-raises what the API does not map
+        status, kind, message = await refusal(request, e)
+        if status == 500:
+            raise
+        raise Refused(status, kind, message) from None

@@ -1,0 +1,66 @@
+"""Mount the pages on the API's app: routers, static files, and errors shown as pages.
+
+The API's exception handlers stay the single error mapping: on a page path the same answer is
+rendered as HTML (its status, kind and message); on /api/v1 nothing changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from web import audit, citizen, employee, hr, inbox, session
+from web.render import HERE, page
+
+NOT_PAGES = ("/api/", "/health", "/docs", "/redoc", "/openapi.json", "/static/")
+Handler = Callable[[Request, Any], Awaitable[Response]]
+
+
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith(NOT_PAGES)
+
+
+def install(app: FastAPI) -> None:
+    """Call after api.errors.install(app): page paths answer errors as HTML."""
+    for module in (session, inbox, employee, hr, audit, citizen):
+        app.include_router(module.router, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.state.api_exception_handlers = dict(app.exception_handlers)
+    for key, handler in list(app.exception_handlers.items()):
+        app.exception_handlers[key] = _as_page(handler)
+    app.exception_handlers[session.LoginRequired] = _login_required
+
+
+def _as_page(handler: Handler) -> Handler:
+    async def answer(request: Request, exc: Any) -> Response:
+        response = await handler(request, exc)
+        if not is_page(request) or not isinstance(response, Response) or response.status_code < 400:
+            return response
+        try:
+            body = json.loads(bytes(response.body))
+        except (ValueError, AttributeError):
+            return response
+        return page(request, "error.html", _actor(request), response.status_code,
+                    kind=str(body.get("error", "")), message=str(body.get("message", "")))
+
+    return answer
+
+
+def _actor(request: Request) -> Any:
+    try:
+        return session.page_actor(request)
+    except session.LoginRequired:
+        return None
+
+
+async def _login_required(request: Request, exc: session.LoginRequired) -> Response:
+    if request.method != "GET":
+        return RedirectResponse("/masuk", status_code=303)
+    return RedirectResponse(f"/masuk?{urlencode({'lanjut': exc.next_path})}", status_code=303)
+

@@ -1,0 +1,59 @@
+"""Templates, filters and the few helpers every page shares (flash notes, form keys, redirects)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from domain.base import Actor
+from web import labels
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.filters["label"] = labels.label
+templates.env.filters["when"] = labels.when
+templates.env.globals["VALUES"] = labels.VALUES
+templates.env.globals["RATINGS"] = labels.RATING_LABELS
+templates.env.globals["PREDIKAT"] = labels.PREDIKAT_LABELS
+templates.env.globals["ORG_PREDIKAT"] = labels.ORG_PREDIKAT
+templates.env.globals["ASPECTS"] = labels.ASPECTS
+templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
+
+# Notes shown after a successful action (POST-redirect-GET): a code in the URL, never free text.
+NOTES = {
+    "skp-disimpan": "Draf SKP tersimpan.", "skp-diajukan": "SKP diajukan ke pejabat penilai.",
+    "skp-disetujui": "SKP disetujui.", "skp-dikembalikan": "SKP dikembalikan kepada pegawai.",
+    "checkin": "Dialog kinerja tercatat.", "dinilai": "Penilaian tersimpan.", "hasil": "Hasil penilaian disampaikan.",
+    "keberatan": "Keberatan diajukan kepada atasan pejabat penilai.", "diputuskan": "Keputusan keberatan tercatat.",
+    "realisasi": "Realisasi tercatat.", "penilaian-diri": "Penilaian diri tersimpan.",
+    "perpanjangan": "Batas waktu diperpanjang.", "predikat-org": "Predikat organisasi tercatat.",
+    "kalibrasi": "Kalibrasi unit tercatat.", "review": "Penilaian tahunan dibuka.",
+    "tindak-lanjut": "Tindak lanjut diputuskan.", "final": "Penilaian difinalkan.", "keluar": "Anda telah keluar.",
+}  # fmt: skip
+
+
+def page(request: Request, name: str, actor: Actor | None = None, status: int = 200, **context: Any) -> HTMLResponse:
+    users = request.app.state.users
+    user = users.get(actor.nip) if actor is not None and users else None
+    note = NOTES.get(request.query_params.get("pesan", ""))
+    known = users.users if users else {}
+
+    def person(nip: str) -> str:
+        """A name where the directory knows one (no org-data lookup per line), with the NIP."""
+        found = known.get(nip)
+        return f"{found.name} (NIP {nip})" if found and found.name else f"NIP {nip}"
+
+    return templates.TemplateResponse(request, name, {
+        "actor": actor, "user_name": user.name if user else "", "note": note, "person": person, **context},
+        status_code=status)
+
+
+def redirect(path: str, note: str = "", **params: str) -> RedirectResponse:
+    query = {**({"pesan": note} if note else {}), **params}
+    return RedirectResponse(f"{path}?{urlencode(query)}" if query else path, status_code=303)
