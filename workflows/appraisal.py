@@ -196,9 +196,10 @@ class AppraisalWorkflow:
                      for d in sorted(set(self.input.reminder_days_before), reverse=True)]  # fmt: skip
             steps.append((due + ONE_SECOND, f"missed:{name}:{self.due}"))
             now = workflow.now()
-            # Of reminders already late (an extension, a late start), only the latest one is still worth sending.
+            # Of reminders already late (an extension, a late start) only the latest is worth sending, and
+            # none once the deadline itself has passed: then only the escalation is left.
             late = [key for when, key in steps[:-1] if when <= now]
-            self.done.update(late[:-1])
+            self.done.update(late if now > due else late[:-1])
             todo = [(when, key) for when, key in steps if key not in self.done]
             if not todo:
                 await self._until_changed()

@@ -77,7 +77,6 @@ class CycleWorkflow:
         self.input = input
         self.state = input.state or CycleState()
         self.lock = asyncio.Lock()
-        self.refresh_asked = False
 
     @workflow.run
     async def run(self, input: CycleInput) -> dict[str, Any]:
@@ -98,10 +97,9 @@ class CycleWorkflow:
         refresh = input.progress_refresh_seconds or None
         while not self.state.closed:
             try:
-                await workflow.wait_condition(lambda: self.state.closed or self.refresh_asked, timeout=refresh)
+                await workflow.wait_condition(lambda: self.state.closed, timeout=refresh)
             except TimeoutError:
                 pass
-            self.refresh_asked = False
             if not self.state.closed:
                 await self._refresh()
             if workflow.info().is_continue_as_new_suggested():
