@@ -62,8 +62,8 @@ def relations(actor: Actor, appraisal: Any) -> set[str]:
     found = set()
     if actor.nip == appraisal.employee_nip:
         found.add(EMPLOYEE)
-    if actor.nip == appraisal.appraiser_nip:
-        found.add(APPRAISER)
+    if actor.nip in (appraisal.appraiser_nip, getattr(appraisal, "delegate_nip", None)):
+        found.add(APPRAISER)  # a delegate acts for the appraiser; the domain checks which of them may
     if actor.nip == appraisal.atasan_nip:
         found.add(ATASAN)
     keberatan = getattr(appraisal, "keberatan", None) or {}

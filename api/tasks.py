@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.authz import APPRAISER, ATASAN, DECIDER, is_hr
 from api.deps import AppraisalsDep, Clock, CurrentActor, IdempotencyKey, ReadModelsDep, Writer, Writes
-from api.models import APPRAISER_NIP, EMPLOYEE_NIP, EXAMPLE_APPRAISAL, EXAMPLE_CYCLE, OutcomeOut, Text
+from api.models import APPRAISER_NIP, EMPLOYEE_NIP, EXAMPLE_APPRAISAL, EXAMPLE_CYCLE, Nip, OutcomeOut, Text
 from api.views import appraisal_step
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
@@ -36,6 +36,15 @@ class ReturnIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"reasons": "IKI rhk-1 belum terukur: tetapkan target kuantitas."}]})
     reasons: Text
+
+
+class DelegationIn(BaseModel):
+    """Let someone act as pejabat penilai; delegating to oneself takes the tasks back."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"to_nip": APPRAISER_NIP, "reason": "Cuti besar 1-31 Desember; dilimpahkan kepada Kepala Seksi."}]})
+    to_nip: Nip
+    reason: Text
 
 
 class FeedbackIn(BaseModel):
@@ -140,4 +149,12 @@ async def decide_keberatan(appraisal_id: AppraisalId, body: DecisionIn, actor: W
                            commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
     """Decide a keberatan as the atasan pejabat penilai (or the decider HR assigned)."""
     return await appraisal_step(app, commands, actor, appraisal_id, (ATASAN, DECIDER), "decide_keberatan", key,
+                                **body.model_dump())
+
+
+@router.post("/appraisals/{appraisal_id}/delegation", response_model=OutcomeOut)
+async def delegate_task(appraisal_id: AppraisalId, body: DelegationIn, actor: Writer, app: AppraisalsDep,
+                        commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+    """Delegate the pejabat penilai's tasks on this appraisal, with a reason (recorded in the log)."""
+    return await appraisal_step(app, commands, actor, appraisal_id, SUPERVISOR, "delegate_task", key,
                                 **body.model_dump())

@@ -36,7 +36,7 @@ APPRAISAL_COMMANDS = (
     "open_review", "self_assess", "rate", "deliver_result",
     "file_keberatan", "close_keberatan_window", "decide_keberatan", "escalate_keberatan",
     "reassign_keberatan_decider", "decide_follow_up", "finalise",
-    "record_reminder", "record_deadline_missed",
+    "delegate_task", "record_reminder", "record_deadline_missed",
 )  # fmt: skip
 # Arguments the application supplies from other aggregates, never the caller.
 CONTEXT_ARGS = {"superior_rhk_ids", "peer_unit", "org_predikat", "calibrated"}

@@ -18,6 +18,7 @@ from domain import calendar
 from domain.base import Actor, KinerjaAggregate, require
 from domain.errors import DeadlinePassed, InvalidInput, WrongStage
 from domain.follow_up import recommend
+from domain.nip import check_nip
 from domain.rules import BERAKHLAK, RuleSet, check_rating, rule_set
 from domain.skp import check_cascade, check_skp
 
@@ -50,6 +51,7 @@ class Appraisal(KinerjaAggregate):
     ) -> None:
         self.cycle_id, self.employee_nip, self.employee = cycle_id, employee_nip, employee
         self.appraiser_nip, self.atasan_nip = appraiser_nip, atasan_nip
+        self.delegate_nip: str | None = None  # acts for the appraiser after a recorded delegation
         self.rule_set_id, self.time_zone, self.periods = rule_set_id, time_zone, periods
         self.stage = PLANNING
         self.skp_status, self.rhk, self.skp_returns = "empty", [], []
@@ -260,7 +262,7 @@ class Appraisal(KinerjaAggregate):
         self.predikat = predikat
 
     def deliver_result(self, by: Actor, calibrated: bool, at: datetime) -> None:
-        require(by.nip == self.appraiser_nip or by.is_hr, "the appraiser or HR delivers the result")
+        require(by.nip == self.acting_appraiser or by.is_hr, "the appraiser or HR delivers the result")
         self._require_stage(REVIEW)
         if self.rating is None:
             raise WrongStage("rate the appraisal before delivering the result")
@@ -443,8 +445,33 @@ class Appraisal(KinerjaAggregate):
         self, by: str, previous_appraiser: str, appraiser_nip: str, atasan_nip: str, reason: str, timestamp: datetime
     ) -> None:
         self.appraiser_nip, self.atasan_nip = appraiser_nip, atasan_nip
+        self.delegate_nip = None  # a delegation was the previous appraiser's
         if self.keberatan is not None and self.stage == KEBERATAN and not self.keberatan["escalated"]:
             self.keberatan["decider"] = atasan_nip
+
+    def delegate_task(self, by: Actor, to_nip: str, reason: str, at: datetime) -> None:
+        """The pejabat penilai lets someone act for them (§4: "or someone with delegated authority").
+
+        Delegating back to oneself ends the delegation. The delegate acts on the appraiser's
+        tasks; the keberatan stays with the atasan.
+        """
+        require(by.nip == self.appraiser_nip, "only the employee's pejabat penilai delegates their tasks")
+        if self.stage == FINALISED:
+            raise WrongStage("the appraisal is finalised")
+        check_nip(to_nip, "to_nip")
+        require(to_nip != self.employee_nip, "an employee cannot act as their own pejabat penilai")
+        if to_nip == (self.delegate_nip or self.appraiser_nip):
+            raise InvalidInput("to_nip", f"{to_nip} already acts as the pejabat penilai")
+        self._task_delegated(by.nip, to_nip, _text("reason", reason), at)
+
+    @event("TaskDelegated")
+    def _task_delegated(self, by: str, to: str, reason: str, timestamp: datetime) -> None:
+        self.delegate_nip = None if to == self.appraiser_nip else to
+
+    @property
+    def acting_appraiser(self) -> str:
+        """Who does the pejabat penilai's tasks now: the delegate, if any, else the appraiser."""
+        return self.__dict__.get("delegate_nip") or self.appraiser_nip
 
     def record_reminder(self, by: Actor, task: str, to: str, due: datetime, at: datetime) -> None:
         require(by.is_system, "reminders are sent by the calendar")
@@ -470,11 +497,11 @@ class Appraisal(KinerjaAggregate):
         """The one task the appraisal waits for, and who must do it."""
         task: tuple[str, str] | None = None
         if self.stage == PLANNING:
-            task = ("review_skp", self.appraiser_nip) if self.skp_status == "submitted" else ("draft_skp", self.employee_nip)
+            task = ("review_skp", self.acting_appraiser) if self.skp_status == "submitted" else ("draft_skp", self.employee_nip)
         elif self.stage == EXECUTION:
-            task = ("check_in", self.appraiser_nip)
+            task = ("check_in", self.acting_appraiser)
         elif self.stage == REVIEW:
-            task = ("deliver_result", self.appraiser_nip) if self.rating else ("rate", self.appraiser_nip)
+            task = ("deliver_result" if self.rating else "rate", self.acting_appraiser)
         elif self.stage == KEBERATAN and self.keberatan is not None:
             task = ("decide_keberatan", self.keberatan["decider"])
         elif self.stage == FOLLOW_UP:
@@ -488,7 +515,7 @@ class Appraisal(KinerjaAggregate):
             raise WrongStage(f"the appraisal is at {self.stage}, not {' or '.join(stages)}")
 
     def _require_appraiser(self, by: Actor, action: str) -> None:
-        require(by.nip == self.appraiser_nip, f"only the employee's pejabat penilai {action}")
+        require(by.nip == self.acting_appraiser, f"only the employee's pejabat penilai (or their delegate) {action}")
 
     def _require_submitted(self) -> None:
         self._require_stage(PLANNING)

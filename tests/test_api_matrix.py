@@ -66,6 +66,7 @@ def matrix(c: str, a: str) -> list[tuple[str, str, Any, dict[str | None, int]]]:
         ("POST", f"{t}/check-ins", {"period": "Q1", "notes": "x"}, supervisor),
         ("POST", f"{t}/rating", {"results_rating": "sesuai", "behaviour_ratings": AS_EXPECTED}, supervisor),
         ("POST", f"{t}/result", None, {k: v for k, v in supervisor.items() if k != HR_NIP}),
+        ("POST", f"{t}/delegation", {"to_nip": OUTSIDER, "reason": "cuti"}, supervisor),
         ("POST", f"{t}/keberatan/decision", {"outcome": "upheld", "reasons": "x"},
          # HR passes the route check; the domain then refuses by stage first (no keberatan filed): 409.
          {EMP1: 403, SUPERVISOR: 403, EMP2: 404, OUTSIDER: 404, AUDITOR: 403, ANON: 401, HR_NIP: 409}),
@@ -119,6 +120,8 @@ def bad_inputs(c: str, a: str, drafting: str) -> list[tuple[str, str, Any, str]]
         ("POST", f"{e}/self-assessment", {"text": ""}, "text"),
         ("POST", f"{e}/keberatan", {}, "reasons"),
         ("POST", f"{t}/skp/return", {"reasons": ""}, "reasons"),
+        ("POST", f"{t}/delegation", {"to_nip": "123", "reason": "cuti"}, "to_nip"),
+        ("POST", f"{t}/delegation", {"to_nip": OUTSIDER, "reason": " "}, "reason"),
         ("POST", f"{t}/feedback", {"text": "x"}, "about"),
         ("POST", f"{t}/check-ins", {"period": "Q1", "notes": "x", "results_rating": "great"}, "results_rating"),
         ("POST", f"{t}/rating", {"results_rating": "sesuai", "behaviour_ratings": {"akuntabel": "wow"}},
@@ -209,3 +212,19 @@ async def test_a_repeated_idempotency_key_returns_the_first_answer(env: Workflow
         w.app.state.idempotency_cache.entries.clear()
         assert (await w.call("POST", "/hr/cycles", HR_NIP, body, key="define-1", expect=201)) == defined
         assert (await w.call("POST", "/hr/cycles", HR_NIP, body, expect=409))["error"] == "WrongStage"
+
+
+async def test_a_delegate_gets_the_task_in_their_inbox_and_acts_on_it(env: WorkflowEnvironment, tmp_path: Path) -> None:
+    async with world(env, tmp_path) as w:
+        cycle, a1 = await submitted(w)
+        delegated = await w.call("POST", f"/tasks/appraisals/{a1}/delegation", SUPERVISOR,
+                                 {"to_nip": OUTSIDER, "reason": "Cuti besar; dilimpahkan"})
+        assert delegated["pending"] == {"task": "review_skp", "assignee": OUTSIDER}
+        inbox = await w.call("GET", "/tasks/me", OUTSIDER)
+        assert [(t["appraisal_id"], t["task"]) for t in inbox] == [(a1, "review_skp")]
+        assert await w.call("GET", "/tasks/me", SUPERVISOR) == []
+        refused = await w.call("POST", f"/tasks/appraisals/{a1}/skp/approve", SUPERVISOR, expect=403)
+        assert "or their delegate" in refused["message"]
+        approved = await w.call("POST", f"/tasks/appraisals/{a1}/skp/approve", OUTSIDER)
+        assert approved["stage"] == "execution"
+        assert w.events(cycle, EMP1)[-2:] == ["TaskDelegated", "SkpApproved"]

@@ -101,9 +101,9 @@ def test_an_appraisal_walks_from_planning_to_finalised_always_waiting_on_one_nam
 
 REFUSALS = [
     # (stage, command, actor, arguments, error, message)
-    ("submitted", "approve_skp", EMPLOYEE, {}, NotAllowed, "only the employee's pejabat penilai approves an SKP"),
+    ("submitted", "approve_skp", EMPLOYEE, {}, NotAllowed, "only the employee's pejabat penilai (or their delegate) approves an SKP"),
     ("submitted", "return_skp", COLLEAGUE, {"reasons": "x"}, NotAllowed,
-     "only the employee's pejabat penilai returns an SKP"),
+     "only the employee's pejabat penilai (or their delegate) returns an SKP"),
     ("submitted", "draft_skp", EMPLOYEE, {"rhk": rhk("s", "head-1")}, WrongStage,
      "the SKP is with the appraiser; wait until it is returned"),
     (PLANNING, "draft_skp", COLLEAGUE, {"rhk": rhk("s", "head-1")}, NotAllowed,
@@ -117,13 +117,13 @@ REFUSALS = [
      NotAllowed, "only the employee reports their own progress"),
     (EXECUTION, "hold_check_in", EMPLOYEE, {"period": "Q1", "notes": "x", "results_rating": None,
                                          "behaviour_rating": None},
-     NotAllowed, "only the employee's pejabat penilai holds the check-in"),
+     NotAllowed, "only the employee's pejabat penilai (or their delegate) holds the check-in"),
     (EXECUTION, "open_review", EMPLOYEE, {}, NotAllowed, "the review opens by the cycle calendar or by HR"),
     (EXECUTION, "give_peer_feedback", STRANGER, {"text": "x"}, NotAllowed,
      "peer feedback comes from a colleague of the same unit"),
     (EXECUTION, "give_peer_feedback", EMPLOYEE, {"text": "x"}, NotAllowed,
      "an employee cannot give peer feedback on their own appraisal"),
-    (REVIEW, "rate", EMPLOYEE, RATE, NotAllowed, "only the employee's pejabat penilai rates"),
+    (REVIEW, "rate", EMPLOYEE, RATE, NotAllowed, "only the employee's pejabat penilai (or their delegate) rates"),
     (REVIEW, "self_assess", APPRAISER, {"text": "x"}, NotAllowed, "only the employee writes the self-assessment"),
     (REVIEW, "deliver_result", APPRAISER, {}, WrongStage, "rate the appraisal before delivering the result"),
     (REVIEW, "file_keberatan", EMPLOYEE, {"reasons": "x"}, WrongStage,
@@ -528,3 +528,30 @@ def test_follow_up_inputs_are_checked(args: dict[str, Any], message: str) -> Non
         s.do(STAFF, "decide_follow_up", HR_ACTOR, T["follow_up"], notes="", **args)
     assert str(e.value) == message
 
+
+
+# --- delegation: "or someone with delegated authority" (§4) ----------------------------------------
+
+
+def test_a_delegate_acts_for_the_appraiser_until_the_appraiser_takes_the_tasks_back() -> None:
+    s = reach(REVIEW)
+    delegate = actor(OUTSIDER)
+    with pytest.raises(NotAllowed, match="only the employee's pejabat penilai delegates"):
+        s.do(STAFF, "delegate_task", EMPLOYEE, T["rate"], to_nip=OUTSIDER, reason="cuti")
+    with pytest.raises(InvalidInput, match="reason: is required"):
+        s.do(STAFF, "delegate_task", APPRAISER, T["rate"], to_nip=OUTSIDER, reason=" ")
+
+    delegated = s.do(STAFF, "delegate_task", APPRAISER, T["rate"], to_nip=OUTSIDER, reason="cuti besar")
+    assert delegated.pending == {"task": "rate", "assignee": OUTSIDER}
+    with pytest.raises(NotAllowed, match=r"pejabat penilai \(or their delegate\) rates"):
+        s.do(STAFF, "rate", APPRAISER, T["rate"], results_rating="sesuai", behaviour_ratings=values("sesuai"),
+             notes="")
+    rated = s.do(STAFF, "rate", delegate, T["rate"], results_rating="sesuai", behaviour_ratings=values("sesuai"),
+                 notes="atas nama penilai")
+    assert rated.predikat == "baik" and rated.pending == {"task": "deliver_result", "assignee": OUTSIDER}
+    assert s.app.appraisal(rated.id).rating["by"] == OUTSIDER  # the log names who really acted
+
+    back = s.do(STAFF, "delegate_task", APPRAISER, T["rate"], to_nip=HEAD, reason="kembali bertugas")
+    assert back.pending == {"task": "deliver_result", "assignee": HEAD}
+    with pytest.raises(InvalidInput, match="already acts as the pejabat penilai"):
+        s.do(STAFF, "delegate_task", APPRAISER, T["rate"], to_nip=HEAD, reason="lagi")

@@ -60,6 +60,7 @@ async def test_the_inbox_and_the_task_page_show_what_waits(app) -> None:
         assert "Persetujuan SKP" in inbox.text and "Budi" in inbox.text
         task = await client.get(f"/tugas/{appraisal_id}")
         assert "Setujui SKP" in task.text and "Layanan KTP elektronik tepat waktu" in task.text
+        assert '<label for="to_nip">NIP penerima delegasi</label>' in task.text  # the appraiser may delegate
 
 
 async def test_errors_are_pages_on_page_paths_and_json_on_the_api(app) -> None:

@@ -421,7 +421,7 @@ async def test_a_supervisor_change_moves_pending_tasks_and_reminders(
 
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await act(handle, "approve_skp", APPRAISER)
-        assert refused.value.cause.message == "only the employee's pejabat penilai approves an SKP"
+        assert refused.value.cause.message == "only the employee's pejabat penilai (or their delegate) approves an SKP"
         assert (await act(handle, "approve_skp", NEW_APPRAISER))["stage"] == "execution"
         await save_history("appraisal_supervisor_changed", handle)
 

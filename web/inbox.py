@@ -43,7 +43,9 @@ async def task_page(request: Request, actor: Any, appraisal_id: UUID, *, error: 
     pending = view["pending"] or {}
     mine = pending.get("assignee") in (actor.nip, "hr" if "hr" in actor.roles else None)
     return page(request, "task.html", actor, status, a=view, zone=appraisal.time_zone, periods=appraisal.periods,
-                task=pending.get("task") if mine else None, error=error, form=form or {}, preview=preview)
+                task=pending.get("task") if mine else None, error=error, form=form or {}, preview=preview,
+                can_delegate=actor.nip == appraisal.appraiser_nip and appraisal.stage != "finalised",
+                delegate=appraisal.delegate_nip)
 
 
 @router.get("/{appraisal_id}", response_class=HTMLResponse)
@@ -89,6 +91,14 @@ async def return_skp(request: Request, appraisal_id: UUID, actor: PageActor) -> 
     app, commands = _deps(request)
     return await _act(request, actor, appraisal_id, "skp-dikembalikan", lambda f, k: tasks.return_skp(
         appraisal_id, tasks.ReturnIn(reasons=forms.text(f, "reasons")), require_writer(actor), app, commands, k))
+
+
+@router.post("/{appraisal_id}/delegasi")
+async def delegate(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    app, commands = _deps(request)
+    return await _act(request, actor, appraisal_id, "didelegasikan", lambda f, k: tasks.delegate_task(
+        appraisal_id, tasks.DelegationIn(to_nip=forms.text(f, "to_nip"), reason=forms.text(f, "reason")),
+        require_writer(actor), app, commands, k))
 
 
 @router.post("/{appraisal_id}/checkin")

@@ -29,6 +29,7 @@ templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
 NOTES = {
     "skp-disimpan": "Draf SKP tersimpan.", "skp-diajukan": "SKP diajukan ke pejabat penilai.",
     "skp-disetujui": "SKP disetujui.", "skp-dikembalikan": "SKP dikembalikan kepada pegawai.",
+    "didelegasikan": "Delegasi tugas penilai dicatat.",
     "checkin": "Dialog kinerja tercatat.", "dinilai": "Penilaian tersimpan.", "hasil": "Hasil penilaian disampaikan.",
     "keberatan": "Keberatan diajukan kepada atasan pejabat penilai.", "diputuskan": "Keputusan keberatan tercatat.",
     "realisasi": "Realisasi tercatat.", "penilaian-diri": "Penilaian diri tersimpan.",
