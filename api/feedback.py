@@ -14,7 +14,8 @@ from api.commands import CITIZEN
 from api.deps import AppraisalsDep, FeedbackBucket, IdempotencyKey, ReadModelsDep, Writes
 from api.errors import ApiError
 from api.models import EMPLOYEE_NIP, Nip
-from api.skm import ELEMENTS, SurveyStore, score
+from api.skm import SurveyStore
+from domain.skm import ELEMENTS, score
 from domain.appraisal import FINALISED
 from domain.errors import InvalidInput, NotFound
 

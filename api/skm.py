@@ -1,8 +1,6 @@
-"""Survei Kepuasan Masyarakat (PermenPANRB 14/2017, DOMAIN.md §7.1): scoring and storage.
+"""Survei Kepuasan Masyarakat storage (scoring is the domain's: domain/skm.py).
 
-Nine elements on a scale of 1-4; NI is their mean with equal weights, IKM = NI x 25,
-and the NI interval gives the perception (1-4), the quality (A-D) and the unit's
-performance label. Responses are kept in their own table: the survey is the unit's
+Responses are kept in their own table: the survey is the unit's
 public-service data, not part of an appraisal's legal record; a response about an
 employee is in addition recorded in that employee's appraisal (FeedbackGiven).
 """
@@ -14,13 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-ELEMENTS = (
-    "persyaratan", "prosedur", "waktu_penyelesaian", "biaya_tarif", "produk_layanan",
-    "kompetensi_pelaksana", "perilaku_pelaksana", "penanganan_pengaduan", "sarana_prasarana",
-)  # fmt: skip
-# Lower bound of NI for perception 4, 3, 2 (else 1), with quality and performance label (§7.1 table).
-INTERVALS = ((3.5324, 4, "A", "Sangat Baik"), (3.0644, 3, "B", "Baik"), (2.60, 2, "C", "Kurang Baik"),
-             (1.00, 1, "D", "Tidak Baik"))  # fmt: skip
+from domain.skm import ELEMENTS, score
 
 metadata = sa.MetaData()
 responses = sa.Table(
@@ -34,19 +26,6 @@ responses = sa.Table(
     sa.Column("comment", sa.String(2000), nullable=False),
     sa.Column("received_at", sa.DateTime, nullable=False),
 )  # fmt: skip
-
-
-def score(answers: dict[str, int]) -> dict[str, Any]:
-    """NI (mean of the answered elements), IKM, perception 1-4, quality A-D and label."""
-    ni = sum(answers.values()) / len(answers)
-    return {"ni": round(ni, 4), "ikm": round(ni * 25, 2), **classify(ni)}
-
-
-def classify(ni: float) -> dict[str, Any]:
-    for lower, perception, quality, label in INTERVALS:
-        if ni >= lower:
-            return {"perception": perception, "quality": quality, "performance": label}
-    raise ValueError(f"NI {ni} is below 1")
 
 
 class SurveyStore:

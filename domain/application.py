@@ -72,7 +72,7 @@ class Appraisals(Application[UUID]):
         for attempt in range(5):
             try:
                 return super().construct_recorder()
-            except Exception:  # the driver's error (the domain does not import sqlalchemy)
+            except Exception:  # the driver's error; the domain knows no database driver
                 if attempt == 4:
                     raise
                 time.sleep(0.2 * (attempt + 1))

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from domain import skm
 from domain.errors import InvalidInput, NotFound
 from domain.nip import check_nip
 from domain.rules import PERMENPANRB_6_2022, Share, rule_set
@@ -336,3 +337,28 @@ def test_a_malformed_nip_is_refused_naming_the_wrong_part(nip: str, message: str
 def test_any_gender_digit_but_1_or_2_is_refused(nip: str, digit: str) -> None:
     with pytest.raises(InvalidInput, match=f"digit 15 is the gender \\(1 male, 2 female\\), got {digit}$"):
         check_nip(nip[:14] + digit + nip[15:])
+
+
+# --- SKM (PermenPANRB 14/2017, DOMAIN.md §7.1): NI intervals, IKM = NI x 25 -------------------------
+
+
+@pytest.mark.parametrize(
+    ("ni", "perception", "quality", "performance"),
+    [
+        (1.0, 1, "D", "Tidak Baik"),
+        (2.5996, 1, "D", "Tidak Baik"),
+        (2.60, 2, "C", "Kurang Baik"),
+        (3.064, 2, "C", "Kurang Baik"),
+        (3.0644, 3, "B", "Baik"),
+        (3.532, 3, "B", "Baik"),
+        (3.5324, 4, "A", "Sangat Baik"),
+        (4.0, 4, "A", "Sangat Baik"),
+    ],
+)
+def test_skm_intervals_follow_the_conversion_table(ni: float, perception: int, quality: str, performance: str) -> None:
+    assert skm.classify(ni) == {"perception": perception, "quality": quality, "performance": performance}
+
+
+def test_skm_score_is_the_equal_weight_mean_times_25() -> None:
+    answers = dict.fromkeys(skm.ELEMENTS, 3) | {"perilaku_pelaksana": 4}
+    assert skm.score(answers) == {"ni": 3.1111, "ikm": 77.78, "perception": 3, "quality": "B", "performance": "Baik"}

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api import feedback
-from api.skm import ELEMENTS
+from domain.skm import ELEMENTS
 from web import forms
 from web.outcome import Refused, attempt
 from web.render import page
