@@ -17,7 +17,7 @@ from api import employees as api
 from api.authz import require_writer
 from api.views import appraisal_view, load_appraisal_async, superior_rhk
 from web import forms, pdf
-from web.outcome import Refused, attempt
+from web.outcome import Refused, act_on_form, services
 from web.render import page, redirect
 from web.session import PageActor, same_origin
 
@@ -51,17 +51,11 @@ async def appraisal(request: Request, appraisal_id: UUID, actor: PageActor) -> H
 
 async def _act(request: Request, actor: Any, appraisal_id: UUID, note: str,
                call: Callable[[Any, str], Any]) -> Response:
-    form = await request.form()
-    try:
-        await attempt(request, lambda: call(form, forms.key(form)))
-    except Refused as r:
+    async def again(form: Any, r: Refused) -> Response:
         rhk = forms.skp(form) if "rhk-0-text" in form else None
         return await my_page(request, actor, appraisal_id, error=r.text, status=r.status, form=dict(form), rhk=rhk)
-    return redirect(f"/saya/{appraisal_id}", note)
 
-
-def _deps(request: Request) -> tuple[Any, Any]:
-    return request.app.state.appraisals, request.app.state.commands
+    return await act_on_form(request, call, done=f"/saya/{appraisal_id}", note=note, again=again)
 
 
 @router.post("/{appraisal_id}/skp")
@@ -70,21 +64,21 @@ async def draft(request: Request, appraisal_id: UUID, actor: PageActor) -> Respo
     if forms.text(form, "langkah") == "tambah-rhk":  # one more blank RHK, nothing saved yet
         rows = forms.skp(form)
         return await my_page(request, actor, appraisal_id, form=dict(form), rhk=rows, extra_rhk=1)
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "skp-disimpan", lambda f, k: api.draft_skp(
         appraisal_id, api.SkpIn(rhk=forms.skp(f)), require_writer(actor), app, commands, k))
 
 
 @router.post("/{appraisal_id}/skp/ajukan")
 async def submit(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "skp-diajukan", lambda f, k: api.submit_skp(
         appraisal_id, require_writer(actor), app, commands, k))
 
 
 @router.post("/{appraisal_id}/realisasi")
 async def progress(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "realisasi", lambda f, k: api.report_progress(
         appraisal_id, api.ProgressIn(period=forms.text(f, "period"), rhk_id=forms.text(f, "rhk_id"),
                                      realisation=forms.text(f, "realisation"), evidence=forms.text(f, "evidence")),
@@ -93,14 +87,14 @@ async def progress(request: Request, appraisal_id: UUID, actor: PageActor) -> Re
 
 @router.post("/{appraisal_id}/penilaian-diri")
 async def self_assess(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "penilaian-diri", lambda f, k: api.self_assess(
         appraisal_id, api.TextIn(text=forms.text(f, "text")), require_writer(actor), app, commands, k))
 
 
 @router.post("/{appraisal_id}/keberatan")
 async def keberatan(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "keberatan", lambda f, k: api.file_keberatan(
         appraisal_id, api.KeberatanIn(reasons=forms.text(f, "reasons")), require_writer(actor), app, commands, k))
 

@@ -16,7 +16,7 @@ from api import hr_appraisals
 from api.authz import require_hr, require_oversight
 from web import forms
 from web.chart import unit_chart
-from web.outcome import Refused, attempt
+from web.outcome import Refused, act_on_form
 from web.render import page, redirect
 from web.session import PageActor, same_origin
 
@@ -54,12 +54,10 @@ async def cycle(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLRespo
 
 
 async def _act(request: Request, actor: Any, cycle_id: UUID, note: str, call: Callable[[Any, str], Any]) -> Response:
-    form = await request.form()
-    try:
-        await attempt(request, lambda: call(form, forms.key(form)))
-    except Refused as r:
+    async def again(form: Any, r: Refused) -> Response:
         return await dashboard(request, actor, cycle_id, error=r.text, status=r.status, form=dict(form))
-    return redirect(f"/hr/siklus/{cycle_id}", note)
+
+    return await act_on_form(request, call, done=f"/hr/siklus/{cycle_id}", note=note, again=again)
 
 
 @router.post("/siklus/{cycle_id}/perpanjangan")

@@ -19,8 +19,8 @@ from api.views import appraisal_view, load_appraisal_async
 from domain.errors import DomainError
 from domain.rules import rule_set
 from web import forms
-from web.outcome import Refused, attempt
-from web.render import page, redirect
+from web.outcome import Refused, act_on_form, services
+from web.render import page
 from web.session import PageActor, same_origin
 
 router = APIRouter(prefix="/tugas", dependencies=[Depends(same_origin)])
@@ -66,36 +66,29 @@ def preview(rule_set_id: str, results: str, values: dict[str, str]) -> dict[str,
 
 async def _act(request: Request, actor: Any, appraisal_id: UUID, note: str,
                call: Callable[[Any, str], Any]) -> Response:
-    """Run one action with the posted form; refused, the form comes back with the domain's message."""
-    form = await request.form()
-    try:
-        await attempt(request, lambda: call(form, forms.key(form)))
-    except Refused as r:
+    async def again(form: Any, r: Refused) -> Response:
         return await task_page(request, actor, appraisal_id, error=r.text, status=r.status, form=dict(form))
-    return redirect(f"/tugas/{appraisal_id}", note)
 
-
-def _deps(request: Request) -> tuple[Any, Any]:
-    return request.app.state.appraisals, request.app.state.commands
+    return await act_on_form(request, call, done=f"/tugas/{appraisal_id}", note=note, again=again)
 
 
 @router.post("/{appraisal_id}/skp/setujui")
 async def approve(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "skp-disetujui", lambda f, k: tasks.approve_skp(
         appraisal_id, require_writer(actor), app, commands, k))
 
 
 @router.post("/{appraisal_id}/skp/kembalikan")
 async def return_skp(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "skp-dikembalikan", lambda f, k: tasks.return_skp(
         appraisal_id, tasks.ReturnIn(reasons=forms.text(f, "reasons")), require_writer(actor), app, commands, k))
 
 
 @router.post("/{appraisal_id}/delegasi")
 async def delegate(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "didelegasikan", lambda f, k: tasks.delegate_task(
         appraisal_id, tasks.DelegationIn(to_nip=forms.text(f, "to_nip"), reason=forms.text(f, "reason")),
         require_writer(actor), app, commands, k))
@@ -103,7 +96,7 @@ async def delegate(request: Request, appraisal_id: UUID, actor: PageActor) -> Re
 
 @router.post("/{appraisal_id}/checkin")
 async def check_in(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "checkin", lambda f, k: tasks.hold_check_in(
         appraisal_id, tasks.CheckInIn(period=forms.text(f, "period"), notes=forms.text(f, "notes"),
                                       results_rating=forms.optional(f, "results_rating"),
@@ -118,7 +111,7 @@ async def rate(request: Request, appraisal_id: UUID, actor: PageActor) -> Respon
         appraisal, _ = await load_appraisal_async(request.app.state.appraisals, actor, appraisal_id)
         shown = preview(appraisal.rule_set_id, forms.text(form, "results_rating"), forms.behaviour(form))
         return await task_page(request, actor, appraisal_id, form=dict(form), preview=shown)
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "dinilai", lambda f, k: tasks.rate(
         appraisal_id, tasks.RatingIn(results_rating=forms.text(f, "results_rating"),
                                      behaviour_ratings=forms.behaviour(f), notes=forms.text(f, "notes")),
@@ -127,7 +120,7 @@ async def rate(request: Request, appraisal_id: UUID, actor: PageActor) -> Respon
 
 @router.post("/{appraisal_id}/hasil")
 async def deliver(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "hasil", lambda f, k: tasks.deliver_result(
         appraisal_id, require_writer(actor), app, commands, k))
 
@@ -140,7 +133,7 @@ async def decide(request: Request, appraisal_id: UUID, actor: PageActor) -> Resp
         appraisal, _ = await load_appraisal_async(request.app.state.appraisals, actor, appraisal_id)
         shown = preview(appraisal.rule_set_id, forms.text(form, "results_rating"), forms.behaviour(form))
         return await task_page(request, actor, appraisal_id, form=dict(form), preview=shown)
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "diputuskan", lambda f, k: tasks.decide_keberatan(
         appraisal_id, tasks.DecisionIn(
             outcome=forms.text(f, "outcome"), reasons=forms.text(f, "reasons"),
@@ -151,7 +144,7 @@ async def decide(request: Request, appraisal_id: UUID, actor: PageActor) -> Resp
 
 @router.post("/{appraisal_id}/tindak-lanjut")
 async def follow_up(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "tindak-lanjut", lambda f, k: hr_appraisals.decide_follow_up(
         appraisal_id, hr_appraisals.FollowUpIn(
             previous_predikats=[p for p in f.getlist("previous_predikats") if p],
@@ -161,6 +154,6 @@ async def follow_up(request: Request, appraisal_id: UUID, actor: PageActor) -> R
 
 @router.post("/{appraisal_id}/final")
 async def finalise(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = _deps(request)
+    app, commands = services(request)
     return await _act(request, actor, appraisal_id, "final", lambda f, k: hr_appraisals.finalise(
         appraisal_id, require_hr(actor), app, commands, k))

@@ -12,10 +12,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from fastapi import Request
+from fastapi.responses import Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from web import forms
 from web.labels import label
+from web.render import redirect
 
 T = TypeVar("T")
 
@@ -56,3 +59,20 @@ async def attempt(request: Request, action: Callable[[], Awaitable[T] | T]) -> T
         if status == 500:
             raise
         raise Refused(status, kind, message) from None
+
+
+async def act_on_form(request: Request, call: Callable[[Any, str], Any], *, done: str, note: str,
+                      again: Callable[[Any, Refused], Awaitable[Response]]) -> Response:
+    """Run one action with the posted form (and its idempotency key): on success redirect to `done`
+    (POST-redirect-GET); refused, `again` shows the page once more with the domain's message."""
+    form = await request.form()
+    try:
+        await attempt(request, lambda: call(form, forms.key(form)))
+    except Refused as r:
+        return await again(form, r)
+    return redirect(done, note)
+
+
+def services(request: Request) -> tuple[Any, Any]:
+    """The app's Appraisals and its workflow command gateway."""
+    return request.app.state.appraisals, request.app.state.commands
