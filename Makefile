@@ -7,10 +7,11 @@ PYTHON      ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 STAMP       := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help venv install postgres chromium test bench run clean distclean
+.PHONY: help venv install postgres chromium lint test bench run clean distclean
 
 help:
 	@echo "make run         start Kinerja locally (kinerja dev)"
+	@echo "make lint        ruff (lint and format check); make test runs it before pytest"
 	@echo "make test        run all tests, on SQLite and on the local PostgreSQL"
 	@echo "                 (PYTEST_ARGS='-k store -x' passes options to pytest)"
 	@echo "make bench       event store vs raw SQLAlchemy benchmark (BENCH_ARGS='--events 20000')"
@@ -37,7 +38,11 @@ chromium:
 # ensure-postgres.sh prints the URL only when the server answers; on CI (CI=true) it fails
 # instead. A KINERJA_TEST_POSTGRES_URL already in the environment is used as given.
 # ensure-chromium.sh installs Debian's chromium for the browser tests (fails on CI if it cannot).
-test: $(STAMP)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
 	@scripts/ensure-chromium.sh || exit $$?
 	@url="$$(scripts/ensure-postgres.sh)" || exit $$?; \
 	if [ -z "$${KINERJA_TEST_POSTGRES_URL:-}" ] && [ -n "$$url" ]; then \
@@ -56,7 +61,7 @@ run: $(STAMP)
 	$(VENV)/bin/kinerja dev
 
 clean:
-	rm -rf .pytest_cache .hypothesis build dist test-artifacts *.egg-info
+	rm -rf .pytest_cache .hypothesis .ruff_cache .mypy_cache build dist test-artifacts *.egg-info
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
 
 distclean: clean

@@ -1,12 +1,12 @@
 """`kinerja`: the operator's command line (typer, rich progress for long work).
 
-    kinerja dev                          # embedded bring-up: Temporal dev server, worker, API, demo agency
-    kinerja import FILE.csv              # org master data, with a validation report
-    kinerja cycle create AGENCY YEAR     # define a cycle from the agency's org chart
-    kinerja cycle start CYCLE_ID         # start the cycle workflow (opens every appraisal)
-    kinerja cycle status CYCLE_ID
-    kinerja audit verify|replay|export ID
-    kinerja projections rebuild
+kinerja dev                          # embedded bring-up: Temporal dev server, worker, API, demo agency
+kinerja import FILE.csv              # org master data, with a validation report
+kinerja cycle create AGENCY YEAR     # define a cycle from the agency's org chart
+kinerja cycle start CYCLE_ID         # start the cycle workflow (opens every appraisal)
+kinerja cycle status CYCLE_ID
+kinerja audit verify|replay|export ID
+kinerja projections rebuild
 """
 
 from __future__ import annotations
@@ -72,8 +72,10 @@ def import_org(file: Path, hr_nip: str = HR_NIP_OPTION) -> None:
             table.add_row(str(p.line), p.field, p.reason)
         console.print(table)
         raise typer.Exit(1)
-    console.print(f"imported {', '.join(result.agencies)}: {result.events} new events, "
-                  f"{len(result.supervisor_changes)} supervisor changes")  # fmt: skip
+    console.print(
+        f"imported {', '.join(result.agencies)}: {result.events} new events, "
+        f"{len(result.supervisor_changes)} supervisor changes"
+    )
 
 
 @cycle_app.command("create")
@@ -104,9 +106,12 @@ def cycle_start(cycle_id: UUID, hr_nip: str = HR_NIP_OPTION) -> None:
         settings = get_settings()
         client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
         handle = await client.start_workflow(
-            CycleWorkflow.run, CycleInput(str(cycle_id), hr_nip), id=cycle_workflow_id(str(cycle_id)),
-            task_queue=settings.task_queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )  # fmt: skip
+            CycleWorkflow.run,
+            CycleInput(str(cycle_id), hr_nip),
+            id=cycle_workflow_id(str(cycle_id)),
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
         return handle.id
 
     console.print(f"started {asyncio.run(start())}")

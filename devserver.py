@@ -80,7 +80,7 @@ def _banner(base: str) -> None:
         f"  Health:              {base}/health",
         "  Temporal UI:         http://127.0.0.1:8233",
         "",
-        "Demo logins: pick a user on the login page, or POST /api/v1/auth/dev-login {\"nip\": \"...\"}.",
+        'Demo logins: pick a user on the login page, or POST /api/v1/auth/dev-login {"nip": "..."}.',
     ]
     lines += [f"  {nip}  {u['name']:<40} {u['note']}" for nip, u in users.items()]
     lines += ["  (every employee of demo/agency.csv can log in with their NIP)", "", "Ctrl-C stops everything."]

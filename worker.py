@@ -39,20 +39,39 @@ ACTIVITY_THREADS = 16
 
 
 def activities_for(app: Appraisals, sender: Sender) -> list[object]:
-    appraisals, opening, notifications = AppraisalActivities(app), OpeningActivities(app), NotificationActivities(app, sender)
+    appraisals, opening, notifications = (
+        AppraisalActivities(app),
+        OpeningActivities(app),
+        NotificationActivities(app, sender),
+    )
     return [
-        appraisals.run_appraisal_command, appraisals.run_cycle_command, appraisals.change_supervisor,
-        appraisals.read_appraisal, appraisals.read_cycle, appraisals.count_stages,
-        opening.open_appraisals, opening.signal_appraisals,
-        notifications.send_reminder, notifications.escalate_missed_deadline, notifications.escalate_keberatan,
-    ]  # fmt: skip
+        appraisals.run_appraisal_command,
+        appraisals.run_cycle_command,
+        appraisals.change_supervisor,
+        appraisals.read_appraisal,
+        appraisals.read_cycle,
+        appraisals.count_stages,
+        opening.open_appraisals,
+        opening.signal_appraisals,
+        notifications.send_reminder,
+        notifications.escalate_missed_deadline,
+        notifications.escalate_keberatan,
+    ]
 
 
-def build_worker(client: Client, app: Appraisals, sender: Sender, task_queue: str,
-                 executor: ThreadPoolExecutor, **options: object) -> Worker:  # fmt: skip
+def build_worker(
+    client: Client, app: Appraisals, sender: Sender, task_queue: str, executor: ThreadPoolExecutor, **options: object
+) -> Worker:
     """The one worker shape used by `main`, the tests and the benchmark."""
-    return Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=activities_for(app, sender),
-                  activity_executor=executor, max_concurrent_activities=executor._max_workers, **options)  # type: ignore[arg-type]  # fmt: skip
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=activities_for(app, sender),
+        activity_executor=executor,
+        max_concurrent_activities=executor._max_workers,
+        **options,
+    )  # type: ignore[arg-type]
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -90,9 +109,22 @@ def dev_server(address: str, db_file: Path = DATA_DIR / "temporal.db") -> Iterat
     host, _, port = address.rpartition(":")
     ui_port = int(port) + 1000
     db_file.parent.mkdir(parents=True, exist_ok=True)
-    command = [str(dev_server_binary()), "server", "start-dev", "--db-filename", str(db_file),
-               "--ip", "127.0.0.1" if host in ("", "localhost") else host, "--port", port,
-               "--ui-port", str(ui_port), "--ui-disable-news-fetch", "--log-level", "warn"]  # fmt: skip
+    command = [
+        str(dev_server_binary()),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(db_file),
+        "--ip",
+        "127.0.0.1" if host in ("", "localhost") else host,
+        "--port",
+        port,
+        "--ui-port",
+        str(ui_port),
+        "--ui-disable-news-fetch",
+        "--log-level",
+        "warn",
+    ]
     server = subprocess.Popen(command)
     try:
         asyncio.run(_wait_ready(address, server))

@@ -93,11 +93,19 @@ class AppraisalActivities:
 
     @activity.defn
     def run_appraisal_command(self, cmd: AppraisalCommand) -> dict[str, Any]:
-        args = {k: (datetime.fromisoformat(v) if k in INSTANT_ARGS and isinstance(v, str) else v)
-                for k, v in cmd.args.items()}  # fmt: skip
+        args = {
+            k: (datetime.fromisoformat(v) if k in INSTANT_ARGS and isinstance(v, str) else v)
+            for k, v in cmd.args.items()
+        }
         with domain_errors_fail_fast():
-            outcome = self.app.command(UUID(cmd.appraisal_id), cmd.name, by=actor(cmd.actor_nip, cmd.actor_roles),
-                                       at=datetime.fromisoformat(cmd.at_iso), key=cmd.key, **args)  # fmt: skip
+            outcome = self.app.command(
+                UUID(cmd.appraisal_id),
+                cmd.name,
+                by=actor(cmd.actor_nip, cmd.actor_roles),
+                at=datetime.fromisoformat(cmd.at_iso),
+                key=cmd.key,
+                **args,
+            )
         return outcome.as_dict()
 
     @activity.defn
@@ -112,10 +120,15 @@ class AppraisalActivities:
     def change_supervisor(self, cmd: SupervisorChange) -> dict[str, Any]:
         with domain_errors_fail_fast():
             outcome = self.app.change_supervisor(
-                UUID(cmd.cycle_id), cmd.nip, by=actor(cmd.actor_nip, cmd.actor_roles),
-                appraiser_nip=cmd.appraiser_nip, atasan_nip=cmd.atasan_nip, reason=cmd.reason,
-                at=datetime.fromisoformat(cmd.at_iso), key=cmd.key,
-            )  # fmt: skip
+                UUID(cmd.cycle_id),
+                cmd.nip,
+                by=actor(cmd.actor_nip, cmd.actor_roles),
+                appraiser_nip=cmd.appraiser_nip,
+                atasan_nip=cmd.atasan_nip,
+                reason=cmd.reason,
+                at=datetime.fromisoformat(cmd.at_iso),
+                key=cmd.key,
+            )
         return outcome.as_dict()
 
     @activity.defn
@@ -125,12 +138,17 @@ class AppraisalActivities:
         keberatan = a.keberatan or {}
         due = keberatan.get("decision_due")
         return AppraisalView(
-            stage=a.stage, pending=a.pending_task(), version=a.version, employee_nip=a.employee_nip,
-            appraiser_nip=a.appraiser_nip, atasan_nip=a.atasan_nip, check_ins=sorted(a.check_ins),
+            stage=a.stage,
+            pending=a.pending_task(),
+            version=a.version,
+            employee_nip=a.employee_nip,
+            appraiser_nip=a.appraiser_nip,
+            atasan_nip=a.atasan_nip,
+            check_ins=sorted(a.check_ins),
             keberatan_deadline=a.keberatan_deadline.isoformat() if a.keberatan_deadline else None,
             keberatan_decision_due=due.isoformat() if due else None,
             keberatan_escalated=bool(keberatan.get("escalated")),
-        )  # fmt: skip
+        )
 
     @activity.defn
     def read_cycle(self, cycle_id: str) -> dict[str, Any]:

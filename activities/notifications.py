@@ -103,33 +103,56 @@ class NotificationActivities:
     def send_reminder(self, r: Reminder) -> dict[str, Any]:
         outcome = self._record(r, "record_reminder", task=r.task, to=r.to)
         if not outcome["replayed"]:
-            self.sender.send(Notice(r.to, f"Reminder: {r.task} is due {r.due_iso}",
-                                    f"Appraisal {r.appraisal_id}: {r.task} is due by {r.due_iso}."))  # fmt: skip
+            self.sender.send(
+                Notice(
+                    r.to,
+                    f"Reminder: {r.task} is due {r.due_iso}",
+                    f"Appraisal {r.appraisal_id}: {r.task} is due by {r.due_iso}.",
+                )
+            )
         return outcome
 
     @activity.defn
     def escalate_missed_deadline(self, r: Reminder) -> dict[str, Any]:
         outcome = self._record(r, "record_deadline_missed", task=r.task, escalated_to=r.escalated_to)
         if not outcome["replayed"]:
-            self.sender.send(Notice(r.escalated_to, f"Overdue: {r.task} (due {r.due_iso})",
-                                    f"Appraisal {r.appraisal_id}: {r.task}, assigned to {r.to}, "
-                                    f"was due by {r.due_iso} and is escalated to you."))  # fmt: skip
+            self.sender.send(
+                Notice(
+                    r.escalated_to,
+                    f"Overdue: {r.task} (due {r.due_iso})",
+                    f"Appraisal {r.appraisal_id}: {r.task}, assigned to {r.to}, "
+                    f"was due by {r.due_iso} and is escalated to you.",
+                )
+            )
         return outcome
 
     @activity.defn
     def escalate_keberatan(self, r: Reminder) -> dict[str, Any]:
         """The atasan let the decision deadline pass: HR (pengelola kinerja) takes the keberatan over."""
         with domain_errors_fail_fast():
-            outcome = self.app.command(UUID(r.appraisal_id), "escalate_keberatan", by=SYSTEM,
-                                       at=datetime.fromisoformat(r.at_iso), key=r.key).as_dict()  # fmt: skip
+            outcome = self.app.command(
+                UUID(r.appraisal_id), "escalate_keberatan", by=SYSTEM, at=datetime.fromisoformat(r.at_iso), key=r.key
+            ).as_dict()
         if not outcome["replayed"]:
-            self.sender.send(Notice(r.escalated_to, f"Keberatan escalated: decision was due {r.due_iso}",
-                                    f"Appraisal {r.appraisal_id}: the keberatan assigned to {r.to} was not decided "
-                                    f"by {r.due_iso}; reassign it to a decider."))  # fmt: skip
+            self.sender.send(
+                Notice(
+                    r.escalated_to,
+                    f"Keberatan escalated: decision was due {r.due_iso}",
+                    f"Appraisal {r.appraisal_id}: the keberatan assigned to {r.to} was not decided "
+                    f"by {r.due_iso}; reassign it to a decider.",
+                )
+            )
         return outcome
 
     def _record(self, r: Reminder, name: str, **args: Any) -> dict[str, Any]:
         with domain_errors_fail_fast():
-            outcome = self.app.command(UUID(r.appraisal_id), name, by=SYSTEM, at=datetime.fromisoformat(r.at_iso),
-                                       key=r.key, due=datetime.fromisoformat(r.due_iso), **args)  # fmt: skip
+            outcome = self.app.command(
+                UUID(r.appraisal_id),
+                name,
+                by=SYSTEM,
+                at=datetime.fromisoformat(r.at_iso),
+                key=r.key,
+                due=datetime.fromisoformat(r.due_iso),
+                **args,
+            )
         return outcome.as_dict()

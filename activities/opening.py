@@ -130,15 +130,25 @@ class OpeningActivities:
         gate = asyncio.Semaphore(STARTS_IN_FLIGHT)
 
         async def start(nip: str, outcome: Outcome) -> bool:
-            inp = AppraisalInput(cycle_id=batch.cycle_id, nip=nip, appraisal_id=str(outcome.id), stage=outcome.stage,
-                                 pending=outcome.pending, cycle_workflow_id=batch.cycle_workflow_id,
-                                 check_in_reminder_days_before=batch.check_in_reminder_days_before, **plan)  # fmt: skip
+            inp = AppraisalInput(
+                cycle_id=batch.cycle_id,
+                nip=nip,
+                appraisal_id=str(outcome.id),
+                stage=outcome.stage,
+                pending=outcome.pending,
+                cycle_workflow_id=batch.cycle_workflow_id,
+                check_in_reminder_days_before=batch.check_in_reminder_days_before,
+                **plan,
+            )
             async with gate:
                 try:
                     await client.start_workflow(
-                        "AppraisalWorkflow", inp, id=appraisal_workflow_id(batch.cycle_id, nip), task_queue=task_queue,
+                        "AppraisalWorkflow",
+                        inp,
+                        id=appraisal_workflow_id(batch.cycle_id, nip),
+                        task_queue=task_queue,
                         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    )  # fmt: skip
+                    )
                     return True
                 except WorkflowAlreadyStartedError:  # a retried page, or a re-run of the cycle
                     return False
@@ -146,9 +156,12 @@ class OpeningActivities:
         # Any other error (server unavailable) fails the page, which is retried as a whole: it is idempotent.
         started = await asyncio.gather(*(start(nip, o) for nip, o in outcomes.items()))
         return OpenedBatch(
-            opened=sum(not o.replayed for o in outcomes.values()), started=sum(started),
-            last_nip=page[-1] if page else batch.after_nip, done=done, failures=failures,
-        )  # fmt: skip
+            opened=sum(not o.replayed for o in outcomes.values()),
+            started=sum(started),
+            last_nip=page[-1] if page else batch.after_nip,
+            done=done,
+            failures=failures,
+        )
 
     def _open_records(self, batch: OpenBatch) -> tuple[list[str], dict[str, Outcome], list[dict[str, str]], bool, Any]:
         at = datetime.fromisoformat(batch.at_iso)

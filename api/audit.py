@@ -30,10 +30,22 @@ class EventOut(BaseModel):
     digest: str
     prev_digest: str
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "version": 3, "type": "SkpSubmitted", "at": "2025-01-20T02:00:00+00:00", "by": "198501012010011001",
-        "rule_set_id": "permenpanrb-6-2022", "payload": {"by": "198501012010011001"},
-        "digest": "9c1e…", "prev_digest": "41aa…"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "version": 3,
+                    "type": "SkpSubmitted",
+                    "at": "2025-01-20T02:00:00+00:00",
+                    "by": "198501012010011001",
+                    "rule_set_id": "permenpanrb-6-2022",
+                    "payload": {"by": "198501012010011001"},
+                    "digest": "9c1e…",
+                    "prev_digest": "41aa…",
+                }
+            ]
+        }
+    )
 
 
 class ChainOut(BaseModel):
@@ -43,17 +55,33 @@ class ChainOut(BaseModel):
     broken_at: int | None
     problem: str
 
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"ok": True, "events": 7, "head": "d2f0…", "broken_at": None, "problem": ""},
-        {"ok": False, "events": 4, "head": "41aa…", "broken_at": 4,
-         "problem": "event 4 was modified: its content no longer matches its digest"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"ok": True, "events": 7, "head": "d2f0…", "broken_at": None, "problem": ""},
+                {
+                    "ok": False,
+                    "events": 4,
+                    "head": "41aa…",
+                    "broken_at": 4,
+                    "problem": "event 4 was modified: its content no longer matches its digest",
+                },
+            ]
+        }
+    )
 
 
 class StateOut(BaseModel):
     id: str
     version: int
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [
-        {"id": EXAMPLE_ID, "version": 5, "stage": "execution", "skp_status": "approved", "predikat": None}]})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {"id": EXAMPLE_ID, "version": 5, "stage": "execution", "skp_status": "approved", "predikat": None}
+            ]
+        },
+    )
 
 
 class DiffOut(BaseModel):
@@ -62,9 +90,18 @@ class DiffOut(BaseModel):
     changed: dict[str, dict[str, Any]]
     events: list[EventOut]
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "from_version": 2, "to_version": 5,
-        "changed": {"stage": {"before": "planning", "after": "execution"}}, "events": []}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "from_version": 2,
+                    "to_version": 5,
+                    "changed": {"stage": {"before": "planning", "after": "execution"}},
+                    "events": [],
+                }
+            ]
+        }
+    )
 
 
 class RecomputeOut(BaseModel):
@@ -75,13 +112,29 @@ class RecomputeOut(BaseModel):
     ratings: list[dict[str, Any]]
     all_match: bool
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "appraisal_id": EXAMPLE_ID, "rule_set_id": "permenpanrb-6-2022",
-        "rule_set_title": "PermenPANRB 6/2022 with SE MenPANRB 3/2023", "final_predikat": "baik",
-        "ratings": [{"version": 9, "event": "Rated", "results_rating": "sesuai",
-                     "behaviour_rating": {"recorded": "sesuai", "recomputed": "sesuai"},
-                     "predikat": {"recorded": "baik", "recomputed": "baik"}, "match": True}],
-        "all_match": True}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "appraisal_id": EXAMPLE_ID,
+                    "rule_set_id": "permenpanrb-6-2022",
+                    "rule_set_title": "PermenPANRB 6/2022 with SE MenPANRB 3/2023",
+                    "final_predikat": "baik",
+                    "ratings": [
+                        {
+                            "version": 9,
+                            "event": "Rated",
+                            "results_rating": "sesuai",
+                            "behaviour_rating": {"recorded": "sesuai", "recomputed": "sesuai"},
+                            "predikat": {"recorded": "baik", "recomputed": "baik"},
+                            "match": True,
+                        }
+                    ],
+                    "all_match": True,
+                }
+            ]
+        }
+    )
 
 
 @router.get("/records/{record_id}/history", response_model=list[EventOut])
@@ -102,8 +155,9 @@ def state(
     audit: AuditDep,
     _: Oversight,
     version: Annotated[int | None, Query(ge=1, description="a version of the record", examples=[3])] = None,
-    at: Annotated[AwareDatetime | None, Query(description="a moment, with its zone",
-                                              examples=["2025-03-01T00:00:00+07:00"])] = None,
+    at: Annotated[
+        AwareDatetime | None, Query(description="a moment, with its zone", examples=["2025-03-01T00:00:00+07:00"])
+    ] = None,
 ) -> dict[str, Any]:
     """The record as it stood at a version or at a moment (give one, or neither for now)."""
     if version is not None and at is not None:
@@ -138,14 +192,20 @@ def export(
     record_id: UUID,
     audit: AuditDep,
     _: Oversight,
-    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",  # noqa: A002
+    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
 ) -> Response:
     """The record's whole log with its chain verification, as a JSON or CSV download."""
     events = audit.history(record_id)
     name = f"kinerja-{record_id}"
     if format == "csv":
-        return Response(history_csv(events), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return Response(
+            history_csv(events),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
     document = {"record_id": str(record_id), "verification": audit.verify(record_id).as_dict(), "events": events}
-    return Response(json.dumps(document, ensure_ascii=False, indent=1), media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=1),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
+    )

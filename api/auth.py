@@ -45,8 +45,15 @@ class TokenVerifier:
     def issue_dev_token(self, nip: str, roles: tuple[str, ...], name: str = "") -> tuple[str, int]:
         """An HS256 token for the dev login: (token, expires_in seconds)."""
         now = int(time.time())
-        claims = {"iss": DEV_ISSUER, "sub": nip, "nip": nip, "name": name, "roles": list(roles),
-                  "iat": now, "exp": now + DEV_TOKEN_SECONDS}
+        claims = {
+            "iss": DEV_ISSUER,
+            "sub": nip,
+            "nip": nip,
+            "name": name,
+            "roles": list(roles),
+            "iat": now,
+            "exp": now + DEV_TOKEN_SECONDS,
+        }
         return jwt.encode(claims, self.settings.jwt_secret, algorithm="HS256"), DEV_TOKEN_SECONDS
 
     def actor(self, authorization: str | None) -> Actor:
@@ -67,15 +74,24 @@ class TokenVerifier:
             if alg == "HS256":
                 if not self.settings.dev_login:
                     raise Unauthenticated("dev tokens are disabled (KINERJA_DEV_LOGIN=false)")
-                return jwt.decode(token, self.settings.jwt_secret, algorithms=["HS256"], issuer=DEV_ISSUER,
-                                  options={"require": ["exp", "sub"]})
+                return jwt.decode(
+                    token,
+                    self.settings.jwt_secret,
+                    algorithms=["HS256"],
+                    issuer=DEV_ISSUER,
+                    options={"require": ["exp", "sub"]},
+                )
             if alg == "RS256" and self.jwks is not None:
                 if not self.settings.oidc_issuer or not self.settings.oidc_audience:
                     raise Unauthenticated("OIDC is misconfigured: set KINERJA_OIDC_ISSUER and KINERJA_OIDC_AUDIENCE")
                 key = self.jwks.get_signing_key_from_jwt(token).key
                 return jwt.decode(
-                    token, key, algorithms=["RS256"], audience=self.settings.oidc_audience,
-                    issuer=self.settings.oidc_issuer, options={"require": ["exp", "sub", "iss", "aud"]},
+                    token,
+                    key,
+                    algorithms=["RS256"],
+                    audience=self.settings.oidc_audience,
+                    issuer=self.settings.oidc_issuer,
+                    options={"require": ["exp", "sub", "iss", "aud"]},
                 )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("the bearer token has expired") from None

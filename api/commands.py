@@ -46,8 +46,14 @@ def update_id(actor: Actor, key: str) -> str | None:
 class Commands:
     """Workflow starts and Updates on behalf of an authenticated actor."""
 
-    def __init__(self, client: Client, settings: Settings, appraisals: Appraisals, readside: ReadSide,
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        client: Client,
+        settings: Settings,
+        appraisals: Appraisals,
+        readside: ReadSide,
+        clock: Callable[[], datetime],
+    ) -> None:
         self.client, self.settings, self.appraisals, self.readside = client, settings, appraisals, readside
         self.clock = clock
 
@@ -56,24 +62,27 @@ class Commands:
     async def appraisal(self, appraisal: Appraisal, name: str, actor: Actor, key: str, **args: Any) -> dict[str, Any]:
         """Run one appraisal command through its workflow's `act` Update."""
         handle = self.client.get_workflow_handle_for(
-            AppraisalWorkflow.run, appraisal_workflow_id(str(appraisal.cycle_id), appraisal.employee_nip))
+            AppraisalWorkflow.run, appraisal_workflow_id(str(appraisal.cycle_id), appraisal.employee_nip)
+        )
         try:
             outcome = await handle.execute_update(
-                AppraisalWorkflow.act, ActInput(name, actor.nip, list(actor.roles), args), id=update_id(actor, key))
+                AppraisalWorkflow.act, ActInput(name, actor.nip, list(actor.roles), args), id=update_id(actor, key)
+            )
         except RPCError as e:
             raise _not_running(e, appraisal) from None
         await self.readside.catch_up()
         return {**outcome, "id": str(outcome["id"])}
 
-    async def change_supervisor(self, appraisal: Appraisal, actor: Actor, key: str, appraiser_nip: str,
-                                atasan_nip: str, reason: str) -> dict[str, Any]:
+    async def change_supervisor(
+        self, appraisal: Appraisal, actor: Actor, key: str, appraiser_nip: str, atasan_nip: str, reason: str
+    ) -> dict[str, Any]:
         """A mutation: the employee's pejabat penilai changes mid-cycle (cycle and appraisal together)."""
         handle = self.client.get_workflow_handle_for(
-            AppraisalWorkflow.run, appraisal_workflow_id(str(appraisal.cycle_id), appraisal.employee_nip))
+            AppraisalWorkflow.run, appraisal_workflow_id(str(appraisal.cycle_id), appraisal.employee_nip)
+        )
         change = SupervisorChangeInput(actor.nip, list(actor.roles), appraiser_nip, atasan_nip, reason)
         try:
-            outcome = await handle.execute_update(AppraisalWorkflow.change_supervisor, change,
-                                                  id=update_id(actor, key))
+            outcome = await handle.execute_update(AppraisalWorkflow.change_supervisor, change, id=update_id(actor, key))
         except RPCError as e:
             raise _not_running(e, appraisal) from None
         await self.readside.catch_up()
@@ -84,20 +93,25 @@ class Commands:
     async def define_cycle(self, actor: Actor, key: str, **definition: Any) -> UUID:
         """The one direct domain write (no workflow exists yet); the key makes a repeat harmless."""
         at = self.clock()
-        cycle_id = await run_in_threadpool(
-            lambda: self.appraisals.define_cycle(actor, key=key, at=at, **definition))
+        cycle_id = await run_in_threadpool(lambda: self.appraisals.define_cycle(actor, key=key, at=at, **definition))
         await self.readside.catch_up()
         return cycle_id
 
-    async def start_cycle(self, cycle_id: UUID, actor: Actor, review_opens: str,
-                          check_in_reminder_days_before: int) -> str:
+    async def start_cycle(
+        self, cycle_id: UUID, actor: Actor, review_opens: str, check_in_reminder_days_before: int
+    ) -> str:
         """Start the CycleWorkflow: it starts the cycle in the domain and opens every appraisal."""
         workflow_id = cycle_workflow_id(str(cycle_id))
         await self.client.start_workflow(
             CycleWorkflow.run,
-            CycleInput(str(cycle_id), actor.nip, review_opens=review_opens,
-                       check_in_reminder_days_before=check_in_reminder_days_before),
-            id=workflow_id, task_queue=self.settings.task_queue,
+            CycleInput(
+                str(cycle_id),
+                actor.nip,
+                review_opens=review_opens,
+                check_in_reminder_days_before=check_in_reminder_days_before,
+            ),
+            id=workflow_id,
+            task_queue=self.settings.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         )
         return workflow_id
@@ -106,12 +120,14 @@ class Commands:
         """One of CycleWorkflow's HR Updates (extend_deadline, set_org_predikat, calibrate_unit, close...)."""
         handle = self.client.get_workflow_handle_for(CycleWorkflow.run, cycle_workflow_id(str(cycle_id)))
         try:
-            result = await handle.execute_update(update, HrAction(actor.nip, list(actor.roles), args),
-                                                 id=update_id(actor, key), result_type=dict)
+            result = await handle.execute_update(
+                update, HrAction(actor.nip, list(actor.roles), args), id=update_id(actor, key), result_type=dict
+            )
         except RPCError as e:
             if e.status == RPCStatusCode.NOT_FOUND:
-                raise WrongStage(f"cycle {cycle_id} has no running workflow: start it first "
-                                 "(or it is already closed)") from None
+                raise WrongStage(
+                    f"cycle {cycle_id} has no running workflow: start it first (or it is already closed)"
+                ) from None
             raise
         await self.readside.catch_up()
         return result
@@ -129,6 +145,7 @@ class Commands:
 
 def _not_running(e: RPCError, appraisal: Appraisal) -> Exception:
     if e.status == RPCStatusCode.NOT_FOUND:
-        return WrongStage(f"the appraisal's workflow is not running (the appraisal is {appraisal.stage}); "
-                          "nothing more can change it")
+        return WrongStage(
+            f"the appraisal's workflow is not running (the appraisal is {appraisal.stage}); nothing more can change it"
+        )
     return e

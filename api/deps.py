@@ -78,9 +78,15 @@ def oversight(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
 
 
 def idempotency_key(
-    key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                      description="Repeat a write safely: a repeat returns the first answer.",
-                                      examples=["6f1c2d0e-approve-skp-1"])] = None,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=200,
+            description="Repeat a write safely: a repeat returns the first answer.",
+            examples=["6f1c2d0e-approve-skp-1"],
+        ),
+    ] = None,
 ) -> str:
     return (key or "").strip()
 

@@ -42,20 +42,51 @@ class RhkIn(BaseModel):
 class SkpIn(BaseModel):
     """The SKP draft: Rencana Hasil Kerja with their IKI and targets."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"rhk": [{
-        "id": "rhk-1", "kind": "utama", "text": "Layanan administrasi kependudukan tepat waktu",
-        "supports": "kabid-rhk-1", "indicators": [
-            {"id": "iki-1a", "aspect": "kuantitas", "text": "Dokumen diterbitkan", "target": "1200"},
-            {"id": "iki-1b", "aspect": "waktu", "text": "Rata-rata hari proses", "target": "2"}]}]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "rhk": [
+                        {
+                            "id": "rhk-1",
+                            "kind": "utama",
+                            "text": "Layanan administrasi kependudukan tepat waktu",
+                            "supports": "kabid-rhk-1",
+                            "indicators": [
+                                {
+                                    "id": "iki-1a",
+                                    "aspect": "kuantitas",
+                                    "text": "Dokumen diterbitkan",
+                                    "target": "1200",
+                                },
+                                {"id": "iki-1b", "aspect": "waktu", "text": "Rata-rata hari proses", "target": "2"},
+                            ],
+                        }
+                    ]
+                }
+            ]
+        },
+    )
     rhk: list[RhkIn] = Field(min_length=1, max_length=50)
 
 
 class ProgressIn(BaseModel):
     """Realisation of one RHK in one period, with its evidence (bukti dukung)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "period": "Q1", "rhk_id": "rhk-1", "realisation": "310 dokumen diterbitkan",
-        "evidence": "https://arsip.example.go.id/laporan/q1.pdf"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "period": "Q1",
+                    "rhk_id": "rhk-1",
+                    "realisation": "310 dokumen diterbitkan",
+                    "evidence": "https://arsip.example.go.id/laporan/q1.pdf",
+                }
+            ]
+        },
+    )
     period: str = Field(min_length=1, max_length=10)
     rhk_id: str = Field(min_length=1, max_length=100)
     realisation: Text
@@ -63,22 +94,32 @@ class ProgressIn(BaseModel):
 
 
 class TextIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"text": "Target layanan tercapai; dua inovasi antrian daring."}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"text": "Target layanan tercapai; dua inovasi antrian daring."}]},
+    )
     text: Text
 
 
 class KeberatanIn(BaseModel):
     """An objection to the result, to the atasan pejabat penilai (PP 30/2019 Pasal 59)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"reasons": "Realisasi Q3 dan Q4 belum dipertimbangkan dalam rating hasil kerja."}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reasons": "Realisasi Q3 dan Q4 belum dipertimbangkan dalam rating hasil kerja."}]
+        },
+    )
     reasons: Text
 
 
 class AppraisalSummary(BaseModel):
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
-        "appraisal_id": EXAMPLE_APPRAISAL, "year": 2025, "stage": "planning", "predikat": None}]})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [{"appraisal_id": EXAMPLE_APPRAISAL, "year": 2025, "stage": "planning", "predikat": None}]
+        },
+    )
     appraisal_id: str
     year: int
     stage: str
@@ -86,10 +127,22 @@ class AppraisalSummary(BaseModel):
 
 
 class ResultOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "appraisal_id": EXAMPLE_APPRAISAL, "stage": "result_delivered", "predikat": "baik",
-        "rating": {"results": "sesuai", "behaviour": "sesuai"}, "keberatan_deadline": "2026-02-14T15:59:59+00:00",
-        "keberatan_days_left": 14, "keberatan": None, "follow_up": None}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "appraisal_id": EXAMPLE_APPRAISAL,
+                    "stage": "result_delivered",
+                    "predikat": "baik",
+                    "rating": {"results": "sesuai", "behaviour": "sesuai"},
+                    "keberatan_deadline": "2026-02-14T15:59:59+00:00",
+                    "keberatan_days_left": 14,
+                    "keberatan": None,
+                    "follow_up": None,
+                }
+            ]
+        }
+    )
     appraisal_id: str
     stage: str
     predikat: str | None
@@ -107,16 +160,18 @@ async def my_appraisals(actor: CurrentActor, readside: ReadModelsDep) -> list[di
 
 
 @router.get("/appraisals/{appraisal_id}", response_model=AppraisalOut)
-async def read_appraisal(appraisal_id: AppraisalId, actor: CurrentActor, app: AppraisalsDep,
-                         clock: Clock) -> dict[str, Any]:
+async def read_appraisal(
+    appraisal_id: AppraisalId, actor: CurrentActor, app: AppraisalsDep, clock: Clock
+) -> dict[str, Any]:
     """One appraisal: for the employee, the appraiser, the atasan, HR and auditors (others: 404)."""
     appraisal, relations = await load_appraisal_async(app, actor, appraisal_id)
     return appraisal_view(appraisal, relations, clock())
 
 
 @router.get("/appraisals/{appraisal_id}/result", response_model=ResultOut)
-async def read_result(appraisal_id: AppraisalId, actor: CurrentActor, app: AppraisalsDep,
-                      clock: Clock) -> dict[str, Any]:
+async def read_result(
+    appraisal_id: AppraisalId, actor: CurrentActor, app: AppraisalsDep, clock: Clock
+) -> dict[str, Any]:
     """My result once delivered, with the days left to file a keberatan."""
     appraisal, relations = await load_appraisal_async(app, actor, appraisal_id)
     if appraisal.stage not in (RESULT_DELIVERED, KEBERATAN, FOLLOW_UP, FINALISED):
@@ -133,36 +188,52 @@ async def read_superior_rhk(appraisal_id: AppraisalId, actor: CurrentActor, app:
 
 
 @router.put("/appraisals/{appraisal_id}/skp", response_model=OutcomeOut)
-async def draft_skp(appraisal_id: AppraisalId, body: SkpIn, actor: Writer, app: AppraisalsDep,
-                    commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def draft_skp(
+    appraisal_id: AppraisalId, body: SkpIn, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Draft (or redraft after a return) my SKP."""
-    return await appraisal_step(app, commands, actor, appraisal_id, OWN, "draft_skp", key,
-                                        rhk=[r.model_dump() for r in body.rhk])
+    return await appraisal_step(
+        app, commands, actor, appraisal_id, OWN, "draft_skp", key, rhk=[r.model_dump() for r in body.rhk]
+    )
 
 
 @router.post("/appraisals/{appraisal_id}/skp/submit", response_model=OutcomeOut)
-async def submit_skp(appraisal_id: AppraisalId, actor: Writer, app: AppraisalsDep, commands: Writes,
-                     key: IdempotencyKey) -> dict[str, Any]:
+async def submit_skp(
+    appraisal_id: AppraisalId, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Submit my SKP to my pejabat penilai."""
     return await appraisal_step(app, commands, actor, appraisal_id, OWN, "submit_skp", key)
 
 
 @router.post("/appraisals/{appraisal_id}/progress", response_model=OutcomeOut)
-async def report_progress(appraisal_id: AppraisalId, body: ProgressIn, actor: Writer, app: AppraisalsDep,
-                          commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def report_progress(
+    appraisal_id: AppraisalId,
+    body: ProgressIn,
+    actor: Writer,
+    app: AppraisalsDep,
+    commands: Writes,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
     """Report the realisation of one RHK for a period, with evidence."""
     return await appraisal_step(app, commands, actor, appraisal_id, OWN, "report_progress", key, **body.model_dump())
 
 
 @router.post("/appraisals/{appraisal_id}/self-assessment", response_model=OutcomeOut)
-async def self_assess(appraisal_id: AppraisalId, body: TextIn, actor: Writer, app: AppraisalsDep,
-                      commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def self_assess(
+    appraisal_id: AppraisalId, body: TextIn, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Write my self-assessment (penilaian diri) while the review is open."""
     return await appraisal_step(app, commands, actor, appraisal_id, OWN, "self_assess", key, text=body.text)
 
 
 @router.post("/appraisals/{appraisal_id}/keberatan", response_model=OutcomeOut)
-async def file_keberatan(appraisal_id: AppraisalId, body: KeberatanIn, actor: Writer, app: AppraisalsDep,
-                         commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def file_keberatan(
+    appraisal_id: AppraisalId,
+    body: KeberatanIn,
+    actor: Writer,
+    app: AppraisalsDep,
+    commands: Writes,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
     """File a keberatan within the window (see keberatan_days_left on the result)."""
     return await appraisal_step(app, commands, actor, appraisal_id, OWN, "file_keberatan", key, reasons=body.reasons)

@@ -39,8 +39,9 @@ STATUS = {
 class ApiError(Exception):
     """An error the API itself raises (authorisation, idempotency, rate limit)."""
 
-    def __init__(self, status: int, kind: str, message: str, field: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, kind: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.kind, self.message, self.field, self.headers = status, kind, message, field, headers
 
@@ -102,8 +103,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
-        return JSONResponse(body("Unauthenticated", str(exc)), status_code=401,
-                            headers={"WWW-Authenticate": 'Bearer realm="kinerja"'})
+        return JSONResponse(
+            body("Unauthenticated", str(exc)), status_code=401, headers={"WWW-Authenticate": 'Bearer realm="kinerja"'}
+        )
 
     @app.exception_handler(IssuerUnavailable)
     async def issuer_unavailable(_: Request, exc: IssuerUnavailable) -> JSONResponse:
@@ -147,14 +149,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
     async def update_timeout(_: Request, exc: WorkflowUpdateRPCTimeoutOrCancelledError) -> JSONResponse:
-        return JSONResponse(body("Timeout", "the workflow did not answer in time; retry with the same "
-                                 "Idempotency-Key"), status_code=504)
+        return JSONResponse(
+            body("Timeout", "the workflow did not answer in time; retry with the same Idempotency-Key"), status_code=504
+        )
 
     @app.exception_handler(RPCError)
     async def rpc_error(_: Request, exc: RPCError) -> JSONResponse:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            return JSONResponse(body("NotFound", f"no running workflow for this record ({exc.message})"),
-                                status_code=404)
+            return JSONResponse(
+                body("NotFound", f"no running workflow for this record ({exc.message})"), status_code=404
+            )
         if exc.status == RPCStatusCode.ALREADY_EXISTS:
             return JSONResponse(body("WrongStage", exc.message), status_code=409)
         log.error("Temporal RPC error", exc_info=exc)
@@ -166,8 +170,13 @@ def install_unavailable(app: FastAPI) -> None:
     async def runtime_error(_: Request, exc: RuntimeError) -> JSONResponse:
         # A lazy Temporal client that cannot reach its server raises RuntimeError("Failed client connect...").
         if "client connect" in str(exc):
-            return JSONResponse(body("TemporalUnavailable", "Temporal cannot be reached; nothing was changed, "
-                                     "retry later with the same Idempotency-Key"), status_code=503)
+            return JSONResponse(
+                body(
+                    "TemporalUnavailable",
+                    "Temporal cannot be reached; nothing was changed, retry later with the same Idempotency-Key",
+                ),
+                status_code=503,
+            )
         log.error("unexpected error", exc_info=exc)
         return JSONResponse(body("InternalError", "unexpected error; it was logged"), status_code=500)
 

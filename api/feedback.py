@@ -15,9 +15,9 @@ from api.deps import AppraisalsDep, FeedbackBucket, IdempotencyKey, ReadModelsDe
 from api.errors import ApiError
 from api.models import EMPLOYEE_NIP, Nip
 from api.skm import SurveyStore
-from domain.skm import ELEMENTS, score
 from domain.appraisal import FINALISED
 from domain.errors import InvalidInput, NotFound
+from domain.skm import ELEMENTS, score
 
 router = APIRouter(prefix="/feedback", tags=["feedback"])
 Score = Annotated[int, Field(ge=1, le=4)]
@@ -28,18 +28,31 @@ def rate_limited(request: Request, bucket: FeedbackBucket) -> None:
     client = request.client.host if request.client else "unknown"
     wait = bucket.take(client)
     if wait > 0:
-        raise ApiError(429, "TooManyRequests", f"too many surveys from this address; retry in {math.ceil(wait)} s",
-                       headers={"Retry-After": str(math.ceil(wait))})
+        raise ApiError(
+            429,
+            "TooManyRequests",
+            f"too many surveys from this address; retry in {math.ceil(wait)} s",
+            headers={"Retry-After": str(math.ceil(wait))},
+        )
 
 
 class SurveyIn(BaseModel):
     """Answers on the SKM scale 1-4 (1 tidak baik .. 4 sangat baik), about a unit or an employee."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"agency_id": "pemkot-palu", "unit_id": "UNIT-PELAYANAN",
-         "answers": {"persyaratan": 4, "prosedur": 3, "waktu_penyelesaian": 3, "perilaku_pelaksana": 4},
-         "comment": "Pelayanan cepat dan ramah."},
-        {"agency_id": "pemkot-palu", "employee_nip": EMPLOYEE_NIP, "answers": {"perilaku_pelaksana": 4}}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "agency_id": "pemkot-palu",
+                    "unit_id": "UNIT-PELAYANAN",
+                    "answers": {"persyaratan": 4, "prosedur": 3, "waktu_penyelesaian": 3, "perilaku_pelaksana": 4},
+                    "comment": "Pelayanan cepat dan ramah.",
+                },
+                {"agency_id": "pemkot-palu", "employee_nip": EMPLOYEE_NIP, "answers": {"perilaku_pelaksana": 4}},
+            ]
+        },
+    )
     agency_id: str = Field(min_length=1, max_length=100)
     unit_id: str | None = Field(None, min_length=1, max_length=100)
     employee_nip: Nip | None = None
@@ -57,9 +70,21 @@ class SurveyIn(BaseModel):
 
 
 class SurveyOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": 17, "ni": 3.5, "ikm": 87.5, "perception": 3, "quality": "B", "performance": "Baik",
-        "recorded_in_appraisal": False}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 17,
+                    "ni": 3.5,
+                    "ikm": 87.5,
+                    "perception": 3,
+                    "quality": "B",
+                    "performance": "Baik",
+                    "recorded_in_appraisal": False,
+                }
+            ]
+        }
+    )
     id: int
     ni: float
     ikm: float
@@ -76,8 +101,9 @@ def _store(readside: Any) -> SurveyStore:
 
 
 @router.post("/surveys", response_model=SurveyOut, status_code=201, dependencies=[Depends(rate_limited)])
-async def submit_survey(body: SurveyIn, request: Request, app: AppraisalsDep, readside: ReadModelsDep,
-                        commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def submit_survey(
+    body: SurveyIn, request: Request, app: AppraisalsDep, readside: ReadModelsDep, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Submit an SKM survey; about an employee it also enters their appraisal as citizen feedback."""
     if key:  # citizens share one actor: scope their keys by address
         key = f"{request.client.host if request.client else 'unknown'}:{key}"
@@ -87,22 +113,43 @@ async def submit_survey(body: SurveyIn, request: Request, app: AppraisalsDep, re
         appraisal = await _current_appraisal(app, readside, body.agency_id, body.employee_nip)
         unit_id = appraisal.employee["unit_id"]
         comment = f"SKM NI {result['ni']} ({result['quality']}). {body.comment}".strip()
-        await commands.appraisal(appraisal, "record_citizen_feedback", CITIZEN, key, score=result["perception"],
-                                 comment=comment, channel="skm")
+        await commands.appraisal(
+            appraisal,
+            "record_citizen_feedback",
+            CITIZEN,
+            key,
+            score=result["perception"],
+            comment=comment,
+            channel="skm",
+        )
         recorded = True
     else:
         await run_in_threadpool(_check_unit, app, body.agency_id, body.unit_id)
     assert unit_id is not None
-    row_id = await run_in_threadpool(_store(readside).add, body.agency_id, unit_id, body.employee_nip,
-                                     dict(body.answers), body.comment)
+    row_id = await run_in_threadpool(
+        _store(readside).add, body.agency_id, unit_id, body.employee_nip, dict(body.answers), body.comment
+    )
     return {"id": row_id, **result, "recorded_in_appraisal": recorded}
 
 
 class SummaryOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "agency_id": "pemkot-palu", "unit_id": "UNIT-PELAYANAN", "responses": 120,
-        "elements": {"persyaratan": 3.4, "prosedur": 3.1, "perilaku_pelaksana": 3.7}, "ni": 3.4, "ikm": 85.0,
-        "perception": 3, "quality": "B", "performance": "Baik"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "agency_id": "pemkot-palu",
+                    "unit_id": "UNIT-PELAYANAN",
+                    "responses": 120,
+                    "elements": {"persyaratan": 3.4, "prosedur": 3.1, "perilaku_pelaksana": 3.7},
+                    "ni": 3.4,
+                    "ikm": 85.0,
+                    "perception": 3,
+                    "quality": "B",
+                    "performance": "Baik",
+                }
+            ]
+        }
+    )
     agency_id: str
     unit_id: str
     responses: int
@@ -115,8 +162,11 @@ class SummaryOut(BaseModel):
 
 
 @router.get("/units/{agency_id}/{unit_id}", response_model=SummaryOut)
-async def unit_summary(agency_id: Annotated[str, Path(max_length=100)], unit_id: Annotated[str, Path(max_length=100)],
-                       readside: ReadModelsDep) -> dict[str, Any]:
+async def unit_summary(
+    agency_id: Annotated[str, Path(max_length=100)],
+    unit_id: Annotated[str, Path(max_length=100)],
+    readside: ReadModelsDep,
+) -> dict[str, Any]:
     """The unit's published SKM result: responses, mean per element, NI, IKM and quality."""
     return await run_in_threadpool(_store(readside).summary, agency_id, unit_id)
 
@@ -132,8 +182,11 @@ def _check_unit(app: Any, agency_id: str, unit_id: str | None) -> None:
 
 
 async def _current_appraisal(app: Any, readside: Any, agency_id: str, nip: str) -> Any:
-    rows = [r for r in await readside.call("employee_appraisals", nip)
-            if r["agency_id"] == agency_id and r["stage"] != FINALISED]
+    rows = [
+        r
+        for r in await readside.call("employee_appraisals", nip)
+        if r["agency_id"] == agency_id and r["stage"] != FINALISED
+    ]
     if not rows:
         raise NotFound(f"employee_nip: {nip} has no appraisal in progress at {agency_id}")
     return await run_in_threadpool(app.appraisal, UUID(rows[0]["appraisal_id"]))

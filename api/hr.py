@@ -36,8 +36,9 @@ UnitId = Annotated[str, Path(min_length=1, max_length=100, examples=["UNIT-PELAY
 
 
 @router.post("/cycles", response_model=CycleCreated, status_code=201)
-async def define_cycle(body: CycleIn, actor: HRActor, app: AppraisalsDep, commands: Writes,
-                       key: IdempotencyKey) -> dict[str, Any]:
+async def define_cycle(
+    body: CycleIn, actor: HRActor, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Define an agency's cycle: calendar, rule set, participants (given, or from the org data)."""
     skipped: list[dict[str, str]] = []
     if body.participants is not None:
@@ -56,8 +57,13 @@ async def list_cycles(_: Oversight, readside: ReadModelsDep) -> list[dict[str, A
 
 
 @router.get("/cycles/{cycle_id}/appraisals", response_model=list[CycleAppraisalRow])
-async def cycle_appraisals(cycle_id: CycleId, _: Oversight, app: AppraisalsDep, readside: ReadModelsDep,
-                           unit_id: Annotated[str | None, Query(max_length=100)] = None) -> list[dict[str, Any]]:
+async def cycle_appraisals(
+    cycle_id: CycleId,
+    _: Oversight,
+    app: AppraisalsDep,
+    readside: ReadModelsDep,
+    unit_id: Annotated[str | None, Query(max_length=100)] = None,
+) -> list[dict[str, Any]]:
     """The cycle's appraisals (or one unit's): stage and predikat of each, for HR and auditors."""
     await run_in_threadpool(app.cycle, cycle_id)
     return await readside.call("cycle_appraisals", str(cycle_id), unit_id)
@@ -70,8 +76,14 @@ def read_cycle(cycle_id: CycleId, _: Oversight, app: AppraisalsDep) -> dict[str,
 
 
 @router.post("/cycles/{cycle_id}/start", response_model=StartedOut, status_code=202)
-async def start_cycle(cycle_id: CycleId, actor: HRActor, app: AppraisalsDep, commands: Writes,
-                      key: IdempotencyKey, body: StartIn | None = None) -> dict[str, Any]:
+async def start_cycle(
+    cycle_id: CycleId,
+    actor: HRActor,
+    app: AppraisalsDep,
+    commands: Writes,
+    key: IdempotencyKey,
+    body: StartIn | None = None,
+) -> dict[str, Any]:
     """Start the cycle's workflow: it starts the cycle and opens every participant's appraisal.
 
     Answers 202 at once; follow the opening on the progress route. Without an Idempotency-Key a
@@ -80,36 +92,48 @@ async def start_cycle(cycle_id: CycleId, actor: HRActor, app: AppraisalsDep, com
     body = body or StartIn()
     await run_in_threadpool(app.cycle, cycle_id)  # 404 before anything starts
     try:
-        workflow_id = await commands.start_cycle(cycle_id, actor, body.review_opens,
-                                                 body.check_in_reminder_days_before)
+        workflow_id = await commands.start_cycle(cycle_id, actor, body.review_opens, body.check_in_reminder_days_before)
     except WorkflowAlreadyStartedError as e:
         if not key:
             raise
         workflow_id = e.workflow_id
-    return {"id": str(cycle_id), "workflow_id": workflow_id, "status": "starting",
-            "progress": f"/api/v1/hr/cycles/{cycle_id}/progress"}
+    return {
+        "id": str(cycle_id),
+        "workflow_id": workflow_id,
+        "status": "starting",
+        "progress": f"/api/v1/hr/cycles/{cycle_id}/progress",
+    }
 
 
 @router.post("/cycles/{cycle_id}/deadlines/{name}/extension", response_model=CycleResult)
-async def extend_deadline(cycle_id: CycleId, name: Literal["planning", "review", "follow_up"], body: ExtensionIn,
-                          actor: HRActor, commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def extend_deadline(
+    cycle_id: CycleId,
+    name: Literal["planning", "review", "follow_up"],
+    body: ExtensionIn,
+    actor: HRActor,
+    commands: Writes,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
     """Move a deadline later, with the reason; running appraisals move their timers."""
     return await commands.cycle(cycle_id, "extend_deadline", actor, key, name=name, **body.model_dump())
 
 
 @router.put("/cycles/{cycle_id}/units/{unit_id}/org-predikat", response_model=CycleResult)
-async def set_org_predikat(cycle_id: CycleId, unit_id: UnitId, body: OrgPredikatIn, actor: HRActor,
-                           commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def set_org_predikat(
+    cycle_id: CycleId, unit_id: UnitId, body: OrgPredikatIn, actor: HRActor, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Record the unit's organisation predikat set by the level above (drives the curve)."""
     return await commands.cycle(cycle_id, "set_org_predikat", actor, key, unit_id=unit_id, predikat=body.predikat)
 
 
 @router.post("/cycles/{cycle_id}/units/{unit_id}/calibration", response_model=CycleResult)
-async def calibrate_unit(cycle_id: CycleId, unit_id: UnitId, body: CalibrationIn, actor: HRActor,
-                         commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def calibrate_unit(
+    cycle_id: CycleId, unit_id: UnitId, body: CalibrationIn, actor: HRActor, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Check the unit's predikat against the curve; deviations need a justification (warn, not block)."""
-    return await commands.cycle(cycle_id, "calibrate_unit", actor, key, unit_id=unit_id,
-                                justification=body.justification)
+    return await commands.cycle(
+        cycle_id, "calibrate_unit", actor, key, unit_id=unit_id, justification=body.justification
+    )
 
 
 @router.post("/cycles/{cycle_id}/close", response_model=CycleResult)
@@ -119,8 +143,9 @@ async def close_cycle(cycle_id: CycleId, actor: HRActor, commands: Writes, key: 
 
 
 @router.get("/cycles/{cycle_id}/progress", response_model=ProgressOut)
-async def progress(cycle_id: CycleId, _: Oversight, app: AppraisalsDep, readside: ReadModelsDep,
-                   commands: Writes, clock: Clock) -> dict[str, Any]:
+async def progress(
+    cycle_id: CycleId, _: Oversight, app: AppraisalsDep, readside: ReadModelsDep, commands: Writes, clock: Clock
+) -> dict[str, Any]:
     """Per unit and stage (read model), and the cycle workflow's opening counters and failures."""
     await run_in_threadpool(app.cycle, cycle_id)
     units = await readside.call("progress", str(cycle_id), clock())
@@ -128,16 +153,20 @@ async def progress(cycle_id: CycleId, _: Oversight, app: AppraisalsDep, readside
 
 
 @router.get("/cycles/{cycle_id}/distribution", response_model=list[DistributionRow])
-async def distribution(cycle_id: CycleId, _: Oversight, app: AppraisalsDep,
-                       readside: ReadModelsDep) -> list[dict[str, Any]]:
+async def distribution(
+    cycle_id: CycleId, _: Oversight, app: AppraisalsDep, readside: ReadModelsDep
+) -> list[dict[str, Any]]:
     """Predikat per unit against the curve of the unit's organisation predikat."""
     await run_in_threadpool(app.cycle, cycle_id)
     return await readside.call("unit_distribution", str(cycle_id))
 
 
 @router.get("/trends", response_model=list[TrendRow])
-async def trends(_: Oversight, readside: ReadModelsDep,
-                 agency_id: Annotated[str, Query(min_length=1, examples=["pemkot-palu"])],
-                 unit_id: Annotated[str | None, Query(examples=["UNIT-PELAYANAN"])] = None) -> list[dict[str, Any]]:
+async def trends(
+    _: Oversight,
+    readside: ReadModelsDep,
+    agency_id: Annotated[str, Query(min_length=1, examples=["pemkot-palu"])],
+    unit_id: Annotated[str | None, Query(examples=["UNIT-PELAYANAN"])] = None,
+) -> list[dict[str, Any]]:
     """Predikat counts across periods and years, for the agency or one unit."""
     return await readside.call("predikat_trends", agency_id, unit_id)

@@ -28,8 +28,14 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 class FollowUpIn(BaseModel):
     """Inputs of the follow-up table: earlier predikat (newest first) and years in the current rank."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"previous_predikats": ["baik", "baik"], "years_in_rank": 4, "notes": "Usul kenaikan pangkat reguler."}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"previous_predikats": ["baik", "baik"], "years_in_rank": 4, "notes": "Usul kenaikan pangkat reguler."}
+            ]
+        },
+    )
     previous_predikats: list[Predikat] = Field(default_factory=list, max_length=10)
     years_in_rank: int = Field(ge=0, le=45)
     notes: str = Field("", max_length=5000)
@@ -38,16 +44,26 @@ class FollowUpIn(BaseModel):
 class SupervisorIn(BaseModel):
     """Mutation: the employee's new pejabat penilai and atasan, with the reason."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"appraiser_nip": APPRAISER_NIP, "atasan_nip": "197805202005011003", "reason": "Mutasi jabatan 1 Juli"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"appraiser_nip": APPRAISER_NIP, "atasan_nip": "197805202005011003", "reason": "Mutasi jabatan 1 Juli"}
+            ]
+        },
+    )
     appraiser_nip: Nip
     atasan_nip: Nip
     reason: Text
 
 
 class DeciderIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"decider_nip": "197805202005011003", "reason": "Atasan cuti panjang; keberatan dialihkan."}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"decider_nip": "197805202005011003", "reason": "Atasan cuti panjang; keberatan dialihkan."}]
+        },
+    )
     decider_nip: Nip
     reason: Text
 
@@ -55,11 +71,27 @@ class DeciderIn(BaseModel):
 class ImportReport(BaseModel):
     """What an import recorded, and where each supervisor change went."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "ok": True, "agencies": ["pemkot-palu"], "events": 43,
-        "supervisor_changes": [{"nip": "199001152015031001", "cycle_id": "5a0e8f7e-1b6f-5d0e-8d59-3c1f0a6b7e21",
-                                "appraiser_nip": APPRAISER_NIP, "atasan_nip": "197805202005011003",
-                                "forwarded": True, "reason": ""}]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ok": True,
+                    "agencies": ["pemkot-palu"],
+                    "events": 43,
+                    "supervisor_changes": [
+                        {
+                            "nip": "199001152015031001",
+                            "cycle_id": "5a0e8f7e-1b6f-5d0e-8d59-3c1f0a6b7e21",
+                            "appraiser_nip": APPRAISER_NIP,
+                            "atasan_nip": "197805202005011003",
+                            "forwarded": True,
+                            "reason": "",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
     ok: bool
     agencies: list[str]
     events: int
@@ -67,55 +99,110 @@ class ImportReport(BaseModel):
 
 
 @router.post("/appraisals/{appraisal_id}/review/open", response_model=OutcomeOut)
-async def open_review(appraisal_id: AppraisalId, actor: HRActor, app: AppraisalsDep, commands: Writes,
-                      key: IdempotencyKey) -> dict[str, Any]:
+async def open_review(
+    appraisal_id: AppraisalId, actor: HRActor, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Open the annual review now (the calendar opens it on the cycle's date otherwise)."""
     return await appraisal_step(app, commands, actor, appraisal_id, (), "open_review", key)
 
 
 @router.post("/appraisals/{appraisal_id}/follow-up", response_model=OutcomeOut)
-async def decide_follow_up(appraisal_id: AppraisalId, body: FollowUpIn, actor: HRActor, app: AppraisalsDep,
-                           commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def decide_follow_up(
+    appraisal_id: AppraisalId,
+    body: FollowUpIn,
+    actor: HRActor,
+    app: AppraisalsDep,
+    commands: Writes,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
     """Decide the follow-up (promotion, coaching, improvement, tukin, angka kredit) from the agency's table."""
     return await appraisal_step(app, commands, actor, appraisal_id, (), "decide_follow_up", key, **body.model_dump())
 
 
 @router.post("/appraisals/{appraisal_id}/finalise", response_model=OutcomeOut)
-async def finalise(appraisal_id: AppraisalId, actor: HRActor, app: AppraisalsDep, commands: Writes,
-                   key: IdempotencyKey) -> dict[str, Any]:
+async def finalise(
+    appraisal_id: AppraisalId, actor: HRActor, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Finalise the appraisal after its follow-up; nothing changes it afterwards."""
     return await appraisal_step(app, commands, actor, appraisal_id, (), "finalise", key)
 
 
 @router.post("/appraisals/{appraisal_id}/keberatan/decider", response_model=OutcomeOut)
-async def reassign_decider(appraisal_id: AppraisalId, body: DeciderIn, actor: HRActor, app: AppraisalsDep,
-                           commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def reassign_decider(
+    appraisal_id: AppraisalId,
+    body: DeciderIn,
+    actor: HRActor,
+    app: AppraisalsDep,
+    commands: Writes,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
     """Give an escalated keberatan to another decider (neither the employee nor the appraiser)."""
-    return await appraisal_step(app, commands, actor, appraisal_id, (), "reassign_keberatan_decider", key,
-                                **body.model_dump())
+    return await appraisal_step(
+        app, commands, actor, appraisal_id, (), "reassign_keberatan_decider", key, **body.model_dump()
+    )
 
 
 @router.post("/appraisals/{appraisal_id}/supervisor", response_model=OutcomeOut)
-async def change_supervisor(appraisal_id: AppraisalId, body: SupervisorIn, actor: HRActor, app: AppraisalsDep,
-                            commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def change_supervisor(
+    appraisal_id: AppraisalId,
+    body: SupervisorIn,
+    actor: HRActor,
+    app: AppraisalsDep,
+    commands: Writes,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
     """Mutation: a new pejabat penilai mid-cycle; pending tasks move to them."""
     appraisal = await run_in_threadpool(app.appraisal, appraisal_id)
     return await commands.change_supervisor(appraisal, actor, key, **body.model_dump())
 
 
-@router.post("/org/import", response_model=ImportReport, responses={422: {
-    "description": "the validation report; nothing was imported",
-    "content": {"application/json": {"example": {
-        "error": "InvalidInput", "field": "nip", "message": "line 5, nip: digits 1-8 must be a birth date YYYYMMDD, "
-        "got 19851315 (2 problem(s); nothing was imported)",
-        "problems": [{"line": 5, "field": "nip", "reason": "digits 1-8 must be a birth date YYYYMMDD, got 19851315"},
-                     {"line": 9, "field": "supervisor_nip", "reason": "no employee 197001012000011009 in agency "
-                      "pemkot-palu, neither in this file nor registered before"}]}}}}})
+@router.post(
+    "/org/import",
+    response_model=ImportReport,
+    responses={
+        422: {
+            "description": "the validation report; nothing was imported",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "error": "InvalidInput",
+                        "field": "nip",
+                        "message": "line 5, nip: digits 1-8 must be a birth date YYYYMMDD, "
+                        "got 19851315 (2 problem(s); nothing was imported)",
+                        "problems": [
+                            {
+                                "line": 5,
+                                "field": "nip",
+                                "reason": "digits 1-8 must be a birth date YYYYMMDD, got 19851315",
+                            },
+                            {
+                                "line": 9,
+                                "field": "supervisor_nip",
+                                "reason": "no employee 197001012000011009 in agency "
+                                "pemkot-palu, neither in this file nor registered before",
+                            },
+                        ],
+                    }
+                }
+            },
+        }
+    },
+)
 async def import_org(
-    actor: HRActor, app: AppraisalsDep, commands: Writes, readside: ReadModelsDep, key: IdempotencyKey, clock: Clock,
-    file: Annotated[UploadFile, File(description="CSV: agency_code, agency_name, time_zone, unit_code, unit_name, "
-                                                 "nip, name, supervisor_nip[, position, rank, unit_head, "
-                                                 "change_reason, effective_date]")],
+    actor: HRActor,
+    app: AppraisalsDep,
+    commands: Writes,
+    readside: ReadModelsDep,
+    key: IdempotencyKey,
+    clock: Clock,
+    file: Annotated[
+        UploadFile,
+        File(
+            description="CSV: agency_code, agency_name, time_zone, unit_code, unit_name, "
+            "nip, name, supervisor_nip[, position, rank, unit_head, "
+            "change_reason, effective_date]"
+        ),
+    ],
     reason: Annotated[str, Form(max_length=500)] = "HR import of the organisation",
 ) -> Any:
     """Import agencies, units and employees; re-importing the same file changes nothing.
@@ -128,19 +215,31 @@ async def import_org(
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        return JSONResponse(error_body("InvalidInput", f"file: must be UTF-8 text ({e.reason} at byte {e.start})",
-                                       "file"), 422)
+        return JSONResponse(
+            error_body("InvalidInput", f"file: must be UTF-8 text ({e.reason} at byte {e.start})", "file"), 422
+        )
     result = await run_in_threadpool(import_csv, app, text, actor, reason, clock())
     problems = [{"line": p.line, "field": p.field, "reason": p.reason} for p in result.problems]
     if problems:
         first = problems[0]
-        return JSONResponse(error_body(
-            "InvalidInput", f"line {first['line']}, {first['field']}: {first['reason']} "
-            f"({len(problems)} problem(s); nothing was imported)", first["field"], problems=problems), 422)
+        return JSONResponse(
+            error_body(
+                "InvalidInput",
+                f"line {first['line']}, {first['field']}: {first['reason']} "
+                f"({len(problems)} problem(s); nothing was imported)",
+                first["field"],
+                problems=problems,
+            ),
+            422,
+        )
     await readside.catch_up()
     forwarded = [await _forward(change, actor, app, commands, readside, key) for change in result.supervisor_changes]
-    return {"ok": True, "agencies": result.agencies, "events": result.events,
-            "supervisor_changes": [row for rows in forwarded for row in rows]}
+    return {
+        "ok": True,
+        "agencies": result.agencies,
+        "events": result.events,
+        "supervisor_changes": [row for rows in forwarded for row in rows],
+    }
 
 
 async def _forward(change: Any, actor: Any, app: Any, commands: Any, readside: Any, key: str) -> list[dict[str, Any]]:
@@ -149,16 +248,21 @@ async def _forward(change: Any, actor: Any, app: Any, commands: Any, readside: A
     for found in await readside.call("employee_appraisals", change.nip):
         if found["stage"] == FINALISED:
             continue
-        row = {"nip": change.nip, "cycle_id": found["cycle_id"], "appraiser_nip": change.appraiser_nip,
-               "atasan_nip": change.atasan_nip}
+        row = {
+            "nip": change.nip,
+            "cycle_id": found["cycle_id"],
+            "appraiser_nip": change.appraiser_nip,
+            "atasan_nip": change.atasan_nip,
+        }
         if not change.appraiser_nip or not change.atasan_nip:
             rows.append({**row, "forwarded": False, "reason": "the new reporting line has no appraiser or atasan"})
             continue
         appraisal: Appraisal = await run_in_threadpool(app.appraisal, UUID(found["appraisal_id"]))
         step_key = hashlib.sha256(f"{key}:{change.nip}:{found['cycle_id']}".encode()).hexdigest()[:32] if key else ""
         try:
-            await commands.change_supervisor(appraisal, actor, step_key, change.appraiser_nip, change.atasan_nip,
-                                             change.reason)
+            await commands.change_supervisor(
+                appraisal, actor, step_key, change.appraiser_nip, change.atasan_nip, change.reason
+            )
             rows.append({**row, "forwarded": True, "reason": ""})
         except DomainError as e:
             rows.append({**row, "forwarded": False, "reason": str(e)})

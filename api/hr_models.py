@@ -32,13 +32,37 @@ class ParticipantIn(BaseModel):
 class CycleIn(BaseModel):
     """A cycle for one agency and year. Without `participants`, they come from the org data."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "agency_id": "pemkot-palu", "agency_name": "Pemerintah Kota Palu", "time_zone": "WITA", "year": 2025,
-        "period": "quarterly", "deadlines": {"planning": "2025-01-31"},
-        "participants": [{"nip": EMPLOYEE_NIP, "name": "Budi Santoso", "unit_id": "UNIT-PELAYANAN",
-                          "appraiser_nip": APPRAISER_NIP, "atasan_nip": "197805202005011003"}]},
-        {"agency_id": "pemkot-palu", "agency_name": "Pemerintah Kota Palu", "time_zone": "WITA", "year": 2025,
-         "unit_ids": ["UNIT-PELAYANAN"]}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "agency_id": "pemkot-palu",
+                    "agency_name": "Pemerintah Kota Palu",
+                    "time_zone": "WITA",
+                    "year": 2025,
+                    "period": "quarterly",
+                    "deadlines": {"planning": "2025-01-31"},
+                    "participants": [
+                        {
+                            "nip": EMPLOYEE_NIP,
+                            "name": "Budi Santoso",
+                            "unit_id": "UNIT-PELAYANAN",
+                            "appraiser_nip": APPRAISER_NIP,
+                            "atasan_nip": "197805202005011003",
+                        }
+                    ],
+                },
+                {
+                    "agency_id": "pemkot-palu",
+                    "agency_name": "Pemerintah Kota Palu",
+                    "time_zone": "WITA",
+                    "year": 2025,
+                    "unit_ids": ["UNIT-PELAYANAN"],
+                },
+            ]
+        },
+    )
     agency_id: str = Field(min_length=1, max_length=100)
     agency_name: str = Field("", max_length=200)
     time_zone: Literal["WIB", "WITA", "WIT"]
@@ -51,8 +75,9 @@ class CycleIn(BaseModel):
 
 
 class CycleCreated(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"id": EXAMPLE_CYCLE, "participants": 40,
-                                                                "skipped": []}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"id": EXAMPLE_CYCLE, "participants": 40, "skipped": []}]}
+    )
     id: str
     participants: int
     skipped: list[dict[str, str]] = []
@@ -65,8 +90,10 @@ class StartIn(BaseModel):
 
 
 class ExtensionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"until": "2025-02-28", "reason": "SE BKN: perpanjangan pengisian SKP"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"until": "2025-02-28", "reason": "SE BKN: perpanjangan pengisian SKP"}]},
+    )
     until: Day
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -77,8 +104,10 @@ class OrgPredikatIn(BaseModel):
 
 
 class CalibrationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"justification": "Unit kecil; sebaran mengikuti bukti kinerja."}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"justification": "Unit kecil; sebaran mengikuti bukti kinerja."}]},
+    )
     justification: str = Field("", max_length=5000)
 
 
@@ -87,13 +116,29 @@ class CycleResult(BaseModel):
 
 
 class CycleOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": EXAMPLE_CYCLE, "version": 5, "agency_id": "pemkot-palu", "agency_name": "Pemerintah Kota Palu",
-        "year": 2025, "time_zone": "WITA", "rule_set_id": "permenpanrb-6-2022", "period": "quarterly",
-        "status": "started", "deadlines": {"planning": "2025-01-31", "review": "2026-01-31",
-                                           "follow_up": "2026-03-31"},
-        "extensions": [], "participants": 40, "units": ["UNIT-PELAYANAN"], "org_predikat": {"UNIT-PELAYANAN": "baik"},
-        "calibrations": {}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": EXAMPLE_CYCLE,
+                    "version": 5,
+                    "agency_id": "pemkot-palu",
+                    "agency_name": "Pemerintah Kota Palu",
+                    "year": 2025,
+                    "time_zone": "WITA",
+                    "rule_set_id": "permenpanrb-6-2022",
+                    "period": "quarterly",
+                    "status": "started",
+                    "deadlines": {"planning": "2025-01-31", "review": "2026-01-31", "follow_up": "2026-03-31"},
+                    "extensions": [],
+                    "participants": 40,
+                    "units": ["UNIT-PELAYANAN"],
+                    "org_predikat": {"UNIT-PELAYANAN": "baik"},
+                    "calibrations": {},
+                }
+            ]
+        }
+    )
     id: str
     version: int
     agency_id: str
@@ -112,9 +157,18 @@ class CycleOut(BaseModel):
 
 
 class StartedOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": EXAMPLE_CYCLE, "workflow_id": f"cycle-{EXAMPLE_CYCLE}", "status": "starting",
-        "progress": f"/api/v1/hr/cycles/{EXAMPLE_CYCLE}/progress"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": EXAMPLE_CYCLE,
+                    "workflow_id": f"cycle-{EXAMPLE_CYCLE}",
+                    "status": "starting",
+                    "progress": f"/api/v1/hr/cycles/{EXAMPLE_CYCLE}/progress",
+                }
+            ]
+        }
+    )
     id: str
     workflow_id: str
     status: str
@@ -124,21 +178,46 @@ class StartedOut(BaseModel):
 class ProgressOut(BaseModel):
     """Per unit from the read model; the cycle workflow's own counters and failures."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "cycle_id": EXAMPLE_CYCLE,
-        "units": [{"unit_id": "UNIT-PELAYANAN", "unit_name": "Bidang Pelayanan", "participants": 12,
-                   "stages": {"planning": 3, "execution": 9}, "not_opened": 0, "overdue": {"planning": 1},
-                   "overdue_total": 1}],
-        "workflow": {"opening_done": True, "opened": 12, "started": 12, "closed": False, "failures": []}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "cycle_id": EXAMPLE_CYCLE,
+                    "units": [
+                        {
+                            "unit_id": "UNIT-PELAYANAN",
+                            "unit_name": "Bidang Pelayanan",
+                            "participants": 12,
+                            "stages": {"planning": 3, "execution": 9},
+                            "not_opened": 0,
+                            "overdue": {"planning": 1},
+                            "overdue_total": 1,
+                        }
+                    ],
+                    "workflow": {"opening_done": True, "opened": 12, "started": 12, "closed": False, "failures": []},
+                }
+            ]
+        }
+    )
     cycle_id: str
     units: list[dict[str, Any]]
     workflow: dict[str, Any]
 
 
 class DistributionRow(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "unit_id": "UNIT-PELAYANAN", "org_predikat": "baik", "counts": PREDIKAT_COUNTS, "rated": 9,
-        "curve_warnings": []}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "unit_id": "UNIT-PELAYANAN",
+                    "org_predikat": "baik",
+                    "counts": PREDIKAT_COUNTS,
+                    "rated": 9,
+                    "curve_warnings": [],
+                }
+            ]
+        }
+    )
     unit_id: str
     org_predikat: str | None
     counts: dict[str, int]
@@ -147,17 +226,29 @@ class DistributionRow(BaseModel):
 
 
 class TrendRow(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"year": 2025, "period": "annual", "counts": PREDIKAT_COUNTS}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"year": 2025, "period": "annual", "counts": PREDIKAT_COUNTS}]}
+    )
     year: int
     period: str
     counts: dict[str, int]
 
 
 class CycleRow(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "cycle_id": EXAMPLE_CYCLE, "agency_id": "pemkot-palu", "agency_name": "Pemerintah Kota Palu", "year": 2025,
-        "status": "started", "time_zone": "WITA"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "cycle_id": EXAMPLE_CYCLE,
+                    "agency_id": "pemkot-palu",
+                    "agency_name": "Pemerintah Kota Palu",
+                    "year": 2025,
+                    "status": "started",
+                    "time_zone": "WITA",
+                }
+            ]
+        }
+    )
     cycle_id: str
     agency_id: str
     agency_name: str
@@ -167,9 +258,21 @@ class CycleRow(BaseModel):
 
 
 class CycleAppraisalRow(BaseModel):
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
-        "appraisal_id": "0b8f3f3e-3c43-5b5e-9a3f-6f0b6c1f2a11", "employee_nip": EMPLOYEE_NIP,
-        "employee_name": "Budi Santoso", "unit_id": "UNIT-PELAYANAN", "stage": "execution", "predikat": None}]})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "appraisal_id": "0b8f3f3e-3c43-5b5e-9a3f-6f0b6c1f2a11",
+                    "employee_nip": EMPLOYEE_NIP,
+                    "employee_name": "Budi Santoso",
+                    "unit_id": "UNIT-PELAYANAN",
+                    "stage": "execution",
+                    "predikat": None,
+                }
+            ]
+        },
+    )
     appraisal_id: str
     employee_nip: str
     employee_name: str

@@ -76,8 +76,9 @@ class IdempotencyMiddleware:
         if not key:
             return await self.app(scope, receive, send)
         if len(key) > MAX_KEY:
-            return await _answer(send, 422, body("InvalidInput", f"Idempotency-Key: at most {MAX_KEY} characters",
-                                                 "Idempotency-Key"))
+            return await _answer(
+                send, 422, body("InvalidInput", f"Idempotency-Key: at most {MAX_KEY} characters", "Idempotency-Key")
+            )
         caller = await _caller(scope, headers)
         if caller is None:  # unauthenticated: let the route answer 401
             return await self.app(scope, receive, send)
@@ -88,9 +89,15 @@ class IdempotencyMiddleware:
             stored = self.cache.get(ident)
             if stored is not None:
                 if stored.fingerprint != fingerprint:
-                    return await _answer(send, 422, body(
-                        "InvalidInput", "Idempotency-Key: this key was already used for a different request",
-                        "Idempotency-Key"))
+                    return await _answer(
+                        send,
+                        422,
+                        body(
+                            "InvalidInput",
+                            "Idempotency-Key: this key was already used for a different request",
+                            "Idempotency-Key",
+                        ),
+                    )
                 return await _replay(send, stored)
             captured: dict[str, Any] = {"status": 500, "headers": [], "content": b""}
 
@@ -103,8 +110,10 @@ class IdempotencyMiddleware:
 
             await self.app(scope, _replaying(messages, receive), capture)
             if captured["status"] < 500:
-                self.cache.put(ident, Stored(fingerprint, captured["status"], captured["headers"],
-                                             captured["content"], time.monotonic()))
+                self.cache.put(
+                    ident,
+                    Stored(fingerprint, captured["status"], captured["headers"], captured["content"], time.monotonic()),
+                )
 
 
 async def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
@@ -153,6 +162,11 @@ async def _replay(send: Send, stored: Stored) -> None:
 
 async def _answer(send: Send, status: int, payload: dict[str, Any]) -> None:
     content = json.dumps(payload).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": content})

@@ -33,9 +33,20 @@ class TokenOut(BaseModel):
     name: str
     roles: list[str]
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "access_token": "eyJhbGciOiJIUzI1NiIs…", "token_type": "bearer", "expires_in": 28800,
-        "nip": NIP_EXAMPLE, "name": "Siti Rahmawati", "roles": ["hr"]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "access_token": "eyJhbGciOiJIUzI1NiIs…",
+                    "token_type": "bearer",
+                    "expires_in": 28800,
+                    "nip": NIP_EXAMPLE,
+                    "name": "Siti Rahmawati",
+                    "roles": ["hr"],
+                }
+            ]
+        }
+    )
 
 
 class MeOut(BaseModel):

@@ -60,8 +60,9 @@ def create_app(
         state = app.state
         if state.temporal is None:
             # Lazy: the API starts (and /health says so) even when Temporal is down.
-            state.temporal = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
-                                                  lazy=True)
+            state.temporal = await Client.connect(
+                settings.temporal_address, namespace=settings.temporal_namespace, lazy=True
+            )
         owned = state.appraisals is None
         if owned:
             state.appraisals = Appraisals(env=event_store_env(settings.database_url))
@@ -84,8 +85,13 @@ def create_app(
             if owned:
                 state.appraisals.close()
 
-    app = FastAPI(title="Kinerja API", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
-                  openapi_tags=[{"name": t, "description": d} for t, d in TAGS])
+    app = FastAPI(
+        title="Kinerja API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[{"name": t, "description": d} for t, d in TAGS],
+    )
     app.state.settings = settings
     app.state.clock = clock or (lambda: datetime.now(timezone.utc))  # business "now"; tests pass the server's
     app.state.temporal = temporal_client
@@ -122,8 +128,7 @@ TAGS = [
 ]
 
 
-def _project_in_background(readside: ReadSide, stop: threading.Event,
-                           every: float | None) -> threading.Thread | None:
+def _project_in_background(readside: ReadSide, stop: threading.Event, every: float | None) -> threading.Thread | None:
     """Keep the read models following the log (opening, timers: writes the API did not make)."""
     if every is None or readside.projector is None:
         return None
@@ -159,8 +164,10 @@ async def health(request: Request) -> JSONResponse:
     try:
         if state.temporal is None:
             raise RuntimeError("not connected")
-        await asyncio.wait_for(state.temporal.workflow_service.get_system_info(
-            GetSystemInfoRequest(), timeout=timedelta(seconds=3)), timeout=4)
+        await asyncio.wait_for(
+            state.temporal.workflow_service.get_system_info(GetSystemInfoRequest(), timeout=timedelta(seconds=3)),
+            timeout=4,
+        )
         checks["temporal"] = {"ok": True}
     except Exception as e:  # noqa: BLE001 - any failure means "not reachable"
         checks["temporal"] = {"ok": False, "error": f"{type(e).__name__}: {e}"[:300]}

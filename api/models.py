@@ -35,9 +35,20 @@ class OutcomeOut(BaseModel):
     predikat: str | None
     replayed: bool = False
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": EXAMPLE_APPRAISAL, "version": 4, "stage": "planning",
-        "pending": {"task": "review_skp", "assignee": APPRAISER_NIP}, "predikat": None, "replayed": False}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": EXAMPLE_APPRAISAL,
+                    "version": 4,
+                    "stage": "planning",
+                    "pending": {"task": "review_skp", "assignee": APPRAISER_NIP},
+                    "predikat": None,
+                    "replayed": False,
+                }
+            ]
+        }
+    )
 
 
 class AppraisalOut(BaseModel):
@@ -67,11 +78,34 @@ class AppraisalOut(BaseModel):
     pending: dict[str, str] | None
     your_relations: list[str] = []
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": EXAMPLE_APPRAISAL, "version": 4, "cycle_id": EXAMPLE_CYCLE, "employee_nip": EMPLOYEE_NIP,
-        "employee": {"name": "Budi Santoso", "unit_id": "UNIT-PELAYANAN"}, "appraiser_nip": APPRAISER_NIP,
-        "atasan_nip": "197805202005011003", "rule_set_id": "permenpanrb-6-2022", "stage": "planning",
-        "skp_status": "submitted", "rhk": [], "skp_returns": [], "progress": [], "check_ins": {},
-        "self_assessment": "", "rating": None, "predikat": None, "keberatan": None, "keberatan_deadline": None,
-        "keberatan_days_left": None, "follow_up": None, "pending": {"task": "review_skp", "assignee": APPRAISER_NIP},
-        "your_relations": ["employee"]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": EXAMPLE_APPRAISAL,
+                    "version": 4,
+                    "cycle_id": EXAMPLE_CYCLE,
+                    "employee_nip": EMPLOYEE_NIP,
+                    "employee": {"name": "Budi Santoso", "unit_id": "UNIT-PELAYANAN"},
+                    "appraiser_nip": APPRAISER_NIP,
+                    "atasan_nip": "197805202005011003",
+                    "rule_set_id": "permenpanrb-6-2022",
+                    "stage": "planning",
+                    "skp_status": "submitted",
+                    "rhk": [],
+                    "skp_returns": [],
+                    "progress": [],
+                    "check_ins": {},
+                    "self_assessment": "",
+                    "rating": None,
+                    "predikat": None,
+                    "keberatan": None,
+                    "keberatan_deadline": None,
+                    "keberatan_days_left": None,
+                    "follow_up": None,
+                    "pending": {"task": "review_skp", "assignee": APPRAISER_NIP},
+                    "your_relations": ["employee"],
+                }
+            ]
+        }
+    )

@@ -10,16 +10,20 @@ from domain.base import Actor
 from domain.errors import InvalidInput, NotFound
 
 
-def participants_from_org(app: Appraisals, agency_id: str,
-                          unit_ids: list[str] | None) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+def participants_from_org(
+    app: Appraisals, agency_id: str, unit_ids: list[str] | None
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """The agency's employees as participants, and who was left out with the reason."""
     from readmodels.org_import import cycle_participants  # noqa: PLC0415 - optional read side
 
     try:
         people = cycle_participants(app, agency_id, set(unit_ids) if unit_ids else None)
     except NotFound:
-        raise InvalidInput("participants", f"no org data for agency {agency_id!r}: import it first "
-                                           "(POST /api/v1/hr/org/import) or list the participants") from None
+        raise InvalidInput(
+            "participants",
+            f"no org data for agency {agency_id!r}: import it first "
+            "(POST /api/v1/hr/org/import) or list the participants",
+        ) from None
     if not people.participants:
         raise InvalidInput("unit_ids", f"no employee of {agency_id!r} can take part in these units")
     return people.participants, [{"nip": nip, "reason": why} for nip, why in people.skipped]

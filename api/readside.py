@@ -45,7 +45,7 @@ class ReadSide:
             return
         try:
             await run_in_threadpool(self.projector.catch_up)
-        except Exception:  # noqa: BLE001 - the background loop or the next write catches up
+        except Exception:
             log.exception("read-model catch-up failed after a write")
 
     async def call(self, name: str, *args: Any, **kwargs: Any) -> Any:

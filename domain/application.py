@@ -31,13 +31,30 @@ A = TypeVar("A", bound=KinerjaAggregate)
 
 # Commands an appraisal accepts by name; the workflow and the API use these names.
 APPRAISAL_COMMANDS = (
-    "draft_skp", "submit_skp", "return_skp", "approve_skp",
-    "report_progress", "give_feedback", "give_peer_feedback", "record_citizen_feedback", "hold_check_in",
-    "open_review", "self_assess", "rate", "deliver_result",
-    "file_keberatan", "close_keberatan_window", "decide_keberatan", "escalate_keberatan",
-    "reassign_keberatan_decider", "decide_follow_up", "finalise",
-    "delegate_task", "record_reminder", "record_deadline_missed",
-)  # fmt: skip
+    "draft_skp",
+    "submit_skp",
+    "return_skp",
+    "approve_skp",
+    "report_progress",
+    "give_feedback",
+    "give_peer_feedback",
+    "record_citizen_feedback",
+    "hold_check_in",
+    "open_review",
+    "self_assess",
+    "rate",
+    "deliver_result",
+    "file_keberatan",
+    "close_keberatan_window",
+    "decide_keberatan",
+    "escalate_keberatan",
+    "reassign_keberatan_decider",
+    "decide_follow_up",
+    "finalise",
+    "delegate_task",
+    "record_reminder",
+    "record_deadline_missed",
+)
 # Arguments the application supplies from other aggregates, never the caller.
 CONTEXT_ARGS = {"superior_rhk_ids", "peer_unit", "org_predikat", "calibrated"}
 
@@ -94,10 +111,18 @@ class Appraisals(Application[UUID]):
     def cycle(self, cycle_id: UUID) -> AppraisalCycle:
         return self._get(AppraisalCycle, cycle_id, "cycle")
 
-    def cycle_command(self, cycle_id: UUID, name: str, /, *, by: Actor, at: datetime, key: str = "", **args: Any) -> Any:
+    def cycle_command(
+        self, cycle_id: UUID, name: str, /, *, by: Actor, at: datetime, key: str = "", **args: Any
+    ) -> Any:
         """Run one cycle command; returns the cycle's version (or calibration warnings)."""
-        if name not in ("start", "add_participant", "remove_participant", "extend_deadline",
-                        "set_org_predikat", "close"):  # fmt: skip
+        if name not in (
+            "start",
+            "add_participant",
+            "remove_participant",
+            "extend_deadline",
+            "set_org_predikat",
+            "close",
+        ):
             raise InvalidInput("command", f"unknown cycle command {name!r}")
         cycle = self.cycle(cycle_id)
         if key and cycle.applied_version(key) is not None:
@@ -109,8 +134,9 @@ class Appraisals(Application[UUID]):
         self._save(cycle)
         return cycle.version
 
-    def calibrate_unit(self, cycle_id: UUID, unit_id: str, *, by: Actor, justification: str, at: datetime,
-                       key: str = "") -> list[str]:
+    def calibrate_unit(
+        self, cycle_id: UUID, unit_id: str, *, by: Actor, justification: str, at: datetime, key: str = ""
+    ) -> list[str]:
         """Count the unit's rated predikat and record the check against the curve."""
         cycle = self.cycle(cycle_id)
         if key and cycle.applied_version(key) is not None:
@@ -128,8 +154,18 @@ class Appraisals(Application[UUID]):
         self._save(cycle)
         return warnings
 
-    def change_supervisor(self, cycle_id: UUID, nip: str, *, by: Actor, appraiser_nip: str, atasan_nip: str,
-                          reason: str, at: datetime, key: str = "") -> Outcome:
+    def change_supervisor(
+        self,
+        cycle_id: UUID,
+        nip: str,
+        *,
+        by: Actor,
+        appraiser_nip: str,
+        atasan_nip: str,
+        reason: str,
+        at: datetime,
+        key: str = "",
+    ) -> Outcome:
         """A mutation: the cycle's master data and the running appraisal change together, atomically."""
         cycle = self.cycle(cycle_id)
         appraisal = self.appraisal(Appraisal.create_id(cycle_id, nip))
@@ -164,10 +200,16 @@ class Appraisals(Application[UUID]):
             return _outcome(existing, replayed=True)
         p = cycle.participants[nip]
         appraisal = Appraisal(
-            cycle_id=cycle_id, employee_nip=nip, employee=p, appraiser_nip=p["appraiser_nip"],
-            atasan_nip=p["atasan_nip"], rule_set_id=cycle.rule_set_id, time_zone=cycle.time_zone,
-            periods=cycle.periods, timestamp=at,
-        )  # fmt: skip
+            cycle_id=cycle_id,
+            employee_nip=nip,
+            employee=p,
+            appraiser_nip=p["appraiser_nip"],
+            atasan_nip=p["atasan_nip"],
+            rule_set_id=cycle.rule_set_id,
+            time_zone=cycle.time_zone,
+            periods=cycle.periods,
+            timestamp=at,
+        )
         try:
             self._save(appraisal)
         except ConcurrencyConflict:  # opened by a concurrent caller a moment ago
@@ -177,8 +219,9 @@ class Appraisals(Application[UUID]):
     def appraisal(self, appraisal_id: UUID, version: int | None = None) -> Appraisal:
         return self._get(Appraisal, appraisal_id, "appraisal", version)
 
-    def command(self, appraisal_id: UUID, name: str, *, by: Actor | None, at: datetime, key: str = "",
-                **args: Any) -> Outcome:
+    def command(
+        self, appraisal_id: UUID, name: str, *, by: Actor | None, at: datetime, key: str = "", **args: Any
+    ) -> Outcome:
         """Run one appraisal command by name, at most once per idempotency key."""
         if name not in APPRAISAL_COMMANDS:
             raise InvalidInput("command", f"unknown appraisal command {name!r}")
@@ -257,8 +300,9 @@ class Appraisals(Application[UUID]):
 
 
 def _outcome(appraisal: Appraisal, replayed: bool = False) -> Outcome:
-    return Outcome(appraisal.id, appraisal.version, appraisal.stage, appraisal.pending_task(), appraisal.predikat,
-                   replayed)
+    return Outcome(
+        appraisal.id, appraisal.version, appraisal.stage, appraisal.pending_task(), appraisal.predikat, replayed
+    )
 
 
 def _check_args(method: Callable[..., Any], args: dict[str, Any], supplied: set[str]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID, NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
@@ -86,7 +86,9 @@ class Appraisal(KinerjaAggregate):
         self.rhk, self.skp_status = rhk, "draft"
 
     def submit_skp(self, by: Actor, superior_rhk_ids: list[str] | None, at: datetime) -> None:
-        require(by.nip == self.employee_nip or by.is_hr, "only the employee (or HR's pengelola kinerja) submits the SKP")
+        require(
+            by.nip == self.employee_nip or by.is_hr, "only the employee (or HR's pengelola kinerja) submits the SKP"
+        )
         self._require_stage(PLANNING)
         if self.skp_status not in ("draft", "returned"):
             raise WrongStage(f"an SKP can be submitted only as a draft, it is {self.skp_status}")
@@ -186,7 +188,12 @@ class Appraisal(KinerjaAggregate):
         predikat: str | None,
         timestamp: datetime,
     ) -> None:
-        self.check_ins[period] = {"notes": notes, "results": results_rating, "behaviour": behaviour_rating, "predikat": predikat}
+        self.check_ins[period] = {
+            "notes": notes,
+            "results": results_rating,
+            "behaviour": behaviour_rating,
+            "predikat": predikat,
+        }
 
     # --- review ---------------------------------------------------------
 
@@ -229,7 +236,9 @@ class Appraisal(KinerjaAggregate):
         check_rating("results_rating", results_rating)
         if self.employee.get("is_unit_head"):
             if org_predikat is None:
-                raise InvalidInput("org_predikat", "a unit head's results rating follows the unit's predikat: set it first")
+                raise InvalidInput(
+                    "org_predikat", "a unit head's results rating follows the unit's predikat: set it first"
+                )
             expected = rules.unit_head_results[org_predikat]
             if results_rating != expected:
                 raise InvalidInput(
@@ -296,7 +305,9 @@ class Appraisal(KinerjaAggregate):
         self._keberatan_filed(by.nip, _text("reasons", reasons), self.atasan_nip, due, at)
 
     @event("KeberatanFiled")
-    def _keberatan_filed(self, by: str, reasons: str, decider: str, decision_due: datetime, timestamp: datetime) -> None:
+    def _keberatan_filed(
+        self, by: str, reasons: str, decider: str, decision_due: datetime, timestamp: datetime
+    ) -> None:
         self.stage = KEBERATAN
         self.keberatan = {"reasons": reasons, "decider": decider, "decision_due": decision_due, "escalated": False}
 
@@ -353,8 +364,13 @@ class Appraisal(KinerjaAggregate):
     ) -> None:
         assert self.keberatan is not None and self.rating is not None
         self.keberatan.update(outcome=outcome, decision=reasons, decided_by=by)
-        self.rating = {**self.rating, "results": results_rating, "behaviour": behaviour_rating,
-                       "behaviour_values": behaviour_ratings, "predikat": predikat}
+        self.rating = {
+            **self.rating,
+            "results": results_rating,
+            "behaviour": behaviour_rating,
+            "behaviour_values": behaviour_ratings,
+            "predikat": predikat,
+        }
         self.predikat, self.stage = predikat, FOLLOW_UP
 
     def escalate_keberatan(self, by: Actor, at: datetime) -> None:
@@ -497,7 +513,11 @@ class Appraisal(KinerjaAggregate):
         """The one task the appraisal waits for, and who must do it."""
         task: tuple[str, str] | None = None
         if self.stage == PLANNING:
-            task = ("review_skp", self.acting_appraiser) if self.skp_status == "submitted" else ("draft_skp", self.employee_nip)
+            task = (
+                ("review_skp", self.acting_appraiser)
+                if self.skp_status == "submitted"
+                else ("draft_skp", self.employee_nip)
+            )
         elif self.stage == EXECUTION:
             task = ("check_in", self.acting_appraiser)
         elif self.stage == REVIEW:

@@ -49,7 +49,7 @@ class Audit:
         for stored in self._stored(aggregate_id):
             try:
                 decoded: object = self.app.mapper.to_domain_event(stored)
-            except Exception as e:  # a tampered row may not even decode
+            except Exception as e:  # noqa: BLE001 - a tampered row may not even decode
                 decoded = e
             records.append((stored.originator_version, decoded))
         return verify_chain(records)
@@ -131,9 +131,18 @@ def history_csv(history: list[dict[str, Any]]) -> str:
     writer = csv.writer(out)
     writer.writerow(HISTORY_COLUMNS)
     for e in history:
-        writer.writerow([e["version"], e["type"], e["at"], e["by"] or "", e["rule_set_id"] or "",
-                         json.dumps(e["payload"], sort_keys=True, ensure_ascii=False), e["digest"],
-                         e["prev_digest"]])  # fmt: skip
+        writer.writerow(
+            [
+                e["version"],
+                e["type"],
+                e["at"],
+                e["by"] or "",
+                e["rule_set_id"] or "",
+                json.dumps(e["payload"], sort_keys=True, ensure_ascii=False),
+                e["digest"],
+                e["prev_digest"],
+            ]
+        )
     return out.getvalue()
 
 

@@ -49,7 +49,7 @@ class KinerjaAggregate(ChainedAggregate):
         pass
 
     @classmethod
-    def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:  # noqa: A002
+    def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:
         kwargs.setdefault("command_key", "")
         return super()._create(event_class, id=id, **kwargs)
 

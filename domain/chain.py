@@ -50,7 +50,7 @@ class ChainedAggregate(Aggregate):
         pass
 
     @classmethod
-    def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:  # noqa: A002
+    def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:
         kwargs["prev_digest"] = GENESIS
         return super()._create(event_class, id=id, **kwargs)
 

@@ -178,7 +178,9 @@ class AppraisalCycle(KinerjaAggregate):
     def _participant_removed(self, by: str, nip: str, reason: str, timestamp: datetime) -> None:
         del self.participants[nip]
 
-    def change_supervisor(self, by: Actor, nip: str, appraiser_nip: str, atasan_nip: str, reason: str, at: datetime) -> None:
+    def change_supervisor(
+        self, by: Actor, nip: str, appraiser_nip: str, atasan_nip: str, reason: str, at: datetime
+    ) -> None:
         """Keep the cycle's master data in step with a mutation."""
         require(by.is_hr, "only HR records a change of supervisor")
         self._require_open()
@@ -206,7 +208,9 @@ class AppraisalCycle(KinerjaAggregate):
         self._deadline_extended(by.nip, name, self.deadlines[name], new_day.isoformat(), reason.strip(), at)
 
     @event("DeadlineExtended")
-    def _deadline_extended(self, by: str, name: str, previous: str, until: str, reason: str, timestamp: datetime) -> None:
+    def _deadline_extended(
+        self, by: str, name: str, previous: str, until: str, reason: str, timestamp: datetime
+    ) -> None:
         self.deadlines[name] = until
         self.extensions.append({"deadline": name, "from": previous, "until": until, "reason": reason, "by": by})
 
@@ -233,8 +237,15 @@ class AppraisalCycle(KinerjaAggregate):
         warnings = [w.message for w in rule_set(self.rule_set_id).check_curve(self.org_predikat[unit_id], counts)]
         if warnings and not justification.strip():
             raise InvalidInput("justification", "the distribution deviates from the curve: " + "; ".join(warnings))
-        self._calibrated(by.nip, unit_id, self.org_predikat[unit_id], {p: counts.get(p, 0) for p in PREDIKATS},
-                         warnings, justification.strip(), at)
+        self._calibrated(
+            by.nip,
+            unit_id,
+            self.org_predikat[unit_id],
+            {p: counts.get(p, 0) for p in PREDIKATS},
+            warnings,
+            justification.strip(),
+            at,
+        )
         return warnings
 
     @event("Calibrated")
@@ -248,8 +259,12 @@ class AppraisalCycle(KinerjaAggregate):
         justification: str,
         timestamp: datetime,
     ) -> None:
-        self.calibrations[unit_id] = {"org_predikat": org_predikat, "counts": counts, "warnings": warnings,
-                                      "justification": justification}
+        self.calibrations[unit_id] = {
+            "org_predikat": org_predikat,
+            "counts": counts,
+            "warnings": warnings,
+            "justification": justification,
+        }
 
     def close(self, by: Actor, at: datetime) -> None:
         require(by.is_hr, "only HR closes a cycle")

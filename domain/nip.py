@@ -24,9 +24,7 @@ def check_nip(nip: str, field: str = "nip") -> str:
         raise InvalidInput(field, f"digits 1-8 must be a birth date YYYYMMDD, got {birth}") from None
     year, month = int(appointed[0:4]), int(appointed[4:6])
     if not 1 <= month <= 12 or year < born.year:
-        raise InvalidInput(
-            field, f"digits 9-14 must be the CPNS appointment YYYYMM after birth, got {appointed}"
-        )
+        raise InvalidInput(field, f"digits 9-14 must be the CPNS appointment YYYYMM after birth, got {appointed}")
     if gender not in "12":
         raise InvalidInput(field, f"digit 15 is the gender (1 male, 2 female), got {gender}")
     return nip

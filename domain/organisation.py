@@ -33,8 +33,14 @@ class Agency(KinerjaAggregate):
     def register(cls, by: Actor, code: str, name: str, time_zone: str, at: datetime, key: str = "") -> Agency:
         require(by.is_hr, "only HR registers an agency")
         calendar.zone(time_zone)
-        return cls(code=_required("code", code), name=_required("name", name), time_zone=time_zone, by=by.nip,
-                   command_key=key, timestamp=at)  # fmt: skip
+        return cls(
+            code=_required("code", code),
+            name=_required("name", name),
+            time_zone=time_zone,
+            by=by.nip,
+            command_key=key,
+            timestamp=at,
+        )
 
     @event("Registered")
     def __init__(self, code: str, name: str, time_zone: str, by: str, command_key: str, timestamp: datetime) -> None:
@@ -107,22 +113,40 @@ class Agency(KinerjaAggregate):
     def _employee_updated(self, by: str, nip: str, changes: dict[str, Any], timestamp: datetime) -> None:
         self.employees[nip] = {**self.employees[nip], **changes}
 
-    def change_supervisor(self, by: Actor, nip: str, supervisor_nip: str | None, reason: str, effective: date,
-                          at: datetime) -> None:  # fmt: skip
+    def change_supervisor(
+        self, by: Actor, nip: str, supervisor_nip: str | None, reason: str, effective: date, at: datetime
+    ) -> None:
         require(by.is_hr, "only HR records a change of supervisor")
         current = self._employee(nip)
         new = self._supervisor(nip, {"supervisor_nip": supervisor_nip})
         if new == current["supervisor_nip"]:
             raise InvalidInput("supervisor_nip", f"{new} already supervises {nip}")
-        self._supervisor_changed(by.nip, nip, current["supervisor_nip"], new, _required("reason", reason),
-                                 effective.isoformat(), at)  # fmt: skip
+        self._supervisor_changed(
+            by.nip, nip, current["supervisor_nip"], new, _required("reason", reason), effective.isoformat(), at
+        )
 
     @event("SupervisorChanged")
-    def _supervisor_changed(self, by: str, nip: str, previous: str | None, supervisor_nip: str | None, reason: str,
-                            effective: str, timestamp: datetime) -> None:  # fmt: skip
+    def _supervisor_changed(
+        self,
+        by: str,
+        nip: str,
+        previous: str | None,
+        supervisor_nip: str | None,
+        reason: str,
+        effective: str,
+        timestamp: datetime,
+    ) -> None:
         self.employees[nip] = {**self.employees[nip], "supervisor_nip": supervisor_nip}
-        self.supervisor_history.append({"nip": nip, "from": previous or "", "to": supervisor_nip or "",
-                                        "reason": reason, "effective": effective, "by": by})  # fmt: skip
+        self.supervisor_history.append(
+            {
+                "nip": nip,
+                "from": previous or "",
+                "to": supervisor_nip or "",
+                "reason": reason,
+                "effective": effective,
+                "by": by,
+            }
+        )
 
     # --- reading ------------------------------------------------------------
 
@@ -147,11 +171,19 @@ class Agency(KinerjaAggregate):
                 missing = "supervisor" if appraiser is None else f"supervisor of the supervisor {appraiser}"
                 result.skipped.append((nip, f"has no {missing} in {self.code}: add them to the cycle by hand"))
                 continue
-            result.participants.append({
-                "nip": nip, "name": e["name"], "position": e["position"], "rank": e["rank"],
-                "unit_id": e["unit_id"], "unit_name": self.units[e["unit_id"]]["name"],
-                "appraiser_nip": appraiser, "atasan_nip": atasan, "is_unit_head": self.heads(nip) == e["unit_id"],
-            })  # fmt: skip
+            result.participants.append(
+                {
+                    "nip": nip,
+                    "name": e["name"],
+                    "position": e["position"],
+                    "rank": e["rank"],
+                    "unit_id": e["unit_id"],
+                    "unit_name": self.units[e["unit_id"]]["name"],
+                    "appraiser_nip": appraiser,
+                    "atasan_nip": atasan,
+                    "is_unit_head": self.heads(nip) == e["unit_id"],
+                }
+            )
         return result
 
     def _employee(self, nip: str) -> dict[str, Any]:

@@ -10,12 +10,23 @@ from __future__ import annotations
 from typing import Any
 
 ELEMENTS = (
-    "persyaratan", "prosedur", "waktu_penyelesaian", "biaya_tarif", "produk_layanan",
-    "kompetensi_pelaksana", "perilaku_pelaksana", "penanganan_pengaduan", "sarana_prasarana",
-)  # fmt: skip
+    "persyaratan",
+    "prosedur",
+    "waktu_penyelesaian",
+    "biaya_tarif",
+    "produk_layanan",
+    "kompetensi_pelaksana",
+    "perilaku_pelaksana",
+    "penanganan_pengaduan",
+    "sarana_prasarana",
+)
 # Lower bound of NI for perception 4, 3, 2 (else 1), with quality and performance label (§7.1 table).
-INTERVALS = ((3.5324, 4, "A", "Sangat Baik"), (3.0644, 3, "B", "Baik"), (2.60, 2, "C", "Kurang Baik"),
-             (1.00, 1, "D", "Tidak Baik"))  # fmt: skip
+INTERVALS = (
+    (3.5324, 4, "A", "Sangat Baik"),
+    (3.0644, 3, "B", "Baik"),
+    (2.60, 2, "C", "Kurang Baik"),
+    (1.00, 1, "D", "Tidak Baik"),
+)
 
 
 def score(answers: dict[str, int]) -> dict[str, Any]:

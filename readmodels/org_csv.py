@@ -54,8 +54,14 @@ class Line:
     effective_date: date | None
 
     def employee(self) -> dict[str, Any]:
-        return {"nip": self.nip, "name": self.name, "position": self.position, "rank": self.rank,
-                "unit_id": self.unit_code, "supervisor_nip": self.supervisor_nip}  # fmt: skip
+        return {
+            "nip": self.nip,
+            "name": self.name,
+            "position": self.position,
+            "rank": self.rank,
+            "unit_id": self.unit_code,
+            "supervisor_nip": self.supervisor_nip,
+        }
 
 
 def read(text: str, existing: Callable[[str], Agency | None]) -> tuple[list[Line], list[Problem]]:
@@ -110,13 +116,27 @@ def _line(n: int, v: dict[str, str], problems: list[Problem]) -> Line | None:
         effective = check(lambda: calendar.parse_day("effective_date", v["effective_date"]))
     if problems:
         return None
-    return Line(n, v["agency_code"], v["agency_name"], v["time_zone"], v["unit_code"], v["unit_name"], v["nip"],
-                v["name"], v["position"], v["rank"], v["supervisor_nip"] or None, v["unit_head"].lower() in YES,
-                v["change_reason"], effective)  # fmt: skip
+    return Line(
+        n,
+        v["agency_code"],
+        v["agency_name"],
+        v["time_zone"],
+        v["unit_code"],
+        v["unit_name"],
+        v["nip"],
+        v["name"],
+        v["position"],
+        v["rank"],
+        v["supervisor_nip"] or None,
+        v["unit_head"].lower() in YES,
+        v["change_reason"],
+        effective,
+    )
 
 
-def _across_lines(lines: list[Line], existing: Callable[[str], Agency | None],
-                  named: set[tuple[str, str]]) -> list[Problem]:  # fmt: skip
+def _across_lines(
+    lines: list[Line], existing: Callable[[str], Agency | None], named: set[tuple[str, str]]
+) -> list[Problem]:
     """Consistency the single lines cannot show: duplicates, names, heads, supervisors, loops."""
     problems: list[Problem] = []
     first: dict[tuple[str, ...], Line] = {}
@@ -124,18 +144,26 @@ def _across_lines(lines: list[Line], existing: Callable[[str], Agency | None],
         seen = first.setdefault(("nip", line.nip), line)
         if seen is not line:
             problems.append(Problem(line.line, "nip", f"{line.nip} is already on line {seen.line}"))
-        for field, key, owner in (("agency_name", (line.agency_code,), "agency_code"),
-                                  ("time_zone", (line.agency_code,), "agency_code"),
-                                  ("unit_name", (line.agency_code, line.unit_code), "unit_code")):  # fmt: skip
+        for field, key, owner in (
+            ("agency_name", (line.agency_code,), "agency_code"),
+            ("time_zone", (line.agency_code,), "agency_code"),
+            ("unit_name", (line.agency_code, line.unit_code), "unit_code"),
+        ):
             seen = first.setdefault((field, *key), line)
             if getattr(seen, field) != getattr(line, field):
-                problems.append(Problem(line.line, field, f"differs from line {seen.line} of the same {owner} "
-                                                          f"({getattr(seen, field)!r})"))  # fmt: skip
+                problems.append(
+                    Problem(
+                        line.line,
+                        field,
+                        f"differs from line {seen.line} of the same {owner} ({getattr(seen, field)!r})",
+                    )
+                )
         if line.unit_head:
             seen = first.setdefault(("head", line.agency_code, line.unit_code), line)
             if seen is not line:
-                problems.append(Problem(line.line, "unit_head", f"unit {line.unit_code} already has its head "
-                                                                f"on line {seen.line}"))  # fmt: skip
+                problems.append(
+                    Problem(line.line, "unit_head", f"unit {line.unit_code} already has its head on line {seen.line}")
+                )
     supervisors: dict[str, dict[str, str | None]] = {}
     for code in {line.agency_code for line in lines}:
         agency = existing(code)
@@ -146,8 +174,14 @@ def _across_lines(lines: list[Line], existing: Callable[[str], Agency | None],
         if line.supervisor_nip and line.supervisor_nip not in chain:
             if (line.agency_code, line.supervisor_nip) in named:
                 continue  # the supervisor's own line is wrong, and reported there
-            problems.append(Problem(line.line, "supervisor_nip", f"no employee {line.supervisor_nip} in agency "
-                                    f"{line.agency_code}, neither in this file nor registered before"))  # fmt: skip
+            problems.append(
+                Problem(
+                    line.line,
+                    "supervisor_nip",
+                    f"no employee {line.supervisor_nip} in agency "
+                    f"{line.agency_code}, neither in this file nor registered before",
+                )
+            )
             continue
         loop = _loop(line.nip, chain)
         if loop:

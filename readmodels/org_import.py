@@ -69,8 +69,9 @@ def agency(app: Appraisals, code: str) -> Agency:
     return found
 
 
-def import_org(app: Appraisals, text: str, *, by: Actor, at: datetime, reason: str = DEFAULT_REASON,
-               effective: date | None = None) -> ImportResult:  # fmt: skip
+def import_org(
+    app: Appraisals, text: str, *, by: Actor, at: datetime, reason: str = DEFAULT_REASON, effective: date | None = None
+) -> ImportResult:
     """Check the whole CSV, then record the differences in one atomic save, or nothing at all."""
     existing: dict[str, Agency | None] = {}
 
@@ -100,8 +101,15 @@ def import_org(app: Appraisals, text: str, *, by: Actor, at: datetime, reason: s
     return result
 
 
-def _apply(found: Agency | None, lines: list[Line], by: Actor, at: datetime, reason: str,
-           effective: date | None, result: ImportResult) -> Agency:  # fmt: skip
+def _apply(
+    found: Agency | None,
+    lines: list[Line],
+    by: Actor,
+    at: datetime,
+    reason: str,
+    effective: date | None,
+    result: ImportResult,
+) -> Agency:
     head = lines[0]
     agency_ = found or Agency.register(by, head.agency_code, head.agency_name, head.time_zone, at)
     before = {nip: agency_.reporting_line(nip) for nip in agency_.employees}
@@ -126,13 +134,17 @@ def _apply(found: Agency | None, lines: list[Line], by: Actor, at: datetime, rea
         appraiser, atasan = agency_.reporting_line(nip)
         if (appraiser, atasan) != (previous_appraiser, previous_atasan):
             why, when = moved.get(nip, (reason, day))
-            result.supervisor_changes.append(SupervisorChange(agency_.code, nip, previous_appraiser, appraiser,
-                                                              previous_atasan, atasan, nip in moved, why, when))
+            result.supervisor_changes.append(
+                SupervisorChange(
+                    agency_.code, nip, previous_appraiser, appraiser, previous_atasan, atasan, nip in moved, why, when
+                )
+            )
     return agency_
 
 
-def _employee(agency_: Agency, line: Line, by: Actor, at: datetime, reason: str, day: date,
-              moved: dict[str, tuple[str, date]]) -> None:  # fmt: skip
+def _employee(
+    agency_: Agency, line: Line, by: Actor, at: datetime, reason: str, day: date, moved: dict[str, tuple[str, date]]
+) -> None:
     if line.nip not in agency_.employees:
         agency_.register_employee(by, line.employee(), at)
         return
@@ -157,13 +169,29 @@ def cycle_participants(app: Appraisals, code: str, unit_ids: set[str] | None = N
     return agency(app, code).participants(unit_ids)
 
 
-def cycle_definition(app: Appraisals, code: str, year: int, *, at: datetime, rule_set_id: str = DEFAULT_RULE_SET,
-                     period: str | None = None, deadlines: dict[str, str] | None = None,
-                     unit_ids: set[str] | None = None) -> tuple[dict[str, Any], Participants]:  # fmt: skip
+def cycle_definition(
+    app: Appraisals,
+    code: str,
+    year: int,
+    *,
+    at: datetime,
+    rule_set_id: str = DEFAULT_RULE_SET,
+    period: str | None = None,
+    deadlines: dict[str, str] | None = None,
+    unit_ids: set[str] | None = None,
+) -> tuple[dict[str, Any], Participants]:
     """Arguments for Appraisals.define_cycle(by, key, **definition), and who was left out and why."""
     found = agency(app, code)
     people = found.participants(unit_ids)
-    definition = {"agency_id": found.code, "agency_name": found.name, "time_zone": found.time_zone, "year": year,
-                  "rule_set_id": rule_set_id, "period": period, "deadlines": deadlines,
-                  "participants": people.participants, "at": at}  # fmt: skip
+    definition = {
+        "agency_id": found.code,
+        "agency_name": found.name,
+        "time_zone": found.time_zone,
+        "year": year,
+        "rule_set_id": rule_set_id,
+        "period": period,
+        "deadlines": deadlines,
+        "participants": people.participants,
+        "at": at,
+    }
     return definition, people

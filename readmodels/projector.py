@@ -83,8 +83,13 @@ class Projector:
     def position(self) -> int:
         self.ensure_tables()
         with self.engine.connect() as conn:
-            return int(conn.execute(sa.select(projection_tracking.c.last_notification_id)
-                                    .where(projection_tracking.c.projection == self.name)).scalar_one())  # fmt: skip
+            return int(
+                conn.execute(
+                    sa.select(projection_tracking.c.last_notification_id).where(
+                        projection_tracking.c.projection == self.name
+                    )
+                ).scalar_one()
+            )
 
     def ensure_tables(self) -> None:
         if self._tables_ready:
@@ -129,12 +134,16 @@ class Projector:
     def _lock(self, conn: sa.Connection) -> int:
         # A write first: it takes the row lock on PostgreSQL and the write lock on SQLite
         # before anything is read, so two projectors never apply the same batch.
-        touched = conn.execute(self._tracking().values(
-            last_notification_id=projection_tracking.c.last_notification_id))  # fmt: skip
+        touched = conn.execute(self._tracking().values(last_notification_id=projection_tracking.c.last_notification_id))
         if touched.rowcount != 1:
             raise RuntimeError(f"projection {self.name!r} has no tracking row; run ensure_tables()")
-        return int(conn.execute(sa.select(projection_tracking.c.last_notification_id)
-                                .where(projection_tracking.c.projection == self.name)).scalar_one())  # fmt: skip
+        return int(
+            conn.execute(
+                sa.select(projection_tracking.c.last_notification_id).where(
+                    projection_tracking.c.projection == self.name
+                )
+            ).scalar_one()
+        )
 
     def _tracking(self) -> Any:
         return projection_tracking.update().where(projection_tracking.c.projection == self.name)
@@ -162,6 +171,6 @@ def run(projector: Projector, stop: threading.Event, every_seconds: float = 1.0)
     while not stop.is_set():
         try:
             projector.catch_up()
-        except Exception:  # noqa: BLE001 - the next round retries from the tracked position
+        except Exception:
             log.exception("projection %s failed; retrying in %ss", projector.name, every_seconds)
         stop.wait(every_seconds)

@@ -26,8 +26,11 @@ def assignee_inbox(db: sa.Engine, assignee: str, now: datetime | None = None) ->
     now = _now(now)
     overdue = sa.case((inbox.c.due_at < now, 0), else_=1)
     undated = sa.case((inbox.c.due_at.is_(None), 1), else_=0)
-    query = (sa.select(inbox).where(inbox.c.assignee_nip == assignee)
-             .order_by(overdue, undated, inbox.c.due_at, inbox.c.employee_name, inbox.c.appraisal_id))  # fmt: skip
+    query = (
+        sa.select(inbox)
+        .where(inbox.c.assignee_nip == assignee)
+        .order_by(overdue, undated, inbox.c.due_at, inbox.c.employee_name, inbox.c.appraisal_id)
+    )
     with db.connect() as conn:
         rows = conn.execute(query).mappings().all()
     return [{**row, "overdue": row["due_at"] is not None and row["due_at"] < now} for row in rows]
@@ -48,8 +51,9 @@ def cycle(db: sa.Engine, cycle_id: str) -> dict[str, Any] | None:
 
 def cycle_list(db: sa.Engine) -> list[dict[str, Any]]:
     """Every cycle, newest year first: what a dashboard offers to open."""
-    query = sa.select(cycles.c.cycle_id, cycles.c.agency_id, cycles.c.agency_name, cycles.c.year, cycles.c.status,
-                      cycles.c.time_zone).order_by(cycles.c.year.desc(), cycles.c.agency_name)  # fmt: skip
+    query = sa.select(
+        cycles.c.cycle_id, cycles.c.agency_id, cycles.c.agency_name, cycles.c.year, cycles.c.status, cycles.c.time_zone
+    ).order_by(cycles.c.year.desc(), cycles.c.agency_name)
     with db.connect() as conn:
         return [dict(row) for row in conn.execute(query).mappings()]
 
@@ -68,9 +72,11 @@ def progress(db: sa.Engine, cycle_id: str, now: datetime | None = None) -> list[
     found = cycle(db, cycle_id)
     if found is None:
         return []
-    late = (sa.select(inbox.c.unit_id, inbox.c.stage, sa.func.count())
-            .where(inbox.c.cycle_id == cycle_id, inbox.c.due_at < now)
-            .group_by(inbox.c.unit_id, inbox.c.stage))  # fmt: skip
+    late = (
+        sa.select(inbox.c.unit_id, inbox.c.stage, sa.func.count())
+        .where(inbox.c.cycle_id == cycle_id, inbox.c.due_at < now)
+        .group_by(inbox.c.unit_id, inbox.c.stage)
+    )
     with db.connect() as conn:
         counts = conn.execute(sa.select(cycle_progress).where(cycle_progress.c.cycle_id == cycle_id)).mappings().all()
         overdue_rows = conn.execute(late).all()
@@ -84,11 +90,17 @@ def progress(db: sa.Engine, cycle_id: str, now: datetime | None = None) -> list[
     for unit_id in sorted(set(found["units"]) | set(stages)):
         unit = found["units"].get(unit_id, {"name": unit_id, "participants": 0})
         opened = sum(stages[unit_id].values())
-        result.append({
-            "unit_id": unit_id, "unit_name": unit["name"], "participants": unit["participants"],
-            "stages": dict(stages[unit_id]), "not_opened": max(unit["participants"] - opened, 0),
-            "overdue": dict(overdue[unit_id]), "overdue_total": sum(overdue[unit_id].values()),
-        })  # fmt: skip
+        result.append(
+            {
+                "unit_id": unit_id,
+                "unit_name": unit["name"],
+                "participants": unit["participants"],
+                "stages": dict(stages[unit_id]),
+                "not_opened": max(unit["participants"] - opened, 0),
+                "overdue": dict(overdue[unit_id]),
+                "overdue_total": sum(overdue[unit_id].values()),
+            }
+        )
     return result
 
 
@@ -109,16 +121,26 @@ def unit_distribution(db: sa.Engine, cycle_id: str) -> list[dict[str, Any]]:
         org = found["org_predikat"].get(unit_id)
         unit_counts = counts[unit_id]
         warnings = [w.message for w in rules.check_curve(org, unit_counts)] if org else None
-        result.append({"unit_id": unit_id, "org_predikat": org, "counts": dict(unit_counts),
-                       "rated": sum(unit_counts.values()), "curve_warnings": warnings})  # fmt: skip
+        result.append(
+            {
+                "unit_id": unit_id,
+                "org_predikat": org,
+                "counts": dict(unit_counts),
+                "rated": sum(unit_counts.values()),
+                "curve_warnings": warnings,
+            }
+        )
     return result
 
 
 def predikat_trends(db: sa.Engine, agency_id: str, unit_id: str | None = None) -> list[dict[str, Any]]:
     """Predikat counts per year and period (check-ins, then "annual"), for the agency or one unit."""
     where = [trends.c.agency_id == agency_id] + ([trends.c.unit_id == unit_id] if unit_id is not None else [])
-    query = (sa.select(trends.c.year, trends.c.period, trends.c.predikat, sa.func.sum(trends.c.count))
-             .where(*where).group_by(trends.c.year, trends.c.period, trends.c.predikat))  # fmt: skip
+    query = (
+        sa.select(trends.c.year, trends.c.period, trends.c.predikat, sa.func.sum(trends.c.count))
+        .where(*where)
+        .group_by(trends.c.year, trends.c.period, trends.c.predikat)
+    )
     with db.connect() as conn:
         rows = conn.execute(query).all()
     series: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(PREDIKATS, 0))

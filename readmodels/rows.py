@@ -31,11 +31,19 @@ def project_cycle(conn: sa.Connection, cycle: AppraisalCycle) -> None:
         unit = units.setdefault(p["unit_id"], {"name": p["unit_name"], "participants": 0})
         unit["participants"] += 1
     row = {
-        "cycle_id": cycle_id, "agency_id": cycle.agency_id, "agency_name": cycle.agency_name, "year": cycle.year,
-        "time_zone": cycle.time_zone, "rule_set_id": cycle.rule_set_id, "period": cycle.period,
-        "status": cycle.status, "org_predikat": dict(cycle.org_predikat), "units": units, "version": cycle.version,
+        "cycle_id": cycle_id,
+        "agency_id": cycle.agency_id,
+        "agency_name": cycle.agency_name,
+        "year": cycle.year,
+        "time_zone": cycle.time_zone,
+        "rule_set_id": cycle.rule_set_id,
+        "period": cycle.period,
+        "status": cycle.status,
+        "org_predikat": dict(cycle.org_predikat),
+        "units": units,
+        "version": cycle.version,
         **{f"{name}_due": cycle.deadline(name) for name in DEADLINES},
-    }  # fmt: skip
+    }
     _replace(conn, cycles, cycles.c.cycle_id == cycle_id, [row])
     for name in DEADLINES:
         if old is not None and old[f"{name}_due"] != row[f"{name}_due"]:
@@ -50,17 +58,32 @@ def project_appraisal(conn: sa.Connection, appraisal: Appraisal) -> Group:
     employee = appraisal.employee
     rating = appraisal.rating or {}
     row = {
-        "appraisal_id": appraisal_id, "cycle_id": cycle_id, "agency_id": cycle["agency_id"], "year": cycle["year"],
-        "employee_nip": appraisal.employee_nip, "employee_name": employee["name"], "unit_id": employee["unit_id"],
-        "unit_name": employee.get("unit_name") or employee["unit_id"], "appraiser_nip": appraisal.appraiser_nip,
-        "atasan_nip": appraisal.atasan_nip, "stage": appraisal.stage, "skp_status": appraisal.skp_status,
-        "predikat": appraisal.predikat, "results_rating": rating.get("results"),
-        "behaviour_rating": rating.get("behaviour"), "keberatan_status": keberatan_status(appraisal),
-        "rule_set_id": appraisal.rule_set_id, "updated_at": appraisal.modified_on, "version": appraisal.version,
-    }  # fmt: skip
+        "appraisal_id": appraisal_id,
+        "cycle_id": cycle_id,
+        "agency_id": cycle["agency_id"],
+        "year": cycle["year"],
+        "employee_nip": appraisal.employee_nip,
+        "employee_name": employee["name"],
+        "unit_id": employee["unit_id"],
+        "unit_name": employee.get("unit_name") or employee["unit_id"],
+        "appraiser_nip": appraisal.appraiser_nip,
+        "atasan_nip": appraisal.atasan_nip,
+        "stage": appraisal.stage,
+        "skp_status": appraisal.skp_status,
+        "predikat": appraisal.predikat,
+        "results_rating": rating.get("results"),
+        "behaviour_rating": rating.get("behaviour"),
+        "keberatan_status": keberatan_status(appraisal),
+        "rule_set_id": appraisal.rule_set_id,
+        "updated_at": appraisal.modified_on,
+        "version": appraisal.version,
+    }
     _replace(conn, appraisals, appraisals.c.appraisal_id == appraisal_id, [row])
-    periods = [{"appraisal_id": appraisal_id, "period": period, "predikat": c["predikat"]}
-               for period, c in sorted(appraisal.check_ins.items()) if c.get("predikat")]  # fmt: skip
+    periods = [
+        {"appraisal_id": appraisal_id, "period": period, "predikat": c["predikat"]}
+        for period, c in sorted(appraisal.check_ins.items())
+        if c.get("predikat")
+    ]
     if appraisal.predikat:
         periods.append({"appraisal_id": appraisal_id, "period": ANNUAL, "predikat": appraisal.predikat})
     _replace(conn, appraisal_periods, appraisal_periods.c.appraisal_id == appraisal_id, periods)
@@ -68,11 +91,19 @@ def project_appraisal(conn: sa.Connection, appraisal: Appraisal) -> Group:
     entry = []
     if task is not None:
         due = task_due(appraisal, lambda name: cycle[f"{name}_due"])
-        entry = [{
-            "appraisal_id": appraisal_id, "cycle_id": cycle_id, "employee_nip": appraisal.employee_nip,
-            "employee_name": employee["name"], "unit_id": employee["unit_id"], "task": task["task"],
-            "assignee_nip": task["assignee"], "due_at": due, "stage": appraisal.stage,
-        }]  # fmt: skip
+        entry = [
+            {
+                "appraisal_id": appraisal_id,
+                "cycle_id": cycle_id,
+                "employee_nip": appraisal.employee_nip,
+                "employee_name": employee["name"],
+                "unit_id": employee["unit_id"],
+                "task": task["task"],
+                "assignee_nip": task["assignee"],
+                "due_at": due,
+                "stage": appraisal.stage,
+            }
+        ]
     _replace(conn, inbox, inbox.c.appraisal_id == appraisal_id, entry)
     return cycle_id, employee["unit_id"]
 
@@ -91,22 +122,38 @@ def refresh_counts(conn: sa.Connection, groups: Iterable[Group]) -> None:
     a, p = appraisals, appraisal_periods
     for cycle_id, unit_id in sorted(set(groups)):
         in_group = sa.and_(a.c.cycle_id == cycle_id, a.c.unit_id == unit_id)
-        _recount(conn, cycle_progress, [a.c.cycle_id, a.c.unit_id, a.c.stage], in_group,
-                 sa.and_(cycle_progress.c.cycle_id == cycle_id, cycle_progress.c.unit_id == unit_id))
-        _recount(conn, distribution, [a.c.cycle_id, a.c.unit_id, a.c.predikat],
-                 sa.and_(in_group, a.c.predikat.is_not(None)),
-                 sa.and_(distribution.c.cycle_id == cycle_id, distribution.c.unit_id == unit_id))
+        _recount(
+            conn,
+            cycle_progress,
+            [a.c.cycle_id, a.c.unit_id, a.c.stage],
+            in_group,
+            sa.and_(cycle_progress.c.cycle_id == cycle_id, cycle_progress.c.unit_id == unit_id),
+        )
+        _recount(
+            conn,
+            distribution,
+            [a.c.cycle_id, a.c.unit_id, a.c.predikat],
+            sa.and_(in_group, a.c.predikat.is_not(None)),
+            sa.and_(distribution.c.cycle_id == cycle_id, distribution.c.unit_id == unit_id),
+        )
         agency_id, year = conn.execute(
-            sa.select(cycles.c.agency_id, cycles.c.year).where(cycles.c.cycle_id == cycle_id)).one()
+            sa.select(cycles.c.agency_id, cycles.c.year).where(cycles.c.cycle_id == cycle_id)
+        ).one()
         # A trend row is keyed by agency and year: recount over every cycle of that agency-year.
         same_year = sa.and_(a.c.agency_id == agency_id, a.c.year == year, a.c.unit_id == unit_id)
-        _recount(conn, trends, [a.c.agency_id, a.c.year, p.c.period, a.c.unit_id, p.c.predikat], same_year,
-                 sa.and_(trends.c.agency_id == agency_id, trends.c.year == year, trends.c.unit_id == unit_id),
-                 join=p.join(a, p.c.appraisal_id == a.c.appraisal_id))  # fmt: skip
+        _recount(
+            conn,
+            trends,
+            [a.c.agency_id, a.c.year, p.c.period, a.c.unit_id, p.c.predikat],
+            same_year,
+            sa.and_(trends.c.agency_id == agency_id, trends.c.year == year, trends.c.unit_id == unit_id),
+            join=p.join(a, p.c.appraisal_id == a.c.appraisal_id),
+        )
 
 
-def _recount(conn: sa.Connection, table: sa.Table, keys: list[Any], where: Any, existing: Any,
-             join: Any = None) -> None:  # fmt: skip
+def _recount(
+    conn: sa.Connection, table: sa.Table, keys: list[Any], where: Any, existing: Any, join: Any = None
+) -> None:
     query = sa.select(*keys, sa.func.count().label("count")).where(where).group_by(*keys)
     if join is not None:
         query = query.select_from(join)

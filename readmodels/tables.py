@@ -40,7 +40,8 @@ def _nip(name: str, **kw: Any) -> sa.Column[str]:
 
 # One row per cycle: what the other projections look up (agency, year, deadlines, org predikat).
 cycles = sa.Table(
-    "rm_cycles", metadata,
+    "rm_cycles",
+    metadata,
     _id("cycle_id", primary_key=True),
     sa.Column("agency_id", sa.String(100), nullable=False, index=True),
     sa.Column("agency_name", sa.String(200), nullable=False),
@@ -55,11 +56,12 @@ cycles = sa.Table(
     sa.Column("org_predikat", sa.JSON, nullable=False),  # unit_id -> organisation predikat
     sa.Column("units", sa.JSON, nullable=False),  # unit_id -> {"name", "participants"}
     sa.Column("version", sa.Integer, nullable=False),
-)  # fmt: skip
+)
 
 # One row per appraisal.
 appraisals = sa.Table(
-    "rm_appraisals", metadata,
+    "rm_appraisals",
+    metadata,
     _id("appraisal_id", primary_key=True),
     _id("cycle_id", nullable=False),
     sa.Column("agency_id", sa.String(100), nullable=False),
@@ -81,19 +83,21 @@ appraisals = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Index("ix_rm_appraisals_cycle_unit", "cycle_id", "unit_id"),
     sa.Index("ix_rm_appraisals_agency_year_unit", "agency_id", "year", "unit_id"),
-)  # fmt: skip
+)
 
 # One row per predikat an appraisal holds: check-in periods (Q1.., M01..) and "annual".
 appraisal_periods = sa.Table(
-    "rm_appraisal_periods", metadata,
+    "rm_appraisal_periods",
+    metadata,
     _id("appraisal_id", primary_key=True),
     sa.Column("period", sa.String(10), primary_key=True),
     sa.Column("predikat", sa.String(30), nullable=False),
-)  # fmt: skip
+)
 
 # One row per appraisal waiting for someone.
 inbox = sa.Table(
-    "rm_inbox", metadata,
+    "rm_inbox",
+    metadata,
     _id("appraisal_id", primary_key=True),
     _id("cycle_id", nullable=False),
     _nip("employee_nip", nullable=False),
@@ -104,40 +108,44 @@ inbox = sa.Table(
     sa.Column("due_at", UtcDateTime),
     sa.Column("stage", sa.String(30), nullable=False),
     sa.Index("ix_rm_inbox_cycle_task", "cycle_id", "task"),
-)  # fmt: skip
+)
 
 cycle_progress = sa.Table(
-    "rm_cycle_progress", metadata,
+    "rm_cycle_progress",
+    metadata,
     _id("cycle_id", primary_key=True),
     sa.Column("unit_id", sa.String(100), primary_key=True),
     sa.Column("stage", sa.String(30), primary_key=True),
     sa.Column("count", sa.Integer, nullable=False),
-)  # fmt: skip
+)
 
 distribution = sa.Table(
-    "rm_distribution", metadata,
+    "rm_distribution",
+    metadata,
     _id("cycle_id", primary_key=True),
     sa.Column("unit_id", sa.String(100), primary_key=True),
     sa.Column("predikat", sa.String(30), primary_key=True),
     sa.Column("count", sa.Integer, nullable=False),
-)  # fmt: skip
+)
 
 trends = sa.Table(
-    "rm_trends", metadata,
+    "rm_trends",
+    metadata,
     sa.Column("agency_id", sa.String(100), primary_key=True),
     sa.Column("year", sa.Integer, primary_key=True),
     sa.Column("period", sa.String(10), primary_key=True),
     sa.Column("unit_id", sa.String(100), primary_key=True),
     sa.Column("predikat", sa.String(30), primary_key=True),
     sa.Column("count", sa.Integer, nullable=False),
-)  # fmt: skip
+)
 
 # The position of each projection in the notification log, written in the same transaction as its rows.
 projection_tracking = sa.Table(
-    "rm_projection_tracking", metadata,
+    "rm_projection_tracking",
+    metadata,
     sa.Column("projection", sa.String(100), primary_key=True),
     sa.Column("last_notification_id", sa.BigInteger, nullable=False),
-)  # fmt: skip
+)
 
 # Everything the projector rebuilds (the tracking table survives a rebuild and is reset instead).
 READ_TABLES = (cycles, appraisals, appraisal_periods, inbox, cycle_progress, distribution, trends)

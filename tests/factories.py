@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
+from domain.application import Appraisals, Outcome
 from domain.appraisal import (
     EXECUTION,
     FINALISED,
@@ -29,7 +30,6 @@ from domain.appraisal import (
     STAGES,
     Appraisal,
 )
-from domain.application import Appraisals, Outcome
 from domain.base import HR, SYSTEM, Actor
 from domain.errors import NotFound
 from domain.rules import AS_EXPECTED, BERAKHLAK, DEFAULT_RULE_SET
@@ -63,24 +63,55 @@ def actor(nip_: str) -> Actor:
 
 def participants() -> list[dict[str, Any]]:
     return [
-        {"nip": HEAD, "name": "Kepala Bidang Umum", "unit_id": UNIT, "appraiser_nip": SEKDA,
-         "atasan_nip": KADIS, "is_unit_head": True, "rank": "IV/a"},
-        {"nip": STAFF, "name": "Staf Umum", "unit_id": UNIT, "appraiser_nip": HEAD, "atasan_nip": SEKDA,
-         "rank": "III/a"},
-        {"nip": ANALIS, "name": "Analis Kebijakan", "unit_id": UNIT, "appraiser_nip": HEAD, "atasan_nip": SEKDA,
-         "rank": "III/b", "ak_coefficient": 12.5},
-    ]  # fmt: skip
+        {
+            "nip": HEAD,
+            "name": "Kepala Bidang Umum",
+            "unit_id": UNIT,
+            "appraiser_nip": SEKDA,
+            "atasan_nip": KADIS,
+            "is_unit_head": True,
+            "rank": "IV/a",
+        },
+        {
+            "nip": STAFF,
+            "name": "Staf Umum",
+            "unit_id": UNIT,
+            "appraiser_nip": HEAD,
+            "atasan_nip": SEKDA,
+            "rank": "III/a",
+        },
+        {
+            "nip": ANALIS,
+            "name": "Analis Kebijakan",
+            "unit_id": UNIT,
+            "appraiser_nip": HEAD,
+            "atasan_nip": SEKDA,
+            "rank": "III/b",
+            "ak_coefficient": 12.5,
+        },
+    ]
 
 
 def rhk(prefix: str, supports: str = "") -> list[dict[str, Any]]:
     """A valid RHK list: one utama (cascaded from `supports`) and one tambahan."""
     return [
-        {"id": f"{prefix}-1", "kind": "utama", "text": "Layanan administrasi umum tepat waktu", "supports": supports,
-         "indicators": [{"id": f"{prefix}-1a", "aspect": "kuantitas", "text": "Surat diproses", "target": "1200"},
-                        {"id": f"{prefix}-1b", "aspect": "waktu", "text": "Rata-rata hari proses", "target": "2"}]},
-        {"id": f"{prefix}-2", "kind": "tambahan", "text": "Pendampingan magang",
-         "indicators": [{"id": f"{prefix}-2a", "aspect": "kualitas", "text": "Laporan diterima", "target": "1"}]},
-    ]  # fmt: skip
+        {
+            "id": f"{prefix}-1",
+            "kind": "utama",
+            "text": "Layanan administrasi umum tepat waktu",
+            "supports": supports,
+            "indicators": [
+                {"id": f"{prefix}-1a", "aspect": "kuantitas", "text": "Surat diproses", "target": "1200"},
+                {"id": f"{prefix}-1b", "aspect": "waktu", "text": "Rata-rata hari proses", "target": "2"},
+            ],
+        },
+        {
+            "id": f"{prefix}-2",
+            "kind": "tambahan",
+            "text": "Pendampingan magang",
+            "indicators": [{"id": f"{prefix}-2a", "aspect": "kualitas", "text": "Laporan diterima", "target": "1"}],
+        },
+    ]
 
 
 def values(rating: str = AS_EXPECTED, **overrides: str) -> dict[str, str]:
@@ -109,12 +140,21 @@ T = {
 }
 
 
-def define_cycle(app: Appraisals, *, rule_set_id: str = DEFAULT_RULE_SET, start: bool = True,
-                 agency_id: str = AGENCY) -> UUID:
+def define_cycle(
+    app: Appraisals, *, rule_set_id: str = DEFAULT_RULE_SET, start: bool = True, agency_id: str = AGENCY
+) -> UUID:
     cycle_id = app.define_cycle(
-        HR_ACTOR, agency_id=agency_id, agency_name="Pemerintah Kota Palu", time_zone="WITA", year=YEAR,
-        rule_set_id=rule_set_id, period=None, deadlines=None, participants=participants(), at=T["define"],
-    )  # fmt: skip
+        HR_ACTOR,
+        agency_id=agency_id,
+        agency_name="Pemerintah Kota Palu",
+        time_zone="WITA",
+        year=YEAR,
+        rule_set_id=rule_set_id,
+        period=None,
+        deadlines=None,
+        participants=participants(),
+        at=T["define"],
+    )
     if start:
         app.cycle_command(cycle_id, "start", by=HR_ACTOR, at=T["start"])
     return cycle_id
@@ -137,8 +177,14 @@ class Scenario:
     org_predikat: str = "baik"
 
     @classmethod
-    def new(cls, app: Appraisals | None = None, *, rule_set_id: str = DEFAULT_RULE_SET,
-            org_predikat: str = "baik", agency_id: str = AGENCY) -> Scenario:
+    def new(
+        cls,
+        app: Appraisals | None = None,
+        *,
+        rule_set_id: str = DEFAULT_RULE_SET,
+        org_predikat: str = "baik",
+        agency_id: str = AGENCY,
+    ) -> Scenario:
         app = app if app is not None else Appraisals()
         return cls(app, define_cycle(app, rule_set_id=rule_set_id, agency_id=agency_id), org_predikat)
 
@@ -189,13 +235,26 @@ class Scenario:
             self.do(who, "open_review", SYSTEM, T["review"])
         cycle = self.app.cycle(self.cycle_id)
         if UNIT not in cycle.org_predikat:
-            self.app.cycle_command(self.cycle_id, "set_org_predikat", by=HR_ACTOR, at=T["org_predikat"],
-                                   unit_id=UNIT, predikat=self.org_predikat)
+            self.app.cycle_command(
+                self.cycle_id,
+                "set_org_predikat",
+                by=HR_ACTOR,
+                at=T["org_predikat"],
+                unit_id=UNIT,
+                predikat=self.org_predikat,
+            )
         results = rating.results
         if who == HEAD:  # a unit head's results rating follows the unit's predikat (§2.3)
             results = self.get(HEAD).rules.unit_head_results[self.org_predikat]
-        return self.do(who, "rate", actor(self.get(who).appraiser_nip), T["rate"], results_rating=results,
-                       behaviour_ratings=dict(rating.behaviour), notes="penilaian tahunan")
+        return self.do(
+            who,
+            "rate",
+            actor(self.get(who).appraiser_nip),
+            T["rate"],
+            results_rating=results,
+            behaviour_ratings=dict(rating.behaviour),
+            notes="penilaian tahunan",
+        )
 
     def deliver(self, ratings: dict[str, Rating] | None = None) -> None:
         """Rate the whole unit, calibrate it (with a justification) and deliver every result."""
@@ -203,8 +262,13 @@ class Scenario:
         for who in (HEAD, STAFF, ANALIS):
             if not self.exists(who) or self.get(who).rating is None:
                 self.rate(who, ratings.get(who))
-        self.app.calibrate_unit(self.cycle_id, UNIT, by=HR_ACTOR, at=T["calibrate"],
-                                justification="unit kecil: pola distribusi tidak dapat dipenuhi")
+        self.app.calibrate_unit(
+            self.cycle_id,
+            UNIT,
+            by=HR_ACTOR,
+            at=T["calibrate"],
+            justification="unit kecil: pola distribusi tidak dapat dipenuhi",
+        )
         for who in (HEAD, STAFF, ANALIS):
             self.do(who, "deliver_result", actor(self.get(who).appraiser_nip), T["deliver"])
 
@@ -212,8 +276,14 @@ class Scenario:
         return self.do(who, "close_keberatan_window", SYSTEM, T["window_closed"])
 
 
-def reach(stage: str, who: str = STAFF, app: Appraisals | None = None, *,
-          ratings: dict[str, Rating] | None = None, org_predikat: str = "baik") -> Scenario:
+def reach(
+    stage: str,
+    who: str = STAFF,
+    app: Appraisals | None = None,
+    *,
+    ratings: dict[str, Rating] | None = None,
+    org_predikat: str = "baik",
+) -> Scenario:
     """A scenario whose appraisal of `who` stands at `stage` (keberatan: filed on the day after delivery)."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}")
@@ -228,13 +298,25 @@ def reach(stage: str, who: str = STAFF, app: Appraisals | None = None, *,
     else:
         s.deliver(ratings)
         if stage == KEBERATAN:
-            s.do(who, "file_keberatan", actor(who), T["deliver"] + timedelta(days=1),
-                 reasons="bukti dukung belum dipertimbangkan")
+            s.do(
+                who,
+                "file_keberatan",
+                actor(who),
+                T["deliver"] + timedelta(days=1),
+                reasons="bukti dukung belum dipertimbangkan",
+            )
         elif stage in (FOLLOW_UP, FINALISED):
             s.close_window(who)
             if stage == FINALISED:
-                s.do(who, "decide_follow_up", HR_ACTOR, T["follow_up"], previous_predikats=["baik"],
-                     years_in_rank=4, notes="")
+                s.do(
+                    who,
+                    "decide_follow_up",
+                    HR_ACTOR,
+                    T["follow_up"],
+                    previous_predikats=["baik"],
+                    years_in_rank=4,
+                    notes="",
+                )
                 s.do(who, "finalise", HR_ACTOR, T["finalise"])
     assert s.get(who).stage == stage, (s.get(who).stage, stage)
     return s

@@ -70,11 +70,14 @@ async def test_dev_login_refuses_strangers_and_is_off_in_production(tmp_path: Pa
         assert response.status_code == 404
 
 
-@pytest.mark.parametrize("header, reason", [
-    (None, "missing Authorization"),
-    ("Basic abc", "Bearer <token>"),
-    ("Bearer not-a-jwt", "not a JWT"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "header, reason",
+    [
+        (None, "missing Authorization"),
+        ("Basic abc", "Bearer <token>"),
+        ("Bearer not-a-jwt", "not a JWT"),
+    ],
+)
 async def test_no_or_bad_credentials_are_401(app, header: str | None, reason: str) -> None:
     headers = {"Authorization": header} if header else {}
     async with running(app) as client:
@@ -111,8 +114,9 @@ async def test_health_reports_each_dependency(app) -> None:
 async def test_writes_without_a_reachable_temporal_are_503_and_change_nothing(app) -> None:
     cycle_id, appraisal = seed_appraisal(app.state.appraisals)
     async with running(app) as client:
-        response = await client.post(f"{API}/tasks/appraisals/{appraisal}/skp/approve",
-                                     headers=await login(client, SUPERVISOR))
+        response = await client.post(
+            f"{API}/tasks/appraisals/{appraisal}/skp/approve", headers=await login(client, SUPERVISOR)
+        )
         assert response.status_code == 503 and response.json()["error"] == "TemporalUnavailable"
         response = await client.post(f"{API}/hr/cycles/{cycle_id}/close", headers=await login(client, HR_NIP))
         assert response.status_code == 503
@@ -123,8 +127,13 @@ async def test_appraisal_reads_are_for_the_people_related_to_it(app) -> None:
     cycle_id, appraisal = seed_appraisal(app.state.appraisals)
     path = f"{API}/employees/appraisals/{appraisal}"
     async with running(app) as client:
-        for nip, relation in ((EMP1, ["employee"]), (SUPERVISOR, ["appraiser"]), (ATASAN, ["atasan"]),
-                              (HR_NIP, []), (AUDITOR, [])):  # fmt: skip
+        for nip, relation in (
+            (EMP1, ["employee"]),
+            (SUPERVISOR, ["appraiser"]),
+            (ATASAN, ["atasan"]),
+            (HR_NIP, []),
+            (AUDITOR, []),
+        ):
             response = await client.get(path, headers=await login(client, nip))
             assert response.status_code == 200, (nip, response.text)
             assert response.json()["your_relations"] == relation
@@ -152,8 +161,13 @@ async def test_audit_routes_answer_auditors_and_hr_only(app) -> None:
         assert state["version"] == 2 and state["skp_status"] == "draft"
         at = (await client.get(f"{base}/state", params={"at": "2030-01-07T00:00:00+07:00"}, headers=auditor)).json()
         assert at["version"] == 2
-        diff = (await client.get(f"{base}/diff", headers=auditor, params={
-            "since": "2030-01-06T00:00:00+00:00", "until": "2030-01-11T00:00:00+00:00"})).json()
+        diff = (
+            await client.get(
+                f"{base}/diff",
+                headers=auditor,
+                params={"since": "2030-01-06T00:00:00+00:00", "until": "2030-01-11T00:00:00+00:00"},
+            )
+        ).json()
         assert diff["changed"]["skp_status"] == {"before": "draft", "after": "submitted"}
         recompute = (await client.get(f"{API}/audit/appraisals/{appraisal}/recompute", headers=auditor)).json()
         assert recompute["all_match"] is True and recompute["ratings"] == []

@@ -35,7 +35,7 @@ def jwks_url(key: rsa.RSAPrivateKey) -> Iterator[str]:
     document = json.dumps({"keys": [{**public, "kid": KID, "use": "sig", "alg": "RS256"}]}).encode()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(document)))
@@ -56,14 +56,14 @@ def jwks_url(key: rsa.RSAPrivateKey) -> Iterator[str]:
 def token(key: rsa.RSAPrivateKey, kid: str = KID, **claims: Any) -> str:
     now = int(time.time())
     payload = {"iss": ISSUER, "aud": AUDIENCE, "sub": "a1b2c3", "nip": EMP1, "iat": now, "exp": now + 300, **claims}
-    return jwt.encode({k: v for k, v in payload.items() if v is not None}, key, algorithm="RS256",
-                      headers={"kid": kid})  # fmt: skip
+    return jwt.encode({k: v for k, v in payload.items() if v is not None}, key, algorithm="RS256", headers={"kid": kid})
 
 
 @pytest.fixture
 def app(tmp_path: Path, jwks_url: str):
-    settings = settings_for(tmp_path, dev_login=False, oidc_issuer=ISSUER, oidc_audience=AUDIENCE,
-                            oidc_jwks_url=jwks_url)  # fmt: skip
+    settings = settings_for(
+        tmp_path, dev_login=False, oidc_issuer=ISSUER, oidc_audience=AUDIENCE, oidc_jwks_url=jwks_url
+    )
     return build_app(settings)
 
 
@@ -84,20 +84,25 @@ async def test_issuer_roles_drive_authorisation(app, key) -> None:
         auditor = bearer(token(key, nip=AUDITOR, roles=["auditor"]))
         assert (await client.get(history, headers=auditor)).status_code == 200
         assert (await client.get(history, headers=bearer(token(key, nip=EMP1)))).status_code == 403
-        response = await client.post(f"/api/v1/tasks/appraisals/{appraisal}/skp/approve",
-                                     headers=bearer(token(key, nip=AUDITOR, roles=["auditor"])))
+        response = await client.post(
+            f"/api/v1/tasks/appraisals/{appraisal}/skp/approve",
+            headers=bearer(token(key, nip=AUDITOR, roles=["auditor"])),
+        )
         assert response.status_code == 403
 
 
-@pytest.mark.parametrize("case, reason", [
-    ("audience", "audience"),
-    ("issuer", "issuer"),
-    ("expired", "expired"),
-    ("unknown kid", "JWKS"),
-    ("other key", "invalid"),
-    ("no nip", "NIP"),
-    ("dev token", "disabled"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "case, reason",
+    [
+        ("audience", "audience"),
+        ("issuer", "issuer"),
+        ("expired", "expired"),
+        ("unknown kid", "JWKS"),
+        ("other key", "invalid"),
+        ("no nip", "NIP"),
+        ("dev token", "disabled"),
+    ],
+)
 async def test_tokens_that_prove_nothing_are_401(app, key, case: str, reason: str) -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     tokens = {
@@ -107,8 +112,9 @@ async def test_tokens_that_prove_nothing_are_401(app, key, case: str, reason: st
         "unknown kid": lambda: token(key, kid="rotated-away"),
         "other key": lambda: token(other),
         "no nip": lambda: token(key, nip="12345", sub="12345"),
-        "dev token": lambda: jwt.encode({"iss": "kinerja-dev", "sub": HR_NIP, "exp": int(time.time()) + 60},
-                                        "test-secret-" + "x" * 32, "HS256"),
+        "dev token": lambda: jwt.encode(
+            {"iss": "kinerja-dev", "sub": HR_NIP, "exp": int(time.time()) + 60}, "test-secret-" + "x" * 32, "HS256"
+        ),
     }
     async with running(app) as client:
         response = await client.get("/api/v1/auth/me", headers=bearer(tokens[case]()))
@@ -117,8 +123,9 @@ async def test_tokens_that_prove_nothing_are_401(app, key, case: str, reason: st
 
 
 async def test_an_unreachable_issuer_is_503_not_401(tmp_path: Path, key) -> None:
-    settings = settings_for(tmp_path, dev_login=False, oidc_issuer=ISSUER, oidc_audience=AUDIENCE,
-                            oidc_jwks_url="http://127.0.0.1:9/certs")  # fmt: skip
+    settings = settings_for(
+        tmp_path, dev_login=False, oidc_issuer=ISSUER, oidc_audience=AUDIENCE, oidc_jwks_url="http://127.0.0.1:9/certs"
+    )
     async with running(build_app(settings)) as client:
         response = await client.get("/api/v1/auth/me", headers=bearer(token(key)))
     assert response.status_code == 503

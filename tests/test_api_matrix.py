@@ -67,9 +67,13 @@ def matrix(c: str, a: str) -> list[tuple[str, str, Any, dict[str | None, int]]]:
         ("POST", f"{t}/rating", {"results_rating": "sesuai", "behaviour_ratings": AS_EXPECTED}, supervisor),
         ("POST", f"{t}/result", None, {k: v for k, v in supervisor.items() if k != HR_NIP}),
         ("POST", f"{t}/delegation", {"to_nip": OUTSIDER, "reason": "cuti"}, supervisor),
-        ("POST", f"{t}/keberatan/decision", {"outcome": "upheld", "reasons": "x"},
-         # HR passes the route check; the domain then refuses by stage first (no keberatan filed): 409.
-         {EMP1: 403, SUPERVISOR: 403, EMP2: 404, OUTSIDER: 404, AUDITOR: 403, ANON: 401, HR_NIP: 409}),
+        (
+            "POST",
+            f"{t}/keberatan/decision",
+            {"outcome": "upheld", "reasons": "x"},
+            # HR passes the route check; the domain then refuses by stage first (no keberatan filed): 409.
+            {EMP1: 403, SUPERVISOR: 403, EMP2: 404, OUTSIDER: 404, AUDITOR: 403, ANON: 401, HR_NIP: 409},
+        ),
         ("POST", f"{h}/review/open", None, hr_only),
         ("POST", f"{h}/follow-up", {"years_in_rank": 4}, hr_only),
         ("POST", f"{h}/finalise", None, hr_only),
@@ -110,8 +114,12 @@ def bad_inputs(c: str, a: str, drafting: str) -> list[tuple[str, str, Any, str]]
     rhk = RHK[0]
     return [
         ("PUT", f"{e}/skp", {"rhk": []}, "rhk"),
-        ("PUT", f"{e}/skp", {"rhk": [{**rhk, "indicators": [{**rhk["indicators"][0], "aspect": "rasa"}]}]},
-         "rhk[0].indicators[0].aspect"),
+        (
+            "PUT",
+            f"{e}/skp",
+            {"rhk": [{**rhk, "indicators": [{**rhk["indicators"][0], "aspect": "rasa"}]}]},
+            "rhk[0].indicators[0].aspect",
+        ),
         # The domain's rule, through the workflow (on an appraisal whose SKP may still be drafted).
         ("PUT", f"/employees/appraisals/{drafting}/skp", {"rhk": [rhk, rhk]}, "rhk[1].id"),
         ("PUT", f"{e}/skp", {"rhk": [{**rhk, "colour": "red"}]}, "rhk[0].colour"),
@@ -124,8 +132,12 @@ def bad_inputs(c: str, a: str, drafting: str) -> list[tuple[str, str, Any, str]]
         ("POST", f"{t}/delegation", {"to_nip": OUTSIDER, "reason": " "}, "reason"),
         ("POST", f"{t}/feedback", {"text": "x"}, "about"),
         ("POST", f"{t}/check-ins", {"period": "Q1", "notes": "x", "results_rating": "great"}, "results_rating"),
-        ("POST", f"{t}/rating", {"results_rating": "sesuai", "behaviour_ratings": {"akuntabel": "wow"}},
-         "behaviour_ratings.akuntabel"),
+        (
+            "POST",
+            f"{t}/rating",
+            {"results_rating": "sesuai", "behaviour_ratings": {"akuntabel": "wow"}},
+            "behaviour_ratings.akuntabel",
+        ),
         ("POST", f"{t}/keberatan/decision", {"outcome": "maybe", "reasons": "x"}, "outcome"),
         ("POST", f"{h}/follow-up", {"years_in_rank": -1}, "years_in_rank"),
         ("POST", f"{h}/follow-up", {"years_in_rank": 4, "previous_predikats": ["great"]}, "previous_predikats[0]"),
@@ -133,11 +145,25 @@ def bad_inputs(c: str, a: str, drafting: str) -> list[tuple[str, str, Any, str]]
         ("POST", f"{h}/keberatan/decider", {"decider_nip": NIP[:8] + "13" + NIP[10:], "reason": "x"}, "decider_nip"),
         ("POST", "/hr/cycles", {"agency_id": "X", "time_zone": "UTC", "year": 2031}, "time_zone"),
         ("POST", "/hr/cycles", {"agency_id": "X", "time_zone": "WIB", "year": 1999}, "year"),
-        ("POST", "/hr/cycles", {"agency_id": "X", "time_zone": "WIB", "year": 2031,
-                                "participants": [{"nip": "1", "name": "x", "unit_id": "U", "appraiser_nip": EMP1,
-                                                  "atasan_nip": ATASAN}]}, "participants[0].nip"),
-        ("POST", "/hr/cycles", {"agency_id": "X", "time_zone": "WIB", "year": 2031, "deadlines": {"soon": "x"}},
-         "deadlines.soon"),
+        (
+            "POST",
+            "/hr/cycles",
+            {
+                "agency_id": "X",
+                "time_zone": "WIB",
+                "year": 2031,
+                "participants": [
+                    {"nip": "1", "name": "x", "unit_id": "U", "appraiser_nip": EMP1, "atasan_nip": ATASAN}
+                ],
+            },
+            "participants[0].nip",
+        ),
+        (
+            "POST",
+            "/hr/cycles",
+            {"agency_id": "X", "time_zone": "WIB", "year": 2031, "deadlines": {"soon": "x"}},
+            "deadlines.soon",
+        ),
         ("POST", "/hr/cycles", {"agency_id": "NO-ORG", "time_zone": "WIB", "year": 2031}, "participants"),
         ("POST", f"/hr/cycles/{c}/start", {"review_opens": "13-01"}, "review_opens"),
         ("POST", f"/hr/cycles/{c}/deadlines/review/extension", {"until": "tomorrow", "reason": "x"}, "until"),
@@ -147,8 +173,12 @@ def bad_inputs(c: str, a: str, drafting: str) -> list[tuple[str, str, Any, str]]
         ("PUT", f"/hr/cycles/{c}/units/NOPE/org-predikat", {"predikat": "baik"}, "unit_id"),
         ("POST", f"/hr/cycles/{c}/units/{UNIT}/calibration", {"justification": 5}, "justification"),
         ("POST", "/hr/org/import", None, "file"),
-        ("POST", "/feedback/surveys", {"agency_id": "X", "unit_id": "U", "answers": {"prosedur": 0}},
-         "answers.prosedur"),
+        (
+            "POST",
+            "/feedback/surveys",
+            {"agency_id": "X", "unit_id": "U", "answers": {"prosedur": 0}},
+            "answers.prosedur",
+        ),
     ]
 
 
@@ -164,15 +194,26 @@ async def test_bad_input_on_every_write_names_the_field(env: WorkflowEnvironment
             assert field.split(".")[0].split("[")[0] in answer["message"], answer
         # A rule only the domain knows, checked in the running workflow: a period the cycle does not have.
         await w.call("POST", f"/tasks/appraisals/{a1}/skp/approve", SUPERVISOR)
-        answer = await w.call("POST", f"/employees/appraisals/{a1}/progress", EMP1,
-                              {"period": "Q9", "rhk_id": "R1", "realisation": "x"}, expect=422)
+        answer = await w.call(
+            "POST",
+            f"/employees/appraisals/{a1}/progress",
+            EMP1,
+            {"period": "Q9", "rhk_id": "R1", "realisation": "x"},
+            expect=422,
+        )
         assert answer["field"] == "period" and "Q1, Q2, Q3, Q4" in answer["message"]
-        answer = await w.call("POST", f"/employees/appraisals/{a1}/progress", EMP1,
-                              {"period": "Q1", "rhk_id": "R7", "realisation": "x"}, expect=422)
+        answer = await w.call(
+            "POST",
+            f"/employees/appraisals/{a1}/progress",
+            EMP1,
+            {"period": "Q1", "rhk_id": "R7", "realisation": "x"},
+            expect=422,
+        )
         assert answer["field"] == "rhk_id"
         assert w.events(cycle, EMP1) == [*before, "SkpApproved"] and w.events(cycle, EMP2) == ["Opened"]
-        long_key = await w.call("POST", f"/employees/appraisals/{a1}/self-assessment", EMP1, {"text": "x"},
-                                key="k" * 201, expect=422)
+        long_key = await w.call(
+            "POST", f"/employees/appraisals/{a1}/self-assessment", EMP1, {"text": "x"}, key="k" * 201, expect=422
+        )
         assert long_key["field"] == "Idempotency-Key"
 
 
@@ -194,10 +235,10 @@ async def test_a_repeated_idempotency_key_returns_the_first_answer(env: Workflow
         assert w.events(cycle, EMP2) == ["Opened", "SkpDrafted"]
 
         # A refusal is an answer too: repeated, it comes back the same.
-        refused = await w.call("POST", f"/tasks/appraisals/{a1}/skp/approve", SUPERVISOR, key="approve-1",
-                               expect=409)
-        assert (await w.call("POST", f"/tasks/appraisals/{a1}/skp/approve", SUPERVISOR, key="approve-1",
-                             expect=409)) == refused
+        refused = await w.call("POST", f"/tasks/appraisals/{a1}/skp/approve", SUPERVISOR, key="approve-1", expect=409)
+        assert (
+            await w.call("POST", f"/tasks/appraisals/{a1}/skp/approve", SUPERVISOR, key="approve-1", expect=409)
+        ) == refused
 
         # Without the API's memory (another replica, a restart) the key still reaches the log once.
         submitted = await w.call("POST", f"/employees/appraisals/{a1}/skp/submit", EMP1, key="submit-1")
@@ -217,8 +258,12 @@ async def test_a_repeated_idempotency_key_returns_the_first_answer(env: Workflow
 async def test_a_delegate_gets_the_task_in_their_inbox_and_acts_on_it(env: WorkflowEnvironment, tmp_path: Path) -> None:
     async with world(env, tmp_path) as w:
         cycle, a1 = await submitted(w)
-        delegated = await w.call("POST", f"/tasks/appraisals/{a1}/delegation", SUPERVISOR,
-                                 {"to_nip": OUTSIDER, "reason": "Cuti besar; dilimpahkan"})
+        delegated = await w.call(
+            "POST",
+            f"/tasks/appraisals/{a1}/delegation",
+            SUPERVISOR,
+            {"to_nip": OUTSIDER, "reason": "Cuti besar; dilimpahkan"},
+        )
         assert delegated["pending"] == {"task": "review_skp", "assignee": OUTSIDER}
         inbox = await w.call("GET", "/tasks/me", OUTSIDER)
         assert [(t["appraisal_id"], t["task"]) for t in inbox] == [(a1, "review_skp")]

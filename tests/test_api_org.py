@@ -26,8 +26,10 @@ def org_csv(emp2_supervisor: str = SUPERVISOR) -> str:
         (EMP2, "U1", "Pengadministrasi", emp2_supervisor, ""),
     ]
     units = {"KANTOR": "Kantor Dinas", "U1": "Bidang Pelayanan"}
-    lines = [f"{AGENCY},Dinas Uji,WIB,{unit},{units[unit]},{nip},Pegawai {nip[-3:]},{position},III/a,{sup},{head}"
-             for nip, unit, position, sup, head in people]  # fmt: skip
+    lines = [
+        f"{AGENCY},Dinas Uji,WIB,{unit},{units[unit]},{nip},Pegawai {nip[-3:]},{position},III/a,{sup},{head}"
+        for nip, unit, position, sup, head in people
+    ]
     return "\n".join([HEADER, *lines]) + "\n"
 
 
@@ -39,8 +41,12 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 async def upload(w: World, text: str, expect: int = 200) -> dict:
-    response = await w.http.post("/api/v1/hr/org/import", files={"file": ("org.csv", text.encode(), "text/csv")},
-                                 data={"reason": "Impor SIASN"}, headers=await w.headers(HR_NIP))  # fmt: skip
+    response = await w.http.post(
+        "/api/v1/hr/org/import",
+        files={"file": ("org.csv", text.encode(), "text/csv")},
+        data={"reason": "Impor SIASN"},
+        headers=await w.headers(HR_NIP),
+    )
     assert response.status_code == expect, response.text
     return response.json()
 
@@ -63,8 +69,13 @@ async def test_import_define_from_org_data_and_forward_a_mutation(env: WorkflowE
         assert (await w.call("POST", "/auth/dev-login", None, {"nip": TOP}))["roles"] == []
 
         # A cycle from the org data: appraiser = supervisor, atasan = the supervisor's supervisor.
-        body = {"agency_id": AGENCY, "agency_name": "Dinas Uji", "time_zone": "WIB", "year": await w.year(),
-                "unit_ids": ["U1"]}  # fmt: skip
+        body = {
+            "agency_id": AGENCY,
+            "agency_name": "Dinas Uji",
+            "time_zone": "WIB",
+            "year": await w.year(),
+            "unit_ids": ["U1"],
+        }
         defined = await w.call("POST", "/hr/cycles", HR_NIP, body, expect=201)
         assert defined["participants"] == 3 and defined["skipped"] == []
         cycle = defined["id"]
@@ -76,8 +87,16 @@ async def test_import_define_from_org_data_and_forward_a_mutation(env: WorkflowE
 
         # Citra now reports to the Sekretaris: the import records it and her running appraisal follows.
         moved = await upload(w, org_csv(emp2_supervisor=ATASAN))
-        assert moved["supervisor_changes"] == [{"nip": EMP2, "cycle_id": cycle, "appraiser_nip": ATASAN,
-                                                "atasan_nip": TOP, "forwarded": True, "reason": ""}]
+        assert moved["supervisor_changes"] == [
+            {
+                "nip": EMP2,
+                "cycle_id": cycle,
+                "appraiser_nip": ATASAN,
+                "atasan_nip": TOP,
+                "forwarded": True,
+                "reason": "",
+            }
+        ]
         view = await w.call("GET", f"/employees/appraisals/{a2}", ATASAN)
         assert view["appraiser_nip"] == ATASAN and view["your_relations"] == ["appraiser"]
         await w.call("GET", f"/employees/appraisals/{a2}", SUPERVISOR, expect=404)

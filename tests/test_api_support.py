@@ -32,9 +32,15 @@ EMP1 = "198503152010011001"
 EMP2 = "198704202012012002"
 OUTSIDER = "199001012015011003"  # an employee of the agency with no relation to anyone's appraisal
 UNIT = "U1"
-AS_EXPECTED = {value: "sesuai" for value in BERAKHLAK}
-RHK = [{"id": "R1", "kind": "utama", "text": "Layanan KTP elektronik tepat waktu",
-        "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "KTP diterbitkan", "target": "1200"}]}]  # fmt: skip
+AS_EXPECTED = dict.fromkeys(BERAKHLAK, "sesuai")
+RHK = [
+    {
+        "id": "R1",
+        "kind": "utama",
+        "text": "Layanan KTP elektronik tepat waktu",
+        "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "KTP diterbitkan", "target": "1200"}],
+    }
+]
 
 USERS = {
     HR_NIP: {"name": "Siti HR", "roles": ["hr"]},
@@ -48,17 +54,28 @@ USERS = {
 
 
 def participant(nip: str, name: str) -> dict[str, Any]:
-    return {"nip": nip, "name": name, "unit_id": UNIT, "unit_name": "Bidang Pelayanan",
-            "appraiser_nip": SUPERVISOR, "atasan_nip": ATASAN}  # fmt: skip
+    return {
+        "nip": nip,
+        "name": name,
+        "unit_id": UNIT,
+        "unit_name": "Bidang Pelayanan",
+        "appraiser_nip": SUPERVISOR,
+        "atasan_nip": ATASAN,
+    }
 
 
 PARTICIPANTS = [participant(EMP1, "Budi"), participant(EMP2, "Citra")]
 
 
 def settings_for(tmp_path: Path, **extra: Any) -> Settings:
-    values = {"database_url": f"sqlite:///{tmp_path / 'kinerja.db'}", "jwt_secret": "test-secret-" + "x" * 32,
-              "dev_login": True, "task_queue": "kinerja-api-test",
-              "temporal_address": "127.0.0.1:1", **extra}  # nothing listens there: tests inject a client
+    values = {
+        "database_url": f"sqlite:///{tmp_path / 'kinerja.db'}",
+        "jwt_secret": "test-secret-" + "x" * 32,
+        "dev_login": True,
+        "task_queue": "kinerja-api-test",
+        "temporal_address": "127.0.0.1:1",
+        **extra,
+    }  # nothing listens there: tests inject a client
     return Settings(**values)
 
 
@@ -89,9 +106,18 @@ def seed_appraisal(app: Appraisals, year: int = 2030) -> tuple[UUID, UUID]:
     """A started cycle with EMP1 and EMP2 and EMP1's appraisal opened, written by the domain itself."""
     hr = Actor(HR_NIP, ("hr",))
     at = datetime(year - 1, 11, 1, tzinfo=timezone.utc)
-    cycle_id = app.define_cycle(hr, agency_id="AG-TEST", agency_name="Dinas Uji", time_zone="WIB", year=year,
-                                rule_set_id="permenpanrb-6-2022", period=None, deadlines=None,
-                                participants=PARTICIPANTS, at=at)  # fmt: skip
+    cycle_id = app.define_cycle(
+        hr,
+        agency_id="AG-TEST",
+        agency_name="Dinas Uji",
+        time_zone="WIB",
+        year=year,
+        rule_set_id="permenpanrb-6-2022",
+        period=None,
+        deadlines=None,
+        participants=PARTICIPANTS,
+        at=at,
+    )
     app.cycle_command(cycle_id, "start", by=hr, at=at)
     outcome = app.open_appraisal(cycle_id, EMP1, at)
     app.command(outcome.id, "draft_skp", by=Actor(EMP1), at=datetime(year, 1, 5, tzinfo=timezone.utc), rhk=RHK)

@@ -77,11 +77,21 @@ class World:
             headers["Idempotency-Key"] = key
         return headers
 
-    async def call(self, method: str, path: str, nip: str | None, body: Any = None, *, key: str | None = None,
-                   expect: int = 200, **kwargs: Any) -> Any:  # fmt: skip
+    async def call(
+        self,
+        method: str,
+        path: str,
+        nip: str | None,
+        body: Any = None,
+        *,
+        key: str | None = None,
+        expect: int = 200,
+        **kwargs: Any,
+    ) -> Any:
         """One request as `nip`; asserts the status and returns the JSON body."""
-        response = await self.http.request(method, f"{API}{path}", json=body, headers=await self.headers(nip, key),
-                                           **kwargs)  # fmt: skip
+        response = await self.http.request(
+            method, f"{API}{path}", json=body, headers=await self.headers(nip, key), **kwargs
+        )
         assert response.status_code == expect, f"{method} {path} as {nip}: {response.status_code} {response.text}"
         return response.json() if response.headers.get("content-type", "").startswith("application/json") else response
 
@@ -96,8 +106,14 @@ class World:
     async def launch(self, hr: str, participants: list[dict[str, Any]] | None = None, **definition: Any) -> str:
         """Define next year's cycle and start it over HTTP; returns once every appraisal is open."""
         participants = PARTICIPANTS if participants is None else participants
-        body = {"agency_id": f"AG-{uuid.uuid4().hex[:8]}", "agency_name": "Dinas Kependudukan", "time_zone": "WIB",
-                "year": await self.year(), "participants": participants, **definition}  # fmt: skip
+        body = {
+            "agency_id": f"AG-{uuid.uuid4().hex[:8]}",
+            "agency_name": "Dinas Kependudukan",
+            "time_zone": "WIB",
+            "year": await self.year(),
+            "participants": participants,
+            **definition,
+        }
         cycle_id = (await self.call("POST", "/hr/cycles", hr, body, expect=201))["id"]
         started = await self.call("POST", f"/hr/cycles/{cycle_id}/start", hr, expect=202)
         assert started["workflow_id"] == f"cycle-{cycle_id}"
@@ -109,7 +125,8 @@ class World:
     async def opened(self, cycle_id: str, nips: list[str]) -> bool:
         progress = await self.call("GET", f"/hr/cycles/{cycle_id}/progress", HR_NIP)
         return progress["workflow"].get("opening_done", False) and sum(
-            sum(u["stages"].values()) for u in progress["units"]) == len(nips)
+            sum(u["stages"].values()) for u in progress["units"]
+        ) == len(nips)
 
     def events(self, cycle_id: str, nip: str) -> list[str]:
         return [e["type"] for e in Audit(self.store).history(appraisal_id(cycle_id, nip))]
@@ -126,8 +143,9 @@ class World:
 
 
 @asynccontextmanager
-async def world(env: WorkflowEnvironment, tmp_path: Path, database_url: str | None = None,
-                **options: Any) -> AsyncIterator[World]:  # fmt: skip
+async def world(
+    env: WorkflowEnvironment, tmp_path: Path, database_url: str | None = None, **options: Any
+) -> AsyncIterator[World]:
     """One store (SQLite in tmp_path unless a URL is given) for the event log and the read models."""
     task_queue = f"kinerja-api-{uuid.uuid4()}"
     settings = settings_for(tmp_path, task_queue=task_queue, **({"database_url": database_url} if database_url else {}))
@@ -136,15 +154,17 @@ async def world(env: WorkflowEnvironment, tmp_path: Path, database_url: str | No
     await clock.sync()
     app = build_app(settings, store, temporal_client=env.client, project_every_seconds=0.2, clock=clock, **options)
     with ThreadPoolExecutor(8) as executor:
-        async with build_worker(env.client, store, CapturingSender(), task_queue, executor):
-            async with app.router.lifespan_context(app):
-                transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as http:
-                    w = World(env, app, http, store, clock)
-                    try:
-                        yield w
-                    finally:
-                        await w.terminate_all()
+        async with (
+            build_worker(env.client, store, CapturingSender(), task_queue, executor),
+            app.router.lifespan_context(app),
+        ):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as http:
+                w = World(env, app, http, store, clock)
+                try:
+                    yield w
+                finally:
+                    await w.terminate_all()
     store.close()
 
 

@@ -22,8 +22,8 @@ from domain.appraisal import (
 )
 from domain.audit import Audit
 from domain.base import SYSTEM, Actor
-from domain.rules import BERAKHLAK
 from domain.errors import DeadlinePassed, DomainError, InvalidInput, NotAllowed, WrongStage
+from domain.rules import BERAKHLAK
 from tests.factories import (
     ANALIS,
     HEAD,
@@ -34,9 +34,9 @@ from tests.factories import (
     STAFF,
     UNIT,
     WITA,
-    T,
     Rating,
     Scenario,
+    T,
     actor,
     reach,
     rhk,
@@ -45,11 +45,21 @@ from tests.factories import (
 
 EMPLOYEE, APPRAISER, ATASAN, COLLEAGUE = actor(STAFF), actor(HEAD), actor(SEKDA), actor(ANALIS)
 STRANGER = actor(OUTSIDER)  # takes no part in the cycle
-ROLE = {STAFF: "employee", HEAD: "appraiser", SEKDA: "atasan", ANALIS: "colleague", OUTSIDER: "outsider",
-        HR_ACTOR.nip: "hr"}  # fmt: skip
+ROLE = {
+    STAFF: "employee",
+    HEAD: "appraiser",
+    SEKDA: "atasan",
+    ANALIS: "colleague",
+    OUTSIDER: "outsider",
+    HR_ACTOR.nip: "hr",
+}
 RATE = {"results_rating": "sesuai", "behaviour_ratings": values(), "notes": ""}
-UPHOLD = {"outcome": "upheld", "reasons": "penilaian sudah sesuai bukti", "results_rating": None,
-          "behaviour_ratings": None}  # fmt: skip
+UPHOLD = {
+    "outcome": "upheld",
+    "reasons": "penilaian sudah sesuai bukti",
+    "results_rating": None,
+    "behaviour_ratings": None,
+}
 
 
 def at_stage(stage: str) -> Scenario:
@@ -79,8 +89,17 @@ def test_an_appraisal_walks_from_planning_to_finalised_always_waiting_on_one_nam
     s.app.calibrate_unit(s.cycle_id, UNIT, by=HR_ACTOR, justification="unit kecil", at=T["calibrate"])
     seen.append(s.do(STAFF, "deliver_result", APPRAISER, T["deliver"]))
     seen.append(s.close_window(STAFF))
-    seen.append(s.do(STAFF, "decide_follow_up", HR_ACTOR, T["follow_up"], previous_predikats=["baik"],
-                     years_in_rank=4, notes="usul kenaikan pangkat"))  # fmt: skip
+    seen.append(
+        s.do(
+            STAFF,
+            "decide_follow_up",
+            HR_ACTOR,
+            T["follow_up"],
+            previous_predikats=["baik"],
+            years_in_rank=4,
+            notes="usul kenaikan pangkat",
+        )
+    )
     seen.append(s.do(STAFF, "finalise", HR_ACTOR, T["finalise"]))
 
     assert [(o.version, o.stage, o.pending, o.predikat) for o in seen] == [
@@ -101,52 +120,148 @@ def test_an_appraisal_walks_from_planning_to_finalised_always_waiting_on_one_nam
 
 REFUSALS = [
     # (stage, command, actor, arguments, error, message)
-    ("submitted", "approve_skp", EMPLOYEE, {}, NotAllowed, "only the employee's pejabat penilai (or their delegate) approves an SKP"),
-    ("submitted", "return_skp", COLLEAGUE, {"reasons": "x"}, NotAllowed,
-     "only the employee's pejabat penilai (or their delegate) returns an SKP"),
-    ("submitted", "draft_skp", EMPLOYEE, {"rhk": rhk("s", "head-1")}, WrongStage,
-     "the SKP is with the appraiser; wait until it is returned"),
-    (PLANNING, "draft_skp", COLLEAGUE, {"rhk": rhk("s", "head-1")}, NotAllowed,
-     "only the employee (or HR's pengelola kinerja) drafts the SKP"),
+    (
+        "submitted",
+        "approve_skp",
+        EMPLOYEE,
+        {},
+        NotAllowed,
+        "only the employee's pejabat penilai (or their delegate) approves an SKP",
+    ),
+    (
+        "submitted",
+        "return_skp",
+        COLLEAGUE,
+        {"reasons": "x"},
+        NotAllowed,
+        "only the employee's pejabat penilai (or their delegate) returns an SKP",
+    ),
+    (
+        "submitted",
+        "draft_skp",
+        EMPLOYEE,
+        {"rhk": rhk("s", "head-1")},
+        WrongStage,
+        "the SKP is with the appraiser; wait until it is returned",
+    ),
+    (
+        PLANNING,
+        "draft_skp",
+        COLLEAGUE,
+        {"rhk": rhk("s", "head-1")},
+        NotAllowed,
+        "only the employee (or HR's pengelola kinerja) drafts the SKP",
+    ),
     (PLANNING, "approve_skp", APPRAISER, {}, WrongStage, "the SKP is empty, not submitted"),
     (PLANNING, "rate", APPRAISER, RATE, WrongStage, "the appraisal is at planning, not review"),
-    (PLANNING, "report_progress", EMPLOYEE, {"period": "Q1", "rhk_id": "s-1", "realisation": "x", "evidence": ""},
-     WrongStage, "the appraisal is at planning, not execution or review"),
+    (
+        PLANNING,
+        "report_progress",
+        EMPLOYEE,
+        {"period": "Q1", "rhk_id": "s-1", "realisation": "x", "evidence": ""},
+        WrongStage,
+        "the appraisal is at planning, not execution or review",
+    ),
     (EXECUTION, "approve_skp", APPRAISER, {}, WrongStage, "the appraisal is at execution, not planning"),
-    (EXECUTION, "report_progress", APPRAISER, {"period": "Q1", "rhk_id": "004-1", "realisation": "x", "evidence": ""},
-     NotAllowed, "only the employee reports their own progress"),
-    (EXECUTION, "hold_check_in", EMPLOYEE, {"period": "Q1", "notes": "x", "results_rating": None,
-                                         "behaviour_rating": None},
-     NotAllowed, "only the employee's pejabat penilai (or their delegate) holds the check-in"),
+    (
+        EXECUTION,
+        "report_progress",
+        APPRAISER,
+        {"period": "Q1", "rhk_id": "004-1", "realisation": "x", "evidence": ""},
+        NotAllowed,
+        "only the employee reports their own progress",
+    ),
+    (
+        EXECUTION,
+        "hold_check_in",
+        EMPLOYEE,
+        {"period": "Q1", "notes": "x", "results_rating": None, "behaviour_rating": None},
+        NotAllowed,
+        "only the employee's pejabat penilai (or their delegate) holds the check-in",
+    ),
     (EXECUTION, "open_review", EMPLOYEE, {}, NotAllowed, "the review opens by the cycle calendar or by HR"),
-    (EXECUTION, "give_peer_feedback", STRANGER, {"text": "x"}, NotAllowed,
-     "peer feedback comes from a colleague of the same unit"),
-    (EXECUTION, "give_peer_feedback", EMPLOYEE, {"text": "x"}, NotAllowed,
-     "an employee cannot give peer feedback on their own appraisal"),
+    (
+        EXECUTION,
+        "give_peer_feedback",
+        STRANGER,
+        {"text": "x"},
+        NotAllowed,
+        "peer feedback comes from a colleague of the same unit",
+    ),
+    (
+        EXECUTION,
+        "give_peer_feedback",
+        EMPLOYEE,
+        {"text": "x"},
+        NotAllowed,
+        "an employee cannot give peer feedback on their own appraisal",
+    ),
     (REVIEW, "rate", EMPLOYEE, RATE, NotAllowed, "only the employee's pejabat penilai (or their delegate) rates"),
     (REVIEW, "self_assess", APPRAISER, {"text": "x"}, NotAllowed, "only the employee writes the self-assessment"),
     (REVIEW, "deliver_result", APPRAISER, {}, WrongStage, "rate the appraisal before delivering the result"),
-    (REVIEW, "file_keberatan", EMPLOYEE, {"reasons": "x"}, WrongStage,
-     "the appraisal is at review, not result_delivered"),
-    ("rated", "self_assess", EMPLOYEE, {"text": "x"}, WrongStage,
-     "the appraiser has already rated; the self-assessment is closed"),
+    (
+        REVIEW,
+        "file_keberatan",
+        EMPLOYEE,
+        {"reasons": "x"},
+        WrongStage,
+        "the appraisal is at review, not result_delivered",
+    ),
+    (
+        "rated",
+        "self_assess",
+        EMPLOYEE,
+        {"text": "x"},
+        WrongStage,
+        "the appraiser has already rated; the self-assessment is closed",
+    ),
     ("rated", "deliver_result", COLLEAGUE, {}, NotAllowed, "the appraiser or HR delivers the result"),
-    ("rated", "deliver_result", APPRAISER, {}, WrongStage,
-     "the unit's distribution must be calibrated against the curve before results go out"),
-    (RESULT_DELIVERED, "file_keberatan", APPRAISER, {"reasons": "x"}, NotAllowed,
-     "only the employee rated may file a keberatan"),
+    (
+        "rated",
+        "deliver_result",
+        APPRAISER,
+        {},
+        WrongStage,
+        "the unit's distribution must be calibrated against the curve before results go out",
+    ),
+    (
+        RESULT_DELIVERED,
+        "file_keberatan",
+        APPRAISER,
+        {"reasons": "x"},
+        NotAllowed,
+        "only the employee rated may file a keberatan",
+    ),
     (RESULT_DELIVERED, "close_keberatan_window", HR_ACTOR, {}, NotAllowed, "the keberatan window closes by itself"),
-    (KEBERATAN, "decide_keberatan", EMPLOYEE, UPHOLD, NotAllowed,
-     "the keberatan is decided by the atasan pejabat penilai"),
-    (KEBERATAN, "decide_keberatan", APPRAISER, UPHOLD, NotAllowed,
-     "the keberatan is decided by the atasan pejabat penilai"),
+    (
+        KEBERATAN,
+        "decide_keberatan",
+        EMPLOYEE,
+        UPHOLD,
+        NotAllowed,
+        "the keberatan is decided by the atasan pejabat penilai",
+    ),
+    (
+        KEBERATAN,
+        "decide_keberatan",
+        APPRAISER,
+        UPHOLD,
+        NotAllowed,
+        "the keberatan is decided by the atasan pejabat penilai",
+    ),
     (KEBERATAN, "escalate_keberatan", HR_ACTOR, {}, NotAllowed, "an undecided keberatan escalates by its deadline"),
-    (FOLLOW_UP, "decide_follow_up", APPRAISER, {"previous_predikats": [], "years_in_rank": 4, "notes": ""}, NotAllowed,
-     "HR (pengelola kinerja) decides the follow-up"),
+    (
+        FOLLOW_UP,
+        "decide_follow_up",
+        APPRAISER,
+        {"previous_predikats": [], "years_in_rank": 4, "notes": ""},
+        NotAllowed,
+        "HR (pengelola kinerja) decides the follow-up",
+    ),
     (FOLLOW_UP, "finalise", EMPLOYEE, {}, NotAllowed, "HR or the cycle finalises an appraisal"),
     (FOLLOW_UP, "finalise", HR_ACTOR, {}, WrongStage, "decide the follow-up before finalising"),
     (FINALISED, "rate", APPRAISER, RATE, WrongStage, "the appraisal is at finalised, not review"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(
@@ -237,11 +352,15 @@ def test_an_utama_rhk_must_support_one_of_the_superiors_rhk(supports: str) -> No
 def test_a_rating_records_the_kuadran_predikat_of_results_and_median_behaviour() -> None:
     s = reach(REVIEW)
     behaviour = values("di_atas", harmonis="di_bawah", loyal="sesuai", adaptif="sesuai")  # median: di_atas
-    outcome = s.do(STAFF, "rate", APPRAISER, T["rate"], results_rating="di_atas", behaviour_ratings=behaviour,
-                   notes="")  # fmt: skip
+    outcome = s.do(STAFF, "rate", APPRAISER, T["rate"], results_rating="di_atas", behaviour_ratings=behaviour, notes="")
     assert outcome.predikat == "sangat_baik"
-    assert s.get(STAFF).rating == {"results": "di_atas", "behaviour": "di_atas", "behaviour_values": behaviour,
-                                   "predikat": "sangat_baik", "by": HEAD}  # fmt: skip
+    assert s.get(STAFF).rating == {
+        "results": "di_atas",
+        "behaviour": "di_atas",
+        "behaviour_values": behaviour,
+        "predikat": "sangat_baik",
+        "by": HEAD,
+    }
 
 
 def test_a_unit_heads_results_rating_is_the_units_predikat() -> None:
@@ -253,8 +372,9 @@ def test_a_unit_heads_results_rating_is_the_units_predikat() -> None:
         s.do(HEAD, "rate", ATASAN, T["rate"], results_rating="sesuai", **rate)
     assert str(e.value) == "org_predikat: a unit head's results rating follows the unit's predikat: set it first"
 
-    s.app.cycle_command(s.cycle_id, "set_org_predikat", by=HR_ACTOR, at=T["org_predikat"], unit_id=UNIT,
-                        predikat="istimewa")  # fmt: skip
+    s.app.cycle_command(
+        s.cycle_id, "set_org_predikat", by=HR_ACTOR, at=T["org_predikat"], unit_id=UNIT, predikat="istimewa"
+    )
     with pytest.raises(InvalidInput) as e:
         s.do(HEAD, "rate", ATASAN, T["rate"], results_rating="sesuai", **rate)
     assert str(e.value) == "results_rating: the head of a unit rated istimewa takes di_atas as results rating (§2.3)"
@@ -291,11 +411,19 @@ def test_a_deviation_from_the_curve_needs_a_recorded_justification_and_then_goes
         s.do(STAFF, "deliver_result", APPRAISER, T["deliver"])
 
     justification = "tiga pegawai; pola distribusi tidak dapat dipenuhi pada unit sekecil ini"
-    assert s.app.calibrate_unit(s.cycle_id, UNIT, by=HR_ACTOR, justification=justification,
-                                at=T["calibrate"]) == warnings  # fmt: skip
+    assert (
+        s.app.calibrate_unit(s.cycle_id, UNIT, by=HR_ACTOR, justification=justification, at=T["calibrate"]) == warnings
+    )
     with pytest.raises(WrongStage, match="calibrated: ratings are fixed"):
-        s.do(STAFF, "rate", APPRAISER, T["deliver"], results_rating="di_atas",
-             behaviour_ratings=dict.fromkeys(BERAKHLAK, "di_atas"), notes="")
+        s.do(
+            STAFF,
+            "rate",
+            APPRAISER,
+            T["deliver"],
+            results_rating="di_atas",
+            behaviour_ratings=dict.fromkeys(BERAKHLAK, "di_atas"),
+            notes="",
+        )
     assert s.app.cycle(s.cycle_id).calibrations[UNIT] == {
         "org_predikat": "baik",
         "counts": {"sangat_baik": 0, "baik": 3, "butuh_perbaikan": 0, "kurang": 0, "sangat_kurang": 0},
@@ -312,7 +440,12 @@ def test_a_distribution_within_the_curve_is_calibrated_without_justification() -
     s.rate(ANALIS, Rating("di_atas", values("di_atas")))  # Sangat Baik
     assert s.app.calibrate_unit(s.cycle_id, UNIT, by=HR_ACTOR, justification="", at=T["calibrate"]) == []
     assert s.app.cycle(s.cycle_id).calibrations[UNIT]["counts"] == {
-        "sangat_baik": 1, "baik": 1, "butuh_perbaikan": 1, "kurang": 0, "sangat_kurang": 0}  # fmt: skip
+        "sangat_baik": 1,
+        "baik": 1,
+        "butuh_perbaikan": 1,
+        "kurang": 0,
+        "sangat_kurang": 0,
+    }
 
 
 # --- keberatan (§5, §12): 14 calendar days in the agency's zone ----------------------------------
@@ -372,9 +505,16 @@ def test_the_atasan_upholds_a_keberatan_and_the_rating_stands() -> None:
 
 def test_an_amended_keberatan_changes_the_predikat_and_recomputation_agrees() -> None:
     s = reach(KEBERATAN)
-    outcome = s.do(STAFF, "decide_keberatan", ATASAN, T["window_closed"], outcome="amended",
-                   reasons="bukti dukung menunjukkan capaian di atas target", results_rating="di_atas",
-                   behaviour_ratings=values("di_atas"))  # fmt: skip
+    outcome = s.do(
+        STAFF,
+        "decide_keberatan",
+        ATASAN,
+        T["window_closed"],
+        outcome="amended",
+        reasons="bukti dukung menunjukkan capaian di atas target",
+        results_rating="di_atas",
+        behaviour_ratings=values("di_atas"),
+    )
 
     assert (outcome.stage, outcome.predikat) == (FOLLOW_UP, "sangat_baik")
     assert s.get(STAFF).rating["results"] == "di_atas"
@@ -390,15 +530,21 @@ def test_an_amended_keberatan_changes_the_predikat_and_recomputation_agrees() ->
 @pytest.mark.parametrize(
     ("decision", "message"),
     [
-        ({"outcome": "amended", "results_rating": "sesuai", "behaviour_ratings": None},
-         "outcome: an amendment must change a rating; otherwise uphold"),
-        ({"outcome": "amended", "results_rating": None, "behaviour_ratings": values()},
-         "outcome: an amendment must change a rating; otherwise uphold"),
-        ({"outcome": "rejected", "results_rating": None, "behaviour_ratings": None},
-         "outcome: must be upheld or amended, got 'rejected'"),
+        (
+            {"outcome": "amended", "results_rating": "sesuai", "behaviour_ratings": None},
+            "outcome: an amendment must change a rating; otherwise uphold",
+        ),
+        (
+            {"outcome": "amended", "results_rating": None, "behaviour_ratings": values()},
+            "outcome: an amendment must change a rating; otherwise uphold",
+        ),
+        (
+            {"outcome": "rejected", "results_rating": None, "behaviour_ratings": None},
+            "outcome: must be upheld or amended, got 'rejected'",
+        ),
     ],
     ids=["same-results", "same-values", "unknown-outcome"],
-)  # fmt: skip
+)
 def test_an_amendment_that_changes_nothing_is_refused(decision: dict[str, Any], message: str) -> None:
     s = reach(KEBERATAN)
     with pytest.raises(InvalidInput) as e:
@@ -438,8 +584,15 @@ def test_an_undecided_keberatan_escalates_by_the_system_after_its_deadline_and_h
 
 def test_a_change_of_supervisor_moves_cycle_appraisal_and_a_pending_keberatan_together() -> None:
     s = reach(KEBERATAN)
-    outcome = s.app.change_supervisor(s.cycle_id, STAFF, by=HR_ACTOR, appraiser_nip=SEKDA, atasan_nip=KADIS,
-                                      reason="mutasi kepala bidang", at=T["window_closed"])  # fmt: skip
+    outcome = s.app.change_supervisor(
+        s.cycle_id,
+        STAFF,
+        by=HR_ACTOR,
+        appraiser_nip=SEKDA,
+        atasan_nip=KADIS,
+        reason="mutasi kepala bidang",
+        at=T["window_closed"],
+    )
 
     assert outcome.pending == {"task": "decide_keberatan", "assignee": KADIS}
     assert s.app.cycle(s.cycle_id).participants[STAFF]["appraiser_nip"] == SEKDA
@@ -447,8 +600,9 @@ def test_a_change_of_supervisor_moves_cycle_appraisal_and_a_pending_keberatan_to
     with pytest.raises(NotAllowed):
         s.do(STAFF, "decide_keberatan", ATASAN, T["window_closed"], **UPHOLD)
     with pytest.raises(NotAllowed, match=r"^only HR records a change of supervisor$"):
-        s.app.change_supervisor(s.cycle_id, STAFF, by=APPRAISER, appraiser_nip=HEAD, atasan_nip=SEKDA,
-                                reason="x", at=T["window_closed"])  # fmt: skip
+        s.app.change_supervisor(
+            s.cycle_id, STAFF, by=APPRAISER, appraiser_nip=HEAD, atasan_nip=SEKDA, reason="x", at=T["window_closed"]
+        )
 
 
 # --- follow-up (§6, §12) -----------------------------------------------------------------------
@@ -472,24 +626,89 @@ FOLLOW_UPS = [
     ("baik-twice", STAFF, "sesuai", values(), ["baik"], 4, "baik", {}),
     ("better-than-baik", STAFF, "sesuai", values(), ["sangat_baik"], 7, "baik", {}),
     ("previous-year-poor", STAFF, "sesuai", values(), ["butuh_perbaikan"], 4, "baik", NOT_GOOD_ENOUGH),
-    ("three-years-in-rank", STAFF, "sesuai", values(), ["baik"], 3, "baik",
-     {"promotion_eligible": False, "promotion_reasons": ["needs 4 years in rank, has 3"]}),
-    ("no-previous-year", STAFF, "sesuai", values(), [], 9, "baik",
-     {"promotion_eligible": False, "promotion_reasons": ["needs predikat of the last 2 years"]}),
-    ("two-values-low", STAFF, "sesuai", values(loyal="di_bawah", adaptif="di_bawah"), ["baik"], 4, "baik",
-     {"training": ["adaptif", "loyal"]}),
-    ("butuh-perbaikan", STAFF, "di_bawah", values(), ["baik"], 4, "butuh_perbaikan",
-     {**NOT_GOOD_ENOUGH, "coaching": True, "improvement_months": 6}),
-    ("kurang", STAFF, "sesuai", FOUR_BELOW, ["baik"], 4, "kurang",
-     {**NOT_GOOD_ENOUGH, "training": ["adaptif", "harmonis", "kolaboratif", "loyal"], "sanction_referral": True,
-      "tukin_cut_percent": 1.0}),
-    ("sangat-kurang", STAFF, "di_bawah", values("di_bawah"), ["baik"], 4, "sangat_kurang",
-     {**NOT_GOOD_ENOUGH, "training": sorted(values()), "improvement_months": 6, "sanction_referral": True,
-      "tukin_cut_percent": 2.0}),
-    ("functional-sangat-baik", ANALIS, "di_atas", values("di_atas"), ["baik"], 4, "sangat_baik",
-     {"angka_kredit": 18.75}),
+    (
+        "three-years-in-rank",
+        STAFF,
+        "sesuai",
+        values(),
+        ["baik"],
+        3,
+        "baik",
+        {"promotion_eligible": False, "promotion_reasons": ["needs 4 years in rank, has 3"]},
+    ),
+    (
+        "no-previous-year",
+        STAFF,
+        "sesuai",
+        values(),
+        [],
+        9,
+        "baik",
+        {"promotion_eligible": False, "promotion_reasons": ["needs predikat of the last 2 years"]},
+    ),
+    (
+        "two-values-low",
+        STAFF,
+        "sesuai",
+        values(loyal="di_bawah", adaptif="di_bawah"),
+        ["baik"],
+        4,
+        "baik",
+        {"training": ["adaptif", "loyal"]},
+    ),
+    (
+        "butuh-perbaikan",
+        STAFF,
+        "di_bawah",
+        values(),
+        ["baik"],
+        4,
+        "butuh_perbaikan",
+        {**NOT_GOOD_ENOUGH, "coaching": True, "improvement_months": 6},
+    ),
+    (
+        "kurang",
+        STAFF,
+        "sesuai",
+        FOUR_BELOW,
+        ["baik"],
+        4,
+        "kurang",
+        {
+            **NOT_GOOD_ENOUGH,
+            "training": ["adaptif", "harmonis", "kolaboratif", "loyal"],
+            "sanction_referral": True,
+            "tukin_cut_percent": 1.0,
+        },
+    ),
+    (
+        "sangat-kurang",
+        STAFF,
+        "di_bawah",
+        values("di_bawah"),
+        ["baik"],
+        4,
+        "sangat_kurang",
+        {
+            **NOT_GOOD_ENOUGH,
+            "training": sorted(values()),
+            "improvement_months": 6,
+            "sanction_referral": True,
+            "tukin_cut_percent": 2.0,
+        },
+    ),
+    (
+        "functional-sangat-baik",
+        ANALIS,
+        "di_atas",
+        values("di_atas"),
+        ["baik"],
+        4,
+        "sangat_baik",
+        {"angka_kredit": 18.75},
+    ),
     ("functional-baik", ANALIS, "sesuai", values(), ["baik"], 4, "baik", {"angka_kredit": 12.5}),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(
@@ -498,14 +717,20 @@ FOLLOW_UPS = [
     ids=[f[0] for f in FOLLOW_UPS],
 )
 def test_hr_decides_the_follow_up_from_the_agency_table_and_finalises(
-    who: str, results: str, behaviour: dict[str, str], previous: list[str], years: int, predikat: str,
+    who: str,
+    results: str,
+    behaviour: dict[str, str],
+    previous: list[str],
+    years: int,
+    predikat: str,
     differs: dict[str, Any],
-) -> None:  # fmt: skip
+) -> None:
     s = reach(FOLLOW_UP, who, ratings={who: Rating(results, behaviour)})
     assert s.get(who).predikat == predikat
 
-    outcome = s.do(who, "decide_follow_up", HR_ACTOR, T["follow_up"], previous_predikats=previous,
-                   years_in_rank=years, notes="")  # fmt: skip
+    outcome = s.do(
+        who, "decide_follow_up", HR_ACTOR, T["follow_up"], previous_predikats=previous, years_in_rank=years, notes=""
+    )
 
     assert s.get(who).follow_up == {**NOTHING_FOLLOWS, **differs}
     assert outcome.pending == {"task": "finalise", "assignee": "hr"}
@@ -516,18 +741,19 @@ def test_hr_decides_the_follow_up_from_the_agency_table_and_finalises(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"previous_predikats": ["cukup"], "years_in_rank": 4},
-         "previous_predikats[0]: must be one of sangat_baik, baik, butuh_perbaikan, kurang, sangat_kurang, "
-         "got 'cukup'"),
+        (
+            {"previous_predikats": ["cukup"], "years_in_rank": 4},
+            "previous_predikats[0]: must be one of sangat_baik, baik, butuh_perbaikan, kurang, sangat_kurang, "
+            "got 'cukup'",
+        ),
         ({"previous_predikats": ["baik"], "years_in_rank": -1}, "years_in_rank: must be between 0 and 45"),
     ],
-)  # fmt: skip
+)
 def test_follow_up_inputs_are_checked(args: dict[str, Any], message: str) -> None:
     s = reach(FOLLOW_UP)
     with pytest.raises(InvalidInput) as e:
         s.do(STAFF, "decide_follow_up", HR_ACTOR, T["follow_up"], notes="", **args)
     assert str(e.value) == message
-
 
 
 # --- delegation: "or someone with delegated authority" (§4) ----------------------------------------
@@ -544,10 +770,16 @@ def test_a_delegate_acts_for_the_appraiser_until_the_appraiser_takes_the_tasks_b
     delegated = s.do(STAFF, "delegate_task", APPRAISER, T["rate"], to_nip=OUTSIDER, reason="cuti besar")
     assert delegated.pending == {"task": "rate", "assignee": OUTSIDER}
     with pytest.raises(NotAllowed, match=r"pejabat penilai \(or their delegate\) rates"):
-        s.do(STAFF, "rate", APPRAISER, T["rate"], results_rating="sesuai", behaviour_ratings=values("sesuai"),
-             notes="")
-    rated = s.do(STAFF, "rate", delegate, T["rate"], results_rating="sesuai", behaviour_ratings=values("sesuai"),
-                 notes="atas nama penilai")
+        s.do(STAFF, "rate", APPRAISER, T["rate"], results_rating="sesuai", behaviour_ratings=values("sesuai"), notes="")
+    rated = s.do(
+        STAFF,
+        "rate",
+        delegate,
+        T["rate"],
+        results_rating="sesuai",
+        behaviour_ratings=values("sesuai"),
+        notes="atas nama penilai",
+    )
     assert rated.predikat == "baik" and rated.pending == {"task": "deliver_result", "assignee": OUTSIDER}
     assert s.app.appraisal(rated.id).rating["by"] == OUTSIDER  # the log names who really acted
 

@@ -22,7 +22,7 @@ from domain.application import Appraisals
 from domain.audit import Audit
 from domain.errors import InvalidInput
 from domain.rules import ABOVE, AS_EXPECTED, BAIK, PERMENPANRB_6_2022, SANGAT_BAIK, register_rule_set
-from tests.factories import HEAD, STAFF, WITA, T, Rating, Scenario, reach, values
+from tests.factories import HEAD, STAFF, WITA, Rating, Scenario, T, reach, values
 
 EVENTS_TABLE = "kinerja_events"
 OID = sa.bindparam("oid", type_=UUIDType())
@@ -44,37 +44,54 @@ class Rows:
     def get(self, version: int) -> tuple[str, bytes]:
         with self.engine.connect() as connection:
             topic, state = connection.execute(
-                sa.text(f"SELECT topic, state FROM {EVENTS_TABLE} WHERE originator_id = :oid AND "
-                        "originator_version = :v").bindparams(OID),
+                sa.text(
+                    f"SELECT topic, state FROM {EVENTS_TABLE} WHERE originator_id = :oid AND originator_version = :v"
+                ).bindparams(OID),
                 {"oid": self.oid, "v": version},
-            ).one()  # fmt: skip
+            ).one()
         return topic, bytes(state)
 
     def versions(self) -> list[int]:
         with self.engine.connect() as connection:
             found = connection.execute(
-                sa.text(f"SELECT originator_version FROM {EVENTS_TABLE} WHERE originator_id = :oid "
-                        "ORDER BY originator_version").bindparams(OID),
+                sa.text(
+                    f"SELECT originator_version FROM {EVENTS_TABLE} WHERE originator_id = :oid "
+                    "ORDER BY originator_version"
+                ).bindparams(OID),
                 {"oid": self.oid},
-            )  # fmt: skip
+            )
             return [v for (v,) in found]
 
     def set_state(self, version: int, state: bytes) -> None:
-        self._run(f"UPDATE {EVENTS_TABLE} SET state = :state WHERE originator_id = :oid AND originator_version = :v",
-                  STATE, state=state, v=version)  # fmt: skip
+        self._run(
+            f"UPDATE {EVENTS_TABLE} SET state = :state WHERE originator_id = :oid AND originator_version = :v",
+            STATE,
+            state=state,
+            v=version,
+        )
 
     def delete(self, version: int) -> None:
         self._run(f"DELETE FROM {EVENTS_TABLE} WHERE originator_id = :oid AND originator_version = :v", v=version)
 
     def insert(self, version: int, topic: str, state: bytes) -> None:
-        self._run(f"INSERT INTO {EVENTS_TABLE} (originator_id, originator_version, topic, state) "
-                  "VALUES (:oid, :v, :topic, :state)", STATE, v=version, topic=topic, state=state)  # fmt: skip
+        self._run(
+            f"INSERT INTO {EVENTS_TABLE} (originator_id, originator_version, topic, state) "
+            "VALUES (:oid, :v, :topic, :state)",
+            STATE,
+            v=version,
+            topic=topic,
+            state=state,
+        )
 
     def shift_up(self, from_version: int) -> None:
         """Make room at `from_version`: one row at a time, from the top, so the unique index holds."""
         for v in sorted((v for v in self.versions() if v >= from_version), reverse=True):
-            self._run(f"UPDATE {EVENTS_TABLE} SET originator_version = :new WHERE originator_id = :oid AND "
-                      "originator_version = :v", new=v + 1, v=v)  # fmt: skip
+            self._run(
+                f"UPDATE {EVENTS_TABLE} SET originator_version = :new WHERE originator_id = :oid AND "
+                "originator_version = :v",
+                new=v + 1,
+                v=v,
+            )
 
 
 @pytest.fixture
@@ -269,10 +286,15 @@ def test_a_new_rule_set_changes_nothing_recorded_and_applies_to_cycles_defined_w
     old_audit, new_audit = Audit(app).recompute(old.id(STAFF)), Audit(app).recompute(new.id(STAFF))
 
     assert (old.get(STAFF).predikat, old_audit["rule_set_id"], old_audit["all_match"]) == (
-        BAIK, "permenpanrb-6-2022", True)  # fmt: skip
+        BAIK,
+        "permenpanrb-6-2022",
+        True,
+    )
     assert old_audit["ratings"][0]["predikat"] == {"recorded": BAIK, "recomputed": BAIK}
     assert (new.get(STAFF).predikat, new_audit["rule_set_id"], new_audit["all_match"]) == (
-        SANGAT_BAIK, "test-variant", True)  # fmt: skip
+        SANGAT_BAIK,
+        "test-variant",
+        True,
+    )
     with pytest.raises(InvalidInput, match=r"^rule_set_id: test-variant is already registered with other rules$"):
         register_rule_set(dataclasses.replace(VARIANT, matrix=PERMENPANRB_6_2022.matrix))
-

@@ -30,8 +30,10 @@ def org_csv(**supervisors: str) -> str:
     lines = [HEADER]
     for i, (nip, (unit, unit_name, position, rank, supervisor, head)) in enumerate(PEOPLE.items()):
         supervisor = supervisors.get(f"p{i}", supervisor)
-        lines.append(f"{AGENCY},Pemerintah Kota Palu,WITA,{unit},{unit_name},{nip},Pegawai {i},{position},{rank},"
-                     f"{supervisor},{head}")  # fmt: skip
+        lines.append(
+            f"{AGENCY},Pemerintah Kota Palu,WITA,{unit},{unit_name},{nip},Pegawai {i},{position},{rank},"
+            f"{supervisor},{head}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -102,8 +104,9 @@ def test_a_new_supervisor_is_recorded_as_history_and_listed_with_its_knock_on_ef
     import_org(app, org_csv(), by=HR_ACTOR, at=T["define"])
 
     # HEAD now reports to KADIS: HEAD's appraiser changes, and so does the atasan of HEAD's staff.
-    result = import_org(app, org_csv(p2=KADIS), by=HR_ACTOR, at=T["approve"], reason="mutasi jabatan",
-                        effective=date(2024, 2, 1))  # fmt: skip
+    result = import_org(
+        app, org_csv(p2=KADIS), by=HR_ACTOR, at=T["approve"], reason="mutasi jabatan", effective=date(2024, 2, 1)
+    )
 
     assert result.ok and result.events == 1
     changes = {c.nip: c for c in result.supervisor_changes}
@@ -112,12 +115,22 @@ def test_a_new_supervisor_is_recorded_as_history_and_listed_with_its_knock_on_ef
     assert (head.previous_appraiser_nip, head.appraiser_nip, head.recorded) == (SEKDA, KADIS, True)
     assert (head.reason, head.effective) == ("mutasi jabatan", date(2024, 2, 1))
     staff = changes[STAFF]
-    assert (staff.appraiser_nip, staff.previous_atasan_nip, staff.atasan_nip, staff.recorded) == (HEAD, SEKDA, KADIS,
-                                                                                                  False)  # fmt: skip
+    assert (staff.appraiser_nip, staff.previous_atasan_nip, staff.atasan_nip, staff.recorded) == (
+        HEAD,
+        SEKDA,
+        KADIS,
+        False,
+    )
     assert agency(app, AGENCY).supervisor_history == [
-        {"nip": HEAD, "from": SEKDA, "to": KADIS, "reason": "mutasi jabatan", "effective": "2024-02-01",
-         "by": HR_ACTOR.nip}
-    ]  # fmt: skip
+        {
+            "nip": HEAD,
+            "from": SEKDA,
+            "to": KADIS,
+            "reason": "mutasi jabatan",
+            "effective": "2024-02-01",
+            "by": HR_ACTOR.nip,
+        }
+    ]
     stored = app.recorder.select_events(Agency.create_id(AGENCY))
     assert type(app.mapper.to_domain_event(stored[-1])).__name__ == "SupervisorChanged"
     assert import_org(app, org_csv(p2=KADIS), by=HR_ACTOR, at=T["rate"]).events == 0  # and it stays idempotent

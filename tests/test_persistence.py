@@ -17,7 +17,7 @@ from sqlalchemy_utils import UUIDType
 from domain.application import Appraisals
 from domain.base import KinerjaAggregate
 from domain.errors import ConcurrencyConflict
-from tests.factories import HEAD, STAFF, T, Scenario, actor, reach, values
+from tests.factories import HEAD, STAFF, Scenario, T, actor, reach, values
 
 EVENTS_TABLE = "kinerja_events"
 
@@ -66,10 +66,13 @@ def test_of_two_concurrent_commands_one_wins_the_other_conflicts_and_nothing_is_
     s = reach("execution", app=Appraisals(env=store_env))
     appraisal_id, version = s.id(STAFF), s.get(STAFF).version
     commands = {
-        "progress": ("report_progress", actor(STAFF),
-                     {"period": "Q1", "rhk_id": "004-1", "realisation": "312 surat", "evidence": "arsip Q1"}),
+        "progress": (
+            "report_progress",
+            actor(STAFF),
+            {"period": "Q1", "rhk_id": "004-1", "realisation": "312 surat", "evidence": "arsip Q1"},
+        ),
         "feedback": ("give_feedback", actor(HEAD), {"about": "004-1", "text": "pertahankan ketepatan waktu"}),
-    }  # fmt: skip
+    }
     barrier = threading.Barrier(2)
     results: dict[str, Any] = {}
 
@@ -123,7 +126,11 @@ def test_a_repeated_idempotency_key_writes_nothing_and_replays_the_first_outcome
     for replay in (again, elsewhere):
         assert replay.replayed is True
         assert (replay.id, replay.version, replay.stage, replay.predikat) == (
-            first.id, first.version, first.stage, "sangat_baik")  # fmt: skip
+            first.id,
+            first.version,
+            first.stage,
+            "sangat_baik",
+        )
     assert s.get(STAFF).version == first.version + 1
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-
-import threading
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +17,7 @@ from domain.rules import BAIK, BELOW, rule_set
 from readmodels import queries
 from readmodels.projector import Projector, make_engine, run
 from readmodels.tables import READ_TABLES, projection_tracking
-from tests.factories import ANALIS, HEAD, HR_ACTOR, SEKDA, STAFF, T, UNIT, Rating, Scenario, actor, rhk, values
+from tests.factories import ANALIS, HEAD, HR_ACTOR, SEKDA, STAFF, UNIT, Rating, Scenario, T, actor, rhk, values
 
 UTC = timezone.utc
 
@@ -49,13 +48,21 @@ def busy_unit(app: Appraisals, projector: Projector | None = None) -> Scenario:
     s = Scenario.new(app)
     steps = [
         lambda: s.plan(STAFF),  # plans HEAD first (the cascade)
-        lambda: s.do(STAFF, "hold_check_in", actor(HEAD), T["check_in"], notes="Q1 berjalan baik",
-                     results_rating="sesuai", behaviour_rating="sesuai", period="Q1"),
+        lambda: s.do(
+            STAFF,
+            "hold_check_in",
+            actor(HEAD),
+            T["check_in"],
+            notes="Q1 berjalan baik",
+            results_rating="sesuai",
+            behaviour_rating="sesuai",
+            period="Q1",
+        ),
         lambda: s.do(STAFF, "open_review", SYSTEM, T["review"]),
         lambda: s.open(ANALIS),
         lambda: s.do(ANALIS, "draft_skp", actor(ANALIS), T["draft"], rhk=rhk("ana", supports="head-1")),
         lambda: s.do(ANALIS, "submit_skp", actor(ANALIS), T["submit"]),
-    ]  # fmt: skip
+    ]
     for step in steps:
         step()
         if projector is not None:
@@ -81,8 +88,15 @@ def test_inbox_lists_each_pending_task_with_its_deadline_overdue_first(app: Appr
 
 def test_an_extended_deadline_moves_the_due_dates_it_bounds(app: Appraisals, projector: Projector) -> None:
     s = busy_unit(app, projector)
-    app.cycle_command(s.cycle_id, "extend_deadline", by=HR_ACTOR, at=T["rate"], name="review", until="2025-02-28",
-                      reason="server e-Kinerja down")  # fmt: skip
+    app.cycle_command(
+        s.cycle_id,
+        "extend_deadline",
+        by=HR_ACTOR,
+        at=T["rate"],
+        name="review",
+        until="2025-02-28",
+        reason="server e-Kinerja down",
+    )
     projector.catch_up()
 
     due = {t["task"]: t["due_at"] for t in queries.assignee_inbox(projector.engine, HEAD)}
@@ -180,8 +194,10 @@ def test_concurrent_projectors_while_commands_are_written(
 ) -> None:
     # Two background loops (say, two API replicas) and the writer, all at once, on one database.
     stop = threading.Event()
-    loops = [threading.Thread(target=run, args=(Projector(app, projector.engine, batch_size=3), stop, 0.001))
-             for _ in range(2)]  # fmt: skip
+    loops = [
+        threading.Thread(target=run, args=(Projector(app, projector.engine, batch_size=3), stop, 0.001))
+        for _ in range(2)
+    ]
     for loop in loops:
         loop.start()
     try:

@@ -104,8 +104,7 @@ def test_behaviour_rating_follows_the_fourth_of_seven_ordered_values(counts: dic
         ),
         (
             lambda v: {**{k: r for k, r in v.items() if k != "adaptif"}, "inovatif": "sesuai"},
-            "behaviour_ratings: rate each of the 7 BerAKHLAK values exactly once (missing: adaptif; "
-            "unknown: inovatif)",
+            "behaviour_ratings: rate each of the 7 BerAKHLAK values exactly once (missing: adaptif; unknown: inovatif)",
         ),
         (
             lambda v: {**v, "loyal": "baik"},
@@ -114,7 +113,7 @@ def test_behaviour_rating_follows_the_fourth_of_seven_ordered_values(counts: dic
     ],
     ids=["missing", "unknown", "missing-and-unknown", "bad-level"],
 )
-def test_behaviour_rating_names_missing_unknown_and_malformed_values(change, message: str) -> None:  # noqa: ANN001
+def test_behaviour_rating_names_missing_unknown_and_malformed_values(change, message: str) -> None:
     with pytest.raises(InvalidInput) as e:
         RULES.behaviour_rating(change(dict.fromkeys(SEVEN, "sesuai")))
     assert str(e.value) == message
@@ -322,9 +321,19 @@ def test_a_well_formed_nip_is_accepted_unchanged(nip: str) -> None:
         ("198504122010033001", "digit 15 is the gender (1 male, 2 female), got 3"),
         ("198504122010030001", "digit 15 is the gender (1 male, 2 female), got 0"),
     ],
-    ids=["17-digits", "19-digits", "not-digits", "30-feb", "month-13", "appointed-month-13",
-         "appointed-month-0", "appointed-before-birth", "gender-3", "gender-0"],
-)  # fmt: skip
+    ids=[
+        "17-digits",
+        "19-digits",
+        "not-digits",
+        "30-feb",
+        "month-13",
+        "appointed-month-13",
+        "appointed-month-0",
+        "appointed-before-birth",
+        "gender-3",
+        "gender-0",
+    ],
+)
 def test_a_malformed_nip_is_refused_naming_the_wrong_part(nip: str, message: str) -> None:
     with pytest.raises(InvalidInput) as e:
         check_nip(nip, "participants[2].nip")

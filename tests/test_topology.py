@@ -106,8 +106,9 @@ class Topology:
     def start(self, name: str, command: list[str], env: dict[str, str]) -> Process:
         log = self.logs / f"{name}.log"
         out = log.open("wb")
-        popen = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL)  # fmt: skip
+        popen = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         process = Process(name, popen, log, out)
         self.processes.append(process)
         return process
@@ -180,8 +181,9 @@ async def _pollers(address: str, task_queue: str) -> set[str]:
     client = await Client.connect(address, namespace=NAMESPACE)
     kinds = []
     for kind in (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY):
-        answer = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
-            namespace=NAMESPACE, task_queue=TaskQueue(name=task_queue), task_queue_type=kind))  # fmt: skip
+        answer = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(namespace=NAMESPACE, task_queue=TaskQueue(name=task_queue), task_queue_type=kind)
+        )
         kinds.append({p.identity for p in answer.pollers})
     return kinds[0] & kinds[1]
 
@@ -208,8 +210,16 @@ class Replica:
             self.tokens[nip] = {"Authorization": f"Bearer {r.json()['access_token']}"}
         return self.tokens[nip]
 
-    def call(self, method: str, path: str, nip: str, body: Any = None, *, expect: int = 200,
-             headers: dict[str, str] | None = None) -> Any:  # fmt: skip
+    def call(
+        self,
+        method: str,
+        path: str,
+        nip: str,
+        body: Any = None,
+        *,
+        expect: int = 200,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         r = self.http.request(method, f"{API}{path}", json=body, headers={**(headers or self.login(nip))})
         assert r.status_code == expect, f"{method} {self.base}{path} as {nip}: {r.status_code} {r.text}"
         return r.json()
@@ -233,28 +243,64 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
 
     try:
         # Temporal first (compose: the `temporal` service); its state lives in the test's directory.
-        temporal = topology.start("temporal", [
-            str(BIN / "temporal"), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(temporal_port),
-            "--headless", "--namespace", NAMESPACE, "--db-filename", str(topology.logs / "temporal.db"),
-            "--log-level", "warn"], env)  # fmt: skip
+        temporal = topology.start(
+            "temporal",
+            [
+                str(BIN / "temporal"),
+                "server",
+                "start-dev",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                str(temporal_port),
+                "--headless",
+                "--namespace",
+                NAMESPACE,
+                "--db-filename",
+                str(topology.logs / "temporal.db"),
+                "--log-level",
+                "warn",
+            ],
+            env,
+        )
         _wait("Temporal dev server", lambda: asyncio.run(_namespace_ready(address)), 60, [temporal])
         phase("Temporal dev server ready")
 
         # Two workers and two API replicas, all at once, as `docker compose up` starts them.
         workers = [topology.start(f"worker-{i}", [sys.executable, "worker.py"], env) for i in (1, 2)]
-        apis = [topology.start(f"api-{i}", [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                                            "--port", str(port), "--log-level", "warning"], env)
-                for i, port in enumerate(api_ports, 1)]  # fmt: skip
+        apis = [
+            topology.start(
+                f"api-{i}",
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "api.main:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                ],
+                env,
+            )
+            for i, port in enumerate(api_ports, 1)
+        ]
         everyone = [temporal, *workers, *apis]
         one, two = (Replica(f"http://127.0.0.1:{port}") for port in api_ports)
         for replica in (one, two):
-            health = _wait(f"/health of {replica.base}", lambda r=replica: (h := r.health())["status"] == "ok" and h,
-                           60, everyone)  # fmt: skip
+            health = _wait(
+                f"/health of {replica.base}", lambda r=replica: (h := r.health())["status"] == "ok" and h, 60, everyone
+            )
             assert health["temporal"] == {"ok": True} and health["database"] == {"ok": True}
         pids = {f"{w.popen.pid}@": w for w in workers}
-        _wait("both workers polling the task queue",
-              lambda: {i.partition("@")[0] + "@" for i in asyncio.run(_pollers(address, task_queue))} >= set(pids),
-              60, everyone)  # fmt: skip
+        _wait(
+            "both workers polling the task queue",
+            lambda: {i.partition("@")[0] + "@" for i in asyncio.run(_pollers(address, task_queue))} >= set(pids),
+            60,
+            everyone,
+        )
         phase("both replicas healthy, both workers polling")
 
         # The demo agency, seeded through replica 1 only.
@@ -266,9 +312,12 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
         # Replica 2 reads the same data: the keberatan waits on the Kepala Dinas.
         kadis = next(e["nip"] for e in employees() if e["position"] == "Kepala Dinas")
         hr = next(nip for nip, u in demo_users()["users"].items() if "hr" in u["roles"])
-        inbox = _wait("the keberatan in the Kepala Dinas's inbox on replica 2",
-                      lambda: [t for t in two.call("GET", "/tasks/me", kadis) if t["task"] == "decide_keberatan"],
-                      20, everyone)  # fmt: skip
+        inbox = _wait(
+            "the keberatan in the Kepala Dinas's inbox on replica 2",
+            lambda: [t for t in two.call("GET", "/tasks/me", kadis) if t["task"] == "decide_keberatan"],
+            20,
+            everyone,
+        )
         assert len(inbox) == 1
         appraisal, cycle = inbox[0]["appraisal_id"], inbox[0]["cycle_id"]
         progress = two.call("GET", f"/hr/cycles/{cycle}/progress", hr)
@@ -289,15 +338,22 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
         phase(f"read through replica 2; killed {victim.name}")
 
         # A further write through replica 2 succeeds on the surviving worker.
-        decided = two.call("POST", f"/tasks/appraisals/{appraisal}/keberatan/decision", kadis, {
-            "outcome": "upheld", "reasons": "Penilaian sesuai bukti dukung"})  # fmt: skip
+        decided = two.call(
+            "POST",
+            f"/tasks/appraisals/{appraisal}/keberatan/decision",
+            kadis,
+            {"outcome": "upheld", "reasons": "Penilaian sesuai bukti dukung"},
+        )
         assert decided["stage"] == "follow_up" and decided["predikat"] == "butuh_perbaikan", decided
         phase(f"keberatan decided through replica 2 on {survivor.name}")
         assert asyncio.run(_last_workflow_task_identity(address, workflow_id)).startswith(f"{survivor.popen.pid}@")
         # ... and replica 1 reads it: the task left the inbox, the chain still verifies.
-        _wait("the decided keberatan gone from the inbox on replica 1",
-              lambda: not [t for t in one.call("GET", "/tasks/me", kadis) if t["appraisal_id"] == appraisal],
-              20, [temporal, survivor, *apis])  # fmt: skip
+        _wait(
+            "the decided keberatan gone from the inbox on replica 1",
+            lambda: not [t for t in one.call("GET", "/tasks/me", kadis) if t["appraisal_id"] == appraisal],
+            20,
+            [temporal, survivor, *apis],
+        )
         verified = one.call("GET", f"/audit/records/{appraisal}/verify", AUDITOR)
         assert verified["ok"] is True and verified["events"] > 0
         for p in (temporal, survivor, *apis):
@@ -310,4 +366,3 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
         phase("failed; the processes' logs follow")
         print(topology.report(), file=sys.stderr)
         raise
-

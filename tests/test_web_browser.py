@@ -30,8 +30,14 @@ from tests.test_api_support import ATASAN, AUDITOR, EMP1, HR_NIP, SUPERVISOR, UN
 from tests.test_api_world import World, start_server, world
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 AGENCY = "AG-WEB"
 ORG_CSV = "agency_code,agency_name,time_zone,unit_code,unit_name,nip,name,supervisor_nip,unit_head\n" + "".join(
@@ -40,7 +46,8 @@ ORG_CSV = "agency_code,agency_name,time_zone,unit_code,unit_name,nip,name,superv
         ("PIMPINAN", "Pimpinan", ATASAN, "Bu Atasan", "", "ya"),
         (UNIT, "Bidang Pelayanan", SUPERVISOR, "Pak Penilai", ATASAN, "ya"),
         (UNIT, "Bidang Pelayanan", EMP1, "Budi", SUPERVISOR, ""),
-    ))  # fmt: skip
+    )
+)
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
 expect = playwright_api.expect
@@ -246,7 +253,7 @@ async def _cycle(b: Browser, w: World, cycle: str) -> None:
     await b.shot(warga, "warga-terima-kasih")
 
 
-class serve:  # noqa: N801 - used as `async with serve(w) as base`
+class serve:
     """Uvicorn on a free port, as a task on this loop (the lifespan already ran in `world`)."""
 
     def __init__(self, w: World) -> None:

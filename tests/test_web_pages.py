@@ -13,7 +13,17 @@ import pytest
 
 from domain.application import Appraisals
 from settings import event_store_env
-from tests.test_api_support import AUDITOR, EMP1, EMP2, HR_NIP, SUPERVISOR, build_app, running, seed_appraisal, settings_for
+from tests.test_api_support import (
+    AUDITOR,
+    EMP1,
+    EMP2,
+    HR_NIP,
+    SUPERVISOR,
+    build_app,
+    running,
+    seed_appraisal,
+    settings_for,
+)
 
 
 @pytest.fixture

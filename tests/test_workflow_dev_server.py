@@ -62,11 +62,14 @@ async def test_a_cycle_pages_continues_as_new_and_takes_updates_on_the_dev_serve
             await act(handle, "open_review", "system", ("system",))
         assert rejected.value.cause.message == "only the appraisal's own calendar acts as the system"
 
-        extended = await k.hr(CycleWorkflow.extend_deadline, name="review", until=f"{k.year + 1}-02-28",
-                              reason="server e-Kinerja down")  # fmt: skip
+        extended = await k.hr(
+            CycleWorkflow.extend_deadline, name="review", until=f"{k.year + 1}-02-28", reason="server e-Kinerja down"
+        )
         assert extended["signalled"] == 5
-        await eventually(lambda: k.appraisal(nip_of(4)).query(AppraisalWorkflow.status),
-                         lambda s: s["deadlines"]["review"] == extended["until"])  # fmt: skip
+        await eventually(
+            lambda: k.appraisal(nip_of(4)).query(AppraisalWorkflow.status),
+            lambda s: s["deadlines"]["review"] == extended["until"],
+        )
 
         progress = await cycle.execute_update(CycleWorkflow.refresh_progress)
         assert progress["stages"] == {"planning": 4, "execution": 1}

@@ -20,8 +20,7 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def test_the_saved_histories_are_there() -> None:
-    assert {p.stem for p in HISTORIES} >= {"appraisal_happy_path", "cycle_happy_path",
-                                            "appraisal_keberatan_escalated"}  # fmt: skip
+    assert {p.stem for p in HISTORIES} >= {"appraisal_happy_path", "cycle_happy_path", "appraisal_keberatan_escalated"}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])

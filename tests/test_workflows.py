@@ -32,6 +32,7 @@ from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.audit import Audit
 from domain.base import Actor
+from domain.errors import NotAllowed
 from domain.rules import BERAKHLAK
 from worker import build_worker
 from workflows.appraisal import ActInput, AppraisalWorkflow, SupervisorChangeInput
@@ -50,20 +51,32 @@ EMPLOYEE = "198503152010011001"
 COLLEAGUE = "198704202012012002"
 
 HR = ActInput("", HR_NIP, ["hr"])
-RHK = [{"id": "R1", "kind": "utama", "text": "Layanan KTP elektronik tepat waktu",
-        "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "KTP diterbitkan", "target": "1200"}]}]  # fmt: skip
-AS_EXPECTED = {value: "sesuai" for value in BERAKHLAK}
+RHK = [
+    {
+        "id": "R1",
+        "kind": "utama",
+        "text": "Layanan KTP elektronik tepat waktu",
+        "indicators": [{"id": "I1", "aspect": "kuantitas", "text": "KTP diterbitkan", "target": "1200"}],
+    }
+]
+AS_EXPECTED = dict.fromkeys(BERAKHLAK, "sesuai")
 
 
 def participant(nip: str, appraiser: str = APPRAISER, atasan: str = ATASAN, unit: str = "U1") -> dict[str, Any]:
-    return {"nip": nip, "name": f"Pegawai {nip[-3:]}", "unit_id": unit, "appraiser_nip": appraiser,
-            "atasan_nip": atasan}  # fmt: skip
+    return {
+        "nip": nip,
+        "name": f"Pegawai {nip[-3:]}",
+        "unit_id": unit,
+        "appraiser_nip": appraiser,
+        "atasan_nip": atasan,
+    }
 
 
 @pytest.fixture(scope="session")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"))  # fmt: skip
+        test_server_existing_path=str(BIN / "temporal-test-server")
+    )
     yield environment
     await environment.shutdown()
 
@@ -97,26 +110,39 @@ class Kit:
     def define_cycle(self, participants: list[dict[str, Any]], agency: str, year: int, **extra: Any) -> str:
         self.year = year
         cycle_id = self.app.define_cycle(
-            Actor(HR_NIP, ("hr",)), agency_id=agency, agency_name=agency, time_zone="WIB", year=year,
-            rule_set_id="permenpanrb-6-2022", period=None, deadlines=extra.get("deadlines"),
-            participants=participants, at=datetime.fromisoformat(f"{year - 1}-11-01T00:00:00+00:00"),
-        )  # fmt: skip
+            Actor(HR_NIP, ("hr",)),
+            agency_id=agency,
+            agency_name=agency,
+            time_zone="WIB",
+            year=year,
+            rule_set_id="permenpanrb-6-2022",
+            period=None,
+            deadlines=extra.get("deadlines"),
+            participants=participants,
+            at=datetime.fromisoformat(f"{year - 1}-11-01T00:00:00+00:00"),
+        )
         self.cycle_id = str(cycle_id)
         return self.cycle_id
 
-    async def launch(self, participants: list[dict[str, Any]], agency: str | None = None,
-                     **options: Any) -> WorkflowHandle[Any, Any]:  # fmt: skip
+    async def launch(
+        self, participants: list[dict[str, Any]], agency: str | None = None, **options: Any
+    ) -> WorkflowHandle[Any, Any]:
         """Define next year's cycle and start its workflow; returns once every appraisal is open."""
         year = (await self.now()).year + 1
         cycle_id = self.define_cycle(participants, agency or f"AG-{uuid.uuid4().hex[:8]}", year)
         self.nips += [p["nip"] for p in participants]
         await self.client.start_workflow(
-            CycleWorkflow.run, CycleInput(cycle_id, HR_NIP, progress_refresh_seconds=0, **options),
-            id=cycle_workflow_id(cycle_id), task_queue=self.task_queue,
-        )  # fmt: skip
+            CycleWorkflow.run,
+            CycleInput(cycle_id, HR_NIP, progress_refresh_seconds=0, **options),
+            id=cycle_workflow_id(cycle_id),
+            task_queue=self.task_queue,
+        )
         handle = self.cycle()  # not bound to the first run: the cycle may continue as new
+
         # A query that meets a continue-as-new on the test server can hang: give up on it quickly, ask again.
-        progress = lambda: handle.query(CycleWorkflow.progress, rpc_timeout=timedelta(seconds=2))
+        def progress() -> Any:
+            return handle.query(CycleWorkflow.progress, rpc_timeout=timedelta(seconds=2))
+
         await eventually(progress, lambda p: p["opening_done"], timeout=30)
         return handle
 
@@ -147,8 +173,9 @@ class Kit:
                 await handle.terminate("test over")
 
 
-async def act(handle: WorkflowHandle[Any, Any], name: str, by: str, roles: tuple[str, ...] = (),
-              **args: Any) -> dict[str, Any]:  # fmt: skip
+async def act(
+    handle: WorkflowHandle[Any, Any], name: str, by: str, roles: tuple[str, ...] = (), **args: Any
+) -> dict[str, Any]:
     return await handle.execute_update(AppraisalWorkflow.act, ActInput(name, by, list(roles), args))
 
 
@@ -168,8 +195,13 @@ async def eventually(probe: Callable[[], Any], accept: Callable[[Any], bool] = b
 
 
 @asynccontextmanager
-async def kit(env: WorkflowEnvironment, store: dict[str, str], app: Appraisals | None = None,
-              task_queue: str = "", **worker_options: Any) -> AsyncIterator[Kit]:  # fmt: skip
+async def kit(
+    env: WorkflowEnvironment,
+    store: dict[str, str],
+    app: Appraisals | None = None,
+    task_queue: str = "",
+    **worker_options: Any,
+) -> AsyncIterator[Kit]:
     app = app or Appraisals(env=store)
     k = Kit(env, env.client, app, task_queue or f"kinerja-{uuid.uuid4()}")
     with ThreadPoolExecutor(8) as executor:
@@ -189,8 +221,15 @@ async def plan_and_approve(k: Kit, handle: WorkflowHandle[Any, Any], nip: str = 
 
 async def hold_check_ins(handle: WorkflowHandle[Any, Any], periods: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4")) -> None:
     for period in periods:
-        await act(handle, "hold_check_in", APPRAISER, period=period, notes=f"dialog kinerja {period}",
-                  results_rating="sesuai", behaviour_rating="sesuai")  # fmt: skip
+        await act(
+            handle,
+            "hold_check_in",
+            APPRAISER,
+            period=period,
+            notes=f"dialog kinerja {period}",
+            results_rating="sesuai",
+            behaviour_rating="sesuai",
+        )
 
 
 async def reach_review(k: Kit, handle: WorkflowHandle[Any, Any]) -> None:
@@ -220,8 +259,9 @@ async def save_history(name: str, handle: WorkflowHandle[Any, Any]) -> None:
     if SAVE_HISTORIES:
         HISTORIES.mkdir(exist_ok=True)
         history = await handle.fetch_history()
-        (HISTORIES / f"{name}.json").write_text(json.dumps({"workflow_id": history.workflow_id,
-                                                            "history": history.to_json_dict()}, indent=1))  # fmt: skip
+        (HISTORIES / f"{name}.json").write_text(
+            json.dumps({"workflow_id": history.workflow_id, "history": history.to_json_dict()}, indent=1)
+        )
 
 
 # --- the tests -----------------------------------------------------------------
@@ -249,10 +289,22 @@ async def test_happy_path_runs_a_whole_year(env: WorkflowEnvironment, store_env:
         result = await finish(handle)
         assert result == {"stage": "finalised", "predikat": "baik", "withdrawn": "", "failures": []}
         assert k.events() == [
-            "Opened", "SkpDrafted", "SkpSubmitted", "SkpApproved", "CheckInHeld", "CheckInHeld", "CheckInHeld",
-            "CheckInHeld", "ReviewOpened", "SelfAssessed", "Rated", "ResultDelivered", "KeberatanWindowClosed",
-            "FollowUpDecided", "Finalised",
-        ]  # fmt: skip
+            "Opened",
+            "SkpDrafted",
+            "SkpSubmitted",
+            "SkpApproved",
+            "CheckInHeld",
+            "CheckInHeld",
+            "CheckInHeld",
+            "CheckInHeld",
+            "ReviewOpened",
+            "SelfAssessed",
+            "Rated",
+            "ResultDelivered",
+            "KeberatanWindowClosed",
+            "FollowUpDecided",
+            "Finalised",
+        ]
         assert k.sent.sent == []  # everybody was on time
 
         progress = await cycle.execute_update(CycleWorkflow.refresh_progress)
@@ -317,8 +369,12 @@ async def test_a_missed_planning_deadline_reminds_escalates_and_follows_an_exten
         assert missed["payload"]["escalated_to"] == "hr" and missed["payload"]["task"] == "draft_skp"
 
         # HR extends the deadline: the appraisal's timers move to the new date.
-        extended = await k.hr(CycleWorkflow.extend_deadline, name="planning", until=f"{k.year}-02-15",
-                              reason="SE BKN: perpanjangan penyusunan SKP")  # fmt: skip
+        extended = await k.hr(
+            CycleWorkflow.extend_deadline,
+            name="planning",
+            until=f"{k.year}-02-15",
+            reason="SE BKN: perpanjangan penyusunan SKP",
+        )
         assert extended["signalled"] == 1 and extended["until"] == f"{k.year}-02-15T16:59:59+00:00"
         await eventually(lambda: handle.query(AppraisalWorkflow.due_date), lambda d: d == extended["until"])
         await k.sleep_until(local(f"{k.year}-02-14", "08:00:00"))  # past the 7-day reminder of the new date
@@ -326,8 +382,16 @@ async def test_a_missed_planning_deadline_reminds_escalates_and_follows_an_exten
         await plan_and_approve(k, handle)
         await k.sleep_until(local(f"{k.year}-02-20"))
 
-        assert k.events() == ["Opened", "ReminderSent", "ReminderSent", "DeadlineMissed", "ReminderSent",
-                              "SkpDrafted", "SkpSubmitted", "SkpApproved"]  # fmt: skip
+        assert k.events() == [
+            "Opened",
+            "ReminderSent",
+            "ReminderSent",
+            "DeadlineMissed",
+            "ReminderSent",
+            "SkpDrafted",
+            "SkpSubmitted",
+            "SkpApproved",
+        ]
         await save_history("appraisal_missed_planning_extended", handle)
         new_due = f"{k.year}-02-15T16:59:59+00:00"
         assert (k.sent.sent[-1].to, k.sent.sent[-1].subject) == (EMPLOYEE, f"Reminder: draft_skp is due {new_due}")
@@ -356,9 +420,16 @@ async def test_a_keberatan_filed_on_day_14_is_decided_by_the_atasan_and_amended(
         filed = await act(handle, "file_keberatan", EMPLOYEE, reasons="bukti dukung Q4 tidak dipertimbangkan")
         assert filed["pending"] == {"task": "decide_keberatan", "assignee": ATASAN}
         await k.sleep_until(day_14 + timedelta(days=3))  # the window's timer must not close anything now
-        above = {value: "di_atas" for value in BERAKHLAK}
-        decided = await act(handle, "decide_keberatan", ATASAN, outcome="amended", reasons="bukti dukung sah",
-                            results_rating="di_atas", behaviour_ratings=above)  # fmt: skip
+        above = dict.fromkeys(BERAKHLAK, "di_atas")
+        decided = await act(
+            handle,
+            "decide_keberatan",
+            ATASAN,
+            outcome="amended",
+            reasons="bukti dukung sah",
+            results_rating="di_atas",
+            behaviour_ratings=above,
+        )
 
         assert (decided["stage"], decided["predikat"]) == ("follow_up", "sangat_baik")
         assert "KeberatanWindowClosed" not in k.events()
@@ -393,11 +464,19 @@ async def test_an_undecided_keberatan_escalates_to_hr(env: WorkflowEnvironment, 
 
         assert k.events()[-3:] == ["ReminderSent", "ReminderSent", "KeberatanEscalated"]
         assert [n.to for n in k.sent.sent] == [ATASAN, ATASAN, "hr"]
-        await act(handle, "reassign_keberatan_decider", HR_NIP, ("hr",), decider_nip=NEW_ATASAN,
-                  reason="atasan cuti panjang")  # fmt: skip
+        await act(
+            handle, "reassign_keberatan_decider", HR_NIP, ("hr",), decider_nip=NEW_ATASAN, reason="atasan cuti panjang"
+        )
         assert await handle.query(AppraisalWorkflow.assignee) == NEW_ATASAN
-        upheld = await act(handle, "decide_keberatan", NEW_ATASAN, outcome="upheld", reasons="rating sesuai bukti",
-                           results_rating=None, behaviour_ratings=None)  # fmt: skip
+        upheld = await act(
+            handle,
+            "decide_keberatan",
+            NEW_ATASAN,
+            outcome="upheld",
+            reasons="rating sesuai bukti",
+            results_rating=None,
+            behaviour_ratings=None,
+        )
         assert upheld["stage"] == "follow_up"
         await save_history("appraisal_keberatan_escalated", handle)
 
@@ -411,8 +490,10 @@ async def test_a_supervisor_change_moves_pending_tasks_and_reminders(
         await act(handle, "draft_skp", EMPLOYEE, rhk=RHK)
         await act(handle, "submit_skp", EMPLOYEE)
 
-        changed = await handle.execute_update(AppraisalWorkflow.change_supervisor, SupervisorChangeInput(
-            HR_NIP, ["hr"], NEW_APPRAISER, NEW_ATASAN, "mutasi jabatan"))  # fmt: skip
+        changed = await handle.execute_update(
+            AppraisalWorkflow.change_supervisor,
+            SupervisorChangeInput(HR_NIP, ["hr"], NEW_APPRAISER, NEW_ATASAN, "mutasi jabatan"),
+        )
         assert changed["pending"] == {"task": "review_skp", "assignee": NEW_APPRAISER}
         assert k.app.cycle(uuid.UUID(k.cycle_id)).participants[EMPLOYEE]["appraiser_nip"] == NEW_APPRAISER
         await k.sleep_until(local(f"{k.year}-01-25"))
@@ -464,8 +545,10 @@ async def test_a_new_worker_takes_over_mid_cycle_and_nothing_is_lost_or_doubled(
 
         assert second.events(EMPLOYEE) == ["Opened", "SkpDrafted", "ReminderSent", "SkpSubmitted", "SkpApproved"]
         assert second.events(COLLEAGUE) == ["Opened", "SkpDrafted", "ReminderSent", "ReminderSent", "DeadlineMissed"]
-        assert sorted((n.to, n.subject[:9]) for n in first.sent.sent) == [(EMPLOYEE, "Reminder:"),
-                                                                            (COLLEAGUE, "Reminder:")]  # fmt: skip
+        assert sorted((n.to, n.subject[:9]) for n in first.sent.sent) == [
+            (EMPLOYEE, "Reminder:"),
+            (COLLEAGUE, "Reminder:"),
+        ]
         assert [(n.to, n.subject[:9]) for n in second.sent.sent] == [(COLLEAGUE, "Reminder:"), ("hr", "Overdue: ")]
         assert (await second.appraisal(EMPLOYEE).query(AppraisalWorkflow.status))["failures"] == []
 
@@ -481,8 +564,6 @@ class RefusingAppraisals(Appraisals):
 
     def command(self, appraisal_id: uuid.UUID, name: str, **kwargs: Any) -> Any:
         if name == "record_reminder" and self.appraisal(appraisal_id).employee_nip == nip_of(1):
-            from domain.errors import NotAllowed
-
             raise NotAllowed("reminders to this employee are blocked by the agency directory")
         return super().command(appraisal_id, name, **kwargs)
 
@@ -501,8 +582,10 @@ async def test_a_cycle_serves_hr_and_reports_failures_per_employee(
         added = await k.hr(CycleWorkflow.add_participant, participant=participant(nip_of(7)))
         k.nips.append(nip_of(7))
         assert (added["opened"], added["started"]) == (1, 1)
-        assert await k.appraisal(nip_of(7)).query(AppraisalWorkflow.pending_task) == {"task": "draft_skp",
-                                                                                      "assignee": nip_of(7)}  # fmt: skip
+        assert await k.appraisal(nip_of(7)).query(AppraisalWorkflow.pending_task) == {
+            "task": "draft_skp",
+            "assignee": nip_of(7),
+        }
         await k.hr(CycleWorkflow.remove_participant, nip=nip_of(4), reason="pensiun")
         assert (await k.appraisal(nip_of(4)).result())["withdrawn"] == "pensiun"
         with pytest.raises(WorkflowUpdateFailedError) as refused:
@@ -536,6 +619,9 @@ async def test_the_appraiser_is_reminded_only_of_the_check_ins_not_held(
         await eventually(lambda: asyncio.to_thread(k.events), lambda e: "ReminderSent" in e)
 
         [reminder] = [e["payload"] for e in k.log() if e["type"] == "ReminderSent"]
-        assert (reminder["task"], reminder["to"], reminder["due"]) == ("check_in:Q2", APPRAISER,
-                                                                       f"{k.year}-06-30T16:59:59+00:00")  # fmt: skip
+        assert (reminder["task"], reminder["to"], reminder["due"]) == (
+            "check_in:Q2",
+            APPRAISER,
+            f"{k.year}-06-30T16:59:59+00:00",
+        )
         assert await handle.query(AppraisalWorkflow.due_date) == f"{k.year}-06-30T16:59:59+00:00"

@@ -48,8 +48,9 @@ def _end_of(day: str, zone: str, field: str) -> datetime:
 
 
 @router.get("/penilaian/{appraisal_id}", response_class=HTMLResponse)
-async def record(request: Request, appraisal_id: UUID, actor: PageActor, pada: str = "", dari: str = "",
-                 sampai: str = "") -> HTMLResponse:
+async def record(
+    request: Request, appraisal_id: UUID, actor: PageActor, pada: str = "", dari: str = "", sampai: str = ""
+) -> HTMLResponse:
     who = require_oversight(actor)
     state = request.app.state
     audit = Audit(state.appraisals)
@@ -61,12 +62,30 @@ async def record(request: Request, appraisal_id: UUID, actor: PageActor, pada: s
     context: dict[str, Any] = {"state": None, "diff": None, "error": ""}
     try:
         if pada:
-            context["state"] = await attempt(request, lambda: run_in_threadpool(
-                api.state, appraisal_id, audit, who, None, _end_of(pada, zone, "pada")))
+            context["state"] = await attempt(
+                request,
+                lambda: run_in_threadpool(api.state, appraisal_id, audit, who, None, _end_of(pada, zone, "pada")),
+            )
         if dari and sampai:
-            context["diff"] = await attempt(request, lambda: run_in_threadpool(
-                api.diff, appraisal_id, audit, who, _end_of(dari, zone, "dari"), _end_of(sampai, zone, "sampai")))
+            context["diff"] = await attempt(
+                request,
+                lambda: run_in_threadpool(
+                    api.diff, appraisal_id, audit, who, _end_of(dari, zone, "dari"), _end_of(sampai, zone, "sampai")
+                ),
+            )
     except Refused as r:
         context["error"] = r.text
-    return page(request, "audit.html", actor, appraisal=appraisal, zone=zone, history=history, chain=chain,
-                recomputed=recomputed, pada=pada, dari=dari, sampai=sampai, **context)
+    return page(
+        request,
+        "audit.html",
+        actor,
+        appraisal=appraisal,
+        zone=zone,
+        history=history,
+        chain=chain,
+        recomputed=recomputed,
+        pada=pada,
+        dari=dari,
+        sampai=sampai,
+        **context,
+    )

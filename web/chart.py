@@ -24,9 +24,15 @@ def describe(share: Any) -> str:
 def unit_chart(rule_set_id: str, row: dict[str, Any]) -> dict[str, Any]:
     """Bars (count, percent of rated) per predikat, and the curve's limits as markers and lines of text."""
     total = row["rated"]
-    bars = [{"predikat": p, "count": row["counts"].get(p, 0),
-             "percent": round(100 * row["counts"].get(p, 0) / total, 1) if total else 0.0, "marks": []}
-            for p in PREDIKATS]  # fmt: skip
+    bars = [
+        {
+            "predikat": p,
+            "count": row["counts"].get(p, 0),
+            "percent": round(100 * row["counts"].get(p, 0) / total, 1) if total else 0.0,
+            "marks": [],
+        }
+        for p in PREDIKATS
+    ]
     limits = []
     org = row.get("org_predikat")
     if org:

@@ -45,8 +45,18 @@ def _unit(app: Any, agency_id: str, unit_id: str) -> dict[str, str]:
 
 async def _page(request: Request, agency_id: str, unit_id: str, **context: Any) -> HTMLResponse:
     names = await run_in_threadpool(_unit, request.app.state.appraisals, agency_id, unit_id)
-    return page(request, "survey.html", None, context.pop("status", 200), agency_id=agency_id, unit_id=unit_id,
-                names=names, elements=ELEMENT_LABELS, scale=SCALE, **context)
+    return page(
+        request,
+        "survey.html",
+        None,
+        context.pop("status", 200),
+        agency_id=agency_id,
+        unit_id=unit_id,
+        names=names,
+        elements=ELEMENT_LABELS,
+        scale=SCALE,
+        **context,
+    )
 
 
 @router.get("/{agency_id}/{unit_id}", response_class=HTMLResponse)
@@ -62,10 +72,15 @@ async def answer(request: Request, agency_id: str, unit_id: str) -> Response:
 
     async def submit() -> dict[str, Any]:
         feedback.rate_limited(request, state.feedback_bucket)
-        body = feedback.SurveyIn(agency_id=agency_id, unit_id=unit_id, answers=answers,  # type: ignore[arg-type]
-                                 comment=forms.text(form, "comment"))
-        return await feedback.submit_survey(body, request, state.appraisals, state.readside, state.commands,
-                                            forms.key(form))
+        body = feedback.SurveyIn(
+            agency_id=agency_id,
+            unit_id=unit_id,
+            answers=answers,  # type: ignore[arg-type]
+            comment=forms.text(form, "comment"),
+        )
+        return await feedback.submit_survey(
+            body, request, state.appraisals, state.readside, state.commands, forms.key(form)
+        )
 
     try:
         result = await attempt(request, submit)

@@ -32,16 +32,36 @@ async def mine(request: Request, actor: PageActor) -> Response:
     return page(request, "mine.html", actor, rows=rows)
 
 
-async def my_page(request: Request, actor: Any, appraisal_id: UUID, *, error: str = "", status: int = 200,
-                  form: Any = None, rhk: list[dict[str, Any]] | None = None, extra_rhk: int = 0) -> HTMLResponse:
+async def my_page(
+    request: Request,
+    actor: Any,
+    appraisal_id: UUID,
+    *,
+    error: str = "",
+    status: int = 200,
+    form: Any = None,
+    rhk: list[dict[str, Any]] | None = None,
+    extra_rhk: int = 0,
+) -> HTMLResponse:
     state = request.app.state
     appraisal, relations = await load_appraisal_async(state.appraisals, actor, appraisal_id)
     view = appraisal_view(appraisal, relations, state.clock())
     superior = await run_in_threadpool(superior_rhk, state.appraisals, appraisal)
     rows = forms.skp_rows(appraisal.rhk if rhk is None else rhk, extra_rhk)
-    return page(request, "employee.html", actor, status, a=view, zone=appraisal.time_zone, periods=appraisal.periods,
-                superior=superior, rows=rows, error=error, form=form or {},
-                own=actor.nip == appraisal.employee_nip)
+    return page(
+        request,
+        "employee.html",
+        actor,
+        status,
+        a=view,
+        zone=appraisal.time_zone,
+        periods=appraisal.periods,
+        superior=superior,
+        rows=rows,
+        error=error,
+        form=form or {},
+        own=actor.nip == appraisal.employee_nip,
+    )
 
 
 @router.get("/{appraisal_id}", response_class=HTMLResponse)
@@ -49,8 +69,9 @@ async def appraisal(request: Request, appraisal_id: UUID, actor: PageActor) -> H
     return await my_page(request, actor, appraisal_id)
 
 
-async def _act(request: Request, actor: Any, appraisal_id: UUID, note: str,
-               call: Callable[[Any, str], Any]) -> Response:
+async def _act(
+    request: Request, actor: Any, appraisal_id: UUID, note: str, call: Callable[[Any, str], Any]
+) -> Response:
     async def again(form: Any, r: Refused) -> Response:
         rhk = forms.skp(form) if "rhk-0-text" in form else None
         return await my_page(request, actor, appraisal_id, error=r.text, status=r.status, form=dict(form), rhk=rhk)
@@ -65,38 +86,77 @@ async def draft(request: Request, appraisal_id: UUID, actor: PageActor) -> Respo
         rows = forms.skp(form)
         return await my_page(request, actor, appraisal_id, form=dict(form), rhk=rows, extra_rhk=1)
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "skp-disimpan", lambda f, k: api.draft_skp(
-        appraisal_id, api.SkpIn(rhk=forms.skp(f)), require_writer(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "skp-disimpan",
+        lambda f, k: api.draft_skp(appraisal_id, api.SkpIn(rhk=forms.skp(f)), require_writer(actor), app, commands, k),
+    )
 
 
 @router.post("/{appraisal_id}/skp/ajukan")
 async def submit(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "skp-diajukan", lambda f, k: api.submit_skp(
-        appraisal_id, require_writer(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "skp-diajukan",
+        lambda f, k: api.submit_skp(appraisal_id, require_writer(actor), app, commands, k),
+    )
 
 
 @router.post("/{appraisal_id}/realisasi")
 async def progress(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "realisasi", lambda f, k: api.report_progress(
-        appraisal_id, api.ProgressIn(period=forms.text(f, "period"), rhk_id=forms.text(f, "rhk_id"),
-                                     realisation=forms.text(f, "realisation"), evidence=forms.text(f, "evidence")),
-        require_writer(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "realisasi",
+        lambda f, k: api.report_progress(
+            appraisal_id,
+            api.ProgressIn(
+                period=forms.text(f, "period"),
+                rhk_id=forms.text(f, "rhk_id"),
+                realisation=forms.text(f, "realisation"),
+                evidence=forms.text(f, "evidence"),
+            ),
+            require_writer(actor),
+            app,
+            commands,
+            k,
+        ),
+    )
 
 
 @router.post("/{appraisal_id}/penilaian-diri")
 async def self_assess(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "penilaian-diri", lambda f, k: api.self_assess(
-        appraisal_id, api.TextIn(text=forms.text(f, "text")), require_writer(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "penilaian-diri",
+        lambda f, k: api.self_assess(
+            appraisal_id, api.TextIn(text=forms.text(f, "text")), require_writer(actor), app, commands, k
+        ),
+    )
 
 
 @router.post("/{appraisal_id}/keberatan")
 async def keberatan(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "keberatan", lambda f, k: api.file_keberatan(
-        appraisal_id, api.KeberatanIn(reasons=forms.text(f, "reasons")), require_writer(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "keberatan",
+        lambda f, k: api.file_keberatan(
+            appraisal_id, api.KeberatanIn(reasons=forms.text(f, "reasons")), require_writer(actor), app, commands, k
+        ),
+    )
 
 
 async def _pdf(request: Request, actor: Any, appraisal_id: UUID, kind: str) -> Response:
@@ -107,7 +167,9 @@ async def _pdf(request: Request, actor: Any, appraisal_id: UUID, kind: str) -> R
     draw = pdf.skp_pdf if kind == "skp" else pdf.evaluation_pdf
     body = await run_in_threadpool(draw, view, names, appraisal.time_zone)
     filename = f"{kind}-{appraisal.employee_nip}-{appraisal_id.hex[:8]}.pdf"
-    return Response(body, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return Response(
+        body, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}
+    )
 
 
 @router.get("/{appraisal_id}/skp.pdf")

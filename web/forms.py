@@ -47,19 +47,30 @@ def skp(form: FormData) -> list[dict[str, Any]]:
                 break
             if not (text(form, f"{q}-text") or text(form, f"{q}-target")):
                 continue
-            indicators.append({"id": text(form, f"{q}-id") or f"IKI-{i + 1}.{j + 1}", "aspect": text(form, f"{q}-aspect"),
-                               "text": text(form, f"{q}-text"), "target": text(form, f"{q}-target")})
+            indicators.append(
+                {
+                    "id": text(form, f"{q}-id") or f"IKI-{i + 1}.{j + 1}",
+                    "aspect": text(form, f"{q}-aspect"),
+                    "text": text(form, f"{q}-text"),
+                    "target": text(form, f"{q}-target"),
+                }
+            )
         if not text(form, f"{p}-text") and not indicators:
             continue
-        rhk.append({"id": text(form, f"{p}-id") or f"RHK-{i + 1}", "kind": text(form, f"{p}-kind") or "utama",
-                    "text": text(form, f"{p}-text"), "supports": text(form, f"{p}-supports"),
-                    "indicators": indicators})
+        rhk.append(
+            {
+                "id": text(form, f"{p}-id") or f"RHK-{i + 1}",
+                "kind": text(form, f"{p}-kind") or "utama",
+                "text": text(form, f"{p}-text"),
+                "supports": text(form, f"{p}-supports"),
+                "indicators": indicators,
+            }
+        )
     return rhk
 
 
 def skp_rows(rhk: list[dict[str, Any]], extra_rhk: int = 0, iki_slots: int = 3) -> list[dict[str, Any]]:
     """The editor's rows: the draft's RHK with room for more IKI, plus `extra_rhk` blank RHK."""
-    rows = [{**r, "indicators": list(r["indicators"]) + [{}] * max(iki_slots - len(r["indicators"]), 1)}
-            for r in rhk]
+    rows = [{**r, "indicators": list(r["indicators"]) + [{}] * max(iki_slots - len(r["indicators"]), 1)} for r in rhk]
     rows += [{"kind": "utama", "indicators": [{}] * iki_slots} for _ in range(extra_rhk)]
     return rows or [{"kind": "utama", "indicators": [{}] * iki_slots}]

@@ -31,8 +31,9 @@ async def cycles(request: Request, actor: PageActor) -> Response:
     return page(request, "hr_home.html", actor, cycles=rows)
 
 
-async def dashboard(request: Request, actor: Any, cycle_id: UUID, *, error: str = "", status: int = 200,
-                    form: Any = None) -> HTMLResponse:
+async def dashboard(
+    request: Request, actor: Any, cycle_id: UUID, *, error: str = "", status: int = 200, form: Any = None
+) -> HTMLResponse:
     state = request.app.state
     who = require_oversight(actor)
     cycle = await run_in_threadpool(api.read_cycle, cycle_id, who, state.appraisals)
@@ -43,9 +44,21 @@ async def dashboard(request: Request, actor: Any, cycle_id: UUID, *, error: str 
     for row in await api.cycle_appraisals(cycle_id, who, state.appraisals, state.readside):
         people[row["unit_id"]].append(row)
     charts = [unit_chart(cycle["rule_set_id"], row) for row in distribution]
-    return page(request, "hr.html", actor, status, cycle=cycle, progress=progress, charts=charts, trends=trends,
-                people=people, zone=cycle["time_zone"], error=error, form=form or {},
-                unit_names={u["unit_id"]: u["unit_name"] for u in progress["units"]})
+    return page(
+        request,
+        "hr.html",
+        actor,
+        status,
+        cycle=cycle,
+        progress=progress,
+        charts=charts,
+        trends=trends,
+        people=people,
+        zone=cycle["time_zone"],
+        error=error,
+        form=form or {},
+        unit_names={u["unit_id"]: u["unit_name"] for u in progress["units"]},
+    )
 
 
 @router.get("/siklus/{cycle_id}", response_class=HTMLResponse)
@@ -63,29 +76,67 @@ async def _act(request: Request, actor: Any, cycle_id: UUID, note: str, call: Ca
 @router.post("/siklus/{cycle_id}/perpanjangan")
 async def extend(request: Request, cycle_id: UUID, actor: PageActor) -> Response:
     commands = request.app.state.commands
-    return await _act(request, actor, cycle_id, "perpanjangan", lambda f, k: api.extend_deadline(
-        cycle_id, forms.text(f, "name"),  # type: ignore[arg-type]
-        api.ExtensionIn(until=forms.text(f, "until"), reason=forms.text(f, "reason")), require_hr(actor), commands, k))
+    return await _act(
+        request,
+        actor,
+        cycle_id,
+        "perpanjangan",
+        lambda f, k: api.extend_deadline(
+            cycle_id,
+            forms.text(f, "name"),  # type: ignore[arg-type]
+            api.ExtensionIn(until=forms.text(f, "until"), reason=forms.text(f, "reason")),
+            require_hr(actor),
+            commands,
+            k,
+        ),
+    )
 
 
 @router.post("/siklus/{cycle_id}/unit/{unit_id}/predikat")
 async def org_predikat(request: Request, cycle_id: UUID, unit_id: str, actor: PageActor) -> Response:
     commands = request.app.state.commands
-    return await _act(request, actor, cycle_id, "predikat-org", lambda f, k: api.set_org_predikat(
-        cycle_id, unit_id, api.OrgPredikatIn(predikat=forms.text(f, "predikat")),  # type: ignore[arg-type]
-        require_hr(actor), commands, k))
+    return await _act(
+        request,
+        actor,
+        cycle_id,
+        "predikat-org",
+        lambda f, k: api.set_org_predikat(
+            cycle_id,
+            unit_id,
+            api.OrgPredikatIn(predikat=forms.text(f, "predikat")),  # type: ignore[arg-type]
+            require_hr(actor),
+            commands,
+            k,
+        ),
+    )
 
 
 @router.post("/siklus/{cycle_id}/unit/{unit_id}/kalibrasi")
 async def calibrate(request: Request, cycle_id: UUID, unit_id: str, actor: PageActor) -> Response:
     commands = request.app.state.commands
-    return await _act(request, actor, cycle_id, "kalibrasi", lambda f, k: api.calibrate_unit(
-        cycle_id, unit_id, api.CalibrationIn(justification=forms.text(f, "justification")), require_hr(actor),
-        commands, k))
+    return await _act(
+        request,
+        actor,
+        cycle_id,
+        "kalibrasi",
+        lambda f, k: api.calibrate_unit(
+            cycle_id,
+            unit_id,
+            api.CalibrationIn(justification=forms.text(f, "justification")),
+            require_hr(actor),
+            commands,
+            k,
+        ),
+    )
 
 
 @router.post("/siklus/{cycle_id}/penilaian/{appraisal_id}/buka")
 async def open_review(request: Request, cycle_id: UUID, appraisal_id: UUID, actor: PageActor) -> Response:
     state = request.app.state
-    return await _act(request, actor, cycle_id, "review", lambda f, k: hr_appraisals.open_review(
-        appraisal_id, require_hr(actor), state.appraisals, state.commands, k))
+    return await _act(
+        request,
+        actor,
+        cycle_id,
+        "review",
+        lambda f, k: hr_appraisals.open_review(appraisal_id, require_hr(actor), state.appraisals, state.commands, k),
+    )

@@ -35,17 +35,36 @@ async def inbox(request: Request, actor: PageActor) -> HTMLResponse:
     return page(request, "inbox.html", actor, tasks=rows, zones=zones, mine=mine)
 
 
-async def task_page(request: Request, actor: Any, appraisal_id: UUID, *, error: str = "", status: int = 200,
-                    form: Any = None, preview: dict[str, Any] | None = None) -> HTMLResponse:
+async def task_page(
+    request: Request,
+    actor: Any,
+    appraisal_id: UUID,
+    *,
+    error: str = "",
+    status: int = 200,
+    form: Any = None,
+    preview: dict[str, Any] | None = None,
+) -> HTMLResponse:
     state = request.app.state
     appraisal, relations = await load_appraisal_async(state.appraisals, actor, appraisal_id)
     view = appraisal_view(appraisal, relations, state.clock())
     pending = view["pending"] or {}
     mine = pending.get("assignee") in (actor.nip, "hr" if "hr" in actor.roles else None)
-    return page(request, "task.html", actor, status, a=view, zone=appraisal.time_zone, periods=appraisal.periods,
-                task=pending.get("task") if mine else None, error=error, form=form or {}, preview=preview,
-                can_delegate=actor.nip == appraisal.appraiser_nip and appraisal.stage != "finalised",
-                delegate=appraisal.delegate_nip)
+    return page(
+        request,
+        "task.html",
+        actor,
+        status,
+        a=view,
+        zone=appraisal.time_zone,
+        periods=appraisal.periods,
+        task=pending.get("task") if mine else None,
+        error=error,
+        form=form or {},
+        preview=preview,
+        can_delegate=actor.nip == appraisal.appraiser_nip and appraisal.stage != "finalised",
+        delegate=appraisal.delegate_nip,
+    )
 
 
 @router.get("/{appraisal_id}", response_class=HTMLResponse)
@@ -58,14 +77,19 @@ def preview(rule_set_id: str, results: str, values: dict[str, str]) -> dict[str,
     rules = rule_set(rule_set_id)
     try:
         behaviour = rules.behaviour_rating(values)
-        return {"results": results, "values": values, "behaviour": behaviour,
-                "predikat": rules.predikat(results, behaviour)}
+        return {
+            "results": results,
+            "values": values,
+            "behaviour": behaviour,
+            "predikat": rules.predikat(results, behaviour),
+        }
     except DomainError as e:
         return {"error": str(e)}
 
 
-async def _act(request: Request, actor: Any, appraisal_id: UUID, note: str,
-               call: Callable[[Any, str], Any]) -> Response:
+async def _act(
+    request: Request, actor: Any, appraisal_id: UUID, note: str, call: Callable[[Any, str], Any]
+) -> Response:
     async def again(form: Any, r: Refused) -> Response:
         return await task_page(request, actor, appraisal_id, error=r.text, status=r.status, form=dict(form))
 
@@ -75,33 +99,70 @@ async def _act(request: Request, actor: Any, appraisal_id: UUID, note: str,
 @router.post("/{appraisal_id}/skp/setujui")
 async def approve(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "skp-disetujui", lambda f, k: tasks.approve_skp(
-        appraisal_id, require_writer(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "skp-disetujui",
+        lambda f, k: tasks.approve_skp(appraisal_id, require_writer(actor), app, commands, k),
+    )
 
 
 @router.post("/{appraisal_id}/skp/kembalikan")
 async def return_skp(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "skp-dikembalikan", lambda f, k: tasks.return_skp(
-        appraisal_id, tasks.ReturnIn(reasons=forms.text(f, "reasons")), require_writer(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "skp-dikembalikan",
+        lambda f, k: tasks.return_skp(
+            appraisal_id, tasks.ReturnIn(reasons=forms.text(f, "reasons")), require_writer(actor), app, commands, k
+        ),
+    )
 
 
 @router.post("/{appraisal_id}/delegasi")
 async def delegate(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "didelegasikan", lambda f, k: tasks.delegate_task(
-        appraisal_id, tasks.DelegationIn(to_nip=forms.text(f, "to_nip"), reason=forms.text(f, "reason")),
-        require_writer(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "didelegasikan",
+        lambda f, k: tasks.delegate_task(
+            appraisal_id,
+            tasks.DelegationIn(to_nip=forms.text(f, "to_nip"), reason=forms.text(f, "reason")),
+            require_writer(actor),
+            app,
+            commands,
+            k,
+        ),
+    )
 
 
 @router.post("/{appraisal_id}/checkin")
 async def check_in(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "checkin", lambda f, k: tasks.hold_check_in(
-        appraisal_id, tasks.CheckInIn(period=forms.text(f, "period"), notes=forms.text(f, "notes"),
-                                      results_rating=forms.optional(f, "results_rating"),
-                                      behaviour_rating=forms.optional(f, "behaviour_rating")),
-        require_writer(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "checkin",
+        lambda f, k: tasks.hold_check_in(
+            appraisal_id,
+            tasks.CheckInIn(
+                period=forms.text(f, "period"),
+                notes=forms.text(f, "notes"),
+                results_rating=forms.optional(f, "results_rating"),
+                behaviour_rating=forms.optional(f, "behaviour_rating"),
+            ),
+            require_writer(actor),
+            app,
+            commands,
+            k,
+        ),
+    )
 
 
 @router.post("/{appraisal_id}/nilai")
@@ -112,17 +173,36 @@ async def rate(request: Request, appraisal_id: UUID, actor: PageActor) -> Respon
         shown = preview(appraisal.rule_set_id, forms.text(form, "results_rating"), forms.behaviour(form))
         return await task_page(request, actor, appraisal_id, form=dict(form), preview=shown)
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "dinilai", lambda f, k: tasks.rate(
-        appraisal_id, tasks.RatingIn(results_rating=forms.text(f, "results_rating"),
-                                     behaviour_ratings=forms.behaviour(f), notes=forms.text(f, "notes")),
-        require_writer(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "dinilai",
+        lambda f, k: tasks.rate(
+            appraisal_id,
+            tasks.RatingIn(
+                results_rating=forms.text(f, "results_rating"),
+                behaviour_ratings=forms.behaviour(f),
+                notes=forms.text(f, "notes"),
+            ),
+            require_writer(actor),
+            app,
+            commands,
+            k,
+        ),
+    )
 
 
 @router.post("/{appraisal_id}/hasil")
 async def deliver(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "hasil", lambda f, k: tasks.deliver_result(
-        appraisal_id, require_writer(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "hasil",
+        lambda f, k: tasks.deliver_result(appraisal_id, require_writer(actor), app, commands, k),
+    )
 
 
 @router.post("/{appraisal_id}/keberatan")
@@ -134,26 +214,57 @@ async def decide(request: Request, appraisal_id: UUID, actor: PageActor) -> Resp
         shown = preview(appraisal.rule_set_id, forms.text(form, "results_rating"), forms.behaviour(form))
         return await task_page(request, actor, appraisal_id, form=dict(form), preview=shown)
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "diputuskan", lambda f, k: tasks.decide_keberatan(
-        appraisal_id, tasks.DecisionIn(
-            outcome=forms.text(f, "outcome"), reasons=forms.text(f, "reasons"),
-            results_rating=forms.optional(f, "results_rating") if amended else None,
-            behaviour_ratings=(forms.behaviour(f) or None) if amended else None),
-        require_writer(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "diputuskan",
+        lambda f, k: tasks.decide_keberatan(
+            appraisal_id,
+            tasks.DecisionIn(
+                outcome=forms.text(f, "outcome"),
+                reasons=forms.text(f, "reasons"),
+                results_rating=forms.optional(f, "results_rating") if amended else None,
+                behaviour_ratings=(forms.behaviour(f) or None) if amended else None,
+            ),
+            require_writer(actor),
+            app,
+            commands,
+            k,
+        ),
+    )
 
 
 @router.post("/{appraisal_id}/tindak-lanjut")
 async def follow_up(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "tindak-lanjut", lambda f, k: hr_appraisals.decide_follow_up(
-        appraisal_id, hr_appraisals.FollowUpIn(
-            previous_predikats=[p for p in f.getlist("previous_predikats") if p],
-            years_in_rank=forms.text(f, "years_in_rank"), notes=forms.text(f, "notes")),  # type: ignore[arg-type]
-        require_hr(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "tindak-lanjut",
+        lambda f, k: hr_appraisals.decide_follow_up(
+            appraisal_id,
+            hr_appraisals.FollowUpIn(
+                previous_predikats=[p for p in f.getlist("previous_predikats") if p],
+                years_in_rank=forms.text(f, "years_in_rank"),
+                notes=forms.text(f, "notes"),
+            ),  # type: ignore[arg-type]
+            require_hr(actor),
+            app,
+            commands,
+            k,
+        ),
+    )
 
 
 @router.post("/{appraisal_id}/final")
 async def finalise(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
     app, commands = services(request)
-    return await _act(request, actor, appraisal_id, "final", lambda f, k: hr_appraisals.finalise(
-        appraisal_id, require_hr(actor), app, commands, k))
+    return await _act(
+        request,
+        actor,
+        appraisal_id,
+        "final",
+        lambda f, k: hr_appraisals.finalise(appraisal_id, require_hr(actor), app, commands, k),
+    )

@@ -13,53 +13,112 @@ from domain import calendar
 from domain.rules import BERAKHLAK, PREDIKAT_LABELS, RATING_LABELS
 
 STAGES = {
-    "planning": "Perencanaan SKP", "execution": "Pelaksanaan", "review": "Penilaian",
-    "result_delivered": "Hasil disampaikan", "keberatan": "Keberatan", "follow_up": "Tindak lanjut",
+    "planning": "Perencanaan SKP",
+    "execution": "Pelaksanaan",
+    "review": "Penilaian",
+    "result_delivered": "Hasil disampaikan",
+    "keberatan": "Keberatan",
+    "follow_up": "Tindak lanjut",
     "finalised": "Selesai",
-}  # fmt: skip
+}
 TASKS = {
-    "draft_skp": "Menyusun SKP", "review_skp": "Persetujuan SKP", "check_in": "Dialog kinerja (check-in)",
-    "rate": "Penilaian kinerja tahunan", "deliver_result": "Penyampaian hasil penilaian",
-    "decide_keberatan": "Keputusan atas keberatan", "decide_follow_up": "Tindak lanjut hasil penilaian",
+    "draft_skp": "Menyusun SKP",
+    "review_skp": "Persetujuan SKP",
+    "check_in": "Dialog kinerja (check-in)",
+    "rate": "Penilaian kinerja tahunan",
+    "deliver_result": "Penyampaian hasil penilaian",
+    "decide_keberatan": "Keputusan atas keberatan",
+    "decide_follow_up": "Tindak lanjut hasil penilaian",
     "finalise": "Finalisasi penilaian",
-}  # fmt: skip
-SKP_STATUS = {"empty": "Belum disusun", "draft": "Draf", "submitted": "Diajukan ke pejabat penilai",
-              "returned": "Dikembalikan untuk diperbaiki", "approved": "Disetujui"}  # fmt: skip
+}
+SKP_STATUS = {
+    "empty": "Belum disusun",
+    "draft": "Draf",
+    "submitted": "Diajukan ke pejabat penilai",
+    "returned": "Dikembalikan untuk diperbaiki",
+    "approved": "Disetujui",
+}
 ASPECTS = {"kuantitas": "Kuantitas", "kualitas": "Kualitas", "waktu": "Waktu", "biaya": "Biaya"}
 RHK_KINDS = {"utama": "Utama", "tambahan": "Tambahan"}
 VALUES = {
-    "berorientasi_pelayanan": "Berorientasi Pelayanan", "akuntabel": "Akuntabel", "kompeten": "Kompeten",
-    "harmonis": "Harmonis", "loyal": "Loyal", "adaptif": "Adaptif", "kolaboratif": "Kolaboratif",
-}  # fmt: skip
+    "berorientasi_pelayanan": "Berorientasi Pelayanan",
+    "akuntabel": "Akuntabel",
+    "kompeten": "Kompeten",
+    "harmonis": "Harmonis",
+    "loyal": "Loyal",
+    "adaptif": "Adaptif",
+    "kolaboratif": "Kolaboratif",
+}
 ORG_PREDIKAT = {"istimewa": "Istimewa", **PREDIKAT_LABELS}
 OUTCOMES = {"upheld": "Keberatan ditolak (penilaian tetap)", "amended": "Penilaian diubah"}
 DEADLINES = {"planning": "Penyusunan SKP", "review": "Penilaian tahunan", "follow_up": "Tindak lanjut"}
 EVENTS = {
-    "Opened": "Penilaian dibuka", "SkpDrafted": "SKP disusun", "SkpSubmitted": "SKP diajukan",
-    "SkpReturned": "SKP dikembalikan", "SkpApproved": "SKP disetujui", "ProgressReported": "Realisasi dilaporkan",
-    "FeedbackGiven": "Umpan balik", "CheckInHeld": "Dialog kinerja", "ReviewOpened": "Penilaian tahunan dibuka",
-    "SelfAssessed": "Penilaian diri", "Rated": "Dinilai", "ResultDelivered": "Hasil disampaikan",
-    "KeberatanFiled": "Keberatan diajukan", "KeberatanWindowClosed": "Masa keberatan berakhir",
-    "KeberatanDecided": "Keberatan diputuskan", "KeberatanEscalated": "Keberatan dieskalasi ke BKPSDM",
-    "KeberatanDeciderReassigned": "Pemutus keberatan dialihkan", "FollowUpDecided": "Tindak lanjut diputuskan",
-    "Finalised": "Penilaian final", "SupervisorReassigned": "Pejabat penilai diganti",
-    "ReminderSent": "Pengingat dikirim", "DeadlineMissed": "Batas waktu terlewati",
-}  # fmt: skip
+    "Opened": "Penilaian dibuka",
+    "SkpDrafted": "SKP disusun",
+    "SkpSubmitted": "SKP diajukan",
+    "SkpReturned": "SKP dikembalikan",
+    "SkpApproved": "SKP disetujui",
+    "ProgressReported": "Realisasi dilaporkan",
+    "FeedbackGiven": "Umpan balik",
+    "CheckInHeld": "Dialog kinerja",
+    "ReviewOpened": "Penilaian tahunan dibuka",
+    "SelfAssessed": "Penilaian diri",
+    "Rated": "Dinilai",
+    "ResultDelivered": "Hasil disampaikan",
+    "KeberatanFiled": "Keberatan diajukan",
+    "KeberatanWindowClosed": "Masa keberatan berakhir",
+    "KeberatanDecided": "Keberatan diputuskan",
+    "KeberatanEscalated": "Keberatan dieskalasi ke BKPSDM",
+    "KeberatanDeciderReassigned": "Pemutus keberatan dialihkan",
+    "FollowUpDecided": "Tindak lanjut diputuskan",
+    "Finalised": "Penilaian final",
+    "SupervisorReassigned": "Pejabat penilai diganti",
+    "ReminderSent": "Pengingat dikirim",
+    "DeadlineMissed": "Batas waktu terlewati",
+}
 # The error kinds of the API's mapping (api/errors.py), named for a person.
 REFUSALS = {
-    "NotAllowed": "Tidak diizinkan", "NotFound": "Tidak ditemukan", "WrongStage": "Belum/tidak dapat dilakukan",
-    "DeadlinePassed": "Batas waktu terlewati", "ConcurrencyConflict": "Data berubah, muat ulang",
-    "InvalidInput": "Isian belum benar", "Unauthenticated": "Perlu masuk", "TooManyRequests": "Terlalu sering",
-}  # fmt: skip
+    "NotAllowed": "Tidak diizinkan",
+    "NotFound": "Tidak ditemukan",
+    "WrongStage": "Belum/tidak dapat dilakukan",
+    "DeadlinePassed": "Batas waktu terlewati",
+    "ConcurrencyConflict": "Data berubah, muat ulang",
+    "InvalidInput": "Isian belum benar",
+    "Unauthenticated": "Perlu masuk",
+    "TooManyRequests": "Terlalu sering",
+}
 ROLES = {"hr": "Pengelola Kinerja (BKPSDM)", "auditor": "Auditor"}
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-          "November", "Desember")  # fmt: skip
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 
 TABLES: dict[str, dict[str, str]] = {
-    "stage": STAGES, "task": TASKS, "skp": SKP_STATUS, "aspect": ASPECTS, "kind": RHK_KINDS, "value": VALUES,
-    "rating": RATING_LABELS, "predikat": PREDIKAT_LABELS, "org": ORG_PREDIKAT, "outcome": OUTCOMES,
-    "deadline": DEADLINES, "event": EVENTS, "refusal": REFUSALS, "role": ROLES,
-}  # fmt: skip
+    "stage": STAGES,
+    "task": TASKS,
+    "skp": SKP_STATUS,
+    "aspect": ASPECTS,
+    "kind": RHK_KINDS,
+    "value": VALUES,
+    "rating": RATING_LABELS,
+    "predikat": PREDIKAT_LABELS,
+    "org": ORG_PREDIKAT,
+    "outcome": OUTCOMES,
+    "deadline": DEADLINES,
+    "event": EVENTS,
+    "refusal": REFUSALS,
+    "role": ROLES,
+}
 
 
 def label(value: Any, table: str) -> str:

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from fastapi import Request
-from fastapi.responses import Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from web import forms
@@ -54,15 +54,21 @@ async def attempt(request: Request, action: Callable[[], Awaitable[T] | T]) -> T
     try:
         result = action()
         return await result if inspect.isawaitable(result) else result  # type: ignore[no-any-return]
-    except Exception as e:  # noqa: BLE001 - refusal() re-raises what the API does not map
+    except Exception as e:
         status, kind, message = await refusal(request, e)
         if status == 500:
             raise
         raise Refused(status, kind, message) from None
 
 
-async def act_on_form(request: Request, call: Callable[[Any, str], Any], *, done: str, note: str,
-                      again: Callable[[Any, Refused], Awaitable[Response]]) -> Response:
+async def act_on_form(
+    request: Request,
+    call: Callable[[Any, str], Any],
+    *,
+    done: str,
+    note: str,
+    again: Callable[[Any, Refused], Awaitable[Response]],
+) -> Response:
     """Run one action with the posted form (and its idempotency key): on success redirect to `done`
     (POST-redirect-GET); refused, `again` shows the page once more with the domain's message."""
     form = await request.form()

@@ -46,8 +46,14 @@ def _as_page(handler: Handler) -> Handler:
             body = json.loads(bytes(response.body))
         except (ValueError, AttributeError):
             return response
-        return page(request, "error.html", _actor(request), response.status_code,
-                    kind=str(body.get("error", "")), message=str(body.get("message", "")))
+        return page(
+            request,
+            "error.html",
+            _actor(request),
+            response.status_code,
+            kind=str(body.get("error", "")),
+            message=str(body.get("message", "")),
+        )
 
     return answer
 
@@ -63,4 +69,3 @@ async def _login_required(request: Request, exc: session.LoginRequired) -> Respo
     if request.method != "GET":
         return RedirectResponse("/masuk", status_code=303)
     return RedirectResponse(f"/masuk?{urlencode({'lanjut': exc.next_path})}", status_code=303)
-

@@ -44,8 +44,9 @@ class Document(FPDF):
         self.set_font("Helvetica", "", 9)
 
     def rows(self, widths: tuple[int, ...], header: tuple[str, ...] | None, rows: list[tuple[Any, ...]]) -> None:
-        with self.table(col_widths=widths, text_align="LEFT", line_height=5,
-                        first_row_as_headings=header is not None) as table:
+        with self.table(
+            col_widths=widths, text_align="LEFT", line_height=5, first_row_as_headings=header is not None
+        ) as table:
             if header is not None:
                 self.set_font("Helvetica", "B", 9)
                 head = table.row()
@@ -60,13 +61,17 @@ class Document(FPDF):
     def identity(self) -> None:
         a, e = self.a, self.a["employee"]
         self.heading("I. PEGAWAI YANG DINILAI DAN PEJABAT PENILAI KINERJA")
-        self.rows((35, 65, 35, 55), ("Pegawai", "", "Pejabat penilai", ""), [
-            ("Nama", e.get("name", ""), "Nama", self.names.get(a["appraiser_nip"], "")),
-            ("NIP", a["employee_nip"], "NIP", a["appraiser_nip"]),
-            ("Pangkat/Gol.", e.get("rank", ""), "Atasan penilai", a["atasan_nip"]),
-            ("Jabatan", e.get("position", ""), "", ""),
-            ("Unit kerja", e.get("unit_name") or e.get("unit_id", ""), "", ""),
-        ])  # fmt: skip
+        self.rows(
+            (35, 65, 35, 55),
+            ("Pegawai", "", "Pejabat penilai", ""),
+            [
+                ("Nama", e.get("name", ""), "Nama", self.names.get(a["appraiser_nip"], "")),
+                ("NIP", a["employee_nip"], "NIP", a["appraiser_nip"]),
+                ("Pangkat/Gol.", e.get("rank", ""), "Atasan penilai", a["atasan_nip"]),
+                ("Jabatan", e.get("position", ""), "", ""),
+                ("Unit kerja", e.get("unit_name") or e.get("unit_id", ""), "", ""),
+            ],
+        )
 
     def skp(self, with_realisation: bool = False) -> None:
         self.heading("II. HASIL KERJA: RENCANA HASIL KERJA, INDIKATOR DAN TARGET")
@@ -77,8 +82,13 @@ class Document(FPDF):
         for n, r in enumerate(self.a["rhk"], 1):
             for i, ind in enumerate(r["indicators"]):
                 first = i == 0
-                row = (str(n) if first else "", r["text"] if first else "", label(ind["aspect"], "aspect"),
-                       ind["text"], ind["target"])
+                row = (
+                    str(n) if first else "",
+                    r["text"] if first else "",
+                    label(ind["aspect"], "aspect"),
+                    ind["text"],
+                    ind["target"],
+                )
                 real = "; ".join(done.get(r["id"], [])) if first else ""
                 rows.append(row + ((real,) if with_realisation else ()))
         header = ("No", "Rencana Hasil Kerja", "Aspek", "Indikator Kinerja Individu", "Target")
@@ -95,8 +105,7 @@ class Document(FPDF):
         for text in ("Pegawai yang dinilai", "Pejabat Penilai Kinerja"):
             self.cell(95, 5, _t(text), align="C")
         self.ln(22)
-        for name, nip in ((a["employee"].get("name", ""), a["employee_nip"]),
-                          (self.names.get(a["appraiser_nip"], ""), a["appraiser_nip"])):
+        for name in (a["employee"].get("name", ""), self.names.get(a["appraiser_nip"], "")):
             self.cell(95, 5, _t(name or "(.............................)"), align="C")
         self.ln(5)
         for nip in (a["employee_nip"], a["appraiser_nip"]):
@@ -119,18 +128,27 @@ def evaluation_pdf(a: dict[str, Any], names: dict[str, str], zone: str) -> bytes
     rating = a["rating"] or {}
     doc.heading("III. PERILAKU KERJA (BerAKHLAK)")
     values = rating.get("behaviour_values", {})
-    doc.rows((90, 100), ("Nilai dasar", "Rating"), [(label(v, "value"), label(values[v], "rating"))
-                                                    for v in BERAKHLAK if v in values])
+    doc.rows(
+        (90, 100),
+        ("Nilai dasar", "Rating"),
+        [(label(v, "value"), label(values[v], "rating")) for v in BERAKHLAK if v in values],
+    )
     doc.heading("IV. RATING DAN PREDIKAT KINERJA")
-    doc.rows((90, 100), None, [
-        ("Rating hasil kerja", label(rating.get("results"), "rating")),
-        ("Rating perilaku kerja", label(rating.get("behaviour"), "rating")),
-        ("Predikat kinerja pegawai", label(a["predikat"], "predikat")),
-    ])  # fmt: skip
+    doc.rows(
+        (90, 100),
+        None,
+        [
+            ("Rating hasil kerja", label(rating.get("results"), "rating")),
+            ("Rating perilaku kerja", label(rating.get("behaviour"), "rating")),
+            ("Predikat kinerja pegawai", label(a["predikat"], "predikat")),
+        ],
+    )
     if a["keberatan"]:
         k = a["keberatan"]
         doc.heading("V. KEBERATAN")
-        decision = f"{label(k.get('outcome'), 'outcome')}: {k.get('decision', '')}" if k.get("outcome") else "belum diputuskan"
+        decision = (
+            f"{label(k.get('outcome'), 'outcome')}: {k.get('decision', '')}" if k.get("outcome") else "belum diputuskan"
+        )
         doc.rows((50, 140), None, [("Alasan keberatan", k["reasons"]), ("Keputusan atasan", decision)])
     doc.signatures(PLACE_DATE)
     return bytes(doc.output())

@@ -27,16 +27,26 @@ templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
 
 # Notes shown after a successful action (POST-redirect-GET): a code in the URL, never free text.
 NOTES = {
-    "skp-disimpan": "Draf SKP tersimpan.", "skp-diajukan": "SKP diajukan ke pejabat penilai.",
-    "skp-disetujui": "SKP disetujui.", "skp-dikembalikan": "SKP dikembalikan kepada pegawai.",
+    "skp-disimpan": "Draf SKP tersimpan.",
+    "skp-diajukan": "SKP diajukan ke pejabat penilai.",
+    "skp-disetujui": "SKP disetujui.",
+    "skp-dikembalikan": "SKP dikembalikan kepada pegawai.",
     "didelegasikan": "Delegasi tugas penilai dicatat.",
-    "checkin": "Dialog kinerja tercatat.", "dinilai": "Penilaian tersimpan.", "hasil": "Hasil penilaian disampaikan.",
-    "keberatan": "Keberatan diajukan kepada atasan pejabat penilai.", "diputuskan": "Keputusan keberatan tercatat.",
-    "realisasi": "Realisasi tercatat.", "penilaian-diri": "Penilaian diri tersimpan.",
-    "perpanjangan": "Batas waktu diperpanjang.", "predikat-org": "Predikat organisasi tercatat.",
-    "kalibrasi": "Kalibrasi unit tercatat.", "review": "Penilaian tahunan dibuka.",
-    "tindak-lanjut": "Tindak lanjut diputuskan.", "final": "Penilaian difinalkan.", "keluar": "Anda telah keluar.",
-}  # fmt: skip
+    "checkin": "Dialog kinerja tercatat.",
+    "dinilai": "Penilaian tersimpan.",
+    "hasil": "Hasil penilaian disampaikan.",
+    "keberatan": "Keberatan diajukan kepada atasan pejabat penilai.",
+    "diputuskan": "Keputusan keberatan tercatat.",
+    "realisasi": "Realisasi tercatat.",
+    "penilaian-diri": "Penilaian diri tersimpan.",
+    "perpanjangan": "Batas waktu diperpanjang.",
+    "predikat-org": "Predikat organisasi tercatat.",
+    "kalibrasi": "Kalibrasi unit tercatat.",
+    "review": "Penilaian tahunan dibuka.",
+    "tindak-lanjut": "Tindak lanjut diputuskan.",
+    "final": "Penilaian difinalkan.",
+    "keluar": "Anda telah keluar.",
+}
 
 
 def page(request: Request, name: str, actor: Actor | None = None, status: int = 200, **context: Any) -> HTMLResponse:
@@ -50,9 +60,12 @@ def page(request: Request, name: str, actor: Actor | None = None, status: int = 
         found = known.get(nip)
         return f"{found.name} (NIP {nip})" if found and found.name else f"NIP {nip}"
 
-    return templates.TemplateResponse(request, name, {
-        "actor": actor, "user_name": user.name if user else "", "note": note, "person": person, **context},
-        status_code=status)
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"actor": actor, "user_name": user.name if user else "", "note": note, "person": person, **context},
+        status_code=status,
+    )
 
 
 def redirect(path: str, note: str = "", **params: str) -> RedirectResponse:

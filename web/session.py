@@ -76,8 +76,17 @@ def login_form(request: Request, lanjut: str = "") -> HTMLResponse:
 def _login_page(request: Request, lanjut: str, error: str = "", nip: str = "", status: int = 200) -> HTMLResponse:
     state = request.app.state
     demo = sorted(state.users.users.values(), key=lambda u: (not u.roles, u.name)) if state.settings.dev_login else []
-    return page(request, "login.html", None, status, lanjut=_safe(lanjut), error=error, nip=nip, demo=demo,
-                dev_login=state.settings.dev_login)
+    return page(
+        request,
+        "login.html",
+        None,
+        status,
+        lanjut=_safe(lanjut),
+        error=error,
+        nip=nip,
+        demo=demo,
+        dev_login=state.settings.dev_login,
+    )
 
 
 @router.post("/masuk")
@@ -91,8 +100,15 @@ async def login(request: Request, nip: Annotated[str, Form()] = "", lanjut: Anno
         return _login_page(request, lanjut, f"{label(kind, 'refusal')}: {message}", nip, status)
     actor = Actor(token.nip, tuple(token.roles))
     response = RedirectResponse(_safe(lanjut) or home_for(actor), status_code=303)
-    response.set_cookie(COOKIE, token.access_token, max_age=token.expires_in, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/")
+    response.set_cookie(
+        COOKIE,
+        token.access_token,
+        max_age=token.expires_in,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
     return response
 
 

@@ -26,11 +26,15 @@ with workflow.unsafe.imports_passed_through():
     from domain.base import SYSTEM
 
 # A person waits for an answer: a few quick attempts (a lost race is retried), then a clear failure.
-HUMAN = {"start_to_close_timeout": timedelta(seconds=30),
-         "retry_policy": RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(seconds=5))}  # fmt: skip
+HUMAN = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(seconds=5)),
+}
 # The calendar can wait: retry longer, then report the failure to the cycle and move on.
-CALENDAR = {"start_to_close_timeout": timedelta(minutes=1),
-            "retry_policy": RetryPolicy(maximum_attempts=10, maximum_interval=timedelta(minutes=5))}  # fmt: skip
+CALENDAR = {
+    "start_to_close_timeout": timedelta(minutes=1),
+    "retry_policy": RetryPolicy(maximum_attempts=10, maximum_interval=timedelta(minutes=5)),
+}
 DEADLINE_OF_STAGE = {PLANNING: "planning", REVIEW: "review", FOLLOW_UP: "follow_up"}
 ONE_SECOND = timedelta(seconds=1)
 
@@ -110,8 +114,12 @@ class AppraisalWorkflow:
             else:
                 await self._until_changed()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return {"stage": self.stage, "predikat": self.predikat, "withdrawn": self.withdrawn,
-                "failures": [f.__dict__ for f in self.failures]}  # fmt: skip
+        return {
+            "stage": self.stage,
+            "predikat": self.predikat,
+            "withdrawn": self.withdrawn,
+            "failures": [f.__dict__ for f in self.failures],
+        }
 
     # --- human actions ------------------------------------------------------
 
@@ -120,9 +128,16 @@ class AppraisalWorkflow:
         """Run one domain command for a person; the answer is the domain's outcome or its refusal."""
         return await self._human(
             AppraisalActivities.run_appraisal_command,
-            AppraisalCommand(self.input.appraisal_id, cmd.name, cmd.actor_nip, list(cmd.actor_roles),
-                             workflow.now().isoformat(), self._update_key(), dict(cmd.args)),
-        )  # fmt: skip
+            AppraisalCommand(
+                self.input.appraisal_id,
+                cmd.name,
+                cmd.actor_nip,
+                list(cmd.actor_roles),
+                workflow.now().isoformat(),
+                self._update_key(),
+                dict(cmd.args),
+            ),
+        )
 
     @act.validator
     def _validate_act(self, cmd: ActInput) -> None:
@@ -137,10 +152,18 @@ class AppraisalWorkflow:
         """Mutation: tasks pending with the old appraiser now belong to the new one."""
         return await self._human(
             AppraisalActivities.change_supervisor,
-            SupervisorChange(self.input.cycle_id, self.input.nip, change.actor_nip, list(change.actor_roles),
-                             change.appraiser_nip, change.atasan_nip, change.reason, workflow.now().isoformat(),
-                             self._update_key()),
-        )  # fmt: skip
+            SupervisorChange(
+                self.input.cycle_id,
+                self.input.nip,
+                change.actor_nip,
+                list(change.actor_roles),
+                change.appraiser_nip,
+                change.atasan_nip,
+                change.reason,
+                workflow.now().isoformat(),
+                self._update_key(),
+            ),
+        )
 
     @change_supervisor.validator
     def _validate_change_supervisor(self, change: SupervisorChangeInput) -> None:
@@ -164,9 +187,16 @@ class AppraisalWorkflow:
 
     @workflow.query
     def status(self) -> dict[str, Any]:
-        return {"stage": self.stage, "pending": self.pending, "assignee": self.assignee(), "due": self.due,
-                "predikat": self.predikat, "deadlines": self.deadlines, "withdrawn": self.withdrawn,
-                "failures": [f.__dict__ for f in self.failures]}  # fmt: skip
+        return {
+            "stage": self.stage,
+            "pending": self.pending,
+            "assignee": self.assignee(),
+            "due": self.due,
+            "predikat": self.predikat,
+            "deadlines": self.deadlines,
+            "withdrawn": self.withdrawn,
+            "failures": [f.__dict__ for f in self.failures],
+        }
 
     @workflow.query
     def current_stage(self) -> str:
@@ -192,8 +222,10 @@ class AppraisalWorkflow:
         while self.stage == stage and not self.withdrawn:
             due = datetime.fromisoformat(due_of())
             self.due = due.isoformat()
-            steps = [(due - timedelta(days=d), f"reminder:{name}:{self.due}:{d}d")
-                     for d in sorted(set(self.input.reminder_days_before), reverse=True)]  # fmt: skip
+            steps = [
+                (due - timedelta(days=d), f"reminder:{name}:{self.due}:{d}d")
+                for d in sorted(set(self.input.reminder_days_before), reverse=True)
+            ]
             steps.append((due + ONE_SECOND, f"missed:{name}:{self.due}"))
             now = workflow.now()
             # Of reminders already late (an extension, a late start) only the latest is worth sending, and
@@ -238,8 +270,12 @@ class AppraisalWorkflow:
                 self.done.add(key)
                 view = await self._read()
                 if view is not None and check_in.period not in view.check_ins:
-                    await self._remind(f"check_in:{check_in.period}", datetime.fromisoformat(check_in.due_iso), key,
-                                       to=view.appraiser_nip)  # fmt: skip
+                    await self._remind(
+                        f"check_in:{check_in.period}",
+                        datetime.fromisoformat(check_in.due_iso),
+                        key,
+                        to=view.appraiser_nip,
+                    )
 
     async def _keberatan_window(self) -> None:
         """The employee has the rule set's days to file; then the window closes by itself."""
@@ -267,26 +303,47 @@ class AppraisalWorkflow:
         to = to or self.assignee()
         if to is None:
             return
-        await self._calendar(NotificationActivities.send_reminder, Reminder(
-            self.input.appraisal_id, task, to, due.isoformat(), workflow.now().isoformat(), self._timer_key(timer)))  # fmt: skip
+        await self._calendar(
+            NotificationActivities.send_reminder,
+            Reminder(
+                self.input.appraisal_id, task, to, due.isoformat(), workflow.now().isoformat(), self._timer_key(timer)
+            ),
+        )
 
     async def _escalate_missed(self, name: str, due: datetime) -> None:
         view = await self._read()
         if view is None or view.pending is None:
             return
         assignee = view.pending["assignee"]
-        await self._calendar(NotificationActivities.escalate_missed_deadline, Reminder(
-            self.input.appraisal_id, view.pending["task"], assignee, due.isoformat(), workflow.now().isoformat(),
-            self._timer_key(f"missed:{name}:{due.isoformat()}"), escalated_to=escalation_target(view, assignee)))  # fmt: skip
+        await self._calendar(
+            NotificationActivities.escalate_missed_deadline,
+            Reminder(
+                self.input.appraisal_id,
+                view.pending["task"],
+                assignee,
+                due.isoformat(),
+                workflow.now().isoformat(),
+                self._timer_key(f"missed:{name}:{due.isoformat()}"),
+                escalated_to=escalation_target(view, assignee),
+            ),
+        )
 
     async def _escalate_keberatan(self, name: str, due: datetime) -> None:
         async with self.lock:
             if self.stage != KEBERATAN:
                 return
-            outcome = await self._calendar_locked(NotificationActivities.escalate_keberatan, Reminder(
-                self.input.appraisal_id, "decide_keberatan", self.assignee() or "", due.isoformat(),
-                workflow.now().isoformat(), self._timer_key(f"escalate_keberatan:{due.isoformat()}"),
-                escalated_to="hr"))  # fmt: skip
+            outcome = await self._calendar_locked(
+                NotificationActivities.escalate_keberatan,
+                Reminder(
+                    self.input.appraisal_id,
+                    "decide_keberatan",
+                    self.assignee() or "",
+                    due.isoformat(),
+                    workflow.now().isoformat(),
+                    self._timer_key(f"escalate_keberatan:{due.isoformat()}"),
+                    escalated_to="hr",
+                ),
+            )
             if outcome is not None:
                 self._apply(outcome)
 
@@ -309,8 +366,14 @@ class AppraisalWorkflow:
         async with self.lock:
             if self.stage != stage:
                 return
-            cmd = AppraisalCommand(self.input.appraisal_id, name, SYSTEM.nip, list(SYSTEM.roles),
-                                   workflow.now().isoformat(), self._timer_key(timer))  # fmt: skip
+            cmd = AppraisalCommand(
+                self.input.appraisal_id,
+                name,
+                SYSTEM.nip,
+                list(SYSTEM.roles),
+                workflow.now().isoformat(),
+                self._timer_key(timer),
+            )
             outcome = await self._calendar_locked(AppraisalActivities.run_appraisal_command, cmd)
             if outcome is not None:
                 self._apply(outcome)
@@ -328,8 +391,9 @@ class AppraisalWorkflow:
 
     async def _read(self) -> AppraisalView | None:
         try:
-            return await workflow.execute_activity_method(AppraisalActivities.read_appraisal,
-                                                          self.input.appraisal_id, **CALENDAR)  # fmt: skip
+            return await workflow.execute_activity_method(
+                AppraisalActivities.read_appraisal, self.input.appraisal_id, **CALENDAR
+            )
         except ActivityError as e:
             await self._failed("read_appraisal", e)
             return None
@@ -337,13 +401,19 @@ class AppraisalWorkflow:
     async def _failed(self, action: str, e: ActivityError) -> None:
         """Never swallowed: kept in this workflow and reported to the cycle's progress."""
         cause = e.cause
-        failure = Failure(self.input.nip, action, cause.type if isinstance(cause, ApplicationError) and cause.type
-                          else type(cause).__name__, str(cause.message if isinstance(cause, ApplicationError) else cause),
-                          workflow.now().isoformat())  # fmt: skip
+        failure = Failure(
+            self.input.nip,
+            action,
+            cause.type if isinstance(cause, ApplicationError) and cause.type else type(cause).__name__,
+            str(cause.message if isinstance(cause, ApplicationError) else cause),
+            workflow.now().isoformat(),
+        )
         self.failures.append(failure)
         if self.input.cycle_workflow_id:
             try:
-                await workflow.get_external_workflow_handle(self.input.cycle_workflow_id).signal("report_failure", failure)
+                await workflow.get_external_workflow_handle(self.input.cycle_workflow_id).signal(
+                    "report_failure", failure
+                )
             except Exception:  # noqa: BLE001 - the cycle may be closed; the failure stays in this workflow
                 workflow.logger.warning("could not report %s to %s", failure, self.input.cycle_workflow_id)
 
@@ -388,5 +458,6 @@ def rejection(e: ActivityError) -> ApplicationError:
     cause = e.cause
     if isinstance(cause, ApplicationError) and cause.non_retryable:
         return ApplicationError(cause.message, type=cause.type, non_retryable=True)
-    return ApplicationError(f"the command could not be run now, try again: {cause or e}", type="Unavailable",
-                            non_retryable=True)  # fmt: skip
+    return ApplicationError(
+        f"the command could not be run now, try again: {cause or e}", type="Unavailable", non_retryable=True
+    )

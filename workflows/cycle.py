@@ -24,10 +24,16 @@ with workflow.unsafe.imports_passed_through():
     from domain.cycle import CLOSED, DEFINED
     from workflows.appraisal import HUMAN, DeadlineMoved, Failure, rejection
 
-FAN_OUT = {"start_to_close_timeout": timedelta(minutes=30), "heartbeat_timeout": timedelta(minutes=2),
-           "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=1))}  # fmt: skip
-PROGRESS = {"start_to_close_timeout": timedelta(minutes=10), "heartbeat_timeout": timedelta(minutes=2),
-            "retry_policy": RetryPolicy(maximum_attempts=5)}  # fmt: skip
+FAN_OUT = {
+    "start_to_close_timeout": timedelta(minutes=30),
+    "heartbeat_timeout": timedelta(minutes=2),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=1)),
+}
+PROGRESS = {
+    "start_to_close_timeout": timedelta(minutes=10),
+    "heartbeat_timeout": timedelta(minutes=2),
+    "retry_policy": RetryPolicy(maximum_attempts=5),
+}
 
 
 def cycle_workflow_id(cycle_id: str) -> str:
@@ -87,8 +93,15 @@ class CycleWorkflow:
         pages = 0
         while not self.state.opening_done and not self.state.closed:
             async with self.lock:
-                page = await self._open(OpenBatch(input.cycle_id, workflow.info().workflow_id, workflow.now().isoformat(),
-                                                  after_nip=self.state.cursor, limit=input.batch_size))  # fmt: skip
+                page = await self._open(
+                    OpenBatch(
+                        input.cycle_id,
+                        workflow.info().workflow_id,
+                        workflow.now().isoformat(),
+                        after_nip=self.state.cursor,
+                        limit=input.batch_size,
+                    )
+                )
                 self.state.cursor, self.state.opening_done = page.last_nip, page.done
             pages += 1
             if not page.done and (workflow.info().is_continue_as_new_suggested() or pages == input.pages_per_run):
@@ -116,8 +129,9 @@ class CycleWorkflow:
         version = await self._cycle_command("add_participant", action)
         nip = str(action.args["participant"]["nip"])
         async with self.lock:
-            page = await self._open(OpenBatch(self.input.cycle_id, workflow.info().workflow_id,
-                                              workflow.now().isoformat(), nips=[nip]))  # fmt: skip
+            page = await self._open(
+                OpenBatch(self.input.cycle_id, workflow.info().workflow_id, workflow.now().isoformat(), nips=[nip])
+            )
         return {"version": version, "opened": page.opened, "started": page.started, "failures": page.failures}
 
     @workflow.update
@@ -140,8 +154,9 @@ class CycleWorkflow:
         moved = DeadlineMoved(name, cycle["deadlines"][name])
         signalled = await workflow.execute_activity_method(
             OpeningActivities.signal_appraisals,
-            SignalAppraisals(self.input.cycle_id, "deadline_moved", moved.__dict__), **FAN_OUT,
-        )  # fmt: skip
+            SignalAppraisals(self.input.cycle_id, "deadline_moved", moved.__dict__),
+            **FAN_OUT,
+        )
         return {"version": version, "deadline": name, "until": moved.until_iso, "signalled": signalled}
 
     @workflow.update
@@ -185,15 +200,28 @@ class CycleWorkflow:
     @workflow.query
     def progress(self) -> dict[str, Any]:
         s = self.state
-        return {"cycle_id": self.input.cycle_id, "opening_done": s.opening_done, "opened": s.opened,
-                "started": s.started, "closed": s.closed, **s.progress,
-                "failures": [f.__dict__ for f in s.failures]}  # fmt: skip
+        return {
+            "cycle_id": self.input.cycle_id,
+            "opening_done": s.opening_done,
+            "opened": s.opened,
+            "started": s.started,
+            "closed": s.closed,
+            **s.progress,
+            "failures": [f.__dict__ for f in s.failures],
+        }
 
     # --- helpers ------------------------------------------------------------
 
     async def _cycle_command(self, name: str, action: HrAction, key: str = "") -> Any:
-        cmd = CycleCommand(self.input.cycle_id, name, action.actor_nip, list(action.actor_roles),
-                           workflow.now().isoformat(), key or self._update_key(), dict(action.args))  # fmt: skip
+        cmd = CycleCommand(
+            self.input.cycle_id,
+            name,
+            action.actor_nip,
+            list(action.actor_roles),
+            workflow.now().isoformat(),
+            key or self._update_key(),
+            dict(action.args),
+        )
         async with self.lock:
             try:
                 return await workflow.execute_activity_method(AppraisalActivities.run_cycle_command, cmd, **HUMAN)
@@ -204,23 +232,28 @@ class CycleWorkflow:
         batch.review_opens = self.input.review_opens
         batch.check_in_reminder_days_before = self.input.check_in_reminder_days_before
         try:
-            page: OpenedBatch = await workflow.execute_activity_method(OpeningActivities.open_appraisals, batch,
-                                                                       **FAN_OUT)  # fmt: skip
+            page: OpenedBatch = await workflow.execute_activity_method(
+                OpeningActivities.open_appraisals, batch, **FAN_OUT
+            )
         except ActivityError as e:  # the cycle refused everybody (e.g. not started): no page will do better
             raise rejection(e) from None
         self.state.opened += page.opened
         self.state.started += page.started
         now = workflow.now().isoformat()
-        self.state.failures += [Failure(f["nip"], "open_appraisal", f["error"], f["message"], now) for f in page.failures]
+        self.state.failures += [
+            Failure(f["nip"], "open_appraisal", f["error"], f["message"], now) for f in page.failures
+        ]
         return page
 
     async def _refresh(self) -> None:
         try:
-            counts = await workflow.execute_activity_method(AppraisalActivities.count_stages, self.input.cycle_id,
-                                                            **PROGRESS)  # fmt: skip
+            counts = await workflow.execute_activity_method(
+                AppraisalActivities.count_stages, self.input.cycle_id, **PROGRESS
+            )
         except ActivityError as e:
-            self.state.failures.append(Failure("*", "count_stages", "ActivityError", str(e.cause or e),
-                                               workflow.now().isoformat()))  # fmt: skip
+            self.state.failures.append(
+                Failure("*", "count_stages", "ActivityError", str(e.cause or e), workflow.now().isoformat())
+            )
             return
         self.state.progress = {**counts, "as_of": workflow.now().isoformat()}
         self.state.closed = self.state.closed or counts["status"] == CLOSED
