@@ -23,7 +23,7 @@ from activities.notifications import sender_from_settings
 from api.main import create_app
 from demo.seed import AGENCY, DEMO_USERS_FILE, demo_users, seed
 from domain.application import Appraisals
-from settings import Settings, event_store_env, get_settings
+from settings import Settings, development_settings, event_store_env
 from worker import ACTIVITY_THREADS, build_worker, dev_server
 
 log = logging.getLogger("kinerja.dev")
@@ -33,7 +33,7 @@ API_HOST, API_PORT = "127.0.0.1", int(os.environ.get("KINERJA_API_PORT", "8000")
 def run(seed: bool = True) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the seed's requests are not news
-    settings = get_settings()
+    settings = development_settings()  # the one place dev login and the dev secret are switched on
     DEMO_USERS_FILE.parent.mkdir(parents=True, exist_ok=True)
     DEMO_USERS_FILE.write_text(json.dumps(demo_users(), indent=2, ensure_ascii=False), encoding="utf-8")
     os.environ.setdefault("KINERJA_DEV_USERS_FILE", str(DEMO_USERS_FILE))

@@ -1,18 +1,31 @@
-"""Kinerja's own settings, read from the environment (prefix KINERJA_)."""
+"""Kinerja's own settings, read from the environment (prefix KINERJA_).
+
+Secure by default: dev login and the development signing secret exist only in the explicit
+development mode that `kinerja dev` (`make run`) turns on. Every other start of the API or the
+worker goes through `check_startup`, which refuses to start with dev login on or with a signing
+secret that is short or a known default, naming the variable to set.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path("data")
+MIN_SECRET_BYTES = 32
+DEV_SECRET = "kinerja-development-mode-only-secret-do-not-deploy"
+# Secrets that were ever published (this file, the README, old releases): never accepted outside dev mode.
+KNOWN_SECRETS = frozenset({DEV_SECRET, "dev-only-secret-change-me", "changeme", "secret", "change-me"})
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KINERJA_", env_file=".env", extra="ignore")
 
+    # "production" unless `kinerja dev` says otherwise: the only mode in which dev login may be on.
+    mode: Literal["production", "development"] = "production"
     # One SQLAlchemy URL for the event store and the read models.
     # SQLite file by default; production: postgresql+psycopg://user@host/db
     database_url: str = f"sqlite:///{DATA_DIR / 'kinerja.db'}"
@@ -23,12 +36,65 @@ class Settings(BaseSettings):
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_sender: str = "kinerja@localhost"
-    # Authentication: dev tokens are signed with this secret; production verifies an OIDC issuer's JWKS.
-    jwt_secret: str = "dev-only-secret-change-me"
+    # Signs dev tokens (development mode), the sign-in state cookie and CSRF tokens: at least 32 bytes.
+    jwt_secret: str = ""
+    # API bearer tokens of the agency's OpenID Connect issuer (RS256, its JWKS).
     oidc_issuer: str = ""
     oidc_jwks_url: str = ""
     oidc_audience: str = "kinerja"
-    dev_login: bool = True
+    # Page sign-in at the issuer (authorization code + PKCE); empty client id: no single sign-on button.
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_nip_claim: str = "nip"
+    oidc_scope: str = "openid profile nip"
+    dev_login: bool = False
+    # Page sessions and local accounts.
+    session_hours: float = 8.0
+    session_idle_minutes: float = 60.0
+    login_max_failures: int = 5
+    login_lockout_minutes: float = 15.0
+    # Addresses (or networks) of the reverse proxies whose X-Forwarded-For/-Proto are believed.
+    # Empty: none; the TCP peer is the client. "*" trusts every peer (only behind a private network).
+    trusted_proxies: str = ""
+    # Citizen surveys: per client address per hour, per rated employee per day.
+    survey_per_address_per_hour: int = 10
+    survey_per_employee_per_day: int = 50
+
+    @property
+    def development(self) -> bool:
+        return self.mode == "development"
+
+
+class InsecureSettings(RuntimeError):
+    """The settings would run Kinerja open to anyone: the process refuses to start."""
+
+
+def check_startup(settings: Settings) -> Settings:
+    """Refuse insecure settings outside development mode, naming the variable; returns the settings."""
+    if settings.development:
+        return settings
+    problems = []
+    if settings.dev_login:
+        problems.append("KINERJA_DEV_LOGIN is on, which lets anyone sign in as anyone: set KINERJA_DEV_LOGIN=false "
+                        "(dev login exists only in `kinerja dev`)")
+    secret = settings.jwt_secret
+    if not secret:
+        problems.append(f"KINERJA_JWT_SECRET is not set: give it a random value of at least {MIN_SECRET_BYTES} bytes "
+                        "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+    elif secret in KNOWN_SECRETS:
+        problems.append("KINERJA_JWT_SECRET is a published default: give it a random value of your own")
+    elif len(secret.encode()) < MIN_SECRET_BYTES:
+        problems.append(f"KINERJA_JWT_SECRET has {len(secret.encode())} bytes: it needs at least {MIN_SECRET_BYTES}")
+    if problems:
+        raise InsecureSettings("Kinerja refuses to start: " + "; ".join(problems))
+    return settings
+
+
+def development_settings(**overrides: object) -> Settings:
+    """`kinerja dev`: development mode, dev login on, the development secret unless one is set."""
+    base = Settings()
+    values = {"mode": "development", "dev_login": True, "jwt_secret": base.jwt_secret or DEV_SECRET, **overrides}
+    return base.model_copy(update=values)
 
 
 @lru_cache

@@ -29,7 +29,7 @@ from activities.appraisals import AppraisalActivities
 from activities.notifications import NotificationActivities, Sender, sender_from_settings
 from activities.opening import OpeningActivities
 from domain.application import Appraisals
-from settings import DATA_DIR, Settings, event_store_env, get_settings
+from settings import DATA_DIR, InsecureSettings, Settings, check_startup, event_store_env, get_settings
 from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleWorkflow
 
@@ -75,6 +75,7 @@ def build_worker(
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    check_startup(settings)
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     app = Appraisals(env=event_store_env(settings.database_url))
     with ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
@@ -176,7 +177,12 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dev", action="store_true", help="start the embedded dev server if nothing listens")
-    if parser.parse_args().dev:
-        run_dev()
+    dev = parser.parse_args().dev
+    try:
+        settings = check_startup(get_settings())
+    except InsecureSettings as e:
+        raise SystemExit(str(e)) from None
+    if dev:
+        run_dev(settings)
     else:
-        _run_until_signalled(get_settings())
+        _run_until_signalled(settings)

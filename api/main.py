@@ -1,4 +1,8 @@
-"""The Kinerja API: `uvicorn api.main:app`. `create_app(...)` is the composition root for tests."""
+"""The Kinerja API: `uvicorn api.main:app`. `create_app(...)` is the composition root for tests.
+
+`app` is built on first access (module `__getattr__`), so importing this module never starts
+anything; building it checks the settings first (`settings.check_startup`) and refuses insecure ones.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ from api.ratelimit import TokenBucket
 from api.readside import ReadSide
 from api.users import UserDirectory
 from domain.application import Appraisals
-from settings import Settings, event_store_env, get_settings
+from settings import InsecureSettings, Settings, check_startup, event_store_env, get_settings
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
@@ -52,8 +56,11 @@ def create_app(
     project_every_seconds: float | None = 1.0,
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
-    """Build the app. Anything not given is built from settings when the app starts."""
-    settings = settings or get_settings()
+    """Build the app. Anything not given is built from settings when the app starts.
+
+    Refuses (InsecureSettings) dev login or a weak signing secret outside development mode.
+    """
+    settings = check_startup(settings or get_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -181,4 +188,14 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok" if ok else "degraded", **checks}, status_code=200 if ok else 503)
 
 
-app = create_app()
+def __getattr__(name: str) -> Any:
+    """`api.main:app` for uvicorn: built from the environment on first access, then kept."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    built = globals().get("_app")
+    if built is None:
+        try:
+            built = globals()["_app"] = create_app()
+        except InsecureSettings as e:
+            raise SystemExit(str(e)) from None
+    return built

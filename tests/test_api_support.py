@@ -68,9 +68,14 @@ PARTICIPANTS = [participant(EMP1, "Budi"), participant(EMP2, "Citra")]
 
 
 def settings_for(tmp_path: Path, **extra: Any) -> Settings:
+    """Development mode with dev login, as `kinerja dev` runs: the tests log people in by NIP.
+
+    Tests of production behaviour pass mode="production", dev_login=False.
+    """
     values = {
         "database_url": f"sqlite:///{tmp_path / 'kinerja.db'}",
         "jwt_secret": "test-secret-" + "x" * 32,
+        "mode": "development",
         "dev_login": True,
         "task_queue": "kinerja-api-test",
         "temporal_address": "127.0.0.1:1",

@@ -152,7 +152,7 @@ def topology(tmp_path: Path) -> Iterator[Topology]:
 
 
 def compose_env(database_url: str, temporal_address: str, task_queue: str, users_file: Path) -> dict[str, str]:
-    """The `x-kinerja-env` block of docker-compose.yml with loopback values, plus the dev login."""
+    """The `x-kinerja-env` block of docker-compose.yml with loopback values, plus development mode and dev login."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("KINERJA_")}
     return {
         **base,
@@ -161,6 +161,7 @@ def compose_env(database_url: str, temporal_address: str, task_queue: str, users
         "KINERJA_TEMPORAL_ADDRESS": temporal_address,
         "KINERJA_TEMPORAL_NAMESPACE": NAMESPACE,
         "KINERJA_TASK_QUEUE": task_queue,
+        "KINERJA_MODE": "development",  # the demo seed signs people in with the dev login
         "KINERJA_DEV_LOGIN": "true",
         "KINERJA_JWT_SECRET": uuid.uuid4().hex,  # one secret for both replicas: a token works on either
         "KINERJA_OIDC_ISSUER": "",
