@@ -13,6 +13,7 @@ COPY api api
 COPY readmodels readmodels
 COPY demo demo
 COPY web web
+COPY identity identity
 COPY worker.py cli.py settings.py devserver.py ./
 RUN pip install --no-cache-dir .
 RUN useradd --create-home kinerja

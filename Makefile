@@ -6,6 +6,8 @@ VENV        := .venv
 PYTHON      ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 STAMP       := $(VENV)/.installed
 PYTEST_ARGS ?=
+# The OpenID Connect provider the sign-in tests run against (npm: oidc-provider, pinned by its lock file).
+OIDC_STAMP  := tests/oidc/node_modules/.package-lock.json
 
 .PHONY: help venv install postgres chromium lint test bench run clean distclean
 
@@ -29,6 +31,10 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+$(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
+	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+	touch $@
+
 postgres:
 	@scripts/ensure-postgres.sh
 
@@ -42,7 +48,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: lint
+test: lint $(OIDC_STAMP)
 	@scripts/ensure-chromium.sh || exit $$?
 	@url="$$(scripts/ensure-postgres.sh)" || exit $$?; \
 	if [ -z "$${KINERJA_TEST_POSTGRES_URL:-}" ] && [ -n "$$url" ]; then \

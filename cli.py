@@ -7,6 +7,7 @@ kinerja cycle start CYCLE_ID         # start the cycle workflow (opens every app
 kinerja cycle status CYCLE_ID
 kinerja audit verify|replay|export ID
 kinerja projections rebuild
+kinerja accounts issue NIP [--role hr]   # a local account; prints the initial password once
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ app = typer.Typer(help="Kinerja: appraisal cycles of Indonesian civil servants",
 cycle_app = typer.Typer(help="Appraisal cycles", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit the domain log", no_args_is_help=True)
 projections_app = typer.Typer(help="Read models", no_args_is_help=True)
+accounts_app = typer.Typer(help="Local accounts (agencies without single sign-on)", no_args_is_help=True)
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(audit_app, name="audit")
 app.add_typer(projections_app, name="projections")
+app.add_typer(accounts_app, name="accounts")
 console = Console()
 HR_NIP_OPTION = typer.Option("system-hr", "--as", help="NIP of the HR officer acting (recorded in the log)")
 
@@ -173,6 +176,32 @@ def projections_rebuild() -> None:
         progress.add_task("rebuilding read models", total=None)
         count = projector.rebuild()
     console.print(f"read models rebuilt: {count} events projected, position {projector.position()}")
+
+
+@accounts_app.command("issue")
+def accounts_issue(
+    nip: str,
+    name: str = typer.Option("", help="the holder's name"),
+    role: list[str] = typer.Option([], help="standing role: hr or auditor (repeatable)"),
+    hr_nip: str = HR_NIP_OPTION,
+) -> None:
+    """Issue (or reset) a local account; the first HR account of a new installation is issued here."""
+    from api.users import standing_roles
+    from domain.nip import check_nip
+    from identity.stores import identity_stores
+    from readmodels.projector import make_engine
+
+    try:
+        check_nip(nip, "nip")
+    except DomainError as e:
+        _fail(str(e))
+    roles = standing_roles(role)
+    if len(roles) != len(role):
+        _fail("--role: only hr and auditor")
+    sessions, accounts = identity_stores(get_settings(), make_engine(get_settings().database_url))
+    password = accounts.issue(nip, name, roles, hr_nip)
+    sessions.end_all(nip)
+    console.print(f"account {nip} issued; initial password (shown once, to be changed at first sign-in): {password}")
 
 
 if __name__ == "__main__":

@@ -75,12 +75,16 @@ def check_startup(settings: Settings) -> Settings:
         return settings
     problems = []
     if settings.dev_login:
-        problems.append("KINERJA_DEV_LOGIN is on, which lets anyone sign in as anyone: set KINERJA_DEV_LOGIN=false "
-                        "(dev login exists only in `kinerja dev`)")
+        problems.append(
+            "KINERJA_DEV_LOGIN is on, which lets anyone sign in as anyone: set KINERJA_DEV_LOGIN=false "
+            "(dev login exists only in `kinerja dev`)"
+        )
     secret = settings.jwt_secret
     if not secret:
-        problems.append(f"KINERJA_JWT_SECRET is not set: give it a random value of at least {MIN_SECRET_BYTES} bytes "
-                        "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+        problems.append(
+            f"KINERJA_JWT_SECRET is not set: give it a random value of at least {MIN_SECRET_BYTES} bytes "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+        )
     elif secret in KNOWN_SECRETS:
         problems.append("KINERJA_JWT_SECRET is a published default: give it a random value of your own")
     elif len(secret.encode()) < MIN_SECRET_BYTES:

@@ -72,7 +72,7 @@ class TokenVerifier:
             raise Unauthenticated(f"the bearer token is not a JWT ({e})") from None
         try:
             if alg == "HS256":
-                if not self.settings.dev_login:
+                if not (self.settings.dev_login and self.settings.development):
                     raise Unauthenticated("dev tokens are disabled (KINERJA_DEV_LOGIN=false)")
                 return jwt.decode(
                     token,

@@ -9,7 +9,7 @@ from api.auth import TokenVerifier
 from api.deps import CurrentActor, SettingsDep, Users, Verifier
 from api.errors import ApiError
 from api.models import Nip
-from api.users import UserDirectory
+from api.users import User, UserDirectory
 from settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -63,13 +63,18 @@ def dev_login(body: DevLoginIn, settings: SettingsDep, users: Users, verifier: V
     return issue_dev_token(body.nip, settings, users, verifier)
 
 
-def issue_dev_token(nip: str, settings: Settings, users: UserDirectory, verifier: TokenVerifier) -> TokenOut:
-    """The dev login itself, shared by this route and the login page (which keeps the token in a cookie)."""
-    if not settings.dev_login:
+def dev_user(nip: str, settings: Settings, users: UserDirectory) -> User:
+    """Who the dev login signs in (development mode only), shared by this route and the login page."""
+    if not (settings.dev_login and settings.development):
         raise ApiError(404, "NotFound", "dev login is disabled; sign in with the agency's OpenID Connect issuer")
     user = users.get(nip)
     if user is None:
-        raise ApiError(401, "Unauthenticated", f"nip: {nip} is not a user of this agency", "nip")
+        raise ApiError(401, "Unauthenticated", f"nip: {nip} is not an employee of any agency here", "nip")
+    return user
+
+
+def issue_dev_token(nip: str, settings: Settings, users: UserDirectory, verifier: TokenVerifier) -> TokenOut:
+    user = dev_user(nip, settings, users)
     token, expires_in = verifier.issue_dev_token(user.nip, user.roles, user.name)
     return TokenOut(access_token=token, expires_in=expires_in, nip=user.nip, name=user.name, roles=list(user.roles))
 

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
-from api import audit, employees, errors, feedback, hr, hr_appraisals, login, tasks
+from api import accounts, audit, docs, edge, employees, errors, feedback, hr, hr_appraisals, login, tasks
 from api.auth import TokenVerifier
 from api.commands import Commands
 from api.idempotency import IdempotencyMiddleware, ResponseCache
@@ -31,6 +31,8 @@ from api.ratelimit import TokenBucket
 from api.readside import ReadSide
 from api.users import UserDirectory
 from domain.application import Appraisals
+from identity.oidc import issuer_for
+from identity.stores import identity_stores
 from settings import InsecureSettings, Settings, check_startup, event_store_env, get_settings
 
 log = logging.getLogger(__name__)
@@ -74,9 +76,13 @@ def create_app(
         if owned:
             state.appraisals = Appraisals(env=event_store_env(settings.database_url))
         if state.users is None:
-            state.users = _users(state.appraisals)
+            state.users = _users()
         if state.readside is None:
             state.readside = ReadSide.from_url(settings.database_url, state.appraisals)
+        if state.users.employees is None:
+            state.users.employees = state.readside.employee
+        if state.readside.engine is not None and state.sessions is None:
+            state.sessions, state.accounts = identity_stores(settings, state.readside.engine)
         state.commands = Commands(state.temporal, settings, state.appraisals, state.readside, state.clock)
         # Open the event store once before the projector's first transaction: on SQLite its first
         # use switches the file to WAL, which cannot happen while the projector holds the write lock.
@@ -97,6 +103,8 @@ def create_app(
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[{"name": t, "description": d} for t, d in TAGS],
     )
     app.state.settings = settings
@@ -105,19 +113,23 @@ def create_app(
     app.state.appraisals = appraisals
     app.state.readside = readside
     app.state.users = users
+    app.state.sessions = app.state.accounts = None  # identity/: built on the read side's engine at start
+    app.state.issuer = issuer_for(settings)
     app.state.verifier = verifier or TokenVerifier(settings)
     app.state.feedback_bucket = feedback_bucket or TokenBucket()
     app.state.db_check = db_check or _db_check(settings.database_url)
     app.state.anonymous_prefix = f"{PREFIX}/feedback"
     app.state.idempotency_cache = ResponseCache()
     app.add_middleware(IdempotencyMiddleware, cache=app.state.idempotency_cache)
+    edge.install(app, settings)
     errors.install(app)
     from web import pages  # noqa: PLC0415 - the pages call back into these routers
 
     pages.install(app)
+    docs.install(app)
 
     api = APIRouter(prefix=PREFIX)
-    for module in (login, hr, hr_appraisals, tasks, employees, audit, feedback):
+    for module in (login, hr, accounts, hr_appraisals, tasks, employees, audit, feedback):
         api.include_router(module.router)
     app.include_router(api)
     app.add_api_route("/health", health, methods=["GET"], tags=["health"], summary="Temporal and database reachability")
@@ -146,12 +158,12 @@ def _project_in_background(readside: ReadSide, stop: threading.Event, every: flo
     return thread
 
 
-def _users(appraisals: Appraisals) -> UserDirectory:
-    """The dev-login directory from KINERJA_DEV_USERS_FILE (written by the demo seed), else empty."""
+def _users() -> UserDirectory:
+    """The people named in KINERJA_DEV_USERS_FILE (written by the demo seed), and every employee."""
     path = os.environ.get("KINERJA_DEV_USERS_FILE", "")
     if path and Path(path).is_file():
-        return UserDirectory.from_file(path, appraisals)
-    return UserDirectory(app=appraisals)
+        return UserDirectory.from_file(path)
+    return UserDirectory()
 
 
 def _db_check(url: str) -> Callable[[], None]:

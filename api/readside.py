@@ -48,5 +48,13 @@ class ReadSide:
         except Exception:
             log.exception("read-model catch-up failed after a write")
 
+    def employee(self, nip: str) -> dict[str, Any] | None:
+        """The employee with this NIP in the org master data (blocking; None without read models)."""
+        if self.queries is None or self.engine is None:
+            return None
+        if self.projector is not None:
+            self.projector.ensure_tables()
+        return self.queries.employee(self.engine, nip)
+
     async def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         return await run_in_threadpool(self._q(name), self.engine, *args, **kwargs)

@@ -30,12 +30,13 @@ from eventsourcing.utils import get_topic
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.cycle import AppraisalCycle
-from readmodels.rows import Group, project_appraisal, project_cycle, refresh_counts
+from domain.organisation import Agency
+from readmodels.rows import Group, project_agency, project_appraisal, project_cycle, refresh_counts
 from readmodels.tables import READ_TABLES, metadata, projection_tracking
 
 log = logging.getLogger(__name__)
 _CREATING = threading.Lock()
-PROJECTED = {get_topic(AppraisalCycle), get_topic(Appraisal)}
+PROJECTED = {get_topic(AppraisalCycle), get_topic(Appraisal), get_topic(Agency)}
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -163,6 +164,8 @@ class Projector:
                 project_cycle(conn, aggregate)
             elif isinstance(aggregate, Appraisal):
                 groups.append(project_appraisal(conn, aggregate))
+            elif isinstance(aggregate, Agency):
+                project_agency(conn, aggregate)
         refresh_counts(conn, groups)
 
 

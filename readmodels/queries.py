@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from domain.calendar import as_utc
 from domain.rules import PREDIKATS, rule_set
 from readmodels.rows import ANNUAL
-from readmodels.tables import appraisals, cycle_progress, cycles, distribution, inbox, trends
+from readmodels.tables import appraisals, cycle_progress, cycles, distribution, employees, inbox, trends
 
 
 def _now(now: datetime | None) -> datetime:
@@ -41,6 +41,13 @@ def employee_appraisals(db: sa.Engine, nip: str) -> list[dict[str, Any]]:
     query = sa.select(appraisals).where(appraisals.c.employee_nip == nip).order_by(appraisals.c.year.desc())
     with db.connect() as conn:
         return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def employee(db: sa.Engine, nip: str) -> dict[str, Any] | None:
+    """The employee with this NIP in any agency's org master data, or None."""
+    with db.connect() as conn:
+        row = conn.execute(sa.select(employees).where(employees.c.nip == nip)).mappings().first()
+    return dict(row) if row is not None else None
 
 
 def cycle(db: sa.Engine, cycle_id: str) -> dict[str, Any] | None:

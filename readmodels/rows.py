@@ -15,11 +15,33 @@ import sqlalchemy as sa
 
 from domain.appraisal import Appraisal
 from domain.cycle import DEADLINES, AppraisalCycle
+from domain.organisation import Agency
 from domain.tasks import task_due, tasks_bounded_by
-from readmodels.tables import appraisal_periods, appraisals, cycle_progress, cycles, distribution, inbox, trends
+from readmodels.tables import (
+    appraisal_periods,
+    appraisals,
+    cycle_progress,
+    cycles,
+    distribution,
+    employees,
+    inbox,
+    trends,
+)
 
 ANNUAL = "annual"
 Group = tuple[str, str]  # (cycle_id, unit_id)
+
+
+def project_agency(conn: sa.Connection, agency: Agency) -> None:
+    """The agency's employees as the org master data holds them now."""
+    rows = [
+        {"nip": nip, "agency_id": agency.code, "unit_id": str(e.get("unit_id", "")), "name": str(e.get("name", ""))}
+        for nip, e in agency.employees.items()
+    ]
+    conn.execute(employees.delete().where(employees.c.agency_id == agency.code))
+    if rows:
+        conn.execute(employees.delete().where(employees.c.nip.in_([r["nip"] for r in rows])))  # moved agency
+        conn.execute(employees.insert(), rows)
 
 
 def project_cycle(conn: sa.Connection, cycle: AppraisalCycle) -> None:

@@ -139,6 +139,15 @@ trends = sa.Table(
     sa.Column("count", sa.Integer, nullable=False),
 )
 
+# Every employee of every agency's org master data (who may sign in, and under which name).
+employees = sa.Table(
+    "rm_employees", metadata,
+    _nip("nip", primary_key=True),
+    sa.Column("agency_id", sa.String(100), nullable=False),
+    sa.Column("unit_id", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+)  # fmt: skip
+
 # The position of each projection in the notification log, written in the same transaction as its rows.
 projection_tracking = sa.Table(
     "rm_projection_tracking",
@@ -148,4 +157,4 @@ projection_tracking = sa.Table(
 )
 
 # Everything the projector rebuilds (the tracking table survives a rebuild and is reset instead).
-READ_TABLES = (cycles, appraisals, appraisal_periods, inbox, cycle_progress, distribution, trends)
+READ_TABLES = (cycles, appraisals, appraisal_periods, inbox, cycle_progress, distribution, trends, employees)

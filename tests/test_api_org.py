@@ -53,7 +53,7 @@ async def upload(w: World, text: str, expect: int = 200) -> dict:
 
 async def test_import_define_from_org_data_and_forward_a_mutation(env: WorkflowEnvironment, tmp_path: Path) -> None:
     async with world(env, tmp_path) as w:
-        w.app.state.users = UserDirectory.from_mapping(USERS, agencies=[AGENCY], app=w.store)
+        w.app.state.users = UserDirectory.from_mapping(USERS, employees=w.app.state.readside.employee)
 
         # A file with mistakes is refused as a whole, with a report naming line, field and reason.
         broken = org_csv().replace(f",{EMP1},", ",19850315201001100X,").replace("WIB,U1", "UTC,U1", 1)

@@ -70,8 +70,18 @@ def test_defaults_are_production_without_dev_login(monkeypatch: pytest.MonkeyPat
 async def test_a_token_forged_with_the_published_secret_is_refused(tmp_path: Path) -> None:
     """The attack of the finding: HS256 with the old default secret, a NIP in no agency, roles hr+auditor."""
     now = int(time.time())
-    forged = jwt.encode({"iss": "kinerja-dev", "sub": "199912312020121001", "nip": "199912312020121001",
-                         "roles": ["hr", "auditor"], "iat": now, "exp": now + 600}, PUBLISHED, "HS256")
+    forged = jwt.encode(
+        {
+            "iss": "kinerja-dev",
+            "sub": "199912312020121001",
+            "nip": "199912312020121001",
+            "roles": ["hr", "auditor"],
+            "iat": now,
+            "exp": now + 600,
+        },
+        PUBLISHED,
+        "HS256",
+    )
     settings = settings_for(tmp_path, mode="production", dev_login=False, jwt_secret=STRONG)
     async with running(build_app(settings)) as client:
         for path in ("/api/v1/auth/me", "/api/v1/hr/cycles", "/api/v1/tasks/me", "/api/v1/employees/me/appraisals"):
@@ -85,6 +95,6 @@ def test_image_and_compose_inherit_the_secure_defaults() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     compose = (ROOT / "docker-compose.yml").read_text()
     for text in (dockerfile, compose):
-        assert "KINERJA_MODE" not in text and "KINERJA_DEV_LOGIN: \"true\"" not in text
+        assert "KINERJA_MODE" not in text and 'KINERJA_DEV_LOGIN: "true"' not in text
     assert "KINERJA_JWT_SECRET: ${KINERJA_JWT_SECRET:?" in compose  # compose itself refuses an unset secret
     assert "--no-proxy-headers" in dockerfile and compose.count("--no-proxy-headers") == 1

@@ -6,6 +6,7 @@ EMP1's SKP submitted, waiting on SUPERVISOR).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -36,29 +37,47 @@ def app(tmp_path: Path):
     store.close()
 
 
+async def csrf(client: httpx.AsyncClient, path: str = "/masuk") -> str:
+    """The CSRF token a page puts in its forms (its cookie lands in the client's jar)."""
+    found = re.search(r'name="csrftoken" value="([^"]+)"', (await client.get(path)).text)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+async def post_form(
+    client: httpx.AsyncClient, path: str, data: dict[str, str] | None = None, **kwargs: object
+) -> httpx.Response:
+    """A form post as the browser sends it: with the page's CSRF token."""
+    return await client.post(path, data={**(data or {}), "csrftoken": await csrf(client)}, **kwargs)
+
+
 async def sign_in(client: httpx.AsyncClient, nip: str) -> None:
-    response = await client.post("/masuk", data={"nip": nip})
+    response = await post_form(client, "/masuk/dev", {"nip": nip})
     assert response.status_code == 303, response.text
     assert "httponly" in response.headers["set-cookie"].lower()
 
 
-async def test_pages_ask_for_login_and_the_cookie_carries_the_api_token(app) -> None:
+async def test_pages_ask_for_login_and_logout_ends_the_session_on_the_server(app) -> None:
     async with running(app) as client:
         assert (await client.get("/tugas")).headers["location"] == "/masuk?lanjut=%2Ftugas"
         form = await client.get("/masuk")
         assert form.status_code == 200 and '<label for="nip">NIP (18 digit)</label>' in form.text
-        assert "Siti HR" in form.text  # the demo users to choose from
-        bad = await client.post("/masuk", data={"nip": "123"})
+        assert "Siti HR" in form.text  # the demo users to choose from (development mode)
+        bad = await post_form(client, "/masuk/dev", {"nip": "123"})
         assert bad.status_code == 422 and "Isian belum benar" in bad.text and "nip:" in bad.text
-        stranger = await client.post("/masuk", data={"nip": "199912312020121001"})
-        assert stranger.status_code == 401 and "is not a user of this agency" in stranger.text
-        response = await client.post("/masuk", data={"nip": HR_NIP, "lanjut": "//evil.example/"})
+        stranger = await post_form(client, "/masuk/dev", {"nip": "199912312020121001"})
+        assert stranger.status_code == 401 and "is not an employee of any agency here" in stranger.text
+        response = await post_form(client, "/masuk/dev", {"nip": HR_NIP, "lanjut": "//evil.example/"})
         assert response.headers["location"] == "/hr"  # an open redirect is refused
-        token = client.cookies.get("kinerja_sesi")
-        me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
-        assert me.json()["nip"] == HR_NIP  # the very token the API accepts
-        out = await client.post("/keluar")
+        session = client.cookies.get("kinerja_sesi")
+        assert (await client.get("/tugas")).status_code == 200
+        me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {session}"})
+        assert me.status_code == 401  # a page session is no API token
+        out = await post_form(client, "/keluar")
         assert out.status_code == 303 and "kinerja_sesi" not in client.cookies
+        # After-effect: the old cookie, replayed, no longer opens anything (ended on the server).
+        client.cookies.set("kinerja_sesi", session)
+        assert (await client.get("/tugas")).headers["location"] == "/masuk?lanjut=%2Ftugas"
 
 
 async def test_the_inbox_and_the_task_page_show_what_waits(app) -> None:
@@ -84,7 +103,9 @@ async def test_errors_are_pages_on_page_paths_and_json_on_the_api(app) -> None:
         assert audit.status_code == 403 and "only HR (pengelola kinerja) and auditors" in audit.text
         api = await client.get(f"/api/v1/employees/appraisals/{appraisal_id}")
         assert api.status_code == 401 and api.json()["error"] == "Unauthenticated"  # the API wants a bearer
-        foreign = await client.post(f"/tugas/{appraisal_id}/skp/setujui", headers={"Origin": "https://evil.example"})
+        foreign = await post_form(
+            client, f"/tugas/{appraisal_id}/skp/setujui", headers={"Origin": "https://evil.example"}
+        )
         assert foreign.status_code == 403 and "from another site" in foreign.text
 
 
@@ -95,7 +116,7 @@ async def test_the_auditor_sees_the_timeline_verified(app) -> None:
         page = await client.get(f"/audit/penilaian/{appraisal_id}")
         assert page.status_code == 200 and "Rantai hash utuh: 3 peristiwa terverifikasi" in page.text
         assert "SKP diajukan" in page.text
-        refused = await client.post(f"/tugas/{appraisal_id}/skp/setujui")  # auditors write nothing
+        refused = await post_form(client, f"/tugas/{appraisal_id}/skp/setujui")  # auditors write nothing
         assert refused.status_code == 403 and "read-only" in refused.text
 
 

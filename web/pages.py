@@ -15,20 +15,20 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from web import audit, citizen, employee, hr, inbox, session
+from api.edge import is_page_path
+from web import audit, citizen, employee, hr, inbox, session, signin
 from web.render import HERE, page
 
-NOT_PAGES = ("/api/", "/health", "/docs", "/redoc", "/openapi.json", "/static/")
 Handler = Callable[[Request, Any], Awaitable[Response]]
 
 
 def is_page(request: Request) -> bool:
-    return not request.url.path.startswith(NOT_PAGES)
+    return is_page_path(request.url.path)
 
 
 def install(app: FastAPI) -> None:
     """Call after api.errors.install(app): page paths answer errors as HTML."""
-    for module in (session, inbox, employee, hr, audit, citizen):
+    for module in (session, signin, inbox, employee, hr, audit, citizen):
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.state.api_exception_handlers = dict(app.exception_handlers)
@@ -66,6 +66,6 @@ def _actor(request: Request) -> Any:
 
 
 async def _login_required(request: Request, exc: session.LoginRequired) -> Response:
-    if request.method != "GET":
-        return RedirectResponse("/masuk", status_code=303)
+    if request.method != "GET" or exc.to != "/masuk":
+        return RedirectResponse(exc.to, status_code=303)
     return RedirectResponse(f"/masuk?{urlencode({'lanjut': exc.next_path})}", status_code=303)

@@ -10,7 +10,10 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 
+from api.edge import CSRF_FIELD, csrf_token
 from domain.base import Actor
 from web import labels
 
@@ -24,6 +27,16 @@ templates.env.globals["PREDIKAT"] = labels.PREDIKAT_LABELS
 templates.env.globals["ORG_PREDIKAT"] = labels.ORG_PREDIKAT
 templates.env.globals["ASPECTS"] = labels.ASPECTS
 templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
+
+
+@pass_context
+def csrf_field(context: Any) -> Markup:
+    """The hidden CSRF token of every state-changing form (checked by api/edge.py)."""
+    token = csrf_token(context["request"].scope)
+    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(token)}">')
+
+
+templates.env.globals["csrf_field"] = csrf_field
 
 # Notes shown after a successful action (POST-redirect-GET): a code in the URL, never free text.
 NOTES = {

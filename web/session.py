@@ -1,8 +1,10 @@
-"""Who is on the page: the same JWT as the API, kept in an HttpOnly cookie; the login and logout forms.
+"""Who is on the page: a server-side session whose opaque id lives in an HttpOnly cookie; logout.
 
-The embedded default signs in with the dev login (the API's own function). Production signs in at
-the agency's OpenID Connect issuer; the redirect to that issuer is not built here (see README).
-Forms are protected by the cookie's SameSite=Lax and by refusing a POST whose Origin is another site.
+Sessions are started by the sign-in routes (web/signin.py: the agency's OpenID Connect issuer,
+a local account, or the dev login in development mode) and checked on the server at every
+request (identity/sessions.py): they expire, go idle, and end at logout. The cookie is Secure
+whenever the request came over HTTPS, directly or through a trusted TLS proxy (api/edge.py).
+State-changing forms carry a CSRF token (api/edge.py); the Origin check below is a second fence.
 """
 
 from __future__ import annotations
@@ -10,40 +12,40 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlparse
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 
-from api.auth import Unauthenticated
 from api.errors import ApiError
-from api.login import issue_dev_token
 from domain.base import Actor
-from domain.errors import InvalidInput
-from domain.nip import check_nip
-from web.labels import label
-from web.outcome import refusal
-from web.render import page, redirect
+from web.render import redirect
 
 COOKIE = "kinerja_sesi"
+CHANGE_PASSWORD = "/masuk/ganti-sandi"
 router = APIRouter()
 
 
 class LoginRequired(Exception):
-    """No valid session cookie: the page sends the browser to the login form."""
+    """No live session: the page sends the browser to the login form (or to the forced password change)."""
 
-    def __init__(self, next_path: str) -> None:
+    def __init__(self, next_path: str, to: str = "/masuk") -> None:
         super().__init__(next_path)
-        self.next_path = next_path
+        self.next_path, self.to = next_path, to
+
+
+def page_session(request: Request):  # type: ignore[no-untyped-def]  # identity.sessions.Session | None
+    sessions = getattr(request.app.state, "sessions", None)
+    token = request.cookies.get(COOKIE, "")
+    return sessions.resolve(token) if sessions is not None and token else None
 
 
 def page_actor(request: Request) -> Actor:
-    """The signed-in caller, verified exactly as the API verifies a bearer token."""
-    token = request.cookies.get(COOKIE, "")
-    if not token:
+    """The signed-in caller, from a live server-side session."""
+    found = page_session(request)
+    if found is None:
         raise LoginRequired(request.url.path)
-    try:
-        return request.app.state.verifier.actor(f"Bearer {token}")
-    except Unauthenticated:
-        raise LoginRequired(request.url.path) from None
+    if found.must_change:
+        raise LoginRequired(request.url.path, CHANGE_PASSWORD)
+    return Actor(found.nip, found.roles)
 
 
 def same_origin(request: Request) -> None:
@@ -64,58 +66,27 @@ def home_for(actor: Actor) -> str:
     return "/tugas"
 
 
-def _safe(next_path: str) -> str:
-    return next_path if next_path.startswith("/") and not next_path.startswith("//") else ""
+def safe_next(next_path: str) -> str:
+    """Only a path of this site (no open redirect)."""
+    ok = next_path.startswith("/") and not next_path.startswith(("//", "/\\")) and "\\" not in next_path
+    return next_path if ok else ""
 
 
-@router.get("/masuk", response_class=HTMLResponse)
-def login_form(request: Request, lanjut: str = "") -> HTMLResponse:
-    return _login_page(request, lanjut)
-
-
-def _login_page(request: Request, lanjut: str, error: str = "", nip: str = "", status: int = 200) -> HTMLResponse:
-    state = request.app.state
-    demo = sorted(state.users.users.values(), key=lambda u: (not u.roles, u.name)) if state.settings.dev_login else []
-    return page(
-        request,
-        "login.html",
-        None,
-        status,
-        lanjut=_safe(lanjut),
-        error=error,
-        nip=nip,
-        demo=demo,
-        dev_login=state.settings.dev_login,
-    )
-
-
-@router.post("/masuk")
-async def login(request: Request, nip: Annotated[str, Form()] = "", lanjut: Annotated[str, Form()] = "") -> Response:
-    state = request.app.state
-    try:
-        check_nip(nip.strip(), "nip")
-        token = issue_dev_token(nip.strip(), state.settings, state.users, state.verifier)
-    except (InvalidInput, ApiError) as e:
-        status, kind, message = await refusal(request, e)
-        return _login_page(request, lanjut, f"{label(kind, 'refusal')}: {message}", nip, status)
-    actor = Actor(token.nip, tuple(token.roles))
-    response = RedirectResponse(_safe(lanjut) or home_for(actor), status_code=303)
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    max_age = int(request.app.state.sessions.lifetime.total_seconds())
     response.set_cookie(
-        COOKIE,
-        token.access_token,
-        max_age=token.expires_in,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-        path="/",
+        COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/"
     )
-    return response
 
 
 @router.post("/keluar")
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    """End the session on the server (the cookie alone would not be enough), then forget the cookie."""
+    token = request.cookies.get(COOKIE, "")
+    if token and getattr(request.app.state, "sessions", None) is not None:
+        request.app.state.sessions.end(token)
     response = redirect("/masuk", "keluar")
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https")
     return response
 
 

@@ -1,0 +1,153 @@
+"""What every HTTP answer passes through: trusted proxy headers, security headers, CSRF tokens.
+
+Order, outermost first: the proxy headers (only from KINERJA_TRUSTED_PROXIES: the client address
+and scheme the rest of the app sees), the security headers, then the CSRF check of page forms.
+
+CSRF: a double-submit token by the maintained `asgi-csrf` middleware (a signed `csrftoken` cookie
+and the same value in a hidden form field). Every state-changing page request is checked, login
+and logout included, with or without cookies. The JSON API is not: it authenticates only with an
+`Authorization` header, which a browser never adds to a cross-site request.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from asgi_csrf import Errors, asgi_csrf
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from settings import Settings
+
+NOT_PAGES = ("/api/", "/health", "/docs", "/redoc", "/openapi.json", "/static/")
+CSRF_FIELD = "csrftoken"
+
+# No inline script anywhere (pages, docs): scripts only from this origin. Inline style attributes
+# (the dashboard's bar widths, Swagger UI) are allowed; they cannot run code.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+def is_page_path(path: str) -> bool:
+    return not path.startswith(NOT_PAGES)
+
+
+class SecurityHeaders:
+    """Adds the security headers to every answer (pages, API, docs, static files, errors)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        https = scope.get("scheme") == "https"
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in names]
+                if https:
+                    extra.append((b"strict-transport-security", b"max-age=31536000"))
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class _Pages:
+    """asgi-csrf's `always_protect`: every page path is protected even when no cookie came with it."""
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and is_page_path(path)
+
+
+async def _csrf_refused(scope: Scope, send: Send, error: Errors) -> None:
+    body = (
+        b'<!doctype html><html lang="id"><meta charset="utf-8"><title>Formulir ditolak</title>'
+        b'<link rel="stylesheet" href="/static/kinerja.css"><main><h1>Formulir ditolak</h1>'
+        b"<p>Formulir ini kedaluwarsa atau dikirim dari situs lain (pemeriksaan CSRF). "
+        b'Muat ulang halaman lalu kirim sekali lagi.</p><p><a href="/">Beranda</a></p></main></html>'
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-kinerja-refusal", b"csrf"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class ByScheme:
+    """A cookie-setting middleware built twice: with the Secure flag for HTTPS requests, without for HTTP."""
+
+    def __init__(self, app: ASGIApp, build: Callable[[ASGIApp, bool], ASGIApp]) -> None:
+        self.plain, self.secure = build(app, False), build(app, True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await (self.secure if scope.get("scheme") == "https" else self.plain)(scope, receive, send)
+
+
+def _csrf(secret: str | None) -> Callable[[ASGIApp, bool], ASGIApp]:
+    def build(app: ASGIApp, secure: bool) -> ASGIApp:
+        return asgi_csrf(
+            app,
+            signing_secret=secret,
+            always_protect=_Pages(),
+            cookie_secure=secure,
+            cookie_samesite="Lax",
+            skip_if_scope=lambda scope: not is_page_path(scope["path"]),
+            send_csrf_failed=_csrf_refused,
+        )
+
+    return build
+
+
+def _signin_state(secret: str) -> Callable[[ASGIApp, bool], ASGIApp]:
+    """Authlib's state, nonce and PKCE verifier between the redirect and the callback (10 minutes)."""
+
+    def build(app: ASGIApp, secure: bool) -> ASGIApp:
+        return SessionMiddleware(
+            app, secret_key=secret, session_cookie="kinerja_masuk", max_age=600, same_site="lax", https_only=secure
+        )
+
+    return build
+
+
+def trusted_proxies(settings: Settings) -> list[str]:
+    return [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Add the edge middlewares (call last: Starlette's last-added middleware runs first)."""
+    app.add_middleware(ByScheme, build=_signin_state(settings.jwt_secret or secrets.token_urlsafe(32)))
+    app.add_middleware(ByScheme, build=_csrf(settings.jwt_secret or None))
+    app.add_middleware(SecurityHeaders)
+    proxies = trusted_proxies(settings)
+    if proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
+
+
+def csrf_token(scope: Scope) -> str:
+    """The token a page puts in its forms (the middleware sets the matching cookie)."""
+    get = scope.get(CSRF_FIELD)
+    return get() if callable(get) else ""
