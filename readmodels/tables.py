@@ -141,12 +141,13 @@ trends = sa.Table(
 
 # Every employee of every agency's org master data (who may sign in, and under which name).
 employees = sa.Table(
-    "rm_employees", metadata,
+    "rm_employees",
+    metadata,
     _nip("nip", primary_key=True),
     sa.Column("agency_id", sa.String(100), nullable=False),
     sa.Column("unit_id", sa.String(100), nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
-)  # fmt: skip
+)
 
 # The position of each projection in the notification log, written in the same transaction as its rows.
 projection_tracking = sa.Table(
