@@ -57,7 +57,7 @@ class MeOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"nip": NIP_EXAMPLE, "roles": [], "name": "Budi"}]})
 
 
-@router.post("/dev-login", response_model=TokenOut)
+@router.post("/dev-login", response_model=TokenOut, responses={401: {}, 404: {}})
 def dev_login(body: DevLoginIn, settings: SettingsDep, users: Users, verifier: Verifier) -> TokenOut:
     """Issue a dev token for a user of the directory (only when KINERJA_DEV_LOGIN is on)."""
     return issue_dev_token(body.nip, settings, users, verifier)

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
-from api import accounts, audit, docs, edge, employees, errors, feedback, hr, hr_appraisals, login, tasks
+from api import accounts, audit, docs, edge, employees, errors, feedback, hr, hr_appraisals, login, responses, tasks
 from api.auth import TokenVerifier
 from api.commands import Commands
 from api.idempotency import IdempotencyMiddleware, ResponseCache
@@ -130,9 +130,18 @@ def create_app(
 
     api = APIRouter(prefix=PREFIX)
     for module in (login, hr, accounts, hr_appraisals, tasks, employees, audit, feedback):
+        responses.declare(module.router.routes)
         api.include_router(module.router)
     app.include_router(api)
-    app.add_api_route("/health", health, methods=["GET"], tags=["health"], summary="Temporal and database reachability")
+    app.add_api_route(
+        "/health",
+        health,
+        methods=["GET"],
+        tags=["health"],
+        summary="Temporal and database reachability",
+        responses={503: {"description": "Temporal or the database does not answer (the body says which)"}},
+    )
+    responses.declare(app.routes)
     return app
 
 

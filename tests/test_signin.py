@@ -191,6 +191,11 @@ async def test_every_answer_carries_the_security_headers(tmp_path: Path) -> None
         docs = (await client.get("/docs")).text
         assert "<script>" not in docs and not re.search(r"<script(?![^>]*\bsrc=)", docs)  # no inline script
         assert "cdn." not in docs  # nothing fetched from elsewhere
+        assert (await client.get("/docs/assets/swagger-ui-bundle.js")).status_code == 200
+        document = (await client.get("/openapi.json")).json()  # the Authorize button's bearer scheme
+        assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+        assert document["paths"]["/api/v1/tasks/me"]["get"]["security"] == [{"bearer": []}]
+        assert "401" in document["paths"]["/api/v1/tasks/me"]["get"]["responses"]
     store.close()
 
 
