@@ -66,9 +66,7 @@ def dev(demo: bool = typer.Option(True, help="seed the demo agency and its cycle
 @app.command("import")
 def import_org(file: Path, hr_nip: str = HR_NIP_OPTION) -> None:
     """Import agencies, units and employees from CSV (all or nothing)."""
-    from readmodels.org_import import import_org as run_import
-
-    result = run_import(_app(), file.read_text(encoding="utf-8"), by=Actor(hr_nip, (HR,)), at=_now())
+    result = _app().import_org(file.read_text(encoding="utf-8"), by=Actor(hr_nip, (HR,)), at=_now())
     if not result.ok:
         table = Table("line", "field", "reason", title="Nothing imported: fix these lines")
         for p in result.problems:
@@ -84,12 +82,10 @@ def import_org(file: Path, hr_nip: str = HR_NIP_OPTION) -> None:
 @cycle_app.command("create")
 def cycle_create(agency: str, year: int, hr_nip: str = HR_NIP_OPTION) -> None:
     """Define the agency's cycle for a year from its org chart."""
-    from readmodels.org_import import cycle_definition
-
     appraisals = _app()
     try:
-        definition, people = cycle_definition(appraisals, agency, year, at=_now())
-        cycle_id = appraisals.define_cycle(Actor(hr_nip, (HR,)), key=f"cli:define:{agency}:{year}", **definition)
+        definition, people = appraisals.cycle_definition(agency, year, by=Actor(hr_nip, (HR,)))
+        cycle_id = appraisals.define_cycle(definition, at=_now(), key=f"cli:define:{agency}:{year}")
     except DomainError as e:
         _fail(str(e))
     for nip, reason in people.skipped:
@@ -101,23 +97,28 @@ def cycle_create(agency: str, year: int, hr_nip: str = HR_NIP_OPTION) -> None:
 def cycle_start(cycle_id: UUID, hr_nip: str = HR_NIP_OPTION) -> None:
     """Start the cycle workflow, which opens one appraisal workflow per participant."""
     from temporalio.client import Client
-    from temporalio.common import WorkflowIDConflictPolicy
+    from temporalio.exceptions import WorkflowAlreadyStartedError
 
-    from workflows.cycle import CycleInput, CycleWorkflow, cycle_workflow_id
+    from workflows.cycle import CycleInput, CycleWorkflow
+    from workflows.ids import cycle_workflow_id, start_once
 
     async def start() -> str:
         settings = get_settings()
         client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
-        handle = await client.start_workflow(
-            CycleWorkflow.run,
-            CycleInput(str(cycle_id), hr_nip),
-            id=cycle_workflow_id(str(cycle_id)),
-            task_queue=settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        return handle.id
+        workflow_id = cycle_workflow_id(cycle_id)
+        try:
+            await start_once(
+                client,
+                CycleWorkflow.run,
+                CycleInput(str(cycle_id), hr_nip),
+                id=workflow_id,
+                task_queue=settings.task_queue,
+            )
+        except WorkflowAlreadyStartedError:
+            return f"{workflow_id} was already started: nothing to do"
+        return f"started {workflow_id}"
 
-    console.print(f"started {asyncio.run(start())}")
+    console.print(asyncio.run(start()))
 
 
 @cycle_app.command("status")
@@ -125,12 +126,13 @@ def cycle_status(cycle_id: UUID) -> None:
     """Counts per stage and failures per employee, from the cycle workflow."""
     from temporalio.client import Client
 
-    from workflows.cycle import CycleWorkflow, cycle_workflow_id
+    from workflows.cycle import CycleWorkflow
+    from workflows.ids import cycle_workflow_id
 
     async def query() -> dict:
         settings = get_settings()
         client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
-        return await client.get_workflow_handle(cycle_workflow_id(str(cycle_id))).query(CycleWorkflow.progress)
+        return await client.get_workflow_handle(cycle_workflow_id(cycle_id)).query(CycleWorkflow.progress)
 
     console.print_json(json.dumps(asyncio.run(query()), default=str))
 
@@ -186,10 +188,10 @@ def accounts_issue(
     hr_nip: str = HR_NIP_OPTION,
 ) -> None:
     """Issue (or reset) a local account; the first HR account of a new installation is issued here."""
-    from api.users import standing_roles
     from domain.nip import check_nip
     from identity.stores import identity_stores
     from readmodels.projector import make_engine
+    from services.users import standing_roles
 
     try:
         check_nip(nip, "nip")

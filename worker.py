@@ -39,18 +39,10 @@ ACTIVITY_THREADS = 16
 
 
 def activities_for(app: Appraisals, sender: Sender) -> list[object]:
-    appraisals, opening, notifications = (
-        AppraisalActivities(app),
-        OpeningActivities(app),
-        NotificationActivities(app, sender),
-    )
+    """Every activity: one per command, the readers, the opening fan-out and the notifications."""
+    opening, notifications = OpeningActivities(app), NotificationActivities(app, sender)
     return [
-        appraisals.run_appraisal_command,
-        appraisals.run_cycle_command,
-        appraisals.change_supervisor,
-        appraisals.read_appraisal,
-        appraisals.read_cycle,
-        appraisals.count_stages,
+        *AppraisalActivities(app).all(),
         opening.open_appraisals,
         opening.signal_appraisals,
         notifications.send_reminder,

@@ -1,8 +1,9 @@
-"""Thin adapters from Temporal to the Appraisals application: one dataclass in, plain data out.
+"""Thin adapters from Temporal to the Appraisals application: one typed command in, its outcome out.
 
-Every write carries an idempotency key chosen by the workflow (workflow id + update id, or
-workflow id + timer), so a retried activity returns the outcome it already produced and
-writes nothing (`Outcome.replayed`). A broken business rule fails fast and is not retried; a
+One activity per command, as one Update per command: the workflow passes a `Stamp` (the record,
+the business instant, the idempotency key it chose: workflow id + update id, or + timer) and the
+command itself. A retried activity finds its key already applied, returns the outcome it produced
+and writes nothing (`Outcome.replayed`). A broken business rule fails fast and is not retried; a
 concurrency conflict is retried, and the retry reloads the aggregate.
 """
 
@@ -10,8 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -20,53 +20,43 @@ from temporalio.exceptions import ApplicationError
 
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
-from domain.base import Actor
+from domain.commands import (
+    AddParticipant,
+    AppraisalCommand,
+    ApproveSkp,
+    CalibrateUnit,
+    ChangeSupervisor,
+    CloseCycle,
+    CloseKeberatanWindow,
+    CycleCommand,
+    DecideFollowUp,
+    DecideKeberatan,
+    DelegateTask,
+    DeliverResult,
+    DraftSkp,
+    ExtendDeadline,
+    FileKeberatan,
+    Finalise,
+    GiveFeedback,
+    GivePeerFeedback,
+    HoldCheckIn,
+    OpenReview,
+    Outcome,
+    Rate,
+    ReassignKeberatanDecider,
+    RecordCitizenFeedback,
+    RemoveParticipant,
+    ReportProgress,
+    ReturnSkp,
+    SelfAssess,
+    SetOrgPredikat,
+    Stamp,
+    StartCycle,
+    SubmitSkp,
+)
 from domain.errors import ConcurrencyConflict, DomainError, NotFound
 
-# Arguments of appraisal commands that are instants; they travel as ISO strings.
-INSTANT_ARGS = ("due",)
 NOT_OPENED = "not_opened"
-
-
-@dataclass
-class AppraisalCommand:
-    """One appraisal command by name, as `Appraisals.command` takes it."""
-
-    appraisal_id: str
-    name: str
-    actor_nip: str
-    actor_roles: list[str]
-    at_iso: str
-    key: str
-    args: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class CycleCommand:
-    """One cycle command by name (`Appraisals.cycle_command`), or `calibrate_unit`."""
-
-    cycle_id: str
-    name: str
-    actor_nip: str
-    actor_roles: list[str]
-    at_iso: str
-    key: str
-    args: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class SupervisorChange:
-    """A mutation: the employee's appraiser (and the appraiser's superior) change mid-cycle."""
-
-    cycle_id: str
-    nip: str
-    actor_nip: str
-    actor_roles: list[str]
-    appraiser_nip: str
-    atasan_nip: str
-    reason: str
-    at_iso: str
-    key: str
 
 
 @dataclass
@@ -86,50 +76,148 @@ class AppraisalView:
 
 
 class AppraisalActivities:
-    """Temporal in, one application command, plain data out."""
+    """Temporal in, one application command, its outcome out."""
 
     def __init__(self, app: Appraisals) -> None:
         self.app = app
 
-    @activity.defn
-    def run_appraisal_command(self, cmd: AppraisalCommand) -> dict[str, Any]:
-        args = {
-            k: (datetime.fromisoformat(v) if k in INSTANT_ARGS and isinstance(v, str) else v)
-            for k, v in cmd.args.items()
-        }
+    def _run(self, stamp: Stamp, cmd: AppraisalCommand) -> Outcome:
         with domain_errors_fail_fast():
-            outcome = self.app.command(
-                UUID(cmd.appraisal_id),
-                cmd.name,
-                by=actor(cmd.actor_nip, cmd.actor_roles),
-                at=datetime.fromisoformat(cmd.at_iso),
-                key=cmd.key,
-                **args,
-            )
-        return outcome.as_dict()
+            return self.app.execute(stamp.record_id, cmd, at=stamp.at, key=stamp.key)
+
+    # --- planning -------------------------------------------------------------
 
     @activity.defn
-    def run_cycle_command(self, cmd: CycleCommand) -> Any:
-        by, at = actor(cmd.actor_nip, cmd.actor_roles), datetime.fromisoformat(cmd.at_iso)
-        with domain_errors_fail_fast():
-            if cmd.name == "calibrate_unit":
-                return self.app.calibrate_unit(UUID(cmd.cycle_id), by=by, at=at, key=cmd.key, **cmd.args)
-            return self.app.cycle_command(UUID(cmd.cycle_id), cmd.name, by=by, at=at, key=cmd.key, **cmd.args)
+    def draft_skp(self, stamp: Stamp, cmd: DraftSkp) -> Outcome:
+        return self._run(stamp, cmd)
 
     @activity.defn
-    def change_supervisor(self, cmd: SupervisorChange) -> dict[str, Any]:
+    def submit_skp(self, stamp: Stamp, cmd: SubmitSkp) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def return_skp(self, stamp: Stamp, cmd: ReturnSkp) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def approve_skp(self, stamp: Stamp, cmd: ApproveSkp) -> Outcome:
+        return self._run(stamp, cmd)
+
+    # --- execution ------------------------------------------------------------
+
+    @activity.defn
+    def report_progress(self, stamp: Stamp, cmd: ReportProgress) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def give_feedback(self, stamp: Stamp, cmd: GiveFeedback) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def give_peer_feedback(self, stamp: Stamp, cmd: GivePeerFeedback) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def record_citizen_feedback(self, stamp: Stamp, cmd: RecordCitizenFeedback) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def hold_check_in(self, stamp: Stamp, cmd: HoldCheckIn) -> Outcome:
+        return self._run(stamp, cmd)
+
+    # --- review ---------------------------------------------------------------
+
+    @activity.defn
+    def open_review(self, stamp: Stamp, cmd: OpenReview) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def self_assess(self, stamp: Stamp, cmd: SelfAssess) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def rate(self, stamp: Stamp, cmd: Rate) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def deliver_result(self, stamp: Stamp, cmd: DeliverResult) -> Outcome:
+        return self._run(stamp, cmd)
+
+    # --- keberatan and follow-up ------------------------------------------------
+
+    @activity.defn
+    def file_keberatan(self, stamp: Stamp, cmd: FileKeberatan) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def close_keberatan_window(self, stamp: Stamp, cmd: CloseKeberatanWindow) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def decide_keberatan(self, stamp: Stamp, cmd: DecideKeberatan) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def reassign_keberatan_decider(self, stamp: Stamp, cmd: ReassignKeberatanDecider) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def decide_follow_up(self, stamp: Stamp, cmd: DecideFollowUp) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def finalise(self, stamp: Stamp, cmd: Finalise) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def delegate_task(self, stamp: Stamp, cmd: DelegateTask) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def change_supervisor(self, stamp: Stamp, cmd: ChangeSupervisor) -> Outcome:
+        """The cycle's master data and the appraisal change together (stamp.record_id is the appraisal)."""
         with domain_errors_fail_fast():
-            outcome = self.app.change_supervisor(
-                UUID(cmd.cycle_id),
-                cmd.nip,
-                by=actor(cmd.actor_nip, cmd.actor_roles),
-                appraiser_nip=cmd.appraiser_nip,
-                atasan_nip=cmd.atasan_nip,
-                reason=cmd.reason,
-                at=datetime.fromisoformat(cmd.at_iso),
-                key=cmd.key,
+            appraisal = self.app.appraisal(stamp.record_id)
+            return self.app.change_supervisor(
+                appraisal.cycle_id, appraisal.employee_nip, cmd, at=stamp.at, key=stamp.key
             )
-        return outcome.as_dict()
+
+    # --- the cycle --------------------------------------------------------------
+
+    def _cycle(self, stamp: Stamp, cmd: CycleCommand) -> int:
+        with domain_errors_fail_fast():
+            return self.app.execute_cycle(stamp.record_id, cmd, at=stamp.at, key=stamp.key)
+
+    @activity.defn
+    def start_cycle(self, stamp: Stamp, cmd: StartCycle) -> int:
+        return self._cycle(stamp, cmd)
+
+    @activity.defn
+    def add_participant(self, stamp: Stamp, cmd: AddParticipant) -> int:
+        return self._cycle(stamp, cmd)
+
+    @activity.defn
+    def remove_participant(self, stamp: Stamp, cmd: RemoveParticipant) -> int:
+        return self._cycle(stamp, cmd)
+
+    @activity.defn
+    def extend_deadline(self, stamp: Stamp, cmd: ExtendDeadline) -> int:
+        return self._cycle(stamp, cmd)
+
+    @activity.defn
+    def set_org_predikat(self, stamp: Stamp, cmd: SetOrgPredikat) -> int:
+        return self._cycle(stamp, cmd)
+
+    @activity.defn
+    def close_cycle(self, stamp: Stamp, cmd: CloseCycle) -> int:
+        return self._cycle(stamp, cmd)
+
+    @activity.defn
+    def calibrate_unit(self, stamp: Stamp, cmd: CalibrateUnit) -> list[str]:
+        with domain_errors_fail_fast():
+            return self.app.calibrate_unit(stamp.record_id, cmd, at=stamp.at, key=stamp.key)
+
+    # --- reading ----------------------------------------------------------------
 
     @activity.defn
     def read_appraisal(self, appraisal_id: str) -> AppraisalView:
@@ -174,9 +262,13 @@ class AppraisalActivities:
                 activity.heartbeat(i)
         return {"status": cycle.status, "participants": len(cycle.participants), "stages": counts}
 
-
-def actor(nip: str, roles: list[str]) -> Actor:
-    return Actor(nip, tuple(roles))
+    def all(self) -> list[Any]:
+        """Every activity of this class, for the worker."""
+        return [
+            getattr(self, name)
+            for name, member in vars(type(self)).items()
+            if hasattr(member, "__temporal_activity_definition")
+        ]
 
 
 @contextmanager

@@ -14,14 +14,15 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Any, Protocol
-from uuid import UUID
+from typing import Protocol
 
 from temporalio import activity
 
 from activities.appraisals import domain_errors_fail_fast
 from domain.application import Appraisals
 from domain.base import SYSTEM
+from domain.commands import AppraisalCommand, EscalateKeberatan, Outcome, RecordDeadlineMissed, RecordReminder, Stamp
+from domain.people import HR_INBOX
 from settings import Settings
 
 log = logging.getLogger("kinerja.notifications")
@@ -82,15 +83,12 @@ def sender_from_settings(settings: Settings) -> Sender:
 
 @dataclass
 class Reminder:
-    """A task is due soon (a reminder) or overdue (an escalation, when `escalated_to` is set)."""
+    """A task is due soon (a reminder) or overdue (an escalation): where, when, and the idempotency key."""
 
-    appraisal_id: str
+    stamp: Stamp
     task: str
-    to: str
-    due_iso: str
-    at_iso: str
-    key: str
-    escalated_to: str = ""
+    to: str  # who the task waits for
+    due: datetime
 
 
 class NotificationActivities:
@@ -100,59 +98,49 @@ class NotificationActivities:
         self.app, self.sender = app, sender
 
     @activity.defn
-    def send_reminder(self, r: Reminder) -> dict[str, Any]:
-        outcome = self._record(r, "record_reminder", task=r.task, to=r.to)
-        if not outcome["replayed"]:
+    def send_reminder(self, r: Reminder) -> Outcome:
+        outcome = self._record(r, RecordReminder(SYSTEM, r.task, r.to, r.due))
+        if not outcome.replayed:
+            due = r.due.isoformat()
+            appraisal = r.stamp.record_id
+            self.sender.send(
+                Notice(r.to, f"Reminder: {r.task} is due {due}", f"Appraisal {appraisal}: {r.task} is due by {due}.")
+            )
+        return outcome
+
+    @activity.defn
+    def escalate_missed_deadline(self, r: Reminder) -> Outcome:
+        """The deadline passed: recorded with the escalation target the domain's chain names, who is told."""
+        outcome = self._record(r, RecordDeadlineMissed(SYSTEM, r.task, r.due))
+        if not outcome.replayed:
+            target = self.app.appraisal(r.stamp.record_id, outcome.version).missed[-1]["escalated_to"]
+            due = r.due.isoformat()
             self.sender.send(
                 Notice(
-                    r.to,
-                    f"Reminder: {r.task} is due {r.due_iso}",
-                    f"Appraisal {r.appraisal_id}: {r.task} is due by {r.due_iso}.",
+                    target,
+                    f"Overdue: {r.task} (due {due})",
+                    f"Appraisal {r.stamp.record_id}: {r.task}, assigned to {r.to}, "
+                    f"was due by {due} and is escalated to you.",
                 )
             )
         return outcome
 
     @activity.defn
-    def escalate_missed_deadline(self, r: Reminder) -> dict[str, Any]:
-        outcome = self._record(r, "record_deadline_missed", task=r.task, escalated_to=r.escalated_to)
-        if not outcome["replayed"]:
-            self.sender.send(
-                Notice(
-                    r.escalated_to,
-                    f"Overdue: {r.task} (due {r.due_iso})",
-                    f"Appraisal {r.appraisal_id}: {r.task}, assigned to {r.to}, "
-                    f"was due by {r.due_iso} and is escalated to you.",
-                )
-            )
-        return outcome
-
-    @activity.defn
-    def escalate_keberatan(self, r: Reminder) -> dict[str, Any]:
+    def escalate_keberatan(self, r: Reminder) -> Outcome:
         """The atasan let the decision deadline pass: HR (pengelola kinerja) takes the keberatan over."""
-        with domain_errors_fail_fast():
-            outcome = self.app.command(
-                UUID(r.appraisal_id), "escalate_keberatan", by=SYSTEM, at=datetime.fromisoformat(r.at_iso), key=r.key
-            ).as_dict()
-        if not outcome["replayed"]:
+        outcome = self._record(r, EscalateKeberatan(SYSTEM))
+        if not outcome.replayed:
+            due = r.due.isoformat()
             self.sender.send(
                 Notice(
-                    r.escalated_to,
-                    f"Keberatan escalated: decision was due {r.due_iso}",
-                    f"Appraisal {r.appraisal_id}: the keberatan assigned to {r.to} was not decided "
-                    f"by {r.due_iso}; reassign it to a decider.",
+                    HR_INBOX,
+                    f"Keberatan escalated: decision was due {due}",
+                    f"Appraisal {r.stamp.record_id}: the keberatan assigned to {r.to} was not decided "
+                    f"by {due}; reassign it to a decider.",
                 )
             )
         return outcome
 
-    def _record(self, r: Reminder, name: str, **args: Any) -> dict[str, Any]:
+    def _record(self, r: Reminder, cmd: AppraisalCommand) -> Outcome:
         with domain_errors_fail_fast():
-            outcome = self.app.command(
-                UUID(r.appraisal_id),
-                name,
-                by=SYSTEM,
-                at=datetime.fromisoformat(r.at_iso),
-                key=r.key,
-                due=datetime.fromisoformat(r.due_iso),
-                **args,
-            )
-        return outcome.as_dict()
+            return self.app.execute(r.stamp.record_id, cmd, at=r.stamp.at, key=r.stamp.key)

@@ -20,22 +20,19 @@ from uuid import UUID
 
 from temporalio import activity
 from temporalio.client import WorkflowHandle
-from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.appraisals import domain_errors_fail_fast
 from domain import calendar
-from domain.application import Appraisals, Outcome
+from domain.application import Appraisals
+from domain.commands import Outcome
 from domain.cycle import AppraisalCycle
 from domain.errors import DomainError
 from domain.rules import rule_set
+from workflows.ids import appraisal_workflow_id, start_once
 
 STARTS_IN_FLIGHT = 50  # concurrent start/signal RPCs per page
-
-
-def appraisal_workflow_id(cycle_id: str, nip: str) -> str:
-    return f"appraisal-{cycle_id}-{nip}"
 
 
 @dataclass
@@ -142,13 +139,8 @@ class OpeningActivities:
             )
             async with gate:
                 try:
-                    await client.start_workflow(
-                        "AppraisalWorkflow",
-                        inp,
-                        id=appraisal_workflow_id(batch.cycle_id, nip),
-                        task_queue=task_queue,
-                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    )
+                    wid = appraisal_workflow_id(batch.cycle_id, nip)
+                    await start_once(client, "AppraisalWorkflow", inp, id=wid, task_queue=task_queue)
                     return True
                 except WorkflowAlreadyStartedError:  # a retried page, or a re-run of the cycle
                     return False

@@ -16,19 +16,12 @@ import jwt
 from domain.base import Actor
 from domain.errors import InvalidInput
 from domain.nip import check_nip
+from services.errors import IssuerUnavailable, Unauthenticated
 from settings import Settings
 
 DEV_ISSUER = "kinerja-dev"
 DEV_TOKEN_SECONDS = 8 * 3600
 KNOWN_ROLES = ("hr", "auditor")
-
-
-class Unauthenticated(Exception):
-    """No credentials, or credentials that do not prove who the caller is (401)."""
-
-
-class IssuerUnavailable(Exception):
-    """The OIDC issuer's JWKS could not be fetched: not the caller's fault (503)."""
 
 
 @dataclass

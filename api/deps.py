@@ -10,14 +10,17 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import TokenVerifier
-from api.authz import require_hr, require_oversight, require_writer
-from api.commands import Commands
 from api.ratelimit import TokenBucket
-from api.readside import ReadSide
-from api.users import UserDirectory
 from domain.application import Appraisals
 from domain.audit import Audit
 from domain.base import Actor
+from services.actions import AppraisalActions, CycleActions
+from services.authz import require_hr, require_oversight, require_writer
+from services.gateway import Gateway
+from services.readside import ReadSide
+from services.surveys import Surveys
+from services.users import UserDirectory
+from services.views import CycleViews
 from settings import Settings
 
 
@@ -53,9 +56,29 @@ def get_readside(request: Request) -> ReadSide:
     return request.app.state.readside
 
 
-def get_commands(request: Request) -> Commands:
+def get_gateway(request: Request) -> Gateway:
     """The write side: workflow starts and Updates."""
-    return request.app.state.commands
+    return request.app.state.gateway
+
+
+def get_cycle_actions(request: Request) -> CycleActions:
+    """HR's writes on a cycle (shared with the pages)."""
+    return request.app.state.cycle_actions
+
+
+def get_cycle_views(request: Request) -> CycleViews:
+    """HR's and auditors' reads of a cycle (shared with the pages)."""
+    return request.app.state.cycle_views
+
+
+def get_surveys(request: Request) -> Surveys:
+    """The SKM survey service (shared with the survey page)."""
+    return request.app.state.surveys
+
+
+def get_actions(request: Request) -> AppraisalActions:
+    """Every write on an appraisal, with the caller's relationship checked (shared with the pages)."""
+    return request.app.state.actions
 
 
 bearer = HTTPBearer(
@@ -109,7 +132,11 @@ AuditDep = Annotated[Audit, Depends(get_audit)]
 Users = Annotated[UserDirectory, Depends(get_users)]
 Verifier = Annotated[TokenVerifier, Depends(get_verifier)]
 FeedbackBucket = Annotated[TokenBucket, Depends(get_feedback_bucket)]
-Writes = Annotated[Commands, Depends(get_commands)]
+Writes = Annotated[Gateway, Depends(get_gateway)]
+Actions = Annotated[AppraisalActions, Depends(get_actions)]
+Cycles = Annotated[CycleActions, Depends(get_cycle_actions)]
+CycleViewsDep = Annotated[CycleViews, Depends(get_cycle_views)]
+SurveysDep = Annotated[Surveys, Depends(get_surveys)]
 ReadModelsDep = Annotated[ReadSide, Depends(get_readside)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 Writer = Annotated[Actor, Depends(writer)]

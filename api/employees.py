@@ -9,17 +9,16 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.authz import EMPLOYEE
-from api.deps import AppraisalsDep, Clock, CurrentActor, IdempotencyKey, ReadModelsDep, Writer, Writes
+from api.deps import Actions, AppraisalsDep, Clock, CurrentActor, IdempotencyKey, ReadModelsDep, Writer
 from api.models import EXAMPLE_APPRAISAL, AppraisalOut, OutcomeOut, Text
-from api.views import appraisal_step, appraisal_view, load_appraisal_async, superior_rhk
 from domain.appraisal import FINALISED, FOLLOW_UP, KEBERATAN, RESULT_DELIVERED
+from domain.commands import DraftSkp, FileKeberatan, Outcome, ReportProgress, SelfAssess, SubmitSkp
 from domain.errors import WrongStage
+from services.views import appraisal_view, load_appraisal_async, superior_rhk
 
 router = APIRouter(prefix="/employees", tags=["employees"])
 AppraisalId = Annotated[UUID, Path(description="the appraisal's id", examples=[EXAMPLE_APPRAISAL])]
 STRICT = ConfigDict(extra="forbid")
-OWN = (EMPLOYEE,)
 
 
 class IndicatorIn(BaseModel):
@@ -189,51 +188,38 @@ async def read_superior_rhk(appraisal_id: AppraisalId, actor: CurrentActor, app:
 
 @router.put("/appraisals/{appraisal_id}/skp", response_model=OutcomeOut)
 async def draft_skp(
-    appraisal_id: AppraisalId, body: SkpIn, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
-) -> dict[str, Any]:
+    appraisal_id: AppraisalId, body: SkpIn, actor: Writer, actions: Actions, key: IdempotencyKey
+) -> Outcome:
     """Draft (or redraft after a return) my SKP."""
-    return await appraisal_step(
-        app, commands, actor, appraisal_id, OWN, "draft_skp", key, rhk=[r.model_dump() for r in body.rhk]
-    )
+    return await actions.draft_skp(appraisal_id, DraftSkp(actor, [r.model_dump() for r in body.rhk]), key)
 
 
 @router.post("/appraisals/{appraisal_id}/skp/submit", response_model=OutcomeOut)
-async def submit_skp(
-    appraisal_id: AppraisalId, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
-) -> dict[str, Any]:
+async def submit_skp(appraisal_id: AppraisalId, actor: Writer, actions: Actions, key: IdempotencyKey) -> Outcome:
     """Submit my SKP to my pejabat penilai."""
-    return await appraisal_step(app, commands, actor, appraisal_id, OWN, "submit_skp", key)
+    return await actions.submit_skp(appraisal_id, SubmitSkp(actor), key)
 
 
 @router.post("/appraisals/{appraisal_id}/progress", response_model=OutcomeOut)
 async def report_progress(
-    appraisal_id: AppraisalId,
-    body: ProgressIn,
-    actor: Writer,
-    app: AppraisalsDep,
-    commands: Writes,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
+    appraisal_id: AppraisalId, body: ProgressIn, actor: Writer, actions: Actions, key: IdempotencyKey
+) -> Outcome:
     """Report the realisation of one RHK for a period, with evidence."""
-    return await appraisal_step(app, commands, actor, appraisal_id, OWN, "report_progress", key, **body.model_dump())
+    cmd = ReportProgress(actor, body.period, body.rhk_id, body.realisation, body.evidence)
+    return await actions.report_progress(appraisal_id, cmd, key)
 
 
 @router.post("/appraisals/{appraisal_id}/self-assessment", response_model=OutcomeOut)
 async def self_assess(
-    appraisal_id: AppraisalId, body: TextIn, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
-) -> dict[str, Any]:
+    appraisal_id: AppraisalId, body: TextIn, actor: Writer, actions: Actions, key: IdempotencyKey
+) -> Outcome:
     """Write my self-assessment (penilaian diri) while the review is open."""
-    return await appraisal_step(app, commands, actor, appraisal_id, OWN, "self_assess", key, text=body.text)
+    return await actions.self_assess(appraisal_id, SelfAssess(actor, body.text), key)
 
 
 @router.post("/appraisals/{appraisal_id}/keberatan", response_model=OutcomeOut)
 async def file_keberatan(
-    appraisal_id: AppraisalId,
-    body: KeberatanIn,
-    actor: Writer,
-    app: AppraisalsDep,
-    commands: Writes,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
+    appraisal_id: AppraisalId, body: KeberatanIn, actor: Writer, actions: Actions, key: IdempotencyKey
+) -> Outcome:
     """File a keberatan within the window (see keberatan_days_left on the result)."""
-    return await appraisal_step(app, commands, actor, appraisal_id, OWN, "file_keberatan", key, reasons=body.reasons)
+    return await actions.file_keberatan(appraisal_id, FileKeberatan(actor, body.reasons), key)

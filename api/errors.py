@@ -21,8 +21,8 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.auth import IssuerUnavailable, Unauthenticated
 from domain.errors import DomainError, InvalidInput
+from services.errors import ApiError, IssuerUnavailable, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +34,6 @@ STATUS = {
     "ConcurrencyConflict": 409,
     "InvalidInput": 422,
 }
-
-
-class ApiError(Exception):
-    """An error the API itself raises (authorisation, idempotency, rate limit)."""
-
-    def __init__(
-        self, status: int, kind: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.kind, self.message, self.field, self.headers = status, kind, message, field, headers
 
 
 def body(kind: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:

@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from starlette.concurrency import run_in_threadpool
 
-from api.commands import CITIZEN
-from api.deps import AppraisalsDep, FeedbackBucket, IdempotencyKey, ReadModelsDep, Writes
-from api.errors import ApiError
+from api.deps import IdempotencyKey, SurveysDep
 from api.models import EMPLOYEE_NIP, Nip
-from api.skm import SurveyStore
-from domain.appraisal import FINALISED
-from domain.errors import InvalidInput, NotFound
-from domain.skm import ELEMENTS, score
+from domain.errors import InvalidInput
+from domain.skm import ELEMENTS, HIGHEST, LOWEST, check_answers
 
 router = APIRouter(prefix="/feedback", tags=["feedback"])
-Score = Annotated[int, Field(ge=1, le=4)]
+Score = Annotated[int, Field(ge=LOWEST, le=HIGHEST)]
 
 
-def rate_limited(request: Request, bucket: FeedbackBucket) -> None:
+def rate_limited(request: Request, surveys: SurveysDep) -> None:
     """One token per request from this client address; 429 with Retry-After when the bucket is empty."""
-    client = request.client.host if request.client else "unknown"
-    wait = bucket.take(client)
-    if wait > 0:
-        raise ApiError(
-            429,
-            "TooManyRequests",
-            f"too many surveys from this address; retry in {math.ceil(wait)} s",
-            headers={"Retry-After": str(math.ceil(wait))},
-        )
+    surveys.rate_limit(request.client.host if request.client else "unknown")
 
 
 class SurveyIn(BaseModel):
@@ -63,9 +48,10 @@ class SurveyIn(BaseModel):
     def _target_and_elements(self) -> SurveyIn:
         if (self.unit_id is None) == (self.employee_nip is None):
             raise ValueError("give exactly one of unit_id or employee_nip")
-        unknown = sorted(set(self.answers) - set(ELEMENTS))
-        if unknown:
-            raise ValueError(f"unknown SKM element {unknown[0]!r}; known: {', '.join(ELEMENTS)}")
+        try:
+            check_answers(dict(self.answers))
+        except InvalidInput as e:
+            raise ValueError(str(e).removeprefix("answers: ")) from None
         return self
 
 
@@ -94,42 +80,18 @@ class SurveyOut(BaseModel):
     recorded_in_appraisal: bool
 
 
-def _store(readside: Any) -> SurveyStore:
-    if readside.engine is None:
-        raise ApiError(503, "ReadModelsUnavailable", "the survey store is not configured on this server")
-    return SurveyStore(readside.engine)
-
-
 @router.post("/surveys", response_model=SurveyOut, status_code=201, dependencies=[Depends(rate_limited)])
-async def submit_survey(
-    body: SurveyIn, request: Request, app: AppraisalsDep, readside: ReadModelsDep, commands: Writes, key: IdempotencyKey
-) -> dict[str, Any]:
+async def submit_survey(body: SurveyIn, request: Request, surveys: SurveysDep, key: IdempotencyKey) -> dict[str, Any]:
     """Submit an SKM survey; about an employee it also enters their appraisal as citizen feedback."""
-    if key:  # citizens share one actor: scope their keys by address
-        key = f"{request.client.host if request.client else 'unknown'}:{key}"
-    result = score(dict(body.answers))
-    unit_id, recorded = body.unit_id, False
-    if body.employee_nip is not None:
-        appraisal = await _current_appraisal(app, readside, body.agency_id, body.employee_nip)
-        unit_id = appraisal.employee["unit_id"]
-        comment = f"SKM NI {result['ni']} ({result['quality']}). {body.comment}".strip()
-        await commands.appraisal(
-            appraisal,
-            "record_citizen_feedback",
-            CITIZEN,
-            key,
-            score=result["perception"],
-            comment=comment,
-            channel="skm",
-        )
-        recorded = True
-    else:
-        await run_in_threadpool(_check_unit, app, body.agency_id, body.unit_id)
-    assert unit_id is not None
-    row_id = await run_in_threadpool(
-        _store(readside).add, body.agency_id, unit_id, body.employee_nip, dict(body.answers), body.comment
+    return await surveys.submit(
+        agency_id=body.agency_id,
+        unit_id=body.unit_id,
+        employee_nip=body.employee_nip,
+        answers=dict(body.answers),
+        comment=body.comment,
+        client=request.client.host if request.client else "unknown",
+        key=key,
     )
-    return {"id": row_id, **result, "recorded_in_appraisal": recorded}
 
 
 class SummaryOut(BaseModel):
@@ -165,28 +127,7 @@ class SummaryOut(BaseModel):
 async def unit_summary(
     agency_id: Annotated[str, Path(max_length=100)],
     unit_id: Annotated[str, Path(max_length=100)],
-    readside: ReadModelsDep,
+    surveys: SurveysDep,
 ) -> dict[str, Any]:
     """The unit's published SKM result: responses, mean per element, NI, IKM and quality."""
-    return await run_in_threadpool(_store(readside).summary, agency_id, unit_id)
-
-
-def _check_unit(app: Any, agency_id: str, unit_id: str | None) -> None:
-    from readmodels.org_import import find_agency  # noqa: PLC0415
-
-    agency = find_agency(app, agency_id)
-    if agency is None:
-        raise InvalidInput("agency_id", f"no agency {agency_id!r}")
-    if unit_id not in agency.units:
-        raise InvalidInput("unit_id", f"no unit {unit_id!r} in {agency_id}")
-
-
-async def _current_appraisal(app: Any, readside: Any, agency_id: str, nip: str) -> Any:
-    rows = [
-        r
-        for r in await readside.call("employee_appraisals", nip)
-        if r["agency_id"] == agency_id and r["stage"] != FINALISED
-    ]
-    if not rows:
-        raise NotFound(f"employee_nip: {nip} has no appraisal in progress at {agency_id}")
-    return await run_in_threadpool(app.appraisal, UUID(rows[0]["appraisal_id"]))
+    return await surveys.summary(agency_id, unit_id)

@@ -9,7 +9,16 @@ from fastapi import APIRouter, Path, Query
 from starlette.concurrency import run_in_threadpool
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api.deps import AppraisalsDep, Clock, HRActor, IdempotencyKey, Oversight, ReadModelsDep, Writes
+from api.deps import (
+    AppraisalsDep,
+    Clock,
+    Cycles,
+    CycleViewsDep,
+    HRActor,
+    IdempotencyKey,
+    Oversight,
+    Writes,
+)
 from api.hr_models import (
     CalibrationIn,
     CycleAppraisalRow,
@@ -27,11 +36,12 @@ from api.hr_models import (
     TrendRow,
 )
 from api.models import EXAMPLE_CYCLE
-from api.orgdata import participants_from_org
-from api.views import cycle_view
+from domain.commands import CalibrateUnit, CloseCycle, DefineCycle, ExtendDeadline, SetOrgPredikat
+from services.org import participants_from_org
 
 router = APIRouter(prefix="/hr", tags=["hr"])
 CycleId = Annotated[UUID, Path(description="the cycle's id", examples=[EXAMPLE_CYCLE])]
+DeadlineName = Literal["planning", "review", "follow_up"]
 UnitId = Annotated[str, Path(min_length=1, max_length=100, examples=["UNIT-PELAYANAN"])]
 
 
@@ -46,33 +56,31 @@ async def define_cycle(
     else:
         participants, skipped = await run_in_threadpool(participants_from_org, app, body.agency_id, body.unit_ids)
     definition = body.model_dump(exclude={"participants", "unit_ids"})
-    cycle_id = await commands.define_cycle(actor, key, **definition, participants=participants)
+    cycle_id = await commands.define_cycle(DefineCycle(by=actor, **definition, participants=participants), key)
     return {"id": str(cycle_id), "participants": len(participants), "skipped": skipped}
 
 
 @router.get("/cycles", response_model=list[CycleRow])
-async def list_cycles(_: Oversight, readside: ReadModelsDep) -> list[dict[str, Any]]:
+async def list_cycles(_: Oversight, views: CycleViewsDep) -> list[dict[str, Any]]:
     """Every cycle, newest year first (from the read model)."""
-    return await readside.call("cycle_list")
+    return await views.cycles()
 
 
 @router.get("/cycles/{cycle_id}/appraisals", response_model=list[CycleAppraisalRow])
 async def cycle_appraisals(
     cycle_id: CycleId,
     _: Oversight,
-    app: AppraisalsDep,
-    readside: ReadModelsDep,
+    views: CycleViewsDep,
     unit_id: Annotated[str | None, Query(max_length=100)] = None,
 ) -> list[dict[str, Any]]:
     """The cycle's appraisals (or one unit's): stage and predikat of each, for HR and auditors."""
-    await run_in_threadpool(app.cycle, cycle_id)
-    return await readside.call("cycle_appraisals", str(cycle_id), unit_id)
+    return await views.appraisals_of(cycle_id, unit_id)
 
 
 @router.get("/cycles/{cycle_id}", response_model=CycleOut)
-def read_cycle(cycle_id: CycleId, _: Oversight, app: AppraisalsDep) -> dict[str, Any]:
+async def read_cycle(cycle_id: CycleId, _: Oversight, views: CycleViewsDep) -> dict[str, Any]:
     """The cycle as recorded: calendar, extensions, units, organisation predikat, calibrations."""
-    return cycle_view(app.cycle(cycle_id))
+    return await views.cycle(cycle_id)
 
 
 @router.post("/cycles/{cycle_id}/start", response_model=StartedOut, status_code=202)
@@ -107,66 +115,52 @@ async def start_cycle(
 
 @router.post("/cycles/{cycle_id}/deadlines/{name}/extension", response_model=CycleResult)
 async def extend_deadline(
-    cycle_id: CycleId,
-    name: Literal["planning", "review", "follow_up"],
-    body: ExtensionIn,
-    actor: HRActor,
-    commands: Writes,
-    key: IdempotencyKey,
+    cycle_id: CycleId, name: DeadlineName, body: ExtensionIn, actor: HRActor, cycles: Cycles, key: IdempotencyKey
 ) -> dict[str, Any]:
     """Move a deadline later, with the reason; running appraisals move their timers."""
-    return await commands.cycle(cycle_id, "extend_deadline", actor, key, name=name, **body.model_dump())
+    return await cycles.extend_deadline(cycle_id, ExtendDeadline(actor, name, body.until, body.reason), key)
 
 
 @router.put("/cycles/{cycle_id}/units/{unit_id}/org-predikat", response_model=CycleResult)
 async def set_org_predikat(
-    cycle_id: CycleId, unit_id: UnitId, body: OrgPredikatIn, actor: HRActor, commands: Writes, key: IdempotencyKey
+    cycle_id: CycleId, unit_id: UnitId, body: OrgPredikatIn, actor: HRActor, cycles: Cycles, key: IdempotencyKey
 ) -> dict[str, Any]:
     """Record the unit's organisation predikat set by the level above (drives the curve)."""
-    return await commands.cycle(cycle_id, "set_org_predikat", actor, key, unit_id=unit_id, predikat=body.predikat)
+    return await cycles.set_org_predikat(cycle_id, SetOrgPredikat(actor, unit_id, body.predikat), key)
 
 
 @router.post("/cycles/{cycle_id}/units/{unit_id}/calibration", response_model=CycleResult)
 async def calibrate_unit(
-    cycle_id: CycleId, unit_id: UnitId, body: CalibrationIn, actor: HRActor, commands: Writes, key: IdempotencyKey
+    cycle_id: CycleId, unit_id: UnitId, body: CalibrationIn, actor: HRActor, cycles: Cycles, key: IdempotencyKey
 ) -> dict[str, Any]:
     """Check the unit's predikat against the curve; deviations need a justification (warn, not block)."""
-    return await commands.cycle(
-        cycle_id, "calibrate_unit", actor, key, unit_id=unit_id, justification=body.justification
-    )
+    return await cycles.calibrate_unit(cycle_id, CalibrateUnit(actor, unit_id, body.justification), key)
 
 
 @router.post("/cycles/{cycle_id}/close", response_model=CycleResult)
-async def close_cycle(cycle_id: CycleId, actor: HRActor, commands: Writes, key: IdempotencyKey) -> dict[str, Any]:
+async def close_cycle(cycle_id: CycleId, actor: HRActor, cycles: Cycles, key: IdempotencyKey) -> dict[str, Any]:
     """Close the cycle."""
-    return await commands.cycle(cycle_id, "close", actor, key)
+    return await cycles.close(cycle_id, CloseCycle(actor), key)
 
 
 @router.get("/cycles/{cycle_id}/progress", response_model=ProgressOut)
-async def progress(
-    cycle_id: CycleId, _: Oversight, app: AppraisalsDep, readside: ReadModelsDep, commands: Writes, clock: Clock
-) -> dict[str, Any]:
+async def progress(cycle_id: CycleId, _: Oversight, views: CycleViewsDep, clock: Clock) -> dict[str, Any]:
     """Per unit and stage (read model), and the cycle workflow's opening counters and failures."""
-    await run_in_threadpool(app.cycle, cycle_id)
-    units = await readside.call("progress", str(cycle_id), clock())
-    return {"cycle_id": str(cycle_id), "units": units, "workflow": await commands.cycle_progress(cycle_id)}
+    return await views.progress(cycle_id, clock())
 
 
 @router.get("/cycles/{cycle_id}/distribution", response_model=list[DistributionRow])
-async def distribution(
-    cycle_id: CycleId, _: Oversight, app: AppraisalsDep, readside: ReadModelsDep
-) -> list[dict[str, Any]]:
+async def distribution(cycle_id: CycleId, _: Oversight, views: CycleViewsDep) -> list[dict[str, Any]]:
     """Predikat per unit against the curve of the unit's organisation predikat."""
-    await run_in_threadpool(app.cycle, cycle_id)
-    return await readside.call("unit_distribution", str(cycle_id))
+    return await views.distribution(cycle_id)
 
 
 @router.get("/trends", response_model=list[TrendRow])
 async def trends(
     _: Oversight,
-    readside: ReadModelsDep,
+    views: CycleViewsDep,
     agency_id: Annotated[str, Query(min_length=1, examples=["pemkot-palu"])],
     unit_id: Annotated[str | None, Query(examples=["UNIT-PELAYANAN"])] = None,
 ) -> list[dict[str, Any]]:
     """Predikat counts across periods and years, for the agency or one unit."""
-    return await readside.call("predikat_trends", agency_id, unit_id)
+    return await views.trends(agency_id, unit_id)

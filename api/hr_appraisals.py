@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Path, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppraisalsDep, Clock, HRActor, IdempotencyKey, ReadModelsDep, Writes
+from api.deps import Actions, AppraisalsDep, Clock, HRActor, IdempotencyKey, ReadModelsDep
 from api.errors import body as error_body
 from api.models import APPRAISER_NIP, EXAMPLE_APPRAISAL, Nip, OutcomeOut, Text
-from api.orgdata import import_csv
-from api.views import appraisal_step
-from domain.appraisal import FINALISED, Appraisal
-from domain.errors import DomainError
+from domain.commands import (
+    ChangeSupervisor,
+    DecideFollowUp,
+    Finalise,
+    OpenReview,
+    Outcome,
+    ReassignKeberatanDecider,
+)
+from services.org import forward, import_csv
 
 router = APIRouter(prefix="/hr", tags=["hr"])
 AppraisalId = Annotated[UUID, Path(description="the appraisal's id", examples=[EXAMPLE_APPRAISAL])]
@@ -99,61 +102,42 @@ class ImportReport(BaseModel):
 
 
 @router.post("/appraisals/{appraisal_id}/review/open", response_model=OutcomeOut)
-async def open_review(
-    appraisal_id: AppraisalId, actor: HRActor, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
-) -> dict[str, Any]:
+async def open_review(appraisal_id: AppraisalId, actor: HRActor, actions: Actions, key: IdempotencyKey) -> Outcome:
     """Open the annual review now (the calendar opens it on the cycle's date otherwise)."""
-    return await appraisal_step(app, commands, actor, appraisal_id, (), "open_review", key)
+    return await actions.open_review(appraisal_id, OpenReview(actor), key)
 
 
 @router.post("/appraisals/{appraisal_id}/follow-up", response_model=OutcomeOut)
 async def decide_follow_up(
-    appraisal_id: AppraisalId,
-    body: FollowUpIn,
-    actor: HRActor,
-    app: AppraisalsDep,
-    commands: Writes,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
+    appraisal_id: AppraisalId, body: FollowUpIn, actor: HRActor, actions: Actions, key: IdempotencyKey
+) -> Outcome:
     """Decide the follow-up (promotion, coaching, improvement, tukin, angka kredit) from the agency's table."""
-    return await appraisal_step(app, commands, actor, appraisal_id, (), "decide_follow_up", key, **body.model_dump())
+    cmd = DecideFollowUp(actor, list(body.previous_predikats), body.years_in_rank, body.notes)
+    return await actions.decide_follow_up(appraisal_id, cmd, key)
 
 
 @router.post("/appraisals/{appraisal_id}/finalise", response_model=OutcomeOut)
-async def finalise(
-    appraisal_id: AppraisalId, actor: HRActor, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
-) -> dict[str, Any]:
+async def finalise(appraisal_id: AppraisalId, actor: HRActor, actions: Actions, key: IdempotencyKey) -> Outcome:
     """Finalise the appraisal after its follow-up; nothing changes it afterwards."""
-    return await appraisal_step(app, commands, actor, appraisal_id, (), "finalise", key)
+    return await actions.finalise(appraisal_id, Finalise(actor), key)
 
 
 @router.post("/appraisals/{appraisal_id}/keberatan/decider", response_model=OutcomeOut)
 async def reassign_decider(
-    appraisal_id: AppraisalId,
-    body: DeciderIn,
-    actor: HRActor,
-    app: AppraisalsDep,
-    commands: Writes,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
+    appraisal_id: AppraisalId, body: DeciderIn, actor: HRActor, actions: Actions, key: IdempotencyKey
+) -> Outcome:
     """Give an escalated keberatan to another decider (neither the employee nor the appraiser)."""
-    return await appraisal_step(
-        app, commands, actor, appraisal_id, (), "reassign_keberatan_decider", key, **body.model_dump()
-    )
+    cmd = ReassignKeberatanDecider(actor, body.decider_nip, body.reason)
+    return await actions.reassign_keberatan_decider(appraisal_id, cmd, key)
 
 
 @router.post("/appraisals/{appraisal_id}/supervisor", response_model=OutcomeOut)
 async def change_supervisor(
-    appraisal_id: AppraisalId,
-    body: SupervisorIn,
-    actor: HRActor,
-    app: AppraisalsDep,
-    commands: Writes,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
+    appraisal_id: AppraisalId, body: SupervisorIn, actor: HRActor, actions: Actions, key: IdempotencyKey
+) -> Outcome:
     """Mutation: a new pejabat penilai mid-cycle; pending tasks move to them."""
-    appraisal = await run_in_threadpool(app.appraisal, appraisal_id)
-    return await commands.change_supervisor(appraisal, actor, key, **body.model_dump())
+    cmd = ChangeSupervisor(actor, body.appraiser_nip, body.atasan_nip, body.reason)
+    return await actions.change_supervisor(appraisal_id, cmd, key)
 
 
 @router.post(
@@ -191,7 +175,7 @@ async def change_supervisor(
 async def import_org(
     actor: HRActor,
     app: AppraisalsDep,
-    commands: Writes,
+    actions: Actions,
     readside: ReadModelsDep,
     key: IdempotencyKey,
     clock: Clock,
@@ -218,7 +202,7 @@ async def import_org(
         return JSONResponse(
             error_body("InvalidInput", f"file: must be UTF-8 text ({e.reason} at byte {e.start})", "file"), 422
         )
-    result = await run_in_threadpool(import_csv, app, text, actor, reason, clock())
+    result = await import_csv(app, text, actor, reason, clock())
     problems = [{"line": p.line, "field": p.field, "reason": p.reason} for p in result.problems]
     if problems:
         first = problems[0]
@@ -233,39 +217,10 @@ async def import_org(
             422,
         )
     await readside.catch_up()
-    forwarded = [await _forward(change, actor, app, commands, readside, key) for change in result.supervisor_changes]
+    forwarded = [await forward(change, actor, actions, readside, key) for change in result.supervisor_changes]
     return {
         "ok": True,
         "agencies": result.agencies,
         "events": result.events,
         "supervisor_changes": [row for rows in forwarded for row in rows],
     }
-
-
-async def _forward(change: Any, actor: Any, app: Any, commands: Any, readside: Any, key: str) -> list[dict[str, Any]]:
-    """Send one supervisor change to each running appraisal of the employee."""
-    rows = []
-    for found in await readside.call("employee_appraisals", change.nip):
-        if found["stage"] == FINALISED:
-            continue
-        row = {
-            "nip": change.nip,
-            "cycle_id": found["cycle_id"],
-            "appraiser_nip": change.appraiser_nip,
-            "atasan_nip": change.atasan_nip,
-        }
-        if not change.appraiser_nip or not change.atasan_nip:
-            rows.append({**row, "forwarded": False, "reason": "the new reporting line has no appraiser or atasan"})
-            continue
-        appraisal: Appraisal = await run_in_threadpool(app.appraisal, UUID(found["appraisal_id"]))
-        step_key = hashlib.sha256(f"{key}:{change.nip}:{found['cycle_id']}".encode()).hexdigest()[:32] if key else ""
-        try:
-            await commands.change_supervisor(
-                appraisal, actor, step_key, change.appraiser_nip, change.atasan_nip, change.reason
-            )
-            rows.append({**row, "forwarded": True, "reason": ""})
-        except DomainError as e:
-            rows.append({**row, "forwarded": False, "reason": str(e)})
-        except Exception as e:  # noqa: BLE001 - reported per employee; the import itself is recorded
-            rows.append({**row, "forwarded": False, "reason": f"{type(e).__name__}: {e}"})
-    return rows

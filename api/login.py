@@ -7,9 +7,9 @@ from pydantic import BaseModel, ConfigDict
 
 from api.auth import TokenVerifier
 from api.deps import CurrentActor, SettingsDep, Users, Verifier
-from api.errors import ApiError
 from api.models import Nip
-from api.users import User, UserDirectory
+from services.signin import dev_user
+from services.users import UserDirectory
 from settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -61,16 +61,6 @@ class MeOut(BaseModel):
 def dev_login(body: DevLoginIn, settings: SettingsDep, users: Users, verifier: Verifier) -> TokenOut:
     """Issue a dev token for a user of the directory (only when KINERJA_DEV_LOGIN is on)."""
     return issue_dev_token(body.nip, settings, users, verifier)
-
-
-def dev_user(nip: str, settings: Settings, users: UserDirectory) -> User:
-    """Who the dev login signs in (development mode only), shared by this route and the login page."""
-    if not (settings.dev_login and settings.development):
-        raise ApiError(404, "NotFound", "dev login is disabled; sign in with the agency's OpenID Connect issuer")
-    user = users.get(nip)
-    if user is None:
-        raise ApiError(401, "Unauthenticated", f"nip: {nip} is not an employee of any agency here", "nip")
-    return user
 
 
 def issue_dev_token(nip: str, settings: Settings, users: UserDirectory, verifier: TokenVerifier) -> TokenOut:

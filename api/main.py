@@ -1,7 +1,8 @@
-"""The Kinerja API: `uvicorn api.main:app`. `create_app(...)` is the composition root for tests.
+"""The Kinerja app: `uvicorn api.main:app`. `create_app(...)` is the composition root.
 
 `app` is built on first access (module `__getattr__`), so importing this module never starts
 anything; building it checks the settings first (`settings.check_startup`) and refuses insecure ones.
+The app serves the JSON API (api/) and the pages (web/); both call the service layer (services/).
 """
 
 from __future__ import annotations
@@ -23,17 +24,22 @@ from fastapi.responses import JSONResponse
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
-from api import accounts, audit, docs, edge, employees, errors, feedback, hr, hr_appraisals, login, responses, tasks
+from api import accounts, audit, docs, employees, errors, feedback, hr, hr_appraisals, login, responses, tasks
 from api.auth import TokenVerifier
-from api.commands import Commands
 from api.idempotency import IdempotencyMiddleware, ResponseCache
 from api.ratelimit import TokenBucket
-from api.readside import ReadSide
-from api.users import UserDirectory
 from domain.application import Appraisals
 from identity.oidc import issuer_for
 from identity.stores import identity_stores
+from services import edge
+from services.actions import AppraisalActions, CycleActions
+from services.gateway import Gateway
+from services.readside import ReadSide
+from services.surveys import Surveys
+from services.users import UserDirectory
+from services.views import CycleViews
 from settings import InsecureSettings, Settings, check_startup, event_store_env, get_settings
+from web import pages
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
@@ -83,7 +89,11 @@ def create_app(
             state.users.employees = state.readside.employee
         if state.readside.engine is not None and state.sessions is None:
             state.sessions, state.accounts = identity_stores(settings, state.readside.engine)
-        state.commands = Commands(state.temporal, settings, state.appraisals, state.readside, state.clock)
+        state.gateway = Gateway(state.temporal, settings.task_queue, state.appraisals, state.readside, state.clock)
+        state.actions = AppraisalActions(state.appraisals, state.gateway)
+        state.cycle_actions = CycleActions(state.gateway)
+        state.cycle_views = CycleViews(state.appraisals, state.readside, state.gateway)
+        state.surveys = Surveys(state.appraisals, state.readside, state.actions, state.feedback_bucket)
         # Open the event store once before the projector's first transaction: on SQLite its first
         # use switches the file to WAL, which cannot happen while the projector holds the write lock.
         await anyio.to_thread.run_sync(state.appraisals.recorder.max_notification_id)
@@ -123,8 +133,6 @@ def create_app(
     app.add_middleware(IdempotencyMiddleware, cache=app.state.idempotency_cache)
     edge.install(app, settings)
     errors.install(app)
-    from web import pages  # noqa: PLC0415 - the pages call back into these routers
-
     pages.install(app)
     docs.install(app)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -28,7 +29,7 @@ Text = Annotated[str, Field(min_length=1, max_length=5000)]
 class OutcomeOut(BaseModel):
     """What a write left behind on an appraisal."""
 
-    id: str
+    id: UUID
     version: int
     stage: str
     pending: dict[str, str] | None

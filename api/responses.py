@@ -62,7 +62,15 @@ def statuses(route: APIRoute) -> set[int]:
         found |= {401, 403, 503}  # 503: the issuer's keys cannot be fetched
     if route.dependant.path_params or "current_actor" in names:
         found.add(404)
-    if names & {"get_readside", "get_commands", "get_appraisals"}:
+    if names & {
+        "get_readside",
+        "get_gateway",
+        "get_actions",
+        "get_cycle_actions",
+        "get_cycle_views",
+        "get_surveys",
+        "get_appraisals",
+    }:
         found.add(503)
     if route.methods - {"GET", "HEAD"}:
         found |= {409, 502, 503, 504}

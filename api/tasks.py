@@ -8,10 +8,20 @@ from uuid import UUID
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.authz import APPRAISER, ATASAN, DECIDER, is_hr
-from api.deps import AppraisalsDep, Clock, CurrentActor, IdempotencyKey, ReadModelsDep, Writer, Writes
+from api.deps import Actions, Clock, CurrentActor, IdempotencyKey, ReadModelsDep, Writer
 from api.models import APPRAISER_NIP, EMPLOYEE_NIP, EXAMPLE_APPRAISAL, EXAMPLE_CYCLE, Nip, OutcomeOut, Text
-from api.views import appraisal_step
+from domain.commands import (
+    ApproveSkp,
+    DecideKeberatan,
+    DelegateTask,
+    DeliverResult,
+    GiveFeedback,
+    HoldCheckIn,
+    Outcome,
+    Rate,
+    ReturnSkp,
+)
+from services import views
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 AppraisalId = Annotated[UUID, Path(description="the appraisal's id", examples=[EXAMPLE_APPRAISAL])]
@@ -19,7 +29,6 @@ Rating = Literal["di_atas", "sesuai", "di_bawah"]
 BEHAVIOUR_EXAMPLE = dict.fromkeys(
     ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif"), "sesuai"
 )
-SUPERVISOR = (APPRAISER,)
 
 
 class TaskOut(BaseModel):
@@ -141,94 +150,68 @@ class DecisionIn(BaseModel):
 @router.get("/me", response_model=list[TaskOut])
 async def my_tasks(actor: CurrentActor, readside: ReadModelsDep, clock: Clock) -> list[dict[str, Any]]:
     """What waits for me, overdue first (HR also sees the tasks assigned to "hr")."""
-    tasks = await readside.call("assignee_inbox", actor.nip, clock())
-    if is_hr(actor):
-        tasks += await readside.call("assignee_inbox", "hr", clock())
-    return tasks
+    return await views.my_tasks(readside, actor, clock())
 
 
 @router.post("/appraisals/{appraisal_id}/skp/approve", response_model=OutcomeOut)
-async def approve_skp(
-    appraisal_id: AppraisalId, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
-) -> dict[str, Any]:
+async def approve_skp(appraisal_id: AppraisalId, actor: Writer, actions: Actions, key: IdempotencyKey) -> Outcome:
     """Approve the submitted SKP of a direct subordinate."""
-    return await appraisal_step(app, commands, actor, appraisal_id, SUPERVISOR, "approve_skp", key)
+    return await actions.approve_skp(appraisal_id, ApproveSkp(actor), key)
 
 
 @router.post("/appraisals/{appraisal_id}/skp/return", response_model=OutcomeOut)
 async def return_skp(
-    appraisal_id: AppraisalId, body: ReturnIn, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
-) -> dict[str, Any]:
+    appraisal_id: AppraisalId, body: ReturnIn, actor: Writer, actions: Actions, key: IdempotencyKey
+) -> Outcome:
     """Return the submitted SKP to the employee, saying why."""
-    return await appraisal_step(app, commands, actor, appraisal_id, SUPERVISOR, "return_skp", key, reasons=body.reasons)
+    return await actions.return_skp(appraisal_id, ReturnSkp(actor, body.reasons), key)
 
 
 @router.post("/appraisals/{appraisal_id}/feedback", response_model=OutcomeOut)
 async def give_feedback(
-    appraisal_id: AppraisalId,
-    body: FeedbackIn,
-    actor: Writer,
-    app: AppraisalsDep,
-    commands: Writes,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
+    appraisal_id: AppraisalId, body: FeedbackIn, actor: Writer, actions: Actions, key: IdempotencyKey
+) -> Outcome:
     """Continuous feedback on an RHK or a BerAKHLAK value."""
-    return await appraisal_step(
-        app, commands, actor, appraisal_id, SUPERVISOR, "give_feedback", key, **body.model_dump()
-    )
+    return await actions.give_feedback(appraisal_id, GiveFeedback(actor, body.about, body.text), key)
 
 
 @router.post("/appraisals/{appraisal_id}/check-ins", response_model=OutcomeOut)
 async def hold_check_in(
-    appraisal_id: AppraisalId, body: CheckInIn, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
-) -> dict[str, Any]:
+    appraisal_id: AppraisalId, body: CheckInIn, actor: Writer, actions: Actions, key: IdempotencyKey
+) -> Outcome:
     """Record a periodic check-in (optionally with periodic ratings)."""
-    return await appraisal_step(
-        app, commands, actor, appraisal_id, SUPERVISOR, "hold_check_in", key, **body.model_dump()
-    )
+    cmd = HoldCheckIn(actor, body.period, body.notes, body.results_rating, body.behaviour_rating)
+    return await actions.hold_check_in(appraisal_id, cmd, key)
 
 
 @router.post("/appraisals/{appraisal_id}/rating", response_model=OutcomeOut)
 async def rate(
-    appraisal_id: AppraisalId, body: RatingIn, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
-) -> dict[str, Any]:
+    appraisal_id: AppraisalId, body: RatingIn, actor: Writer, actions: Actions, key: IdempotencyKey
+) -> Outcome:
     """Rate results and behaviour; the domain sets the predikat by the kuadran."""
-    return await appraisal_step(app, commands, actor, appraisal_id, SUPERVISOR, "rate", key, **body.model_dump())
+    cmd = Rate(actor, body.results_rating, dict(body.behaviour_ratings), body.notes)
+    return await actions.rate(appraisal_id, cmd, key)
 
 
 @router.post("/appraisals/{appraisal_id}/result", response_model=OutcomeOut)
-async def deliver_result(
-    appraisal_id: AppraisalId, actor: Writer, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
-) -> dict[str, Any]:
+async def deliver_result(appraisal_id: AppraisalId, actor: Writer, actions: Actions, key: IdempotencyKey) -> Outcome:
     """Deliver the result to the employee (after the unit's calibration); the keberatan window opens."""
-    return await appraisal_step(app, commands, actor, appraisal_id, SUPERVISOR, "deliver_result", key)
+    return await actions.deliver_result(appraisal_id, DeliverResult(actor), key)
 
 
 @router.post("/appraisals/{appraisal_id}/keberatan/decision", response_model=OutcomeOut)
 async def decide_keberatan(
-    appraisal_id: AppraisalId,
-    body: DecisionIn,
-    actor: Writer,
-    app: AppraisalsDep,
-    commands: Writes,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
+    appraisal_id: AppraisalId, body: DecisionIn, actor: Writer, actions: Actions, key: IdempotencyKey
+) -> Outcome:
     """Decide a keberatan as the atasan pejabat penilai (or the decider HR assigned)."""
-    return await appraisal_step(
-        app, commands, actor, appraisal_id, (ATASAN, DECIDER), "decide_keberatan", key, **body.model_dump()
-    )
+    values = dict(body.behaviour_ratings) if body.behaviour_ratings is not None else None
+    cmd = DecideKeberatan(actor, body.outcome, body.reasons, body.results_rating, values)
+    return await actions.decide_keberatan(appraisal_id, cmd, key)
 
 
 @router.post("/appraisals/{appraisal_id}/delegation", response_model=OutcomeOut)
 async def delegate_task(
-    appraisal_id: AppraisalId,
-    body: DelegationIn,
-    actor: Writer,
-    app: AppraisalsDep,
-    commands: Writes,
-    key: IdempotencyKey,
-) -> dict[str, Any]:
+    appraisal_id: AppraisalId, body: DelegationIn, actor: Writer, actions: Actions, key: IdempotencyKey
+) -> Outcome:
     """Delegate the pejabat penilai's tasks on this appraisal, with a reason (recorded in the log)."""
-    return await appraisal_step(
-        app, commands, actor, appraisal_id, SUPERVISOR, "delegate_task", key, **body.model_dump()
-    )
+    return await actions.delegate_task(appraisal_id, DelegateTask(actor, body.to_nip, body.reason), key)

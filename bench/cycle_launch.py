@@ -37,9 +37,11 @@ from activities.notifications import LogSender
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.base import Actor
+from domain.commands import DefineCycle
 from settings import event_store_env
 from worker import build_worker
-from workflows.cycle import CycleInput, CycleWorkflow, cycle_workflow_id
+from workflows.cycle import CycleInput, CycleWorkflow
+from workflows.ids import cycle_workflow_id, start_once
 
 HR = Actor("196001012000011001", ("hr",))
 IN_FLIGHT = 50
@@ -92,25 +94,13 @@ async def launch_cycle(client: Client, app: Appraisals, task_queue: str, n: int,
     year = datetime.now(UTC).year + 1
     cycle_id = str(
         app.define_cycle(
-            HR,
-            agency_id=f"BENCH-{uuid.uuid4().hex[:6]}",
-            agency_name="Bench",
-            time_zone="WIB",
-            year=year,
-            rule_set_id="permenpanrb-6-2022",
-            period=None,
-            deadlines=None,
-            participants=participants(n),
+            DefineCycle(HR, f"BENCH-{uuid.uuid4().hex[:6]}", "Bench", "WIB", year, participants(n)),
             at=datetime.now(UTC),
         )
     )
     started = time.perf_counter()
-    await client.start_workflow(
-        CycleWorkflow.run,
-        CycleInput(cycle_id, HR.nip, batch_size=batch),
-        id=cycle_workflow_id(cycle_id),
-        task_queue=task_queue,
-    )
+    start = CycleInput(cycle_id, HR.nip, batch_size=batch)
+    await start_once(client, CycleWorkflow.run, start, id=cycle_workflow_id(cycle_id), task_queue=task_queue)
     handle = client.get_workflow_handle(cycle_workflow_id(cycle_id))
     await wait_until(lambda: handle.query(CycleWorkflow.progress), lambda p: p["opening_done"], "opening")
     opened = time.perf_counter() - started

@@ -1,20 +1,17 @@
 """Appraisals: the application service over the domain log.
 
-Load, one command, save. Every command may carry an idempotency key: a key
-already applied returns the outcome it produced and writes nothing. Saving a
-stale version raises ConcurrencyConflict (optimistic concurrency), never a
-lost update. Facts that live in another aggregate (the superior's RHK, the
-unit's predikat and calibration) are looked up here and handed to the
-aggregate, which owns the rule.
+Load, one typed command, save. Every command may carry an idempotency key: a key already applied
+returns the outcome it produced and writes nothing. Saving a stale version raises
+ConcurrencyConflict (optimistic concurrency), never a lost update. Facts that live in another
+aggregate (the superior's RHK, the unit's predikat and calibration) are looked up here, only when
+a rule asks for them, and handed to the aggregate, which owns the rule.
 """
 
 from __future__ import annotations
 
-import inspect
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -22,60 +19,25 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 
 from domain.appraisal import Appraisal
-from domain.base import Actor, KinerjaAggregate, require
+from domain.base import KinerjaAggregate
+from domain.commands import (
+    AppraisalCommand,
+    CalibrateUnit,
+    ChangeSupervisor,
+    CycleCommand,
+    DefineCycle,
+    Outcome,
+)
 from domain.cycle import STARTED, AppraisalCycle
-from domain.errors import ConcurrencyConflict, InvalidInput, NotFound, WrongStage
+from domain.errors import ConcurrencyConflict, NotFound, WrongStage
+from domain.org_import import Organisation
 from domain.rules import PREDIKATS
 
 A = TypeVar("A", bound=KinerjaAggregate)
 
-# Commands an appraisal accepts by name; the workflow and the API use these names.
-APPRAISAL_COMMANDS = (
-    "draft_skp",
-    "submit_skp",
-    "return_skp",
-    "approve_skp",
-    "report_progress",
-    "give_feedback",
-    "give_peer_feedback",
-    "record_citizen_feedback",
-    "hold_check_in",
-    "open_review",
-    "self_assess",
-    "rate",
-    "deliver_result",
-    "file_keberatan",
-    "close_keberatan_window",
-    "decide_keberatan",
-    "escalate_keberatan",
-    "reassign_keberatan_decider",
-    "decide_follow_up",
-    "finalise",
-    "delegate_task",
-    "record_reminder",
-    "record_deadline_missed",
-)
-# Arguments the application supplies from other aggregates, never the caller.
-CONTEXT_ARGS = {"superior_rhk_ids", "peer_unit", "org_predikat", "calibrated"}
 
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a command left behind: enough for a caller to show the new state."""
-
-    id: UUID
-    version: int
-    stage: str
-    pending: dict[str, str] | None
-    predikat: str | None
-    replayed: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "id": str(self.id)}
-
-
-class Appraisals(Application[UUID]):
-    """Appraisal cycles and appraisals, with their audit trail."""
+class Appraisals(Organisation, Application[UUID]):
+    """Agencies, appraisal cycles and appraisals, with their audit trail."""
 
     name = "kinerja"
 
@@ -89,7 +51,7 @@ class Appraisals(Application[UUID]):
         for attempt in range(5):
             try:
                 return super().construct_recorder()
-            except Exception:  # the driver's error; the domain knows no database driver
+            except Exception:
                 if attempt == 4:
                     raise
                 time.sleep(0.2 * (attempt + 1))
@@ -97,74 +59,50 @@ class Appraisals(Application[UUID]):
 
     # --- cycles -----------------------------------------------------------
 
-    def define_cycle(self, by: Actor, key: str = "", **definition: Any) -> UUID:
-        cycle_id = AppraisalCycle.create_id(definition.get("agency_id", ""), definition.get("year", 0))
+    def define_cycle(self, cmd: DefineCycle, *, at: datetime, key: str = "") -> UUID:
+        cycle_id = AppraisalCycle.create_id(cmd.agency_id, cmd.year)
         existing = self._find(AppraisalCycle, cycle_id)
         if existing is not None:
             if key and existing.applied_version(key) is not None:
                 return cycle_id
             raise WrongStage(f"agency {existing.agency_id} already has a cycle for {existing.year}")
-        cycle = AppraisalCycle.define(by, key=key, **definition)
-        self._save(cycle)
+        self._save(AppraisalCycle.define(cmd, at, key))
         return cycle_id
 
     def cycle(self, cycle_id: UUID) -> AppraisalCycle:
         return self._get(AppraisalCycle, cycle_id, "cycle")
 
-    def cycle_command(
-        self, cycle_id: UUID, name: str, /, *, by: Actor, at: datetime, key: str = "", **args: Any
-    ) -> Any:
-        """Run one cycle command; returns the cycle's version (or calibration warnings)."""
-        if name not in (
-            "start",
-            "add_participant",
-            "remove_participant",
-            "extend_deadline",
-            "set_org_predikat",
-            "close",
-        ):
-            raise InvalidInput("command", f"unknown cycle command {name!r}")
+    def execute_cycle(self, cycle_id: UUID, cmd: CycleCommand, *, at: datetime, key: str = "") -> int:
+        """Run one of HR's cycle commands; returns the cycle's version."""
         cycle = self.cycle(cycle_id)
-        if key and cycle.applied_version(key) is not None:
-            return cycle.applied_version(key)
-        method = getattr(cycle, name)
-        _check_args(method, args, set())
+        applied = cycle.applied_version(key) if key else None
+        if applied is not None:
+            return applied
         with cycle.command(key):
-            method(by=by, at=at, **args)
+            cycle.execute(cmd, at)
         self._save(cycle)
         return cycle.version
 
-    def calibrate_unit(
-        self, cycle_id: UUID, unit_id: str, *, by: Actor, justification: str, at: datetime, key: str = ""
-    ) -> list[str]:
+    def calibrate_unit(self, cycle_id: UUID, cmd: CalibrateUnit, *, at: datetime, key: str = "") -> list[str]:
         """Count the unit's rated predikat and record the check against the curve."""
         cycle = self.cycle(cycle_id)
         if key and cycle.applied_version(key) is not None:
-            return list(cycle.calibrations.get(unit_id, {}).get("warnings", []))
+            return list(cycle.calibrations.get(cmd.unit_id, {}).get("warnings", []))
         counts = dict.fromkeys(PREDIKATS, 0)
         for nip, p in cycle.participants.items():
-            if p["unit_id"] != unit_id:
+            if p["unit_id"] != cmd.unit_id:
                 continue
             appraisal = self._find(Appraisal, Appraisal.create_id(cycle_id, nip))
             if appraisal is None or appraisal.predikat is None:
-                raise WrongStage(f"{p['name']} ({nip}) of unit {unit_id} is not rated yet: calibrate a whole unit")
+                raise WrongStage(f"{p['name']} ({nip}) of unit {cmd.unit_id} is not rated yet: calibrate a whole unit")
             counts[appraisal.predikat] += 1
         with cycle.command(key):
-            warnings = cycle.calibrate(by, unit_id, counts, justification, at)
+            warnings = cycle.calibrate(cmd, counts, at)
         self._save(cycle)
         return warnings
 
     def change_supervisor(
-        self,
-        cycle_id: UUID,
-        nip: str,
-        *,
-        by: Actor,
-        appraiser_nip: str,
-        atasan_nip: str,
-        reason: str,
-        at: datetime,
-        key: str = "",
+        self, cycle_id: UUID, nip: str, cmd: ChangeSupervisor, *, at: datetime, key: str = ""
     ) -> Outcome:
         """A mutation: the cycle's master data and the running appraisal change together, atomically."""
         cycle = self.cycle(cycle_id)
@@ -172,8 +110,8 @@ class Appraisals(Application[UUID]):
         if key and appraisal.applied_version(key) is not None:
             return self._replay(appraisal, key)
         with cycle.command(key), appraisal.command(key):
-            cycle.change_supervisor(by, nip, appraiser_nip, atasan_nip, reason, at)
-            appraisal.reassign_supervisor(by, appraiser_nip, atasan_nip, reason, at)
+            cycle.change_supervisor(cmd, nip, at)
+            appraisal.reassign_supervisor(cmd, at)
         self._save(cycle, appraisal)
         return _outcome(appraisal)
 
@@ -219,23 +157,13 @@ class Appraisals(Application[UUID]):
     def appraisal(self, appraisal_id: UUID, version: int | None = None) -> Appraisal:
         return self._get(Appraisal, appraisal_id, "appraisal", version)
 
-    def command(
-        self, appraisal_id: UUID, name: str, *, by: Actor | None, at: datetime, key: str = "", **args: Any
-    ) -> Outcome:
-        """Run one appraisal command by name, at most once per idempotency key."""
-        if name not in APPRAISAL_COMMANDS:
-            raise InvalidInput("command", f"unknown appraisal command {name!r}")
+    def execute(self, appraisal_id: UUID, cmd: AppraisalCommand, *, at: datetime, key: str = "") -> Outcome:
+        """Run one appraisal command, at most once per idempotency key."""
         appraisal = self.appraisal(appraisal_id)
         if key and appraisal.applied_version(key) is not None:
             return self._replay(appraisal, key)
-        method = getattr(appraisal, name)
-        context = self._context(appraisal, method, by)
-        _check_args(method, args, set(context))
-        if "by" in inspect.signature(method).parameters:
-            require(by is not None, "this action needs an authenticated actor")
-            context["by"] = by
         with appraisal.command(key):
-            method(at=at, **args, **context)
+            appraisal.execute(cmd, at, CycleFacts(self, appraisal))
         self._save(appraisal)
         return _outcome(appraisal)
 
@@ -250,25 +178,6 @@ class Appraisals(Application[UUID]):
             return None
         found = self._find(Appraisal, Appraisal.create_id(cycle.id, appraisal.appraiser_nip))
         return list(found.rhk) if found is not None else []
-
-    def _context(self, appraisal: Appraisal, method: Callable[..., Any], by: Actor | None) -> dict[str, Any]:
-        wanted = CONTEXT_ARGS & set(inspect.signature(method).parameters)
-        if not wanted:
-            return {}
-        cycle = self.cycle(appraisal.cycle_id)
-        unit = appraisal.employee["unit_id"]
-        context: dict[str, Any] = {}
-        if "superior_rhk_ids" in wanted:
-            superior = self.superior_rhk(appraisal, cycle)
-            context["superior_rhk_ids"] = None if superior is None else [r["id"] for r in superior]
-        if "peer_unit" in wanted:
-            peer = cycle.participants.get(by.nip) if by else None
-            context["peer_unit"] = peer["unit_id"] if peer else None
-        if "org_predikat" in wanted:
-            context["org_predikat"] = cycle.org_predikat.get(unit)
-        if "calibrated" in wanted:
-            context["calibrated"] = unit in cycle.calibrations
-        return context
 
     # --- persistence --------------------------------------------------------
 
@@ -299,19 +208,32 @@ class Appraisals(Application[UUID]):
             return None
 
 
+class CycleFacts:
+    """What an appraisal's rules may ask of its cycle; the cycle is loaded on the first question only."""
+
+    def __init__(self, app: Appraisals, appraisal: Appraisal) -> None:
+        self.app, self.appraisal = app, appraisal
+
+    @cached_property
+    def cycle(self) -> AppraisalCycle:
+        return self.app.cycle(self.appraisal.cycle_id)
+
+    def superior_rhk_ids(self) -> list[str] | None:
+        superior = self.app.superior_rhk(self.appraisal, self.cycle)
+        return None if superior is None else [r["id"] for r in superior]
+
+    def unit_of(self, nip: str) -> str | None:
+        found = self.cycle.participants.get(nip)
+        return str(found["unit_id"]) if found else None
+
+    def org_predikat(self) -> str | None:
+        return self.cycle.org_predikat.get(self.appraisal.employee["unit_id"])
+
+    def calibrated(self) -> bool:
+        return self.appraisal.employee["unit_id"] in self.cycle.calibrations
+
+
 def _outcome(appraisal: Appraisal, replayed: bool = False) -> Outcome:
     return Outcome(
         appraisal.id, appraisal.version, appraisal.stage, appraisal.pending_task(), appraisal.predikat, replayed
     )
-
-
-def _check_args(method: Callable[..., Any], args: dict[str, Any], supplied: set[str]) -> None:
-    """Name the unknown or missing argument instead of failing with a TypeError."""
-    params = inspect.signature(method).parameters
-    accepted = set(params) - {"self", "by", "at"} - supplied
-    for name in args:
-        if name not in accepted:
-            raise InvalidInput(name, f"is not an argument of {method.__name__}")
-    for name in accepted - set(args):
-        if params[name].default is inspect.Parameter.empty:
-            raise InvalidInput(name, f"is required by {method.__name__}")

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, assert_never
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
 from domain import calendar
-from domain.base import Actor, KinerjaAggregate, require
+from domain.base import KinerjaAggregate, require
+from domain.commands import (
+    AddParticipant,
+    CalibrateUnit,
+    ChangeSupervisor,
+    CloseCycle,
+    CycleCommand,
+    DefineCycle,
+    ExtendDeadline,
+    RemoveParticipant,
+    SetOrgPredikat,
+    StartCycle,
+)
 from domain.errors import InvalidInput, WrongStage
 from domain.nip import check_nip
 from domain.rules import ORG_PREDIKATS, PREDIKATS, rule_set
@@ -55,28 +67,16 @@ class AppraisalCycle(KinerjaAggregate):
         return uuid5(NAMESPACE, f"{agency_id}/{year}")
 
     @classmethod
-    def define(
-        cls,
-        by: Actor,
-        agency_id: str,
-        agency_name: str,
-        time_zone: str,
-        year: int,
-        rule_set_id: str,
-        period: str | None,
-        deadlines: dict[str, str] | None,
-        participants: list[dict[str, Any]],
-        at: datetime,
-        key: str = "",
-    ) -> AppraisalCycle:
+    def define(cls, cmd: DefineCycle, at: datetime, key: str = "") -> AppraisalCycle:
+        by, agency_id, time_zone, year = cmd.by, cmd.agency_id, cmd.time_zone, cmd.year
         require(by.is_hr, "only HR (BKPSDM) defines an appraisal cycle")
-        rules = rule_set(rule_set_id)
+        rules = rule_set(cmd.rule_set_id)
         calendar.zone(time_zone)
         if not 2022 <= year <= 2100:
             raise InvalidInput("year", "cycles under PermenPANRB 6/2022 start in 2022")
         if not agency_id.strip():
             raise InvalidInput("agency_id", "is required")
-        period = period or rules.period
+        period = cmd.period or rules.period
         if period not in PERIODS:
             raise InvalidInput("period", f"must be one of {', '.join(PERIODS)}")
         defaults = {
@@ -84,21 +84,21 @@ class AppraisalCycle(KinerjaAggregate):
             "review": f"{year + 1}-{rules.review_deadline}",
             "follow_up": f"{year + 1}-{rules.follow_up_deadline}",
         }
-        given = deadlines or {}
+        given = cmd.deadlines or {}
         unknown = set(given) - set(DEADLINES)
         if unknown:
             raise InvalidInput("deadlines", f"unknown deadline {sorted(unknown)[0]!r}; known: {', '.join(DEADLINES)}")
         merged = {name: given.get(name) or defaults[name] for name in DEADLINES}
         for name, day in merged.items():
             calendar.parse_day(f"deadlines.{name}", day)
-        checked = [check_participant(p, f"participants[{i}]") for i, p in enumerate(participants)]
+        checked = [check_participant(p, f"participants[{i}]") for i, p in enumerate(cmd.participants)]
         nips = [p["nip"] for p in checked]
         if len(set(nips)) != len(nips):
             raise InvalidInput("participants", "a NIP appears twice")
         return cls(
             agency_id=agency_id.strip(),
             year=year,
-            agency_name=agency_name.strip() or agency_id,
+            agency_name=cmd.agency_name.strip() or agency_id,
             time_zone=time_zone,
             rule_set_id=rules.id,
             period=period,
@@ -141,7 +141,26 @@ class AppraisalCycle(KinerjaAggregate):
         """The UTC instant at which a named deadline ends."""
         return calendar.end_of_day(date.fromisoformat(self.deadlines[name]), self.time_zone)
 
-    def start(self, by: Actor, at: datetime) -> None:
+    def execute(self, cmd: CycleCommand, at: datetime) -> None:
+        """Run one of HR's commands on the cycle."""
+        match cmd:
+            case StartCycle():
+                self.start(cmd, at)
+            case AddParticipant():
+                self.add_participant(cmd, at)
+            case RemoveParticipant():
+                self.remove_participant(cmd, at)
+            case ExtendDeadline():
+                self.extend_deadline(cmd, at)
+            case SetOrgPredikat():
+                self.set_org_predikat(cmd, at)
+            case CloseCycle():
+                self.close(cmd, at)
+            case _:
+                assert_never(cmd)
+
+    def start(self, cmd: StartCycle, at: datetime) -> None:
+        by = cmd.by
         require(by.is_hr, "only HR starts a cycle")
         if self.status != DEFINED:
             raise WrongStage(f"the cycle is {self.status}, not {DEFINED}")
@@ -153,10 +172,11 @@ class AppraisalCycle(KinerjaAggregate):
     def _started(self, by: str, timestamp: datetime) -> None:
         self.status = STARTED
 
-    def add_participant(self, by: Actor, participant: dict[str, Any], at: datetime) -> None:
+    def add_participant(self, cmd: AddParticipant, at: datetime) -> None:
+        by = cmd.by
         require(by.is_hr, "only HR changes the participants")
         self._require_open()
-        p = check_participant(participant)
+        p = check_participant(cmd.participant)
         if p["nip"] in self.participants:
             raise InvalidInput("participant.nip", f"{p['nip']} already takes part in this cycle")
         self._participant_added(by.nip, p, at)
@@ -165,7 +185,8 @@ class AppraisalCycle(KinerjaAggregate):
     def _participant_added(self, by: str, participant: dict[str, Any], timestamp: datetime) -> None:
         self.participants[participant["nip"]] = participant
 
-    def remove_participant(self, by: Actor, nip: str, reason: str, at: datetime) -> None:
+    def remove_participant(self, cmd: RemoveParticipant, at: datetime) -> None:
+        by, nip, reason = cmd.by, cmd.nip, cmd.reason
         require(by.is_hr, "only HR changes the participants")
         self._require_open()
         if nip not in self.participants:
@@ -178,10 +199,9 @@ class AppraisalCycle(KinerjaAggregate):
     def _participant_removed(self, by: str, nip: str, reason: str, timestamp: datetime) -> None:
         del self.participants[nip]
 
-    def change_supervisor(
-        self, by: Actor, nip: str, appraiser_nip: str, atasan_nip: str, reason: str, at: datetime
-    ) -> None:
+    def change_supervisor(self, cmd: ChangeSupervisor, nip: str, at: datetime) -> None:
         """Keep the cycle's master data in step with a mutation."""
+        by, appraiser_nip, atasan_nip, reason = cmd.by, cmd.appraiser_nip, cmd.atasan_nip, cmd.reason
         require(by.is_hr, "only HR records a change of supervisor")
         self._require_open()
         if nip not in self.participants:
@@ -195,7 +215,8 @@ class AppraisalCycle(KinerjaAggregate):
     ) -> None:
         self.participants[nip] = {**self.participants[nip], "appraiser_nip": appraiser_nip, "atasan_nip": atasan_nip}
 
-    def extend_deadline(self, by: Actor, name: str, until: str, reason: str, at: datetime) -> None:
+    def extend_deadline(self, cmd: ExtendDeadline, at: datetime) -> None:
+        by, name, until, reason = cmd.by, cmd.name, cmd.until, cmd.reason
         require(by.is_hr, "only HR extends a deadline")
         self._require_open()
         if name not in self.deadlines:
@@ -214,8 +235,9 @@ class AppraisalCycle(KinerjaAggregate):
         self.deadlines[name] = until
         self.extensions.append({"deadline": name, "from": previous, "until": until, "reason": reason, "by": by})
 
-    def set_org_predikat(self, by: Actor, unit_id: str, predikat: str, at: datetime) -> None:
+    def set_org_predikat(self, cmd: SetOrgPredikat, at: datetime) -> None:
         """The head of the organisation one level up fixes the unit's predikat (§2.3 step 1)."""
+        by, unit_id, predikat = cmd.by, cmd.unit_id, cmd.predikat
         require(by.is_hr, "HR records the organisation predikat set by the level above")
         self._require_open()
         if predikat not in ORG_PREDIKATS:
@@ -228,8 +250,9 @@ class AppraisalCycle(KinerjaAggregate):
     def _org_predikat_set(self, by: str, unit_id: str, predikat: str, timestamp: datetime) -> None:
         self.org_predikat[unit_id] = predikat
 
-    def calibrate(self, by: Actor, unit_id: str, counts: dict[str, int], justification: str, at: datetime) -> list[str]:
+    def calibrate(self, cmd: CalibrateUnit, counts: dict[str, int], at: datetime) -> list[str]:
         """Check a unit's predikat against the curve; deviations need a recorded justification."""
+        by, unit_id, justification = cmd.by, cmd.unit_id, cmd.justification
         require(by.is_hr, "HR calibrates the distribution")
         self._require_open()
         if unit_id not in self.org_predikat:
@@ -266,7 +289,8 @@ class AppraisalCycle(KinerjaAggregate):
             "justification": justification,
         }
 
-    def close(self, by: Actor, at: datetime) -> None:
+    def close(self, cmd: CloseCycle, at: datetime) -> None:
+        by = cmd.by
         require(by.is_hr, "only HR closes a cycle")
         self._require_open()
         self._closed(by.nip, at)

@@ -1,12 +1,16 @@
-"""Follow-up recommendations from a final predikat and an agency's table (§6, §12)."""
+"""Follow-up (tindak lanjut, §6, §12): recommendations from the final predikat and the agency's table."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
-from domain.errors import InvalidInput
+from domain.base import require
+from domain.commands import DecideFollowUp, Finalise
+from domain.errors import InvalidInput, WrongStage
 from domain.rules import BELOW, PREDIKATS, RuleSet, check_predikat
+from domain.stages import FOLLOW_UP, AppraisalState
 
 
 def recommend(
@@ -47,3 +51,30 @@ def recommend(
         "tukin_cut_percent": float(table.tukin_cut_percent.get(predikat, 0.0)),
         "angka_kredit": rules.angka_kredit(predikat, ak_coefficient) if ak_coefficient else None,
     }
+
+
+class FollowUp(AppraisalState):
+    """The rules of the follow-up stage: HR applies the agency's table, then finalises."""
+
+    def decide_follow_up(self, cmd: DecideFollowUp, at: datetime) -> None:
+        require(cmd.by.is_hr, "HR (pengelola kinerja) decides the follow-up")
+        self._require_stage(FOLLOW_UP)
+        assert self.rating is not None and self.predikat is not None
+        advice = recommend(
+            self.rules,
+            predikat=self.predikat,
+            results_rating=self.rating["results"],
+            behaviour_ratings=self.rating["behaviour_values"],
+            previous_predikats=cmd.previous_predikats,
+            years_in_rank=cmd.years_in_rank,
+            ak_coefficient=self.employee.get("ak_coefficient"),
+        )
+        previous = list(cmd.previous_predikats)
+        self._follow_up_decided(cmd.by.nip, previous, cmd.years_in_rank, advice, cmd.notes.strip(), at)
+
+    def finalise(self, cmd: Finalise, at: datetime) -> None:
+        require(cmd.by.is_hr or cmd.by.is_system, "HR or the cycle finalises an appraisal")
+        self._require_stage(FOLLOW_UP)
+        if self.follow_up is None:
+            raise WrongStage("decide the follow-up before finalising")
+        self._finalised(cmd.by.nip, at)

@@ -40,6 +40,9 @@ PREDIKAT_LABELS = {
 ISTIMEWA = "istimewa"
 ORG_PREDIKATS = (ISTIMEWA, BAIK, BUTUH_PERBAIKAN, KURANG, SANGAT_KURANG)
 
+# Who hears of an overdue task: the atasan pejabat penilai, or HR's pengelola kinerja.
+ATASAN_PARTY, HR_PARTY = "atasan", "hr"
+
 # IKI aspects (§2.1).
 ASPECTS = ("kuantitas", "kualitas", "waktu", "biaya")
 
@@ -172,6 +175,23 @@ class RuleSet:
     keberatan_filing_days: int = 14
     keberatan_decision_days: int = 14
     reminder_days_before: tuple[int, ...] = (7, 1)
+    # The escalation chain: an overdue task of the pejabat penilai (or their delegate) goes up to the
+    # atasan; an SKP nobody drafted is taken over by the pengelola kinerja (8/2021, §2.1); HR's own tasks
+    # and an undecided keberatan go to HR (§12).
+    escalation: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType(
+            {
+                "draft_skp": HR_PARTY,
+                "review_skp": ATASAN_PARTY,
+                "check_in": ATASAN_PARTY,
+                "rate": ATASAN_PARTY,
+                "deliver_result": ATASAN_PARTY,
+                "decide_keberatan": HR_PARTY,
+                "decide_follow_up": HR_PARTY,
+                "finalise": HR_PARTY,
+            }
+        )
+    )
     follow_up: FollowUpTable = field(default_factory=FollowUpTable)
     angka_kredit_percent: Mapping[str, int] = field(
         default_factory=lambda: MappingProxyType(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.errors import InvalidInput
+
 ELEMENTS = (
     "persyaratan",
     "prosedur",
@@ -27,6 +29,21 @@ INTERVALS = (
     (2.60, 2, "C", "Kurang Baik"),
     (1.00, 1, "D", "Tidak Baik"),
 )
+
+
+LOWEST, HIGHEST = 1, 4  # the answer scale of every element
+
+
+def check_answers(answers: dict[str, int]) -> dict[str, int]:
+    """Known elements only, each answered on the scale; the message names the element."""
+    if not answers:
+        raise InvalidInput("answers", "answer at least one element")
+    for element, value in answers.items():
+        if element not in ELEMENTS:
+            raise InvalidInput("answers", f"unknown SKM element {element!r}; known: {', '.join(ELEMENTS)}")
+        if isinstance(value, bool) or not isinstance(value, int) or not LOWEST <= value <= HIGHEST:
+            raise InvalidInput(f"answers.{element}", f"must be a whole number from {LOWEST} to {HIGHEST}")
+    return dict(answers)
 
 
 def score(answers: dict[str, int]) -> dict[str, Any]:

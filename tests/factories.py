@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
-from domain.application import Appraisals, Outcome
+from domain.application import Appraisals
 from domain.appraisal import (
     EXECUTION,
     FINALISED,
@@ -31,6 +31,24 @@ from domain.appraisal import (
     Appraisal,
 )
 from domain.base import HR, SYSTEM, Actor
+from domain.commands import (
+    AppraisalCommand,
+    ApproveSkp,
+    CalibrateUnit,
+    CloseKeberatanWindow,
+    DecideFollowUp,
+    DefineCycle,
+    DeliverResult,
+    DraftSkp,
+    FileKeberatan,
+    Finalise,
+    OpenReview,
+    Outcome,
+    Rate,
+    SetOrgPredikat,
+    StartCycle,
+    SubmitSkp,
+)
 from domain.errors import NotFound
 from domain.rules import AS_EXPECTED, BERAKHLAK, DEFAULT_RULE_SET
 
@@ -143,21 +161,25 @@ T = {
 def define_cycle(
     app: Appraisals, *, rule_set_id: str = DEFAULT_RULE_SET, start: bool = True, agency_id: str = AGENCY
 ) -> UUID:
-    cycle_id = app.define_cycle(
-        HR_ACTOR,
-        agency_id=agency_id,
-        agency_name="Pemerintah Kota Palu",
-        time_zone="WITA",
-        year=YEAR,
-        rule_set_id=rule_set_id,
-        period=None,
-        deadlines=None,
-        participants=participants(),
-        at=T["define"],
+    definition = DefineCycle(
+        HR_ACTOR, agency_id, "Pemerintah Kota Palu", "WITA", YEAR, participants(), rule_set_id=rule_set_id
     )
+    cycle_id = app.define_cycle(definition, at=T["define"])
     if start:
-        app.cycle_command(cycle_id, "start", by=HR_ACTOR, at=T["start"])
+        app.execute_cycle(cycle_id, StartCycle(HR_ACTOR), at=T["start"])
     return cycle_id
+
+
+# A unit head's results rating is the unit's organisation predikat (DOMAIN.md §2.3 step 3), as the
+# README's product decision maps it: Istimewa -> Di Atas, Baik -> Sesuai, anything lower -> Di Bawah.
+# Stated here, not read from the rule set, so a broken rule set cannot agree with itself.
+UNIT_HEAD_RESULTS = {
+    "istimewa": "di_atas",
+    "baik": "sesuai",
+    "butuh_perbaikan": "di_bawah",
+    "kurang": "di_bawah",
+    "sangat_kurang": "di_bawah",
+}
 
 
 @dataclass
@@ -194,8 +216,8 @@ class Scenario:
     def get(self, who: str) -> Appraisal:
         return self.app.appraisal(self.id(who))
 
-    def do(self, who: str, name: str, by: Actor, at: datetime, **args: Any) -> Outcome:
-        return self.app.command(self.id(who), name, by=by, at=at, **args)
+    def do(self, who: str, cmd: AppraisalCommand, at: datetime, key: str = "") -> Outcome:
+        return self.app.execute(self.id(who), cmd, at=at, key=key)
 
     # --- stage by stage ---------------------------------------------------
 
@@ -211,13 +233,13 @@ class Scenario:
             if not self.exists(HEAD):
                 self.plan(HEAD)
             items = rhk(who[-3:], supports="head-1")
-        self.do(who, "draft_skp", actor(who), T["draft"], rhk=items)
-        return self.do(who, "submit_skp", actor(who), T["submit"])
+        self.do(who, DraftSkp(actor(who), items), T["draft"])
+        return self.do(who, SubmitSkp(actor(who)), T["submit"])
 
     def plan(self, who: str) -> Outcome:
         """Open, draft, submit and approve the SKP: the appraisal reaches execution."""
         self.submit(who)
-        return self.do(who, "approve_skp", actor(self.get(who).appraiser_nip), T["approve"])
+        return self.do(who, ApproveSkp(actor(self.get(who).appraiser_nip)), T["approve"])
 
     def exists(self, who: str) -> bool:
         try:
@@ -232,29 +254,16 @@ class Scenario:
         if not self.exists(who) or self.get(who).stage == PLANNING:
             self.plan(who)
         if self.get(who).stage == EXECUTION:
-            self.do(who, "open_review", SYSTEM, T["review"])
+            self.do(who, OpenReview(SYSTEM), T["review"])
         cycle = self.app.cycle(self.cycle_id)
         if UNIT not in cycle.org_predikat:
-            self.app.cycle_command(
-                self.cycle_id,
-                "set_org_predikat",
-                by=HR_ACTOR,
-                at=T["org_predikat"],
-                unit_id=UNIT,
-                predikat=self.org_predikat,
-            )
+            set_it = SetOrgPredikat(HR_ACTOR, UNIT, self.org_predikat)
+            self.app.execute_cycle(self.cycle_id, set_it, at=T["org_predikat"])
         results = rating.results
         if who == HEAD:  # a unit head's results rating follows the unit's predikat (§2.3)
-            results = self.get(HEAD).rules.unit_head_results[self.org_predikat]
-        return self.do(
-            who,
-            "rate",
-            actor(self.get(who).appraiser_nip),
-            T["rate"],
-            results_rating=results,
-            behaviour_ratings=dict(rating.behaviour),
-            notes="penilaian tahunan",
-        )
+            results = UNIT_HEAD_RESULTS[self.org_predikat]
+        by = actor(self.get(who).appraiser_nip)
+        return self.do(who, Rate(by, results, dict(rating.behaviour), "penilaian tahunan"), T["rate"])
 
     def deliver(self, ratings: dict[str, Rating] | None = None) -> None:
         """Rate the whole unit, calibrate it (with a justification) and deliver every result."""
@@ -262,18 +271,13 @@ class Scenario:
         for who in (HEAD, STAFF, ANALIS):
             if not self.exists(who) or self.get(who).rating is None:
                 self.rate(who, ratings.get(who))
-        self.app.calibrate_unit(
-            self.cycle_id,
-            UNIT,
-            by=HR_ACTOR,
-            at=T["calibrate"],
-            justification="unit kecil: pola distribusi tidak dapat dipenuhi",
-        )
+        justification = "unit kecil: pola distribusi tidak dapat dipenuhi"
+        self.app.calibrate_unit(self.cycle_id, CalibrateUnit(HR_ACTOR, UNIT, justification), at=T["calibrate"])
         for who in (HEAD, STAFF, ANALIS):
-            self.do(who, "deliver_result", actor(self.get(who).appraiser_nip), T["deliver"])
+            self.do(who, DeliverResult(actor(self.get(who).appraiser_nip)), T["deliver"])
 
     def close_window(self, who: str) -> Outcome:
-        return self.do(who, "close_keberatan_window", SYSTEM, T["window_closed"])
+        return self.do(who, CloseKeberatanWindow(SYSTEM), T["window_closed"])
 
 
 def reach(
@@ -294,29 +298,15 @@ def reach(
         s.plan(who)
     elif stage == REVIEW:
         s.plan(who)
-        s.do(who, "open_review", SYSTEM, T["review"])
+        s.do(who, OpenReview(SYSTEM), T["review"])
     else:
         s.deliver(ratings)
         if stage == KEBERATAN:
-            s.do(
-                who,
-                "file_keberatan",
-                actor(who),
-                T["deliver"] + timedelta(days=1),
-                reasons="bukti dukung belum dipertimbangkan",
-            )
+            s.do(who, FileKeberatan(actor(who), "bukti dukung belum dipertimbangkan"), T["deliver"] + timedelta(days=1))
         elif stage in (FOLLOW_UP, FINALISED):
             s.close_window(who)
             if stage == FINALISED:
-                s.do(
-                    who,
-                    "decide_follow_up",
-                    HR_ACTOR,
-                    T["follow_up"],
-                    previous_predikats=["baik"],
-                    years_in_rank=4,
-                    notes="",
-                )
-                s.do(who, "finalise", HR_ACTOR, T["finalise"])
+                s.do(who, DecideFollowUp(HR_ACTOR, ["baik"], 4), T["follow_up"])
+                s.do(who, Finalise(HR_ACTOR), T["finalise"])
     assert s.get(who).stage == stage, (s.get(who).stage, stage)
     return s

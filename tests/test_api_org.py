@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from api.users import UserDirectory
+from services.users import UserDirectory
 from tests.test_api_support import ATASAN, EMP1, EMP2, HR_NIP, SUPERVISOR, USERS, appraisal_id
 from tests.test_api_world import World, eventually, start_server, world
 

@@ -16,12 +16,13 @@ import httpx
 from fastapi import FastAPI
 
 from api.main import create_app
-from api.readside import ReadSide
-from api.users import UserDirectory
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.base import Actor
+from domain.commands import DefineCycle, DraftSkp, StartCycle, SubmitSkp
 from domain.rules import BERAKHLAK
+from services.readside import ReadSide
+from services.users import UserDirectory
 from settings import Settings, event_store_env
 
 HR_NIP = "196001012000011001"
@@ -111,22 +112,11 @@ def seed_appraisal(app: Appraisals, year: int = 2030) -> tuple[UUID, UUID]:
     """A started cycle with EMP1 and EMP2 and EMP1's appraisal opened, written by the domain itself."""
     hr = Actor(HR_NIP, ("hr",))
     at = datetime(year - 1, 11, 1, tzinfo=timezone.utc)
-    cycle_id = app.define_cycle(
-        hr,
-        agency_id="AG-TEST",
-        agency_name="Dinas Uji",
-        time_zone="WIB",
-        year=year,
-        rule_set_id="permenpanrb-6-2022",
-        period=None,
-        deadlines=None,
-        participants=PARTICIPANTS,
-        at=at,
-    )
-    app.cycle_command(cycle_id, "start", by=hr, at=at)
+    cycle_id = app.define_cycle(DefineCycle(hr, "AG-TEST", "Dinas Uji", "WIB", year, PARTICIPANTS), at=at)
+    app.execute_cycle(cycle_id, StartCycle(hr), at=at)
     outcome = app.open_appraisal(cycle_id, EMP1, at)
-    app.command(outcome.id, "draft_skp", by=Actor(EMP1), at=datetime(year, 1, 5, tzinfo=timezone.utc), rhk=RHK)
-    app.command(outcome.id, "submit_skp", by=Actor(EMP1), at=datetime(year, 1, 10, tzinfo=timezone.utc))
+    app.execute(outcome.id, DraftSkp(Actor(EMP1), RHK), at=datetime(year, 1, 5, tzinfo=timezone.utc))
+    app.execute(outcome.id, SubmitSkp(Actor(EMP1)), at=datetime(year, 1, 10, tzinfo=timezone.utc))
     return cycle_id, outcome.id
 
 

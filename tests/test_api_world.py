@@ -24,13 +24,12 @@ from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 
 from activities.notifications import CapturingSender
-from activities.opening import appraisal_workflow_id
 from domain.application import Appraisals
 from domain.audit import Audit
 from settings import event_store_env
 from tests.test_api_support import HR_NIP, PARTICIPANTS, appraisal_id, build_app, settings_for
 from worker import build_worker
-from workflows.cycle import cycle_workflow_id
+from workflows.ids import appraisal_workflow_id, cycle_workflow_id
 
 BIN = Path(sys.executable).parent
 API = "/api/v1"

@@ -10,7 +10,6 @@ import pytest
 from domain.application import Appraisals
 from domain.audit import Audit
 from domain.organisation import Agency
-from readmodels.org_import import agency, cycle_definition, find_agency, import_org
 from readmodels.projector import Projector, make_engine
 from tests.factories import ANALIS, HEAD, HR_ACTOR, KADIS, SEKDA, STAFF, T
 
@@ -45,10 +44,10 @@ def app(store_env: dict[str, str]) -> Iterator[Appraisals]:
 
 
 def test_a_valid_file_registers_the_agency_its_units_and_employees(app: Appraisals) -> None:
-    result = import_org(app, org_csv(), by=HR_ACTOR, at=T["define"])
+    result = app.import_org(org_csv(), by=HR_ACTOR, at=T["define"])
 
     assert result.ok and result.agencies == [AGENCY] and result.events == 1 + 2 + 5
-    palu = agency(app, AGENCY)
+    palu = app.agency(AGENCY)
     assert palu.units["bidang-umum"] == {"unit_id": "bidang-umum", "name": "Bidang Umum", "head_nip": HEAD}
     assert palu.employees[STAFF]["supervisor_nip"] == HEAD and palu.reporting_line(STAFF) == (HEAD, SEKDA)
     assert Audit(app).verify(Agency.create_id(AGENCY)).ok  # the agency's events are hash-chained too
@@ -57,14 +56,14 @@ def test_a_valid_file_registers_the_agency_its_units_and_employees(app: Appraisa
 def test_a_bad_nip_is_reported_with_its_line_field_and_reason_and_nothing_is_written(app: Appraisals) -> None:
     text = org_csv().replace(SEKDA, "19681301199003" + SEKDA[14:], 1)  # month 13 in the birth date, line 3
 
-    result = import_org(app, text, by=HR_ACTOR, at=T["define"])
+    result = app.import_org(text, by=HR_ACTOR, at=T["define"])
 
     assert not result.ok
     # Line 4 named the NIP line 3 should have had as its supervisor: that is reported too, on line 4.
     assert [(p.line, p.field) for p in result.problems] == [(3, "nip"), (4, "supervisor_nip")]
     assert "birth date" in result.problems[0].reason and "19681301" in result.problems[0].reason
     assert str(result.problems[0]).startswith("line 3, nip: digits 1-8 must be a birth date")
-    assert find_agency(app, AGENCY) is None and app.recorder.max_notification_id() is None
+    assert app.find_agency(AGENCY) is None and app.recorder.max_notification_id() is None
 
 
 def test_every_problem_of_the_file_is_reported_at_once(app: Appraisals) -> None:
@@ -74,7 +73,7 @@ def test_every_problem_of_the_file_is_reported_at_once(app: Appraisals) -> None:
     lines[5] = lines[5].replace(f",{HEAD},", ",19900101201001" + "1999,")  # line 6: supervisor not an employee
     lines.append(lines[1])  # line 7: KADIS again
 
-    result = import_org(app, "\n".join(lines), by=HR_ACTOR, at=T["define"])
+    result = app.import_org("\n".join(lines), by=HR_ACTOR, at=T["define"])
 
     found = [(p.line, p.field) for p in result.problems]
     assert (3, "time_zone") in found and (5, "name") in found and (6, "supervisor_nip") in found
@@ -84,28 +83,28 @@ def test_every_problem_of_the_file_is_reported_at_once(app: Appraisals) -> None:
 
 
 def test_a_reporting_loop_is_refused(app: Appraisals) -> None:
-    result = import_org(app, org_csv(p0=STAFF), by=HR_ACTOR, at=T["define"])  # KADIS reports to STAFF
+    result = app.import_org(org_csv(p0=STAFF), by=HR_ACTOR, at=T["define"])  # KADIS reports to STAFF
 
     assert {(p.line, p.field) for p in result.problems} >= {(2, "supervisor_nip")}
     assert "loops" in result.problems[0].reason
 
 
 def test_importing_the_same_file_again_writes_nothing(app: Appraisals) -> None:
-    import_org(app, org_csv(), by=HR_ACTOR, at=T["define"])
+    app.import_org(org_csv(), by=HR_ACTOR, at=T["define"])
     position = app.recorder.max_notification_id()
 
-    again = import_org(app, org_csv(), by=HR_ACTOR, at=T["start"])
+    again = app.import_org(org_csv(), by=HR_ACTOR, at=T["start"])
 
     assert again.ok and again.events == 0 and again.supervisor_changes == []
     assert app.recorder.max_notification_id() == position
 
 
 def test_a_new_supervisor_is_recorded_as_history_and_listed_with_its_knock_on_effects(app: Appraisals) -> None:
-    import_org(app, org_csv(), by=HR_ACTOR, at=T["define"])
+    app.import_org(org_csv(), by=HR_ACTOR, at=T["define"])
 
     # HEAD now reports to KADIS: HEAD's appraiser changes, and so does the atasan of HEAD's staff.
-    result = import_org(
-        app, org_csv(p2=KADIS), by=HR_ACTOR, at=T["approve"], reason="mutasi jabatan", effective=date(2024, 2, 1)
+    result = app.import_org(
+        org_csv(p2=KADIS), by=HR_ACTOR, at=T["approve"], reason="mutasi jabatan", effective=date(2024, 2, 1)
     )
 
     assert result.ok and result.events == 1
@@ -121,7 +120,7 @@ def test_a_new_supervisor_is_recorded_as_history_and_listed_with_its_knock_on_ef
         KADIS,
         False,
     )
-    assert agency(app, AGENCY).supervisor_history == [
+    assert app.agency(AGENCY).supervisor_history == [
         {
             "nip": HEAD,
             "from": SEKDA,
@@ -133,16 +132,16 @@ def test_a_new_supervisor_is_recorded_as_history_and_listed_with_its_knock_on_ef
     ]
     stored = app.recorder.select_events(Agency.create_id(AGENCY))
     assert type(app.mapper.to_domain_event(stored[-1])).__name__ == "SupervisorChanged"
-    assert import_org(app, org_csv(p2=KADIS), by=HR_ACTOR, at=T["rate"]).events == 0  # and it stays idempotent
+    assert app.import_org(org_csv(p2=KADIS), by=HR_ACTOR, at=T["rate"]).events == 0  # and it stays idempotent
 
 
 def test_a_reason_and_date_on_the_line_win_over_the_imports_defaults(app: Appraisals) -> None:
-    import_org(app, org_csv(), by=HR_ACTOR, at=T["define"])
+    app.import_org(org_csv(), by=HR_ACTOR, at=T["define"])
     lines = org_csv(p3=SEKDA).splitlines()
     lines[0] += ",change_reason,effective_date"
     lines = [lines[0]] + [line + (",rotasi,2024-03-01" if STAFF in line else ",,") for line in lines[1:]]
 
-    result = import_org(app, "\n".join(lines), by=HR_ACTOR, at=T["approve"])
+    result = app.import_org("\n".join(lines), by=HR_ACTOR, at=T["approve"])
 
     [change] = result.supervisor_changes
     assert (change.nip, change.reason, change.effective) == (STAFF, "rotasi", date(2024, 3, 1))
@@ -150,10 +149,10 @@ def test_a_reason_and_date_on_the_line_win_over_the_imports_defaults(app: Apprai
 
 
 def test_the_agency_becomes_the_participants_of_a_cycle(app: Appraisals, store_url: str) -> None:
-    import_org(app, org_csv(), by=HR_ACTOR, at=T["define"])
+    app.import_org(org_csv(), by=HR_ACTOR, at=T["define"])
 
-    definition, people = cycle_definition(app, AGENCY, 2024, at=T["define"])
-    cycle = app.cycle(app.define_cycle(HR_ACTOR, **definition))
+    definition, people = app.cycle_definition(AGENCY, 2024, by=HR_ACTOR)
+    cycle = app.cycle(app.define_cycle(definition, at=T["define"]))
 
     assert set(cycle.participants) == {HEAD, STAFF, ANALIS}
     assert {nip for nip, _ in people.skipped} == {KADIS, SEKDA}  # no supervisor, or no atasan, inside the agency

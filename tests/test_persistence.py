@@ -16,6 +16,7 @@ from sqlalchemy_utils import UUIDType
 
 from domain.application import Appraisals
 from domain.base import KinerjaAggregate
+from domain.commands import GiveFeedback, Rate, ReportProgress
 from domain.errors import ConcurrencyConflict
 from tests.factories import HEAD, STAFF, Scenario, T, actor, reach, values
 
@@ -66,21 +67,16 @@ def test_of_two_concurrent_commands_one_wins_the_other_conflicts_and_nothing_is_
     s = reach("execution", app=Appraisals(env=store_env))
     appraisal_id, version = s.id(STAFF), s.get(STAFF).version
     commands = {
-        "progress": (
-            "report_progress",
-            actor(STAFF),
-            {"period": "Q1", "rhk_id": "004-1", "realisation": "312 surat", "evidence": "arsip Q1"},
-        ),
-        "feedback": ("give_feedback", actor(HEAD), {"about": "004-1", "text": "pertahankan ketepatan waktu"}),
+        "progress": ReportProgress(actor(STAFF), "Q1", "004-1", "312 surat", "arsip Q1"),
+        "feedback": GiveFeedback(actor(HEAD), "004-1", "pertahankan ketepatan waktu"),
     }
     barrier = threading.Barrier(2)
     results: dict[str, Any] = {}
 
     def run(label: str) -> None:
         app = RacingAppraisals(barrier, env=store_env)
-        name, by, args = commands[label]
         try:
-            results[label] = app.command(appraisal_id, name, by=by, at=T["check_in"], **args)
+            results[label] = app.execute(appraisal_id, commands[label], at=T["check_in"])
         except Exception as error:  # noqa: BLE001 - the assertion below names it
             results[label] = error
 
@@ -99,8 +95,7 @@ def test_of_two_concurrent_commands_one_wins_the_other_conflicts_and_nothing_is_
     assert rows(engine, appraisal_id)[version:] == [(version + 1, event_of[winners[0]])]
 
     # The loser reloads and retries: now both facts are in the log, one after the other.
-    name, by, args = commands[conflicts[0]]
-    retried = Appraisals(env=store_env).command(appraisal_id, name, by=by, at=T["check_in"], **args)
+    retried = Appraisals(env=store_env).execute(appraisal_id, commands[conflicts[0]], at=T["check_in"])
     assert retried.version == version + 2
     assert rows(engine, appraisal_id)[version:] == [
         (version + 1, event_of[winners[0]]),
@@ -112,14 +107,14 @@ def test_a_repeated_idempotency_key_writes_nothing_and_replays_the_first_outcome
     store_env: dict[str, str], engine: sa.Engine
 ) -> None:
     s = reach("review", app=Appraisals(env=store_env))
-    rate = {"results_rating": "di_atas", "behaviour_ratings": values("di_atas"), "notes": "", "key": "rate-2024-staff"}
-    first = s.do(STAFF, "rate", actor(HEAD), T["rate"], **rate)
-    s.do(STAFF, "give_feedback", actor(HEAD), T["rate"], about="kompeten", text="ikuti pelatihan")  # moves on
+    rate, key = Rate(actor(HEAD), "di_atas", values("di_atas")), "rate-2024-staff"
+    first = s.do(STAFF, rate, T["rate"], key=key)
+    s.do(STAFF, GiveFeedback(actor(HEAD), about="kompeten", text="ikuti pelatihan"), T["rate"])  # moves on
     before = rows(engine)
 
     # The same key again, in this process and in another one, after the appraisal moved on.
-    again = s.do(STAFF, "rate", actor(HEAD), T["rate"], **rate)
-    elsewhere = Appraisals(env=store_env).command(s.id(STAFF), "rate", by=actor(HEAD), at=T["rate"], **rate)
+    again = s.do(STAFF, rate, T["rate"], key=key)
+    elsewhere = Appraisals(env=store_env).execute(s.id(STAFF), rate, at=T["rate"], key=key)
 
     assert rows(engine) == before
     assert first.replayed is False

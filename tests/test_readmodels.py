@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from domain.application import Appraisals
 from domain.base import SYSTEM
+from domain.commands import ApproveSkp, DraftSkp, ExtendDeadline, FileKeberatan, HoldCheckIn, OpenReview, SubmitSkp
 from domain.rules import BAIK, BELOW, rule_set
 from readmodels import queries
 from readmodels.projector import Projector, make_engine, run
@@ -50,18 +51,15 @@ def busy_unit(app: Appraisals, projector: Projector | None = None) -> Scenario:
         lambda: s.plan(STAFF),  # plans HEAD first (the cascade)
         lambda: s.do(
             STAFF,
-            "hold_check_in",
-            actor(HEAD),
+            HoldCheckIn(
+                actor(HEAD), notes="Q1 berjalan baik", results_rating="sesuai", behaviour_rating="sesuai", period="Q1"
+            ),
             T["check_in"],
-            notes="Q1 berjalan baik",
-            results_rating="sesuai",
-            behaviour_rating="sesuai",
-            period="Q1",
         ),
-        lambda: s.do(STAFF, "open_review", SYSTEM, T["review"]),
+        lambda: s.do(STAFF, OpenReview(SYSTEM), T["review"]),
         lambda: s.open(ANALIS),
-        lambda: s.do(ANALIS, "draft_skp", actor(ANALIS), T["draft"], rhk=rhk("ana", supports="head-1")),
-        lambda: s.do(ANALIS, "submit_skp", actor(ANALIS), T["submit"]),
+        lambda: s.do(ANALIS, DraftSkp(actor(ANALIS), rhk=rhk("ana", supports="head-1")), T["draft"]),
+        lambda: s.do(ANALIS, SubmitSkp(actor(ANALIS)), T["submit"]),
     ]
     for step in steps:
         step()
@@ -88,14 +86,8 @@ def test_inbox_lists_each_pending_task_with_its_deadline_overdue_first(app: Appr
 
 def test_an_extended_deadline_moves_the_due_dates_it_bounds(app: Appraisals, projector: Projector) -> None:
     s = busy_unit(app, projector)
-    app.cycle_command(
-        s.cycle_id,
-        "extend_deadline",
-        by=HR_ACTOR,
-        at=T["rate"],
-        name="review",
-        until="2025-02-28",
-        reason="server e-Kinerja down",
+    app.execute_cycle(
+        s.cycle_id, ExtendDeadline(HR_ACTOR, "review", "2025-02-28", "server e-Kinerja down"), at=T["rate"]
     )
     projector.catch_up()
 
@@ -144,9 +136,9 @@ def _zero() -> dict[str, int]:
 
 def test_a_rebuilt_projection_equals_the_live_one(app: Appraisals, projector: Projector) -> None:
     s = busy_unit(app, projector)
-    s.do(ANALIS, "approve_skp", actor(HEAD), T["approve"])
+    s.do(ANALIS, ApproveSkp(actor(HEAD)), T["approve"])
     s.deliver({STAFF: Rating(results=BELOW)})
-    s.do(STAFF, "file_keberatan", actor(STAFF), T["deliver"], reasons="bukti dukung belum dipertimbangkan")
+    s.do(STAFF, FileKeberatan(actor(STAFF), reasons="bukti dukung belum dipertimbangkan"), T["deliver"])
     projector.catch_up()
     live = snapshot(projector.engine)
     assert live["rm_appraisals"] and live["rm_inbox"] and live["rm_trends"]
@@ -202,7 +194,7 @@ def test_concurrent_projectors_while_commands_are_written(
         loop.start()
     try:
         s = busy_unit(app)
-        s.do(ANALIS, "approve_skp", actor(HEAD), T["approve"])
+        s.do(ANALIS, ApproveSkp(actor(HEAD)), T["approve"])
         s.deliver()
     finally:
         stop.set()

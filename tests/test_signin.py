@@ -17,7 +17,6 @@ import sqlalchemy as sa
 
 from domain.application import Appraisals
 from domain.base import Actor
-from readmodels.org_import import import_org
 from settings import event_store_env
 from tests.test_api_support import HR_NIP, build_app, login, running, seed_appraisal, settings_for
 from tests.test_web_pages import csrf, post_form
@@ -34,7 +33,7 @@ STRONG = "kata-sandi-baru-yang-panjang"
 def _app(tmp_path: Path, **extra: object):  # type: ignore[no-untyped-def]
     settings = settings_for(tmp_path, **extra)
     store = Appraisals(env=event_store_env(settings.database_url))
-    import_org(store, ORG, by=Actor(HR_NIP, ("hr",)), at=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    store.import_org(ORG, by=Actor(HR_NIP, ("hr",)), at=datetime(2030, 1, 1, tzinfo=timezone.utc))
     seed_appraisal(store)
     return build_app(settings, store), store
 

@@ -19,7 +19,6 @@ import uvicorn
 
 from domain.application import Appraisals
 from domain.base import Actor
-from readmodels.org_import import import_org
 from settings import event_store_env
 from tests.oidc_provider import free_port, oidc_provider
 from tests.test_api_support import HR_NIP, build_app, settings_for
@@ -56,7 +55,7 @@ async def test_sign_in_through_the_issuers_own_login_page_and_with_a_local_accou
             oidc_client_secret=issuer.client_secret,
         )
         store = Appraisals(env=event_store_env(settings.database_url))
-        import_org(store, ORG, by=Actor(HR_NIP, ("hr",)), at=datetime(2030, 1, 1, tzinfo=timezone.utc))
+        store.import_org(ORG, by=Actor(HR_NIP, ("hr",)), at=datetime(2030, 1, 1, tzinfo=timezone.utc))
         app = build_app(settings, store)
         server, task = await _serve(app, port)
         try:

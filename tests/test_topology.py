@@ -36,9 +36,9 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from activities.opening import appraisal_workflow_id
 from demo.seed import AUDITOR, demo_users, employees, seed
 from tests.conftest import POSTGRES_URL_VAR, _on_ci, _postgres_status
+from workflows.ids import appraisal_workflow_id
 
 pytestmark = [pytest.mark.postgres, pytest.mark.temporal]
 

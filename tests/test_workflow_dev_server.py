@@ -13,9 +13,12 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from domain.base import Actor
+from domain.commands import ApproveSkp, CloseCycle, ExtendDeadline, OpenReview
 from tests.test_workflows import (
     APPRAISER,
     BIN,
+    HR,
     act,
     eventually,
     kit,
@@ -24,6 +27,7 @@ from tests.test_workflows import (
     plan_and_approve,
 )
 from workflows.appraisal import AppraisalWorkflow
+from workflows.appraisal import AppraisalWorkflow as W
 from workflows.cycle import CycleWorkflow
 
 pytestmark = pytest.mark.temporal
@@ -55,15 +59,16 @@ async def test_a_cycle_pages_continues_as_new_and_takes_updates_on_the_dev_serve
         handle = k.appraisal(nip_of(0))
         assert (await plan_and_approve(k, handle, nip_of(0)))["stage"] == "execution"
         with pytest.raises(WorkflowUpdateFailedError) as refused:
-            await act(handle, "approve_skp", APPRAISER)
+            await act(handle, W.approve_skp, ApproveSkp(Actor(APPRAISER)))
         assert refused.value.cause.message == "the appraisal is at execution, not planning"
         assert refused.value.cause.type == "WrongStage"
         with pytest.raises(WorkflowUpdateFailedError) as rejected:  # the validator: only the calendar is SYSTEM
-            await act(handle, "open_review", "system", ("system",))
+            await act(handle, W.open_review, OpenReview(Actor("system", ("system",))))
         assert rejected.value.cause.message == "only the appraisal's own calendar acts as the system"
 
         extended = await k.hr(
-            CycleWorkflow.extend_deadline, name="review", until=f"{k.year + 1}-02-28", reason="server e-Kinerja down"
+            CycleWorkflow.extend_deadline,
+            ExtendDeadline(HR, name="review", until=f"{k.year + 1}-02-28", reason="server e-Kinerja down"),
         )
         assert extended["signalled"] == 5
         await eventually(
@@ -73,6 +78,6 @@ async def test_a_cycle_pages_continues_as_new_and_takes_updates_on_the_dev_serve
 
         progress = await cycle.execute_update(CycleWorkflow.refresh_progress)
         assert progress["stages"] == {"planning": 4, "execution": 1}
-        await k.hr(CycleWorkflow.close)
+        await k.hr(CycleWorkflow.close, CloseCycle(HR))
         assert (await cycle.result())["closed"] is True
         assert k.events(nip_of(0)) == ["Opened", "SkpDrafted", "SkpSubmitted", "SkpApproved"]

@@ -27,16 +27,42 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.notifications import CapturingSender
-from activities.opening import appraisal_workflow_id
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.audit import Audit
 from domain.base import Actor
+from domain.commands import (
+    AddParticipant,
+    ApproveSkp,
+    CalibrateUnit,
+    ChangeSupervisor,
+    CloseCycle,
+    DecideFollowUp,
+    DecideKeberatan,
+    DefineCycle,
+    DeliverResult,
+    DraftSkp,
+    ExtendDeadline,
+    FileKeberatan,
+    Finalise,
+    HoldCheckIn,
+    Outcome,
+    Rate,
+    ReassignKeberatanDecider,
+    RecordReminder,
+    RemoveParticipant,
+    ReturnSkp,
+    SelfAssess,
+    SetOrgPredikat,
+    SubmitSkp,
+)
 from domain.errors import NotAllowed
 from domain.rules import BERAKHLAK
 from worker import build_worker
-from workflows.appraisal import ActInput, AppraisalWorkflow, SupervisorChangeInput
-from workflows.cycle import CycleInput, CycleWorkflow, HrAction, cycle_workflow_id
+from workflows.appraisal import AppraisalWorkflow
+from workflows.appraisal import AppraisalWorkflow as W
+from workflows.cycle import CycleInput, CycleWorkflow
+from workflows.ids import appraisal_workflow_id, cycle_workflow_id, start_once
 
 BIN = Path(sys.executable).parent
 HISTORIES = Path(__file__).parent / "histories"
@@ -50,7 +76,7 @@ NEW_ATASAN = "196602022000011002"
 EMPLOYEE = "198503152010011001"
 COLLEAGUE = "198704202012012002"
 
-HR = ActInput("", HR_NIP, ["hr"])
+HR = Actor(HR_NIP, ("hr",))
 RHK = [
     {
         "id": "R1",
@@ -109,18 +135,8 @@ class Kit:
 
     def define_cycle(self, participants: list[dict[str, Any]], agency: str, year: int, **extra: Any) -> str:
         self.year = year
-        cycle_id = self.app.define_cycle(
-            Actor(HR_NIP, ("hr",)),
-            agency_id=agency,
-            agency_name=agency,
-            time_zone="WIB",
-            year=year,
-            rule_set_id="permenpanrb-6-2022",
-            period=None,
-            deadlines=extra.get("deadlines"),
-            participants=participants,
-            at=datetime.fromisoformat(f"{year - 1}-11-01T00:00:00+00:00"),
-        )
+        definition = DefineCycle(HR, agency, agency, "WIB", year, participants, deadlines=extra.get("deadlines"))
+        cycle_id = self.app.define_cycle(definition, at=datetime.fromisoformat(f"{year - 1}-11-01T00:00:00+00:00"))
         self.cycle_id = str(cycle_id)
         return self.cycle_id
 
@@ -131,11 +147,9 @@ class Kit:
         year = (await self.now()).year + 1
         cycle_id = self.define_cycle(participants, agency or f"AG-{uuid.uuid4().hex[:8]}", year)
         self.nips += [p["nip"] for p in participants]
-        await self.client.start_workflow(
-            CycleWorkflow.run,
-            CycleInput(cycle_id, HR_NIP, progress_refresh_seconds=0, **options),
-            id=cycle_workflow_id(cycle_id),
-            task_queue=self.task_queue,
+        start = CycleInput(cycle_id, HR_NIP, progress_refresh_seconds=0, **options)
+        await start_once(
+            self.client, CycleWorkflow.run, start, id=cycle_workflow_id(cycle_id), task_queue=self.task_queue
         )
         handle = self.cycle()  # not bound to the first run: the cycle may continue as new
 
@@ -161,8 +175,11 @@ class Kit:
     def cycle(self) -> WorkflowHandle[Any, Any]:
         return self.client.get_workflow_handle_for(CycleWorkflow.run, cycle_workflow_id(self.cycle_id))
 
-    async def hr(self, update: Any, **args: Any) -> dict[str, Any]:
-        return await self.cycle().execute_update(update, HrAction(HR_NIP, ["hr"], args))
+    async def hr(self, update: Any, cmd: Any = None) -> dict[str, Any]:
+        """One of HR's cycle Updates with its typed command (none for refresh_progress)."""
+        if cmd is None:
+            return await self.cycle().execute_update(update)
+        return await self.cycle().execute_update(update, cmd)
 
     async def terminate_all(self) -> None:
         """Workflows left waiting on a stopped worker would hold the shared server's clock."""
@@ -173,10 +190,10 @@ class Kit:
                 await handle.terminate("test over")
 
 
-async def act(
-    handle: WorkflowHandle[Any, Any], name: str, by: str, roles: tuple[str, ...] = (), **args: Any
-) -> dict[str, Any]:
-    return await handle.execute_update(AppraisalWorkflow.act, ActInput(name, by, list(roles), args))
+async def act(handle: WorkflowHandle[Any, Any], update: Any, cmd: Any) -> dict[str, Any]:
+    """One typed command through its own Update; the outcome as plain data."""
+    outcome: Outcome = await handle.execute_update(update, cmd)
+    return outcome.as_dict()
 
 
 async def eventually(probe: Callable[[], Any], accept: Callable[[Any], bool] = bool, timeout: float = 20) -> Any:
@@ -214,21 +231,23 @@ async def kit(
 
 
 async def plan_and_approve(k: Kit, handle: WorkflowHandle[Any, Any], nip: str = EMPLOYEE) -> dict[str, Any]:
-    await act(handle, "draft_skp", nip, rhk=RHK)
-    await act(handle, "submit_skp", nip)
-    return await act(handle, "approve_skp", APPRAISER)
+    await act(handle, W.draft_skp, DraftSkp(Actor(nip), rhk=RHK))
+    await act(handle, W.submit_skp, SubmitSkp(Actor(nip)))
+    return await act(handle, W.approve_skp, ApproveSkp(Actor(APPRAISER)))
 
 
 async def hold_check_ins(handle: WorkflowHandle[Any, Any], periods: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4")) -> None:
     for period in periods:
         await act(
             handle,
-            "hold_check_in",
-            APPRAISER,
-            period=period,
-            notes=f"dialog kinerja {period}",
-            results_rating="sesuai",
-            behaviour_rating="sesuai",
+            W.hold_check_in,
+            HoldCheckIn(
+                Actor(APPRAISER),
+                period=period,
+                notes=f"dialog kinerja {period}",
+                results_rating="sesuai",
+                behaviour_rating="sesuai",
+            ),
         )
 
 
@@ -241,16 +260,22 @@ async def reach_review(k: Kit, handle: WorkflowHandle[Any, Any]) -> None:
 
 
 async def deliver(k: Kit, handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
-    await act(handle, "self_assess", EMPLOYEE, text="Target KTP tercapai")
-    await act(handle, "rate", APPRAISER, results_rating="sesuai", behaviour_ratings=AS_EXPECTED, notes="baik")
-    await k.hr(CycleWorkflow.set_org_predikat, unit_id="U1", predikat="baik")
-    await k.hr(CycleWorkflow.calibrate_unit, unit_id="U1", justification="unit of one")
-    return await act(handle, "deliver_result", APPRAISER)
+    await act(handle, W.self_assess, SelfAssess(Actor(EMPLOYEE), text="Target KTP tercapai"))
+    await act(
+        handle, W.rate, Rate(Actor(APPRAISER), results_rating="sesuai", behaviour_ratings=AS_EXPECTED, notes="baik")
+    )
+    await k.hr(CycleWorkflow.set_org_predikat, SetOrgPredikat(HR, unit_id="U1", predikat="baik"))
+    await k.hr(CycleWorkflow.calibrate_unit, CalibrateUnit(HR, unit_id="U1", justification="unit of one"))
+    return await act(handle, W.deliver_result, DeliverResult(Actor(APPRAISER)))
 
 
 async def finish(handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
-    await act(handle, "decide_follow_up", HR_NIP, ("hr",), previous_predikats=["baik"], years_in_rank=4, notes="")
-    await act(handle, "finalise", HR_NIP, ("hr",))
+    await act(
+        handle,
+        W.decide_follow_up,
+        DecideFollowUp(Actor(HR_NIP, ("hr",)), previous_predikats=["baik"], years_in_rank=4, notes=""),
+    )
+    await act(handle, W.finalise, Finalise(Actor(HR_NIP, ("hr",))))
     return await handle.result()
 
 
@@ -309,7 +334,7 @@ async def test_happy_path_runs_a_whole_year(env: WorkflowEnvironment, store_env:
 
         progress = await cycle.execute_update(CycleWorkflow.refresh_progress)
         assert progress["stages"] == {"finalised": 1} and progress["failures"] == []
-        await k.hr(CycleWorkflow.close)
+        await k.hr(CycleWorkflow.close, CloseCycle(HR))
         assert (await cycle.result())["closed"] is True
         if "sqlite" in store_env["SQLALCHEMY_URL"]:
             await save_history("appraisal_happy_path", handle)
@@ -333,15 +358,15 @@ async def test_an_skp_returned_twice_is_then_approved(env: WorkflowEnvironment, 
     async with kit(env, sqlite_env) as k:
         await k.launch([participant(EMPLOYEE)])
         handle = k.appraisal()
-        await act(handle, "draft_skp", EMPLOYEE, rhk=RHK)
+        await act(handle, W.draft_skp, DraftSkp(Actor(EMPLOYEE), rhk=RHK))
         for reasons in ("target belum terukur", "IKI kualitas belum ada"):
-            await act(handle, "submit_skp", EMPLOYEE)
+            await act(handle, W.submit_skp, SubmitSkp(Actor(EMPLOYEE)))
             assert await handle.query(AppraisalWorkflow.pending_task) == {"task": "review_skp", "assignee": APPRAISER}
-            returned = await act(handle, "return_skp", APPRAISER, reasons=reasons)
+            returned = await act(handle, W.return_skp, ReturnSkp(Actor(APPRAISER), reasons=reasons))
             assert returned["pending"] == {"task": "draft_skp", "assignee": EMPLOYEE}
-            await act(handle, "draft_skp", EMPLOYEE, rhk=RHK)
-        await act(handle, "submit_skp", EMPLOYEE)
-        approved = await act(handle, "approve_skp", APPRAISER)
+            await act(handle, W.draft_skp, DraftSkp(Actor(EMPLOYEE), rhk=RHK))
+        await act(handle, W.submit_skp, SubmitSkp(Actor(EMPLOYEE)))
+        approved = await act(handle, W.approve_skp, ApproveSkp(Actor(APPRAISER)))
 
         assert approved["stage"] == "execution"
         assert await handle.query(AppraisalWorkflow.assignee) == APPRAISER
@@ -371,9 +396,7 @@ async def test_a_missed_planning_deadline_reminds_escalates_and_follows_an_exten
         # HR extends the deadline: the appraisal's timers move to the new date.
         extended = await k.hr(
             CycleWorkflow.extend_deadline,
-            name="planning",
-            until=f"{k.year}-02-15",
-            reason="SE BKN: perpanjangan penyusunan SKP",
+            ExtendDeadline(HR, name="planning", until=f"{k.year}-02-15", reason="SE BKN: perpanjangan penyusunan SKP"),
         )
         assert extended["signalled"] == 1 and extended["until"] == f"{k.year}-02-15T16:59:59+00:00"
         await eventually(lambda: handle.query(AppraisalWorkflow.due_date), lambda d: d == extended["until"])
@@ -417,18 +440,22 @@ async def test_a_keberatan_filed_on_day_14_is_decided_by_the_atasan_and_amended(
         await k.sleep_until(day_14)
         assert await handle.query(AppraisalWorkflow.current_stage) == "result_delivered"
 
-        filed = await act(handle, "file_keberatan", EMPLOYEE, reasons="bukti dukung Q4 tidak dipertimbangkan")
+        filed = await act(
+            handle, W.file_keberatan, FileKeberatan(Actor(EMPLOYEE), reasons="bukti dukung Q4 tidak dipertimbangkan")
+        )
         assert filed["pending"] == {"task": "decide_keberatan", "assignee": ATASAN}
         await k.sleep_until(day_14 + timedelta(days=3))  # the window's timer must not close anything now
         above = dict.fromkeys(BERAKHLAK, "di_atas")
         decided = await act(
             handle,
-            "decide_keberatan",
-            ATASAN,
-            outcome="amended",
-            reasons="bukti dukung sah",
-            results_rating="di_atas",
-            behaviour_ratings=above,
+            W.decide_keberatan,
+            DecideKeberatan(
+                Actor(ATASAN),
+                outcome="amended",
+                reasons="bukti dukung sah",
+                results_rating="di_atas",
+                behaviour_ratings=above,
+            ),
         )
 
         assert (decided["stage"], decided["predikat"]) == ("follow_up", "sangat_baik")
@@ -445,7 +472,7 @@ async def test_a_keberatan_on_day_15_is_refused_with_the_domain_message(
         await stage_is(handle, "follow_up")  # the window closed by itself at the end of day 14
 
         with pytest.raises(WorkflowUpdateFailedError) as refused:
-            await act(handle, "file_keberatan", EMPLOYEE, reasons="terlambat")
+            await act(handle, W.file_keberatan, FileKeberatan(Actor(EMPLOYEE), reasons="terlambat"))
         deadline = (received + timedelta(days=14)).date()
         assert refused.value.cause.message == (
             f"a keberatan must be filed within 14 days of receiving the result (by {deadline} 23:59:59 WIB); "
@@ -458,24 +485,28 @@ async def test_a_keberatan_on_day_15_is_refused_with_the_domain_message(
 async def test_an_undecided_keberatan_escalates_to_hr(env: WorkflowEnvironment, sqlite_env: dict[str, str]) -> None:
     async with kit(env, sqlite_env) as k:
         handle, received = await keberatan_case(k)
-        await act(handle, "file_keberatan", EMPLOYEE, reasons="rating perilaku tidak berdasar")
+        await act(handle, W.file_keberatan, FileKeberatan(Actor(EMPLOYEE), reasons="rating perilaku tidak berdasar"))
         await k.sleep_until(local((received + timedelta(days=16)).date().isoformat()))
         await eventually(lambda: asyncio.to_thread(k.events), lambda e: "KeberatanEscalated" in e)
 
         assert k.events()[-3:] == ["ReminderSent", "ReminderSent", "KeberatanEscalated"]
         assert [n.to for n in k.sent.sent] == [ATASAN, ATASAN, "hr"]
         await act(
-            handle, "reassign_keberatan_decider", HR_NIP, ("hr",), decider_nip=NEW_ATASAN, reason="atasan cuti panjang"
+            handle,
+            W.reassign_keberatan_decider,
+            ReassignKeberatanDecider(Actor(HR_NIP, ("hr",)), decider_nip=NEW_ATASAN, reason="atasan cuti panjang"),
         )
         assert await handle.query(AppraisalWorkflow.assignee) == NEW_ATASAN
         upheld = await act(
             handle,
-            "decide_keberatan",
-            NEW_ATASAN,
-            outcome="upheld",
-            reasons="rating sesuai bukti",
-            results_rating=None,
-            behaviour_ratings=None,
+            W.decide_keberatan,
+            DecideKeberatan(
+                Actor(NEW_ATASAN),
+                outcome="upheld",
+                reasons="rating sesuai bukti",
+                results_rating=None,
+                behaviour_ratings=None,
+            ),
         )
         assert upheld["stage"] == "follow_up"
         await save_history("appraisal_keberatan_escalated", handle)
@@ -487,12 +518,11 @@ async def test_a_supervisor_change_moves_pending_tasks_and_reminders(
     async with kit(env, sqlite_env) as k:
         await k.launch([participant(EMPLOYEE)])
         handle = k.appraisal()
-        await act(handle, "draft_skp", EMPLOYEE, rhk=RHK)
-        await act(handle, "submit_skp", EMPLOYEE)
+        await act(handle, W.draft_skp, DraftSkp(Actor(EMPLOYEE), rhk=RHK))
+        await act(handle, W.submit_skp, SubmitSkp(Actor(EMPLOYEE)))
 
-        changed = await handle.execute_update(
-            AppraisalWorkflow.change_supervisor,
-            SupervisorChangeInput(HR_NIP, ["hr"], NEW_APPRAISER, NEW_ATASAN, "mutasi jabatan"),
+        changed = await act(
+            handle, W.change_supervisor, ChangeSupervisor(HR, NEW_APPRAISER, NEW_ATASAN, "mutasi jabatan")
         )
         assert changed["pending"] == {"task": "review_skp", "assignee": NEW_APPRAISER}
         assert k.app.cycle(uuid.UUID(k.cycle_id)).participants[EMPLOYEE]["appraiser_nip"] == NEW_APPRAISER
@@ -501,9 +531,9 @@ async def test_a_supervisor_change_moves_pending_tasks_and_reminders(
         assert [n.to for n in k.sent.sent] == [NEW_APPRAISER]
 
         with pytest.raises(WorkflowUpdateFailedError) as refused:
-            await act(handle, "approve_skp", APPRAISER)
+            await act(handle, W.approve_skp, ApproveSkp(Actor(APPRAISER)))
         assert refused.value.cause.message == "only the employee's pejabat penilai (or their delegate) approves an SKP"
-        assert (await act(handle, "approve_skp", NEW_APPRAISER))["stage"] == "execution"
+        assert (await act(handle, W.approve_skp, ApproveSkp(Actor(NEW_APPRAISER))))["stage"] == "execution"
         await save_history("appraisal_supervisor_changed", handle)
 
 
@@ -511,12 +541,12 @@ class FlakyAppraisals(Appraisals):
     """The worker dies right after the domain wrote: the activity's retry must not write again."""
 
     name = Appraisals.name  # the same tables as the real application
-    flaky = frozenset({"approve_skp"})
+    flaky: frozenset[type] = frozenset({ApproveSkp})
 
-    def command(self, appraisal_id: uuid.UUID, name: str, **kwargs: Any) -> Any:
-        outcome = super().command(appraisal_id, name, **kwargs)
-        if name in self.flaky:
-            self.flaky = self.flaky - {name}
+    def execute(self, appraisal_id: uuid.UUID, cmd: Any, **kwargs: Any) -> Outcome:
+        outcome = super().execute(appraisal_id, cmd, **kwargs)
+        if type(cmd) in self.flaky:
+            self.flaky = self.flaky - {type(cmd)}
             raise RuntimeError("worker lost after the write")
         return outcome
 
@@ -528,7 +558,7 @@ async def test_a_new_worker_takes_over_mid_cycle_and_nothing_is_lost_or_doubled(
     async with kit(env, sqlite_env, max_cached_workflows=0) as first:
         await first.launch([participant(EMPLOYEE), participant(COLLEAGUE)])
         for nip in (EMPLOYEE, COLLEAGUE):
-            await act(first.appraisal(nip), "draft_skp", nip, rhk=RHK)
+            await act(first.appraisal(nip), W.draft_skp, DraftSkp(Actor(nip), rhk=RHK))
         await first.sleep_until(local(f"{first.year}-01-25"))  # the 7-day reminders
         await eventually(lambda: asyncio.to_thread(first.events, COLLEAGUE), lambda e: "ReminderSent" in e)
         first.nips = []  # stop this worker but leave the workflows running
@@ -537,8 +567,8 @@ async def test_a_new_worker_takes_over_mid_cycle_and_nothing_is_lost_or_doubled(
     async with kit(env, sqlite_env, FlakyAppraisals(env=sqlite_env), task_queue=first.task_queue) as second:
         second.cycle_id, second.year, second.nips = cycle_id, year, nips
         # The new worker has no cached workflow: it replays each history from the start, then goes on.
-        await act(second.appraisal(), "submit_skp", EMPLOYEE)
-        approved = await act(second.appraisal(), "approve_skp", APPRAISER)
+        await act(second.appraisal(), W.submit_skp, SubmitSkp(Actor(EMPLOYEE)))
+        approved = await act(second.appraisal(), W.approve_skp, ApproveSkp(Actor(APPRAISER)))
         assert approved["stage"] == "execution" and approved["replayed"] is True  # the retry found the write
         await second.sleep_until(local(f"{year}-02-01"))
         await eventually(lambda: asyncio.to_thread(second.events, COLLEAGUE), lambda e: "DeadlineMissed" in e)
@@ -562,10 +592,10 @@ class RefusingAppraisals(Appraisals):
 
     name = Appraisals.name
 
-    def command(self, appraisal_id: uuid.UUID, name: str, **kwargs: Any) -> Any:
-        if name == "record_reminder" and self.appraisal(appraisal_id).employee_nip == nip_of(1):
+    def execute(self, appraisal_id: uuid.UUID, cmd: Any, **kwargs: Any) -> Outcome:
+        if isinstance(cmd, RecordReminder) and self.appraisal(appraisal_id).employee_nip == nip_of(1):
             raise NotAllowed("reminders to this employee are blocked by the agency directory")
-        return super().command(appraisal_id, name, **kwargs)
+        return super().execute(appraisal_id, cmd, **kwargs)
 
 
 async def test_a_cycle_serves_hr_and_reports_failures_per_employee(
@@ -579,17 +609,17 @@ async def test_a_cycle_serves_hr_and_reports_failures_per_employee(
         for nip in nips:
             assert await k.appraisal(nip).query(AppraisalWorkflow.current_stage) == "planning"
 
-        added = await k.hr(CycleWorkflow.add_participant, participant=participant(nip_of(7)))
+        added = await k.hr(CycleWorkflow.add_participant, AddParticipant(HR, participant=participant(nip_of(7))))
         k.nips.append(nip_of(7))
         assert (added["opened"], added["started"]) == (1, 1)
         assert await k.appraisal(nip_of(7)).query(AppraisalWorkflow.pending_task) == {
             "task": "draft_skp",
             "assignee": nip_of(7),
         }
-        await k.hr(CycleWorkflow.remove_participant, nip=nip_of(4), reason="pensiun")
+        await k.hr(CycleWorkflow.remove_participant, RemoveParticipant(HR, nip=nip_of(4), reason="pensiun"))
         assert (await k.appraisal(nip_of(4)).result())["withdrawn"] == "pensiun"
         with pytest.raises(WorkflowUpdateFailedError) as refused:
-            await k.hr(CycleWorkflow.remove_participant, nip=nip_of(4), reason="lagi")
+            await k.hr(CycleWorkflow.remove_participant, RemoveParticipant(HR, nip=nip_of(4), reason="lagi"))
         assert refused.value.cause.message == f"nip: {nip_of(4)} does not take part in this cycle"
 
         await k.sleep_until(local(f"{k.year}-01-25"))
@@ -600,10 +630,10 @@ async def test_a_cycle_serves_hr_and_reports_failures_per_employee(
         assert failure["nip"] == nip_of(1) and failure["error"] == "NotAllowed"
         assert failure["message"] == "reminders to this employee are blocked by the agency directory"
 
-        await k.hr(CycleWorkflow.close)
+        await k.hr(CycleWorkflow.close, CloseCycle(HR))
         assert (await cycle.result())["closed"] is True
         with pytest.raises(RPCError):  # the workflow has completed
-            await k.hr(CycleWorkflow.close)
+            await k.hr(CycleWorkflow.close, CloseCycle(HR))
 
 
 async def test_the_appraiser_is_reminded_only_of_the_check_ins_not_held(

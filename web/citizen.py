@@ -1,6 +1,6 @@
 """Citizens, no login: the SKM survey (Survei Kepuasan Masyarakat) for a service unit, phone first.
 
-The answer is scored and stored by the API's own route (api/feedback.py), rate limit included.
+The answer is scored and stored by the service layer (services/surveys.py), rate limit included, as for the API.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api import feedback
 from domain.skm import ELEMENTS
 from web import forms
 from web.outcome import Refused, attempt
@@ -35,16 +34,8 @@ ELEMENT_LABELS = {
 SCALE = {1: "Tidak baik", 2: "Kurang baik", 3: "Baik", 4: "Sangat baik"}
 
 
-def _unit(app: Any, agency_id: str, unit_id: str) -> dict[str, str]:
-    from readmodels.org_import import find_agency  # noqa: PLC0415 - the org data, as api/feedback.py reads it
-
-    agency = find_agency(app, agency_id)
-    unit = agency.units.get(unit_id) if agency is not None else None
-    return {"agency": agency.name if agency is not None else agency_id, "unit": unit["name"] if unit else unit_id}
-
-
 async def _page(request: Request, agency_id: str, unit_id: str, **context: Any) -> HTMLResponse:
-    names = await run_in_threadpool(_unit, request.app.state.appraisals, agency_id, unit_id)
+    names = await run_in_threadpool(request.app.state.surveys.unit_names, agency_id, unit_id)
     return page(
         request,
         "survey.html",
@@ -66,20 +57,21 @@ async def survey(request: Request, agency_id: str, unit_id: str) -> HTMLResponse
 
 @router.post("/{agency_id}/{unit_id}")
 async def answer(request: Request, agency_id: str, unit_id: str) -> Response:
-    state = request.app.state
+    surveys = request.app.state.surveys
     form = await request.form()
-    answers = {e: forms.text(form, e) for e in ELEMENTS if forms.text(form, e)}
 
     async def submit() -> dict[str, Any]:
-        feedback.rate_limited(request, state.feedback_bucket)
-        body = feedback.SurveyIn(
+        client = request.client.host if request.client else "unknown"
+        surveys.rate_limit(client)
+        answers = {e: forms.integer(form, e) for e in ELEMENTS if forms.text(form, e)}
+        return await surveys.submit(
             agency_id=agency_id,
             unit_id=unit_id,
-            answers=answers,  # type: ignore[arg-type]
+            employee_nip=None,
+            answers=answers,
             comment=forms.text(form, "comment"),
-        )
-        return await feedback.submit_survey(
-            body, request, state.appraisals, state.readside, state.commands, forms.key(form)
+            client=client,
+            key=forms.key(form),
         )
 
     try:

@@ -1,6 +1,6 @@
 """Employees: my appraisals, the SKP editor, progress with evidence, self-assessment, result and keberatan.
 
-Each action is the API's route function (api/employees.py) with the API's request model.
+Each action is the service layer's (services/actions.py), as the API's routes call it.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api import employees as api
-from api.authz import require_writer
-from api.views import appraisal_view, load_appraisal_async, superior_rhk
+from domain.commands import DraftSkp, FileKeberatan, ReportProgress, SelfAssess, SubmitSkp
+from services.authz import require_writer
+from services.views import appraisal_view, load_appraisal_async, superior_rhk
 from web import forms, pdf
-from web.outcome import Refused, act_on_form, services
+from web.outcome import Refused, act_on_form, actions
 from web.render import page, redirect
 from web.session import PageActor, same_origin
 
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/saya", dependencies=[Depends(same_origin)])
 
 @router.get("", response_class=HTMLResponse)
 async def mine(request: Request, actor: PageActor) -> Response:
-    rows = await api.my_appraisals(actor, request.app.state.readside)
+    rows = await request.app.state.readside.call("employee_appraisals", actor.nip)
     if len(rows) == 1:
         return redirect(f"/saya/{rows[0]['appraisal_id']}")
     return page(request, "mine.html", actor, rows=rows)
@@ -85,76 +85,68 @@ async def draft(request: Request, appraisal_id: UUID, actor: PageActor) -> Respo
     if forms.text(form, "langkah") == "tambah-rhk":  # one more blank RHK, nothing saved yet
         rows = forms.skp(form)
         return await my_page(request, actor, appraisal_id, form=dict(form), rhk=rows, extra_rhk=1)
-    app, commands = services(request)
+    act = actions(request)
     return await _act(
         request,
         actor,
         appraisal_id,
         "skp-disimpan",
-        lambda f, k: api.draft_skp(appraisal_id, api.SkpIn(rhk=forms.skp(f)), require_writer(actor), app, commands, k),
+        lambda f, k: act.draft_skp(appraisal_id, DraftSkp(require_writer(actor), forms.skp(f)), k),
     )
 
 
 @router.post("/{appraisal_id}/skp/ajukan")
 async def submit(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = services(request)
+    act = actions(request)
     return await _act(
         request,
         actor,
         appraisal_id,
         "skp-diajukan",
-        lambda f, k: api.submit_skp(appraisal_id, require_writer(actor), app, commands, k),
+        lambda f, k: act.submit_skp(appraisal_id, SubmitSkp(require_writer(actor)), k),
     )
 
 
 @router.post("/{appraisal_id}/realisasi")
 async def progress(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = services(request)
-    return await _act(
-        request,
-        actor,
-        appraisal_id,
-        "realisasi",
-        lambda f, k: api.report_progress(
-            appraisal_id,
-            api.ProgressIn(
-                period=forms.text(f, "period"),
-                rhk_id=forms.text(f, "rhk_id"),
-                realisation=forms.text(f, "realisation"),
-                evidence=forms.text(f, "evidence"),
-            ),
+    act = actions(request)
+
+    def report(f: Any) -> ReportProgress:
+        return ReportProgress(
             require_writer(actor),
-            app,
-            commands,
-            k,
-        ),
+            forms.text(f, "period"),
+            forms.text(f, "rhk_id"),
+            forms.text(f, "realisation"),
+            forms.text(f, "evidence"),
+        )
+
+    return await _act(
+        request, actor, appraisal_id, "realisasi", lambda f, k: act.report_progress(appraisal_id, report(f), k)
     )
 
 
 @router.post("/{appraisal_id}/penilaian-diri")
 async def self_assess(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = services(request)
+    act = actions(request)
     return await _act(
         request,
         actor,
         appraisal_id,
         "penilaian-diri",
-        lambda f, k: api.self_assess(
-            appraisal_id, api.TextIn(text=forms.text(f, "text")), require_writer(actor), app, commands, k
-        ),
+        lambda f, k: act.self_assess(appraisal_id, SelfAssess(require_writer(actor), forms.text(f, "text")), k),
     )
 
 
 @router.post("/{appraisal_id}/keberatan")
 async def keberatan(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = services(request)
+    act = actions(request)
     return await _act(
         request,
         actor,
         appraisal_id,
         "keberatan",
-        lambda f, k: api.file_keberatan(
-            appraisal_id, api.KeberatanIn(reasons=forms.text(f, "reasons")), require_writer(actor), app, commands, k
+        lambda f, k: act.file_keberatan(
+            appraisal_id, FileKeberatan(require_writer(actor), forms.text(f, "reasons")), k
         ),
     )
 

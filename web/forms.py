@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from domain.errors import InvalidInput
 from domain.rules import BERAKHLAK
 
 MAX_RHK, MAX_IKI = 50, 10
@@ -18,6 +19,15 @@ def text(form: FormData, name: str) -> str:
 
 def optional(form: FormData, name: str) -> str | None:
     return text(form, name) or None
+
+
+def integer(form: FormData, name: str) -> int:
+    """A whole number from a form field; the message names the field."""
+    value = text(form, name)
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(name, f"must be a whole number, got {value!r}") from None
 
 
 def key(form: FormData) -> str:

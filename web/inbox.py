@@ -1,6 +1,6 @@
 """Supervisors (and the atasan, and HR for its own tasks): the inbox and the form of each task.
 
-Every action calls the API's route function itself (api/tasks.py, api/hr_appraisals.py), with the
+Every action is the service layer's (services/actions.py), as the API's routes call it, with the
 same authorisation; the predikat preview asks the appraisal's rule set.
 """
 
@@ -13,13 +13,23 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api import hr_appraisals, tasks
-from api.authz import require_hr, require_writer
-from api.views import appraisal_view, load_appraisal_async
+from domain.commands import (
+    ApproveSkp,
+    DecideFollowUp,
+    DecideKeberatan,
+    DelegateTask,
+    DeliverResult,
+    Finalise,
+    HoldCheckIn,
+    Rate,
+    ReturnSkp,
+)
 from domain.errors import DomainError
 from domain.rules import rule_set
+from services.authz import require_hr, require_writer
+from services.views import appraisal_view, load_appraisal_async, my_tasks
 from web import forms
-from web.outcome import Refused, act_on_form, services
+from web.outcome import Refused, act_on_form, actions
 from web.render import page
 from web.session import PageActor, same_origin
 
@@ -29,7 +39,7 @@ router = APIRouter(prefix="/tugas", dependencies=[Depends(same_origin)])
 @router.get("", response_class=HTMLResponse)
 async def inbox(request: Request, actor: PageActor) -> HTMLResponse:
     state = request.app.state
-    rows = await tasks.my_tasks(actor, state.readside, state.clock)
+    rows = await my_tasks(state.readside, actor, state.clock())
     zones = {c["cycle_id"]: c["time_zone"] for c in await state.readside.call("cycle_list")}
     mine = await state.readside.call("employee_appraisals", actor.nip)
     return page(request, "inbox.html", actor, tasks=rows, zones=zones, mine=mine)
@@ -98,68 +108,59 @@ async def _act(
 
 @router.post("/{appraisal_id}/skp/setujui")
 async def approve(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = services(request)
+    act = actions(request)
     return await _act(
         request,
         actor,
         appraisal_id,
         "skp-disetujui",
-        lambda f, k: tasks.approve_skp(appraisal_id, require_writer(actor), app, commands, k),
+        lambda f, k: act.approve_skp(appraisal_id, ApproveSkp(require_writer(actor)), k),
     )
 
 
 @router.post("/{appraisal_id}/skp/kembalikan")
 async def return_skp(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = services(request)
+    act = actions(request)
     return await _act(
         request,
         actor,
         appraisal_id,
         "skp-dikembalikan",
-        lambda f, k: tasks.return_skp(
-            appraisal_id, tasks.ReturnIn(reasons=forms.text(f, "reasons")), require_writer(actor), app, commands, k
-        ),
+        lambda f, k: act.return_skp(appraisal_id, ReturnSkp(require_writer(actor), forms.text(f, "reasons")), k),
     )
 
 
 @router.post("/{appraisal_id}/delegasi")
 async def delegate(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = services(request)
+    act = actions(request)
     return await _act(
         request,
         actor,
         appraisal_id,
         "didelegasikan",
-        lambda f, k: tasks.delegate_task(
-            appraisal_id,
-            tasks.DelegationIn(to_nip=forms.text(f, "to_nip"), reason=forms.text(f, "reason")),
-            require_writer(actor),
-            app,
-            commands,
-            k,
+        lambda f, k: act.delegate_task(
+            appraisal_id, DelegateTask(require_writer(actor), forms.text(f, "to_nip"), forms.text(f, "reason")), k
         ),
     )
 
 
 @router.post("/{appraisal_id}/checkin")
 async def check_in(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = services(request)
+    act = actions(request)
     return await _act(
         request,
         actor,
         appraisal_id,
         "checkin",
-        lambda f, k: tasks.hold_check_in(
+        lambda f, k: act.hold_check_in(
             appraisal_id,
-            tasks.CheckInIn(
-                period=forms.text(f, "period"),
-                notes=forms.text(f, "notes"),
-                results_rating=forms.optional(f, "results_rating"),
-                behaviour_rating=forms.optional(f, "behaviour_rating"),
+            HoldCheckIn(
+                require_writer(actor),
+                forms.text(f, "period"),
+                forms.text(f, "notes"),
+                forms.optional(f, "results_rating"),
+                forms.optional(f, "behaviour_rating"),
             ),
-            require_writer(actor),
-            app,
-            commands,
             k,
         ),
     )
@@ -172,22 +173,15 @@ async def rate(request: Request, appraisal_id: UUID, actor: PageActor) -> Respon
         appraisal, _ = await load_appraisal_async(request.app.state.appraisals, actor, appraisal_id)
         shown = preview(appraisal.rule_set_id, forms.text(form, "results_rating"), forms.behaviour(form))
         return await task_page(request, actor, appraisal_id, form=dict(form), preview=shown)
-    app, commands = services(request)
+    act = actions(request)
     return await _act(
         request,
         actor,
         appraisal_id,
         "dinilai",
-        lambda f, k: tasks.rate(
+        lambda f, k: act.rate(
             appraisal_id,
-            tasks.RatingIn(
-                results_rating=forms.text(f, "results_rating"),
-                behaviour_ratings=forms.behaviour(f),
-                notes=forms.text(f, "notes"),
-            ),
-            require_writer(actor),
-            app,
-            commands,
+            Rate(require_writer(actor), forms.text(f, "results_rating"), forms.behaviour(f), forms.text(f, "notes")),
             k,
         ),
     )
@@ -195,13 +189,13 @@ async def rate(request: Request, appraisal_id: UUID, actor: PageActor) -> Respon
 
 @router.post("/{appraisal_id}/hasil")
 async def deliver(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = services(request)
+    act = actions(request)
     return await _act(
         request,
         actor,
         appraisal_id,
         "hasil",
-        lambda f, k: tasks.deliver_result(appraisal_id, require_writer(actor), app, commands, k),
+        lambda f, k: act.deliver_result(appraisal_id, DeliverResult(require_writer(actor)), k),
     )
 
 
@@ -213,58 +207,38 @@ async def decide(request: Request, appraisal_id: UUID, actor: PageActor) -> Resp
         appraisal, _ = await load_appraisal_async(request.app.state.appraisals, actor, appraisal_id)
         shown = preview(appraisal.rule_set_id, forms.text(form, "results_rating"), forms.behaviour(form))
         return await task_page(request, actor, appraisal_id, form=dict(form), preview=shown)
-    app, commands = services(request)
-    return await _act(
-        request,
-        actor,
-        appraisal_id,
-        "diputuskan",
-        lambda f, k: tasks.decide_keberatan(
-            appraisal_id,
-            tasks.DecisionIn(
-                outcome=forms.text(f, "outcome"),
-                reasons=forms.text(f, "reasons"),
-                results_rating=forms.optional(f, "results_rating") if amended else None,
-                behaviour_ratings=(forms.behaviour(f) or None) if amended else None,
-            ),
+    act = actions(request)
+
+    def decision(f: Any) -> DecideKeberatan:
+        return DecideKeberatan(
             require_writer(actor),
-            app,
-            commands,
-            k,
-        ),
+            forms.text(f, "outcome"),
+            forms.text(f, "reasons"),
+            forms.optional(f, "results_rating") if amended else None,
+            (forms.behaviour(f) or None) if amended else None,
+        )
+
+    return await _act(
+        request, actor, appraisal_id, "diputuskan", lambda f, k: act.decide_keberatan(appraisal_id, decision(f), k)
     )
 
 
 @router.post("/{appraisal_id}/tindak-lanjut")
 async def follow_up(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = services(request)
+    act = actions(request)
+
+    def decision(f: Any) -> DecideFollowUp:
+        previous = [p for p in f.getlist("previous_predikats") if p]
+        return DecideFollowUp(require_hr(actor), previous, forms.integer(f, "years_in_rank"), forms.text(f, "notes"))
+
     return await _act(
-        request,
-        actor,
-        appraisal_id,
-        "tindak-lanjut",
-        lambda f, k: hr_appraisals.decide_follow_up(
-            appraisal_id,
-            hr_appraisals.FollowUpIn(
-                previous_predikats=[p for p in f.getlist("previous_predikats") if p],
-                years_in_rank=forms.text(f, "years_in_rank"),
-                notes=forms.text(f, "notes"),
-            ),  # type: ignore[arg-type]
-            require_hr(actor),
-            app,
-            commands,
-            k,
-        ),
+        request, actor, appraisal_id, "tindak-lanjut", lambda f, k: act.decide_follow_up(appraisal_id, decision(f), k)
     )
 
 
 @router.post("/{appraisal_id}/final")
 async def finalise(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    app, commands = services(request)
+    act = actions(request)
     return await _act(
-        request,
-        actor,
-        appraisal_id,
-        "final",
-        lambda f, k: hr_appraisals.finalise(appraisal_id, require_hr(actor), app, commands, k),
+        request, actor, appraisal_id, "final", lambda f, k: act.finalise(appraisal_id, Finalise(require_hr(actor)), k)
     )

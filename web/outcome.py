@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from services.actions import AppraisalActions, CycleActions
 from web import forms
 from web.labels import label
 from web.render import redirect
@@ -79,6 +80,11 @@ async def act_on_form(
     return redirect(done, note)
 
 
-def services(request: Request) -> tuple[Any, Any]:
-    """The app's Appraisals and its workflow command gateway."""
-    return request.app.state.appraisals, request.app.state.commands
+def actions(request: Request) -> AppraisalActions:
+    """The service layer's writes on an appraisal, as the API's routes use them."""
+    return request.app.state.actions  # type: ignore[no-any-return]
+
+
+def cycle_actions(request: Request) -> CycleActions:
+    """The service layer's writes on a cycle, as the API's routes use them."""
+    return request.app.state.cycle_actions  # type: ignore[no-any-return]

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.edge import is_page_path
+from services.edge import is_page_path
 from web import audit, citizen, employee, hr, inbox, session, signin
 from web.render import HERE, page
 

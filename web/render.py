@@ -13,8 +13,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
-from api.edge import CSRF_FIELD, csrf_token
 from domain.base import Actor
+from services.edge import CSRF_FIELD, csrf_token
 from web import labels
 
 HERE = Path(__file__).parent

@@ -15,8 +15,8 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from api.errors import ApiError
 from domain.base import Actor
+from services.errors import ApiError
 from web.render import redirect
 
 COOKIE = "kinerja_sesi"

@@ -12,14 +12,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import ApiError
-from api.login import dev_user
-from api.users import standing_roles
 from domain.base import Actor
 from domain.errors import InvalidInput
 from domain.nip import check_nip
 from identity.accounts import PasswordRejected, SignInRefused
 from identity.oidc import OAuthError
+from services.errors import ApiError
+from services.signin import dev_user
+from services.users import standing_roles
 from web.labels import label
 from web.outcome import refusal
 from web.render import page

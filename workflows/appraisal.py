@@ -9,21 +9,24 @@ atasan's decision deadline. Human actions arrive as Updates and run one domain c
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.appraisals import AppraisalActivities, AppraisalCommand, AppraisalView, SupervisorChange
+    from activities.appraisals import AppraisalActivities, AppraisalView
     from activities.notifications import NotificationActivities, Reminder
     from activities.opening import AppraisalInput
-    from domain.application import APPRAISAL_COMMANDS
     from domain.appraisal import EXECUTION, FINALISED, FOLLOW_UP, KEBERATAN, PLANNING, RESULT_DELIVERED, REVIEW
-    from domain.base import SYSTEM
+    from domain.base import SYSTEM, Actor
+    from domain.commands import CloseKeberatanWindow, OpenReview, Outcome, Stamp
+    from workflows.appraisal_updates import HumanActions
 
 # A person waits for an answer: a few quick attempts (a lost race is retried), then a clear failure.
 HUMAN = {
@@ -37,25 +40,6 @@ CALENDAR = {
 }
 DEADLINE_OF_STAGE = {PLANNING: "planning", REVIEW: "review", FOLLOW_UP: "follow_up"}
 ONE_SECOND = timedelta(seconds=1)
-
-
-@dataclass
-class ActInput:
-    """A human action: a domain command by name, who asks, and its arguments."""
-
-    name: str
-    actor_nip: str
-    actor_roles: list[str]
-    args: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class SupervisorChangeInput:
-    actor_nip: str
-    actor_roles: list[str]
-    appraiser_nip: str
-    atasan_nip: str
-    reason: str
 
 
 @dataclass
@@ -73,17 +57,8 @@ class Failure:
     at_iso: str
 
 
-def escalation_target(view: AppraisalView, assignee: str) -> str:
-    """Who hears of an overdue task: the appraiser's superior for the appraiser's tasks, else HR.
-
-    An employee who has not drafted an SKP is taken over by the pengelola kinerja (HR), as in
-    PermenPANRB 8/2021; a keberatan or follow-up task is already HR's or the atasan's.
-    """
-    return view.atasan_nip if assignee == view.appraiser_nip else "hr"
-
-
 @workflow.defn
-class AppraisalWorkflow:
+class AppraisalWorkflow(HumanActions):
     """Drives one appraisal from planning to finalised; the domain keeps the state machine."""
 
     @workflow.init
@@ -98,6 +73,7 @@ class AppraisalWorkflow:
         self.done: set[str] = set()  # timer keys already acted on (reminders, escalations)
         self.changes = 0  # bumped on every change a waiting timer must react to
         self.lock = asyncio.Lock()  # one domain command at a time per appraisal
+        self.appraisal_id = UUID(input.appraisal_id)
 
     @workflow.run
     async def run(self, input: AppraisalInput) -> dict[str, Any]:
@@ -120,54 +96,6 @@ class AppraisalWorkflow:
             "withdrawn": self.withdrawn,
             "failures": [f.__dict__ for f in self.failures],
         }
-
-    # --- human actions ------------------------------------------------------
-
-    @workflow.update
-    async def act(self, cmd: ActInput) -> dict[str, Any]:
-        """Run one domain command for a person; the answer is the domain's outcome or its refusal."""
-        return await self._human(
-            AppraisalActivities.run_appraisal_command,
-            AppraisalCommand(
-                self.input.appraisal_id,
-                cmd.name,
-                cmd.actor_nip,
-                list(cmd.actor_roles),
-                workflow.now().isoformat(),
-                self._update_key(),
-                dict(cmd.args),
-            ),
-        )
-
-    @act.validator
-    def _validate_act(self, cmd: ActInput) -> None:
-        self._check_running()
-        if cmd.name not in APPRAISAL_COMMANDS:
-            raise ValueError(f"unknown appraisal command {cmd.name!r}")
-        if SYSTEM.roles[0] in cmd.actor_roles:
-            raise ValueError("only the appraisal's own calendar acts as the system")
-
-    @workflow.update
-    async def change_supervisor(self, change: SupervisorChangeInput) -> dict[str, Any]:
-        """Mutation: tasks pending with the old appraiser now belong to the new one."""
-        return await self._human(
-            AppraisalActivities.change_supervisor,
-            SupervisorChange(
-                self.input.cycle_id,
-                self.input.nip,
-                change.actor_nip,
-                list(change.actor_roles),
-                change.appraiser_nip,
-                change.atasan_nip,
-                change.reason,
-                workflow.now().isoformat(),
-                self._update_key(),
-            ),
-        )
-
-    @change_supervisor.validator
-    def _validate_change_supervisor(self, change: SupervisorChangeInput) -> None:
-        self._check_running()
 
     # --- messages from the cycle --------------------------------------------
 
@@ -261,7 +189,7 @@ class AppraisalWorkflow:
             self.due = min(dues, key=datetime.fromisoformat, default=self.input.review_opens_at)
             if upcoming is None or opens <= upcoming[0]:
                 if await self._sleep_until(opens):
-                    await self._system("open_review", EXECUTION, "open_review")
+                    await self._system(AppraisalActivities.open_review, OpenReview(SYSTEM), EXECUTION, "open_review")
                     if self.stage == EXECUTION:  # refused: reported, HR may open it by hand
                         await self._until_changed()
                 continue
@@ -270,12 +198,8 @@ class AppraisalWorkflow:
                 self.done.add(key)
                 view = await self._read()
                 if view is not None and check_in.period not in view.check_ins:
-                    await self._remind(
-                        f"check_in:{check_in.period}",
-                        datetime.fromisoformat(check_in.due_iso),
-                        key,
-                        to=view.appraiser_nip,
-                    )
+                    to = view.pending["assignee"] if view.pending else view.appraiser_nip  # a delegate, if any
+                    await self._remind(f"check_in:{check_in.period}", datetime.fromisoformat(check_in.due_iso), key, to)
 
     async def _keberatan_window(self) -> None:
         """The employee has the rule set's days to file; then the window closes by itself."""
@@ -284,7 +208,10 @@ class AppraisalWorkflow:
             return await self._until_changed()
         self.due = view.keberatan_deadline
         if await self._sleep_until(datetime.fromisoformat(view.keberatan_deadline) + ONE_SECOND):
-            await self._system("close_keberatan_window", RESULT_DELIVERED, "close_keberatan_window")
+            close = CloseKeberatanWindow(SYSTEM)
+            await self._system(
+                AppraisalActivities.close_keberatan_window, close, RESULT_DELIVERED, "close_keberatan_window"
+            )
             if self.stage == RESULT_DELIVERED:
                 await self._until_changed()
 
@@ -303,47 +230,24 @@ class AppraisalWorkflow:
         to = to or self.assignee()
         if to is None:
             return
-        await self._calendar(
-            NotificationActivities.send_reminder,
-            Reminder(
-                self.input.appraisal_id, task, to, due.isoformat(), workflow.now().isoformat(), self._timer_key(timer)
-            ),
-        )
+        await self._calendar(NotificationActivities.send_reminder, Reminder(self._stamp(timer), task, to, due))
 
     async def _escalate_missed(self, name: str, due: datetime) -> None:
+        """Recorded in the domain, which names whom the overdue task escalates to (its escalation chain)."""
         view = await self._read()
         if view is None or view.pending is None:
             return
-        assignee = view.pending["assignee"]
-        await self._calendar(
-            NotificationActivities.escalate_missed_deadline,
-            Reminder(
-                self.input.appraisal_id,
-                view.pending["task"],
-                assignee,
-                due.isoformat(),
-                workflow.now().isoformat(),
-                self._timer_key(f"missed:{name}:{due.isoformat()}"),
-                escalated_to=escalation_target(view, assignee),
-            ),
-        )
+        task, assignee = view.pending["task"], view.pending["assignee"]
+        missed = Reminder(self._stamp(f"missed:{name}:{due.isoformat()}"), task, assignee, due)
+        await self._calendar(NotificationActivities.escalate_missed_deadline, missed)
 
     async def _escalate_keberatan(self, name: str, due: datetime) -> None:
         async with self.lock:
             if self.stage != KEBERATAN:
                 return
-            outcome = await self._calendar_locked(
-                NotificationActivities.escalate_keberatan,
-                Reminder(
-                    self.input.appraisal_id,
-                    "decide_keberatan",
-                    self.assignee() or "",
-                    due.isoformat(),
-                    workflow.now().isoformat(),
-                    self._timer_key(f"escalate_keberatan:{due.isoformat()}"),
-                    escalated_to="hr",
-                ),
-            )
+            stamp = self._stamp(f"escalate_keberatan:{due.isoformat()}")
+            escalation = Reminder(stamp, "decide_keberatan", self.assignee() or "", due)
+            outcome = await self._calendar_locked(NotificationActivities.escalate_keberatan, escalation)
             if outcome is not None:
                 self._apply(outcome)
 
@@ -352,41 +256,43 @@ class AppraisalWorkflow:
 
     # --- running activities -------------------------------------------------
 
-    async def _human(self, fn: Any, arg: Any) -> dict[str, Any]:
+    async def _human(self, activity: Callable[..., Any], cmd: Any) -> Outcome:
+        """Run a person's command (an Update) at workflow time, keyed by the update id."""
+        stamp = Stamp(self.appraisal_id, workflow.now(), self._update_key())
         async with self.lock:
             try:
-                outcome = await workflow.execute_activity_method(fn, arg, **HUMAN)
+                outcome: Outcome = await workflow.execute_activity_method(activity, args=[stamp, cmd], **HUMAN)
             except ActivityError as e:
                 raise rejection(e) from None
             self._apply(outcome)
             return outcome
 
-    async def _system(self, name: str, stage: str, timer: str) -> None:
+    def _admit(self, by: Actor) -> None:
+        """An Update is refused (before it enters the history) once the workflow has ended, or when
+        a caller poses as the calendar."""
+        if self.stage == FINALISED or self.withdrawn:
+            raise ValueError(f"the appraisal workflow has ended ({self.withdrawn or self.stage})")
+        if by.is_system:
+            raise ValueError("only the appraisal's own calendar acts as the system")
+
+    async def _system(self, activity: Callable[..., Any], cmd: Any, stage: str, timer: str) -> None:
         """A command the calendar takes as SYSTEM, once, and only if the stage is still the expected one."""
         async with self.lock:
             if self.stage != stage:
                 return
-            cmd = AppraisalCommand(
-                self.input.appraisal_id,
-                name,
-                SYSTEM.nip,
-                list(SYSTEM.roles),
-                workflow.now().isoformat(),
-                self._timer_key(timer),
-            )
-            outcome = await self._calendar_locked(AppraisalActivities.run_appraisal_command, cmd)
+            outcome = await self._calendar_locked(activity, self._stamp(timer), cmd)
             if outcome is not None:
                 self._apply(outcome)
 
-    async def _calendar(self, fn: Any, arg: Any) -> Any:
+    async def _calendar(self, activity: Callable[..., Any], *args: Any) -> Any:
         async with self.lock:
-            return await self._calendar_locked(fn, arg)
+            return await self._calendar_locked(activity, *args)
 
-    async def _calendar_locked(self, fn: Any, arg: Any) -> Any:
+    async def _calendar_locked(self, activity: Callable[..., Any], *args: Any) -> Any:
         try:
-            return await workflow.execute_activity_method(fn, arg, **CALENDAR)
+            return await workflow.execute_activity_method(activity, args=list(args), **CALENDAR)
         except ActivityError as e:
-            await self._failed(fn.__name__, e)
+            await self._failed(activity.__name__, e)
             return None
 
     async def _read(self) -> AppraisalView | None:
@@ -419,10 +325,10 @@ class AppraisalWorkflow:
 
     # --- state --------------------------------------------------------------
 
-    def _apply(self, outcome: dict[str, Any]) -> None:
-        if outcome["stage"] != self.stage or outcome["pending"] != self.pending:
+    def _apply(self, outcome: Outcome) -> None:
+        if outcome.stage != self.stage or outcome.pending != self.pending:
             self.changes += 1
-        self.stage, self.pending, self.predikat = outcome["stage"], outcome["pending"], outcome["predikat"]
+        self.stage, self.pending, self.predikat = outcome.stage, outcome.pending, outcome.predikat
 
     async def _sleep_until(self, instant: datetime) -> bool:
         """True when the instant came; False when something changed first."""
@@ -440,17 +346,14 @@ class AppraisalWorkflow:
         seen = self.changes
         await workflow.wait_condition(lambda: self.changes != seen)
 
-    def _check_running(self) -> None:
-        if self.stage == FINALISED or self.withdrawn:
-            raise ValueError(f"the appraisal workflow has ended ({self.withdrawn or self.stage})")
-
     def _update_key(self) -> str:
         info = workflow.current_update_info()
         assert info is not None
         return f"{workflow.info().workflow_id}:update:{info.id}"
 
-    def _timer_key(self, timer: str) -> str:
-        return f"{workflow.info().workflow_id}:{timer}"
+    def _stamp(self, timer: str) -> Stamp:
+        """A calendar command's stamp: now, keyed by the timer that rang."""
+        return Stamp(self.appraisal_id, workflow.now(), f"{workflow.info().workflow_id}:{timer}")
 
 
 def rejection(e: ActivityError) -> ApplicationError:

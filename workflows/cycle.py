@@ -10,19 +10,33 @@ continue-as-new when the history grows. Progress counts come from the domain log
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.appraisals import AppraisalActivities, CycleCommand
-    from activities.opening import OpenBatch, OpenedBatch, OpeningActivities, SignalAppraisals, appraisal_workflow_id
+    from activities.appraisals import AppraisalActivities
+    from activities.opening import OpenBatch, OpenedBatch, OpeningActivities, SignalAppraisals
+    from domain.base import Actor
+    from domain.commands import (
+        AddParticipant,
+        CalibrateUnit,
+        CloseCycle,
+        ExtendDeadline,
+        RemoveParticipant,
+        SetOrgPredikat,
+        Stamp,
+        StartCycle,
+    )
     from domain.cycle import CLOSED, DEFINED
     from workflows.appraisal import HUMAN, DeadlineMoved, Failure, rejection
+    from workflows.ids import appraisal_workflow_id
 
 FAN_OUT = {
     "start_to_close_timeout": timedelta(minutes=30),
@@ -34,10 +48,6 @@ PROGRESS = {
     "heartbeat_timeout": timedelta(minutes=2),
     "retry_policy": RetryPolicy(maximum_attempts=5),
 }
-
-
-def cycle_workflow_id(cycle_id: str) -> str:
-    return f"cycle-{cycle_id}"
 
 
 @dataclass
@@ -65,15 +75,6 @@ class CycleInput:
     state: CycleState | None = None
 
 
-@dataclass
-class HrAction:
-    """Who asks (HR) and the command's arguments, e.g. {"name", "until", "reason"} for an extension."""
-
-    actor_nip: str
-    actor_roles: list[str]
-    args: dict[str, Any] = field(default_factory=dict)
-
-
 @workflow.defn
 class CycleWorkflow:
     """Opens every participant's appraisal workflow and carries HR's changes to the cycle."""
@@ -89,7 +90,8 @@ class CycleWorkflow:
         if input.state is None:
             cycle = await workflow.execute_activity_method(AppraisalActivities.read_cycle, input.cycle_id, **PROGRESS)
             if cycle["status"] == DEFINED:
-                await self._cycle_command("start", HrAction(input.hr_nip, ["hr"]), key=self._key("start"))
+                start = StartCycle(Actor(input.hr_nip, ("hr",)))
+                await self._run(AppraisalActivities.start_cycle, start, key=self._key("start"))
         pages = 0
         while not self.state.opening_done and not self.state.closed:
             async with self.lock:
@@ -121,13 +123,13 @@ class CycleWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.progress()
 
-    # --- HR's updates -------------------------------------------------------
+    # --- HR's updates: one per command -------------------------------------
 
     @workflow.update
-    async def add_participant(self, action: HrAction) -> dict[str, Any]:
-        """args: {"participant": {...master data...}}; the new appraisal opens at once."""
-        version = await self._cycle_command("add_participant", action)
-        nip = str(action.args["participant"]["nip"])
+    async def add_participant(self, cmd: AddParticipant) -> dict[str, Any]:
+        """A participant joins the cycle; the new appraisal opens at once."""
+        version = await self._run(AppraisalActivities.add_participant, cmd)
+        nip = str(cmd.participant["nip"])
         async with self.lock:
             page = await self._open(
                 OpenBatch(self.input.cycle_id, workflow.info().workflow_id, workflow.now().isoformat(), nips=[nip])
@@ -135,43 +137,41 @@ class CycleWorkflow:
         return {"version": version, "opened": page.opened, "started": page.started, "failures": page.failures}
 
     @workflow.update
-    async def remove_participant(self, action: HrAction) -> dict[str, Any]:
-        """args: {"nip", "reason"}; the appraisal workflow stops, its domain record stays."""
-        version = await self._cycle_command("remove_participant", action)
-        handle = workflow.get_external_workflow_handle(appraisal_workflow_id(self.input.cycle_id, action.args["nip"]))
+    async def remove_participant(self, cmd: RemoveParticipant) -> dict[str, Any]:
+        """The appraisal workflow stops; its domain record stays."""
+        version = await self._run(AppraisalActivities.remove_participant, cmd)
+        handle = workflow.get_external_workflow_handle(appraisal_workflow_id(self.input.cycle_id, cmd.nip))
         try:
-            await handle.signal("withdraw", action.args["reason"])
+            await handle.signal("withdraw", cmd.reason)
         except Exception:  # noqa: BLE001 - it may have finished already; nothing left to stop
-            workflow.logger.info("appraisal of %s was not running", action.args["nip"])
+            workflow.logger.info("appraisal of %s was not running", cmd.nip)
         return {"version": version}
 
     @workflow.update
-    async def extend_deadline(self, action: HrAction) -> dict[str, Any]:
-        """args: {"name", "until" (YYYY-MM-DD), "reason"}; running appraisals move their timers."""
-        version = await self._cycle_command("extend_deadline", action)
+    async def extend_deadline(self, cmd: ExtendDeadline) -> dict[str, Any]:
+        """A deadline moves later, with its reason; running appraisals move their timers."""
+        version = await self._run(AppraisalActivities.extend_deadline, cmd)
         cycle = await workflow.execute_activity_method(AppraisalActivities.read_cycle, self.input.cycle_id, **PROGRESS)
-        name = action.args["name"]
-        moved = DeadlineMoved(name, cycle["deadlines"][name])
+        moved = DeadlineMoved(cmd.name, cycle["deadlines"][cmd.name])
         signalled = await workflow.execute_activity_method(
             OpeningActivities.signal_appraisals,
             SignalAppraisals(self.input.cycle_id, "deadline_moved", moved.__dict__),
             **FAN_OUT,
         )
-        return {"version": version, "deadline": name, "until": moved.until_iso, "signalled": signalled}
+        return {"version": version, "deadline": cmd.name, "until": moved.until_iso, "signalled": signalled}
 
     @workflow.update
-    async def set_org_predikat(self, action: HrAction) -> dict[str, Any]:
-        """args: {"unit_id", "predikat"}."""
-        return {"version": await self._cycle_command("set_org_predikat", action)}
+    async def set_org_predikat(self, cmd: SetOrgPredikat) -> dict[str, Any]:
+        return {"version": await self._run(AppraisalActivities.set_org_predikat, cmd)}
 
     @workflow.update
-    async def calibrate_unit(self, action: HrAction) -> dict[str, Any]:
-        """args: {"unit_id", "justification"}; returns the curve's warnings."""
-        return {"warnings": await self._cycle_command("calibrate_unit", action)}
+    async def calibrate_unit(self, cmd: CalibrateUnit) -> dict[str, Any]:
+        """Returns the curve's warnings."""
+        return {"warnings": await self._run(AppraisalActivities.calibrate_unit, cmd)}
 
     @workflow.update
-    async def close(self, action: HrAction) -> dict[str, Any]:
-        version = await self._cycle_command("close", action)
+    async def close(self, cmd: CloseCycle) -> dict[str, Any]:
+        version = await self._run(AppraisalActivities.close_cycle, cmd)
         self.state.closed = True
         return {"version": version}
 
@@ -181,12 +181,30 @@ class CycleWorkflow:
         return self.progress()
 
     @add_participant.validator
+    def _admit_add_participant(self, cmd: AddParticipant) -> None:
+        self._admit()
+
     @remove_participant.validator
+    def _admit_remove_participant(self, cmd: RemoveParticipant) -> None:
+        self._admit()
+
     @extend_deadline.validator
+    def _admit_extend_deadline(self, cmd: ExtendDeadline) -> None:
+        self._admit()
+
     @set_org_predikat.validator
+    def _admit_set_org_predikat(self, cmd: SetOrgPredikat) -> None:
+        self._admit()
+
     @calibrate_unit.validator
+    def _admit_calibrate_unit(self, cmd: CalibrateUnit) -> None:
+        self._admit()
+
     @close.validator
-    def _validate(self, action: HrAction) -> None:
+    def _admit_close(self, cmd: CloseCycle) -> None:
+        self._admit()
+
+    def _admit(self) -> None:
         if self.state.closed:
             raise ValueError("the cycle is closed")
 
@@ -212,19 +230,12 @@ class CycleWorkflow:
 
     # --- helpers ------------------------------------------------------------
 
-    async def _cycle_command(self, name: str, action: HrAction, key: str = "") -> Any:
-        cmd = CycleCommand(
-            self.input.cycle_id,
-            name,
-            action.actor_nip,
-            list(action.actor_roles),
-            workflow.now().isoformat(),
-            key or self._update_key(),
-            dict(action.args),
-        )
+    async def _run(self, activity: Callable[..., Any], cmd: Any, key: str = "") -> Any:
+        """One cycle command at workflow time, keyed by the update id (or the given key)."""
+        stamp = Stamp(UUID(self.input.cycle_id), workflow.now(), key or self._update_key())
         async with self.lock:
             try:
-                return await workflow.execute_activity_method(AppraisalActivities.run_cycle_command, cmd, **HUMAN)
+                return await workflow.execute_activity_method(activity, args=[stamp, cmd], **HUMAN)
             except ActivityError as e:
                 raise rejection(e) from None
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import ApiError
 from domain.application import Appraisals
+from services.errors import ApiError
 
 log = logging.getLogger(__name__)
 

@@ -4,25 +4,34 @@ Only differences become events, so importing the same file twice writes nothing.
 A changed supervisor is a SupervisorChanged event; the result lists every
 employee whose pejabat penilai or atasan changed (also through their supervisor's
 move) so the caller can forward each change to a running appraisal
-(Appraisals.change_supervisor).
+(Appraisals.change_supervisor). This is part of the application service `Appraisals`
+(domain/application.py): the mixin below is its organisation half.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain import calendar
-from domain.application import Appraisals
 from domain.base import Actor
+from domain.commands import DefineCycle
 from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound
+from domain.org_csv import Line, Problem, read
 from domain.organisation import Agency, Participants
 from domain.rules import DEFAULT_RULE_SET
-from readmodels.org_csv import Line, Problem, read
+
+if TYPE_CHECKING:
+    from eventsourcing.application import Application
+
+    _Base = Application[UUID]
+else:
+    _Base = object
 
 DEFAULT_REASON = "HR import of the organisation"
 
@@ -54,51 +63,83 @@ class ImportResult:
         return not self.problems
 
 
-def find_agency(app: Appraisals, code: str) -> Agency | None:
-    try:
-        agency = app.repository.get(Agency.create_id(code))
-    except AggregateNotFoundError:
-        return None
-    return agency if isinstance(agency, Agency) else None
+class Organisation(_Base):
+    """The organisation half of the application service: agencies, their import, cycle participants."""
 
-
-def agency(app: Appraisals, code: str) -> Agency:
-    found = find_agency(app, code)
-    if found is None:
-        raise NotFound(f"no agency {code!r}")
-    return found
-
-
-def import_org(
-    app: Appraisals, text: str, *, by: Actor, at: datetime, reason: str = DEFAULT_REASON, effective: date | None = None
-) -> ImportResult:
-    """Check the whole CSV, then record the differences in one atomic save, or nothing at all."""
-    existing: dict[str, Agency | None] = {}
-
-    def lookup(code: str) -> Agency | None:
-        return existing.setdefault(code, find_agency(app, code))
-
-    lines, problems = read(text, lookup)
-    result = ImportResult(problems=problems, agencies=sorted({line.agency_code for line in lines}))
-    if problems:
-        return result
-    changed: list[Agency] = []
-    for code in result.agencies:
-        own = [line for line in lines if line.agency_code == code]
+    def find_agency(self, code: str) -> Agency | None:
         try:
-            found = _apply(existing.get(code), own, by, at, reason, effective, result)
-        except _Refused as refused:  # checked above, so only a rule the aggregate alone knows
-            result.problems.append(refused.problem)
-            result.supervisor_changes.clear()
+            agency = self.repository.get(Agency.create_id(code))
+        except AggregateNotFoundError:
+            return None
+        return agency if isinstance(agency, Agency) else None
+
+    def agency(self, code: str) -> Agency:
+        found = self.find_agency(code)
+        if found is None:
+            raise NotFound(f"no agency {code!r}")
+        return found
+
+    def import_org(
+        self, text: str, *, by: Actor, at: datetime, reason: str = DEFAULT_REASON, effective: date | None = None
+    ) -> ImportResult:
+        """Check the whole CSV, then record the differences in one atomic save, or nothing at all."""
+        existing: dict[str, Agency | None] = {}
+
+        def lookup(code: str) -> Agency | None:
+            return existing.setdefault(code, self.find_agency(code))
+
+        lines, problems = read(text, lookup)
+        result = ImportResult(problems=problems, agencies=sorted({line.agency_code for line in lines}))
+        if problems:
             return result
-        if found.pending_events:
-            changed.append(found)
-    result.events = sum(len(a.pending_events) for a in changed)
-    try:
-        app.save(*changed)
-    except IntegrityError:
-        raise ConcurrencyConflict("another import changed the organisation first; import again") from None
-    return result
+        changed: list[Agency] = []
+        for code in result.agencies:
+            own = [line for line in lines if line.agency_code == code]
+            try:
+                found = _apply(existing.get(code), own, by, at, reason, effective, result)
+            except _Refused as refused:  # checked above, so only a rule the aggregate alone knows
+                result.problems.append(refused.problem)
+                result.supervisor_changes.clear()
+                return result
+            if found.pending_events:
+                changed.append(found)
+        result.events = sum(len(a.pending_events) for a in changed)
+        try:
+            self.save(*changed)
+        except IntegrityError:
+            raise ConcurrencyConflict("another import changed the organisation first; import again") from None
+        return result
+
+    def cycle_participants(self, code: str, unit_ids: set[str] | None = None) -> Participants:
+        """The agency's employees as cycle participants (appraiser = supervisor, atasan = their supervisor)."""
+        return self.agency(code).participants(unit_ids)
+
+    def cycle_definition(
+        self,
+        code: str,
+        year: int,
+        *,
+        by: Actor,
+        rule_set_id: str = DEFAULT_RULE_SET,
+        period: str | None = None,
+        deadlines: dict[str, str] | None = None,
+        unit_ids: set[str] | None = None,
+    ) -> tuple[DefineCycle, Participants]:
+        """The command defining the agency's cycle from its org chart, and who was left out and why."""
+        found = self.agency(code)
+        people = found.participants(unit_ids)
+        definition = DefineCycle(
+            by=by,
+            agency_id=found.code,
+            agency_name=found.name,
+            time_zone=found.time_zone,
+            year=year,
+            participants=people.participants,
+            rule_set_id=rule_set_id,
+            period=period,
+            deadlines=deadlines,
+        )
+        return definition, people
 
 
 def _apply(
@@ -162,36 +203,3 @@ class _Refused(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
         self.problem = problem
-
-
-def cycle_participants(app: Appraisals, code: str, unit_ids: set[str] | None = None) -> Participants:
-    """The agency's employees as cycle participants (appraiser = supervisor, atasan = their supervisor)."""
-    return agency(app, code).participants(unit_ids)
-
-
-def cycle_definition(
-    app: Appraisals,
-    code: str,
-    year: int,
-    *,
-    at: datetime,
-    rule_set_id: str = DEFAULT_RULE_SET,
-    period: str | None = None,
-    deadlines: dict[str, str] | None = None,
-    unit_ids: set[str] | None = None,
-) -> tuple[dict[str, Any], Participants]:
-    """Arguments for Appraisals.define_cycle(by, key, **definition), and who was left out and why."""
-    found = agency(app, code)
-    people = found.participants(unit_ids)
-    definition = {
-        "agency_id": found.code,
-        "agency_name": found.name,
-        "time_zone": found.time_zone,
-        "year": year,
-        "rule_set_id": rule_set_id,
-        "period": period,
-        "deadlines": deadlines,
-        "participants": people.participants,
-        "at": at,
-    }
-    return definition, people

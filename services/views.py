@@ -8,14 +8,16 @@ from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 
-from api.authz import require_read, require_write
-from api.commands import Commands
 from domain import calendar
 from domain.application import Appraisals
 from domain.appraisal import RESULT_DELIVERED, Appraisal
 from domain.audit import jsonable
 from domain.base import Actor
 from domain.cycle import AppraisalCycle
+from domain.people import HR_INBOX
+from services.authz import is_hr, require_read
+from services.gateway import Gateway
+from services.readside import ReadSide
 
 
 def load_appraisal(app: Appraisals, actor: Actor, appraisal_id: UUID) -> tuple[Appraisal, set[str]]:
@@ -99,17 +101,46 @@ def superior_rhk(app: Appraisals, appraisal: Appraisal) -> list[dict[str, str]] 
     return None if found is None else [{"id": r["id"], "text": r["text"]} for r in found]
 
 
-async def appraisal_step(
-    app: Appraisals,
-    commands: Commands,
-    actor: Actor,
-    appraisal_id: UUID,
-    allowed: tuple[str, ...],
-    name: str,
-    key: str,
-    **args: Any,
-) -> dict[str, Any]:
-    """One write on one appraisal: the route-level check here, the domain's own rule in the workflow."""
-    appraisal = await run_in_threadpool(app.appraisal, appraisal_id)
-    require_write(actor, appraisal, *allowed)
-    return await commands.appraisal(appraisal, name, actor, key, **args)
+async def my_tasks(readside: ReadSide, actor: Actor, now: datetime) -> list[dict[str, Any]]:
+    """What waits for the caller, overdue first (HR also sees the tasks assigned to HR's inbox)."""
+    tasks: list[dict[str, Any]] = await readside.call("assignee_inbox", actor.nip, now)
+    if is_hr(actor):
+        tasks += await readside.call("assignee_inbox", HR_INBOX, now)
+    return tasks
+
+
+class CycleViews:
+    """What HR and auditors read about a cycle: the record, and the read models with the workflow's counters."""
+
+    def __init__(self, appraisals: Appraisals, readside: ReadSide, gateway: Gateway) -> None:
+        self.appraisals, self.readside, self.gateway = appraisals, readside, gateway
+
+    async def _exists(self, cycle_id: UUID) -> None:
+        await run_in_threadpool(self.appraisals.cycle, cycle_id)  # 404 for an unknown cycle
+
+    async def cycle(self, cycle_id: UUID) -> dict[str, Any]:
+        """The cycle as recorded: calendar, extensions, units, organisation predikat, calibrations."""
+        return cycle_view(await run_in_threadpool(self.appraisals.cycle, cycle_id))
+
+    async def appraisals_of(self, cycle_id: UUID, unit_id: str | None = None) -> list[dict[str, Any]]:
+        await self._exists(cycle_id)
+        rows: list[dict[str, Any]] = await self.readside.call("cycle_appraisals", str(cycle_id), unit_id)
+        return rows
+
+    async def progress(self, cycle_id: UUID, now: datetime) -> dict[str, Any]:
+        await self._exists(cycle_id)
+        units = await self.readside.call("progress", str(cycle_id), now)
+        return {"cycle_id": str(cycle_id), "units": units, "workflow": await self.gateway.cycle_progress(cycle_id)}
+
+    async def distribution(self, cycle_id: UUID) -> list[dict[str, Any]]:
+        await self._exists(cycle_id)
+        rows: list[dict[str, Any]] = await self.readside.call("unit_distribution", str(cycle_id))
+        return rows
+
+    async def trends(self, agency_id: str, unit_id: str | None = None) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = await self.readside.call("predikat_trends", agency_id, unit_id)
+        return rows
+
+    async def cycles(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = await self.readside.call("cycle_list")
+        return rows

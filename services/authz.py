@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.errors import ApiError
 from domain.base import AUDITOR, HR, Actor
+from services.errors import ApiError
 
 EMPLOYEE, APPRAISER, ATASAN, DECIDER = "employee", "appraiser", "atasan", "decider"
 

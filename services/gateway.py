@@ -15,24 +15,25 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
-from activities.opening import appraisal_workflow_id
-from api.readside import ReadSide
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.base import Actor
+from domain.commands import DefineCycle, Outcome
 from domain.errors import WrongStage
-from settings import Settings
-from workflows.appraisal import ActInput, AppraisalWorkflow, SupervisorChangeInput
-from workflows.cycle import CycleInput, CycleWorkflow, HrAction, cycle_workflow_id
+from services.readside import ReadSide
+from workflows.appraisal import AppraisalWorkflow
+from workflows.cycle import CycleInput, CycleWorkflow
+from workflows.ids import appraisal_workflow_id, cycle_workflow_id, start_once
 
+C = TypeVar("C")
 CITIZEN = Actor("citizen")
 
 
@@ -43,57 +44,47 @@ def update_id(actor: Actor, key: str) -> str | None:
     return "api:" + hashlib.sha256(f"{actor.nip}\n{key}".encode()).hexdigest()[:40]
 
 
-class Commands:
+class Gateway:
     """Workflow starts and Updates on behalf of an authenticated actor."""
 
     def __init__(
         self,
         client: Client,
-        settings: Settings,
+        task_queue: str,
         appraisals: Appraisals,
         readside: ReadSide,
         clock: Callable[[], datetime],
     ) -> None:
-        self.client, self.settings, self.appraisals, self.readside = client, settings, appraisals, readside
+        self.client, self.task_queue, self.appraisals, self.readside = client, task_queue, appraisals, readside
         self.clock = clock
 
     # --- appraisals -----------------------------------------------------------
 
-    async def appraisal(self, appraisal: Appraisal, name: str, actor: Actor, key: str, **args: Any) -> dict[str, Any]:
-        """Run one appraisal command through its workflow's `act` Update."""
+    async def appraisal(
+        self,
+        appraisal: Appraisal,
+        update: UpdateMethodMultiParam[[Any, C], Outcome],
+        cmd: C,
+        actor: Actor,
+        key: str,
+    ) -> Outcome:
+        """Send one typed command to the appraisal's workflow as its own Update."""
         handle = self.client.get_workflow_handle_for(
-            AppraisalWorkflow.run, appraisal_workflow_id(str(appraisal.cycle_id), appraisal.employee_nip)
+            AppraisalWorkflow.run, appraisal_workflow_id(appraisal.cycle_id, appraisal.employee_nip)
         )
         try:
-            outcome = await handle.execute_update(
-                AppraisalWorkflow.act, ActInput(name, actor.nip, list(actor.roles), args), id=update_id(actor, key)
-            )
+            outcome = await handle.execute_update(update, cmd, id=update_id(actor, key))
         except RPCError as e:
             raise _not_running(e, appraisal) from None
         await self.readside.catch_up()
-        return {**outcome, "id": str(outcome["id"])}
-
-    async def change_supervisor(
-        self, appraisal: Appraisal, actor: Actor, key: str, appraiser_nip: str, atasan_nip: str, reason: str
-    ) -> dict[str, Any]:
-        """A mutation: the employee's pejabat penilai changes mid-cycle (cycle and appraisal together)."""
-        handle = self.client.get_workflow_handle_for(
-            AppraisalWorkflow.run, appraisal_workflow_id(str(appraisal.cycle_id), appraisal.employee_nip)
-        )
-        change = SupervisorChangeInput(actor.nip, list(actor.roles), appraiser_nip, atasan_nip, reason)
-        try:
-            outcome = await handle.execute_update(AppraisalWorkflow.change_supervisor, change, id=update_id(actor, key))
-        except RPCError as e:
-            raise _not_running(e, appraisal) from None
-        await self.readside.catch_up()
-        return {**outcome, "id": str(outcome["id"])}
+        return outcome
 
     # --- cycles ---------------------------------------------------------------
 
-    async def define_cycle(self, actor: Actor, key: str, **definition: Any) -> UUID:
+    async def define_cycle(self, cmd: DefineCycle, key: str) -> UUID:
         """The one direct domain write (no workflow exists yet); the key makes a repeat harmless."""
         at = self.clock()
-        cycle_id = await run_in_threadpool(lambda: self.appraisals.define_cycle(actor, key=key, at=at, **definition))
+        cycle_id = await run_in_threadpool(lambda: self.appraisals.define_cycle(cmd, at=at, key=key))
         await self.readside.catch_up()
         return cycle_id
 
@@ -101,28 +92,28 @@ class Commands:
         self, cycle_id: UUID, actor: Actor, review_opens: str, check_in_reminder_days_before: int
     ) -> str:
         """Start the CycleWorkflow: it starts the cycle in the domain and opens every appraisal."""
-        workflow_id = cycle_workflow_id(str(cycle_id))
-        await self.client.start_workflow(
-            CycleWorkflow.run,
-            CycleInput(
-                str(cycle_id),
-                actor.nip,
-                review_opens=review_opens,
-                check_in_reminder_days_before=check_in_reminder_days_before,
-            ),
-            id=workflow_id,
-            task_queue=self.settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        workflow_id = cycle_workflow_id(cycle_id)
+        start = CycleInput(
+            str(cycle_id),
+            actor.nip,
+            review_opens=review_opens,
+            check_in_reminder_days_before=check_in_reminder_days_before,
         )
+        await start_once(self.client, CycleWorkflow.run, start, id=workflow_id, task_queue=self.task_queue)
         return workflow_id
 
-    async def cycle(self, cycle_id: UUID, update: str, actor: Actor, key: str, **args: Any) -> dict[str, Any]:
+    async def cycle(
+        self,
+        cycle_id: UUID,
+        update: UpdateMethodMultiParam[[Any, C], dict[str, Any]],
+        cmd: C,
+        actor: Actor,
+        key: str,
+    ) -> dict[str, Any]:
         """One of CycleWorkflow's HR Updates (extend_deadline, set_org_predikat, calibrate_unit, close...)."""
-        handle = self.client.get_workflow_handle_for(CycleWorkflow.run, cycle_workflow_id(str(cycle_id)))
+        handle = self.client.get_workflow_handle_for(CycleWorkflow.run, cycle_workflow_id(cycle_id))
         try:
-            result = await handle.execute_update(
-                update, HrAction(actor.nip, list(actor.roles), args), id=update_id(actor, key), result_type=dict
-            )
+            result = await handle.execute_update(update, cmd, id=update_id(actor, key))
         except RPCError as e:
             if e.status == RPCStatusCode.NOT_FOUND:
                 raise WrongStage(
@@ -134,7 +125,7 @@ class Commands:
 
     async def cycle_progress(self, cycle_id: UUID) -> dict[str, Any]:
         """The CycleWorkflow's own view: opening counters, stage counts, failures."""
-        handle = self.client.get_workflow_handle_for(CycleWorkflow.run, cycle_workflow_id(str(cycle_id)))
+        handle = self.client.get_workflow_handle_for(CycleWorkflow.run, cycle_workflow_id(cycle_id))
         try:
             return await handle.query(CycleWorkflow.progress)
         except RPCError as e:

@@ -1,0 +1,62 @@
+"""Execution (pelaksanaan, pemantauan, pembinaan, §2.2): progress with evidence, feedback, check-ins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.base import require
+from domain.commands import GiveFeedback, GivePeerFeedback, HoldCheckIn, RecordCitizenFeedback, ReportProgress
+from domain.errors import InvalidInput, WrongStage
+from domain.rules import BERAKHLAK
+from domain.stages import EXECUTION, FINALISED, REVIEW, AppraisalState, Facts, text
+
+
+class Execution(AppraisalState):
+    """The rules of the execution stage (progress and feedback stay open during the review)."""
+
+    def report_progress(self, cmd: ReportProgress, at: datetime) -> None:
+        by = cmd.by
+        require(by.nip == self.employee_nip, "only the employee reports their own progress")
+        self._require_stage(EXECUTION, REVIEW)
+        self._require_period(cmd.period)
+        if cmd.rhk_id not in {r["id"] for r in self.rhk}:
+            raise InvalidInput("rhk_id", f"{cmd.rhk_id!r} is not an RHK of this SKP")
+        if not cmd.realisation.strip():
+            raise InvalidInput("realisation", "describe what was achieved")
+        self._progress_reported(by.nip, cmd.period, cmd.rhk_id, cmd.realisation.strip(), cmd.evidence.strip(), at)
+
+    def give_feedback(self, cmd: GiveFeedback, at: datetime) -> None:
+        """Umpan balik berkelanjutan from the appraiser on an RHK or a BerAKHLAK value."""
+        self._require_appraiser(cmd.by, "gives continuous feedback")
+        self._require_stage(EXECUTION, REVIEW)
+        if cmd.about not in {r["id"] for r in self.rhk} | set(BERAKHLAK):
+            raise InvalidInput("about", "feedback is about an RHK id of this SKP or a BerAKHLAK value")
+        self._feedback_given(cmd.by.nip, "supervisor", cmd.about, text("text", cmd.text), at)
+
+    def give_peer_feedback(self, cmd: GivePeerFeedback, at: datetime, facts: Facts) -> None:
+        by = cmd.by
+        require(by.nip != self.employee_nip, "an employee cannot give peer feedback on their own appraisal")
+        require(
+            facts.unit_of(by.nip) == self.employee.get("unit_id"),
+            "peer feedback comes from a colleague of the same unit",
+        )
+        self._require_stage(EXECUTION, REVIEW)
+        self._feedback_given(by.nip, "peer", "", text("text", cmd.text), at)
+
+    def record_citizen_feedback(self, cmd: RecordCitizenFeedback, at: datetime) -> None:
+        if not isinstance(cmd.score, int) or not 1 <= cmd.score <= 4:
+            raise InvalidInput("score", "the SKM scale runs from 1 to 4")
+        if self.stage == FINALISED:
+            raise WrongStage("the appraisal is finalised")
+        self._feedback_given("citizen", "citizen", cmd.channel, f"{cmd.score}: {cmd.comment.strip()}", at)
+
+    def hold_check_in(self, cmd: HoldCheckIn, at: datetime) -> None:
+        """A periodic dialogue; a periodic predikat is set when both ratings are given."""
+        self._require_appraiser(cmd.by, "holds the check-in")
+        self._require_stage(EXECUTION)
+        self._require_period(cmd.period)
+        predikat = None
+        if cmd.results_rating is not None or cmd.behaviour_rating is not None:
+            predikat = self.rules.predikat(cmd.results_rating or "", cmd.behaviour_rating or "")
+        notes = text("notes", cmd.notes)
+        self._check_in_held(cmd.by.nip, cmd.period, notes, cmd.results_rating, cmd.behaviour_rating, predikat, at)

@@ -1,0 +1,51 @@
+"""Planning (perencanaan kinerja, §2.1): the employee drafts the SKP, the pejabat penilai approves it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.base import require
+from domain.commands import ApproveSkp, DraftSkp, ReturnSkp, SubmitSkp
+from domain.errors import InvalidInput, WrongStage
+from domain.skp import check_cascade, check_skp
+from domain.stages import PLANNING, AppraisalState, Facts
+
+
+class Planning(AppraisalState):
+    """The rules of the planning stage."""
+
+    def draft_skp(self, cmd: DraftSkp, at: datetime) -> None:
+        by = cmd.by
+        require(by.nip == self.employee_nip or by.is_hr, "only the employee (or HR's pengelola kinerja) drafts the SKP")
+        self._require_stage(PLANNING)
+        if self.skp_status == "submitted":
+            raise WrongStage("the SKP is with the appraiser; wait until it is returned")
+        self._skp_drafted(by.nip, check_skp(cmd.rhk), at)
+
+    def submit_skp(self, cmd: SubmitSkp, at: datetime, facts: Facts) -> None:
+        by = cmd.by
+        require(
+            by.nip == self.employee_nip or by.is_hr, "only the employee (or HR's pengelola kinerja) submits the SKP"
+        )
+        self._require_stage(PLANNING)
+        if self.skp_status not in ("draft", "returned"):
+            raise WrongStage(f"an SKP can be submitted only as a draft, it is {self.skp_status}")
+        check_cascade(self.rhk, facts.superior_rhk_ids())
+        self._skp_submitted(by.nip, at)
+
+    def return_skp(self, cmd: ReturnSkp, at: datetime) -> None:
+        self._require_appraiser(cmd.by, "returns an SKP")
+        self._require_submitted()
+        if not cmd.reasons.strip():
+            raise InvalidInput("reasons", "a returned SKP must say why")
+        self._skp_returned(cmd.by.nip, cmd.reasons.strip(), at)
+
+    def approve_skp(self, cmd: ApproveSkp, at: datetime) -> None:
+        self._require_appraiser(cmd.by, "approves an SKP")
+        self._require_submitted()
+        self._skp_approved(cmd.by.nip, at)
+
+    def _require_submitted(self) -> None:
+        self._require_stage(PLANNING)
+        if self.skp_status != "submitted":
+            raise WrongStage(f"the SKP is {self.skp_status}, not submitted")

@@ -1,0 +1,63 @@
+"""Review (penilaian kinerja, §3): self-assessment, the rating by the kuadran, delivery of the result."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain import calendar
+from domain.base import require
+from domain.commands import DeliverResult, OpenReview, Rate, SelfAssess
+from domain.errors import InvalidInput, WrongStage
+from domain.rules import check_rating
+from domain.stages import EXECUTION, REVIEW, AppraisalState, Facts, text
+
+
+class Review(AppraisalState):
+    """The rules of the review stage."""
+
+    def open_review(self, cmd: OpenReview, at: datetime) -> None:
+        require(cmd.by.is_system or cmd.by.is_hr, "the review opens by the cycle calendar or by HR")
+        self._require_stage(EXECUTION)
+        self._review_opened(cmd.by.nip, at)
+
+    def self_assess(self, cmd: SelfAssess, at: datetime) -> None:
+        require(cmd.by.nip == self.employee_nip, "only the employee writes the self-assessment")
+        self._require_stage(REVIEW)
+        if self.rating is not None:
+            raise WrongStage("the appraiser has already rated; the self-assessment is closed")
+        self._self_assessed(cmd.by.nip, text("text", cmd.text), at)
+
+    def rate(self, cmd: Rate, at: datetime, facts: Facts) -> None:
+        self._require_appraiser(cmd.by, "rates")
+        self._require_stage(REVIEW)
+        if facts.calibrated():
+            # The calibration recorded this unit's counts; a later change would make them untrue.
+            raise WrongStage("the unit's distribution is calibrated: ratings are fixed, a keberatan may change them")
+        rules = self.rules
+        check_rating("results_rating", cmd.results_rating)
+        if self.employee.get("is_unit_head"):
+            org_predikat = facts.org_predikat()
+            if org_predikat is None:
+                raise InvalidInput(
+                    "org_predikat", "a unit head's results rating follows the unit's predikat: set it first"
+                )
+            expected = rules.unit_head_results[org_predikat]
+            if cmd.results_rating != expected:
+                raise InvalidInput(
+                    "results_rating",
+                    f"the head of a unit rated {org_predikat} takes {expected} as results rating (§2.3)",
+                )
+        values = dict(cmd.behaviour_ratings)
+        behaviour = rules.behaviour_rating(values)
+        predikat = rules.predikat(cmd.results_rating, behaviour)
+        self._rated(cmd.by.nip, cmd.results_rating, values, behaviour, predikat, self.rule_set_id, cmd.notes, at)
+
+    def deliver_result(self, cmd: DeliverResult, at: datetime, facts: Facts) -> None:
+        require(cmd.by.nip == self.acting_appraiser or cmd.by.is_hr, "the appraiser or HR delivers the result")
+        self._require_stage(REVIEW)
+        if self.rating is None:
+            raise WrongStage("rate the appraisal before delivering the result")
+        if not facts.calibrated():
+            raise WrongStage("the unit's distribution must be calibrated against the curve before results go out")
+        deadline = calendar.days_after(at, self.rules.keberatan_filing_days, self.time_zone)
+        self._result_delivered(cmd.by.nip, deadline, at)

@@ -1,0 +1,169 @@
+"""The appraisal's stages, the state every stage's rules read, and the guards they share.
+
+The Appraisal aggregate (domain/appraisal.py) holds this state and records its events; the rules
+of each stage live in their own module (planning, execution, review, keberatan, follow_up,
+people) as a mixin over `AppraisalState`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from domain.base import Actor, require
+from domain.errors import InvalidInput, WrongStage
+from domain.rules import RuleSet, rule_set
+
+PLANNING, EXECUTION, REVIEW = "planning", "execution", "review"
+RESULT_DELIVERED, KEBERATAN, FOLLOW_UP, FINALISED = "result_delivered", "keberatan", "follow_up", "finalised"
+STAGES = (PLANNING, EXECUTION, REVIEW, RESULT_DELIVERED, KEBERATAN, FOLLOW_UP, FINALISED)
+UPHELD, AMENDED = "upheld", "amended"
+OUTCOMES = (UPHELD, AMENDED)
+TEXT_LIMIT = 5000
+
+
+class Facts(Protocol):
+    """What an appraisal learns from other records (its cycle, its appraiser's SKP) when a rule asks."""
+
+    def superior_rhk_ids(self) -> list[str] | None:
+        """The appraiser's RHK ids in the cycle; None when the appraiser takes no part (nothing cascades)."""
+        ...
+
+    def unit_of(self, nip: str) -> str | None:
+        """The unit a participant of the cycle works in; None for someone outside the cycle."""
+        ...
+
+    def org_predikat(self) -> str | None:
+        """The organisation predikat of the employee's unit, once HR recorded it."""
+        ...
+
+    def calibrated(self) -> bool:
+        """Whether the employee's unit was calibrated against the curve."""
+        ...
+
+
+class AppraisalState:
+    """The state of one appraisal as the rules read it (set by the aggregate's events)."""
+
+    employee_nip: str
+    employee: dict[str, Any]
+    appraiser_nip: str
+    atasan_nip: str
+    delegate_nip: str | None
+    rule_set_id: str
+    time_zone: str
+    periods: list[str]
+    stage: str
+    skp_status: str
+    rhk: list[dict[str, Any]]
+    check_ins: dict[str, dict[str, Any]]
+    rating: dict[str, Any] | None
+    predikat: str | None
+    keberatan_deadline: datetime | None
+    keberatan: dict[str, Any] | None
+    follow_up: dict[str, Any] | None
+
+    @property
+    def rules(self) -> RuleSet:
+        return rule_set(self.rule_set_id)
+
+    @property
+    def acting_appraiser(self) -> str:
+        """Who does the pejabat penilai's tasks now: the delegate, if any, else the appraiser."""
+        return self.__dict__.get("delegate_nip") or self.appraiser_nip
+
+    def _require_stage(self, *stages: str) -> None:
+        if self.stage not in stages:
+            raise WrongStage(f"the appraisal is at {self.stage}, not {' or '.join(stages)}")
+
+    def _require_appraiser(self, by: Actor, action: str) -> None:
+        require(by.nip == self.acting_appraiser, f"only the employee's pejabat penilai (or their delegate) {action}")
+
+    def _require_period(self, period: str) -> None:
+        if period not in self.periods:
+            raise InvalidInput("period", f"must be one of {', '.join(self.periods)}, got {period!r}")
+
+    if TYPE_CHECKING:  # the events, recorded by domain/appraisal.py
+
+        def _skp_drafted(self, by: str, rhk: list[dict[str, Any]], timestamp: datetime) -> None: ...
+        def _skp_submitted(self, by: str, timestamp: datetime) -> None: ...
+        def _skp_returned(self, by: str, reasons: str, timestamp: datetime) -> None: ...
+        def _skp_approved(self, by: str, timestamp: datetime) -> None: ...
+        def _progress_reported(
+            self, by: str, period: str, rhk_id: str, realisation: str, evidence: str, timestamp: datetime
+        ) -> None: ...
+        def _feedback_given(self, by: str, source: str, about: str, text: str, timestamp: datetime) -> None: ...
+        def _check_in_held(
+            self,
+            by: str,
+            period: str,
+            notes: str,
+            results_rating: str | None,
+            behaviour_rating: str | None,
+            predikat: str | None,
+            timestamp: datetime,
+        ) -> None: ...
+        def _review_opened(self, by: str, timestamp: datetime) -> None: ...
+        def _self_assessed(self, by: str, text: str, timestamp: datetime) -> None: ...
+        def _rated(
+            self,
+            by: str,
+            results_rating: str,
+            behaviour_ratings: dict[str, str],
+            behaviour_rating: str,
+            predikat: str,
+            rule_set_id: str,
+            notes: str,
+            timestamp: datetime,
+        ) -> None: ...
+        def _result_delivered(self, by: str, keberatan_deadline: datetime, timestamp: datetime) -> None: ...
+        def _keberatan_filed(
+            self, by: str, reasons: str, decider: str, decision_due: datetime, timestamp: datetime
+        ) -> None: ...
+        def _keberatan_window_closed(self, by: str, timestamp: datetime) -> None: ...
+        def _keberatan_decided(
+            self,
+            by: str,
+            outcome: str,
+            reasons: str,
+            results_rating: str,
+            behaviour_ratings: dict[str, str],
+            behaviour_rating: str,
+            predikat: str,
+            timestamp: datetime,
+        ) -> None: ...
+        def _keberatan_escalated(self, by: str, to: str, timestamp: datetime) -> None: ...
+        def _keberatan_decider_reassigned(self, by: str, decider: str, reason: str, timestamp: datetime) -> None: ...
+        def _follow_up_decided(
+            self,
+            by: str,
+            previous_predikats: list[str],
+            years_in_rank: int,
+            decision: dict[str, Any],
+            notes: str,
+            timestamp: datetime,
+        ) -> None: ...
+        def _finalised(self, by: str, timestamp: datetime) -> None: ...
+        def _supervisor_reassigned(
+            self,
+            by: str,
+            previous_appraiser: str,
+            appraiser_nip: str,
+            atasan_nip: str,
+            reason: str,
+            timestamp: datetime,
+        ) -> None: ...
+        def _task_delegated(self, by: str, to: str, reason: str, timestamp: datetime) -> None: ...
+        def _reminder_sent(self, by: str, task: str, to: str, due: datetime, timestamp: datetime) -> None: ...
+        def _deadline_missed(
+            self, by: str, task: str, due: datetime, escalated_to: str, timestamp: datetime
+        ) -> None: ...
+
+
+def text(field: str, value: str, limit: int = TEXT_LIMIT) -> str:
+    """A required free text, stripped; the message names the field."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(field, "is required and must be non-empty text")
+    if len(value) > limit:
+        raise InvalidInput(field, f"must be at most {limit} characters")
+    return value.strip()

@@ -1,0 +1,163 @@
+"""Every write on an appraisal, once: the caller's relationship checked, then the typed command sent.
+
+The API's routes and the pages call these same methods with a command they built from a JSON body
+or a form; the relationship a step needs (the appraisal's employee, its pejabat penilai, the atasan
+deciding a keberatan, or HR) is stated here and nowhere else. The domain then checks its own rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from starlette.concurrency import run_in_threadpool
+from temporalio.workflow import UpdateMethodMultiParam
+
+from domain.application import Appraisals
+from domain.commands import (
+    ApproveSkp,
+    CalibrateUnit,
+    ChangeSupervisor,
+    CloseCycle,
+    DecideFollowUp,
+    DecideKeberatan,
+    DelegateTask,
+    DeliverResult,
+    DraftSkp,
+    ExtendDeadline,
+    FileKeberatan,
+    Finalise,
+    GiveFeedback,
+    HoldCheckIn,
+    OpenReview,
+    Outcome,
+    Rate,
+    ReassignKeberatanDecider,
+    RecordCitizenFeedback,
+    ReportProgress,
+    ReturnSkp,
+    SelfAssess,
+    SetOrgPredikat,
+    SubmitSkp,
+)
+from services.authz import APPRAISER, ATASAN, DECIDER, EMPLOYEE, require_hr, require_write
+from services.gateway import Gateway
+from workflows.appraisal import AppraisalWorkflow as W
+from workflows.cycle import CycleWorkflow
+
+C = TypeVar("C", bound=Any)
+OWN, SUPERVISOR, DECIDES = (EMPLOYEE,), (APPRAISER,), (ATASAN, DECIDER)
+
+
+class AppraisalActions:
+    """One method per command on an appraisal."""
+
+    def __init__(self, appraisals: Appraisals, gateway: Gateway) -> None:
+        self.appraisals, self.gateway = appraisals, gateway
+
+    async def _act(
+        self,
+        appraisal_id: UUID,
+        update: UpdateMethodMultiParam[[Any, C], Outcome],
+        cmd: C,
+        key: str,
+        relations: tuple[str, ...],
+    ) -> Outcome:
+        """The route-level check (404 for a stranger, 403 for the wrong relationship), then the Update."""
+        appraisal = await run_in_threadpool(self.appraisals.appraisal, appraisal_id)
+        require_write(cmd.by, appraisal, *relations)
+        return await self.gateway.appraisal(appraisal, update, cmd, cmd.by, key)
+
+    # --- the employee ---------------------------------------------------------
+
+    async def draft_skp(self, appraisal_id: UUID, cmd: DraftSkp, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.draft_skp, cmd, key, OWN)
+
+    async def submit_skp(self, appraisal_id: UUID, cmd: SubmitSkp, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.submit_skp, cmd, key, OWN)
+
+    async def report_progress(self, appraisal_id: UUID, cmd: ReportProgress, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.report_progress, cmd, key, OWN)
+
+    async def self_assess(self, appraisal_id: UUID, cmd: SelfAssess, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.self_assess, cmd, key, OWN)
+
+    async def file_keberatan(self, appraisal_id: UUID, cmd: FileKeberatan, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.file_keberatan, cmd, key, OWN)
+
+    # --- the pejabat penilai (or their delegate) and the atasan -----------------
+
+    async def approve_skp(self, appraisal_id: UUID, cmd: ApproveSkp, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.approve_skp, cmd, key, SUPERVISOR)
+
+    async def return_skp(self, appraisal_id: UUID, cmd: ReturnSkp, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.return_skp, cmd, key, SUPERVISOR)
+
+    async def give_feedback(self, appraisal_id: UUID, cmd: GiveFeedback, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.give_feedback, cmd, key, SUPERVISOR)
+
+    async def hold_check_in(self, appraisal_id: UUID, cmd: HoldCheckIn, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.hold_check_in, cmd, key, SUPERVISOR)
+
+    async def rate(self, appraisal_id: UUID, cmd: Rate, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.rate, cmd, key, SUPERVISOR)
+
+    async def deliver_result(self, appraisal_id: UUID, cmd: DeliverResult, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.deliver_result, cmd, key, SUPERVISOR)
+
+    async def delegate_task(self, appraisal_id: UUID, cmd: DelegateTask, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.delegate_task, cmd, key, SUPERVISOR)
+
+    async def decide_keberatan(self, appraisal_id: UUID, cmd: DecideKeberatan, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.decide_keberatan, cmd, key, DECIDES)
+
+    # --- HR (pengelola kinerja) --------------------------------------------------
+
+    async def open_review(self, appraisal_id: UUID, cmd: OpenReview, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.open_review, _hr(cmd), key, ())
+
+    async def decide_follow_up(self, appraisal_id: UUID, cmd: DecideFollowUp, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.decide_follow_up, _hr(cmd), key, ())
+
+    async def finalise(self, appraisal_id: UUID, cmd: Finalise, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.finalise, _hr(cmd), key, ())
+
+    async def reassign_keberatan_decider(self, appraisal_id: UUID, cmd: ReassignKeberatanDecider, key: str) -> Outcome:
+        return await self._act(appraisal_id, W.reassign_keberatan_decider, _hr(cmd), key, ())
+
+    async def change_supervisor(self, appraisal_id: UUID, cmd: ChangeSupervisor, key: str) -> Outcome:
+        """Mutation: a new pejabat penilai mid-cycle; the cycle's master data changes with the appraisal."""
+        return await self._act(appraisal_id, W.change_supervisor, _hr(cmd), key, ())
+
+    # --- citizens -----------------------------------------------------------------
+
+    async def record_citizen_feedback(self, appraisal_id: UUID, cmd: RecordCitizenFeedback, key: str) -> Outcome:
+        """A citizen's SKM answer (no login): recorded in the appraisal, no relationship to check."""
+        appraisal = await run_in_threadpool(self.appraisals.appraisal, appraisal_id)
+        return await self.gateway.appraisal(appraisal, W.record_citizen_feedback, cmd, cmd.by, key)
+
+
+class CycleActions:
+    """HR's writes on a cycle, each one Update of the cycle's workflow."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    async def extend_deadline(self, cycle_id: UUID, cmd: ExtendDeadline, key: str) -> dict[str, Any]:
+        """Move a deadline later; running appraisals move their timers."""
+        return await self.gateway.cycle(cycle_id, CycleWorkflow.extend_deadline, _hr(cmd), cmd.by, key)
+
+    async def set_org_predikat(self, cycle_id: UUID, cmd: SetOrgPredikat, key: str) -> dict[str, Any]:
+        return await self.gateway.cycle(cycle_id, CycleWorkflow.set_org_predikat, _hr(cmd), cmd.by, key)
+
+    async def calibrate_unit(self, cycle_id: UUID, cmd: CalibrateUnit, key: str) -> dict[str, Any]:
+        return await self.gateway.cycle(cycle_id, CycleWorkflow.calibrate_unit, _hr(cmd), cmd.by, key)
+
+    async def close(self, cycle_id: UUID, cmd: CloseCycle, key: str) -> dict[str, Any]:
+        return await self.gateway.cycle(cycle_id, CycleWorkflow.close, _hr(cmd), cmd.by, key)
+
+
+def _hr(cmd: C) -> C:
+    """HR's steps: only HR (and never an auditor) reaches the workflow with them."""
+    require_hr(cmd.by)
+    return cmd
