@@ -1,0 +1,259 @@
+"""The Merkle tree over a log (RFC 9162, the hashing of certificate transparency).
+
+A log is the rows of one event-store partition in notification order; leaf i is the
+i-th row's canonical encoding (`event_leaf`). Leaf hash = SHA-256(0x00 || leaf), node
+hash = SHA-256(0x01 || left || right), and a tree of n leaves splits at the largest
+power of two below n, so any RFC 6962/9162 verifier checks our proofs.
+
+Proofs are described here as lists of *perfect subtrees* (level, index): the subtree
+at level L, index i covers leaves [i * 2**L, (i + 1) * 2**L). A store keeps the hash of
+every perfect subtree once it is complete, so a proof or a root needs O(log n) stored
+hashes and never the whole log; `Frontier` is the right edge of a growing tree (its
+compact range), which is all that is needed to append.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Callable, Mapping, Sequence
+from uuid import UUID
+
+HASH_SIZE = 32
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+LEAF_FORMAT = 1  # first byte of every event leaf: the encoding's version
+
+Node = tuple[int, int]  # (level, index) of a perfect subtree
+
+
+def leaf_hash(leaf: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + leaf).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def event_leaf(notification_id: int, originator_id: UUID, version: int, topic: str, state: bytes) -> bytes:
+    """The canonical encoding of a stored event row: every column, length-prefixed.
+
+    It covers the row's position (notification id), its aggregate and version, its topic and
+    the stored state byte for byte, so any change to a row, including one whose author
+    recomputed the hash chain, changes its leaf.
+    """
+    topic_bytes = topic.encode()
+    return b"".join((
+        struct.pack(">BQ", LEAF_FORMAT, notification_id), originator_id.bytes, struct.pack(">Q", version),
+        struct.pack(">I", len(topic_bytes)), topic_bytes, struct.pack(">I", len(state)), state,
+    ))  # fmt: skip
+
+
+def largest_power_of_two_below(n: int) -> int:
+    """The k of RFC 9162: the largest power of two strictly smaller than n (n > 1)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def perfect_nodes(start: int, end: int) -> list[Node]:
+    """[start, end) as perfect subtrees, left to right; folding their hashes from the right gives its MTH.
+
+    Valid for the ranges the RFC's recursion produces (start aligned to a power of two at
+    least end - start), which is every range this module asks for.
+    """
+    nodes: list[Node] = []
+    while start < end:
+        level = 0
+        while start % (2 << level) == 0 and start + (2 << level) <= end:
+            level += 1
+        nodes.append((level, start >> level))
+        start += 1 << level
+    return nodes
+
+
+def fold(hashes: Sequence[bytes]) -> bytes:
+    """The hash of adjacent perfect subtrees of decreasing size: H(a, H(b, H(c, d)))."""
+    if not hashes:
+        return EMPTY_ROOT
+    result = hashes[-1]
+    for left in reversed(hashes[:-1]):
+        result = node_hash(left, result)
+    return result
+
+
+def root_nodes(size: int) -> list[Node]:
+    """The perfect subtrees whose fold is the root of a tree of `size` leaves."""
+    return perfect_nodes(0, size)
+
+
+def inclusion_path(index: int, size: int) -> list[list[Node]]:
+    """RFC 9162 PATH(index, D[size]), leaf side first: each element folds the listed subtrees."""
+    if not 0 <= index < size:
+        raise ValueError(f"leaf {index} is not in a tree of {size} leaves")
+    path: list[list[Node]] = []
+    lo, hi = 0, size
+    while hi - lo > 1:
+        k = largest_power_of_two_below(hi - lo)
+        if index < lo + k:
+            path.append(perfect_nodes(lo + k, hi))
+            hi = lo + k
+        else:
+            path.append(perfect_nodes(lo, lo + k))
+            lo += k
+    return path[::-1]
+
+
+def consistency_path(old: int, new: int) -> list[list[Node]]:
+    """RFC 9162 PROOF(old, D[new]): SUBPROOF(old, D[new], true), innermost first."""
+    if not 0 <= old <= new:
+        raise ValueError(f"no consistency proof from size {old} to size {new}")
+    if old in (0, new):
+        return []
+    path: list[list[Node]] = []
+    lo, hi, m, whole = 0, new, old, True
+    while hi - lo != m:
+        k = largest_power_of_two_below(hi - lo)
+        if m <= k:
+            path.append(perfect_nodes(lo + k, hi))
+            hi = lo + k
+        else:
+            path.append(perfect_nodes(lo, lo + k))
+            lo, m, whole = lo + k, m - k, False
+    if not whole:
+        path.append(perfect_nodes(lo, hi))
+    return path[::-1]
+
+
+def resolve(path: list[list[Node]], hash_of: Callable[[Node], bytes] | Mapping[Node, bytes]) -> list[bytes]:
+    """The proof hashes of a path, given the hash of each perfect subtree it names."""
+    get = hash_of.__getitem__ if isinstance(hash_of, Mapping) else hash_of
+    return [fold([get(node) for node in element]) for element in path]
+
+
+class ProofError(ValueError):
+    """A proof does not lead to the claimed root; the message says which check failed."""
+
+
+def _check_hashes(proof: Sequence[bytes], *hashes: bytes) -> None:
+    for h in (*proof, *hashes):
+        if len(h) != HASH_SIZE:
+            raise ProofError(f"a hash of {len(h)} bytes where {HASH_SIZE} are expected")
+
+
+def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
+    """RFC 9162 section 2.1.3.2: the root that an inclusion proof of a leaf hash leads to."""
+    _check_hashes(proof, leaf)
+    if not 0 <= index < size:
+        raise ProofError(f"leaf index {index} is outside a tree of size {size}")
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            raise ProofError("the inclusion proof is longer than the tree is high")
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn, sn = fn >> 1, sn >> 1
+        else:
+            r = node_hash(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    if sn != 0:
+        raise ProofError("the inclusion proof is shorter than the tree is high")
+    return r
+
+
+def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> None:
+    """Raise ProofError unless the leaf hash is at `index` of the tree of `size` leaves with `root`."""
+    if root_from_inclusion(index, size, leaf, proof) != root:
+        raise ProofError(f"the inclusion proof of leaf {index} does not lead to the root of size {size}")
+
+
+def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> None:
+    """RFC 9162 section 2.1.4.2: raise ProofError unless tree `new` extends tree `old` (append only)."""
+    _check_hashes(proof, old_root, new_root)
+    if old > new:
+        raise ProofError(f"size {new} is smaller than the earlier size {old}: the log shrank")
+    if old == new:
+        if proof:
+            raise ProofError("a consistency proof between equal sizes must be empty")
+        if old_root != new_root:
+            raise ProofError(f"two different roots for the same size {old}")
+        return
+    if old == 0:
+        if proof:
+            raise ProofError("a consistency proof from the empty tree must be empty")
+        return
+    if not proof:
+        raise ProofError("an empty consistency proof between different sizes")
+    path = list(proof)
+    if old & (old - 1) == 0:  # old is a power of two: its root is a node of the new tree
+        path.insert(0, old_root)
+    fn, sn = old - 1, new - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            raise ProofError("the consistency proof is longer than the tree is high")
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    if sn != 0:
+        raise ProofError("the consistency proof is shorter than the tree is high")
+    if fr != old_root:
+        raise ProofError(f"the consistency proof does not lead to the root of the earlier size {old}")
+    if sr != new_root:
+        raise ProofError(f"the consistency proof does not lead to the root of size {new}")
+
+
+class Frontier:
+    """The right edge of a growing tree: the hashes of `root_nodes(size)`, left to right."""
+
+    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
+        if len(hashes) != len(root_nodes(size)):
+            raise ValueError(f"a tree of {size} leaves has {len(root_nodes(size))} frontier hashes, not {len(hashes)}")
+        self.size, self.hashes = size, list(hashes)
+
+    def append(self, leaf: bytes) -> list[tuple[Node, bytes]]:
+        """Add a leaf hash; returns every perfect subtree it completed, the leaf itself first."""
+        index, level, node = self.size, 0, leaf
+        created = [((0, index), node)]
+        while index & 1:
+            node = node_hash(self.hashes.pop(), node)
+            index, level = index >> 1, level + 1
+            created.append(((level, index), node))
+        self.hashes.append(node)
+        self.size += 1
+        return created
+
+    def root(self) -> bytes:
+        return fold(self.hashes)
+
+
+class MemoryTree:
+    """A whole tree in memory: for tests, the benchmark's baseline and small verifiers."""
+
+    def __init__(self, leaves: Sequence[bytes] = ()) -> None:
+        self.nodes: dict[Node, bytes] = {}
+        self.frontier = Frontier()
+        for leaf in leaves:
+            self.append(leaf)
+
+    def append(self, leaf: bytes) -> None:
+        self.nodes.update(self.frontier.append(leaf))
+
+    @property
+    def size(self) -> int:
+        return self.frontier.size
+
+    def root(self, size: int | None = None) -> bytes:
+        return fold([self.nodes[n] for n in root_nodes(self.size if size is None else size)])
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        return resolve(inclusion_path(index, self.size if size is None else size), self.nodes)
+
+    def consistency_proof(self, old: int, new: int | None = None) -> list[bytes]:
+        return resolve(consistency_path(old, self.size if new is None else new), self.nodes)
