@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path("data")
@@ -19,6 +20,15 @@ MIN_SECRET_BYTES = 32
 DEV_SECRET = "kinerja-development-mode-only-secret-do-not-deploy"
 # Secrets that were ever published (this file, the README, old releases): never accepted outside dev mode.
 KNOWN_SECRETS = frozenset({DEV_SECRET, "dev-only-secret-change-me", "changeme", "secret", "change-me"})
+
+
+class WitnessConfig(BaseModel):
+    """A witness of the log's checkpoints: a directory (e.g. write-once storage) or an HTTP witness."""
+
+    kind: Literal["directory", "http"]
+    path: str = ""  # directory
+    url: str = ""  # http: the witness's URL prefix
+    key: str = ""  # http: the witness's cosigning verifier key (name+id+base64)
 
 
 class Settings(BaseSettings):
@@ -59,6 +69,17 @@ class Settings(BaseSettings):
     # Citizen surveys: per client address per hour, per rated employee per day.
     survey_per_address_per_hour: int = 10
     survey_per_employee_per_day: int = 50
+    # Proof of the record (transparency/, docs/proof.md). Each log (event-store partition) signs its
+    # seals and checkpoints with the Ed25519 key <log_keys_dir>/<log>.key, created on first use;
+    # empty: a "keys" folder beside the SQLite file, else data/keys.
+    log_keys_dir: str = ""
+    log_origin_prefix: str = "kinerja.local"  # checkpoints name the log <prefix>/<log>, e.g. kinerja.local/kinerja
+    trusted_log_keys: list[str] = []  # verifier keys of earlier (rotated) log keys, still trusted for old seals
+    checkpoint_interval_seconds: int = 3600
+    # Witnesses; unset: one directory witness, a "witness" folder beside the SQLite file (else data/witness).
+    witnesses: list[WitnessConfig] | None = None
+    tsa_url: str = ""  # an RFC 3161 time-stamping authority, optional
+    tsa_certificate: str = ""  # PEM file: the TSA's certificate, then the chain up to its root
 
     @property
     def development(self) -> bool:
@@ -106,8 +127,31 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def event_store_env(database_url: str) -> dict[str, str]:
-    """The eventsourcing library's own configuration for a SQLAlchemy URL."""
+def data_dir_of(database_url: str) -> Path:
+    """Where local files of a deployment live: beside its SQLite file, else data/."""
+    if database_url.startswith("sqlite:///"):
+        return Path(database_url.removeprefix("sqlite:///")).parent
+    return DATA_DIR
+
+
+def log_keys_dir(settings: Settings) -> Path:
+    return Path(settings.log_keys_dir) if settings.log_keys_dir else data_dir_of(settings.database_url) / "keys"
+
+
+def witness_configs(settings: Settings) -> list[WitnessConfig]:
+    if settings.witnesses is not None:
+        return settings.witnesses
+    return [WitnessConfig(kind="directory", path=str(data_dir_of(settings.database_url) / "witness"))]
+
+
+def event_store_env(database_url: str, settings: Settings | None = None) -> dict[str, str]:
+    """The eventsourcing library's own configuration for a SQLAlchemy URL, with sealing.
+
+    Every event row is sealed (signed) in the transaction that writes it (transparency/persistence.py),
+    with the log's key from the settings' key folder (for a SQLite file: the one beside it).
+    """
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": database_url}
+    settings = (settings or get_settings()).model_copy(update={"database_url": database_url})
+    return {"PERSISTENCE_MODULE": "transparency.persistence:SealingFactory", "SQLALCHEMY_URL": database_url,
+            "SEAL_KEYS_DIR": str(log_keys_dir(settings)), "SEAL_ORIGIN_PREFIX": settings.log_origin_prefix}

@@ -1,0 +1,140 @@
+"""The event store with seals: every row is signed with the log's key in the transaction that writes it.
+
+Use it as the eventsourcing persistence module (`PERSISTENCE_MODULE=transparency.persistence`);
+it is eventsourcing-sqlalchemy with one addition. When the recorder inserts events it
+learns their notification ids, computes each row's leaf (domain/merkle.py) and inserts a
+*seal* per row into `<log>_seals`: a signed note naming the row and its leaf hash. A row
+written around the application (plain SQL) has no seal, or one that no longer matches, so
+the verifier names a forged append even after the hash chain was recomputed; an
+employee's receipt is the seal of the event their action wrote.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
+from sqlalchemy.orm import Session
+
+from domain.merkle import event_leaf, leaf_hash
+from transparency.keys import load_or_create
+from transparency.note import Note, NoteError, Signer, Verifier, parse, sign
+from transparency.tables import log_tables
+
+
+@dataclass(frozen=True)
+class SealText:
+    """What a seal says: this log wrote this row, whose leaf hash is this, at this business time."""
+
+    origin: str
+    notification_id: int
+    originator_id: UUID
+    version: int
+    type: str
+    at: str
+    digest: str
+    leaf: bytes
+
+    def text(self) -> str:
+        return (f"{self.origin}\nseal {self.notification_id}\nevent {self.originator_id} {self.version}\n"
+                f"type {self.type}\nat {self.at}\ndigest {self.digest}\nleaf {base64.b64encode(self.leaf).decode()}\n")
+
+    @classmethod
+    def parse(cls, text: str) -> SealText:
+        lines = text.split("\n")
+        if len(lines) != 8 or lines[-1]:
+            raise NoteError("a seal has seven lines: origin, seal, event, type, at, digest, leaf")
+        fields: dict[str, str] = {}
+        for line, key in zip(lines[1:7], ("seal", "event", "type", "at", "digest", "leaf"), strict=True):
+            word, _, value = line.partition(" ")
+            if word != key or not value:
+                raise NoteError(f"line {key!r} of the seal is missing")
+            fields[key] = value
+        oid, _, version = fields["event"].partition(" ")
+        try:
+            return cls(lines[0], int(fields["seal"]), UUID(oid), int(version), fields["type"], fields["at"],
+                       fields["digest"], base64.b64decode(fields["leaf"], validate=True))  # fmt: skip
+        except ValueError:
+            raise NoteError("the seal's numbers, event id or leaf hash are malformed") from None
+
+
+def row_summary(topic: str, state: bytes) -> tuple[str, str, str]:
+    """(type, business time, chain digest) of a stored row, '-' where the state does not say."""
+    kind = topic.rpartition(".")[2] or topic
+    try:
+        fields = json.loads(state)
+        at = fields["timestamp"]["_data_"] if isinstance(fields.get("timestamp"), dict) else "-"
+        return kind, str(at), str(fields.get("digest") or "-")
+    except (ValueError, AttributeError, KeyError, TypeError):
+        return kind, "-", "-"
+
+
+class Sealer:
+    """Signs rows as the log: the key's name is the log's origin."""
+
+    def __init__(self, signer: Signer) -> None:
+        self.signer = signer
+
+    def seal_text(self, notification_id: int, event: StoredEvent) -> SealText:
+        oid = UUID(str(event.originator_id))
+        leaf = leaf_hash(event_leaf(notification_id, oid, event.originator_version, event.topic, event.state))
+        kind, at, digest = row_summary(event.topic, event.state)
+        return SealText(self.signer.name, notification_id, oid, event.originator_version, kind, at, digest, leaf)
+
+    def seal(self, notification_id: int, event: StoredEvent) -> dict[str, Any]:
+        sealed = self.seal_text(notification_id, event)
+        return {"notification_id": notification_id, "originator_id": str(sealed.originator_id),
+                "originator_version": sealed.version, "leaf_hash": sealed.leaf,
+                "note": str(sign(sealed.text(), self.signer))}  # fmt: skip
+
+
+def open_seal(note_text: str, log_keys: list[Verifier]) -> tuple[SealText, Note]:
+    """Parse a seal and verify the log's signature; NoteError says what is wrong."""
+    note = parse(note_text)
+    sealed = SealText.parse(note.text)
+    note.signed_by_any([k for k in log_keys if k.name == sealed.origin] or log_keys)
+    return sealed, note
+
+
+class SealingRecorder(SQLAlchemyApplicationRecorder):
+    """eventsourcing-sqlalchemy's application recorder, which also seals what it inserts."""
+
+    sealer: Sealer | None = None
+
+    def __init__(self, datastore: Any, *, events_table_name: str, schema_name: str | None = None) -> None:
+        super().__init__(datastore, events_table_name=events_table_name, schema_name=schema_name)
+        self.log_tables = log_tables(events_table_name, schema_name)
+        self.tables.append(self.log_tables.seals)
+
+    def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent],
+                              **kwargs: Any) -> Sequence[int]:  # fmt: skip
+        ids = super()._insert_stored_events(session, stored_events, **kwargs)
+        if self.sealer is not None and stored_events:
+            rows = [self.sealer.seal(i, e) for i, e in zip(ids, stored_events, strict=True)]
+            session.execute(sa.insert(self.log_tables.seals), rows)
+        return ids
+
+
+class SealingFactory(SQLAlchemyFactory):
+    """The persistence factory: SQLAlchemy, with the log's key from SEAL_KEYS_DIR/<application>.key."""
+
+    application_recorder_class = SealingRecorder
+
+    def application_recorder(self) -> ApplicationRecorder:
+        recorder = super().application_recorder()
+        assert isinstance(recorder, SealingRecorder)
+        keys_dir = self.env.get("SEAL_KEYS_DIR")
+        if keys_dir:
+            name = self.env.name.lower()
+            origin = f"{self.env.get('SEAL_ORIGIN_PREFIX') or 'kinerja.local'}/{name}"
+            recorder.sealer = Sealer(load_or_create(Path(keys_dir) / f"{name}.key", origin))
+        return recorder
