@@ -153,5 +153,9 @@ def event_store_env(database_url: str, settings: Settings | None = None) -> dict
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     settings = (settings or get_settings()).model_copy(update={"database_url": database_url})
-    return {"PERSISTENCE_MODULE": "transparency.persistence:SealingFactory", "SQLALCHEMY_URL": database_url,
-            "SEAL_KEYS_DIR": str(log_keys_dir(settings)), "SEAL_ORIGIN_PREFIX": settings.log_origin_prefix}
+    return {
+        "PERSISTENCE_MODULE": "transparency.persistence:SealingFactory",
+        "SQLALCHEMY_URL": database_url,
+        "SEAL_KEYS_DIR": str(log_keys_dir(settings)),
+        "SEAL_ORIGIN_PREFIX": settings.log_origin_prefix,
+    }

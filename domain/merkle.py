@@ -42,10 +42,17 @@ def event_leaf(notification_id: int, originator_id: UUID, version: int, topic: s
     recomputed the hash chain, changes its leaf.
     """
     topic_bytes = topic.encode()
-    return b"".join((
-        struct.pack(">BQ", LEAF_FORMAT, notification_id), originator_id.bytes, struct.pack(">Q", version),
-        struct.pack(">I", len(topic_bytes)), topic_bytes, struct.pack(">I", len(state)), state,
-    ))  # fmt: skip
+    return b"".join(
+        (
+            struct.pack(">BQ", LEAF_FORMAT, notification_id),
+            originator_id.bytes,
+            struct.pack(">Q", version),
+            struct.pack(">I", len(topic_bytes)),
+            topic_bytes,
+            struct.pack(">I", len(state)),
+            state,
+        )
+    )
 
 
 def largest_power_of_two_below(n: int) -> int:

@@ -28,51 +28,104 @@ from domain.merkle import (
 )
 
 h = bytes.fromhex
-LEAVES = [h(""), h("00"), h("10"), h("2021"), h("3031"), h("40414243"), h("5051525354555657"),
-          h("606162636465666768696a6b6c6d6e6f")]  # fmt: skip
-ROOTS = [h(x) for x in (
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
-)]  # fmt: skip
+LEAVES = [
+    h(""),
+    h("00"),
+    h("10"),
+    h("2021"),
+    h("3031"),
+    h("40414243"),
+    h("5051525354555657"),
+    h("606162636465666768696a6b6c6d6e6f"),
+]
+ROOTS = [
+    h(x)
+    for x in (
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    )
+]
 INCLUSION = [  # (leaf number counted from 1, tree size, proof)
     (1, 1, []),
-    (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+    (
+        1,
+        8,
+        [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-    (6, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ],
+    ),
+    (
+        6,
+        8,
+        [
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
     (3, 3, ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
-    (2, 5, ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    (
+        2,
+        5,
+        [
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
-]  # fmt: skip
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        ],
+    ),
+]
 CONSISTENCY = [  # (size1, size2, proof)
     (1, 1, []),
-    (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+    (
+        1,
+        8,
+        [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
             "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-    (6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ],
+    ),
+    (
+        6,
+        8,
+        [
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
             "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-    (2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
-    (6, 7, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
+    (
+        2,
+        5,
+        [
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        ],
+    ),
+    (
+        6,
+        7,
+        [
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
             "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-]  # fmt: skip
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
+]
 SOME_HASH = h("abacaba000000000000000000000000000000000000000000060061e00123456")
 TREE = MemoryTree([leaf_hash(x) for x in LEAVES])
 
 
 def test_the_hasher_matches_the_rfc6962_known_answers() -> None:
-    assert EMPTY_ROOT == h("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    assert h("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == EMPTY_ROOT
     assert leaf_hash(b"") == h("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d")
     assert leaf_hash(b"L123456") == h("395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56")
     assert node_hash(b"N123", b"N456") == h("aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb")
@@ -100,15 +153,19 @@ def test_consistency_proofs_match_the_vectors_and_verify(old: int, new: int, pro
 
 def _inclusion_probes(index: int, size: int, leaf: bytes, proof: list[bytes], root: bytes) -> dict[str, tuple]:
     probes = {
-        "index-1": (index - 1, size, leaf, proof, root), "index+1": (index + 1, size, leaf, proof, root),
-        "index^2": (index ^ 2, size, leaf, proof, root), "size*2": (index, size * 2, leaf, proof, root),
-        "size/2": (index, size // 2, leaf, proof, root), "wrong leaf": (index, size, b"WrongLeaf", proof, root),
-        "empty root": (index, size, leaf, proof, EMPTY_ROOT), "random root": (index, size, leaf, proof, SOME_HASH),
+        "index-1": (index - 1, size, leaf, proof, root),
+        "index+1": (index + 1, size, leaf, proof, root),
+        "index^2": (index ^ 2, size, leaf, proof, root),
+        "size*2": (index, size * 2, leaf, proof, root),
+        "size/2": (index, size // 2, leaf, proof, root),
+        "wrong leaf": (index, size, b"WrongLeaf", proof, root),
+        "empty root": (index, size, leaf, proof, EMPTY_ROOT),
+        "random root": (index, size, leaf, proof, SOME_HASH),
         "trailing garbage": (index, size, leaf, [*proof, b""], root),
         "trailing root": (index, size, leaf, [*proof, root], root),
         "preceding garbage": (index, size, leaf, [b"", *proof], root),
         "preceding root": (index, size, leaf, [root, *proof], root),
-    }  # fmt: skip
+    }
     for i in range(len(proof)):
         flipped = list(proof)
         flipped[i] = bytes([proof[i][0] ^ 8]) + proof[i][1:]
@@ -137,15 +194,24 @@ def test_every_corrupted_inclusion_proof_is_refused(leaf: int, size: int, proof:
 def test_every_corrupted_consistency_proof_is_refused(old: int, new: int, proof: list[str]) -> None:
     p, r1, r2 = [h(x) for x in proof], ROOTS[old - 1], ROOTS[new - 1]
     probes = {
-        "old-1": (old - 1, new, r1, r2, p), "old+1": (old + 1, new, r1, r2, p), "old^2": (old ^ 2, new, r1, r2, p),
-        "new*2": (old, new * 2, r1, r2, p), "new/2": (old, new // 2, r1, r2, p),
-        "wrong root1": (old, new, b"WrongRoot", r2, p), "wrong root2": (old, new, r1, b"WrongRoot", p),
-        "swapped roots": (old, new, r2, r1, p), "empty proof": (old, new, r1, r2, []),
-        "trailing garbage": (old, new, r1, r2, [*p, b""]), "trailing root1": (old, new, r1, r2, [*p, r1]),
-        "trailing root2": (old, new, r1, r2, [*p, r2]), "preceding garbage": (old, new, r1, r2, [b"", *p]),
-        "preceding root1": (old, new, r1, r2, [r1, *p]), "preceding root2": (old, new, r1, r2, [r2, *p]),
-        "preceding proof[0]": (old, new, r1, r2, [p[0], *p]), "truncated proof": (old, new, r1, r2, p[:-1]),
-    }  # fmt: skip
+        "old-1": (old - 1, new, r1, r2, p),
+        "old+1": (old + 1, new, r1, r2, p),
+        "old^2": (old ^ 2, new, r1, r2, p),
+        "new*2": (old, new * 2, r1, r2, p),
+        "new/2": (old, new // 2, r1, r2, p),
+        "wrong root1": (old, new, b"WrongRoot", r2, p),
+        "wrong root2": (old, new, r1, b"WrongRoot", p),
+        "swapped roots": (old, new, r2, r1, p),
+        "empty proof": (old, new, r1, r2, []),
+        "trailing garbage": (old, new, r1, r2, [*p, b""]),
+        "trailing root1": (old, new, r1, r2, [*p, r1]),
+        "trailing root2": (old, new, r1, r2, [*p, r2]),
+        "preceding garbage": (old, new, r1, r2, [b"", *p]),
+        "preceding root1": (old, new, r1, r2, [r1, *p]),
+        "preceding root2": (old, new, r1, r2, [r2, *p]),
+        "preceding proof[0]": (old, new, r1, r2, [p[0], *p]),
+        "truncated proof": (old, new, r1, r2, p[:-1]),
+    }
     for i in range(len(p)):
         flipped = list(p)
         flipped[i] = bytes([p[i][0] ^ 16]) + p[i][1:]
@@ -221,11 +287,21 @@ def test_a_frontier_restored_from_its_hashes_keeps_growing_the_same_tree() -> No
 
 def test_an_event_leaf_covers_every_column_of_the_row() -> None:
     oid = UUID("0b8f3f3e-3c43-5b5e-9a3f-6f0b6c1f2a11")
-    base = dict(notification_id=7, originator_id=oid, version=3, topic="domain.appraisal:Appraisal.Rated",
-                state=b'{"predikat":"baik"}')  # fmt: skip
+    base = {
+        "notification_id": 7,
+        "originator_id": oid,
+        "version": 3,
+        "topic": "domain.appraisal:Appraisal.Rated",
+        "state": b'{"predikat":"baik"}',
+    }
     leaf = event_leaf(**base)
-    variants = [dict(base, notification_id=8), dict(base, originator_id=UUID(int=oid.int ^ 1)),
-                dict(base, version=4), dict(base, topic=base["topic"] + "x"), dict(base, state=b'{"predikat":"kurang"}'),
-                dict(base, topic="domain.appraisal:Appraisal.Rate", state=b'd{"predikat":"baik"}')]  # fmt: skip
+    variants = [
+        dict(base, notification_id=8),
+        dict(base, originator_id=UUID(int=oid.int ^ 1)),
+        dict(base, version=4),
+        dict(base, topic=base["topic"] + "x"),
+        dict(base, state=b'{"predikat":"kurang"}'),
+        dict(base, topic="domain.appraisal:Appraisal.Rate", state=b'd{"predikat":"baik"}'),
+    ]
     assert len({event_leaf(**v) for v in variants} | {leaf}) == len(variants) + 1
     assert hashlib.sha256(b"\x00" + leaf).digest() == leaf_hash(leaf)

@@ -16,10 +16,15 @@ from transparency.note import COSIGNATURE_V1, NoteError, Signer, Verifier, cosig
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 GO_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-GO_NOTE = GO_TEXT + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+GO_NOTE = (
+    GO_TEXT
+    + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+)
 SPEC_VKEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
-SPEC_NOTE = ("This is an example message.\n\n\u2014 example.com/foo "
-             "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n")  # fmt: skip
+SPEC_NOTE = (
+    "This is an example message.\n\n\u2014 example.com/foo "
+    "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n"
+)
 
 
 def test_signing_reproduces_the_reference_note_byte_for_byte() -> None:
@@ -78,8 +83,11 @@ def test_a_checkpoint_round_trips_and_its_edits_are_caught() -> None:
         open_checkpoint(edited, [log.verifier()])
     with pytest.raises(NoteError, match="is of log 'kinerja.test/log/kinerja', not 'other/log'"):
         open_checkpoint(text, [log.verifier()], origin="other/log")
-    for body, message in [("o\n01\nAAAA\n", "not a decimal number"), ("o\n1\nAAAA\n", "has 3 bytes, not 32"),
-                          ("o\n1\n", "three non-empty lines")]:  # fmt: skip
+    for body, message in [
+        ("o\n01\nAAAA\n", "not a decimal number"),
+        ("o\n1\nAAAA\n", "has 3 bytes, not 32"),
+        ("o\n1\n", "three non-empty lines"),
+    ]:
         with pytest.raises(NoteError, match=message):
             Checkpoint.from_body(body)
 

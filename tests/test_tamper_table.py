@@ -61,8 +61,10 @@ class World:
 
     def delete_seals(self, from_version: int = 1) -> None:
         with self.engine.begin() as conn:
-            conn.execute(sa.text("DELETE FROM kinerja_seals WHERE originator_id = :oid AND originator_version >= :v"),
-                         {"oid": self.staff, "v": from_version})
+            conn.execute(
+                sa.text("DELETE FROM kinerja_seals WHERE originator_id = :oid AND originator_version >= :v"),
+                {"oid": self.staff, "v": from_version},
+            )
 
     def sql(self, statement: str, **params: Any) -> None:
         with self.engine.begin() as conn:
@@ -165,34 +167,78 @@ def roll_http_witness_back(w: World) -> None:
 
 CASES: list[tuple[str, Callable[[World], None], str, str]] = [
     # (case, tampering, kind of the first finding, its message with {id} for STAFF's appraisal)
-    ("modify a row's state", modify_state, "chain",
-     "appraisal {id}: event 6 was modified: its content no longer matches its digest"),
-    ("delete a middle event", delete_middle_event, "chain",
-     "appraisal {id}: event 4 is missing (deleted): the log jumps to 5"),
-    ("insert a forged event", insert_forged_event, "chain",
-     "appraisal {id}: event 4 does not follow event 3: its predecessor digest differs (inserted or replaced)"),
-    ("swap two versions", swap_two_versions, "chain",
-     "appraisal {id}: event 4 does not follow event 3: its predecessor digest differs (inserted or replaced)"),
-    ("truncate the newest events", truncate_newest_events, "truncated",
-     "appraisal {id}: events 7-8 are missing: the record was truncated after event 6; they were covered by "
-     "checkpoint #2 (size 27)"),
-    ("rewrite and re-hash", rewrite_and_rehash, "rewritten",
-     "appraisal {id} event 6 (notification {n6}) differs from what the agency sealed when it was written: it was "
-     "rewritten (its hash chain may have been recomputed)"),
-    ("append a forged chained event", append_forged_chained_event, "unsealed",
-     "appraisal {id} event 9 (notification {n9}) carries no seal of the agency: it was written around Kinerja "
-     "(a forged event)"),
-    ("delete a whole aggregate", delete_whole_aggregate, "aggregate-deleted",
-     "record {id} was deleted whole: its 8 events (versions 1-8), covered by checkpoint #2 (size 27), are all "
-     "missing from the log"),
-    ("edit a stored checkpoint", edit_stored_checkpoint, "checkpoint-edited",
-     "checkpoint #2 (size 26, {cp2}) does not verify with the agency's key: the signature does not verify: the "
-     "note was altered after it was signed"),
-    ("roll a witness back", roll_witness_back, "witness-rolled-back",
-     "witness dir:{dir} was rolled back: it holds size 26, but it accepted size 27 on {cp2}"),
-    ("roll the HTTP witness back", roll_http_witness_back, "witness-rolled-back",
-     "witness inspektorat.test/witness was rolled back: it holds size 26, but it accepted size 27 on {cp2}; its "
-     "cosignature of that checkpoint, kept by the log, verifies with the witness's key"),
+    (
+        "modify a row's state",
+        modify_state,
+        "chain",
+        "appraisal {id}: event 6 was modified: its content no longer matches its digest",
+    ),
+    (
+        "delete a middle event",
+        delete_middle_event,
+        "chain",
+        "appraisal {id}: event 4 is missing (deleted): the log jumps to 5",
+    ),
+    (
+        "insert a forged event",
+        insert_forged_event,
+        "chain",
+        "appraisal {id}: event 4 does not follow event 3: its predecessor digest differs (inserted or replaced)",
+    ),
+    (
+        "swap two versions",
+        swap_two_versions,
+        "chain",
+        "appraisal {id}: event 4 does not follow event 3: its predecessor digest differs (inserted or replaced)",
+    ),
+    (
+        "truncate the newest events",
+        truncate_newest_events,
+        "truncated",
+        "appraisal {id}: events 7-8 are missing: the record was truncated after event 6; they were covered by "
+        "checkpoint #2 (size 27)",
+    ),
+    (
+        "rewrite and re-hash",
+        rewrite_and_rehash,
+        "rewritten",
+        "appraisal {id} event 6 (notification {n6}) differs from what the agency sealed when it was written: it was "
+        "rewritten (its hash chain may have been recomputed)",
+    ),
+    (
+        "append a forged chained event",
+        append_forged_chained_event,
+        "unsealed",
+        "appraisal {id} event 9 (notification {n9}) carries no seal of the agency: it was written around Kinerja "
+        "(a forged event)",
+    ),
+    (
+        "delete a whole aggregate",
+        delete_whole_aggregate,
+        "aggregate-deleted",
+        "record {id} was deleted whole: its 8 events (versions 1-8), covered by checkpoint #2 (size 27), are all "
+        "missing from the log",
+    ),
+    (
+        "edit a stored checkpoint",
+        edit_stored_checkpoint,
+        "checkpoint-edited",
+        "checkpoint #2 (size 26, {cp2}) does not verify with the agency's key: the signature does not verify: the "
+        "note was altered after it was signed",
+    ),
+    (
+        "roll a witness back",
+        roll_witness_back,
+        "witness-rolled-back",
+        "witness dir:{dir} was rolled back: it holds size 26, but it accepted size 27 on {cp2}",
+    ),
+    (
+        "roll the HTTP witness back",
+        roll_http_witness_back,
+        "witness-rolled-back",
+        "witness inspektorat.test/witness was rolled back: it holds size 26, but it accepted size 27 on {cp2}; its "
+        "cosignature of that checkpoint, kept by the log, verifies with the witness's key",
+    ),
 ]
 
 
@@ -209,13 +255,21 @@ def test_every_tampering_is_detected_and_its_first_broken_thing_named(
     world: World, case: str, tamper: Callable[[World], None], kind: str, message: str
 ) -> None:
     with world.engine.connect() as conn:
-        ids = dict(conn.execute(sa.text("SELECT originator_version, id FROM kinerja_events WHERE originator_id = :oid")
-                                .bindparams(OID), {"oid": world.s.id(STAFF)}).all())  # fmt: skip
+        ids = dict(
+            conn.execute(
+                sa.text("SELECT originator_version, id FROM kinerja_events WHERE originator_id = :oid").bindparams(OID),
+                {"oid": world.s.id(STAFF)},
+            ).all()
+        )
         cp2 = conn.execute(sa.text("SELECT created_at FROM kinerja_checkpoints WHERE id = 2")).scalar_one()
     tamper(world)
     with world.engine.connect() as conn:
-        ids |= dict(conn.execute(sa.text("SELECT originator_version, id FROM kinerja_events WHERE originator_id = :oid")
-                                 .bindparams(OID), {"oid": world.s.id(STAFF)}).all())  # fmt: skip
+        ids |= dict(
+            conn.execute(
+                sa.text("SELECT originator_version, id FROM kinerja_events WHERE originator_id = :oid").bindparams(OID),
+                {"oid": world.s.id(STAFF)},
+            ).all()
+        )
 
     report = world.verifier.run()
 

@@ -87,7 +87,17 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         first = self.first
-        return {"log": self.log, "origin": self.origin, "verdict": self.verdict, "ok": self.ok,
-                "first": first.as_dict() if first else None, "events": self.events, "records": self.records,
-                "sealed": self.sealed, "tree_size": self.tree_size, "checkpoints": self.checkpoints,
-                "witnesses": self.witnesses, "findings": [f.as_dict() for f in self.findings]}  # fmt: skip
+        return {
+            "log": self.log,
+            "origin": self.origin,
+            "verdict": self.verdict,
+            "ok": self.ok,
+            "first": first.as_dict() if first else None,
+            "events": self.events,
+            "records": self.records,
+            "sealed": self.sealed,
+            "tree_size": self.tree_size,
+            "checkpoints": self.checkpoints,
+            "witnesses": self.witnesses,
+            "findings": [f.as_dict() for f in self.findings],
+        }

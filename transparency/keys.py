@@ -30,8 +30,9 @@ def load_or_create(path: Path, name: str, algorithm: int = ED25519) -> Signer:
             with os.fdopen(fd, "w", encoding="ascii") as f:
                 f.write(str(signer) + "\n")
             path.with_suffix(".pub").write_text(str(signer.verifier()) + "\n", encoding="ascii")
-            log.warning("created a new signing key %s for %s; its public key is in %s", path, name,
-                        path.with_suffix(".pub"))  # fmt: skip
+            log.warning(
+                "created a new signing key %s for %s; its public key is in %s", path, name, path.with_suffix(".pub")
+            )
             return signer
     signer = Signer.parse(path.read_text(encoding="ascii"))
     if signer.name != name or signer.algorithm != algorithm:

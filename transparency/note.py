@@ -215,7 +215,7 @@ def parse_signature_lines(lines: str) -> list[Signature]:
     for line in lines.splitlines():
         if not line.startswith(DASH):
             raise NoteError(f"a signature line must start with an em dash: {line[:40]!r}")
-        name, _, encoded = line[len(DASH):].partition(" ")
+        name, _, encoded = line[len(DASH) :].partition(" ")
         raw = _b64(encoded, "a signature")
         if len(raw) < 5:
             raise NoteError("a signature is shorter than its key id")

@@ -45,8 +45,10 @@ class SealText:
     leaf: bytes
 
     def text(self) -> str:
-        return (f"{self.origin}\nseal {self.notification_id}\nevent {self.originator_id} {self.version}\n"
-                f"type {self.type}\nat {self.at}\ndigest {self.digest}\nleaf {base64.b64encode(self.leaf).decode()}\n")
+        return (
+            f"{self.origin}\nseal {self.notification_id}\nevent {self.originator_id} {self.version}\n"
+            f"type {self.type}\nat {self.at}\ndigest {self.digest}\nleaf {base64.b64encode(self.leaf).decode()}\n"
+        )
 
     @classmethod
     def parse(cls, text: str) -> SealText:
@@ -61,8 +63,16 @@ class SealText:
             fields[key] = value
         oid, _, version = fields["event"].partition(" ")
         try:
-            return cls(lines[0], int(fields["seal"]), UUID(oid), int(version), fields["type"], fields["at"],
-                       fields["digest"], base64.b64decode(fields["leaf"], validate=True))  # fmt: skip
+            return cls(
+                lines[0],
+                int(fields["seal"]),
+                UUID(oid),
+                int(version),
+                fields["type"],
+                fields["at"],
+                fields["digest"],
+                base64.b64decode(fields["leaf"], validate=True),
+            )
         except ValueError:
             raise NoteError("the seal's numbers, event id or leaf hash are malformed") from None
 
@@ -92,9 +102,13 @@ class Sealer:
 
     def seal(self, notification_id: int, event: StoredEvent) -> dict[str, Any]:
         sealed = self.seal_text(notification_id, event)
-        return {"notification_id": notification_id, "originator_id": str(sealed.originator_id),
-                "originator_version": sealed.version, "leaf_hash": sealed.leaf,
-                "note": str(sign(sealed.text(), self.signer))}  # fmt: skip
+        return {
+            "notification_id": notification_id,
+            "originator_id": str(sealed.originator_id),
+            "originator_version": sealed.version,
+            "leaf_hash": sealed.leaf,
+            "note": str(sign(sealed.text(), self.signer)),
+        }
 
 
 def open_seal(note_text: str, log_keys: list[Verifier]) -> tuple[SealText, Note]:
@@ -115,8 +129,9 @@ class SealingRecorder(SQLAlchemyApplicationRecorder):
         self.log_tables = log_tables(events_table_name, schema_name)
         self.tables.append(self.log_tables.seals)
 
-    def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent],
-                              **kwargs: Any) -> Sequence[int]:  # fmt: skip
+    def _insert_stored_events(
+        self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int]:
         ids = super()._insert_stored_events(session, stored_events, **kwargs)
         if self.sealer is not None and stored_events:
             rows = [self.sealer.seal(i, e) for i, e in zip(ids, stored_events, strict=True)]

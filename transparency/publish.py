@@ -49,14 +49,26 @@ class Published:
     adopted: int = 0  # rows written before sealing existed, sealed on the first checkpoint
 
     def as_dict(self) -> dict[str, Any]:
-        return {"checkpoint_id": self.checkpoint_id, "size": self.size, "root": self.root.hex(),
-                "reason": self.reason, "new": self.new, "adopted": self.adopted,
-                "witnesses": [w.__dict__ for w in self.witnessed]}  # fmt: skip
+        return {
+            "checkpoint_id": self.checkpoint_id,
+            "size": self.size,
+            "root": self.root.hex(),
+            "reason": self.reason,
+            "new": self.new,
+            "adopted": self.adopted,
+            "witnesses": [w.__dict__ for w in self.witnessed],
+        }
 
 
 class Publisher:
-    def __init__(self, log: Log, signer: Signer, witnesses: list[Witness], stamper: TimeStamper | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:  # fmt: skip
+    def __init__(
+        self,
+        log: Log,
+        signer: Signer,
+        witnesses: list[Witness],
+        stamper: TimeStamper | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
         self.log, self.signer, self.witnesses, self.stamper, self.clock = log, signer, witnesses, stamper, clock
         self.tree = LogTree(log)
         self.t = log.tables
@@ -68,19 +80,35 @@ class Publisher:
         last = self.latest()
         if last is not None and last["size"] == size:
             witnessed = [self._offer(w, last["id"], size, last["note"], only_if_behind=True) for w in self.witnesses]
-            return Published(last["id"], size, bytes(last["root"]), last["note"], last["reason"], False,
-                             [w for w in witnessed if w is not None])  # fmt: skip
+            return Published(
+                last["id"],
+                size,
+                bytes(last["root"]),
+                last["note"],
+                last["reason"],
+                False,
+                [w for w in witnessed if w is not None],
+            )
         checkpoint = Checkpoint(self.signer.name, size, self.tree.root(size))
         note = str(checkpoint.sign(self.signer))
         token, stamp_note = self._stamp(checkpoint)
         with self.log.engine.begin() as conn:
-            checkpoint_id = conn.execute(sa.insert(self.t.checkpoints).values(
-                size=size, root=checkpoint.root, note=note, reason=reason[:200], created_at=self.clock(),
-                timestamp_token=token, timestamp_note=stamp_note)).inserted_primary_key[0]  # fmt: skip
+            checkpoint_id = conn.execute(
+                sa.insert(self.t.checkpoints).values(
+                    size=size,
+                    root=checkpoint.root,
+                    note=note,
+                    reason=reason[:200],
+                    created_at=self.clock(),
+                    timestamp_token=token,
+                    timestamp_note=stamp_note,
+                )
+            ).inserted_primary_key[0]
         witnessed = [self._offer(w, checkpoint_id, size, note) for w in self.witnesses]
         log.info("checkpoint %s of %s: size %s (%s)", checkpoint_id, self.signer.name, size, reason)
-        return Published(checkpoint_id, size, checkpoint.root, note, reason, True,
-                         [w for w in witnessed if w is not None], adopted)  # fmt: skip
+        return Published(
+            checkpoint_id, size, checkpoint.root, note, reason, True, [w for w in witnessed if w is not None], adopted
+        )
 
     def latest(self) -> dict[str, Any] | None:
         self.tree.ensure_tables()
@@ -102,20 +130,26 @@ class Publisher:
         """The largest size a witness has accepted from this log, by the log's own record."""
         w = self.t.witnessed
         with self.log.engine.connect() as conn:
-            size = conn.execute(sa.select(sa.func.max(w.c.size)).where(w.c.witness == witness,
-                                                                       w.c.status == ACCEPTED)).scalar()  # fmt: skip
+            size = conn.execute(
+                sa.select(sa.func.max(w.c.size)).where(w.c.witness == witness, w.c.status == ACCEPTED)
+            ).scalar()
         return int(size or 0)
 
-    def _offer(self, witness: Witness, checkpoint_id: int, size: int, note: str,
-               only_if_behind: bool = False) -> Witnessed | None:  # fmt: skip
+    def _offer(
+        self, witness: Witness, checkpoint_id: int, size: int, note: str, only_if_behind: bool = False
+    ) -> Witnessed | None:
         held = self.held_size(witness.name)
         if only_if_behind and held == size:
             return None
         outcome, cosignatures = Witnessed(witness.name, size, UNREACHABLE, "not offered"), ""
         for _ in range(3):  # a witness whose size differs from our record says which size it holds
             if held > size:
-                outcome = Witnessed(witness.name, size, REFUSED,
-                                    f"the witness holds size {held}, larger than the log's {size}: events were lost")
+                outcome = Witnessed(
+                    witness.name,
+                    size,
+                    REFUSED,
+                    f"the witness holds size {held}, larger than the log's {size}: events were lost",
+                )
                 break
             try:
                 proof = self.tree.consistency_proof(held, size) if held else []
@@ -133,9 +167,17 @@ class Publisher:
                 log.warning("witness %s unreachable: %s", witness.name, e)
                 break
         with self.log.engine.begin() as conn:
-            conn.execute(sa.insert(self.t.witnessed).values(
-                checkpoint_id=checkpoint_id, witness=witness.name, size=size, status=outcome.status,
-                detail=outcome.detail[:2000], cosignatures=cosignatures, at=self.clock()))  # fmt: skip
+            conn.execute(
+                sa.insert(self.t.witnessed).values(
+                    checkpoint_id=checkpoint_id,
+                    witness=witness.name,
+                    size=size,
+                    status=outcome.status,
+                    detail=outcome.detail[:2000],
+                    cosignatures=cosignatures,
+                    at=self.clock(),
+                )
+            )
         return outcome
 
     def _adopt_unsealed(self) -> int:
@@ -152,6 +194,7 @@ class Publisher:
         if rows:
             with self.log.engine.begin() as conn:
                 conn.execute(sa.insert(seals), rows)
-            log.warning("log %s: sealed %s rows written before seals existed (first checkpoint)", self.log.name,
-                        len(rows))  # fmt: skip
+            log.warning(
+                "log %s: sealed %s rows written before seals existed (first checkpoint)", self.log.name, len(rows)
+            )
         return len(rows)

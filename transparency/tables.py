@@ -43,36 +43,41 @@ def log_tables(events_table_name: str, schema: str | None = None) -> LogTables:
     p = table_prefix(events_table_name)
     md = sa.MetaData(schema=schema)
     seals = sa.Table(
-        f"{p}_seals", md,
+        f"{p}_seals",
+        md,
         sa.Column("notification_id", BIG, primary_key=True, autoincrement=False),
         sa.Column("originator_id", sa.String(36), nullable=False),
         sa.Column("originator_version", BIG, nullable=False),
         sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
-    )  # fmt: skip
+    )
     leaves = sa.Table(
-        f"{p}_tree_leaves", md,
+        f"{p}_tree_leaves",
+        md,
         sa.Column("idx", BIG, primary_key=True, autoincrement=False),
         sa.Column("notification_id", BIG, nullable=False, unique=True),
         sa.Column("originator_id", sa.String(36), nullable=False),
         sa.Column("originator_version", BIG, nullable=False),
         sa.Column("hash", sa.LargeBinary(32), nullable=False),
         sa.Index(f"{p}_tree_leaves_event", "originator_id", "originator_version"),
-    )  # fmt: skip
+    )
     nodes = sa.Table(
-        f"{p}_tree_nodes", md,
+        f"{p}_tree_nodes",
+        md,
         sa.Column("level", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("idx", BIG, primary_key=True, autoincrement=False),
         sa.Column("hash", sa.LargeBinary(32), nullable=False),
-    )  # fmt: skip
+    )
     state = sa.Table(
-        f"{p}_tree_state", md,
+        f"{p}_tree_state",
+        md,
         sa.Column("log", sa.String(200), primary_key=True),
         sa.Column("size", BIG, nullable=False),
         sa.Column("last_notification_id", BIG, nullable=False),
-    )  # fmt: skip
+    )
     checkpoints = sa.Table(
-        f"{p}_checkpoints", md,
+        f"{p}_checkpoints",
+        md,
         sa.Column("id", BIG, primary_key=True, autoincrement=True),
         sa.Column("size", BIG, nullable=False),
         sa.Column("root", sa.LargeBinary(32), nullable=False),
@@ -81,9 +86,10 @@ def log_tables(events_table_name: str, schema: str | None = None) -> LogTables:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("timestamp_token", sa.LargeBinary(), nullable=True),
         sa.Column("timestamp_note", sa.Text(), nullable=False, server_default=""),
-    )  # fmt: skip
+    )
     witnessed = sa.Table(
-        f"{p}_witnessed", md,
+        f"{p}_witnessed",
+        md,
         sa.Column("id", BIG, primary_key=True, autoincrement=True),
         sa.Column("checkpoint_id", BIG, nullable=False, index=True),
         sa.Column("witness", sa.String(300), nullable=False),
@@ -92,5 +98,5 @@ def log_tables(events_table_name: str, schema: str | None = None) -> LogTables:
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("cosignatures", sa.Text(), nullable=False),  # the witness's signature lines, if any
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    )  # fmt: skip
+    )
     return LogTables(p, md, seals, leaves, nodes, state, checkpoints, witnessed)

@@ -45,8 +45,9 @@ class TimeStamper:
     def stamp(self, message: bytes) -> Stamp:
         request = TimestampRequestBuilder().data(message).nonce(nonce=True).cert_request(cert_request=True).build()
         try:
-            answer = self.client.post(self.url, content=request.as_bytes(),
-                                      headers={"Content-Type": "application/timestamp-query"})  # fmt: skip
+            answer = self.client.post(
+                self.url, content=request.as_bytes(), headers={"Content-Type": "application/timestamp-query"}
+            )
         except httpx.HTTPError as e:
             raise TimestampError(f"the TSA {self.url} did not answer: {type(e).__name__}") from None
         if answer.status_code != 200:

@@ -21,7 +21,17 @@ import sqlalchemy as sa
 from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
-from domain.merkle import Frontier, Node, consistency_path, event_leaf, fold, inclusion_path, leaf_hash, resolve, root_nodes
+from domain.merkle import (
+    Frontier,
+    Node,
+    consistency_path,
+    event_leaf,
+    fold,
+    inclusion_path,
+    leaf_hash,
+    resolve,
+    root_nodes,
+)
 from transparency.tables import LogTables, log_tables
 
 BATCH = 2000
@@ -93,8 +103,11 @@ class LogTree:
         """(size, last notification id) of the stored tree."""
         self.ensure_tables()
         with self.log.engine.connect() as conn:
-            row = conn.execute(sa.select(self.t.state.c.size, self.t.state.c.last_notification_id)
-                               .where(self.t.state.c.log == self.log.name)).one()  # fmt: skip
+            row = conn.execute(
+                sa.select(self.t.state.c.size, self.t.state.c.last_notification_id).where(
+                    self.t.state.c.log == self.log.name
+                )
+            ).one()
         return int(row.size), int(row.last_notification_id)
 
     def size(self) -> int:
@@ -115,22 +128,35 @@ class LogTree:
                 leaves, nodes = [], []
                 for n in page:
                     created = frontier.append(row_leaf(n))
-                    leaves.append({"idx": created[0][0][1], "notification_id": n.id, "hash": created[0][1],
-                                   "originator_id": str(n.originator_id), "originator_version": n.originator_version})
+                    leaves.append(
+                        {
+                            "idx": created[0][0][1],
+                            "notification_id": n.id,
+                            "hash": created[0][1],
+                            "originator_id": str(n.originator_id),
+                            "originator_version": n.originator_version,
+                        }
+                    )
                     nodes += [{"level": lv, "idx": i, "hash": h} for (lv, i), h in created[1:]]
                 conn.execute(sa.insert(self.t.leaves), leaves)
                 if nodes:
                     conn.execute(sa.insert(self.t.nodes), nodes)
-                conn.execute(sa.update(self.t.state).where(self.t.state.c.log == self.log.name)
-                             .values(size=frontier.size, last_notification_id=page[-1].id))  # fmt: skip
+                conn.execute(
+                    sa.update(self.t.state)
+                    .where(self.t.state.c.log == self.log.name)
+                    .values(size=frontier.size, last_notification_id=page[-1].id)
+                )
             if len(page) < batch:
                 return frontier.size
 
     def _lock_at(self, conn: sa.Connection, size: int, last: int) -> bool:
         """Take the state row's write lock; False if the tree is no longer at (size, last)."""
         s = self.t.state
-        locked = conn.execute(sa.update(s).where(s.c.log == self.log.name, s.c.size == size,
-                                                 s.c.last_notification_id == last).values(size=s.c.size))  # fmt: skip
+        locked = conn.execute(
+            sa.update(s)
+            .where(s.c.log == self.log.name, s.c.size == size, s.c.last_notification_id == last)
+            .values(size=s.c.size)
+        )
         return locked.rowcount == 1
 
     # --- reading ------------------------------------------------------------
@@ -141,15 +167,17 @@ class LogTree:
         leaves = [i for lv, i in wanted if lv == 0]
         inner = [(lv, i) for lv, i in wanted if lv > 0]
         for start in range(0, len(leaves), 500):
-            part = leaves[start:start + 500]
-            for idx, h in conn.execute(sa.select(self.t.leaves.c.idx, self.t.leaves.c.hash)
-                                       .where(self.t.leaves.c.idx.in_(part))):  # fmt: skip
+            part = leaves[start : start + 500]
+            for idx, h in conn.execute(
+                sa.select(self.t.leaves.c.idx, self.t.leaves.c.hash).where(self.t.leaves.c.idx.in_(part))
+            ):
                 found[(0, int(idx))] = bytes(h)
         for start in range(0, len(inner), 500):
-            part = inner[start:start + 500]
+            part = inner[start : start + 500]
             key = sa.tuple_(self.t.nodes.c.level, self.t.nodes.c.idx)
-            for lv, idx, h in conn.execute(sa.select(self.t.nodes.c.level, self.t.nodes.c.idx, self.t.nodes.c.hash)
-                                           .where(key.in_(part))):  # fmt: skip
+            for lv, idx, h in conn.execute(
+                sa.select(self.t.nodes.c.level, self.t.nodes.c.idx, self.t.nodes.c.hash).where(key.in_(part))
+            ):
                 found[(int(lv), int(idx))] = bytes(h)
         missing = wanted - found.keys()
         if missing:
@@ -186,8 +214,11 @@ class LogTree:
         """(leaf index, leaf hash) of a row, once the tree covers it."""
         self.ensure_tables()
         with self.log.engine.connect() as conn:
-            row = conn.execute(sa.select(self.t.leaves.c.idx, self.t.leaves.c.hash)
-                               .where(self.t.leaves.c.notification_id == notification_id)).first()  # fmt: skip
+            row = conn.execute(
+                sa.select(self.t.leaves.c.idx, self.t.leaves.c.hash).where(
+                    self.t.leaves.c.notification_id == notification_id
+                )
+            ).first()
         return None if row is None else (int(row.idx), bytes(row.hash))
 
     def stored_leaves(self) -> Iterable[sa.Row[Any]]:
@@ -196,8 +227,12 @@ class LogTree:
         after = -1
         while True:
             with self.log.engine.connect() as conn:
-                page = conn.execute(sa.select(self.t.leaves).where(self.t.leaves.c.idx > after)
-                                    .order_by(self.t.leaves.c.idx).limit(BATCH)).all()  # fmt: skip
+                page = conn.execute(
+                    sa.select(self.t.leaves)
+                    .where(self.t.leaves.c.idx > after)
+                    .order_by(self.t.leaves.c.idx)
+                    .limit(BATCH)
+                ).all()
             yield from page
             if len(page) < BATCH:
                 return

@@ -57,8 +57,13 @@ def record_label(topic: str) -> str:
 
 def describe(label: str, oid: str, versions: list[int]) -> str:
     vs = sorted(versions)
-    span = f"event {vs[0]}" if len(vs) == 1 else f"events {vs[0]}-{vs[-1]}" if vs == list(range(vs[0], vs[-1] + 1)) \
-        else "events " + ", ".join(map(str, vs))  # fmt: skip
+    span = (
+        f"event {vs[0]}"
+        if len(vs) == 1
+        else f"events {vs[0]}-{vs[-1]}"
+        if vs == list(range(vs[0], vs[-1] + 1))
+        else "events " + ", ".join(map(str, vs))
+    )
     return f"{label} {oid}: {span}"
 
 
@@ -103,8 +108,9 @@ class LogVerifier:
         present = {r.nid for r in rows}
         with self.log.engine.connect() as conn:
             s = self.t.seals
-            for nid, oid, version in conn.execute(sa.select(s.c.notification_id, s.c.originator_id,
-                                                            s.c.originator_version)):  # fmt: skip
+            for nid, oid, version in conn.execute(
+                sa.select(s.c.notification_id, s.c.originator_id, s.c.originator_version)
+            ):
                 if int(nid) not in present:
                     seal_ids[int(nid)] = (str(oid), int(version))
         return rows, seals, seal_ids
@@ -114,14 +120,20 @@ class LogVerifier:
         with self.log.engine.connect() as conn:
             if not sa.inspect(conn).has_table(s.name, schema=s.schema):
                 return {}
-            found = conn.execute(sa.select(s.c.notification_id, s.c.note).where(s.c.notification_id.between(first, last)))
+            found = conn.execute(
+                sa.select(s.c.notification_id, s.c.note).where(s.c.notification_id.between(first, last))
+            )
             return {int(i): note for i, note in found}
 
     def _check_seal(self, report: Report, row: Row, note: str | None) -> None:
         where = f"{row.label} {row.oid} event {row.version} (notification {row.nid})"
         if note is None:
-            report.add("unsealed", where, f"{where} carries no seal of the agency: it was written around Kinerja "
-                       "(a forged event)", row.oid)  # fmt: skip
+            report.add(
+                "unsealed",
+                where,
+                f"{where} carries no seal of the agency: it was written around Kinerja (a forged event)",
+                row.oid,
+            )
             return
         try:
             sealed, _ = open_seal(note, self.keys)
@@ -129,9 +141,18 @@ class LogVerifier:
             report.add("seal-invalid", where, f"the seal of {where} does not verify: {e}", row.oid)
             return
         if (sealed.leaf, sealed.notification_id, str(sealed.originator_id), sealed.version) != (
-                row.leaf, row.nid, row.oid, row.version):  # fmt: skip
-            report.add("rewritten", where, f"{where} differs from what the agency sealed when it was written: "
-                       "it was rewritten (its hash chain may have been recomputed)", row.oid)  # fmt: skip
+            row.leaf,
+            row.nid,
+            row.oid,
+            row.version,
+        ):
+            report.add(
+                "rewritten",
+                where,
+                f"{where} differs from what the agency sealed when it was written: "
+                "it was rewritten (its hash chain may have been recomputed)",
+                row.oid,
+            )
 
     def _chains(self, report: Report, rows: list[Row]) -> None:
         labels = {r.oid: r.label for r in rows}
@@ -151,30 +172,48 @@ class LogVerifier:
             stored = conn.execute(sa.select(c).order_by(c.c.id)).all()
             answers = defaultdict(list)
             for a in conn.execute(sa.select(w).order_by(w.c.id)):
-                answers[a.checkpoint_id].append({"witness": a.witness, "status": a.status, "detail": a.detail,
-                                                 "at": a.at.isoformat()})  # fmt: skip
+                answers[a.checkpoint_id].append(
+                    {"witness": a.witness, "status": a.status, "detail": a.detail, "at": a.at.isoformat()}
+                )
         for row in stored:
-            entry: dict[str, Any] = {"id": row.id, "size": row.size, "root": bytes(row.root).hex(),
-                                     "reason": row.reason, "created_at": row.created_at.isoformat(),
-                                     "time_stamp": row.timestamp_note, "witnesses": answers[row.id], "valid": False}
+            entry: dict[str, Any] = {
+                "id": row.id,
+                "size": row.size,
+                "root": bytes(row.root).hex(),
+                "reason": row.reason,
+                "created_at": row.created_at.isoformat(),
+                "time_stamp": row.timestamp_note,
+                "witnesses": answers[row.id],
+                "valid": False,
+            }
             report.checkpoints.append(entry)
             subject = f"checkpoint #{row.id}"
             try:
                 signed = open_checkpoint(row.note, self.keys, origin=self.origin)
             except NoteError as e:
-                report.add("checkpoint-edited", subject, f"{subject} (size {row.size}, {row.created_at:%Y-%m-%d %H:%M}) "
-                           f"does not verify with the agency's key: {e}")  # fmt: skip
+                report.add(
+                    "checkpoint-edited",
+                    subject,
+                    f"{subject} (size {row.size}, {row.created_at:%Y-%m-%d %H:%M}) "
+                    f"does not verify with the agency's key: {e}",
+                )
                 continue
             if (signed.checkpoint.size, signed.checkpoint.root) != (row.size, bytes(row.root)):
-                report.add("checkpoint-edited", subject, f"{subject}: its size or root columns differ from its signed "
-                           f"note (size {signed.checkpoint.size})")  # fmt: skip
+                report.add(
+                    "checkpoint-edited",
+                    subject,
+                    f"{subject}: its size or root columns differ from its signed note (size {signed.checkpoint.size})",
+                )
                 continue
             entry["valid"] = True
             trusted.append(Trusted(subject, signed.checkpoint))
             for answer in answers[row.id]:
                 if answer["status"] == "refused":
-                    report.add("witness-refused", f"witness {answer['witness']}",
-                               f"witness {answer['witness']} refused {subject}: {answer['detail']}")
+                    report.add(
+                        "witness-refused",
+                        f"witness {answer['witness']}",
+                        f"witness {answer['witness']} refused {subject}: {answer['detail']}",
+                    )
         return trusted
 
     def _witnesses(self, report: Report) -> list[Trusted]:
@@ -196,28 +235,42 @@ class LogVerifier:
                     signed = open_checkpoint(held, self.keys, origin=self.origin)
                 except NoteError as e:
                     entry.update(status="edited", detail=str(e))
-                    report.add("witness-checkpoint-edited", subject, f"the latest checkpoint {subject} holds does not "
-                               f"verify with the agency's key: {e}")  # fmt: skip
+                    report.add(
+                        "witness-checkpoint-edited",
+                        subject,
+                        f"the latest checkpoint {subject} holds does not verify with the agency's key: {e}",
+                    )
                     continue
                 size = signed.checkpoint.size
                 trusted.append(Trusted(subject, signed.checkpoint))
                 if (size, signed.checkpoint.root) not in stored:
-                    report.add("checkpoint-missing", subject, f"the checkpoint of size {size} that {subject} holds is "
-                               "missing from the log's own checkpoints (deleted or replaced)")  # fmt: skip
+                    report.add(
+                        "checkpoint-missing",
+                        subject,
+                        f"the checkpoint of size {size} that {subject} holds is "
+                        "missing from the log's own checkpoints (deleted or replaced)",
+                    )
             entry["held"] = size
             self._rollback(report, witness, size, entry)
         return trusted
 
     def _valid_stored(self, report: Report) -> list[Trusted]:
-        return [Trusted(f"checkpoint #{c['id']}", Checkpoint(self.origin, c["size"], bytes.fromhex(c["root"])))
-                for c in report.checkpoints if c["valid"]]  # fmt: skip
+        return [
+            Trusted(f"checkpoint #{c['id']}", Checkpoint(self.origin, c["size"], bytes.fromhex(c["root"])))
+            for c in report.checkpoints
+            if c["valid"]
+        ]
 
     def _rollback(self, report: Report, witness: Witness, held: int, entry: dict[str, Any]) -> None:
         w, c = self.t.witnessed, self.t.checkpoints
         with self.log.engine.connect() as conn:
-            best = conn.execute(sa.select(w.c.size, w.c.at, w.c.cosignatures, c.c.note).join(c, c.c.id == w.c.checkpoint_id)
-                                .where(w.c.witness == witness.name, w.c.status == ACCEPTED)
-                                .order_by(w.c.size.desc()).limit(1)).first()  # fmt: skip
+            best = conn.execute(
+                sa.select(w.c.size, w.c.at, w.c.cosignatures, c.c.note)
+                .join(c, c.c.id == w.c.checkpoint_id)
+                .where(w.c.witness == witness.name, w.c.status == ACCEPTED)
+                .order_by(w.c.size.desc())
+                .limit(1)
+            ).first()
         if best is None or best.size <= held:
             return
         proof = ""
@@ -229,13 +282,18 @@ class LogVerifier:
             except NoteError:
                 pass
         entry.update(status="rolled back", detail=f"holds {held}, accepted {best.size}")
-        report.add("witness-rolled-back", f"witness {witness.name}", f"witness {witness.name} was rolled back: it holds "
-                   f"size {held}, but it accepted size {best.size} on {best.at:%Y-%m-%d %H:%M}{proof}")  # fmt: skip
+        report.add(
+            "witness-rolled-back",
+            f"witness {witness.name}",
+            f"witness {witness.name} was rolled back: it holds "
+            f"size {held}, but it accepted size {best.size} on {best.at:%Y-%m-%d %H:%M}{proof}",
+        )
 
     # --- 3 continued: the log against what the checkpoints vouch for ----------
 
-    def _against(self, report: Report, rows: list[Row], trusted: list[Trusted],
-                 orphans: dict[int, tuple[str, int]]) -> None:  # fmt: skip
+    def _against(
+        self, report: Report, rows: list[Row], trusted: list[Trusted], orphans: dict[int, tuple[str, int]]
+    ) -> None:
         roots = roots_at([r.leaf for r in rows], {t.checkpoint.size for t in trusted})
         broken = [t for t in trusted if roots.get(t.checkpoint.size) != t.checkpoint.root]
         missing = dict(orphans)  # notification id -> (record id, version), rows gone from the log
@@ -243,23 +301,44 @@ class LogVerifier:
         if broken and reference is not None:
             stored = list(self.tree.stored_leaves())
             covered = stored[: reference.checkpoint.size]
-            if len(covered) == reference.checkpoint.size and \
-                    roots_at([bytes(s.hash) for s in covered], {len(covered)}).get(len(covered)) == reference.checkpoint.root:  # fmt: skip
+            if (
+                len(covered) == reference.checkpoint.size
+                and roots_at([bytes(s.hash) for s in covered], {len(covered)}).get(len(covered))
+                == reference.checkpoint.root
+            ):
                 self._diff(report, rows, covered, missing, reference)
             else:
-                report.add("tree-store-altered", "stored tree", f"the stored tree does not reproduce the root of "
-                           f"{reference.source}: it was altered too, so the changed rows cannot be named")  # fmt: skip
+                report.add(
+                    "tree-store-altered",
+                    "stored tree",
+                    f"the stored tree does not reproduce the root of "
+                    f"{reference.source}: it was altered too, so the changed rows cannot be named",
+                )
                 for t in broken:
                     if t.checkpoint.size > len(rows):
-                        report.add("log-truncated", t.source, f"the log has {len(rows)} rows but {t.source} vouches "
-                                   f"for {t.checkpoint.size}: rows were removed")  # fmt: skip
+                        report.add(
+                            "log-truncated",
+                            t.source,
+                            f"the log has {len(rows)} rows but {t.source} vouches "
+                            f"for {t.checkpoint.size}: rows were removed",
+                        )
                     else:
-                        report.add("inconsistent", t.source, f"the first {t.checkpoint.size} rows of the log no longer "
-                                   f"have the root {t.source} vouches for: rows were removed, changed or inserted")
+                        report.add(
+                            "inconsistent",
+                            t.source,
+                            f"the first {t.checkpoint.size} rows of the log no longer "
+                            f"have the root {t.source} vouches for: rows were removed, changed or inserted",
+                        )
         self._classify(report, rows, missing, reference)
 
-    def _diff(self, report: Report, rows: list[Row], covered: list[Any], missing: dict[int, tuple[str, int]],
-              reference: Trusted) -> None:  # fmt: skip
+    def _diff(
+        self,
+        report: Report,
+        rows: list[Row],
+        covered: list[Any],
+        missing: dict[int, tuple[str, int]],
+        reference: Trusted,
+    ) -> None:
         by_nid = {r.nid: r for r in rows}
         named = {f.subject for f in report.findings}
         covered_nids = {int(s.notification_id) for s in covered}
@@ -270,17 +349,27 @@ class LogVerifier:
             elif row.leaf != bytes(s.hash):
                 where = f"{row.label} {row.oid} event {row.version} (notification {row.nid})"
                 if where not in named:
-                    report.add("rewritten", where, f"{where} differs from the row {reference.source} covers: it was "
-                               "rewritten", row.oid)  # fmt: skip
+                    report.add(
+                        "rewritten",
+                        where,
+                        f"{where} differs from the row {reference.source} covers: it was rewritten",
+                        row.oid,
+                    )
         last = max(covered_nids, default=0)
         for row in rows:
             if row.nid < last and row.nid not in covered_nids:
                 where = f"{row.label} {row.oid} event {row.version} (notification {row.nid})"
-                report.add("inserted", where, f"{where} appears among the rows {reference.source} covers, "
-                           "which did not include it: it was inserted later", row.oid)  # fmt: skip
+                report.add(
+                    "inserted",
+                    where,
+                    f"{where} appears among the rows {reference.source} covers, "
+                    "which did not include it: it was inserted later",
+                    row.oid,
+                )
 
-    def _classify(self, report: Report, rows: list[Row], missing: dict[int, tuple[str, int]],
-                  reference: Trusted | None) -> None:  # fmt: skip
+    def _classify(
+        self, report: Report, rows: list[Row], missing: dict[int, tuple[str, int]], reference: Trusted | None
+    ) -> None:
         if not missing:
             return
         remaining: dict[str, list[int]] = defaultdict(list)
@@ -296,14 +385,26 @@ class LogVerifier:
         for oid, versions in gone.items():
             label = labels.get(oid, "record")
             if not remaining[oid]:
-                report.add("aggregate-deleted", f"record {oid}", f"record {oid} was deleted whole: its "
-                           f"{len(versions)} events (versions {min(versions)}-{max(versions)}), {where}, are all "
-                           "missing from the log", oid)  # fmt: skip
+                report.add(
+                    "aggregate-deleted",
+                    f"record {oid}",
+                    f"record {oid} was deleted whole: its "
+                    f"{len(versions)} events (versions {min(versions)}-{max(versions)}), {where}, are all "
+                    "missing from the log",
+                    oid,
+                )
             elif min(versions) > max(remaining[oid]):
-                report.add("truncated", f"{label} {oid}", f"{describe(label, oid, versions)} {'is' if len(versions) == 1 else 'are'} "
-                           f"missing: the record was truncated after event {max(remaining[oid])}; they were {where}", oid)
+                report.add(
+                    "truncated",
+                    f"{label} {oid}",
+                    f"{describe(label, oid, versions)} {'is' if len(versions) == 1 else 'are'} "
+                    f"missing: the record was truncated after event {max(remaining[oid])}; they were {where}",
+                    oid,
+                )
             elif oid not in chained:
-                report.add("deleted", f"{label} {oid}", f"{describe(label, oid, versions)} missing; they were {where}", oid)
+                report.add(
+                    "deleted", f"{label} {oid}", f"{describe(label, oid, versions)} missing; they were {where}", oid
+                )
 
 
 def roots_at(leaves: list[bytes], sizes: set[int]) -> dict[int, bytes]:

@@ -32,7 +32,8 @@ from transparency.witnessing import WitnessConflict, WitnessError, check_submiss
 
 metadata = sa.MetaData()
 accepted = sa.Table(
-    "accepted_checkpoints", metadata,
+    "accepted_checkpoints",
+    metadata,
     sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
     sa.Column("origin", sa.String(300), nullable=False),
     sa.Column("size", sa.BigInteger(), nullable=False),
@@ -40,12 +41,13 @@ accepted = sa.Table(
     sa.Column("note", sa.Text(), nullable=False),
     sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("origin", "size"),
-)  # fmt: skip
+)
 MAX_BODY = 64 * 1024
 
 
-def create_witness_app(data: Path, name: str, log_keys: list[Verifier],
-                       clock: Callable[[], float] = time.time) -> FastAPI:  # fmt: skip
+def create_witness_app(
+    data: Path, name: str, log_keys: list[Verifier], clock: Callable[[], float] = time.time
+) -> FastAPI:
     data.mkdir(parents=True, exist_ok=True)
     cosigner = load_or_create(data / "witness.key", name, COSIGNATURE_V1)
     engine = sa.create_engine(f"sqlite:///{data / 'witness.db'}", connect_args={"timeout": 30})
@@ -54,8 +56,9 @@ def create_witness_app(data: Path, name: str, log_keys: list[Verifier],
     app = FastAPI(title="Kinerja witness", description=__doc__)
 
     def latest_row(conn: sa.Connection, origin: str) -> sa.Row | None:  # type: ignore[type-arg]
-        return conn.execute(sa.select(accepted).where(accepted.c.origin == origin)
-                            .order_by(accepted.c.id.desc()).limit(1)).first()  # fmt: skip
+        return conn.execute(
+            sa.select(accepted).where(accepted.c.origin == origin).order_by(accepted.c.id.desc()).limit(1)
+        ).first()
 
     @app.get("/")
     def about() -> dict[str, object]:
@@ -77,9 +80,15 @@ def create_witness_app(data: Path, name: str, log_keys: list[Verifier],
                 now = int(clock())
                 line = cosigner.signature_line(signed.note.text, timestamp=now)
                 if latest is None or latest.checkpoint.size != signed.checkpoint.size:
-                    conn.execute(sa.insert(accepted).values(
-                        origin=origin, size=signed.checkpoint.size, root=signed.checkpoint.root,
-                        note=str(signed.note.with_lines(line)), accepted_at=datetime.fromtimestamp(now, timezone.utc)))
+                    conn.execute(
+                        sa.insert(accepted).values(
+                            origin=origin,
+                            size=signed.checkpoint.size,
+                            root=signed.checkpoint.root,
+                            note=str(signed.note.with_lines(line)),
+                            accepted_at=datetime.fromtimestamp(now, timezone.utc),
+                        )
+                    )
             return PlainTextResponse(line)
         except UnicodeDecodeError:
             return PlainTextResponse("the body is not UTF-8\n", status_code=400)
@@ -102,9 +111,19 @@ def create_witness_app(data: Path, name: str, log_keys: list[Verifier],
         """Every checkpoint accepted for a log, oldest first."""
         with engine.connect() as conn:
             rows = conn.execute(sa.select(accepted).where(accepted.c.origin == origin).order_by(accepted.c.id)).all()
-        return JSONResponse({"origin": origin, "checkpoints": [
-            {"size": r.size, "root": base64.b64encode(r.root).decode(), "accepted_at": r.accepted_at.isoformat()}
-            for r in rows]})  # fmt: skip
+        return JSONResponse(
+            {
+                "origin": origin,
+                "checkpoints": [
+                    {
+                        "size": r.size,
+                        "root": base64.b64encode(r.root).decode(),
+                        "accepted_at": r.accepted_at.isoformat(),
+                    }
+                    for r in rows
+                ],
+            }
+        )
 
     app.state.engine, app.state.cosigner = engine, cosigner
     return app

@@ -59,8 +59,9 @@ class DirectoryWitness:
         folder = self._dir(origin)
         if not folder.is_dir():
             return []
-        return sorted((f for f in folder.iterdir() if f.suffix == ".checkpoint" and f.stem.isdigit()),
-                      key=lambda f: int(f.stem))  # fmt: skip
+        return sorted(
+            (f for f in folder.iterdir() if f.suffix == ".checkpoint" and f.stem.isdigit()), key=lambda f: int(f.stem)
+        )
 
     def sizes(self, origin: str) -> list[int]:
         return [int(f.stem) for f in self._files(origin)]
@@ -107,8 +108,12 @@ class HttpWitness:
             raise WitnessUnavailable(f"{self.url} did not answer: {type(e).__name__}: {e}"[:300]) from None
 
     def submit(self, old_size: int, proof: list[bytes], note: str) -> str:
-        response = self._call(self.client.post, "/add-checkpoint", content=format_submission(old_size, proof, note),
-                              headers={"Content-Type": "text/plain; charset=utf-8"})  # fmt: skip
+        response = self._call(
+            self.client.post,
+            "/add-checkpoint",
+            content=format_submission(old_size, proof, note),
+            headers={"Content-Type": "text/plain; charset=utf-8"},
+        )
         if response.status_code == 409 and response.headers.get("content-type", "").startswith("text/x.tlog.size"):
             raise WitnessConflict(int(response.text.strip()))
         if response.status_code >= 500:

@@ -65,8 +65,9 @@ def parse_submission(body: str) -> tuple[int, list[bytes], str]:
     return int(size), proof, note
 
 
-def check_submission(old_size: int, proof: list[bytes], note: str, log_keys: list[Verifier],
-                     latest: SignedCheckpoint | None) -> SignedCheckpoint:  # fmt: skip
+def check_submission(
+    old_size: int, proof: list[bytes], note: str, log_keys: list[Verifier], latest: SignedCheckpoint | None
+) -> SignedCheckpoint:
     """The new checkpoint if it may be accepted on top of `latest`, else the WitnessError to answer."""
     try:
         signed = open_checkpoint(note, log_keys)
