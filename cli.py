@@ -5,9 +5,13 @@ kinerja import FILE.csv              # org master data, with a validation report
 kinerja cycle create AGENCY YEAR     # define a cycle from the agency's org chart
 kinerja cycle start CYCLE_ID         # start the cycle workflow (opens every appraisal)
 kinerja cycle status CYCLE_ID
-kinerja audit verify|replay|export ID
+kinerja audit verify [ID]            # the whole log against its checkpoints and witnesses, or one record
+kinerja audit replay|export ID
+kinerja audit checkpoint|receipt|verify-receipt|keys, kinerja witness serve   (transparency/cli.py)
 kinerja projections rebuild
 kinerja accounts issue NIP [--role hr]   # a local account; prints the initial password once
+
+Every failure ends in one sentence on stderr and a non-zero exit, never a traceback.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from domain.audit import Audit, history_csv
 from domain.base import HR, Actor
 from domain.errors import DomainError
 from settings import event_store_env, get_settings
+from transparency import cli as proof_commands
 
 app = typer.Typer(help="Kinerja: appraisal cycles of Indonesian civil servants", no_args_is_help=True)
 cycle_app = typer.Typer(help="Appraisal cycles", no_args_is_help=True)
@@ -39,6 +44,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(projections_app, name="projections")
 app.add_typer(accounts_app, name="accounts")
 console = Console()
+proof_commands.register(audit_app, app)
 HR_NIP_OPTION = typer.Option("system-hr", "--as", help="NIP of the HR officer acting (recorded in the log)")
 
 
@@ -137,15 +143,6 @@ def cycle_status(cycle_id: UUID) -> None:
     console.print_json(json.dumps(asyncio.run(query()), default=str))
 
 
-@audit_app.command("verify")
-def audit_verify(record_id: UUID) -> None:
-    """Walk an appraisal's (or cycle's) hash chain and name the first broken link."""
-    report = Audit(_app()).verify(record_id)
-    console.print_json(json.dumps(report.as_dict()))
-    if not report.ok:
-        raise typer.Exit(2)
-
-
 @audit_app.command("replay")
 def audit_replay(record_id: UUID, at: datetime | None = None, version: int | None = None) -> None:
     """Replay the log: the state at a version or a moment (default: now), and the rating recomputed."""
@@ -206,5 +203,17 @@ def accounts_issue(
     console.print(f"account {nip} issued; initial password (shown once, to be changed at first sign-in): {password}")
 
 
+def main() -> None:
+    """The `kinerja` entry point: a refused or failed command says why in one sentence, never a traceback."""
+    try:
+        app()
+    except DomainError as e:
+        Console(stderr=True).print(f"[red]{e}[/red]")
+        raise SystemExit(1) from None
+    except Exception as e:  # noqa: BLE001 - an operator gets a sentence; the details are in the logs
+        Console(stderr=True).print(f"[red]kinerja failed: {type(e).__name__}: {str(e)[:500]}[/red]")
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

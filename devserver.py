@@ -24,7 +24,9 @@ from api.main import create_app
 from demo.seed import AGENCY, DEMO_USERS_FILE, demo_users, seed
 from domain.application import Appraisals
 from settings import Settings, development_settings, event_store_env
-from worker import ACTIVITY_THREADS, build_worker, dev_server
+from transparency.tree import Log
+from worker import ACTIVITY_THREADS, build_worker, dev_server, start_checkpoints
+from workflows.checkpoints import CheckpointWorkflow, checkpoint_workflow_id
 
 log = logging.getLogger("kinerja.dev")
 API_HOST, API_PORT = "127.0.0.1", int(os.environ.get("KINERJA_API_PORT", "8000"))
@@ -43,7 +45,7 @@ def run(seed: bool = True) -> None:
 
 async def _serve(settings: Settings, with_demo: bool) -> None:
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
-    appraisals = Appraisals(env=event_store_env(settings.database_url))
+    appraisals = Appraisals(env=event_store_env(settings.database_url, settings))
     api = create_app(settings, temporal_client=client, appraisals=appraisals)
     server = uvicorn.Server(uvicorn.Config(api, host=API_HOST, port=API_PORT, log_level="warning"))
     stop = asyncio.Event()
@@ -52,8 +54,10 @@ async def _serve(settings: Settings, with_demo: bool) -> None:
         loop.add_signal_handler(sig, stop.set)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # we own the signals
     with ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
-        worker = build_worker(client, appraisals, sender_from_settings(settings), settings.task_queue, executor)
+        sender = sender_from_settings(settings)
+        worker = build_worker(client, appraisals, sender, settings.task_queue, executor, settings)
         async with worker:
+            await start_checkpoints(client, settings, appraisals)
             serving = asyncio.create_task(server.serve())
             while not server.started:
                 await asyncio.sleep(0.1)
@@ -61,6 +65,9 @@ async def _serve(settings: Settings, with_demo: bool) -> None:
             if with_demo:
                 summary = await asyncio.to_thread(seed, base)
                 log.info("demo: %s", summary)
+                # A checkpoint now covers the demo's actions, so their receipts carry inclusion proofs.
+                checkpoints = client.get_workflow_handle(checkpoint_workflow_id(Log.of(appraisals).name))
+                await checkpoints.signal(CheckpointWorkflow.request, "demo seeded")
             _banner(base)
             await stop.wait()
             server.should_exit = True

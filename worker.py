@@ -23,24 +23,31 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 
 from activities.appraisals import AppraisalActivities
+from activities.checkpoints import CheckpointActivities
 from activities.notifications import NotificationActivities, Sender, sender_from_settings
 from activities.opening import OpeningActivities
 from domain.application import Appraisals
 from settings import DATA_DIR, InsecureSettings, Settings, check_startup, event_store_env, get_settings
+from transparency.tree import Log
+from transparency.wiring import publisher
 from workflows.appraisal import AppraisalWorkflow
+from workflows.checkpoints import CheckpointInput, CheckpointWorkflow, checkpoint_workflow_id
 from workflows.cycle import CycleWorkflow
 
 log = logging.getLogger("kinerja.worker")
-WORKFLOWS = [CycleWorkflow, AppraisalWorkflow]
+WORKFLOWS = [CycleWorkflow, AppraisalWorkflow, CheckpointWorkflow]
 ACTIVITY_THREADS = 16
 
 
-def activities_for(app: Appraisals, sender: Sender) -> list[object]:
-    """Every activity: one per command, the readers, the opening fan-out and the notifications."""
+def activities_for(app: Appraisals, sender: Sender, settings: Settings | None = None) -> list[object]:
+    """Every activity: one per command, the readers, the opening fan-out, the notifications, the checkpoints."""
     opening, notifications = OpeningActivities(app), NotificationActivities(app, sender)
+    config = settings or get_settings()
+    checkpoints = CheckpointActivities(lambda _log: publisher(config, app), lambda: config.checkpoint_interval_seconds)
     return [
         *AppraisalActivities(app).all(),
         opening.open_appraisals,
@@ -48,18 +55,25 @@ def activities_for(app: Appraisals, sender: Sender) -> list[object]:
         notifications.send_reminder,
         notifications.escalate_missed_deadline,
         notifications.escalate_keberatan,
+        checkpoints.publish_checkpoint,
     ]
 
 
 def build_worker(
-    client: Client, app: Appraisals, sender: Sender, task_queue: str, executor: ThreadPoolExecutor, **options: object
+    client: Client,
+    app: Appraisals,
+    sender: Sender,
+    task_queue: str,
+    executor: ThreadPoolExecutor,
+    settings: Settings | None = None,
+    **options: object,
 ) -> Worker:
     """The one worker shape used by `main`, the tests and the benchmark."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=activities_for(app, sender),
+        activities=activities_for(app, sender, settings),
         activity_executor=executor,
         max_concurrent_activities=executor._max_workers,
         **options,
@@ -69,13 +83,26 @@ def build_worker(
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     check_startup(settings)
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
-    app = Appraisals(env=event_store_env(settings.database_url))
+    app = Appraisals(env=event_store_env(settings.database_url, settings))
     with ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
-        worker = build_worker(client, app, sender_from_settings(settings), settings.task_queue, executor)
+        worker = build_worker(client, app, sender_from_settings(settings), settings.task_queue, executor, settings)
         async with worker:
             log.info("worker on %s, task queue %s", settings.temporal_address, settings.task_queue)
+            await start_checkpoints(client, settings, app)
             await (stop or asyncio.Event()).wait()
     app.close()
+
+
+async def start_checkpoints(client: Client, settings: Settings, app: Appraisals) -> None:
+    """The log's CheckpointWorkflow, started once: every worker asks, the first one starts it."""
+    log_name = Log.of(app).name
+    await client.start_workflow(
+        CheckpointWorkflow.run,
+        CheckpointInput(log_name, settings.checkpoint_interval_seconds),
+        id=checkpoint_workflow_id(log_name),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
 
 
 def dev_server_binary() -> Path:

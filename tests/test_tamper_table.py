@@ -20,19 +20,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
-from domain.application import Appraisals
 from domain.chain import event_digest
-from settings import Settings, event_store_env
-from tests.factories import ANALIS, HEAD, STAFF, Scenario, reach
+from tests.factories import ANALIS, HEAD, STAFF, Scenario
+from tests.proof_world import proof_world
 from tests.test_audit_chain import OID, Rows
-from transparency.note import Verifier
 from transparency.publish import Publisher
-from transparency.tree import Log
 from transparency.verify import LogVerifier
-from transparency.wiring import log_keys, log_signer
-from transparency.witness_service import accepted, create_witness_app
+from transparency.wiring import log_signer
+from transparency.witness_service import accepted
 from transparency.witnesses import DirectoryWitness, HttpWitness
 
 ORIGIN = "kinerja.local/kinerja"
@@ -73,26 +69,21 @@ class World:
 
 @pytest.fixture
 def world(store_url: str, tmp_path: Path) -> Iterator[World]:
-    settings = Settings(database_url=store_url, log_keys_dir=str(tmp_path / "keys"), witnesses=[])
-    app = Appraisals(env=event_store_env(store_url, settings))
-    s = reach("follow_up", app=app)
-    log = Log.of(app)
-    keys = log_keys(settings, log)
-    client = TestClient(create_witness_app(tmp_path / "inspektorat", "inspektorat.test/witness", keys))
-    http = HttpWitness("http://testserver", Verifier.parse(client.get("/").json()["key"]), client)
-    directory = DirectoryWitness(tmp_path / "witness", keys)
-    publisher = Publisher(log, log_signer(settings, log), [directory, http])
+    p = proof_world(store_url, tmp_path)
+    directory = DirectoryWitness(tmp_path / "witness", p.keys)
+    publisher = Publisher(p.log, log_signer(p.settings, p.log), [directory, p.http])
     assert publisher.publish("first").size == 26
-    s.close_window(HEAD)
+    p.s.close_window(HEAD)
     second = publisher.publish("second")
     assert (second.size, [w.status for w in second.witnessed]) == (27, ["accepted", "accepted"])
-    s.close_window(ANALIS)  # sealed, not yet checkpointed
+    p.s.close_window(ANALIS)  # sealed, not yet checkpointed
     engine = sa.create_engine(store_url)
-    verifier = LogVerifier(app, ORIGIN, keys, [directory, http])
-    world = World(s, Rows(engine, s.id(STAFF)), engine, verifier, directory, http, client.app.state.engine)
+    verifier = LogVerifier(p.app, ORIGIN, p.keys, [directory, p.http])
+    world = World(p.s, Rows(engine, p.s.id(STAFF)), engine, verifier, directory, p.http, p.witness_engine)
     assert world.rows.versions() == list(range(1, 9))
     yield world
     engine.dispose()
+    p.app.close()
 
 
 # --- the ten tamperings -----------------------------------------------------------------------------

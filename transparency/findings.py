@@ -25,6 +25,7 @@ KINDS = {
     "inconsistent": "the log no longer has the root a signed checkpoint vouches for",
     "tree-store-altered": "the stored tree no longer matches the signed checkpoints",
     "checkpoint-edited": "a stored checkpoint does not verify with the agency's key",
+    "time-stamp-invalid": "a checkpoint's RFC 3161 time-stamp does not verify",
     "checkpoint-missing": "a checkpoint a witness holds is missing from the log's own list",
     "witness-checkpoint-edited": "a checkpoint a witness holds does not verify",
     "witness-rolled-back": "a witness holds less than it accepted before",

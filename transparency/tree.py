@@ -61,15 +61,60 @@ class Log:
     def rows(self, after: int = 0, batch: int = BATCH) -> Iterable[Notification]:
         """Every row after a notification id, in notification order, a batch at a time."""
         while True:
-            page = self.recorder.select_notifications(after + 1, batch)
+            page = self.page(after, batch)
             yield from page
             if len(page) < batch:
                 return
             after = page[-1].id
 
+    def page(self, after: int, limit: int) -> list[Notification]:
+        """Up to `limit` rows after a notification id, read with SQLAlchemy Core (no ORM objects)."""
+        table = self.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+        sqlite = self.engine.dialect.name == "sqlite"
+        oid = sa.type_coerce(table.c.originator_id, sa.LargeBinary() if sqlite else sa.Uuid())
+        query = (
+            sa.select(table.c.id, oid.label("oid"), table.c.originator_version, table.c.topic, table.c.state)
+            .where(table.c.id > after)
+            .order_by(table.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [
+                Notification(
+                    id=r.id,
+                    originator_id=UUID(bytes=bytes(r.oid)) if sqlite else r.oid,
+                    originator_version=r.originator_version,
+                    topic=r.topic,
+                    state=bytes(r.state),
+                )
+                for r in conn.execute(query)
+            ]
+
+
+def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Many rows at once, past SQLAlchemy's per-row parameter processing: COPY on PostgreSQL with
+    psycopg (whose executemany sends one statement per row), the driver's executemany on SQLite."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    prep = conn.dialect.identifier_preparer
+    target = f"{prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)})"
+    if conn.dialect.name == "sqlite":
+        marks = ", ".join("?" * len(columns))
+        conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({marks})", [tuple(r[c] for c in columns) for r in rows])
+        return
+    raw = conn.connection.dbapi_connection
+    if conn.dialect.driver != "psycopg" or raw is None:
+        conn.execute(sa.insert(table), rows)
+        return
+    with raw.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
 
 def row_leaf(n: Notification) -> bytes:
-    return leaf_hash(event_leaf(n.id, UUID(str(n.originator_id)), n.originator_version, n.topic, n.state))
+    oid = n.originator_id if isinstance(n.originator_id, UUID) else UUID(str(n.originator_id))
+    return leaf_hash(event_leaf(n.id, oid, n.originator_version, n.topic, n.state))
 
 
 class LogTree:
@@ -118,7 +163,7 @@ class LogTree:
         self.ensure_tables()
         while True:
             size, last = self.state()
-            page = self.log.recorder.select_notifications(last + 1, batch)
+            page = self.log.page(last, batch)
             if not page:
                 return size
             with self.log.engine.begin() as conn:
@@ -138,9 +183,8 @@ class LogTree:
                         }
                     )
                     nodes += [{"level": lv, "idx": i, "hash": h} for (lv, i), h in created[1:]]
-                conn.execute(sa.insert(self.t.leaves), leaves)
-                if nodes:
-                    conn.execute(sa.insert(self.t.nodes), nodes)
+                insert_many(conn, self.t.leaves, leaves)
+                insert_many(conn, self.t.nodes, nodes)
                 conn.execute(
                     sa.update(self.t.state)
                     .where(self.t.state.c.log == self.log.name)

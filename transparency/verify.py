@@ -15,61 +15,32 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from cryptography import x509
 
 from domain.application import Appraisals
 from domain.audit import Audit
-from domain.merkle import Frontier
-from transparency.checkpoint import Checkpoint, open_checkpoint
 from transparency.findings import Report
-from transparency.note import NoteError, Verifier, parse
-from transparency.persistence import open_seal
-from transparency.publish import ACCEPTED
+from transparency.note import Verifier
+from transparency.rows import Missing, Row, check_seal, classify_missing, record_label, roots_at
 from transparency.tree import BATCH, Log, LogTree, row_leaf
+from transparency.vouchers import Trusted, Vouchers
 from transparency.witnesses import Witness
-from transparency.witnessing import WitnessError
-
-
-@dataclass(frozen=True)
-class Row:
-    nid: int
-    oid: str
-    version: int
-    label: str
-    leaf: bytes
-
-
-@dataclass(frozen=True)
-class Trusted:
-    source: str  # "checkpoint #3" or "witness <name>"
-    checkpoint: Checkpoint
-
-
-def record_label(topic: str) -> str:
-    cls = topic.partition(":")[2].split(".")[0]
-    return {"AppraisalCycle": "cycle"}.get(cls, cls.lower() or "record")
-
-
-def describe(label: str, oid: str, versions: list[int]) -> str:
-    vs = sorted(versions)
-    span = (
-        f"event {vs[0]}"
-        if len(vs) == 1
-        else f"events {vs[0]}-{vs[-1]}"
-        if vs == list(range(vs[0], vs[-1] + 1))
-        else "events " + ", ".join(map(str, vs))
-    )
-    return f"{label} {oid}: {span}"
 
 
 class LogVerifier:
-    def __init__(self, app: Appraisals, origin: str, log_keys: list[Verifier], witnesses: list[Witness]) -> None:
-        self.app, self.origin, self.keys, self.witnesses = app, origin, log_keys, witnesses
+    def __init__(
+        self,
+        app: Appraisals,
+        origin: str,
+        log_keys: list[Verifier],
+        witnesses: list[Witness],
+        tsa_chain: list[x509.Certificate] | None = None,
+    ) -> None:
+        self.app, self.origin, self.keys, self.witnesses, self.tsa_chain = app, origin, log_keys, witnesses, tsa_chain
         self.log = Log.of(app)
         self.tree = LogTree(self.log)
         self.t = self.log.tables
@@ -82,7 +53,7 @@ class LogVerifier:
         report.sealed = len(rows) - len([f for f in seal_report.findings if f.kind == "unsealed"])
         self._chains(report, rows)
         report.findings += seal_report.findings
-        trusted = self._stored_checkpoints(report) + self._witnesses(report)
+        trusted = Vouchers(self.log, self.origin, self.keys, self.witnesses, self.tsa_chain).collect(report)
         self._against(report, rows, trusted, orphans)
         if not trusted:
             report.add("no-checkpoint", "log", "no checkpoint covers the log yet: only chains and seals were checked")
@@ -90,18 +61,18 @@ class LogVerifier:
 
     # --- 1 and 2: rows, seals, chains ----------------------------------------
 
-    def _scan(self) -> tuple[list[Row], Report, dict[int, tuple[str, int]]]:
+    def _scan(self) -> tuple[list[Row], Report, Missing]:
         rows: list[Row] = []
         seals = Report(self.log.name, self.origin)
-        seal_ids: dict[int, tuple[str, int]] = {}
+        seal_ids: Missing = {}
         after = 0
         while True:
-            page = self.log.recorder.select_notifications(after + 1, BATCH)
+            page = self.log.page(after, BATCH)
             notes = self._seals(page[0].id, page[-1].id) if page else {}
             for n in page:
                 row = Row(n.id, str(n.originator_id), n.originator_version, record_label(n.topic), row_leaf(n))
                 rows.append(row)
-                self._check_seal(seals, row, notes.get(n.id))
+                check_seal(seals, row, notes.get(n.id), self.keys)
             if len(page) < BATCH:
                 break
             after = page[-1].id
@@ -125,35 +96,6 @@ class LogVerifier:
             )
             return {int(i): note for i, note in found}
 
-    def _check_seal(self, report: Report, row: Row, note: str | None) -> None:
-        where = f"{row.label} {row.oid} event {row.version} (notification {row.nid})"
-        if note is None:
-            report.add(
-                "unsealed",
-                where,
-                f"{where} carries no seal of the agency: it was written around Kinerja (a forged event)",
-                row.oid,
-            )
-            return
-        try:
-            sealed, _ = open_seal(note, self.keys)
-        except NoteError as e:
-            report.add("seal-invalid", where, f"the seal of {where} does not verify: {e}", row.oid)
-            return
-        if (sealed.leaf, sealed.notification_id, str(sealed.originator_id), sealed.version) != (
-            row.leaf,
-            row.nid,
-            row.oid,
-            row.version,
-        ):
-            report.add(
-                "rewritten",
-                where,
-                f"{where} differs from what the agency sealed when it was written: "
-                "it was rewritten (its hash chain may have been recomputed)",
-                row.oid,
-            )
-
     def _chains(self, report: Report, rows: list[Row]) -> None:
         labels = {r.oid: r.label for r in rows}
         report.records = len(labels)
@@ -165,135 +107,9 @@ class LogVerifier:
 
     # --- 3: checkpoints and witnesses ---------------------------------------
 
-    def _stored_checkpoints(self, report: Report) -> list[Trusted]:
-        trusted: list[Trusted] = []
-        c, w = self.t.checkpoints, self.t.witnessed
-        with self.log.engine.connect() as conn:
-            stored = conn.execute(sa.select(c).order_by(c.c.id)).all()
-            answers = defaultdict(list)
-            for a in conn.execute(sa.select(w).order_by(w.c.id)):
-                answers[a.checkpoint_id].append(
-                    {"witness": a.witness, "status": a.status, "detail": a.detail, "at": a.at.isoformat()}
-                )
-        for row in stored:
-            entry: dict[str, Any] = {
-                "id": row.id,
-                "size": row.size,
-                "root": bytes(row.root).hex(),
-                "reason": row.reason,
-                "created_at": row.created_at.isoformat(),
-                "time_stamp": row.timestamp_note,
-                "witnesses": answers[row.id],
-                "valid": False,
-            }
-            report.checkpoints.append(entry)
-            subject = f"checkpoint #{row.id}"
-            try:
-                signed = open_checkpoint(row.note, self.keys, origin=self.origin)
-            except NoteError as e:
-                report.add(
-                    "checkpoint-edited",
-                    subject,
-                    f"{subject} (size {row.size}, {row.created_at:%Y-%m-%d %H:%M}) "
-                    f"does not verify with the agency's key: {e}",
-                )
-                continue
-            if (signed.checkpoint.size, signed.checkpoint.root) != (row.size, bytes(row.root)):
-                report.add(
-                    "checkpoint-edited",
-                    subject,
-                    f"{subject}: its size or root columns differ from its signed note (size {signed.checkpoint.size})",
-                )
-                continue
-            entry["valid"] = True
-            trusted.append(Trusted(subject, signed.checkpoint))
-            for answer in answers[row.id]:
-                if answer["status"] == "refused":
-                    report.add(
-                        "witness-refused",
-                        f"witness {answer['witness']}",
-                        f"witness {answer['witness']} refused {subject}: {answer['detail']}",
-                    )
-        return trusted
-
-    def _witnesses(self, report: Report) -> list[Trusted]:
-        trusted: list[Trusted] = []
-        stored = {(t.checkpoint.size, t.checkpoint.root) for t in self._valid_stored(report)}
-        for witness in self.witnesses:
-            subject = f"witness {witness.name}"
-            entry: dict[str, Any] = {"name": witness.name, "held": None, "status": "ok", "detail": ""}
-            report.witnesses.append(entry)
-            try:
-                held = witness.latest(self.origin)
-            except WitnessError as e:
-                entry.update(status="unreachable", detail=str(e))
-                report.add("witness-unreachable", subject, f"{subject} could not be asked: {e}")
-                continue
-            size = 0
-            if held is not None:
-                try:
-                    signed = open_checkpoint(held, self.keys, origin=self.origin)
-                except NoteError as e:
-                    entry.update(status="edited", detail=str(e))
-                    report.add(
-                        "witness-checkpoint-edited",
-                        subject,
-                        f"the latest checkpoint {subject} holds does not verify with the agency's key: {e}",
-                    )
-                    continue
-                size = signed.checkpoint.size
-                trusted.append(Trusted(subject, signed.checkpoint))
-                if (size, signed.checkpoint.root) not in stored:
-                    report.add(
-                        "checkpoint-missing",
-                        subject,
-                        f"the checkpoint of size {size} that {subject} holds is "
-                        "missing from the log's own checkpoints (deleted or replaced)",
-                    )
-            entry["held"] = size
-            self._rollback(report, witness, size, entry)
-        return trusted
-
-    def _valid_stored(self, report: Report) -> list[Trusted]:
-        return [
-            Trusted(f"checkpoint #{c['id']}", Checkpoint(self.origin, c["size"], bytes.fromhex(c["root"])))
-            for c in report.checkpoints
-            if c["valid"]
-        ]
-
-    def _rollback(self, report: Report, witness: Witness, held: int, entry: dict[str, Any]) -> None:
-        w, c = self.t.witnessed, self.t.checkpoints
-        with self.log.engine.connect() as conn:
-            best = conn.execute(
-                sa.select(w.c.size, w.c.at, w.c.cosignatures, c.c.note)
-                .join(c, c.c.id == w.c.checkpoint_id)
-                .where(w.c.witness == witness.name, w.c.status == ACCEPTED)
-                .order_by(w.c.size.desc())
-                .limit(1)
-            ).first()
-        if best is None or best.size <= held:
-            return
-        proof = ""
-        key = getattr(witness, "key", None)
-        if key is not None and best.cosignatures:
-            try:
-                if parse(best.note).with_lines(best.cosignatures).verified_by(key) is not None:
-                    proof = "; its cosignature of that checkpoint, kept by the log, verifies with the witness's key"
-            except NoteError:
-                pass
-        entry.update(status="rolled back", detail=f"holds {held}, accepted {best.size}")
-        report.add(
-            "witness-rolled-back",
-            f"witness {witness.name}",
-            f"witness {witness.name} was rolled back: it holds "
-            f"size {held}, but it accepted size {best.size} on {best.at:%Y-%m-%d %H:%M}{proof}",
-        )
-
     # --- 3 continued: the log against what the checkpoints vouch for ----------
 
-    def _against(
-        self, report: Report, rows: list[Row], trusted: list[Trusted], orphans: dict[int, tuple[str, int]]
-    ) -> None:
+    def _against(self, report: Report, rows: list[Row], trusted: list[Trusted], orphans: Missing) -> None:
         roots = roots_at([r.leaf for r in rows], {t.checkpoint.size for t in trusted})
         broken = [t for t in trusted if roots.get(t.checkpoint.size) != t.checkpoint.root]
         missing = dict(orphans)  # notification id -> (record id, version), rows gone from the log
@@ -329,14 +145,16 @@ class LogVerifier:
                             f"the first {t.checkpoint.size} rows of the log no longer "
                             f"have the root {t.source} vouches for: rows were removed, changed or inserted",
                         )
-        self._classify(report, rows, missing, reference)
+        if missing:
+            covered_by = f"covered by {reference.source} (size {reference.checkpoint.size})" if reference else "sealed"
+            classify_missing(report, rows, missing, covered_by)
 
     def _diff(
         self,
         report: Report,
         rows: list[Row],
         covered: list[Any],
-        missing: dict[int, tuple[str, int]],
+        missing: Missing,
         reference: Trusted,
     ) -> None:
         by_nid = {r.nid: r for r in rows}
@@ -366,54 +184,3 @@ class LogVerifier:
                     "which did not include it: it was inserted later",
                     row.oid,
                 )
-
-    def _classify(
-        self, report: Report, rows: list[Row], missing: dict[int, tuple[str, int]], reference: Trusted | None
-    ) -> None:
-        if not missing:
-            return
-        remaining: dict[str, list[int]] = defaultdict(list)
-        labels = {r.oid: r.label for r in rows}
-        for r in rows:
-            remaining[r.oid].append(r.version)
-        gone: dict[str, list[int]] = defaultdict(list)
-        for nid in sorted(missing):
-            oid, version = missing[nid]
-            gone[oid].append(version)
-        chained = {f.record_id for f in report.findings if f.kind == "chain"}
-        where = f"covered by {reference.source} (size {reference.checkpoint.size})" if reference else "sealed"
-        for oid, versions in gone.items():
-            label = labels.get(oid, "record")
-            if not remaining[oid]:
-                report.add(
-                    "aggregate-deleted",
-                    f"record {oid}",
-                    f"record {oid} was deleted whole: its "
-                    f"{len(versions)} events (versions {min(versions)}-{max(versions)}), {where}, are all "
-                    "missing from the log",
-                    oid,
-                )
-            elif min(versions) > max(remaining[oid]):
-                report.add(
-                    "truncated",
-                    f"{label} {oid}",
-                    f"{describe(label, oid, versions)} {'is' if len(versions) == 1 else 'are'} "
-                    f"missing: the record was truncated after event {max(remaining[oid])}; they were {where}",
-                    oid,
-                )
-            elif oid not in chained:
-                report.add(
-                    "deleted", f"{label} {oid}", f"{describe(label, oid, versions)} missing; they were {where}", oid
-                )
-
-
-def roots_at(leaves: list[bytes], sizes: set[int]) -> dict[int, bytes]:
-    """The tree's root at each wanted size, in one pass over the leaf hashes."""
-    frontier, roots = Frontier(), {}
-    if 0 in sizes:
-        roots[0] = frontier.root()
-    for leaf in leaves:
-        frontier.append(leaf)
-        if frontier.size in sizes:
-            roots[frontier.size] = frontier.root()
-    return roots

@@ -93,7 +93,7 @@ def create_witness_app(
         except UnicodeDecodeError:
             return PlainTextResponse("the body is not UTF-8\n", status_code=400)
         except WitnessConflict as e:
-            return PlainTextResponse(f"{e.size}\n", status_code=409, media_type="text/x.tlog.size")
+            return Response(f"{e.size}\n", status_code=409, headers={"Content-Type": "text/x.tlog.size"})
         except WitnessError as e:
             return PlainTextResponse(f"{e}\n", status_code=e.status)
 

@@ -1,0 +1,90 @@
+"""CheckpointWorkflow on the time-skipping test server, with the real activity, store and directory witness.
+
+It checkpoints when it starts, then on its durable timer (the server's clock is moved an hour),
+and at once when a phase closes (the `request` signal); it keeps going across continue-as-new.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from temporalio.testing import WorkflowEnvironment
+
+from activities.notifications import CapturingSender
+from domain.application import Appraisals
+from settings import Settings, WitnessConfig, event_store_env
+from tests.factories import ANALIS, HEAD, reach
+from transparency.tree import Log, LogTree
+from transparency.witnesses import DirectoryWitness
+from worker import build_worker
+from workflows.checkpoints import CheckpointInput, CheckpointWorkflow, checkpoint_workflow_id
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server")
+    )
+    yield environment
+    await environment.shutdown()
+
+
+async def checkpoints(log: Log, count: int, env: WorkflowEnvironment) -> list[tuple[int, str]]:
+    """The stored checkpoints (size, reason) once there are `count`, moving the clock a second at a time."""
+    for _ in range(100):
+        with log.engine.connect() as conn:
+            found = [
+                tuple(r)
+                for r in conn.execute(sa.select(log.tables.checkpoints.c.size, log.tables.checkpoints.c.reason))
+            ]
+        if len(found) >= count:
+            return found  # type: ignore[return-value]
+        await env.sleep(1)
+    raise AssertionError(f"fewer than {count} checkpoints were published")
+
+
+@pytest.mark.temporal
+async def test_checkpoints_at_start_on_the_hourly_timer_and_when_a_phase_closes(
+    env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    witness_dir = tmp_path / "witness"
+    settings = Settings(
+        database_url=url,
+        log_keys_dir=str(tmp_path / "keys"),
+        witnesses=[WitnessConfig(kind="directory", path=str(witness_dir))],
+        checkpoint_interval_seconds=3600,
+    )
+    app = Appraisals(env=event_store_env(url, settings))
+    s = reach("follow_up", app=app)
+    task_queue = str(uuid.uuid4())
+    with ThreadPoolExecutor(4) as executor:
+        async with build_worker(env.client, app, CapturingSender(), task_queue, executor, settings):
+            handle = await env.client.start_workflow(
+                CheckpointWorkflow.run,
+                CheckpointInput("kinerja", interval_seconds=3600, rounds_per_run=2),
+                id=checkpoint_workflow_id(f"kinerja-{task_queue}"),
+                task_queue=task_queue,
+            )
+            log = Log.of(app)
+            LogTree(log).ensure_tables()
+            assert await checkpoints(log, 1, env) == [(26, "started")]
+            status = await handle.query(CheckpointWorkflow.status)
+            assert (status["published"], status["last"]["size"]) == (1, 26)
+            s.close_window(HEAD)
+            await env.sleep(3600)
+            assert (await checkpoints(log, 2, env))[1] == (27, "interval")  # the timer fired; the run continues as new
+            s.close_window(ANALIS)
+            await handle.signal(CheckpointWorkflow.request, "phase close: review of cycle 2024")
+            assert (await checkpoints(log, 3, env))[2] == (28, "phase close: review of cycle 2024")
+            await handle.terminate("test over")
+    assert DirectoryWitness(witness_dir, []).sizes("kinerja.local/kinerja") == [26, 27, 28]
+    app.close()

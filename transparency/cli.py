@@ -1,0 +1,138 @@
+"""The proof commands of `kinerja` (registered on its `audit` group and as `kinerja witness`).
+
+kinerja audit verify [RECORD_ID]        # the whole log (chains, seals, checkpoints, witnesses), or one record
+kinerja audit checkpoint [--reason R]   # sign a checkpoint now and send it to the witnesses
+kinerja audit receipt RECORD_ID VERSION # an event's receipt (JSON), with its proof once checkpointed
+kinerja audit verify-receipt FILE       # check a receipt: offline, then against the log (unless --offline)
+kinerja audit keys                      # the public keys to hand to witnesses and verifiers
+kinerja witness serve --data DIR --name NAME --log-key VKEY
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import typer
+from rich.console import Console
+
+console = Console()
+
+
+def _proof() -> tuple[Any, Any, Any]:
+    """(settings, application, log) as configured; imported lazily so `kinerja --help` stays quick."""
+    from domain.application import Appraisals
+    from settings import event_store_env, get_settings
+    from transparency.tree import Log
+
+    settings = get_settings()
+    app = Appraisals(env=event_store_env(settings.database_url, settings))
+    return settings, app, Log.of(app)
+
+
+def _emit(document: dict[str, Any]) -> None:
+    console.print_json(json.dumps(document, ensure_ascii=False, default=str))
+
+
+def register(audit_app: typer.Typer, root: typer.Typer) -> None:
+    witness_app = typer.Typer(help="The Kinerja witness service", no_args_is_help=True)
+    root.add_typer(witness_app, name="witness")
+
+    @audit_app.command("verify")
+    def verify(record_id: UUID | None = typer.Argument(None, help="one record; omit to verify the whole log")) -> None:
+        """Verify every chain and seal, then the log against the checkpoints each witness holds; name what broke."""
+        from transparency.integrity import RecordCheck
+        from transparency.verify import LogVerifier
+        from transparency.wiring import log_keys, origin_of, witnesses
+
+        settings, app, log = _proof()
+        keys = log_keys(settings, log)
+        if record_id is None:
+            report = LogVerifier(app, origin_of(settings, log), keys, witnesses(settings, keys)).run()
+        else:
+            report = RecordCheck(app, origin_of(settings, log), keys).check(record_id)
+        _emit(report.as_dict())
+        if not report.ok:
+            raise typer.Exit(2)
+
+    @audit_app.command("checkpoint")
+    def checkpoint(reason: str = typer.Option("manual", help="recorded with the checkpoint")) -> None:
+        """Sign a checkpoint of everything written so far and send it to every witness."""
+        from transparency.wiring import publisher
+
+        settings, app, _ = _proof()
+        _emit(publisher(settings, app).publish(reason).as_dict())
+
+    @audit_app.command("receipt")
+    def receipt(record_id: UUID, version: int, output: Path | None = typer.Option(None, "-o", "--output")) -> None:
+        """The receipt of one event (JSON), completed with its inclusion proof once a checkpoint covers it."""
+        from transparency.receipts import Receipts
+        from transparency.wiring import log_keys
+
+        settings, _, log = _proof()
+        document = json.dumps(Receipts(log, log_keys(settings, log)).issue(record_id, version), indent=1)
+        if output is None:
+            typer.echo(document)
+        else:
+            output.write_text(document + "\n", encoding="utf-8")
+            console.print(f"receipt written to {output}")
+
+    @audit_app.command("verify-receipt")
+    def verify_receipt_file(
+        file: Path,
+        offline: bool = typer.Option(False, help="check only the file, not the log it came from"),
+        log_key: list[str] = typer.Option([], help="the agency's public key (default: the configured one)"),
+        witness_key: list[str] = typer.Option([], help="a witness's public key (default: the configured ones)"),
+    ) -> None:
+        """Check a receipt: the agency's seal, the checkpoint and inclusion proof, and that the log still has it."""
+        from transparency.note import Verifier
+        from transparency.receipts import Receipts, verify_receipt
+        from transparency.wiring import log_keys, witness_keys
+
+        try:
+            document = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            console.print(f"[red]cannot read {file}: {e}[/red]")
+            raise typer.Exit(1) from None
+        settings, _, log = _proof() if not offline or not log_key else (None, None, None)
+        keys = [Verifier.parse(k) for k in log_key] or log_keys(settings, log)
+        wkeys = [Verifier.parse(k) for k in witness_key] or (witness_keys(settings) if settings else [])
+        result = verify_receipt(document, keys, wkeys, None if offline else Receipts(log, keys))
+        _emit(result.as_dict())
+        if not result.ok:
+            raise typer.Exit(2)
+
+    @audit_app.command("keys")
+    def keys() -> None:
+        """The log's public key(s) and the configured witnesses: what witnesses and verifiers must trust."""
+        from transparency.wiring import log_keys, log_signer, origin_of, witness_keys
+
+        settings, _, log = _proof()
+        log_signer(settings, log)  # created on first use
+        _emit(
+            {
+                "origin": origin_of(settings, log),
+                "log_keys": [str(k) for k in log_keys(settings, log)],
+                "witness_keys": [str(k) for k in witness_keys(settings)],
+            }
+        )
+
+    @witness_app.command("serve")
+    def serve(
+        data: Path = typer.Option(..., help="the witness's own folder: its key and its SQLite file"),
+        name: str = typer.Option(..., help="the witness's key name, e.g. inspektorat.example.go.id/witness"),
+        log_key: list[str] = typer.Option(..., help="public key of a log it witnesses (repeat for several)"),
+        host: str = "127.0.0.1",
+        port: int = 8100,
+    ) -> None:
+        """Run the witness: it keeps every checkpoint it accepts and cosigns consistent ones."""
+        import uvicorn
+
+        from transparency.note import Verifier
+        from transparency.witness_service import create_witness_app
+
+        witness = create_witness_app(data, name, [Verifier.parse(k) for k in log_key])
+        console.print(f"witness {name}: key {witness.state.cosigner.verifier()}")
+        uvicorn.run(witness, host=host, port=port, log_level="warning")
