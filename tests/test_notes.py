@@ -7,10 +7,14 @@ deterministic, so our signer must reproduce their signatures byte for byte.
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import pytest
 
 from domain.merkle import leaf_hash
 from transparency.checkpoint import Checkpoint, open_checkpoint
+from transparency.keys import load_or_create
 from transparency.note import COSIGNATURE_V1, NoteError, Signer, Verifier, cosignature_time, parse, sign
 
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
@@ -104,3 +108,18 @@ def test_a_cosignature_signs_the_checkpoint_with_its_time() -> None:
     assert other.with_lines(found.line).verified_by(witness.verifier()) is None
     with pytest.raises(NoteError, match="needs a timestamp"):
         witness.signature_line(note.text)
+
+
+def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "kinerja.key"
+    keys: list[str] = []
+    starters = [threading.Thread(target=lambda: keys.append(str(load_or_create(path, "log.test/a")))) for _ in range(8)]
+    for t in starters:
+        t.start()
+    for t in starters:
+        t.join()
+    assert len(keys) == 8 and len(set(keys)) == 1
+    assert sorted(p.name for p in path.parent.iterdir()) == ["kinerja.key", "kinerja.pub"]
+    assert path.stat().st_mode & 0o077 == 0  # readable by its owner only
+    with pytest.raises(NoteError, match="is for 'log.test/a', not 'log.test/b'"):
+        load_or_create(path, "log.test/b")
