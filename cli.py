@@ -49,7 +49,8 @@ HR_NIP_OPTION = typer.Option("system-hr", "--as", help="NIP of the HR officer ac
 
 
 def _app() -> Appraisals:
-    return Appraisals(env=event_store_env(get_settings().database_url))
+    settings = get_settings()
+    return Appraisals(env=event_store_env(settings.database_url, settings))
 
 
 def _now() -> datetime:

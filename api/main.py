@@ -80,7 +80,7 @@ def create_app(
             )
         owned = state.appraisals is None
         if owned:
-            state.appraisals = Appraisals(env=event_store_env(settings.database_url))
+            state.appraisals = Appraisals(env=event_store_env(settings.database_url, settings))
         if state.users is None:
             state.users = _users()
         if state.readside is None:
