@@ -10,7 +10,6 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import TokenVerifier
-from api.ratelimit import TokenBucket
 from domain.application import Appraisals
 from domain.audit import Audit
 from domain.base import Actor
@@ -46,10 +45,6 @@ def get_users(request: Request) -> UserDirectory:
 
 def get_verifier(request: Request) -> TokenVerifier:
     return request.app.state.verifier
-
-
-def get_feedback_bucket(request: Request) -> TokenBucket:
-    return request.app.state.feedback_bucket
 
 
 def get_readside(request: Request) -> ReadSide:
@@ -131,7 +126,6 @@ AppraisalsDep = Annotated[Appraisals, Depends(get_appraisals)]
 AuditDep = Annotated[Audit, Depends(get_audit)]
 Users = Annotated[UserDirectory, Depends(get_users)]
 Verifier = Annotated[TokenVerifier, Depends(get_verifier)]
-FeedbackBucket = Annotated[TokenBucket, Depends(get_feedback_bucket)]
 Writes = Annotated[Gateway, Depends(get_gateway)]
 Actions = Annotated[AppraisalActions, Depends(get_actions)]
 Cycles = Annotated[CycleActions, Depends(get_cycle_actions)]

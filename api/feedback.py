@@ -1,23 +1,25 @@
-"""Citizens, no login: the SKM survey about a service unit or an employee, rate-limited per client."""
+"""Citizens, no login: the SKM survey about a service unit or an employee, rate-limited per address and employee."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.deps import IdempotencyKey, SurveysDep
+from api.deps import CurrentActor, SurveysDep
 from api.models import EMPLOYEE_NIP, Nip
-from domain.errors import InvalidInput
-from domain.skm import ELEMENTS, HIGHEST, LOWEST, check_answers
+from domain.skm import ELEMENTS, HIGHEST, LOWEST
 
 router = APIRouter(prefix="/feedback", tags=["feedback"])
-Score = Annotated[int, Field(ge=LOWEST, le=HIGHEST)]
+Score = Annotated[int, Field(strict=True, ge=LOWEST, le=HIGHEST)]  # JSON true or 3.0 is no answer
+FULL_ANSWERS = dict.fromkeys(ELEMENTS, 3) | {"perilaku_pelaksana": 4, "waktu_penyelesaian": 4}
 
 
 def rate_limited(request: Request, surveys: SurveysDep) -> None:
-    """One token per request from this client address; 429 with Retry-After when the bucket is empty."""
+    """Count one survey from this client address (the peer, or a trusted proxy's forward): 429 past the limit."""
     surveys.rate_limit(request.client.host if request.client else "unknown")
 
 
@@ -31,27 +33,24 @@ class SurveyIn(BaseModel):
                 {
                     "agency_id": "pemkot-palu",
                     "unit_id": "UNIT-PELAYANAN",
-                    "answers": {"persyaratan": 4, "prosedur": 3, "waktu_penyelesaian": 3, "perilaku_pelaksana": 4},
+                    "answers": FULL_ANSWERS,
                     "comment": "Pelayanan cepat dan ramah.",
                 },
-                {"agency_id": "pemkot-palu", "employee_nip": EMPLOYEE_NIP, "answers": {"perilaku_pelaksana": 4}},
+                {"agency_id": "pemkot-palu", "employee_nip": EMPLOYEE_NIP, "answers": FULL_ANSWERS},
             ]
         },
     )
     agency_id: str = Field(min_length=1, max_length=100)
     unit_id: str | None = Field(None, min_length=1, max_length=100)
     employee_nip: Nip | None = None
-    answers: dict[str, Score] = Field(min_length=1, max_length=len(ELEMENTS))
+    answers: dict[str, Score] = Field(description=f"every element, each {LOWEST}-{HIGHEST}: {', '.join(ELEMENTS)}")
     comment: str = Field("", max_length=2000)
 
     @model_validator(mode="after")
-    def _target_and_elements(self) -> SurveyIn:
+    def _target(self) -> SurveyIn:
+        """Which elements must be answered is the domain's rule (domain/skm.py), checked by the service."""
         if (self.unit_id is None) == (self.employee_nip is None):
             raise ValueError("give exactly one of unit_id or employee_nip")
-        try:
-            check_answers(dict(self.answers))
-        except InvalidInput as e:
-            raise ValueError(str(e).removeprefix("answers: ")) from None
         return self
 
 
@@ -66,7 +65,7 @@ class SurveyOut(BaseModel):
                     "perception": 3,
                     "quality": "B",
                     "performance": "Baik",
-                    "recorded_in_appraisal": False,
+                    "employee_nip": None,
                 }
             ]
         }
@@ -77,20 +76,19 @@ class SurveyOut(BaseModel):
     perception: int
     quality: str
     performance: str
-    recorded_in_appraisal: bool
+    employee_nip: str | None = Field(None, description="the employee the survey is about, shown to their appraiser")
 
 
 @router.post("/surveys", response_model=SurveyOut, status_code=201, dependencies=[Depends(rate_limited)])
-async def submit_survey(body: SurveyIn, request: Request, surveys: SurveysDep, key: IdempotencyKey) -> dict[str, Any]:
-    """Submit an SKM survey; about an employee it also enters their appraisal as citizen feedback."""
+async def submit_survey(body: SurveyIn, surveys: SurveysDep) -> dict[str, Any]:
+    """Submit an SKM survey (all nine elements). One about an employee is kept beside their appraisal, never
+    written into it: their appraiser sees it (GET /tasks/appraisals/{id}/surveys)."""
     return await surveys.submit(
         agency_id=body.agency_id,
         unit_id=body.unit_id,
         employee_nip=body.employee_nip,
         answers=dict(body.answers),
         comment=body.comment,
-        client=request.client.host if request.client else "unknown",
-        key=key,
     )
 
 
@@ -131,3 +129,20 @@ async def unit_summary(
 ) -> dict[str, Any]:
     """The unit's published SKM result: responses, mean per element, NI, IKM and quality."""
     return await surveys.summary(agency_id, unit_id)
+
+
+class SurveyAbout(BaseModel):
+    id: int
+    received_at: datetime
+    answers: dict[str, int]
+    ni: float
+    comment: str
+
+
+surveys_router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+
+@surveys_router.get("/appraisals/{appraisal_id}/surveys", response_model=list[SurveyAbout])
+async def surveys_about(appraisal_id: UUID, actor: CurrentActor, surveys: SurveysDep) -> list[dict[str, Any]]:
+    """The citizens' surveys about the appraised employee, for their appraiser, atasan and HR (newest first)."""
+    return await surveys.about(actor, appraisal_id)

@@ -27,7 +27,7 @@ from temporalio.client import Client
 from api import accounts, audit, docs, employees, errors, feedback, hr, hr_appraisals, login, responses, tasks
 from api.auth import TokenVerifier
 from api.idempotency import IdempotencyMiddleware, ResponseCache
-from api.ratelimit import TokenBucket
+from api.ratelimit import SurveyLimiter
 from domain.application import Appraisals
 from identity.oidc import issuer_for
 from identity.stores import identity_stores
@@ -59,7 +59,7 @@ def create_app(
     users: UserDirectory | None = None,
     readside: ReadSide | None = None,
     verifier: TokenVerifier | None = None,
-    feedback_bucket: TokenBucket | None = None,
+    survey_limiter: SurveyLimiter | None = None,
     db_check: Callable[[], None] | None = None,
     project_every_seconds: float | None = 1.0,
     clock: Callable[[], datetime] | None = None,
@@ -93,7 +93,7 @@ def create_app(
         state.actions = AppraisalActions(state.appraisals, state.gateway)
         state.cycle_actions = CycleActions(state.gateway)
         state.cycle_views = CycleViews(state.appraisals, state.readside, state.gateway)
-        state.surveys = Surveys(state.appraisals, state.readside, state.actions, state.feedback_bucket)
+        state.surveys = Surveys(state.appraisals, state.readside, state.survey_limiter)
         # Open the event store once before the projector's first transaction: on SQLite its first
         # use switches the file to WAL, which cannot happen while the projector holds the write lock.
         await anyio.to_thread.run_sync(state.appraisals.recorder.max_notification_id)
@@ -126,7 +126,9 @@ def create_app(
     app.state.sessions = app.state.accounts = None  # identity/: built on the read side's engine at start
     app.state.issuer = issuer_for(settings)
     app.state.verifier = verifier or TokenVerifier(settings)
-    app.state.feedback_bucket = feedback_bucket or TokenBucket()
+    app.state.survey_limiter = survey_limiter or SurveyLimiter(
+        settings.survey_per_address_per_hour, settings.survey_per_employee_per_day
+    )
     app.state.db_check = db_check or _db_check(settings.database_url)
     app.state.anonymous_prefix = f"{PREFIX}/feedback"
     app.state.idempotency_cache = ResponseCache()
@@ -137,9 +139,10 @@ def create_app(
     docs.install(app)
 
     api = APIRouter(prefix=PREFIX)
-    for module in (login, hr, accounts, hr_appraisals, tasks, employees, audit, feedback):
-        responses.declare(module.router.routes)
-        api.include_router(module.router)
+    routers = [m.router for m in (login, hr, accounts, hr_appraisals, tasks, employees, audit, feedback)]
+    for router in (*routers, feedback.surveys_router):
+        responses.declare(router.routes)
+        api.include_router(router)
     app.include_router(api)
     app.add_api_route(
         "/health",

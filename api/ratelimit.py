@@ -1,36 +1,45 @@
-"""A small in-process token bucket per client address (citizen feedback needs no login).
+"""Limits on the citizens' survey (no login): per client address, and per rated employee.
 
-Each client may burst `capacity` requests and then gets `refill_per_second` more.
-In-process only: with N API replicas a client gets N buckets, which is enough to
-stop a script from flooding one unit's survey; a shared limit belongs in the proxy.
+Per address: a moving one-hour window (the `limits` library, in this process's memory; with N
+replicas an address gets N windows, still a bound). The address is the TCP peer, or the one a
+proxy listed in KINERJA_TRUSTED_PROXIES forwarded (api/edge.py): a client cannot choose it.
+Per rated employee: a moving 24-hour window counted in the survey table itself, so it holds
+across replicas and restarts. Either way the answer is 429 with Retry-After in seconds.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from limits import RateLimitItemPerHour
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+DAY = timedelta(days=1)
 
 
-@dataclass
-class TokenBucket:
-    capacity: float = 10
-    refill_per_second: float = 10 / 60
-    max_clients: int = 50_000
-    clock: Callable[[], float] = time.monotonic
-    buckets: OrderedDict[str, tuple[float, float]] = field(default_factory=OrderedDict)
+class SurveyLimiter:
+    def __init__(
+        self, per_address_per_hour: int = 10, per_employee_per_day: int = 50, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.per_employee_per_day, self.clock = per_employee_per_day, clock
+        self.item = RateLimitItemPerHour(per_address_per_hour)
+        self.window = MovingWindowRateLimiter(MemoryStorage())
 
-    def take(self, client: str) -> float:
-        """Spend one token; 0.0 if allowed, else the seconds to wait for the next token."""
-        now = self.clock()
-        tokens, last = self.buckets.get(client, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.refill_per_second)
-        if tokens >= 1:
-            self.buckets[client] = (tokens - 1, now)
-            self.buckets.move_to_end(client)
-            while len(self.buckets) > self.max_clients:
-                self.buckets.popitem(last=False)
-            return 0.0
-        self.buckets[client] = (tokens, now)
-        return (1 - tokens) / self.refill_per_second
+    def address_wait(self, client: str) -> int:
+        """Count one survey from `client`: 0 if allowed, else the whole seconds until one is."""
+        if self.window.hit(self.item, "survey-address", client):
+            return 0
+        reset, _ = self.window.get_window_stats(self.item, "survey-address", client)
+        return max(1, math.ceil(reset - self.clock()))
+
+    def employee_wait(self, received: list[datetime], now: datetime) -> int:
+        """Given when the surveys about one employee in the last 24 hours arrived: 0, or the seconds to wait."""
+        recent = sorted(t for t in received if t > now - DAY)
+        if len(recent) < self.per_employee_per_day:
+            return 0
+        frees_at = recent[len(recent) - self.per_employee_per_day] + DAY
+        return max(1, math.ceil((frees_at - now).total_seconds()))

@@ -35,12 +35,17 @@ LOWEST, HIGHEST = 1, 4  # the answer scale of every element
 
 
 def check_answers(answers: dict[str, int]) -> dict[str, int]:
-    """Known elements only, each answered on the scale; the message names the element."""
-    if not answers:
-        raise InvalidInput("answers", "answer at least one element")
-    for element, value in answers.items():
+    """A complete questionnaire: every one of the nine elements, each a whole number on the scale.
+
+    A partial one would score the few answered elements alone (three answers of 4 made IKM 100).
+    """
+    for element in answers:
         if element not in ELEMENTS:
             raise InvalidInput("answers", f"unknown SKM element {element!r}; known: {', '.join(ELEMENTS)}")
+    missing = [e for e in ELEMENTS if e not in answers]
+    if missing:
+        raise InvalidInput("answers", f"every SKM element must be answered; missing: {', '.join(missing)}")
+    for element, value in answers.items():
         if isinstance(value, bool) or not isinstance(value, int) or not LOWEST <= value <= HIGHEST:
             raise InvalidInput(f"answers.{element}", f"must be a whole number from {LOWEST} to {HIGHEST}")
     return dict(answers)

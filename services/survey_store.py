@@ -1,8 +1,8 @@
 """Survei Kepuasan Masyarakat storage (scoring is the domain's: domain/skm.py).
 
-Responses are kept in their own table: the survey is the unit's
-public-service data, not part of an appraisal's legal record; a response about an
-employee is in addition recorded in that employee's appraisal (FeedbackGiven).
+Responses are kept in their own table: the survey is the unit's public-service data,
+not part of an appraisal's legal record. A response about an employee stays here, beside
+the appraisal (public input never writes into an appraisal): their appraiser reads it.
 """
 
 from __future__ import annotations
@@ -54,6 +54,27 @@ class SurveyStore:
         }
         with self.engine.begin() as conn:
             return int(conn.execute(responses.insert().values(**row)).inserted_primary_key[0])
+
+    def received_about(self, employee_nip: str, since: datetime) -> list[datetime]:
+        """When the surveys about an employee since `since` arrived (for the per-employee limit)."""
+        self._ensure()
+        query = sa.select(responses.c.received_at).where(
+            responses.c.employee_nip == employee_nip, responses.c.received_at > since.replace(tzinfo=None)
+        )
+        with self.engine.connect() as conn:
+            return [t.replace(tzinfo=timezone.utc) for t in conn.execute(query).scalars()]
+
+    def about(self, employee_nip: str, unit_id: str) -> list[dict[str, Any]]:
+        """The surveys about an employee (newest first), for their appraiser."""
+        self._ensure()
+        query = (
+            sa.select(responses)
+            .where(responses.c.employee_nip == employee_nip, responses.c.unit_id == unit_id)
+            .order_by(responses.c.received_at.desc(), responses.c.id.desc())
+        )
+        with self.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        return [{**r, "received_at": r["received_at"].replace(tzinfo=timezone.utc)} for r in rows]
 
     def summary(self, agency_id: str, unit_id: str) -> dict[str, Any]:
         """Per element the mean of its answers, then NI as the equal-weight mean of those means."""

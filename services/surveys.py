@@ -1,13 +1,15 @@
 """Citizens, no login: the SKM survey about a service unit or an employee, rate-limited per client.
 
 The API's route and the survey page both call `Surveys.submit`; scoring and the answer scale are
-the domain's (domain/skm.py). A survey about an employee also enters their appraisal as citizen
-feedback; a survey about a unit is kept in the survey store only.
+the domain's (domain/skm.py). Every survey is kept in the survey store only: one about an employee
+stays beside their appraisal and never writes into it (public input goes through no workflow);
+their appraiser, atasan and HR read it (`about`). Limits per client address and per rated
+employee (api/ratelimit.py) answer 429 with Retry-After.
 """
 
 from __future__ import annotations
 
-import math
+from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -15,38 +17,35 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.application import Appraisals
 from domain.appraisal import FINALISED, Appraisal
-from domain.commands import RecordCitizenFeedback
+from domain.base import Actor
 from domain.errors import InvalidInput, NotFound
 from domain.skm import check_answers, score
-from services.actions import AppraisalActions
+from services.authz import APPRAISER, ATASAN, DECIDER, forbidden, is_auditor, is_hr
 from services.errors import ApiError
-from services.gateway import CITIZEN
 from services.readside import ReadSide
 from services.survey_store import SurveyStore
+from services.views import load_appraisal_async
 
 COMMENT_LIMIT = 2000  # the survey store's column
 
 
-class Bucket(Protocol):
-    def take(self, client: str) -> float: ...
+class Limiter(Protocol):
+    def address_wait(self, client: str) -> int: ...
+
+    def employee_wait(self, received: list[datetime], now: datetime) -> int: ...
 
 
 class Surveys:
     """Submitting a survey and reading a unit's published result."""
 
-    def __init__(self, appraisals: Appraisals, readside: ReadSide, actions: AppraisalActions, bucket: Bucket) -> None:
-        self.appraisals, self.readside, self.actions, self.bucket = appraisals, readside, actions, bucket
+    def __init__(self, appraisals: Appraisals, readside: ReadSide, limiter: Limiter) -> None:
+        self.appraisals, self.readside, self.limiter = appraisals, readside, limiter
 
     def rate_limit(self, client: str) -> None:
-        """One token per request from this client address; 429 with Retry-After when the bucket is empty."""
-        wait = self.bucket.take(client)
-        if wait > 0:
-            raise ApiError(
-                429,
-                "TooManyRequests",
-                f"too many surveys from this address; retry in {math.ceil(wait)} s",
-                headers={"Retry-After": str(math.ceil(wait))},
-            )
+        """Count one survey from this client address; 429 with Retry-After past the hourly limit."""
+        wait = self.limiter.address_wait(client)
+        if wait:
+            raise _too_many(f"too many surveys from this address; retry in {wait} s", wait)
 
     async def submit(
         self,
@@ -56,31 +55,34 @@ class Surveys:
         employee_nip: str | None,
         answers: dict[str, int],
         comment: str,
-        client: str,
-        key: str,
     ) -> dict[str, Any]:
-        """Score and keep one survey; about an employee it also enters their appraisal as citizen feedback."""
+        """Score and keep one survey (beside the appraisal when it is about an employee)."""
         if (unit_id is None) == (employee_nip is None):
             raise InvalidInput("unit_id", "give exactly one of unit_id or employee_nip")
         answers = check_answers(answers)
         if len(comment) > COMMENT_LIMIT:
             raise InvalidInput("comment", f"must be at most {COMMENT_LIMIT} characters")
-        if key:  # citizens share one actor: scope their keys by address
-            key = f"{client}:{key}"
         result = score(answers)
-        recorded = False
         if employee_nip is not None:
             appraisal = await self._current_appraisal(agency_id, employee_nip)
             unit_id = appraisal.employee["unit_id"]
-            note = f"SKM NI {result['ni']} ({result['quality']}). {comment}".strip()
-            cmd = RecordCitizenFeedback(CITIZEN, result["perception"], note, "skm")
-            await self.actions.record_citizen_feedback(appraisal.id, cmd, key)
-            recorded = True
+            now = datetime.now(timezone.utc)
+            received = await run_in_threadpool(self.store().received_about, employee_nip, now - timedelta(days=1))
+            wait = self.limiter.employee_wait(received, now)
+            if wait:
+                raise _too_many(f"too many surveys about this employee today; retry in {wait} s", wait)
         else:
             await run_in_threadpool(self._check_unit, agency_id, unit_id)
         assert unit_id is not None
         row_id = await run_in_threadpool(self.store().add, agency_id, unit_id, employee_nip, answers, comment)
-        return {"id": row_id, **result, "recorded_in_appraisal": recorded}
+        return {"id": row_id, **result, "employee_nip": employee_nip}
+
+    async def about(self, actor: Actor, appraisal_id: UUID) -> list[dict[str, Any]]:
+        """The surveys about the appraised employee, for their appraiser, atasan and HR (newest first)."""
+        appraisal, relations = await load_appraisal_async(self.appraisals, actor, appraisal_id)
+        if not relations & {APPRAISER, ATASAN, DECIDER} and not is_hr(actor) and not is_auditor(actor):
+            raise forbidden("the surveys about an employee are for their appraiser, atasan and HR")
+        return await run_in_threadpool(self.store().about, appraisal.employee_nip, appraisal.employee["unit_id"])
 
     async def summary(self, agency_id: str, unit_id: str) -> dict[str, Any]:
         """The unit's published SKM result: responses, mean per element, NI, IKM and quality."""
@@ -113,3 +115,7 @@ class Surveys:
         if not rows:
             raise NotFound(f"employee_nip: {nip} has no appraisal in progress at {agency_id}")
         return await run_in_threadpool(self.appraisals.appraisal, UUID(rows[0]["appraisal_id"]))
+
+
+def _too_many(message: str, wait: int) -> ApiError:
+    return ApiError(429, "TooManyRequests", message, headers={"Retry-After": str(wait)})

@@ -12,7 +12,8 @@ import httpx
 import jwt
 import pytest
 
-from api.ratelimit import TokenBucket
+from api.ratelimit import SurveyLimiter
+from domain.skm import ELEMENTS
 from tests.test_api_support import (
     ATASAN,
     AUDITOR,
@@ -237,27 +238,25 @@ async def test_hr_only_routes_refuse_everyone_else(app) -> None:
 
 
 async def test_feedback_is_validated_and_rate_limited_per_client(settings) -> None:
-    bucket = TokenBucket(capacity=3, refill_per_second=0.001)
-    app = build_app(settings, feedback_bucket=bucket)
+    app = build_app(settings, survey_limiter=SurveyLimiter(per_address_per_hour=2))
     url = f"{API}/feedback/surveys"
+    full = dict.fromkeys(ELEMENTS, 3)
     async with running(app) as client:
         bad = [
-            ({"agency_id": "AG", "unit_id": "U1", "answers": {"persyaratan": 5}}, "answers.persyaratan"),
-            ({"agency_id": "AG", "answers": {"persyaratan": 3}}, "body"),
+            ({"agency_id": "AG", "unit_id": "U1", "answers": {**full, "persyaratan": 5}}, "answers.persyaratan"),
+            ({"agency_id": "AG", "answers": full}, "body"),
         ]
         for body, field in bad:
             response = await client.post(url, json=body)
             assert response.status_code == 422 and response.json()["field"] == field, response.text
-        response = await client.post(url, json={"agency_id": "AG", "unit_id": "U1", "answers": {"persyaratan": 3}})
-        assert response.status_code == 422 and response.json()["field"] == "agency_id"  # no such agency
-        response = await client.post(url, json={"agency_id": "AG", "unit_id": "U1", "answers": {"x": 3}})
+        response = await client.post(url, json={"agency_id": "AG", "unit_id": "U1", "answers": full})
         assert response.status_code == 429
         assert int(response.headers["Retry-After"]) > 0
-        # Another client address has its own bucket.
+        # Another client address has its own window.
         transport = httpx.ASGITransport(app=app, client=("10.0.0.9", 5000))
         async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as second:
-            response = await second.post(url, json={"agency_id": "AG", "unit_id": "U1", "answers": {"x": 3}})
-            assert response.status_code == 422
+            response = await second.post(url, json={"agency_id": "AG", "unit_id": "U1", "answers": full})
+            assert response.status_code == 422 and response.json()["field"] == "agency_id"  # no such agency
 
 
 def test_openapi_documents_every_route_with_examples(app) -> None:

@@ -17,6 +17,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.rules import BERAKHLAK
+from domain.skm import ELEMENTS
 from tests.test_api_support import (
     AS_EXPECTED,
     ATASAN,
@@ -105,12 +106,12 @@ async def test_a_whole_cycle_through_http(env: WorkflowEnvironment, tmp_path: Pa
             {
                 "agency_id": agency,
                 "employee_nip": EMP2,
-                "answers": {"perilaku_pelaksana": 4, "waktu_penyelesaian": 3},
+                "answers": {**dict.fromkeys(ELEMENTS, 3), "perilaku_pelaksana": 4, "waktu_penyelesaian": 4},
                 "comment": "Ramah",
             },
             expect=201,
         )
-        assert survey["recorded_in_appraisal"] is True and survey["quality"] == "B" and survey["ikm"] == 87.5
+        assert survey["employee_nip"] == EMP2 and survey["quality"] == "B" and survey["ikm"] == 80.56
         summary = await w.call("GET", f"/feedback/units/{agency}/{UNIT}", None)
         assert summary["responses"] == 1 and summary["elements"]["perilaku_pelaksana"] == 4
 
@@ -221,7 +222,9 @@ async def test_a_whole_cycle_through_http(env: WorkflowEnvironment, tmp_path: Pa
         assert recomputed["all_match"] and [r["event"] for r in recomputed["ratings"]] == ["Rated", "KeberatanDecided"]
         csv = await w.call("GET", f"{base}/export", AUDITOR, params={"format": "csv"})
         assert len(csv.text.strip().splitlines()) == 19
-        assert "FeedbackGiven" in w.events(cycle, EMP2)  # the citizen survey reached Citra's record
+        assert "FeedbackGiven" not in w.events(cycle, EMP2)  # the citizen survey stays beside Citra's record
+        seen = await w.call("GET", f"/tasks/appraisals/{appraisal_id(cycle, EMP2)}/surveys", SUPERVISOR)
+        assert [s["comment"] for s in seen] == ["Ramah"]  # where her appraiser reads it
 
         # HR extends the follow-up deadline, then closes the cycle.
         year = (await w.call("GET", f"/hr/cycles/{cycle}", HR_NIP))["year"]

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from domain.skm import ELEMENTS
 from tests.test_api_support import (
     AS_EXPECTED,
     ATASAN,
@@ -176,7 +177,7 @@ def bad_inputs(c: str, a: str, drafting: str) -> list[tuple[str, str, Any, str]]
         (
             "POST",
             "/feedback/surveys",
-            {"agency_id": "X", "unit_id": "U", "answers": {"prosedur": 0}},
+            {"agency_id": "X", "unit_id": "U", "answers": {**dict.fromkeys(ELEMENTS, 3), "prosedur": 0}},
             "answers.prosedur",
         ),
     ]

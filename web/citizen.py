@@ -70,8 +70,6 @@ async def answer(request: Request, agency_id: str, unit_id: str) -> Response:
             employee_nip=None,
             answers=answers,
             comment=forms.text(form, "comment"),
-            client=client,
-            key=forms.key(form),
         )
 
     try:

@@ -27,6 +27,7 @@ from domain.commands import (
 from domain.errors import DomainError
 from domain.rules import rule_set
 from services.authz import require_hr, require_writer
+from services.errors import ApiError
 from services.views import appraisal_view, load_appraisal_async, my_tasks
 from web import forms
 from web.outcome import Refused, act_on_form, actions
@@ -74,7 +75,16 @@ async def task_page(
         preview=preview,
         can_delegate=actor.nip == appraisal.appraiser_nip and appraisal.stage != "finalised",
         delegate=appraisal.delegate_nip,
+        surveys=await _surveys(request, actor, appraisal_id),
     )
+
+
+async def _surveys(request: Request, actor: Any, appraisal_id: UUID) -> list[dict[str, Any]] | None:
+    """The citizens' surveys about the employee, for whom the service shows them (None: not for this caller)."""
+    try:
+        return await request.app.state.surveys.about(actor, appraisal_id)
+    except ApiError:
+        return None
 
 
 @router.get("/{appraisal_id}", response_class=HTMLResponse)
