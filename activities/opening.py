@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import calendar as month_calendar
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,12 +23,11 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.appraisals import domain_errors_fail_fast
-from domain import calendar
 from domain.application import Appraisals
 from domain.commands import Outcome
 from domain.cycle import AppraisalCycle
 from domain.errors import DomainError
-from domain.rules import rule_set
+from domain.schedule import schedule
 from workflows.ids import appraisal_workflow_id, start_once
 
 STARTS_IN_FLIGHT = 50  # concurrent start/signal RPCs per page
@@ -53,7 +51,7 @@ class AppraisalInput:
     check_ins: list[CheckIn]
     review_opens_at: str
     reminder_days_before: list[int]
-    check_in_reminder_days_before: int = 7
+    check_in_reminder_days_before: int
     stage: str = "planning"
     pending: dict[str, str] | None = None
     cycle_workflow_id: str = ""
@@ -69,8 +67,8 @@ class OpenBatch:
     after_nip: str = ""
     limit: int = 500
     nips: list[str] | None = None
-    review_opens: str = "12-01"  # month-day of the cycle year, agency time
-    check_in_reminder_days_before: int = 7
+    review_opens: str | None = None  # month-day of the cycle year, agency time; None: the rule set's
+    check_in_reminder_days_before: int | None = None  # None: the rule set's
 
 
 @dataclass
@@ -91,25 +89,16 @@ class SignalAppraisals:
     arg: dict[str, Any]
 
 
-def schedule(cycle: AppraisalCycle, review_opens: str) -> dict[str, Any]:
-    """The cycle calendar every appraisal follows: deadlines, check-in dates, review opening."""
-    zone = cycle.time_zone
-    review_day = calendar.parse_day("review_opens", f"{cycle.year}-{review_opens}")
-    opens_at = calendar.end_of_day(review_day - timedelta(days=1), zone) + timedelta(seconds=1)
-    months = 12 // len(cycle.periods)
-    check_ins = []
-    for i, period in enumerate(cycle.periods):
-        month = (i + 1) * months
-        last_day = date(cycle.year, month, month_calendar.monthrange(cycle.year, month)[1])
-        # The final check-in happens while the appraisal is still in execution, before the review opens.
-        due = min(calendar.end_of_day(last_day, zone), opens_at - timedelta(seconds=1))
-        check_ins.append(CheckIn(period, due.isoformat()))
+def appraisal_plan(cycle: AppraisalCycle, review_opens: str | None, reminder_days: int | None) -> dict[str, Any]:
+    """The domain's calendar of the cycle (domain/schedule.py) in the shape an AppraisalInput carries."""
+    plan = schedule(cycle, review_opens, reminder_days)
     return {
-        "time_zone": zone,
-        "deadlines": {name: cycle.deadline(name).isoformat() for name in cycle.deadlines},
-        "check_ins": check_ins,
-        "review_opens_at": opens_at.isoformat(),
-        "reminder_days_before": list(rule_set(cycle.rule_set_id).reminder_days_before),
+        "time_zone": cycle.time_zone,
+        "deadlines": {name: instant.isoformat() for name, instant in plan.deadlines.items()},
+        "check_ins": [CheckIn(c.period, c.due.isoformat()) for c in plan.check_ins],
+        "review_opens_at": plan.review_opens_at.isoformat(),
+        "reminder_days_before": list(plan.reminder_days_before),
+        "check_in_reminder_days_before": plan.check_in_reminder_days_before,
     }
 
 
@@ -134,7 +123,6 @@ class OpeningActivities:
                 stage=outcome.stage,
                 pending=outcome.pending,
                 cycle_workflow_id=batch.cycle_workflow_id,
-                check_in_reminder_days_before=batch.check_in_reminder_days_before,
                 **plan,
             )
             async with gate:
@@ -159,7 +147,7 @@ class OpeningActivities:
         at = datetime.fromisoformat(batch.at_iso)
         with domain_errors_fail_fast():
             cycle = self.app.cycle(UUID(batch.cycle_id))
-            plan = schedule(cycle, batch.review_opens)
+            plan = appraisal_plan(cycle, batch.review_opens, batch.check_in_reminder_days_before)
         if batch.nips is not None:
             page, done = list(batch.nips), True
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import HRActor, Users
 from api.errors import ApiError
-from api.models import EMPLOYEE_NIP, Nip
+from api.models import EMPLOYEE_NIP, Nip, StandingRole
 
 router = APIRouter(prefix="/hr/accounts", tags=["hr"])
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/hr/accounts", tags=["hr"])
 class AccountIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"nip": EMPLOYEE_NIP, "roles": []}]})
     nip: Nip
-    roles: list[Literal["hr", "auditor"]] = Field(default_factory=list, max_length=2)
+    roles: list[StandingRole] = Field(default_factory=list, max_length=2)
 
 
 class AccountOut(BaseModel):

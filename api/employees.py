@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path
@@ -10,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Actions, AppraisalsDep, Clock, CurrentActor, IdempotencyKey, ReadModelsDep, Writer
-from api.models import EXAMPLE_APPRAISAL, AppraisalOut, OutcomeOut, Text
+from api.models import EXAMPLE_APPRAISAL, AppraisalOut, Aspect, OutcomeOut, RhkKind, Text
 from domain.appraisal import FINALISED, FOLLOW_UP, KEBERATAN, RESULT_DELIVERED
 from domain.commands import DraftSkp, FileKeberatan, Outcome, ReportProgress, SelfAssess, SubmitSkp
 from domain.errors import WrongStage
-from services.views import appraisal_view, load_appraisal_async, superior_rhk
+from services import views
+from services.views import load_appraisal_async, superior_rhk
 
 router = APIRouter(prefix="/employees", tags=["employees"])
 AppraisalId = Annotated[UUID, Path(description="the appraisal's id", examples=[EXAMPLE_APPRAISAL])]
@@ -24,7 +25,7 @@ STRICT = ConfigDict(extra="forbid")
 class IndicatorIn(BaseModel):
     model_config = STRICT
     id: str = Field(min_length=1, max_length=100)
-    aspect: Literal["kuantitas", "kualitas", "waktu", "biaya"]
+    aspect: Aspect
     text: str = Field(min_length=1, max_length=2000)
     target: str = Field(min_length=1, max_length=2000)
 
@@ -32,7 +33,7 @@ class IndicatorIn(BaseModel):
 class RhkIn(BaseModel):
     model_config = STRICT
     id: str = Field(min_length=1, max_length=100)
-    kind: Literal["utama", "tambahan"] = "utama"
+    kind: RhkKind = "utama"
     text: str = Field(min_length=1, max_length=2000)
     supports: str = Field("", max_length=100, description="the superior's RHK id this one supports (utama)")
     indicators: list[IndicatorIn] = Field(min_length=1)
@@ -163,8 +164,8 @@ async def read_appraisal(
     appraisal_id: AppraisalId, actor: CurrentActor, app: AppraisalsDep, clock: Clock
 ) -> dict[str, Any]:
     """One appraisal: for the employee, the appraiser, the atasan, HR and auditors (others: 404)."""
-    appraisal, relations = await load_appraisal_async(app, actor, appraisal_id)
-    return appraisal_view(appraisal, relations, clock())
+    _, view = await views.read_appraisal(app, actor, appraisal_id, clock())
+    return view
 
 
 @router.get("/appraisals/{appraisal_id}/result", response_model=ResultOut)
@@ -172,10 +173,9 @@ async def read_result(
     appraisal_id: AppraisalId, actor: CurrentActor, app: AppraisalsDep, clock: Clock
 ) -> dict[str, Any]:
     """My result once delivered, with the days left to file a keberatan."""
-    appraisal, relations = await load_appraisal_async(app, actor, appraisal_id)
+    appraisal, view = await views.read_appraisal(app, actor, appraisal_id, clock())
     if appraisal.stage not in (RESULT_DELIVERED, KEBERATAN, FOLLOW_UP, FINALISED):
         raise WrongStage(f"the result is not delivered yet (the appraisal is at {appraisal.stage})")
-    view = appraisal_view(appraisal, relations, clock())
     return {"appraisal_id": view["id"], **{k: view[k] for k in ResultOut.model_fields if k in view}}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
@@ -35,13 +35,12 @@ from api.hr_models import (
     StartIn,
     TrendRow,
 )
-from api.models import EXAMPLE_CYCLE
+from api.models import EXAMPLE_CYCLE, DeadlineName
 from domain.commands import CalibrateUnit, CloseCycle, DefineCycle, ExtendDeadline, SetOrgPredikat
 from services.org import participants_from_org
 
 router = APIRouter(prefix="/hr", tags=["hr"])
 CycleId = Annotated[UUID, Path(description="the cycle's id", examples=[EXAMPLE_CYCLE])]
-DeadlineName = Literal["planning", "review", "follow_up"]
 UnitId = Annotated[str, Path(min_length=1, max_length=100, examples=["UNIT-PELAYANAN"])]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Path, UploadFile
@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Actions, AppraisalsDep, Clock, HRActor, IdempotencyKey, ReadModelsDep
 from api.errors import body as error_body
-from api.models import APPRAISER_NIP, EXAMPLE_APPRAISAL, Nip, OutcomeOut, Text
+from api.models import APPRAISER_NIP, EXAMPLE_APPRAISAL, Nip, OutcomeOut, Predikat, Text
 from domain.commands import (
     ChangeSupervisor,
     DecideFollowUp,
@@ -24,7 +24,6 @@ from services.org import forward, import_csv
 
 router = APIRouter(prefix="/hr", tags=["hr"])
 AppraisalId = Annotated[UUID, Path(description="the appraisal's id", examples=[EXAMPLE_APPRAISAL])]
-Predikat = Literal["sangat_baik", "baik", "butuh_perbaikan", "kurang", "sangat_kurang"]
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
 

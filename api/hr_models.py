@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.models import APPRAISER_NIP, EMPLOYEE_NIP, EXAMPLE_CYCLE, Nip
+from api.models import APPRAISER_NIP, EMPLOYEE_NIP, EXAMPLE_CYCLE, DeadlineName, Nip, OrgPredikat, Period, TimeZone
 
-OrgPredikat = Literal["istimewa", "baik", "butuh_perbaikan", "kurang", "sangat_kurang"]
 PREDIKAT_COUNTS = {"sangat_baik": 0, "baik": 7, "butuh_perbaikan": 2, "kurang": 0, "sangat_kurang": 0}
 
 MonthDay = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", examples=["12-01"])]
@@ -65,11 +64,11 @@ class CycleIn(BaseModel):
     )
     agency_id: str = Field(min_length=1, max_length=100)
     agency_name: str = Field("", max_length=200)
-    time_zone: Literal["WIB", "WITA", "WIT"]
+    time_zone: TimeZone
     year: int = Field(ge=2022, le=2100)
     rule_set_id: str = Field("permenpanrb-6-2022", max_length=100)
-    period: Literal["quarterly", "monthly"] | None = None
-    deadlines: dict[Literal["planning", "review", "follow_up"], Day] | None = None
+    period: Period | None = None
+    deadlines: dict[DeadlineName, Day] | None = None
     participants: list[ParticipantIn] | None = Field(None, max_length=20_000)
     unit_ids: list[str] | None = Field(None, description="with org data: only these units")
 
@@ -85,8 +84,12 @@ class CycleCreated(BaseModel):
 
 class StartIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"review_opens": "12-01"}]})
-    review_opens: MonthDay = Field("12-01", description="month-day (agency time) the annual review opens")
-    check_in_reminder_days_before: int = Field(7, ge=0, le=60)
+    review_opens: MonthDay | None = Field(
+        None, description="month-day (agency time) the annual review opens; default: the rule set's"
+    )
+    check_in_reminder_days_before: int | None = Field(
+        None, ge=0, le=60, description="days before each check-in falls due; default: the rule set's"
+    )
 
 
 class ExtensionIn(BaseModel):

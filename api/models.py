@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
+from domain.base import AUDITOR, HR
+from domain.calendar import ZONES
+from domain.cycle import DEADLINES
 from domain.errors import InvalidInput
 from domain.nip import check_nip
+from domain.rules import ASPECTS, DEFAULT_RULE_SET, ORG_PREDIKATS, PREDIKATS, RATINGS, rule_set
+from domain.skp import RHK_KINDS
+from domain.stages import OUTCOMES
 
 EXAMPLE_APPRAISAL = "0b8f3f3e-3c43-5b5e-9a3f-6f0b6c1f2a11"
 EXAMPLE_CYCLE = "5a0e8f7e-1b6f-5d0e-8d59-3c1f0a6b7e21"
@@ -17,10 +26,32 @@ EMPLOYEE_NIP, APPRAISER_NIP = "199001152015031001", "198503152010011002"
 
 def _nip(value: str) -> str:
     try:
-        return check_nip(value.strip())
+        return check_nip(value.strip(), today=datetime.now(timezone.utc).date())
     except InvalidInput as e:
         raise ValueError(str(e).removeprefix("nip: ")) from None
 
+
+@dataclass(frozen=True)
+class OneOf:
+    """A code that must be one of the domain's own: validated, and documented as an enum, like a Literal."""
+
+    values: tuple[str, ...]
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.literal_schema(list(self.values))
+
+
+# The API's enumerations, each derived from the domain's (never retyped here).
+Rating = Annotated[str, OneOf(RATINGS)]
+Predikat = Annotated[str, OneOf(PREDIKATS)]
+OrgPredikat = Annotated[str, OneOf(ORG_PREDIKATS)]
+Aspect = Annotated[str, OneOf(ASPECTS)]
+RhkKind = Annotated[str, OneOf(RHK_KINDS)]
+DecisionOutcome = Annotated[str, OneOf(OUTCOMES)]
+TimeZone = Annotated[str, OneOf(tuple(ZONES))]
+Period = Annotated[str, OneOf(tuple(rule_set(DEFAULT_RULE_SET).periods))]
+DeadlineName = Annotated[str, OneOf(DEADLINES)]
+StandingRole = Annotated[str, OneOf((HR, AUDITOR))]
 
 Nip = Annotated[str, AfterValidator(_nip), Field(examples=[EMPLOYEE_NIP], description="18-digit NIP")]
 Text = Annotated[str, Field(min_length=1, max_length=5000)]
@@ -78,6 +109,9 @@ class AppraisalOut(BaseModel):
     follow_up: dict[str, Any] | None
     pending: dict[str, str] | None
     your_relations: list[str] = []
+    your_actions: list[str] = Field(
+        default_factory=list, description="the actions the caller may take now, as the domain's rules answer"
+    )
 
     model_config = ConfigDict(
         json_schema_extra={

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Actions, Clock, CurrentActor, IdempotencyKey, ReadModelsDep, Writer
-from api.models import APPRAISER_NIP, EMPLOYEE_NIP, EXAMPLE_APPRAISAL, EXAMPLE_CYCLE, Nip, OutcomeOut, Text
+from api.models import (
+    APPRAISER_NIP,
+    EMPLOYEE_NIP,
+    EXAMPLE_APPRAISAL,
+    EXAMPLE_CYCLE,
+    DecisionOutcome,
+    Nip,
+    OutcomeOut,
+    Rating,
+    Text,
+)
 from domain.commands import (
     ApproveSkp,
     DecideKeberatan,
@@ -21,14 +31,12 @@ from domain.commands import (
     Rate,
     ReturnSkp,
 )
+from domain.rules import BERAKHLAK
 from services import views
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 AppraisalId = Annotated[UUID, Path(description="the appraisal's id", examples=[EXAMPLE_APPRAISAL])]
-Rating = Literal["di_atas", "sesuai", "di_bawah"]
-BEHAVIOUR_EXAMPLE = dict.fromkeys(
-    ("berorientasi_pelayanan", "akuntabel", "kompeten", "harmonis", "loyal", "adaptif", "kolaboratif"), "sesuai"
-)
+BEHAVIOUR_EXAMPLE = dict.fromkeys(BERAKHLAK, "sesuai")
 
 
 class TaskOut(BaseModel):
@@ -141,7 +149,7 @@ class DecisionIn(BaseModel):
             ]
         },
     )
-    outcome: Literal["upheld", "amended"]
+    outcome: DecisionOutcome
     reasons: Text
     results_rating: Rating | None = None
     behaviour_ratings: dict[str, Rating] | None = None

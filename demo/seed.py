@@ -113,7 +113,7 @@ def seed(base: str, today: date | None = None) -> str:
             "deadlines": {"planning": planning},
         },
     )
-    api.call("POST", f"/hr/cycles/{cycle}/start", hr, {"review_opens": "12-01"})
+    api.call("POST", f"/hr/cycles/{cycle}/start", hr, {})  # the review opens on the rule set's date
     _wait_open(api, cycle, hr, created["participants"])
 
     kadis = next(e["nip"] for e in staff if e["position"] == "Kepala Dinas")

@@ -18,8 +18,9 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 
+from domain.actions import open_actions
 from domain.appraisal import Appraisal
-from domain.base import KinerjaAggregate
+from domain.base import Actor, KinerjaAggregate
 from domain.commands import (
     AppraisalCommand,
     CalibrateUnit,
@@ -166,6 +167,10 @@ class Appraisals(Organisation, Application[UUID]):
             appraisal.execute(cmd, at, CycleFacts(self, appraisal))
         self._save(appraisal)
         return _outcome(appraisal)
+
+    def actions(self, appraisal: Appraisal, by: Actor, at: datetime) -> list[str]:
+        """Which actions `by` may take on the appraisal now, as the aggregate's own rules answer."""
+        return open_actions(appraisal, by, at, CycleFacts(self, appraisal))
 
     def superior_rhk(self, appraisal: Appraisal, cycle: AppraisalCycle | None = None) -> list[dict[str, Any]] | None:
         """The appraiser's RHK in the same cycle, which the employee's RHK utama support.

@@ -28,15 +28,14 @@ from domain.rules import ORG_PREDIKATS, PREDIKATS, rule_set
 
 DEFINED, STARTED, CLOSED = "defined", "started", "closed"
 DEADLINES = ("planning", "review", "follow_up")
-PERIODS = {"quarterly": ["Q1", "Q2", "Q3", "Q4"], "monthly": [f"M{m:02d}" for m in range(1, 13)]}
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kinerja.example/cycle")
 
 
-def check_participant(p: dict[str, Any], where: str = "participant") -> dict[str, Any]:
+def check_participant(p: dict[str, Any], where: str = "participant", today: date | None = None) -> dict[str, Any]:
     """A participant's master data: NIP, name, unit, appraiser and the appraiser's superior."""
-    nip = check_nip(str(p.get("nip", "")), f"{where}.nip")
-    appraiser = check_nip(str(p.get("appraiser_nip", "")), f"{where}.appraiser_nip")
-    atasan = check_nip(str(p.get("atasan_nip", "")), f"{where}.atasan_nip")
+    nip = check_nip(str(p.get("nip", "")), f"{where}.nip", today)
+    appraiser = check_nip(str(p.get("appraiser_nip", "")), f"{where}.appraiser_nip", today)
+    atasan = check_nip(str(p.get("atasan_nip", "")), f"{where}.atasan_nip", today)
     if appraiser == nip:
         raise InvalidInput(f"{where}.appraiser_nip", "an employee cannot be their own pejabat penilai")
     for key in ("name", "unit_id"):
@@ -77,8 +76,7 @@ class AppraisalCycle(KinerjaAggregate):
         if not agency_id.strip():
             raise InvalidInput("agency_id", "is required")
         period = cmd.period or rules.period
-        if period not in PERIODS:
-            raise InvalidInput("period", f"must be one of {', '.join(PERIODS)}")
+        rules.period_names(period)  # a known kind of period
         defaults = {
             "planning": f"{year}-{rules.planning_deadline}",
             "review": f"{year + 1}-{rules.review_deadline}",
@@ -91,7 +89,7 @@ class AppraisalCycle(KinerjaAggregate):
         merged = {name: given.get(name) or defaults[name] for name in DEADLINES}
         for name, day in merged.items():
             calendar.parse_day(f"deadlines.{name}", day)
-        checked = [check_participant(p, f"participants[{i}]") for i, p in enumerate(cmd.participants)]
+        checked = [check_participant(p, f"participants[{i}]", at.date()) for i, p in enumerate(cmd.participants)]
         nips = [p["nip"] for p in checked]
         if len(set(nips)) != len(nips):
             raise InvalidInput("participants", "a NIP appears twice")
@@ -135,7 +133,7 @@ class AppraisalCycle(KinerjaAggregate):
 
     @property
     def periods(self) -> list[str]:
-        return PERIODS[self.period]
+        return rule_set(self.rule_set_id).period_names(self.period)
 
     def deadline(self, name: str) -> datetime:
         """The UTC instant at which a named deadline ends."""
@@ -176,7 +174,7 @@ class AppraisalCycle(KinerjaAggregate):
         by = cmd.by
         require(by.is_hr, "only HR changes the participants")
         self._require_open()
-        p = check_participant(cmd.participant)
+        p = check_participant(cmd.participant, today=at.date())
         if p["nip"] in self.participants:
             raise InvalidInput("participant.nip", f"{p['nip']} already takes part in this cycle")
         self._participant_added(by.nip, p, at)

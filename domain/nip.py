@@ -1,4 +1,12 @@
-"""The NIP, the 18-digit civil-servant number, checked in one place."""
+"""The NIP, the 18-digit civil-servant number, checked in one place (DOMAIN.md §12).
+
+Shape: birth date YYYYMMDD, CPNS appointment YYYYMM, gender digit (1 male, 2 female), 3-digit
+serial. Plausibility: the appointment comes after the birth, at an age of at least 18 (PP 11/2017
+on Manajemen PNS, Pasal 23 ayat (1) huruf a: an applicant is at least 18 years old when applying,
+and the appointment follows the selection), and neither date lies in the future. The appointment
+month is read as its first day, the usual TMT (terhitung mulai tanggal) of a CPNS appointment.
+PPPK numbers follow the same shape in practice; relax the check here if that changes.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +15,13 @@ from datetime import date
 from domain.errors import InvalidInput
 
 NIP_LENGTH = 18
+MINIMUM_AGE = 18  # PP 11/2017 Pasal 23 ayat (1) huruf a
 
 
-def check_nip(nip: str, field: str = "nip") -> str:
-    """Return the NIP if well formed, else say which part is wrong.
+def check_nip(nip: str, field: str = "nip", today: date | None = None) -> str:
+    """Return the NIP if well formed and plausible, else say which part is wrong and why.
 
-    Shape: birth date YYYYMMDD, CPNS appointment YYYYMM, gender digit
-    (1 male, 2 female), 3-digit serial (DOMAIN.md §12).
+    `today` is the day the NIP is checked on; without it the future-date check is skipped.
     """
     if not isinstance(nip, str) or len(nip) != NIP_LENGTH or not nip.isdigit():
         raise InvalidInput(field, f"a NIP has exactly {NIP_LENGTH} digits, got {nip!r}")
@@ -23,8 +31,23 @@ def check_nip(nip: str, field: str = "nip") -> str:
     except ValueError:
         raise InvalidInput(field, f"digits 1-8 must be a birth date YYYYMMDD, got {birth}") from None
     year, month = int(appointed[0:4]), int(appointed[4:6])
-    if not 1 <= month <= 12 or year < born.year:
-        raise InvalidInput(field, f"digits 9-14 must be the CPNS appointment YYYYMM after birth, got {appointed}")
+    if not 1 <= month <= 12:
+        raise InvalidInput(field, f"digits 9-14 must be the CPNS appointment YYYYMM, got {appointed}")
+    start = date(year, month, 1)
+    if start <= born:
+        raise InvalidInput(field, f"digits 9-14: the CPNS appointment {appointed} is not after the birth date {birth}")
+    age = start.year - born.year - ((start.month, start.day) < (born.month, born.day))
+    if age < MINIMUM_AGE:
+        raise InvalidInput(
+            field,
+            f"digits 9-14: a CPNS appointment in {appointed} is at age {age}; "
+            f"PP 11/2017 Pasal 23 sets {MINIMUM_AGE} as the minimum age",
+        )
+    if today is not None:
+        if born > today:
+            raise InvalidInput(field, f"digits 1-8: the birth date {birth} is in the future")
+        if start > today:
+            raise InvalidInput(field, f"digits 9-14: the CPNS appointment {appointed} is in the future")
     if gender not in "12":
         raise InvalidInput(field, f"digit 15 is the gender (1 male, 2 female), got {gender}")
     return nip

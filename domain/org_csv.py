@@ -64,7 +64,9 @@ class Line:
         }
 
 
-def read(text: str, existing: Callable[[str], Agency | None]) -> tuple[list[Line], list[Problem]]:
+def read(
+    text: str, existing: Callable[[str], Agency | None], today: date | None = None
+) -> tuple[list[Line], list[Problem]]:
     """Parse and check the whole file against itself and the agencies already registered (by code)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip() for h in reader.fieldnames or []]
@@ -78,7 +80,7 @@ def read(text: str, existing: Callable[[str], Agency | None]) -> tuple[list[Line
         found: list[Problem] = []
         values = {k: (raw.get(k) or "").strip() for k in REQUIRED + OPTIONAL}
         named.add((values["agency_code"], values["nip"]))
-        line = _line(reader.line_num, values, found)
+        line = _line(reader.line_num, values, found, today)
         problems += found
         if line is not None:
             lines.append(line)
@@ -88,7 +90,7 @@ def read(text: str, existing: Callable[[str], Agency | None]) -> tuple[list[Line
     return lines, sorted(problems, key=lambda p: p.line)
 
 
-def _line(n: int, v: dict[str, str], problems: list[Problem]) -> Line | None:
+def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None) -> Line | None:
     def check(fn: Any) -> Any:
         try:
             return fn()
@@ -104,9 +106,9 @@ def _line(n: int, v: dict[str, str], problems: list[Problem]) -> Line | None:
     else:
         problems.append(Problem(n, "time_zone", f"is required (one of {', '.join(calendar.ZONES)})"))
     if v["nip"]:
-        check(lambda: check_nip(v["nip"], "nip"))
+        check(lambda: check_nip(v["nip"], "nip", today))
     if v["supervisor_nip"]:
-        check(lambda: check_nip(v["supervisor_nip"], "supervisor_nip"))
+        check(lambda: check_nip(v["supervisor_nip"], "supervisor_nip", today))
         if v["supervisor_nip"] == v["nip"]:
             problems.append(Problem(n, "supervisor_nip", "an employee cannot supervise themselves"))
     if v["unit_head"].lower() not in YES | NO:

@@ -88,7 +88,7 @@ class Organisation(_Base):
         def lookup(code: str) -> Agency | None:
             return existing.setdefault(code, self.find_agency(code))
 
-        lines, problems = read(text, lookup)
+        lines, problems = read(text, lookup, at.date())
         result = ImportResult(problems=problems, agencies=sorted({line.agency_code for line in lines}))
         if problems:
             return result

@@ -89,7 +89,7 @@ class Agency(KinerjaAggregate):
     def register_employee(self, by: Actor, employee: dict[str, Any], at: datetime) -> None:
         """A new employee; the supervisor may be registered in the same import, so only its shape is checked."""
         require(by.is_hr, "only HR registers an employee")
-        nip = check_nip(str(employee.get("nip", "")), "nip")
+        nip = check_nip(str(employee.get("nip", "")), "nip", at.date())
         if nip in self.employees:
             raise InvalidInput("nip", f"{nip} is already registered in {self.code}")
         record = {"nip": nip, **self._fields(employee), "supervisor_nip": self._supervisor(nip, employee)}

@@ -38,7 +38,7 @@ class People(AppraisalState):
         require(cmd.by.nip == self.appraiser_nip, "only the employee's pejabat penilai delegates their tasks")
         if self.stage == FINALISED:
             raise WrongStage("the appraisal is finalised")
-        to_nip = check_nip(cmd.to_nip, "to_nip")
+        to_nip = check_nip(cmd.to_nip, "to_nip", at.date())
         require(to_nip != self.employee_nip, "an employee cannot act as their own pejabat penilai")
         if to_nip == (self.delegate_nip or self.appraiser_nip):
             raise InvalidInput("to_nip", f"{to_nip} already acts as the pejabat penilai")

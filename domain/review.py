@@ -9,7 +9,7 @@ from domain.base import require
 from domain.commands import DeliverResult, OpenReview, Rate, SelfAssess
 from domain.errors import InvalidInput, WrongStage
 from domain.rules import check_rating
-from domain.stages import EXECUTION, REVIEW, AppraisalState, Facts, text
+from domain.stages import REVIEW, REVIEW_OPENS_FROM, AppraisalState, Facts, text
 
 
 class Review(AppraisalState):
@@ -17,7 +17,7 @@ class Review(AppraisalState):
 
     def open_review(self, cmd: OpenReview, at: datetime) -> None:
         require(cmd.by.is_system or cmd.by.is_hr, "the review opens by the cycle calendar or by HR")
-        self._require_stage(EXECUTION)
+        self._require_stage(*REVIEW_OPENS_FROM)
         self._review_opened(cmd.by.nip, at)
 
     def self_assess(self, cmd: SelfAssess, at: datetime) -> None:

@@ -1,4 +1,4 @@
-"""Versioned rule sets: every number and table the ratings depend on.
+"""Versioned rule sets: every number and table the ratings and the calendar depend on.
 
 An appraisal records the id of the rule set it was opened under, so a replay
 recomputes its predikat with the rules then in force, whatever came later.
@@ -7,131 +7,60 @@ Rule sets are pure and deterministic: workflows may call them directly.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from domain.curve import CURVE_6_2022, CurveWarning, Share, ShareCheck, check_shares
 from domain.errors import InvalidInput, NotFound
-
-# Rating of hasil kerja (results) and of perilaku kerja (behaviour), DOMAIN.md §3.1.
-ABOVE, AS_EXPECTED, BELOW = "di_atas", "sesuai", "di_bawah"
-RATINGS = (ABOVE, AS_EXPECTED, BELOW)
-RATING_LABELS = {ABOVE: "Di Atas Ekspektasi", AS_EXPECTED: "Sesuai Ekspektasi", BELOW: "Di Bawah Ekspektasi"}
-
-# Employee predikat, best first (§3.1).
-SANGAT_BAIK, BAIK, BUTUH_PERBAIKAN, KURANG, SANGAT_KURANG = (
-    "sangat_baik",
-    "baik",
-    "butuh_perbaikan",
-    "kurang",
-    "sangat_kurang",
+from domain.ratings import (
+    ABOVE,
+    AS_EXPECTED,
+    ASPECTS,
+    BAIK,
+    BELOW,
+    BERAKHLAK,
+    BUTUH_PERBAIKAN,
+    ISTIMEWA,
+    KURANG,
+    MATRIX_6_2022,
+    ORG_PREDIKATS,
+    PREDIKAT_LABELS,
+    PREDIKATS,
+    RATING_LABELS,
+    RATINGS,
+    SANGAT_BAIK,
+    SANGAT_KURANG,
+    check_predikat,
+    check_rating,
 )
-PREDIKATS = (SANGAT_BAIK, BAIK, BUTUH_PERBAIKAN, KURANG, SANGAT_KURANG)
-PREDIKAT_LABELS = {
-    SANGAT_BAIK: "Sangat Baik",
-    BAIK: "Baik",
-    BUTUH_PERBAIKAN: "Butuh Perbaikan",
-    KURANG: "Kurang/Misconduct",
-    SANGAT_KURANG: "Sangat Kurang",
-}
 
-# Organisation predikat (§2.3 step 1).
-ISTIMEWA = "istimewa"
-ORG_PREDIKATS = (ISTIMEWA, BAIK, BUTUH_PERBAIKAN, KURANG, SANGAT_KURANG)
+__all__ = [
+    "ABOVE",
+    "ASPECTS",
+    "AS_EXPECTED",
+    "BAIK",
+    "BELOW",
+    "BERAKHLAK",
+    "BUTUH_PERBAIKAN",
+    "ISTIMEWA",
+    "KURANG",
+    "ORG_PREDIKATS",
+    "PREDIKATS",
+    "PREDIKAT_LABELS",
+    "RATINGS",
+    "RATING_LABELS",
+    "SANGAT_BAIK",
+    "SANGAT_KURANG",
+    "CurveWarning",
+    "Share",
+    "ShareCheck",
+    "check_predikat",
+    "check_rating",
+]
 
 # Who hears of an overdue task: the atasan pejabat penilai, or HR's pengelola kinerja.
 ATASAN_PARTY, HR_PARTY = "atasan", "hr"
-
-# IKI aspects (§2.1).
-ASPECTS = ("kuantitas", "kualitas", "waktu", "biaya")
-
-# The seven BerAKHLAK core values (§3.3).
-BERAKHLAK = (
-    "berorientasi_pelayanan",
-    "akuntabel",
-    "kompeten",
-    "harmonis",
-    "loyal",
-    "adaptif",
-    "kolaboratif",
-)
-
-# The kuadran kinerja, cell by cell (§3.2): (results, behaviour) -> predikat.
-MATRIX_6_2022: Mapping[tuple[str, str], str] = MappingProxyType(
-    {
-        (ABOVE, BELOW): KURANG,
-        (ABOVE, AS_EXPECTED): BAIK,
-        (ABOVE, ABOVE): SANGAT_BAIK,
-        (AS_EXPECTED, BELOW): KURANG,
-        (AS_EXPECTED, AS_EXPECTED): BAIK,
-        (AS_EXPECTED, ABOVE): BAIK,
-        (BELOW, BELOW): SANGAT_KURANG,
-        (BELOW, AS_EXPECTED): BUTUH_PERBAIKAN,
-        (BELOW, ABOVE): BUTUH_PERBAIKAN,
-    }
-)
-
-
-@dataclass(frozen=True)
-class Share:
-    """One constraint of a distribution curve: the share of some predikats."""
-
-    predikats: tuple[str, ...]
-    bound: str  # "min", "max", or "some" (at least one person, whatever the unit's size)
-    percent: int
-
-    def allowed(self, total: int) -> int:
-        """The count limit on a unit of `total` people.
-
-        Kinerja's rounding rule for small units: a minimum rounds up and a
-        maximum rounds down, so a unit that passes never exceeds the curve.
-        """
-        if self.bound == "some":
-            return 1 if total else 0
-        exact = self.percent * total / 100
-        return math.ceil(exact) if self.bound == "min" else math.floor(exact)
-
-    def describe(self) -> str:
-        names = " + ".join(PREDIKAT_LABELS[p] for p in self.predikats)
-        if self.bound == "some":
-            return f"at least one {names}"
-        return f"{'at least' if self.bound == 'min' else 'at most'} {self.percent}% {names}"
-
-
-# The distribution curve by organisation predikat (§3.4, SE MenPANRB 3/2023).
-CURVE_6_2022: Mapping[str, tuple[Share, ...]] = MappingProxyType(
-    {
-        ISTIMEWA: (Share((SANGAT_BAIK,), "max", 70),),
-        # "There must be some" Butuh Perbaikan and/or Kurang: one person, not 1% (2 in a unit of 101+).
-        BAIK: (Share((BAIK,), "max", 70), Share((BUTUH_PERBAIKAN, KURANG), "some", 0)),
-        BUTUH_PERBAIKAN: (Share((BUTUH_PERBAIKAN,), "min", 60), Share((SANGAT_BAIK,), "max", 10)),
-        KURANG: (
-            Share((KURANG,), "min", 60),
-            Share((BUTUH_PERBAIKAN,), "min", 10),
-            Share((SANGAT_BAIK,), "max", 10),
-        ),
-        SANGAT_KURANG: (
-            Share((SANGAT_KURANG,), "min", 60),
-            Share((KURANG, BUTUH_PERBAIKAN), "min", 10),
-            Share((SANGAT_BAIK,), "max", 0),
-        ),
-    }
-)
-
-
-@dataclass(frozen=True)
-class CurveWarning:
-    rule: str
-    required: int
-    actual: int
-    total: int
-    bound: str = "min"
-
-    @property
-    def message(self) -> str:
-        limit = "allowed" if self.bound == "max" else "required"
-        return f"curve expects {self.rule}: {self.required} of {self.total} {limit}, {self.actual} rated"
 
 
 @dataclass(frozen=True)
@@ -168,13 +97,27 @@ class RuleSet:
             {ISTIMEWA: ABOVE, BAIK: AS_EXPECTED, BUTUH_PERBAIKAN: BELOW, KURANG: BELOW, SANGAT_KURANG: BELOW}
         )
     )
+    # The check-in calendar (§2.2, §12): per kind of period, each period's check-in falls due at the end
+    # of the month named; quarterly by default (Q1-Q3 periodic, Q4 the last before the annual review).
     period: str = "quarterly"
+    periods: Mapping[str, Mapping[str, int]] = field(
+        default_factory=lambda: MappingProxyType(
+            {
+                "quarterly": MappingProxyType({"Q1": 3, "Q2": 6, "Q3": 9, "Q4": 12}),
+                "monthly": MappingProxyType({f"M{m:02d}": m for m in range(1, 13)}),
+            }
+        )
+    )
+    # The annual review opens on this month-day of the cycle year, agency time (§12); HR may open it earlier.
+    review_opens: str = "12-01"
     planning_deadline: str = "01-31"  # month-day of the cycle year
     review_deadline: str = "01-31"  # month-day of the following year
     follow_up_deadline: str = "03-31"  # month-day of the following year
     keberatan_filing_days: int = 14
     keberatan_decision_days: int = 14
+    # Reminders: days before a deadline, and days before each periodic check-in falls due.
     reminder_days_before: tuple[int, ...] = (7, 1)
+    check_in_reminder_days_before: int = 7
     # The escalation chain: an overdue task of the pejabat penilai (or their delegate) goes up to the
     # atasan; an SKP nobody drafted is taken over by the pengelola kinerja (8/2021, §2.1); HR's own tasks
     # and an undecided keberatan go to HR (§12).
@@ -222,36 +165,24 @@ class RuleSet:
         ordered = sorted(values.values(), key=RATINGS.index)
         return ordered[len(ordered) // 2]
 
+    def curve_checks(self, org_predikat: str, counts: Mapping[str, int]) -> list[ShareCheck]:
+        """Every constraint of the curve for a unit, with its limit, its count and whether it holds."""
+        return check_shares(self.curve, org_predikat, counts)
+
     def check_curve(self, org_predikat: str, counts: Mapping[str, int]) -> list[CurveWarning]:
         """Compare a unit's predikat counts with the curve; warn, never block."""
-        if org_predikat not in self.curve:
-            raise InvalidInput("org_predikat", f"must be one of {', '.join(ORG_PREDIKATS)}")
-        total = sum(counts.get(p, 0) for p in PREDIKATS)
-        warnings = []
-        for share in self.curve[org_predikat]:
-            actual = sum(counts.get(p, 0) for p in share.predikats)
-            required = share.allowed(total)
-            broken = actual > required if share.bound == "max" else actual < required
-            if total and broken:
-                warnings.append(CurveWarning(share.describe(), required, actual, total, share.bound))
-        return warnings
+        return [c.warning() for c in self.curve_checks(org_predikat, counts) if not c.ok]
+
+    def period_names(self, period: str) -> list[str]:
+        """The check-in periods of a kind of period (Q1..Q4, M01..M12)."""
+        if period not in self.periods:
+            raise InvalidInput("period", f"must be one of {', '.join(self.periods)}")
+        return list(self.periods[period])
 
     def angka_kredit(self, predikat: str, coefficient: float, months: int = 12) -> float:
         """Angka kredit earned by functional staff (§6.2): months/12 x % x coefficient."""
         check_predikat("predikat", predikat)
         return round(months / 12 * self.angka_kredit_percent[predikat] / 100 * coefficient, 3)
-
-
-def check_rating(field_name: str, rating: str) -> str:
-    if rating not in RATINGS:
-        raise InvalidInput(field_name, f"must be one of {', '.join(RATINGS)}, got {rating!r}")
-    return rating
-
-
-def check_predikat(field_name: str, predikat: str) -> str:
-    if predikat not in PREDIKATS:
-        raise InvalidInput(field_name, f"must be one of {', '.join(PREDIKATS)}, got {predikat!r}")
-    return predikat
 
 
 PERMENPANRB_6_2022 = RuleSet(

@@ -19,6 +19,8 @@ RESULT_DELIVERED, KEBERATAN, FOLLOW_UP, FINALISED = "result_delivered", "keberat
 STAGES = (PLANNING, EXECUTION, REVIEW, RESULT_DELIVERED, KEBERATAN, FOLLOW_UP, FINALISED)
 UPHELD, AMENDED = "upheld", "amended"
 OUTCOMES = (UPHELD, AMENDED)
+# The review opens (by the calendar or by HR) only from execution; a dashboard row offers it at this stage.
+REVIEW_OPENS_FROM = (EXECUTION,)
 TEXT_LIMIT = 5000
 
 

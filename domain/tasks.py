@@ -18,6 +18,11 @@ TASK_DEADLINES = {
 }
 
 
+def deadline_of(task: str) -> str | None:
+    """The cycle deadline a task answers to; None for a task without one (a check-in, a keberatan)."""
+    return TASK_DEADLINES.get(task)
+
+
 def tasks_bounded_by(deadline: str) -> list[str]:
     return [task for task, name in TASK_DEADLINES.items() if name == deadline]
 
@@ -34,5 +39,5 @@ def task_due(appraisal: Appraisal, deadline: Callable[[str], datetime]) -> datet
         assert appraisal.keberatan is not None
         due: datetime = appraisal.keberatan["decision_due"]
         return due
-    name = TASK_DEADLINES.get(task["task"])
+    name = deadline_of(task["task"])
     return deadline(name) if name else None

@@ -89,7 +89,7 @@ class Gateway:
         return cycle_id
 
     async def start_cycle(
-        self, cycle_id: UUID, actor: Actor, review_opens: str, check_in_reminder_days_before: int
+        self, cycle_id: UUID, actor: Actor, review_opens: str | None, check_in_reminder_days_before: int | None
     ) -> str:
         """Start the CycleWorkflow: it starts the cycle in the domain and opens every appraisal."""
         workflow_id = cycle_workflow_id(cycle_id)

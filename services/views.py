@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
@@ -36,7 +37,10 @@ def days_left(deadline: datetime | None, zone: str, now: datetime | None = None)
     return (calendar.local_day(deadline, zone) - calendar.local_day(now, zone)).days
 
 
-def appraisal_view(appraisal: Appraisal, relations: set[str], now: datetime | None = None) -> dict[str, Any]:
+def appraisal_view(
+    appraisal: Appraisal, relations: set[str], now: datetime | None = None, actions: Sequence[str] = ()
+) -> dict[str, Any]:
+    """What a reader sees; `actions` are the ones the domain says the reader may take now."""
     deadline = appraisal.keberatan_deadline
     open_for_keberatan = appraisal.stage == RESULT_DELIVERED
     return jsonable(
@@ -64,6 +68,7 @@ def appraisal_view(appraisal: Appraisal, relations: set[str], now: datetime | No
             "follow_up": appraisal.follow_up,
             "pending": appraisal.pending_task(),
             "your_relations": sorted(relations),
+            "your_actions": list(actions),
         }
     )
 
@@ -88,6 +93,18 @@ def cycle_view(cycle: AppraisalCycle) -> dict[str, Any]:
             "calibrations": cycle.calibrations,
         }
     )
+
+
+async def read_appraisal(
+    app: Appraisals, actor: Actor, appraisal_id: UUID, now: datetime
+) -> tuple[Appraisal, dict[str, Any]]:
+    """The appraisal if the caller may see it, and its view with the actions the caller may take now."""
+
+    def load() -> tuple[Appraisal, dict[str, Any]]:
+        appraisal, relations = load_appraisal(app, actor, appraisal_id)
+        return appraisal, appraisal_view(appraisal, relations, now, app.actions(appraisal, actor, now))
+
+    return await run_in_threadpool(load)
 
 
 async def load_appraisal_async(app: Appraisals, actor: Actor, appraisal_id: UUID) -> tuple[Appraisal, set[str]]:

@@ -8,7 +8,7 @@ so that a wrong cell in the code and the test cannot agree by construction.
 from __future__ import annotations
 
 import statistics
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import assume, given, settings
@@ -293,18 +293,23 @@ def test_rule_sets_are_found_by_id_and_an_unknown_id_is_named() -> None:
 # --- §12 the NIP ------------------------------------------------------------------------------------
 
 
+TODAY = date(2026, 11, 30)
+
+
 @st.composite
 def valid_nips(draw: st.DrawFn) -> str:
+    """Born 1940-2007; appointed as CPNS from the month after the 18th birthday up to today."""
     born = draw(st.dates(date(1940, 1, 1), date(2007, 12, 31)))
-    year = draw(st.integers(born.year, 2030))
-    month, gender, serial = draw(st.integers(1, 12)), draw(st.sampled_from("12")), draw(st.integers(0, 999))
-    return f"{born:%Y%m%d}{year:04d}{month:02d}{gender}{serial:03d}"
+    first = date(born.year + 18, born.month, 1) + timedelta(days=31)  # the month after the 18th birthday
+    appointed = draw(st.dates(first.replace(day=1), TODAY))
+    gender, serial = draw(st.sampled_from("12")), draw(st.integers(0, 999))
+    return f"{born:%Y%m%d}{appointed:%Y%m}{gender}{serial:03d}"
 
 
 @FAST
 @given(valid_nips())
 def test_a_well_formed_nip_is_accepted_unchanged(nip: str) -> None:
-    assert check_nip(nip) == nip
+    assert check_nip(nip, today=TODAY) == nip
 
 
 @pytest.mark.parametrize(
@@ -315,9 +320,21 @@ def test_a_well_formed_nip_is_accepted_unchanged(nip: str) -> None:
         ("19850412 01003 1001", "a NIP has exactly 18 digits, got '19850412 01003 1001'"),
         ("198502302010031001", "digits 1-8 must be a birth date YYYYMMDD, got 19850230"),
         ("198513122010031001", "digits 1-8 must be a birth date YYYYMMDD, got 19851312"),
-        ("198504122010131001", "digits 9-14 must be the CPNS appointment YYYYMM after birth, got 201013"),
-        ("198504122010001001", "digits 9-14 must be the CPNS appointment YYYYMM after birth, got 201000"),
-        ("198504121984031001", "digits 9-14 must be the CPNS appointment YYYYMM after birth, got 198403"),
+        ("198504122010131001", "digits 9-14 must be the CPNS appointment YYYYMM, got 201013"),
+        ("198504122010001001", "digits 9-14 must be the CPNS appointment YYYYMM, got 201000"),
+        ("198504121984031001", "digits 9-14: the CPNS appointment 198403 is not after the birth date 19850412"),
+        # PP 11/2017 Pasal 23(1)(a): at least 18 years old; the appointment month counts from its first day.
+        ("198503151985011001", "digits 9-14: the CPNS appointment 198501 is not after the birth date 19850315"),
+        (
+            "198503152001011001",
+            "digits 9-14: a CPNS appointment in 200101 is at age 15; PP 11/2017 Pasal 23 sets 18 as the minimum age",
+        ),
+        (
+            "198503152003031001",
+            "digits 9-14: a CPNS appointment in 200303 is at age 17; PP 11/2017 Pasal 23 sets 18 as the minimum age",
+        ),
+        ("209001012115011001", "digits 1-8: the birth date 20900101 is in the future"),
+        ("200001012027011001", "digits 9-14: the CPNS appointment 202701 is in the future"),
         ("198504122010033001", "digit 15 is the gender (1 male, 2 female), got 3"),
         ("198504122010030001", "digit 15 is the gender (1 male, 2 female), got 0"),
     ],
@@ -330,13 +347,18 @@ def test_a_well_formed_nip_is_accepted_unchanged(nip: str) -> None:
         "appointed-month-13",
         "appointed-month-0",
         "appointed-before-birth",
+        "appointed-in-the-birth-year-before-the-birthday",
+        "appointed-at-15",
+        "appointed-a-month-before-18",
+        "born-in-the-future",
+        "appointed-in-the-future",
         "gender-3",
         "gender-0",
     ],
 )
 def test_a_malformed_nip_is_refused_naming_the_wrong_part(nip: str, message: str) -> None:
     with pytest.raises(InvalidInput) as e:
-        check_nip(nip, "participants[2].nip")
+        check_nip(nip, "participants[2].nip", TODAY)
     assert str(e.value) == f"participants[2].nip: {message}"
     assert e.value.field == "participants[2].nip"
 
@@ -345,7 +367,14 @@ def test_a_malformed_nip_is_refused_naming_the_wrong_part(nip: str, message: str
 @given(valid_nips(), st.sampled_from("03456789"))
 def test_any_gender_digit_but_1_or_2_is_refused(nip: str, digit: str) -> None:
     with pytest.raises(InvalidInput, match=f"digit 15 is the gender \\(1 male, 2 female\\), got {digit}$"):
-        check_nip(nip[:14] + digit + nip[15:])
+        check_nip(nip[:14] + digit + nip[15:], today=TODAY)
+
+
+def test_the_18th_birthday_month_is_the_first_plausible_appointment() -> None:
+    """Born 15 March 1985: an appointment from 1 April 2003 is at 18; from 1 March 2003 it is at 17."""
+    assert check_nip("198503152003041001", today=TODAY) == "198503152003041001"
+    with pytest.raises(InvalidInput, match="at age 17"):
+        check_nip("198503152003031001", today=TODAY)
 
 
 # --- SKM (PermenPANRB 14/2017, DOMAIN.md §7.1): NI intervals, IKM = NI x 25 -------------------------

@@ -1,7 +1,7 @@
 """The distribution chart's geometry: each unit's predikat shares against its curve.
 
-The curve is the rule set's own (Share.allowed is the rounding rule); only words and percentages
-for drawing are made here.
+The curve and its verdict are the rule set's own (RuleSet.curve_checks: the rounded limit, the count,
+whether it holds); only words and percentages for drawing are made here.
 """
 
 from __future__ import annotations
@@ -36,11 +36,9 @@ def unit_chart(rule_set_id: str, row: dict[str, Any]) -> dict[str, Any]:
     limits = []
     org = row.get("org_predikat")
     if org:
-        for share in rule_set(rule_set_id).curve[org]:
-            actual = sum(row["counts"].get(p, 0) for p in share.predikats)
-            allowed = share.allowed(total)
-            ok = actual <= allowed if share.bound == "max" else actual >= allowed
-            limits.append({"text": describe(share), "allowed": allowed, "actual": actual, "ok": ok or not total})
+        for check in rule_set(rule_set_id).curve_checks(org, row["counts"]):
+            share = check.share
+            limits.append({"text": describe(share), "allowed": check.allowed, "actual": check.actual, "ok": check.ok})
             if len(share.predikats) == 1 and share.bound in BOUND_WORDS:
                 bar = bars[PREDIKATS.index(share.predikats[0])]
                 bar["marks"].append({"percent": share.percent, "bound": share.bound})

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.commands import DraftSkp, FileKeberatan, ReportProgress, SelfAssess, SubmitSkp
 from services.authz import require_writer
-from services.views import appraisal_view, load_appraisal_async, superior_rhk
+from services.views import read_appraisal, superior_rhk
 from web import forms, pdf
 from web.outcome import Refused, act_on_form, actions
 from web.render import page, redirect
@@ -44,8 +44,7 @@ async def my_page(
     extra_rhk: int = 0,
 ) -> HTMLResponse:
     state = request.app.state
-    appraisal, relations = await load_appraisal_async(state.appraisals, actor, appraisal_id)
-    view = appraisal_view(appraisal, relations, state.clock())
+    appraisal, view = await read_appraisal(state.appraisals, actor, appraisal_id, state.clock())
     superior = await run_in_threadpool(superior_rhk, state.appraisals, appraisal)
     rows = forms.skp_rows(appraisal.rhk if rhk is None else rhk, extra_rhk)
     return page(
@@ -60,7 +59,6 @@ async def my_page(
         rows=rows,
         error=error,
         form=form or {},
-        own=actor.nip == appraisal.employee_nip,
     )
 
 
@@ -153,8 +151,7 @@ async def keberatan(request: Request, appraisal_id: UUID, actor: PageActor) -> R
 
 async def _pdf(request: Request, actor: Any, appraisal_id: UUID, kind: str) -> Response:
     state = request.app.state
-    appraisal, relations = await load_appraisal_async(state.appraisals, actor, appraisal_id)
-    view = appraisal_view(appraisal, relations, state.clock())
+    appraisal, view = await read_appraisal(state.appraisals, actor, appraisal_id, state.clock())
     names = {nip: u.name for nip, u in state.users.users.items()}
     draw = pdf.skp_pdf if kind == "skp" else pdf.evaluation_pdf
     body = await run_in_threadpool(draw, view, names, appraisal.time_zone)

@@ -28,7 +28,7 @@ from domain.errors import DomainError
 from domain.rules import rule_set
 from services.authz import require_hr, require_writer
 from services.errors import ApiError
-from services.views import appraisal_view, load_appraisal_async, my_tasks
+from services.views import load_appraisal_async, my_tasks, read_appraisal
 from web import forms
 from web.outcome import Refused, act_on_form, actions
 from web.render import page
@@ -57,8 +57,7 @@ async def task_page(
     preview: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     state = request.app.state
-    appraisal, relations = await load_appraisal_async(state.appraisals, actor, appraisal_id)
-    view = appraisal_view(appraisal, relations, state.clock())
+    appraisal, view = await read_appraisal(state.appraisals, actor, appraisal_id, state.clock())
     pending = view["pending"] or {}
     mine = pending.get("assignee") in (actor.nip, "hr" if "hr" in actor.roles else None)
     return page(
@@ -73,7 +72,6 @@ async def task_page(
         error=error,
         form=form or {},
         preview=preview,
-        can_delegate=actor.nip == appraisal.appraiser_nip and appraisal.stage != "finalised",
         delegate=appraisal.delegate_nip,
         surveys=await _surveys(request, actor, appraisal_id),
     )

@@ -14,6 +14,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from domain.base import Actor
+from domain.stages import REVIEW_OPENS_FROM
 from services.edge import CSRF_FIELD, csrf_token
 from web import labels
 
@@ -23,6 +24,7 @@ templates.env.filters["label"] = labels.label
 templates.env.filters["when"] = labels.when
 templates.env.globals["VALUES"] = labels.VALUES
 templates.env.globals["RATINGS"] = labels.RATING_LABELS
+templates.env.globals["REVIEW_OPENS_FROM"] = REVIEW_OPENS_FROM
 templates.env.globals["PREDIKAT"] = labels.PREDIKAT_LABELS
 templates.env.globals["ORG_PREDIKAT"] = labels.ORG_PREDIKAT
 templates.env.globals["ASPECTS"] = labels.ASPECTS

@@ -23,9 +23,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.appraisals import AppraisalActivities, AppraisalView
     from activities.notifications import NotificationActivities, Reminder
     from activities.opening import AppraisalInput
-    from domain.appraisal import EXECUTION, FINALISED, FOLLOW_UP, KEBERATAN, PLANNING, RESULT_DELIVERED, REVIEW
+    from domain.appraisal import EXECUTION, FINALISED, KEBERATAN, RESULT_DELIVERED
     from domain.base import SYSTEM, Actor
     from domain.commands import CloseKeberatanWindow, OpenReview, Outcome, Stamp
+    from domain.tasks import deadline_of
     from workflows.appraisal_updates import HumanActions
 
 # A person waits for an answer: a few quick attempts (a lost race is retried), then a clear failure.
@@ -38,7 +39,6 @@ CALENDAR = {
     "start_to_close_timeout": timedelta(minutes=1),
     "retry_policy": RetryPolicy(maximum_attempts=10, maximum_interval=timedelta(minutes=5)),
 }
-DEADLINE_OF_STAGE = {PLANNING: "planning", REVIEW: "review", FOLLOW_UP: "follow_up"}
 ONE_SECOND = timedelta(seconds=1)
 
 
@@ -78,15 +78,15 @@ class AppraisalWorkflow(HumanActions):
     @workflow.run
     async def run(self, input: AppraisalInput) -> dict[str, Any]:
         while self.stage != FINALISED and not self.withdrawn:
-            if self.stage in DEADLINE_OF_STAGE:
-                name = DEADLINE_OF_STAGE[self.stage]
-                await self._deadline(name, lambda name=name: self.deadlines[name], self._escalate_missed)
-            elif self.stage == EXECUTION:
+            deadline = deadline_of(self.pending["task"]) if self.pending else None
+            if self.stage == EXECUTION:
                 await self._execution()
             elif self.stage == RESULT_DELIVERED:
                 await self._keberatan_window()
             elif self.stage == KEBERATAN:
                 await self._keberatan_decision()
+            elif deadline is not None:  # the domain's mapping: which cycle deadline the pending task answers to
+                await self._deadline(deadline, lambda name=deadline: self.deadlines[name], self._escalate_missed)
             else:
                 await self._until_changed()
         await workflow.wait_condition(workflow.all_handlers_finished)
