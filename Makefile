@@ -9,11 +9,12 @@ PYTEST_ARGS ?=
 # The OpenID Connect provider the sign-in tests run against (npm: oidc-provider, pinned by its lock file).
 OIDC_STAMP  := tests/oidc/node_modules/.package-lock.json
 
-.PHONY: help venv install postgres chromium lint test bench run clean distclean
+.PHONY: help venv install postgres chromium lint test mutation bench run clean distclean
 
 help:
 	@echo "make run         start Kinerja locally (kinerja dev)"
-	@echo "make lint        ruff (lint and format check); make test runs it before pytest"
+	@echo "make lint        ruff (lint, format check) and mypy (strict on domain/); make test runs it first"
+	@echo "make mutation    mutation testing of domain/ with mutmut (by hand; long), ends with a RESULT line"
 	@echo "make test        run all tests, on SQLite and on the local PostgreSQL"
 	@echo "                 (PYTEST_ARGS='-k store -x' passes options to pytest)"
 	@echo "make bench       event store vs raw SQLAlchemy benchmark (BENCH_ARGS='--events 20000')"
@@ -47,6 +48,7 @@ chromium:
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test: lint $(OIDC_STAMP)
 	@scripts/ensure-chromium.sh || exit $$?
@@ -55,6 +57,10 @@ test: lint $(OIDC_STAMP)
 		export KINERJA_TEST_POSTGRES_URL="$$url"; \
 	fi; \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# By hand (it takes long): every mutant of domain/ against the domain's tests; ends with a RESULT line.
+mutation: $(STAMP)
+	$(VENV)/bin/python scripts/mutation.py
 
 bench: $(STAMP)
 	@url="$$(scripts/ensure-postgres.sh)" || exit $$?; \

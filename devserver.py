@@ -52,7 +52,7 @@ async def _serve(settings: Settings, with_demo: bool) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # we own the signals
+    server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]  # we own the signals
     with ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
         sender = sender_from_settings(settings)
         worker = build_worker(client, appraisals, sender, settings.task_queue, executor, settings)

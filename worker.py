@@ -18,9 +18,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
@@ -43,7 +44,7 @@ WORKFLOWS = [CycleWorkflow, AppraisalWorkflow, CheckpointWorkflow]
 ACTIVITY_THREADS = 16
 
 
-def activities_for(app: Appraisals, sender: Sender, settings: Settings | None = None) -> list[object]:
+def activities_for(app: Appraisals, sender: Sender, settings: Settings | None = None) -> list[Callable[..., Any]]:
     """Every activity: one per command, the readers, the opening fan-out, the notifications, the checkpoints."""
     opening, notifications = OpeningActivities(app), NotificationActivities(app, sender)
     config = settings or get_settings()
@@ -66,7 +67,7 @@ def build_worker(
     task_queue: str,
     executor: ThreadPoolExecutor,
     settings: Settings | None = None,
-    **options: object,
+    **options: Any,
 ) -> Worker:
     """The one worker shape used by `main`, the tests and the benchmark."""
     return Worker(
@@ -77,7 +78,7 @@ def build_worker(
         activity_executor=executor,
         max_concurrent_activities=executor._max_workers,
         **options,
-    )  # type: ignore[arg-type]
+    )
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:

@@ -15,7 +15,7 @@ from domain.skm import ELEMENTS, HIGHEST, LOWEST
 
 router = APIRouter(prefix="/feedback", tags=["feedback"])
 Score = Annotated[int, Field(strict=True, ge=LOWEST, le=HIGHEST)]  # JSON true or 3.0 is no answer
-FULL_ANSWERS = dict.fromkeys(ELEMENTS, 3) | {"perilaku_pelaksana": 4, "waktu_penyelesaian": 4}
+FULL_ANSWERS: dict[str, Any] = dict.fromkeys(ELEMENTS, 3) | {"perilaku_pelaksana": 4, "waktu_penyelesaian": 4}
 
 
 def rate_limited(request: Request, surveys: SurveysDep) -> None:

@@ -96,7 +96,7 @@ async def start_cycle(
     Answers 202 at once; follow the opening on the progress route. Without an Idempotency-Key a
     second start is 409; with one, a repeat answers 202 again and starts nothing.
     """
-    body = body or StartIn()
+    body = body or StartIn.model_validate({})
     await run_in_threadpool(app.cycle, cycle_id)  # 404 before anything starts
     try:
         workflow_id = await commands.start_cycle(cycle_id, actor, body.review_opens, body.check_in_reminder_days_before)

@@ -210,7 +210,7 @@ async def import_org(
                 "InvalidInput",
                 f"line {first['line']}, {first['field']}: {first['reason']} "
                 f"({len(problems)} problem(s); nothing was imported)",
-                first["field"],
+                str(first["field"]),
                 problems=problems,
             ),
             422,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.models import APPRAISER_NIP, EMPLOYEE_NIP, EXAMPLE_CYCLE, DeadlineName, Nip, OrgPredikat, Period, TimeZone
 
-PREDIKAT_COUNTS = {"sangat_baik": 0, "baik": 7, "butuh_perbaikan": 2, "kurang": 0, "sangat_kurang": 0}
+PREDIKAT_COUNTS: dict[str, Any] = {"sangat_baik": 0, "baik": 7, "butuh_perbaikan": 2, "kurang": 0, "sangat_kurang": 0}
 
 MonthDay = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", examples=["12-01"])]
 Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-02-28"])]

@@ -72,7 +72,7 @@ def statuses(route: APIRoute) -> set[int]:
         "get_appraisals",
     }:
         found.add(503)
-    if route.methods - {"GET", "HEAD"}:
+    if (route.methods or set()) - {"GET", "HEAD"}:
         found |= {409, 502, 503, 504}
     if "rate_limited" in names:
         found.add(429)

@@ -36,7 +36,7 @@ from services import views
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 AppraisalId = Annotated[UUID, Path(description="the appraisal's id", examples=[EXAMPLE_APPRAISAL])]
-BEHAVIOUR_EXAMPLE = dict.fromkeys(BERAKHLAK, "sesuai")
+BEHAVIOUR_EXAMPLE: dict[str, Any] = dict.fromkeys(BERAKHLAK, "sesuai")
 
 
 class TaskOut(BaseModel):

@@ -131,7 +131,7 @@ def seed(base: str, today: date | None = None) -> str:
             api.call("POST", f"/tasks/appraisals/{a}/skp/approve", kadis)
     for unit in UNITS:
         people = by_unit[unit]
-        head = heads[unit]["nip"]
+        head_nip = heads[unit]["nip"]
         for i, e in enumerate(p for p in people if not p["unit_head"]):
             a = appraisals[e["nip"]]
             if unit == "SEKRETARIAT" and i % 3 == 2:
@@ -139,7 +139,7 @@ def seed(base: str, today: date | None = None) -> str:
             _skp(api, a, e["nip"], f"R{i + 1}", f"{unit}-R{1 + i % 2}", 1)
             if unit == "SEKRETARIAT":
                 continue  # waiting on the Sekretaris in the inbox
-            api.call("POST", f"/tasks/appraisals/{a}/skp/approve", head)
+            api.call("POST", f"/tasks/appraisals/{a}/skp/approve", head_nip)
             api.call(
                 "POST",
                 f"/employees/appraisals/{a}/progress",
@@ -155,7 +155,7 @@ def seed(base: str, today: date | None = None) -> str:
                 api.call(
                     "POST",
                     f"/tasks/appraisals/{a}/check-ins",
-                    head,
+                    head_nip,
                     {
                         "period": "Q3",
                         "notes": "Dialog kinerja triwulan III",

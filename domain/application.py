@@ -199,7 +199,7 @@ class Appraisals(Organisation, Application[UUID]):
 
     def _get(self, cls: type[A], aggregate_id: UUID, what: str, version: int | None = None) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id, version=version)
+            aggregate: object = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(f"no {what} {aggregate_id}") from None
         if not isinstance(aggregate, cls):

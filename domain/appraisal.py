@@ -106,7 +106,8 @@ class Appraisal(KinerjaAggregate, Planning, Execution, Review, Keberatan, Follow
         self.delegate_nip: str | None = None  # acts for the appraiser after a recorded delegation
         self.rule_set_id, self.time_zone, self.periods = rule_set_id, time_zone, periods
         self.stage = PLANNING
-        self.skp_status, self.rhk, self.skp_returns = "empty", [], []
+        self.skp_status, self.rhk = "empty", []
+        self.skp_returns: list[dict[str, Any]] = []
         self.progress: list[dict[str, Any]] = []
         self.feedback: list[dict[str, Any]] = []
         self.check_ins: dict[str, dict[str, Any]] = {}

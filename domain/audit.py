@@ -27,7 +27,7 @@ class Audit:
 
     def history(self, aggregate_id: UUID) -> list[dict[str, Any]]:
         """Every event: version, what, when, who, under which rule set, its payload and digests."""
-        events = [self.app.mapper.to_domain_event(s) for s in self._stored(aggregate_id)]
+        events: list[Any] = [self.app.mapper.to_domain_event(s) for s in self._stored(aggregate_id)]
         rule_set_id = getattr(events[0], "rule_set_id", None) if events else None
         return [
             {
@@ -58,14 +58,15 @@ class Audit:
         """The aggregate as it stood at a version, or at a moment (the last event at or before it)."""
         if at is not None:
             version = self.version_at(aggregate_id, at)
-        aggregate = self.app.repository.get(aggregate_id, version=version)
+        aggregate: Any = self.app.repository.get(aggregate_id, version=version)
         state = {k.lstrip("_"): v for k, v in vars(aggregate).items() if k not in HIDDEN_STATE}
-        return jsonable({"id": aggregate.id, "version": aggregate.version, **state})
+        found: dict[str, Any] = jsonable({"id": aggregate.id, "version": aggregate.version, **state})
+        return found
 
     def version_at(self, aggregate_id: UUID, at: datetime) -> int:
         moment = as_utc(at)
         version = 0
-        for e in (self.app.mapper.to_domain_event(s) for s in self._stored(aggregate_id)):
+        for e in self._events(aggregate_id):
             if as_utc(e.timestamp) <= moment:
                 version = e.originator_version
         if version == 0:
@@ -91,7 +92,7 @@ class Audit:
         appraisal = self.app.appraisal(appraisal_id)
         rules = rule_set(appraisal.rule_set_id)
         checks = []
-        for e in (self.app.mapper.to_domain_event(s) for s in self._stored(appraisal_id)):
+        for e in self._events(appraisal_id):
             if type(e).__name__ not in ("Rated", "KeberatanDecided"):
                 continue
             behaviour = rules.behaviour_rating(e.behaviour_ratings)
@@ -114,6 +115,10 @@ class Audit:
             "ratings": checks,
             "all_match": all(c["match"] for c in checks),
         }
+
+    def _events(self, aggregate_id: UUID) -> list[Any]:
+        """The decoded events; their fields differ by type, so they are read by name."""
+        return [self.app.mapper.to_domain_event(s) for s in self._stored(aggregate_id)]
 
     def _stored(self, aggregate_id: UUID) -> list[Any]:
         stored = list(self.app.recorder.select_events(aggregate_id))

@@ -59,7 +59,8 @@ class KinerjaAggregate(ChainedAggregate):
 
     def applied_version(self, key: str) -> int | None:
         """The version a command with this key produced, if it was applied."""
-        return self.__dict__.get("applied_keys", {}).get(key)
+        applied: dict[str, int] = self.__dict__.get("applied_keys", {})
+        return applied.get(key)
 
     @contextmanager
     def command(self, key: str) -> Iterator[None]:

@@ -43,7 +43,7 @@ class ChainedAggregate(Aggregate):
 
         def mutate(self, aggregate: Any) -> Any:
             aggregate = super().mutate(aggregate)
-            aggregate.chain_head = self.digest
+            aggregate.chain_head = vars(self)["digest"]  # set in __post_init__, or decoded as stored
             return aggregate
 
     class Created(Event, Aggregate.Created):

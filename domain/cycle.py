@@ -50,7 +50,7 @@ def check_participant(p: dict[str, Any], where: str = "participant", today: date
         "position": str(p.get("position") or ""),
         "rank": str(p.get("rank") or ""),
         "unit_id": str(p["unit_id"]).strip(),
-        "unit_name": str(p.get("unit_name") or p["unit_id"]),
+        "unit_name": str(p.get("unit_name") or p["unit_id"]).strip(),
         "appraiser_nip": appraiser,
         "atasan_nip": atasan,
         "is_unit_head": bool(p.get("is_unit_head", False)),

@@ -44,7 +44,7 @@ class Execution(AppraisalState):
         self._feedback_given(by.nip, "peer", "", text("text", cmd.text), at)
 
     def record_citizen_feedback(self, cmd: RecordCitizenFeedback, at: datetime) -> None:
-        if not isinstance(cmd.score, int) or not 1 <= cmd.score <= 4:
+        if isinstance(cmd.score, bool) or not isinstance(cmd.score, int) or not 1 <= cmd.score <= 4:
             raise InvalidInput("score", "the SKM scale runs from 1 to 4")
         if self.stage == FINALISED:
             raise WrongStage("the appraisal is finalised")

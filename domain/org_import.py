@@ -68,7 +68,7 @@ class Organisation(_Base):
 
     def find_agency(self, code: str) -> Agency | None:
         try:
-            agency = self.repository.get(Agency.create_id(code))
+            agency: object = self.repository.get(Agency.create_id(code))
         except AggregateNotFoundError:
             return None
         return agency if isinstance(agency, Agency) else None

@@ -39,7 +39,7 @@ class Issuer:
         return self.oauth.create_client(NAME)
 
     async def redirect(self, request: Request, callback: str) -> RedirectResponse:
-        return await self.client.authorize_redirect(request, callback)  # type: ignore[no-any-return]
+        return await self.client.authorize_redirect(request, callback)
 
     async def claims(self, request: Request) -> dict[str, Any]:
         """The verified ID token's claims, completed from the userinfo endpoint (OAuthError if refused)."""

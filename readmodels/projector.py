@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -149,12 +150,14 @@ class Projector:
     def _tracking(self) -> Any:
         return projection_tracking.update().where(projection_tracking.c.projection == self.name)
 
-    def load(self, notifications: list[Notification]) -> list[Aggregate]:
+    def load(self, notifications: Sequence[Notification]) -> list[Aggregate]:
         """Each cycle and appraisal the batch touched, at the last version the batch holds."""
         latest: dict[UUID, int] = {}
         for n in notifications:
             if n.topic.rpartition(".")[0] in PROJECTED:
-                latest[n.originator_id] = n.originator_version  # keeps first-seen order: cycles before appraisals
+                latest[UUID(str(n.originator_id))] = (
+                    n.originator_version
+                )  # keeps first-seen order: cycles before appraisals
         return [self.app.repository.get(aggregate_id, version=version) for aggregate_id, version in latest.items()]
 
     def apply(self, conn: sa.Connection, aggregates: list[Aggregate]) -> None:

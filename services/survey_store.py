@@ -53,7 +53,9 @@ class SurveyStore:
             "received_at": datetime.now(timezone.utc).replace(tzinfo=None),
         }
         with self.engine.begin() as conn:
-            return int(conn.execute(responses.insert().values(**row)).inserted_primary_key[0])
+            key = conn.execute(responses.insert().values(**row)).inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def received_about(self, employee_nip: str, since: datetime) -> list[datetime]:
         """When the surveys about an employee since `since` arrived (for the per-employee limit)."""

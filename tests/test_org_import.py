@@ -9,6 +9,8 @@ import pytest
 
 from domain.application import Appraisals
 from domain.audit import Audit
+from domain.base import Actor
+from domain.errors import InvalidInput, NotAllowed
 from domain.organisation import Agency
 from readmodels.projector import Projector, make_engine
 from tests.factories import ANALIS, HEAD, HR_ACTOR, KADIS, SEKDA, STAFF, T
@@ -163,3 +165,40 @@ def test_the_agency_becomes_the_participants_of_a_cycle(app: Appraisals, store_u
     engine = make_engine(store_url)
     assert Projector(app, engine).catch_up() == app.recorder.max_notification_id()
     engine.dispose()
+
+
+def test_a_renamed_agency_unit_and_employee_are_recorded_as_changes_only(app: Appraisals) -> None:
+    app.import_org(org_csv(), by=HR_ACTOR, at=T["define"])
+    changed = (
+        org_csv()
+        .replace("Pemerintah Kota Palu,WITA", "Pemkot Palu,WIT")
+        .replace("Bidang Umum", "Bidang Umum dan Kepegawaian")
+        .replace("Pengadministrasi,III/a", "Pengadministrasi Umum,III/b")
+    )
+    result = app.import_org(changed, by=HR_ACTOR, at=T["start"])
+    assert result.ok and result.events == 3  # the agency, the unit, the employee: one event each
+    palu = app.agency(AGENCY)
+    assert (palu.name, palu.time_zone) == ("Pemkot Palu", "WIT")
+    assert palu.units["bidang-umum"]["name"] == "Bidang Umum dan Kepegawaian"
+    assert (palu.employees[STAFF]["position"], palu.employees[STAFF]["rank"]) == ("Pengadministrasi Umum", "III/b")
+    types = [e["type"] for e in Audit(app).history(Agency.create_id(AGENCY))][-3:]
+    assert types == ["Updated", "UnitUpdated", "EmployeeUpdated"]
+
+
+def test_an_agency_refuses_changes_that_change_nothing_and_non_hr_actors(app: Appraisals) -> None:
+    app.import_org(org_csv(), by=HR_ACTOR, at=T["define"])
+    palu = app.agency(AGENCY)
+    with pytest.raises(InvalidInput, match="^name: nothing changes$"):
+        palu.update(HR_ACTOR, palu.name, palu.time_zone, T["start"])
+    with pytest.raises(InvalidInput, match="^unit_id: unit 'bidang-umum' does not change$"):
+        palu.update_unit(HR_ACTOR, "bidang-umum", "Bidang Umum", HEAD, T["start"])
+    with pytest.raises(InvalidInput, match="^unit_id: no unit 'gudang'$"):
+        palu.update_unit(HR_ACTOR, "gudang", "Gudang", None, T["start"])
+    with pytest.raises(InvalidInput, match=f"^nip: nothing changes for {STAFF}$"):
+        palu.update_employee(HR_ACTOR, STAFF, {"rank": "III/a"}, T["start"])
+    with pytest.raises(NotAllowed, match="^only HR changes an agency$"):
+        palu.update(Actor(STAFF), "X", "WIB", T["start"])
+    with pytest.raises(NotAllowed, match="^only HR changes a unit$"):
+        palu.update_unit(Actor(STAFF), "bidang-umum", "X", None, T["start"])
+    with pytest.raises(NotAllowed, match="^only HR changes an employee$"):
+        palu.update_employee(Actor(STAFF), STAFF, {"rank": "IV/a"}, T["start"])

@@ -73,7 +73,7 @@ async def answer(request: Request, agency_id: str, unit_id: str) -> Response:
         )
 
     try:
-        result = await attempt(request, submit)
+        result: dict[str, Any] = await attempt(request, submit)
     except Refused as r:
         return await _page(request, agency_id, unit_id, form=dict(form), error=r.text, status=r.status)
     return await _page(request, agency_id, unit_id, form={}, result=result)

@@ -10,7 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from domain import calendar
-from domain.rules import BERAKHLAK, PREDIKAT_LABELS, RATING_LABELS
+from domain.ratings import BERAKHLAK, PREDIKAT_LABELS, RATING_LABELS
+
+__all__ = ["BERAKHLAK", "PREDIKAT_LABELS", "RATING_LABELS", "label", "when"]
 
 STAGES = {
     "planning": "Perencanaan SKP",

@@ -33,7 +33,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.state.api_exception_handlers = dict(app.exception_handlers)
     for key, handler in list(app.exception_handlers.items()):
-        app.exception_handlers[key] = _as_page(handler)
+        app.exception_handlers[key] = _as_page(handler)  # type: ignore[arg-type]  # the API's handlers are async
     app.exception_handlers[session.LoginRequired] = _login_required
 
 

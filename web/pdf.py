@@ -15,7 +15,7 @@ from fpdf.enums import XPos, YPos
 from domain.rules import BERAKHLAK
 from web.labels import label
 
-NEXT = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+NEXT: dict[str, Any] = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 PLACE_DATE = "......................, ......................"  # place and date, written when signed
 
 

@@ -9,7 +9,7 @@ State-changing forms carry a CSRF token (api/edge.py); the Origin check below is
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Depends, Request
@@ -32,7 +32,7 @@ class LoginRequired(Exception):
         self.next_path, self.to = next_path, to
 
 
-def page_session(request: Request):  # type: ignore[no-untyped-def]  # identity.sessions.Session | None
+def page_session(request: Request) -> Any:  # identity.sessions.Session | None
     sessions = getattr(request.app.state, "sessions", None)
     token = request.cookies.get(COOKIE, "")
     return sessions.resolve(token) if sessions is not None and token else None

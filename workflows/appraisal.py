@@ -30,12 +30,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.appraisal_updates import HumanActions
 
 # A person waits for an answer: a few quick attempts (a lost race is retried), then a clear failure.
-HUMAN = {
+HUMAN: Any = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(seconds=5)),
 }
 # The calendar can wait: retry longer, then report the failure to the cycle and move on.
-CALENDAR = {
+CALENDAR: Any = {
     "start_to_close_timeout": timedelta(minutes=1),
     "retry_policy": RetryPolicy(maximum_attempts=10, maximum_interval=timedelta(minutes=5)),
 }

@@ -18,7 +18,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from activities.checkpoints import CheckpointActivities, PublishRequest
 
-PUBLISH = {
+PUBLISH: Any = {
     "start_to_close_timeout": timedelta(minutes=10),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
 }

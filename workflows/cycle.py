@@ -38,12 +38,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.appraisal import HUMAN, DeadlineMoved, Failure, rejection
     from workflows.ids import appraisal_workflow_id
 
-FAN_OUT = {
+FAN_OUT: Any = {
     "start_to_close_timeout": timedelta(minutes=30),
     "heartbeat_timeout": timedelta(minutes=2),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=1)),
 }
-PROGRESS = {
+PROGRESS: Any = {
     "start_to_close_timeout": timedelta(minutes=10),
     "heartbeat_timeout": timedelta(minutes=2),
     "retry_policy": RetryPolicy(maximum_attempts=5),

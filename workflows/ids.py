@@ -33,7 +33,7 @@ async def start_once(
 ) -> WorkflowHandle[Any, Any]:
     """Start `workflow` under `id` unless a workflow of that id was ever started (then raise)."""
     return await client.start_workflow(
-        workflow,  # type: ignore[arg-type]  # a workflow's name or its run method
+        workflow,  # a workflow's name or its run method
         arg,
         id=id,
         task_queue=task_queue,

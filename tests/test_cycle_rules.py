@@ -1,0 +1,403 @@
+"""HR's cycle commands, the agency's master data, SKM answers, reminders and who may act when.
+
+In memory through the real `Appraisals`; every message is stated, every refusal writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from domain.application import Appraisals
+from domain.appraisal import EXECUTION, FOLLOW_UP, KEBERATAN, PLANNING, RESULT_DELIVERED, REVIEW
+from domain.audit import Audit, history_csv
+from domain.base import SYSTEM, Actor
+from domain.commands import (
+    AddParticipant,
+    CloseCycle,
+    DecideFollowUp,
+    ExtendDeadline,
+    GiveFeedback,
+    GivePeerFeedback,
+    HoldCheckIn,
+    RecordCitizenFeedback,
+    RecordReminder,
+    RemoveParticipant,
+    ReportProgress,
+    SelfAssess,
+    StartCycle,
+)
+from domain.errors import DomainError, InvalidInput, NotAllowed, WrongStage
+from domain.skm import check_answers
+from domain.tasks import task_due
+from tests.factories import (
+    ANALIS,
+    HEAD,
+    HR_ACTOR,
+    OUTSIDER,
+    SEKDA,
+    STAFF,
+    UTC,
+    WITA,
+    Scenario,
+    T,
+    actor,
+    define_cycle,
+    reach,
+)
+
+# --- extending a deadline (§8, §12: each deadline extensible by HR with a recorded reason) -------------
+
+
+def test_hr_extends_a_deadline_later_with_a_reason_and_the_cycle_remembers_the_old_day() -> None:
+    s = Scenario.new()
+    version = s.app.execute_cycle(
+        s.cycle_id, ExtendDeadline(HR_ACTOR, "planning", "2024-02-15", " SE BKN "), at=T["draft"]
+    )
+    cycle = s.app.cycle(s.cycle_id)
+    assert cycle.version == version and cycle.deadlines["planning"] == "2024-02-15"
+    assert cycle.extensions == [
+        {"deadline": "planning", "from": "2024-01-31", "until": "2024-02-15", "reason": "SE BKN", "by": HR_ACTOR.nip}
+    ]
+    assert cycle.deadline("planning") == datetime(2024, 2, 15, 23, 59, 59, tzinfo=WITA)
+
+
+@pytest.mark.parametrize(
+    ("cmd", "error", "message"),
+    [
+        (ExtendDeadline(actor(HEAD), "planning", "2024-02-15", "x"), NotAllowed, "only HR extends a deadline"),
+        (
+            ExtendDeadline(HR_ACTOR, "lunch", "2024-02-15", "x"),
+            InvalidInput,
+            "deadline: must be one of planning, review, follow_up",
+        ),
+        (
+            ExtendDeadline(HR_ACTOR, "planning", "2024-01-31", "x"),
+            InvalidInput,
+            "until: an extension must move the planning deadline later than 2024-01-31",
+        ),
+        (
+            ExtendDeadline(HR_ACTOR, "planning", "2024-01-30", "x"),
+            InvalidInput,
+            "until: an extension must move the planning deadline later than 2024-01-31",
+        ),
+        (
+            ExtendDeadline(HR_ACTOR, "planning", "2024-02-01", " "),
+            InvalidInput,
+            "reason: an extension must record its reason",
+        ),
+        (ExtendDeadline(HR_ACTOR, "planning", "31-01-2024", "x"), InvalidInput, "until: must be a date YYYY-MM-DD"),
+    ],
+)
+def test_an_extension_is_refused_naming_the_rule(cmd: ExtendDeadline, error: type[DomainError], message: str) -> None:
+    s = Scenario.new()
+    before = s.app.cycle(s.cycle_id).version
+    with pytest.raises(error) as refused:
+        s.app.execute_cycle(s.cycle_id, cmd, at=T["draft"])
+    assert str(refused.value).startswith(message)
+    assert s.app.cycle(s.cycle_id).version == before
+
+
+def test_participants_leave_with_a_reason_and_a_closed_cycle_takes_nothing() -> None:
+    s = Scenario.new()
+    with pytest.raises(NotAllowed, match="^only HR changes the participants$"):
+        s.app.execute_cycle(s.cycle_id, RemoveParticipant(actor(HEAD), ANALIS, "pensiun"), at=T["draft"])
+    with pytest.raises(InvalidInput, match="^nip: 198809092012031007 does not take part in this cycle$"):
+        s.app.execute_cycle(s.cycle_id, RemoveParticipant(HR_ACTOR, OUTSIDER, "pensiun"), at=T["draft"])
+    with pytest.raises(InvalidInput, match="^reason: say why the participant leaves the cycle$"):
+        s.app.execute_cycle(s.cycle_id, RemoveParticipant(HR_ACTOR, ANALIS, "  "), at=T["draft"])
+    s.app.execute_cycle(s.cycle_id, RemoveParticipant(HR_ACTOR, ANALIS, " pensiun "), at=T["draft"])
+    assert sorted(s.app.cycle(s.cycle_id).participants) == sorted([HEAD, STAFF])
+
+    with pytest.raises(NotAllowed, match="^only HR closes a cycle$"):
+        s.app.execute_cycle(s.cycle_id, CloseCycle(actor(HEAD)), at=T["finalise"])
+    s.app.execute_cycle(s.cycle_id, CloseCycle(HR_ACTOR), at=T["finalise"])
+    assert s.app.cycle(s.cycle_id).status == "closed"
+    for cmd in (CloseCycle(HR_ACTOR), ExtendDeadline(HR_ACTOR, "review", "2025-03-01", "x")):
+        with pytest.raises(WrongStage, match="^the cycle is closed$"):
+            s.app.execute_cycle(s.cycle_id, cmd, at=T["finalise"])
+
+
+def test_a_cycle_starts_once_by_hr_and_an_empty_one_never() -> None:
+    app = Appraisals()
+    cycle_id = define_cycle(app, start=False)
+    with pytest.raises(NotAllowed, match="^only HR starts a cycle$"):
+        app.execute_cycle(cycle_id, StartCycle(actor(HEAD)), at=T["start"])
+    app.execute_cycle(cycle_id, StartCycle(HR_ACTOR), at=T["start"])
+    with pytest.raises(WrongStage, match="^the cycle is started, not defined$"):
+        app.execute_cycle(cycle_id, StartCycle(HR_ACTOR), at=T["start"])
+
+
+def test_a_repeated_key_returns_the_first_version_and_writes_nothing() -> None:
+    s = Scenario.new()
+    cmd = ExtendDeadline(HR_ACTOR, "planning", "2024-02-15", "SE BKN")
+    first = s.app.execute_cycle(s.cycle_id, cmd, at=T["draft"], key="ext-1")
+    again = s.app.execute_cycle(
+        s.cycle_id, ExtendDeadline(HR_ACTOR, "review", "2025-03-01", "x"), at=T["draft"], key="ext-1"
+    )
+    assert again == first == s.app.cycle(s.cycle_id).version
+
+
+# --- execution: feedback, progress, citizen answers, reminders ---------------------------------------
+
+
+def test_feedback_is_about_an_rhk_or_a_berakhlak_value_and_only_from_the_appraiser() -> None:
+    s = reach(EXECUTION)
+    with pytest.raises(NotAllowed, match=r"pejabat penilai \(or their delegate\) gives continuous feedback$"):
+        s.do(STAFF, GiveFeedback(actor(ANALIS), "004-1", "bagus"), T["check_in"])
+    with pytest.raises(InvalidInput, match="^about: feedback is about an RHK id of this SKP or a BerAKHLAK value$"):
+        s.do(STAFF, GiveFeedback(actor(HEAD), "rhk-lain", "bagus"), T["check_in"])
+    with pytest.raises(InvalidInput, match="^text: is required and must be non-empty text$"):
+        s.do(STAFF, GiveFeedback(actor(HEAD), "kompeten", " "), T["check_in"])
+    s.do(STAFF, GiveFeedback(actor(HEAD), "004-1", " tepat waktu "), T["check_in"])
+    s.do(STAFF, GiveFeedback(actor(HEAD), "kolaboratif", "aktif"), T["check_in"])
+    assert s.get(STAFF).feedback == [
+        {"by": HEAD, "source": "supervisor", "about": "004-1", "text": "tepat waktu"},
+        {"by": HEAD, "source": "supervisor", "about": "kolaboratif", "text": "aktif"},
+    ]
+
+
+def test_progress_names_a_period_and_an_rhk_of_the_skp() -> None:
+    s = reach(EXECUTION)
+    me = actor(STAFF)
+    with pytest.raises(InvalidInput, match="^period: must be one of Q1, Q2, Q3, Q4, got 'Q5'$"):
+        s.do(STAFF, ReportProgress(me, "Q5", "004-1", "x"), T["check_in"])
+    with pytest.raises(InvalidInput, match="^rhk_id: 'R9' is not an RHK of this SKP$"):
+        s.do(STAFF, ReportProgress(me, "Q1", "R9", "x"), T["check_in"])
+    with pytest.raises(InvalidInput, match="^realisation: describe what was achieved$"):
+        s.do(STAFF, ReportProgress(me, "Q1", "004-1", " "), T["check_in"])
+    s.do(STAFF, ReportProgress(me, "Q1", "004-1", " 312 surat ", " arsip "), T["check_in"])
+    assert s.get(STAFF).progress == [
+        {"period": "Q1", "rhk_id": "004-1", "realisation": "312 surat", "evidence": "arsip"}
+    ]
+
+
+@pytest.mark.parametrize("score", [0, 5, "3", True])
+def test_a_citizen_score_off_the_skm_scale_is_refused(score: object) -> None:
+    s = reach(EXECUTION)
+    with pytest.raises(InvalidInput, match="^score: the SKM scale runs from 1 to 4$"):
+        s.do(STAFF, RecordCitizenFeedback(Actor("citizen"), score, "x", "skm"), T["check_in"])  # type: ignore[arg-type]
+
+
+def test_citizen_feedback_is_kept_until_the_appraisal_is_final() -> None:
+    s = reach(EXECUTION)
+    for score in (1, 4):
+        s.do(STAFF, RecordCitizenFeedback(Actor("citizen"), score, " ramah ", "skm"), T["check_in"])
+    assert [f["text"] for f in s.get(STAFF).feedback] == ["1: ramah", "4: ramah"]
+    assert {f["source"] for f in s.get(STAFF).feedback} == {"citizen"}
+    final = reach("finalised")
+    with pytest.raises(WrongStage, match="^the appraisal is finalised$"):
+        final.do(STAFF, RecordCitizenFeedback(Actor("citizen"), 3, "x", "skm"), T["finalise"])
+
+
+def test_a_check_in_with_both_ratings_sets_a_periodic_predikat() -> None:
+    s = reach(EXECUTION)
+    s.do(STAFF, HoldCheckIn(actor(HEAD), "Q1", "dialog", "di_atas", "di_atas"), T["check_in"])
+    s.do(STAFF, HoldCheckIn(actor(HEAD), "Q2", "dialog"), T["check_in"])
+    assert s.get(STAFF).check_ins == {
+        "Q1": {"notes": "dialog", "results": "di_atas", "behaviour": "di_atas", "predikat": "sangat_baik"},
+        "Q2": {"notes": "dialog", "results": None, "behaviour": None, "predikat": None},
+    }
+    with pytest.raises(InvalidInput, match="^behaviour_rating: must be one of di_atas, sesuai, di_bawah, got ''$"):
+        s.do(STAFF, HoldCheckIn(actor(HEAD), "Q3", "dialog", "sesuai", None), T["check_in"])
+
+
+def test_only_the_calendar_records_a_reminder() -> None:
+    s = reach(EXECUTION)
+    due = datetime(2024, 4, 30, tzinfo=UTC)
+    with pytest.raises(NotAllowed, match="^reminders are sent by the calendar$"):
+        s.do(STAFF, RecordReminder(HR_ACTOR, "check_in", HEAD, due), T["check_in"])
+    s.do(STAFF, RecordReminder(SYSTEM, "check_in", HEAD, due), T["check_in"])
+    assert s.get(STAFF).reminders == [{"task": "check_in", "to": HEAD, "due": due.isoformat()}]
+
+
+# --- when a pending task falls due (the inbox's due date) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stage", "deadline"),
+    [(PLANNING, "planning"), (REVIEW, "review"), (FOLLOW_UP, "follow_up"), (EXECUTION, None), (RESULT_DELIVERED, None)],
+)
+def test_a_pending_task_falls_due_at_its_cycle_deadline(stage: str, deadline: str | None) -> None:
+    s = reach(stage)
+    cycle = s.app.cycle(s.cycle_id)
+    expected = cycle.deadline(deadline) if deadline else None
+    assert task_due(s.get(STAFF), cycle.deadline) == expected
+
+
+def test_a_keberatan_falls_due_14_days_after_it_was_filed() -> None:
+    s = reach(KEBERATAN)
+    filed = T["deliver"] + timedelta(days=1)  # 22 January WITA
+    expected = datetime(2025, 2, 5, 23, 59, 59, tzinfo=WITA)
+    assert task_due(s.get(STAFF), s.app.cycle(s.cycle_id).deadline) == expected
+    assert filed < expected
+
+
+# --- which actions a person may take now (the pages and the API ask this) ------------------------------
+
+HR = HR_ACTOR.nip
+OPEN = [
+    # (stage, who, the actions the domain offers them)
+    (PLANNING, STAFF, ["draft_skp"]),
+    (PLANNING, HR, ["draft_skp"]),
+    (PLANNING, HEAD, ["delegate_task"]),
+    (PLANNING, OUTSIDER, []),
+    ("submitted", HEAD, ["return_skp", "approve_skp", "delegate_task"]),
+    ("submitted", STAFF, []),
+    (EXECUTION, STAFF, ["report_progress"]),
+    (EXECUTION, HEAD, ["give_feedback", "give_peer_feedback", "hold_check_in", "delegate_task"]),
+    (EXECUTION, ANALIS, ["give_peer_feedback"]),
+    (EXECUTION, HR, ["open_review"]),
+    (EXECUTION, SEKDA, []),
+    (REVIEW, STAFF, ["report_progress", "self_assess"]),
+    (REVIEW, HEAD, ["give_feedback", "give_peer_feedback", "rate", "delegate_task"]),
+    (RESULT_DELIVERED, STAFF, ["file_keberatan"]),
+    (RESULT_DELIVERED, HEAD, ["delegate_task"]),
+    (KEBERATAN, SEKDA, ["decide_keberatan"]),
+    (KEBERATAN, HEAD, ["delegate_task"]),
+    (FOLLOW_UP, HR, ["decide_follow_up"]),
+    ("finalised", HR, []),
+    ("finalised", HEAD, []),
+]
+
+
+@pytest.mark.parametrize(("stage", "who", "expected"), OPEN, ids=[f"{r[0]}-{r[1][-3:]}" for r in OPEN])
+def test_the_actions_open_to_each_person_at_each_stage(stage: str, who: str, expected: list[str]) -> None:
+    if stage == "submitted":
+        s = Scenario.new()
+        s.submit(STAFF)
+    else:
+        s = reach(stage)
+    at = T["deliver"] + timedelta(days=2) if stage in (RESULT_DELIVERED, KEBERATAN) else T["finalise"]
+    by = HR_ACTOR if who == HR else actor(who)
+    before = s.get(STAFF).version
+    assert s.app.actions(s.get(STAFF), by, at) == expected
+    assert s.get(STAFF).version == before  # asking writes nothing
+
+
+def test_the_keberatan_is_no_longer_offered_once_its_window_has_closed() -> None:
+    s = reach(RESULT_DELIVERED)
+    assert s.app.actions(s.get(STAFF), actor(STAFF), T["window_closed"]) == []
+
+
+def test_once_the_follow_up_is_decided_hr_may_finalise_or_decide_again() -> None:
+    s = reach(FOLLOW_UP)
+    s.do(STAFF, DecideFollowUp(HR_ACTOR, ["baik"], 4), T["follow_up"])
+    assert s.app.actions(s.get(STAFF), HR_ACTOR, T["finalise"]) == ["decide_follow_up", "finalise"]
+
+
+# --- SKM answers (PermenPANRB 14/2017: nine elements on a scale of 1-4) --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({}, "answers: answer at least one element"),
+        ({"kecepatan": 3}, "answers: unknown SKM element 'kecepatan'; known: persyaratan"),
+        ({"prosedur": 0}, "answers.prosedur: must be a whole number from 1 to 4"),
+        ({"prosedur": 5}, "answers.prosedur: must be a whole number from 1 to 4"),
+        ({"prosedur": True}, "answers.prosedur: must be a whole number from 1 to 4"),
+        ({"prosedur": 2.5}, "answers.prosedur: must be a whole number from 1 to 4"),
+    ],
+)
+def test_skm_answers_are_checked_element_by_element(answers: dict[str, int], message: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_answers(answers)
+    assert str(refused.value).startswith(message)
+
+
+def test_skm_answers_on_the_scale_are_kept_as_given() -> None:
+    answers = {"persyaratan": 1, "prosedur": 4, "sarana_prasarana": 2}
+    assert check_answers(answers) == answers
+
+
+# --- the auditor's CSV ------------------------------------------------------------------------------
+
+
+def test_the_history_csv_has_one_row_per_event_with_its_payload_as_json() -> None:
+    s = reach(EXECUTION)
+    rows = history_csv(Audit(s.app).history(s.id(STAFF))).splitlines()
+    assert rows[0] == "version,type,at,by,rule_set_id,payload,digest,prev_digest"
+    assert [r.split(",")[1] for r in rows[1:]] == ["Opened", "SkpDrafted", "SkpSubmitted", "SkpApproved"]
+    assert rows[4].startswith(f"4,SkpApproved,{T['approve'].isoformat()},{HEAD},permenpanrb-6-2022,")
+
+
+# --- adding a participant: the master data is checked field by field ------------------------------------
+
+NEWCOMER = "199305052020122008"
+
+
+def newcomer(**changes: object) -> dict[str, object]:
+    return {
+        "nip": NEWCOMER,
+        "name": " Pegawai Baru ",
+        "unit_id": " bidang-umum ",
+        "appraiser_nip": HEAD,
+        "atasan_nip": SEKDA,
+        **changes,
+    }
+
+
+@pytest.mark.parametrize(
+    ("person", "message"),
+    [
+        (newcomer(nip=STAFF), f"participant.nip: {STAFF} already takes part in this cycle"),
+        (
+            newcomer(appraiser_nip=NEWCOMER),
+            "participant.appraiser_nip: an employee cannot be their own pejabat penilai",
+        ),
+        (newcomer(name=" "), "participant.name: is required"),
+        (newcomer(unit_id=""), "participant.unit_id: is required"),
+        (newcomer(ak_coefficient=0), "participant.ak_coefficient: must be a positive number for functional staff"),
+        (newcomer(ak_coefficient="12"), "participant.ak_coefficient: must be a positive number for functional staff"),
+        (newcomer(atasan_nip="123"), "participant.atasan_nip: a NIP has exactly 18 digits, got '123'"),
+    ],
+)
+def test_a_participant_is_refused_naming_the_field(person: dict[str, object], message: str) -> None:
+    s = Scenario.new()
+    with pytest.raises(InvalidInput) as refused:
+        s.app.execute_cycle(s.cycle_id, AddParticipant(HR_ACTOR, person), at=T["draft"])
+    assert str(refused.value) == message
+
+
+def test_hr_adds_a_participant_with_clean_master_data() -> None:
+    s = Scenario.new()
+    with pytest.raises(NotAllowed, match="^only HR changes the participants$"):
+        s.app.execute_cycle(s.cycle_id, AddParticipant(actor(HEAD), newcomer()), at=T["draft"])
+    s.app.execute_cycle(s.cycle_id, AddParticipant(HR_ACTOR, newcomer(ak_coefficient=7)), at=T["draft"])
+    assert s.app.cycle(s.cycle_id).participants[NEWCOMER] == {
+        "nip": NEWCOMER,
+        "name": "Pegawai Baru",
+        "position": "",
+        "rank": "",
+        "unit_id": "bidang-umum",
+        "unit_name": "bidang-umum",
+        "appraiser_nip": HEAD,
+        "atasan_nip": SEKDA,
+        "is_unit_head": False,
+        "ak_coefficient": 7.0,
+    }
+
+
+# --- peer feedback and the self-assessment --------------------------------------------------------------
+
+
+def test_peer_feedback_comes_from_a_colleague_of_the_same_unit_and_is_kept_as_peer() -> None:
+    s = reach(EXECUTION)
+    with pytest.raises(NotAllowed, match="^an employee cannot give peer feedback on their own appraisal$"):
+        s.do(STAFF, GivePeerFeedback(actor(STAFF), "x"), T["check_in"])
+    with pytest.raises(NotAllowed, match="^peer feedback comes from a colleague of the same unit$"):
+        s.do(STAFF, GivePeerFeedback(actor(SEKDA), "x"), T["check_in"])  # SEKDA takes no part in the cycle
+    with pytest.raises(InvalidInput, match="^text: is required and must be non-empty text$"):
+        s.do(STAFF, GivePeerFeedback(actor(ANALIS), " "), T["check_in"])
+    s.do(STAFF, GivePeerFeedback(actor(ANALIS), " rekan yang sigap "), T["check_in"])
+    assert s.get(STAFF).feedback == [{"by": ANALIS, "source": "peer", "about": "", "text": "rekan yang sigap"}]
+
+
+def test_the_self_assessment_is_the_employees_text_while_the_review_is_open() -> None:
+    s = reach(REVIEW)
+    with pytest.raises(InvalidInput, match="^text: must be at most 5000 characters$"):
+        s.do(STAFF, SelfAssess(actor(STAFF), "x" * 5001), T["rate"])
+    s.do(STAFF, SelfAssess(actor(STAFF), " target tercapai "), T["rate"])
+    assert s.get(STAFF).self_assessment == "target tercapai"
