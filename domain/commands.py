@@ -1,5 +1,8 @@
 """Commands: one frozen dataclass per thing a person or the calendar asks of an appraisal or a cycle.
 
+The cycle's commands are in domain/cycle_commands.py and the answers in domain/outcome.py; all are
+imported from here.
+
 A command travels unchanged from the API through its workflow Update and its activity to the
 aggregate, which checks it. `by` is who asks. The business instant and the idempotency key are
 not part of it: the workflow adds them (`workflow.now()`, the update id) when it runs the command.
@@ -7,12 +10,37 @@ not part of it: the workflow adds them (`workflow.now()`, the update id) when it
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from domain.base import Actor
+from domain.cycle_commands import (
+    AddParticipant,
+    CalibrateUnit,
+    CloseCycle,
+    CycleCommand,
+    DefineCycle,
+    ExtendDeadline,
+    RemoveParticipant,
+    SetOrgPredikat,
+    StartCycle,
+)
+from domain.outcome import Outcome, Stamp
+
+__all__ = [
+    "AddParticipant",
+    "CalibrateUnit",
+    "CloseCycle",
+    "CycleCommand",
+    "DefineCycle",
+    "ExtendDeadline",
+    "Outcome",
+    "RemoveParticipant",
+    "SetOrgPredikat",
+    "Stamp",
+    "StartCycle",
+]
 
 # --- planning ---------------------------------------------------------------
 
@@ -235,96 +263,3 @@ AppraisalCommand = (
     | RecordReminder
     | RecordDeadlineMissed
 )
-
-
-# --- the cycle ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DefineCycle:
-    """HR's definition of an agency's year; deadlines and period default to the rule set's."""
-
-    by: Actor
-    agency_id: str
-    agency_name: str
-    time_zone: str
-    year: int
-    participants: list[dict[str, Any]]
-    rule_set_id: str = "permenpanrb-6-2022"
-    period: str | None = None
-    deadlines: dict[str, str] | None = None
-
-
-@dataclass(frozen=True)
-class StartCycle:
-    by: Actor
-
-
-@dataclass(frozen=True)
-class AddParticipant:
-    by: Actor
-    participant: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RemoveParticipant:
-    by: Actor
-    nip: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class ExtendDeadline:
-    by: Actor
-    name: str
-    until: str  # YYYY-MM-DD, the new last day in the agency's zone
-    reason: str
-
-
-@dataclass(frozen=True)
-class SetOrgPredikat:
-    by: Actor
-    unit_id: str
-    predikat: str
-
-
-@dataclass(frozen=True)
-class CalibrateUnit:
-    by: Actor
-    unit_id: str
-    justification: str = ""
-
-
-@dataclass(frozen=True)
-class CloseCycle:
-    by: Actor
-
-
-CycleCommand = StartCycle | AddParticipant | RemoveParticipant | ExtendDeadline | SetOrgPredikat | CloseCycle
-
-
-# --- answers --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What an appraisal command left behind: enough for a caller to show the new state."""
-
-    id: UUID
-    version: int
-    stage: str
-    pending: dict[str, str] | None
-    predikat: str | None
-    replayed: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "id": str(self.id)}
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """Where and when a command runs: the record's id, the business instant, the idempotency key."""
-
-    record_id: UUID
-    at: datetime
-    key: str = ""

@@ -287,18 +287,30 @@ def test_once_the_follow_up_is_decided_hr_may_finalise_or_decide_again() -> None
     assert s.app.actions(s.get(STAFF), HR_ACTOR, T["finalise"]) == ["decide_follow_up", "finalise"]
 
 
-# --- SKM answers (PermenPANRB 14/2017: nine elements on a scale of 1-4) --------------------------------
+# --- SKM answers (PermenPANRB 14/2017: all nine elements, each on a scale of 1-4) ---------------------
+
+FULL = {
+    "persyaratan": 3,
+    "prosedur": 3,
+    "waktu_penyelesaian": 3,
+    "biaya_tarif": 3,
+    "produk_layanan": 3,
+    "kompetensi_pelaksana": 3,
+    "perilaku_pelaksana": 3,
+    "penanganan_pengaduan": 3,
+    "sarana_prasarana": 3,
+}
 
 
 @pytest.mark.parametrize(
     ("answers", "message"),
     [
-        ({}, "answers: answer at least one element"),
-        ({"kecepatan": 3}, "answers: unknown SKM element 'kecepatan'; known: persyaratan"),
-        ({"prosedur": 0}, "answers.prosedur: must be a whole number from 1 to 4"),
-        ({"prosedur": 5}, "answers.prosedur: must be a whole number from 1 to 4"),
-        ({"prosedur": True}, "answers.prosedur: must be a whole number from 1 to 4"),
-        ({"prosedur": 2.5}, "answers.prosedur: must be a whole number from 1 to 4"),
+        ({}, "answers: every SKM element must be answered; missing: persyaratan, prosedur, waktu_penyelesaian"),
+        ({**FULL, "kecepatan": 3}, "answers: unknown SKM element 'kecepatan'; known: persyaratan"),
+        ({**FULL, "prosedur": 0}, "answers.prosedur: must be a whole number from 1 to 4"),
+        ({**FULL, "prosedur": 5}, "answers.prosedur: must be a whole number from 1 to 4"),
+        ({**FULL, "prosedur": True}, "answers.prosedur: must be a whole number from 1 to 4"),
+        ({**FULL, "prosedur": 2.5}, "answers.prosedur: must be a whole number from 1 to 4"),
     ],
 )
 def test_skm_answers_are_checked_element_by_element(answers: dict[str, int], message: str) -> None:
@@ -308,7 +320,7 @@ def test_skm_answers_are_checked_element_by_element(answers: dict[str, int], mes
 
 
 def test_skm_answers_on_the_scale_are_kept_as_given() -> None:
-    answers = {"persyaratan": 1, "prosedur": 4, "sarana_prasarana": 2}
+    answers = {**FULL, "persyaratan": 1, "prosedur": 4, "sarana_prasarana": 2}
     assert check_answers(answers) == answers
 
 
