@@ -25,7 +25,11 @@ with workflow.unsafe.imports_passed_through():
     from activities.opening import AppraisalInput
     from domain.appraisal import EXECUTION, FINALISED, KEBERATAN, RESULT_DELIVERED
     from domain.base import SYSTEM, Actor
-    from domain.commands import CloseKeberatanWindow, OpenReview, Outcome, Stamp
+
+    # Payload classes are imported from the module that defines them: the sandbox resolves their type
+    # hints through that module, which must be one it has seen imported.
+    from domain.commands import CloseKeberatanWindow, OpenReview
+    from domain.outcome import Outcome, Stamp
     from domain.tasks import deadline_of
     from workflows.appraisal_updates import HumanActions
 

@@ -30,7 +30,6 @@ with workflow.unsafe.imports_passed_through():
         GivePeerFeedback,
         HoldCheckIn,
         OpenReview,
-        Outcome,
         Rate,
         ReassignKeberatanDecider,
         RecordCitizenFeedback,
@@ -39,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         SelfAssess,
         SubmitSkp,
     )
+    from domain.outcome import Outcome
 
 
 class HumanActions:

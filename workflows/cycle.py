@@ -24,17 +24,19 @@ with workflow.unsafe.imports_passed_through():
     from activities.appraisals import AppraisalActivities
     from activities.opening import OpenBatch, OpenedBatch, OpeningActivities, SignalAppraisals
     from domain.base import Actor
-    from domain.commands import (
+
+    # Payload classes are imported from the module that defines them (see workflows/appraisal.py).
+    from domain.cycle import CLOSED, DEFINED
+    from domain.cycle_commands import (
         AddParticipant,
         CalibrateUnit,
         CloseCycle,
         ExtendDeadline,
         RemoveParticipant,
         SetOrgPredikat,
-        Stamp,
         StartCycle,
     )
-    from domain.cycle import CLOSED, DEFINED
+    from domain.outcome import Stamp
     from workflows.appraisal import HUMAN, DeadlineMoved, Failure, rejection
     from workflows.ids import appraisal_workflow_id
 
