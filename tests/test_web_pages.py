@@ -7,12 +7,15 @@ EMP1's SKP submitted, waiting on SUPERVISOR).
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
 import pytest
 
 from domain.application import Appraisals
+from domain.commands import Actor
+from domain.cycle_commands import ExtendDeadline
 from settings import event_store_env
 from tests.test_api_support import (
     AUDITOR,
@@ -33,6 +36,7 @@ def app(tmp_path: Path):
     store = Appraisals(env=event_store_env(settings.database_url))
     app = build_app(settings, store)
     app.state.seeded = seed_appraisal(store)
+    app.state.seeded_store = store
     yield app
     store.close()
 
@@ -130,3 +134,25 @@ async def test_the_employee_page_offers_the_pdf_of_the_skp(app) -> None:
         assert document.headers["content-type"] == "application/pdf" and document.content.startswith(b"%PDF")
         await sign_in(client, HR_NIP)
         assert (await client.get(f"/saya/{appraisal_id}/evaluasi.pdf")).status_code == 200
+
+
+async def test_the_hr_dashboard_still_opens_after_a_deadline_extension(app) -> None:
+    """#13's blocker: an extension stores a date-only `until`; the dashboard formatted it as an instant
+    and answered 422 ('instants must carry a time zone') on every later visit, for HR and the auditor."""
+    cycle_id, _ = app.state.seeded
+    hr = Actor(HR_NIP, ("hr",))
+    store = app.state.seeded_store
+    store.execute_cycle(
+        cycle_id,
+        ExtendDeadline(hr, "planning", "2030-02-15", "Server BKN terganggu"),
+        at=datetime(2030, 1, 20, tzinfo=timezone.utc),
+    )
+    async with running(app) as client:
+        await app.state.readside.catch_up()
+        for nip in (HR_NIP, AUDITOR):
+            await sign_in(client, nip)
+            for _ in range(2):  # opened again: the page must not break for good
+                page = await client.get(f"/hr/siklus/{cycle_id}")
+                assert page.status_code == 200, page.text
+                assert "15 Februari 2030" in page.text and "Server BKN terganggu" in page.text
+                assert "Temporal) sedang tidak terjangkau" in page.text  # this app has no Temporal: said, not a 503

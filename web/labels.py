@@ -6,7 +6,7 @@ events get their Indonesian names here because the domain names them in English.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from domain import calendar
@@ -134,10 +134,18 @@ def when(value: Any, zone: str = "WIB", with_time: bool = True) -> str:
     """An instant (datetime or ISO text) in the agency's zone: '31 Januari 2026 23.59 WITA'."""
     if value in (None, ""):
         return "–"
+    if (isinstance(value, date) and not isinstance(value, datetime)) or _is_day(value):
+        day_only = value if isinstance(value, date) else date.fromisoformat(str(value))
+        return f"{day_only.day} {MONTHS[day_only.month - 1]} {day_only.year}"  # a calendar day has no zone
     instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     local = calendar.as_utc(instant).astimezone(calendar.zone(zone))
     day = f"{local.day} {MONTHS[local.month - 1]} {local.year}"
     return f"{day} {local:%H.%M} {zone}" if with_time else day
+
+
+def _is_day(value: Any) -> bool:
+    """'2027-01-15': a deadline as the cycle records it (the last day, in the agency's zone)."""
+    return isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-"
 
 
 BEHAVIOUR_VALUES = BERAKHLAK
