@@ -132,7 +132,7 @@ async def _cycle(b: Browser, w: World, cycle: str) -> None:
     await budi.locator("#rhk-0-iki-0-target").fill("1.200 keping")
     await b.shot(budi, "pegawai-skp-editor")
     await click(budi, "Simpan draf SKP", "Draf SKP tersimpan")
-    await click(budi, "Ajukan SKP ke pejabat penilai", "SKP diajukan")
+    await click(budi, "Simpan dan ajukan SKP ke pejabat penilai", "SKP diajukan")
 
     penilai = await b.login(SUPERVISOR)
     await expect(penilai.locator(".task")).to_contain_text("Persetujuan SKP")
@@ -146,9 +146,10 @@ async def _cycle(b: Browser, w: World, cycle: str) -> None:
     await expect(budi.locator(".warn")).to_contain_text("Target IKI terlalu rendah")
     await budi.locator("#rhk-0-iki-0-target").fill("1.500 keping")
     await b.shot(budi, "pegawai-skp-dikembalikan")
-    await click(budi, "Simpan draf SKP", "Draf SKP tersimpan")
-    await click(budi, "Ajukan SKP ke pejabat penilai", "SKP diajukan")
+    # Submitted straight from the editor, unsaved: the edit is what the pejabat penilai receives.
+    await click(budi, "Simpan dan ajukan SKP ke pejabat penilai", "SKP diajukan")
     await penilai.goto(f"/tugas/{a1}")
+    await expect(penilai.locator("main")).to_contain_text("1.500 keping")
     await click(penilai, "Setujui SKP", "SKP disetujui")
 
     # Execution: progress with evidence, then a check-in.

@@ -84,6 +84,14 @@ async def draft(request: Request, appraisal_id: UUID, actor: PageActor) -> Respo
         rows = forms.skp(form)
         return await my_page(request, actor, appraisal_id, form=dict(form), rhk=rows, extra_rhk=1)
     act = actions(request)
+    if forms.text(form, "langkah") == "ajukan":
+        # Submitting from the editor saves what is on the screen first: the SKP submitted is the one
+        # the employee sees, never an older draft. Two commands, each with its own idempotency key.
+        async def save_and_submit(f: Any, k: str) -> Any:
+            await act.draft_skp(appraisal_id, DraftSkp(require_writer(actor), forms.skp(f)), f"{k}:simpan")
+            return await act.submit_skp(appraisal_id, SubmitSkp(require_writer(actor)), f"{k}:ajukan")
+
+        return await _act(request, actor, appraisal_id, "skp-diajukan", save_and_submit)
     return await _act(
         request,
         actor,
