@@ -64,13 +64,23 @@ class Line:
         }
 
 
+def _delimiter(text: str) -> str:
+    """',' by default; ';' when the header uses it, as spreadsheets set to Indonesian save CSV files
+    (the decimal comma makes ';' their list separator)."""
+    first = text.split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","
+
+
 def read(
     text: str, existing: Callable[[str], Agency | None], today: date | None = None
 ) -> tuple[list[Line], list[Problem]]:
     """Parse and check the whole file against itself and the agencies already registered (by code)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in header]
+    if missing and len(header) <= 1:
+        return [], [Problem(1, "header", f"no columns found: separate them with ',' or ';' ({', '.join(REQUIRED)})")]
     if missing:
         return [], [Problem(1, c, "column is missing from the header") for c in missing]
     reader.fieldnames = header

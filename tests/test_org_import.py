@@ -202,3 +202,19 @@ def test_an_agency_refuses_changes_that_change_nothing_and_non_hr_actors(app: Ap
         palu.update_unit(Actor(STAFF), "bidang-umum", "X", None, T["start"])
     with pytest.raises(NotAllowed, match="^only HR changes an employee$"):
         palu.update_employee(Actor(STAFF), STAFF, {"rank": "IV/a"}, T["start"])
+
+
+def test_a_file_saved_by_an_indonesian_spreadsheet_with_semicolons_imports_the_same(app: Appraisals) -> None:
+    """Spreadsheets set to Indonesian write ';' between columns (the comma is the decimal separator)."""
+    result = app.import_org(org_csv().replace(",", ";"), by=HR_ACTOR, at=T["define"])
+
+    assert result.ok, result.problems
+    assert app.agency(AGENCY).employees[STAFF]["supervisor_nip"] == HEAD
+
+
+def test_a_file_with_no_recognisable_separator_says_so_on_its_header(app: Appraisals) -> None:
+    result = app.import_org(org_csv().replace(",", "\t"), by=HR_ACTOR, at=T["define"])
+
+    assert not result.ok and [(p.line, p.field) for p in result.problems] == [(1, "header")]
+    assert "separate them with ',' or ';'" in result.problems[0].reason
+    assert app.find_agency(AGENCY) is None  # nothing written
