@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timezone
+from enum import StrEnum
 from pathlib import Path
 from uuid import UUID
 
@@ -109,6 +110,11 @@ def cycle_start(cycle_id: UUID, hr_nip: str = HR_NIP_OPTION) -> None:
     from workflows.cycle import CycleInput, CycleWorkflow
     from workflows.ids import cycle_workflow_id, start_once
 
+    try:
+        _app().cycle(cycle_id)  # an unknown id is refused here, before any workflow is started for it
+    except DomainError as e:
+        _fail(f"{e}: nothing started (kinerja cycle create prints the id of a new cycle)")
+
     async def start() -> str:
         settings = get_settings()
         client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
@@ -156,11 +162,16 @@ def audit_replay(record_id: UUID, at: datetime | None = None, version: int | Non
         pass  # a cycle has no rating to recompute
 
 
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
 @audit_app.command("export")
-def audit_export(record_id: UUID, fmt: str = typer.Option("json", "--format", help="json or csv")) -> None:
+def audit_export(record_id: UUID, fmt: ExportFormat = typer.Option("json", "--format", help="json or csv")) -> None:
     """Export the event history as JSON or CSV."""
     history = Audit(_app()).history(record_id)
-    if fmt == "json":
+    if fmt is ExportFormat.json:
         typer.echo(json.dumps(history, indent=2))
         return
     typer.echo(history_csv(history), nl=False)
