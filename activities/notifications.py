@@ -18,7 +18,7 @@ from typing import Protocol
 
 from temporalio import activity
 
-from activities.appraisals import domain_errors_fail_fast
+from activities.errors import domain_errors_fail_fast
 from domain.application import Appraisals
 from domain.base import SYSTEM
 from domain.commands import AppraisalCommand, EscalateKeberatan, Outcome, RecordDeadlineMissed, RecordReminder, Stamp

@@ -22,7 +22,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.appraisals import domain_errors_fail_fast
+from activities.errors import domain_errors_fail_fast
 from domain.application import Appraisals
 from domain.commands import Outcome
 from domain.cycle import AppraisalCycle

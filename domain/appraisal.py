@@ -1,9 +1,10 @@
 """The Appraisal aggregate: one employee's year, from SKP to follow-up.
 
-Every command is a typed dataclass (domain/commands.py). The rules of each stage live in their own
-module as a mixin (planning, execution, review, keberatan, follow_up, people): a command checks the
-actor, the relationship and the stage, then calls a private method named in the past tense whose
-@event records the fact. Those events are all declared here, on this class, so their stored topics
+Every command is a typed dataclass (domain/commands.py); `execute` (domain/lifecycle.py) hands it
+to the rules of its stage, each in its own module as a mixin (planning, execution, review,
+keberatan, follow_up, people): a command checks the actor, the relationship and the stage, then
+calls a private method named in the past tense whose @event records the fact. This module holds
+only those events, all declared here, on this class, so their stored topics
 (`domain.appraisal:Appraisal.<Event>`) and the hash chain over them never change when rules move.
 `at` is the business instant of the command (workflow time), stored as the event's timestamp so
 that an auditor's "state at a moment" means that moment.
@@ -12,44 +13,13 @@ that an auditor's "state at a moment" means that moment.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, assert_never
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
 from domain.base import KinerjaAggregate
-from domain.commands import (
-    AppraisalCommand,
-    ApproveSkp,
-    CloseKeberatanWindow,
-    DecideFollowUp,
-    DecideKeberatan,
-    DelegateTask,
-    DeliverResult,
-    DraftSkp,
-    EscalateKeberatan,
-    FileKeberatan,
-    Finalise,
-    GiveFeedback,
-    GivePeerFeedback,
-    HoldCheckIn,
-    OpenReview,
-    Rate,
-    ReassignKeberatanDecider,
-    RecordCitizenFeedback,
-    RecordDeadlineMissed,
-    RecordReminder,
-    ReportProgress,
-    ReturnSkp,
-    SelfAssess,
-    SubmitSkp,
-)
-from domain.execution import Execution
-from domain.follow_up import FollowUp
-from domain.keberatan import Keberatan
-from domain.people import HR_INBOX, People
-from domain.planning import Planning
-from domain.review import Review
+from domain.lifecycle import AppraisalRules
 from domain.stages import (
     AMENDED,
     EXECUTION,
@@ -61,7 +31,6 @@ from domain.stages import (
     REVIEW,
     STAGES,
     UPHELD,
-    Facts,
 )
 
 __all__ = [
@@ -81,7 +50,7 @@ __all__ = [
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kinerja.example/appraisal")
 
 
-class Appraisal(KinerjaAggregate, Planning, Execution, Review, Keberatan, FollowUp, People):
+class Appraisal(KinerjaAggregate, AppraisalRules):
     """One employee's appraisal in one cycle."""
 
     @staticmethod
@@ -281,75 +250,3 @@ class Appraisal(KinerjaAggregate, Planning, Execution, Review, Keberatan, Follow
     @event("DeadlineMissed")
     def _deadline_missed(self, by: str, task: str, due: datetime, escalated_to: str, timestamp: datetime) -> None:
         self.missed.append({"task": task, "due": due.isoformat(), "escalated_to": escalated_to})
-
-    # --- commands -----------------------------------------------------------
-
-    def execute(self, cmd: AppraisalCommand, at: datetime, facts: Facts) -> None:
-        """Run one command; `facts` answers what other records know when a rule asks."""
-        match cmd:
-            case DraftSkp():
-                self.draft_skp(cmd, at)
-            case SubmitSkp():
-                self.submit_skp(cmd, at, facts)
-            case ReturnSkp():
-                self.return_skp(cmd, at)
-            case ApproveSkp():
-                self.approve_skp(cmd, at)
-            case ReportProgress():
-                self.report_progress(cmd, at)
-            case GiveFeedback():
-                self.give_feedback(cmd, at)
-            case GivePeerFeedback():
-                self.give_peer_feedback(cmd, at, facts)
-            case RecordCitizenFeedback():
-                self.record_citizen_feedback(cmd, at)
-            case HoldCheckIn():
-                self.hold_check_in(cmd, at)
-            case OpenReview():
-                self.open_review(cmd, at)
-            case SelfAssess():
-                self.self_assess(cmd, at)
-            case Rate():
-                self.rate(cmd, at, facts)
-            case DeliverResult():
-                self.deliver_result(cmd, at, facts)
-            case FileKeberatan():
-                self.file_keberatan(cmd, at)
-            case CloseKeberatanWindow():
-                self.close_keberatan_window(cmd, at)
-            case DecideKeberatan():
-                self.decide_keberatan(cmd, at)
-            case EscalateKeberatan():
-                self.escalate_keberatan(cmd, at)
-            case ReassignKeberatanDecider():
-                self.reassign_keberatan_decider(cmd, at)
-            case DecideFollowUp():
-                self.decide_follow_up(cmd, at)
-            case Finalise():
-                self.finalise(cmd, at)
-            case DelegateTask():
-                self.delegate_task(cmd, at)
-            case RecordReminder():
-                self.record_reminder(cmd, at)
-            case RecordDeadlineMissed():
-                self.record_deadline_missed(cmd, at)
-            case _:
-                assert_never(cmd)
-
-    # --- reading ----------------------------------------------------------
-
-    def pending_task(self) -> dict[str, str] | None:
-        """The one task the appraisal waits for, and who must do it."""
-        task: tuple[str, str] | None = None
-        if self.stage == PLANNING:
-            submitted = self.skp_status == "submitted"
-            task = ("review_skp", self.acting_appraiser) if submitted else ("draft_skp", self.employee_nip)
-        elif self.stage == EXECUTION:
-            task = ("check_in", self.acting_appraiser)
-        elif self.stage == REVIEW:
-            task = ("deliver_result" if self.rating else "rate", self.acting_appraiser)
-        elif self.stage == KEBERATAN and self.keberatan is not None:
-            task = ("decide_keberatan", self.keberatan["decider"])
-        elif self.stage == FOLLOW_UP:
-            task = ("finalise", HR_INBOX) if self.follow_up else ("decide_follow_up", HR_INBOX)
-        return {"task": task[0], "assignee": task[1]} if task else None

@@ -8,14 +8,12 @@ the calendar. Every business rule is the aggregate's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from temporalio import workflow
+
+from workflows.appraisal_runtime import AppraisalRuntime
 
 with workflow.unsafe.imports_passed_through():
     from activities.appraisals import AppraisalActivities
-    from domain.base import Actor
     from domain.commands import (
         ApproveSkp,
         ChangeSupervisor,
@@ -41,14 +39,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.outcome import Outcome
 
 
-class HumanActions:
-    """Mixed into AppraisalWorkflow: the Updates people send."""
-
-    async def _human(self, activity: Callable[..., Any], cmd: Any) -> Outcome:
-        raise NotImplementedError  # AppraisalWorkflow runs the command
-
-    def _admit(self, by: Actor) -> None:
-        raise NotImplementedError  # AppraisalWorkflow checks that it still runs
+class HumanActions(AppraisalRuntime):
+    """Mixed into AppraisalWorkflow: the Updates people send (run and admitted by AppraisalRuntime)."""
 
     @workflow.update
     async def draft_skp(self, cmd: DraftSkp) -> Outcome:

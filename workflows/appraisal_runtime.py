@@ -1,0 +1,177 @@
+"""What the appraisal workflow's Updates and clocks share: its state, running activities, sleeping.
+
+`AppraisalRuntime` is the base of the Updates (workflows/appraisal_updates.py) and of the stage
+clocks (workflows/appraisal_clocks.py); AppraisalWorkflow (workflows/appraisal.py) sets the state
+in its init. Every command runs under one lock, at workflow time, with an idempotency key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.appraisals import AppraisalActivities, AppraisalView
+    from activities.opening import AppraisalInput
+    from domain.appraisal import FINALISED
+    from domain.base import Actor
+    from domain.outcome import Outcome, Stamp
+
+# A person waits for an answer: a few quick attempts (a lost race is retried), then a clear failure.
+HUMAN: Any = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(seconds=5)),
+}
+# The calendar can wait: retry longer, then report the failure to the cycle and move on.
+CALENDAR: Any = {
+    "start_to_close_timeout": timedelta(minutes=1),
+    "retry_policy": RetryPolicy(maximum_attempts=10, maximum_interval=timedelta(minutes=5)),
+}
+
+
+@dataclass
+class Failure:
+    nip: str
+    action: str
+    error: str
+    message: str
+    at_iso: str
+
+
+class AppraisalRuntime:
+    """The workflow's state and how it runs the domain's commands."""
+
+    input: AppraisalInput
+    appraisal_id: UUID
+    stage: str
+    pending: dict[str, str] | None
+    predikat: str | None
+    deadlines: dict[str, str]
+    due: str | None
+    withdrawn: str
+    failures: list[Failure]
+    done: set[str]  # timer keys already acted on (reminders, escalations)
+    changes: int  # bumped on every change a waiting timer must react to
+    lock: asyncio.Lock  # one domain command at a time per appraisal
+
+    def _assignee(self) -> str | None:
+        return self.pending["assignee"] if self.pending else None
+
+    # --- running activities -------------------------------------------------
+
+    async def _human(self, activity: Callable[..., Any], cmd: Any) -> Outcome:
+        """Run a person's command (an Update) at workflow time, keyed by the update id."""
+        stamp = Stamp(self.appraisal_id, workflow.now(), self._update_key())
+        async with self.lock:
+            try:
+                outcome: Outcome = await workflow.execute_activity_method(activity, args=[stamp, cmd], **HUMAN)
+            except ActivityError as e:
+                raise rejection(e) from None
+            self._apply(outcome)
+            return outcome
+
+    def _admit(self, by: Actor) -> None:
+        """An Update is refused (before it enters the history) once the workflow has ended, or when
+        a caller poses as the calendar."""
+        if self.stage == FINALISED or self.withdrawn:
+            raise ValueError(f"the appraisal workflow has ended ({self.withdrawn or self.stage})")
+        if by.is_system:
+            raise ValueError("only the appraisal's own calendar acts as the system")
+
+    async def _system(self, activity: Callable[..., Any], cmd: Any, stage: str, timer: str) -> None:
+        """A command the calendar takes as SYSTEM, once, and only if the stage is still the expected one."""
+        async with self.lock:
+            if self.stage != stage:
+                return
+            outcome = await self._calendar_locked(activity, self._stamp(timer), cmd)
+            if outcome is not None:
+                self._apply(outcome)
+
+    async def _calendar(self, activity: Callable[..., Any], *args: Any) -> Any:
+        async with self.lock:
+            return await self._calendar_locked(activity, *args)
+
+    async def _calendar_locked(self, activity: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return await workflow.execute_activity_method(activity, args=list(args), **CALENDAR)
+        except ActivityError as e:
+            await self._failed(activity.__name__, e)
+            return None
+
+    async def _read(self) -> AppraisalView | None:
+        try:
+            return await workflow.execute_activity_method(
+                AppraisalActivities.read_appraisal, self.input.appraisal_id, **CALENDAR
+            )
+        except ActivityError as e:
+            await self._failed("read_appraisal", e)
+            return None
+
+    async def _failed(self, action: str, e: ActivityError) -> None:
+        """Never swallowed: kept in this workflow and reported to the cycle's progress."""
+        cause = e.cause
+        failure = Failure(
+            self.input.nip,
+            action,
+            cause.type if isinstance(cause, ApplicationError) and cause.type else type(cause).__name__,
+            str(cause.message if isinstance(cause, ApplicationError) else cause),
+            workflow.now().isoformat(),
+        )
+        self.failures.append(failure)
+        if self.input.cycle_workflow_id:
+            try:
+                await workflow.get_external_workflow_handle(self.input.cycle_workflow_id).signal(
+                    "report_failure", failure
+                )
+            except Exception:  # noqa: BLE001 - the cycle may be closed; the failure stays in this workflow
+                workflow.logger.warning("could not report %s to %s", failure, self.input.cycle_workflow_id)
+
+    # --- state --------------------------------------------------------------
+
+    def _apply(self, outcome: Outcome) -> None:
+        if outcome.stage != self.stage or outcome.pending != self.pending:
+            self.changes += 1
+        self.stage, self.pending, self.predikat = outcome.stage, outcome.pending, outcome.predikat
+
+    async def _sleep_until(self, instant: datetime) -> bool:
+        """True when the instant came; False when something changed first."""
+        seen = self.changes
+        delay = (instant - workflow.now()).total_seconds()
+        if delay <= 0:
+            return True
+        try:
+            await workflow.wait_condition(lambda: self.changes != seen, timeout=delay)
+        except TimeoutError:
+            return True
+        return False
+
+    async def _until_changed(self) -> None:
+        seen = self.changes
+        await workflow.wait_condition(lambda: self.changes != seen)
+
+    def _update_key(self) -> str:
+        info = workflow.current_update_info()
+        assert info is not None
+        return f"{workflow.info().workflow_id}:update:{info.id}"
+
+    def _stamp(self, timer: str) -> Stamp:
+        """A calendar command's stamp: now, keyed by the timer that rang."""
+        return Stamp(self.appraisal_id, workflow.now(), f"{workflow.info().workflow_id}:{timer}")
+
+
+def rejection(e: ActivityError) -> ApplicationError:
+    """The domain's refusal, as the update's failure; anything else says the command did not run."""
+    cause = e.cause
+    if isinstance(cause, ApplicationError) and cause.non_retryable:
+        return ApplicationError(cause.message, type=cause.type, non_retryable=True)
+    return ApplicationError(
+        f"the command could not be run now, try again: {cause or e}", type="Unavailable", non_retryable=True
+    )
