@@ -10,7 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Actions, AppraisalsDep, Clock, CurrentActor, IdempotencyKey, ReadModelsDep, Writer
-from api.models import EXAMPLE_APPRAISAL, AppraisalOut, Aspect, OutcomeOut, RhkKind, Text
+from api.models import (
+    EXAMPLE_APPRAISAL,
+    AppraisalOut,
+    Aspect,
+    Code,
+    Item,
+    Link,
+    OptionalCode,
+    OutcomeOut,
+    RhkKind,
+    Text,
+)
 from domain.appraisal import FINALISED, FOLLOW_UP, KEBERATAN, RESULT_DELIVERED
 from domain.commands import DraftSkp, FileKeberatan, Outcome, ReportProgress, SelfAssess, SubmitSkp
 from domain.errors import WrongStage
@@ -24,18 +35,18 @@ STRICT = ConfigDict(extra="forbid")
 
 class IndicatorIn(BaseModel):
     model_config = STRICT
-    id: str = Field(min_length=1, max_length=100)
+    id: Code
     aspect: Aspect
-    text: str = Field(min_length=1, max_length=2000)
-    target: str = Field(min_length=1, max_length=2000)
+    text: Item
+    target: Item
 
 
 class RhkIn(BaseModel):
     model_config = STRICT
-    id: str = Field(min_length=1, max_length=100)
+    id: Code
     kind: RhkKind = "utama"
-    text: str = Field(min_length=1, max_length=2000)
-    supports: str = Field("", max_length=100, description="the superior's RHK id this one supports (utama)")
+    text: Item
+    supports: Annotated[OptionalCode, Field(description="the superior's RHK id this one supports (utama)")] = ""
     indicators: list[IndicatorIn] = Field(min_length=1)
 
 
@@ -87,10 +98,10 @@ class ProgressIn(BaseModel):
             ]
         },
     )
-    period: str = Field(min_length=1, max_length=10)
-    rhk_id: str = Field(min_length=1, max_length=100)
+    period: Code
+    rhk_id: Code
     realisation: Text
-    evidence: str = Field("", max_length=2000)
+    evidence: Link = ""
 
 
 class TextIn(BaseModel):

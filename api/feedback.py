@@ -10,8 +10,9 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.deps import CurrentActor, SurveysDep
-from api.models import EMPLOYEE_NIP, Nip
+from api.models import EMPLOYEE_NIP, Code, Comment, Nip, checked
 from domain.skm import ELEMENTS, HIGHEST, LOWEST
+from domain.text import CODE
 
 router = APIRouter(prefix="/feedback", tags=["feedback"])
 Score = Annotated[int, Field(strict=True, ge=LOWEST, le=HIGHEST)]  # JSON true or 3.0 is no answer
@@ -40,11 +41,11 @@ class SurveyIn(BaseModel):
             ]
         },
     )
-    agency_id: str = Field(min_length=1, max_length=100)
-    unit_id: str | None = Field(None, min_length=1, max_length=100)
+    agency_id: Code
+    unit_id: Code | None = None
     employee_nip: Nip | None = None
     answers: dict[str, Score] = Field(description=f"every element, each {LOWEST}-{HIGHEST}: {', '.join(ELEMENTS)}")
-    comment: str = Field("", max_length=2000)
+    comment: Comment = ""
 
     @model_validator(mode="after")
     def _target(self) -> SurveyIn:
@@ -123,8 +124,8 @@ class SummaryOut(BaseModel):
 
 @router.get("/units/{agency_id}/{unit_id}", response_model=SummaryOut)
 async def unit_summary(
-    agency_id: Annotated[str, Path(max_length=100)],
-    unit_id: Annotated[str, Path(max_length=100)],
+    agency_id: Annotated[str, Path(max_length=100), checked(CODE)],
+    unit_id: Annotated[str, Path(max_length=100), checked(CODE)],
     surveys: SurveysDep,
 ) -> dict[str, Any]:
     """The unit's published SKM result: responses, mean per element, NI, IKM and quality."""

@@ -35,13 +35,14 @@ from api.hr_models import (
     StartIn,
     TrendRow,
 )
-from api.models import EXAMPLE_CYCLE, DeadlineName
+from api.models import EXAMPLE_CYCLE, DeadlineName, checked
 from domain.commands import CalibrateUnit, CloseCycle, DefineCycle, ExtendDeadline, SetOrgPredikat
+from domain.text import CODE
 from services.org import participants_from_org
 
 router = APIRouter(prefix="/hr", tags=["hr"])
 CycleId = Annotated[UUID, Path(description="the cycle's id", examples=[EXAMPLE_CYCLE])]
-UnitId = Annotated[str, Path(min_length=1, max_length=100, examples=["UNIT-PELAYANAN"])]
+UnitId = Annotated[str, Path(min_length=1, max_length=100, examples=["UNIT-PELAYANAN"]), checked(CODE)]
 
 
 @router.post("/cycles", response_model=CycleCreated, status_code=201)
@@ -70,7 +71,7 @@ async def cycle_appraisals(
     cycle_id: CycleId,
     _: Oversight,
     views: CycleViewsDep,
-    unit_id: Annotated[str | None, Query(max_length=100)] = None,
+    unit_id: Annotated[str | None, Query(max_length=100), checked(CODE)] = None,
 ) -> list[dict[str, Any]]:
     """The cycle's appraisals (or one unit's): stage and predikat of each, for HR and auditors."""
     return await views.appraisals_of(cycle_id, unit_id)
@@ -158,8 +159,8 @@ async def distribution(cycle_id: CycleId, _: Oversight, views: CycleViewsDep) ->
 async def trends(
     _: Oversight,
     views: CycleViewsDep,
-    agency_id: Annotated[str, Query(min_length=1, examples=["pemkot-palu"])],
-    unit_id: Annotated[str | None, Query(examples=["UNIT-PELAYANAN"])] = None,
+    agency_id: Annotated[str, Query(min_length=1, max_length=100, examples=["pemkot-palu"]), checked(CODE)],
+    unit_id: Annotated[str | None, Query(max_length=100, examples=["UNIT-PELAYANAN"]), checked(CODE)] = None,
 ) -> list[dict[str, Any]]:
     """Predikat counts across periods and years, for the agency or one unit."""
     return await views.trends(agency_id, unit_id)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Actions, AppraisalsDep, Clock, HRActor, IdempotencyKey, ReadModelsDep
 from api.errors import body as error_body
-from api.models import APPRAISER_NIP, EXAMPLE_APPRAISAL, Nip, OutcomeOut, Predikat, Text
+from api.models import APPRAISER_NIP, EXAMPLE_APPRAISAL, Nip, OptionalText, OutcomeOut, Predikat, Text
 from domain.commands import (
     ChangeSupervisor,
     DecideFollowUp,
@@ -40,7 +40,7 @@ class FollowUpIn(BaseModel):
     )
     previous_predikats: list[Predikat] = Field(default_factory=list, max_length=10)
     years_in_rank: int = Field(ge=0, le=45)
-    notes: str = Field("", max_length=5000)
+    notes: OptionalText = ""
 
 
 class SupervisorIn(BaseModel):

@@ -6,7 +6,22 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.models import APPRAISER_NIP, EMPLOYEE_NIP, EXAMPLE_CYCLE, DeadlineName, Nip, OrgPredikat, Period, TimeZone
+from api.models import (
+    APPRAISER_NIP,
+    EMPLOYEE_NIP,
+    EXAMPLE_CYCLE,
+    Code,
+    DeadlineName,
+    Item,
+    Name,
+    Nip,
+    OptionalName,
+    OptionalText,
+    OrgPredikat,
+    Period,
+    Rank,
+    TimeZone,
+)
 
 PREDIKAT_COUNTS: dict[str, Any] = {"sangat_baik": 0, "baik": 7, "butuh_perbaikan": 2, "kurang": 0, "sangat_kurang": 0}
 
@@ -17,11 +32,11 @@ Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-02-28
 class ParticipantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     nip: Nip
-    name: str = Field(min_length=1, max_length=200)
-    position: str = Field("", max_length=200)
-    rank: str = Field("", max_length=20)
-    unit_id: str = Field(min_length=1, max_length=100)
-    unit_name: str = Field("", max_length=200)
+    name: Name
+    position: OptionalName = ""
+    rank: Rank = ""
+    unit_id: Code
+    unit_name: OptionalName = ""
     appraiser_nip: Nip
     atasan_nip: Nip
     is_unit_head: bool = False
@@ -62,15 +77,15 @@ class CycleIn(BaseModel):
             ]
         },
     )
-    agency_id: str = Field(min_length=1, max_length=100)
-    agency_name: str = Field("", max_length=200)
+    agency_id: Code
+    agency_name: OptionalName = ""
     time_zone: TimeZone
     year: int = Field(ge=2022, le=2100)
-    rule_set_id: str = Field("permenpanrb-6-2022", max_length=100)
+    rule_set_id: Code = "permenpanrb-6-2022"
     period: Period | None = None
     deadlines: dict[DeadlineName, Day] | None = None
     participants: list[ParticipantIn] | None = Field(None, max_length=20_000)
-    unit_ids: list[str] | None = Field(None, description="with org data: only these units")
+    unit_ids: list[Code] | None = Field(None, max_length=1000, description="with org data: only these units")
 
 
 class CycleCreated(BaseModel):
@@ -98,7 +113,7 @@ class ExtensionIn(BaseModel):
         json_schema_extra={"examples": [{"until": "2025-02-28", "reason": "SE BKN: perpanjangan pengisian SKP"}]},
     )
     until: Day
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Item
 
 
 class OrgPredikatIn(BaseModel):
@@ -111,7 +126,7 @@ class CalibrationIn(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"justification": "Unit kecil; sebaran mengikuti bukti kinerja."}]},
     )
-    justification: str = Field("", max_length=5000)
+    justification: OptionalText = ""
 
 
 class CycleResult(BaseModel):

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import CoreSchema, core_schema
 
+from domain import text as text_rules
 from domain.base import AUDITOR, HR
 from domain.calendar import ZONES
 from domain.cycle import DEADLINES
@@ -18,6 +19,7 @@ from domain.nip import check_nip
 from domain.rules import ASPECTS, DEFAULT_RULE_SET, ORG_PREDIKATS, PREDIKATS, RATINGS, rule_set
 from domain.skp import RHK_KINDS
 from domain.stages import OUTCOMES
+from domain.text import TextRule
 
 EXAMPLE_APPRAISAL = "0b8f3f3e-3c43-5b5e-9a3f-6f0b6c1f2a11"
 EXAMPLE_CYCLE = "5a0e8f7e-1b6f-5d0e-8d59-3c1f0a6b7e21"
@@ -54,7 +56,49 @@ DeadlineName = Annotated[str, OneOf(DEADLINES)]
 StandingRole = Annotated[str, OneOf((HR, AUDITOR))]
 
 Nip = Annotated[str, AfterValidator(_nip), Field(examples=[EMPLOYEE_NIP], description="18-digit NIP")]
-Text = Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+def checked(rule: TextRule) -> Any:
+    """The domain's text rule as a validator (the request is refused before anything runs)."""
+
+    def check(value: str | None) -> str | None:
+        if value is None:  # an optional parameter left out
+            return None
+        try:
+            rule.check_shape("value", value)  # presence: min_length here, the command's own rule in the domain
+        except InvalidInput as e:
+            raise ValueError(str(e).removeprefix("value: ")) from None
+        return value
+
+    return AfterValidator(check)
+
+
+def text_of(rule: TextRule) -> Any:
+    """A request text under one of the domain's rules (domain/text.py): limit documented, rule checked."""
+    lines = "; line breaks allowed" if rule.multiline else ""
+    link = "; an http:// or https:// link" if rule.link else ""
+    return Annotated[
+        str,
+        Field(
+            min_length=1 if rule.required else 0,
+            max_length=rule.limit,
+            description=f"at most {rule.limit} characters, no control characters{lines}{link}",
+        ),
+        checked(rule),
+    ]
+
+
+# Request texts, each with its domain rule (never a limit retyped here).
+Text = text_of(text_rules.TEXT)
+OptionalText = text_of(text_rules.TEXT.optional())
+Item = text_of(text_rules.ITEM)
+Code = text_of(text_rules.CODE)
+OptionalCode = text_of(text_rules.CODE.optional())
+Name = text_of(text_rules.NAME)
+OptionalName = text_of(text_rules.NAME.optional())
+Rank = text_of(text_rules.RANK)
+Link = text_of(text_rules.LINK)
+Comment = text_of(text_rules.COMMENT)
 
 
 class OutcomeOut(BaseModel):

@@ -14,8 +14,10 @@ from api.models import (
     EMPLOYEE_NIP,
     EXAMPLE_APPRAISAL,
     EXAMPLE_CYCLE,
+    Code,
     DecisionOutcome,
     Nip,
+    OptionalText,
     OutcomeOut,
     Rating,
     Text,
@@ -95,7 +97,7 @@ class FeedbackIn(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"about": "rhk-1", "text": "Capaian Q1 baik; percepat verifikasi berkas."}]},
     )
-    about: str = Field(min_length=1, max_length=100)
+    about: Code
     text: Text
 
 
@@ -115,7 +117,7 @@ class CheckInIn(BaseModel):
             ]
         },
     )
-    period: str = Field(min_length=1, max_length=10)
+    period: Code
     notes: Text
     results_rating: Rating | None = None
     behaviour_rating: Rating | None = None
@@ -134,7 +136,7 @@ class RatingIn(BaseModel):
     )
     results_rating: Rating
     behaviour_ratings: dict[str, Rating] = Field(min_length=1)
-    notes: str = Field("", max_length=5000)
+    notes: OptionalText = ""
 
 
 class DecisionIn(BaseModel):

@@ -33,6 +33,7 @@ from domain.cycle import STARTED, AppraisalCycle
 from domain.errors import ConcurrencyConflict, NotFound, WrongStage
 from domain.org_import import Organisation
 from domain.rules import PREDIKATS
+from domain.text import check_command
 
 A = TypeVar("A", bound=KinerjaAggregate)
 
@@ -61,6 +62,7 @@ class Appraisals(Organisation, Application[UUID]):
     # --- cycles -----------------------------------------------------------
 
     def define_cycle(self, cmd: DefineCycle, *, at: datetime, key: str = "") -> UUID:
+        check_command(cmd)
         cycle_id = AppraisalCycle.create_id(cmd.agency_id, cmd.year)
         existing = self._find(AppraisalCycle, cycle_id)
         if existing is not None:
@@ -75,6 +77,7 @@ class Appraisals(Organisation, Application[UUID]):
 
     def execute_cycle(self, cycle_id: UUID, cmd: CycleCommand, *, at: datetime, key: str = "") -> int:
         """Run one of HR's cycle commands; returns the cycle's version."""
+        check_command(cmd)
         cycle = self.cycle(cycle_id)
         applied = cycle.applied_version(key) if key else None
         if applied is not None:
@@ -86,6 +89,7 @@ class Appraisals(Organisation, Application[UUID]):
 
     def calibrate_unit(self, cycle_id: UUID, cmd: CalibrateUnit, *, at: datetime, key: str = "") -> list[str]:
         """Count the unit's rated predikat and record the check against the curve."""
+        check_command(cmd)
         cycle = self.cycle(cycle_id)
         if key and cycle.applied_version(key) is not None:
             return list(cycle.calibrations.get(cmd.unit_id, {}).get("warnings", []))
@@ -106,6 +110,7 @@ class Appraisals(Organisation, Application[UUID]):
         self, cycle_id: UUID, nip: str, cmd: ChangeSupervisor, *, at: datetime, key: str = ""
     ) -> Outcome:
         """A mutation: the cycle's master data and the running appraisal change together, atomically."""
+        check_command(cmd)
         cycle = self.cycle(cycle_id)
         appraisal = self.appraisal(Appraisal.create_id(cycle_id, nip))
         if key and appraisal.applied_version(key) is not None:
@@ -160,6 +165,7 @@ class Appraisals(Organisation, Application[UUID]):
 
     def execute(self, appraisal_id: UUID, cmd: AppraisalCommand, *, at: datetime, key: str = "") -> Outcome:
         """Run one appraisal command, at most once per idempotency key."""
+        check_command(cmd)
         appraisal = self.appraisal(appraisal_id)
         if key and appraisal.applied_version(key) is not None:
             return self._replay(appraisal, key)

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.application import Appraisals
-from domain.calendar import as_utc
+from domain.calendar import as_utc, check_instant
 from domain.chain import ChainReport, verify_chain
 from domain.errors import InvalidInput, NotFound
 from domain.rules import rule_set
@@ -64,7 +64,7 @@ class Audit:
         return found
 
     def version_at(self, aggregate_id: UUID, at: datetime) -> int:
-        moment = as_utc(at)
+        moment = check_instant("at", at)
         version = 0
         for e in self._events(aggregate_id):
             if as_utc(e.timestamp) <= moment:
@@ -75,6 +75,7 @@ class Audit:
 
     def diff(self, aggregate_id: UUID, since: datetime, until: datetime) -> dict[str, Any]:
         """What changed between two moments: fields before and after, and the events in between."""
+        since, until = check_instant("since", since), check_instant("until", until)
         if until < since:
             raise InvalidInput("until", "must not be before since")
         before = self.state_at(aggregate_id, at=since)

@@ -9,6 +9,7 @@ from typing import Any
 
 from domain.chain import ChainedAggregate
 from domain.errors import NotAllowed
+from domain.text import refuse_control_characters
 
 HR, AUDITOR, SYSTEM_ROLE = "hr", "auditor", "system"
 
@@ -51,10 +52,12 @@ class KinerjaAggregate(ChainedAggregate):
     @classmethod
     def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:
         kwargs.setdefault("command_key", "")
+        refuse_control_characters(kwargs)
         return super()._create(event_class, id=id, **kwargs)
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
         kwargs["command_key"] = self.__dict__.get("_command_key", "")
+        refuse_control_characters(kwargs)  # the last net: no NUL ever reaches the log
         super().trigger_event(event_class, **kwargs)
 
     def applied_version(self, key: str) -> int | None:

@@ -16,6 +16,9 @@ ZONES = {
     "WIT": timezone(timedelta(hours=9), "WIT"),
 }
 END_OF_DAY = time(23, 59, 59)
+# The span of dates and instants Kinerja can mean: PermenPANRB 6/2022 cycles run 2022-2100, and the
+# audit log is read back no earlier than this century. Anything outside is a typo or an attack.
+EARLIEST, LATEST = date(2000, 1, 1), date(2199, 12, 31)
 
 
 def zone(name: str) -> timezone:
@@ -25,11 +28,32 @@ def zone(name: str) -> timezone:
         raise InvalidInput("time_zone", f"must be one of {', '.join(ZONES)}, got {name!r}") from None
 
 
-def parse_day(field: str, value: str) -> date:
+def parse_day(field: str, value: str, earliest: date = EARLIEST, latest: date = LATEST) -> date:
+    """A date YYYY-MM-DD within a plausible range (by default Kinerja's whole span)."""
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise InvalidInput(field, f"must be a date YYYY-MM-DD, got {value!r}") from None
+        raise InvalidInput(field, f"must be a date YYYY-MM-DD, got {str(value)[:40]!r}") from None
+    if not earliest <= day <= latest:
+        raise InvalidInput(
+            field, f"must fall between {earliest} and {latest}, got {day}", "range", earliest=earliest, latest=latest
+        )
+    return day
+
+
+def check_instant(field: str, value: datetime) -> datetime:
+    """An instant with its zone within Kinerja's span, as UTC (year 1 at +14:00 has no UTC at all)."""
+    if value.tzinfo is None:
+        raise InvalidInput(field, "must carry a time zone")
+    if not EARLIEST.year <= value.year <= LATEST.year:
+        raise InvalidInput(
+            field,
+            f"must fall between {EARLIEST} and {LATEST}, got {value.isoformat()}",
+            "range",
+            earliest=EARLIEST,
+            latest=LATEST,
+        )
+    return as_utc(value, field)
 
 
 def end_of_day(day: date, zone_name: str) -> datetime:
@@ -46,7 +70,10 @@ def days_after(instant: datetime, days: int, zone_name: str) -> datetime:
     return end_of_day(local_day(instant, zone_name) + timedelta(days=days), zone_name)
 
 
-def as_utc(instant: datetime) -> datetime:
+def as_utc(instant: datetime, field: str = "at") -> datetime:
     if instant.tzinfo is None:
-        raise InvalidInput("at", "instants must carry a time zone")
-    return instant.astimezone(timezone.utc)
+        raise InvalidInput(field, "instants must carry a time zone")
+    try:
+        return instant.astimezone(timezone.utc)
+    except OverflowError:
+        raise InvalidInput(field, f"{instant.isoformat()} has no UTC equivalent") from None

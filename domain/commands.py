@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from domain.base import Actor
 from domain.cycle_commands import (
@@ -27,6 +27,7 @@ from domain.cycle_commands import (
     StartCycle,
 )
 from domain.outcome import Outcome, Stamp
+from domain.text import COMMENT, Code, Link, OptionalText, Text
 
 __all__ = [
     "AddParticipant",
@@ -59,7 +60,7 @@ class SubmitSkp:
 @dataclass(frozen=True)
 class ReturnSkp:
     by: Actor
-    reasons: str
+    reasons: Text
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,10 @@ class ApproveSkp:
 @dataclass(frozen=True)
 class ReportProgress:
     by: Actor
-    period: str
-    rhk_id: str
-    realisation: str
-    evidence: str = ""
+    period: Code
+    rhk_id: Code
+    realisation: Text
+    evidence: Link = ""
 
 
 @dataclass(frozen=True)
@@ -84,14 +85,14 @@ class GiveFeedback:
     """Umpan balik berkelanjutan from the appraiser on an RHK id or a BerAKHLAK value."""
 
     by: Actor
-    about: str
-    text: str
+    about: Code
+    text: Text
 
 
 @dataclass(frozen=True)
 class GivePeerFeedback:
     by: Actor
-    text: str
+    text: Text
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,8 @@ class RecordCitizenFeedback:
 
     by: Actor
     score: int
-    comment: str
-    channel: str
+    comment: Annotated[str, COMMENT]
+    channel: Code
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,8 @@ class HoldCheckIn:
     """A periodic dialogue; a periodic predikat is set when both ratings are given."""
 
     by: Actor
-    period: str
-    notes: str
+    period: Code
+    notes: Text
     results_rating: str | None = None
     behaviour_rating: str | None = None
 
@@ -126,7 +127,7 @@ class OpenReview:
 @dataclass(frozen=True)
 class SelfAssess:
     by: Actor
-    text: str
+    text: Text
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ class Rate:
     by: Actor
     results_rating: str
     behaviour_ratings: dict[str, str]
-    notes: str = ""
+    notes: OptionalText = ""
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ class DeliverResult:
 @dataclass(frozen=True)
 class FileKeberatan:
     by: Actor
-    reasons: str
+    reasons: Text
 
 
 @dataclass(frozen=True)
@@ -163,8 +164,8 @@ class DecideKeberatan:
     """The atasan pejabat penilai upholds or amends (Pasal 59(4)); an amendment gives new ratings."""
 
     by: Actor
-    outcome: str
-    reasons: str
+    outcome: Code
+    reasons: Text
     results_rating: str | None = None
     behaviour_ratings: dict[str, str] | None = None
 
@@ -177,8 +178,8 @@ class EscalateKeberatan:
 @dataclass(frozen=True)
 class ReassignKeberatanDecider:
     by: Actor
-    decider_nip: str
-    reason: str
+    decider_nip: Code
+    reason: Text
 
 
 # --- follow-up --------------------------------------------------------------
@@ -191,7 +192,7 @@ class DecideFollowUp:
     by: Actor
     previous_predikats: list[str]
     years_in_rank: int
-    notes: str = ""
+    notes: OptionalText = ""
 
 
 @dataclass(frozen=True)
@@ -207,8 +208,8 @@ class DelegateTask:
     """The pejabat penilai lets someone act for them; delegating to oneself takes the tasks back."""
 
     by: Actor
-    to_nip: str
-    reason: str
+    to_nip: Code
+    reason: Text
 
 
 @dataclass(frozen=True)
@@ -216,16 +217,16 @@ class ChangeSupervisor:
     """A mutation: the employee's pejabat penilai (and the atasan) change mid-cycle."""
 
     by: Actor
-    appraiser_nip: str
-    atasan_nip: str
-    reason: str
+    appraiser_nip: Code
+    atasan_nip: Code
+    reason: Text
 
 
 @dataclass(frozen=True)
 class RecordReminder:
     by: Actor
-    task: str
-    to: str
+    task: Code
+    to: Code
     due: datetime
 
 

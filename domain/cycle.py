@@ -29,6 +29,14 @@ from domain.rules import ORG_PREDIKATS, PREDIKATS, rule_set
 DEFINED, STARTED, CLOSED = "defined", "started", "closed"
 DEADLINES = ("planning", "review", "follow_up")
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kinerja.example/cycle")
+# A cycle's deadlines (and their extensions) fall within its year and the two after it: planning in
+# the year, the review and follow-up early in the next; a year more leaves room for extensions.
+DEADLINE_YEARS_AFTER = 2
+
+
+def deadline_span(year: int) -> tuple[date, date]:
+    """The first and last day a deadline of the cycle of `year` may fall on."""
+    return date(year, 1, 1), date(year + DEADLINE_YEARS_AFTER, 12, 31)
 
 
 class AppraisalCycle(KinerjaAggregate):
@@ -61,7 +69,7 @@ class AppraisalCycle(KinerjaAggregate):
             raise InvalidInput("deadlines", f"unknown deadline {sorted(unknown)[0]!r}; known: {', '.join(DEADLINES)}")
         merged = {name: given.get(name) or defaults[name] for name in DEADLINES}
         for name, day in merged.items():
-            calendar.parse_day(f"deadlines.{name}", day)
+            calendar.parse_day(f"deadlines.{name}", day, *deadline_span(year))
         checked = [check_participant(p, f"participants[{i}]", at.date()) for i, p in enumerate(cmd.participants)]
         nips = [p["nip"] for p in checked]
         if len(set(nips)) != len(nips):
@@ -192,7 +200,7 @@ class AppraisalCycle(KinerjaAggregate):
         self._require_open()
         if name not in self.deadlines:
             raise InvalidInput("deadline", f"must be one of {', '.join(self.deadlines)}")
-        new_day = calendar.parse_day("until", until)
+        new_day = calendar.parse_day("until", until, *deadline_span(self.year))
         if new_day <= date.fromisoformat(self.deadlines[name]):
             raise InvalidInput("until", f"an extension must move the {name} deadline later than {self.deadlines[name]}")
         if not reason.strip():

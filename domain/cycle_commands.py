@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.base import Actor
+from domain.text import Code, Item, OptionalName, OptionalText, Text
 
 
 @dataclass(frozen=True)
@@ -13,12 +14,12 @@ class DefineCycle:
     """HR's definition of an agency's year; deadlines and period default to the rule set's."""
 
     by: Actor
-    agency_id: str
-    agency_name: str
-    time_zone: str
+    agency_id: Code
+    agency_name: OptionalName
+    time_zone: Code
     year: int
     participants: list[dict[str, Any]]
-    rule_set_id: str = "permenpanrb-6-2022"
+    rule_set_id: Code = "permenpanrb-6-2022"
     period: str | None = None
     deadlines: dict[str, str] | None = None
 
@@ -37,30 +38,30 @@ class AddParticipant:
 @dataclass(frozen=True)
 class RemoveParticipant:
     by: Actor
-    nip: str
-    reason: str
+    nip: Code
+    reason: Text
 
 
 @dataclass(frozen=True)
 class ExtendDeadline:
     by: Actor
-    name: str
-    until: str  # YYYY-MM-DD, the new last day in the agency's zone
-    reason: str
+    name: Code
+    until: Code  # YYYY-MM-DD, the new last day in the agency's zone
+    reason: Item
 
 
 @dataclass(frozen=True)
 class SetOrgPredikat:
     by: Actor
-    unit_id: str
-    predikat: str
+    unit_id: Code
+    predikat: Code
 
 
 @dataclass(frozen=True)
 class CalibrateUnit:
     by: Actor
-    unit_id: str
-    justification: str = ""
+    unit_id: Code
+    justification: OptionalText = ""
 
 
 @dataclass(frozen=True)

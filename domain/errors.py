@@ -18,9 +18,12 @@ class WrongStage(DomainError):
 class InvalidInput(DomainError):
     """A value is malformed or outside its allowed set."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, rule: str = "", **params: object) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        # Which general rule refused the value (a code such as "link" or "control"), and its figures,
+        # so a page can say it in the reader's language; empty for a rule only its message states.
+        self.rule, self.params = rule, params
 
 
 class DeadlinePassed(DomainError):

@@ -9,6 +9,7 @@ from domain.commands import GiveFeedback, GivePeerFeedback, HoldCheckIn, RecordC
 from domain.errors import InvalidInput, WrongStage
 from domain.rules import BERAKHLAK
 from domain.stages import EXECUTION, FINALISED, REVIEW, AppraisalState, Facts, text
+from domain.text import COMMENT, LINK
 
 
 class Execution(AppraisalState):
@@ -23,7 +24,8 @@ class Execution(AppraisalState):
             raise InvalidInput("rhk_id", f"{cmd.rhk_id!r} is not an RHK of this SKP")
         if not cmd.realisation.strip():
             raise InvalidInput("realisation", "describe what was achieved")
-        self._progress_reported(by.nip, cmd.period, cmd.rhk_id, cmd.realisation.strip(), cmd.evidence.strip(), at)
+        realisation, evidence = text("realisation", cmd.realisation), LINK.check("evidence", cmd.evidence)
+        self._progress_reported(by.nip, cmd.period, cmd.rhk_id, realisation, evidence, at)
 
     def give_feedback(self, cmd: GiveFeedback, at: datetime) -> None:
         """Umpan balik berkelanjutan from the appraiser on an RHK or a BerAKHLAK value."""
@@ -48,7 +50,9 @@ class Execution(AppraisalState):
             raise InvalidInput("score", "the SKM scale runs from 1 to 4")
         if self.stage == FINALISED:
             raise WrongStage("the appraisal is finalised")
-        self._feedback_given("citizen", "citizen", cmd.channel, f"{cmd.score}: {cmd.comment.strip()}", at)
+        self._feedback_given(
+            "citizen", "citizen", cmd.channel, f"{cmd.score}: {COMMENT.check('comment', cmd.comment)}", at
+        )
 
     def hold_check_in(self, cmd: HoldCheckIn, at: datetime) -> None:
         """A periodic dialogue; a periodic predikat is set when both ratings are given."""

@@ -12,15 +12,30 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from domain import calendar
 from domain.errors import InvalidInput
 from domain.nip import check_nip
 from domain.organisation import Agency
+from domain.text import CODE, ITEM, NAME, RANK
 
 REQUIRED = ("agency_code", "agency_name", "time_zone", "unit_code", "unit_name", "nip", "name", "supervisor_nip")
 OPTIONAL = ("position", "rank", "unit_head", "change_reason", "effective_date")
+# The rule of each text column (domain/text.py); NIPs and dates have their own checks.
+TEXTS = {
+    "agency_code": CODE,
+    "agency_name": NAME,
+    "time_zone": CODE,
+    "unit_code": CODE,
+    "unit_name": NAME,
+    "name": NAME,
+    "position": NAME,
+    "rank": RANK,
+    "unit_head": CODE,
+    "change_reason": ITEM,
+}
 YES, NO = {"y", "ya", "yes", "1", "true"}, {"", "n", "tidak", "no", "0", "false"}
 
 
@@ -111,6 +126,9 @@ def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None
     for name in ("agency_code", "agency_name", "unit_code", "unit_name", "nip", "name"):
         if not v[name]:
             problems.append(Problem(n, name, "is required"))
+    for name, rule in TEXTS.items():
+        if v[name]:
+            check(partial(rule.check, name, v[name]))
     if v["time_zone"]:
         check(lambda: calendar.zone(v["time_zone"]))
     else:

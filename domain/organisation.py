@@ -17,6 +17,8 @@ from domain import calendar
 from domain.base import Actor, KinerjaAggregate, require
 from domain.errors import InvalidInput
 from domain.nip import check_nip
+from domain.participants import FIELDS as EMPLOYEE_RULES
+from domain.text import CODE, ITEM, NAME, TextRule
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kinerja.example/agency")
 EMPLOYEE_FIELDS = ("name", "position", "rank", "unit_id")
@@ -34,7 +36,7 @@ class Agency(KinerjaAggregate):
         require(by.is_hr, "only HR registers an agency")
         calendar.zone(time_zone)
         return cls(
-            code=_required("code", code),
+            code=_required("code", code, CODE),
             name=_required("name", name),
             time_zone=time_zone,
             by=by.nip,
@@ -66,7 +68,9 @@ class Agency(KinerjaAggregate):
         require(by.is_hr, "only HR registers a unit")
         if unit_id in self.units:
             raise InvalidInput("unit_id", f"unit {unit_id!r} is already registered")
-        self._unit_registered(by.nip, _required("unit_id", unit_id), _required("unit_name", name), _head(head_nip), at)
+        self._unit_registered(
+            by.nip, _required("unit_id", unit_id, CODE), _required("unit_name", name), _head(head_nip), at
+        )
 
     @event("UnitRegistered")
     def _unit_registered(self, by: str, unit_id: str, name: str, head_nip: str | None, timestamp: datetime) -> None:
@@ -122,7 +126,7 @@ class Agency(KinerjaAggregate):
         if new == current["supervisor_nip"]:
             raise InvalidInput("supervisor_nip", f"{new} already supervises {nip}")
         self._supervisor_changed(
-            by.nip, nip, current["supervisor_nip"], new, _required("reason", reason), effective.isoformat(), at
+            by.nip, nip, current["supervisor_nip"], new, _required("reason", reason, ITEM), effective.isoformat(), at
         )
 
     @event("SupervisorChanged")
@@ -192,8 +196,7 @@ class Agency(KinerjaAggregate):
         return self.employees[nip]
 
     def _fields(self, employee: dict[str, Any]) -> dict[str, Any]:
-        fields = {k: str(employee.get(k) or "").strip() for k in EMPLOYEE_FIELDS}
-        _required("name", fields["name"])
+        fields = {k: EMPLOYEE_RULES[k].check(k, _text(employee.get(k))) for k in EMPLOYEE_FIELDS}
         if fields["unit_id"] not in self.units:
             raise InvalidInput("unit_id", f"no unit {fields['unit_id']!r} in {self.code}")
         return fields
@@ -216,10 +219,14 @@ class Participants:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _required(name: str, value: str) -> str:
+def _required(name: str, value: str, rule: TextRule = NAME) -> str:
     if not str(value or "").strip():
         raise InvalidInput(name, "is required")
-    return str(value).strip()
+    return rule.check(name, value)
+
+
+def _text(value: Any) -> Any:
+    return "" if value is None else value
 
 
 def _head(head_nip: str | None) -> str | None:

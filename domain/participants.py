@@ -7,6 +7,10 @@ from typing import Any
 
 from domain.errors import InvalidInput
 from domain.nip import check_nip
+from domain.text import CODE, NAME, RANK
+
+# A participant's texts and their rules (domain/text.py): required name and unit, the rest optional.
+FIELDS = {"name": NAME, "position": NAME.optional(), "rank": RANK, "unit_id": CODE, "unit_name": NAME.optional()}
 
 
 def check_participant(p: dict[str, Any], where: str = "participant", today: date | None = None) -> dict[str, Any]:
@@ -16,21 +20,31 @@ def check_participant(p: dict[str, Any], where: str = "participant", today: date
     atasan = check_nip(str(p.get("atasan_nip", "")), f"{where}.atasan_nip", today)
     if appraiser == nip:
         raise InvalidInput(f"{where}.appraiser_nip", "an employee cannot be their own pejabat penilai")
-    for key in ("name", "unit_id"):
-        if not str(p.get(key) or "").strip():
+    texts = {}
+    for key, rule in FIELDS.items():
+        value = _str(p.get(key))
+        if rule.required and isinstance(value, str) and not value.strip():
             raise InvalidInput(f"{where}.{key}", "is required")
+        texts[key] = rule.check(f"{where}.{key}", value)
     coefficient = p.get("ak_coefficient")
     if coefficient is not None and not (isinstance(coefficient, (int, float)) and coefficient > 0):
         raise InvalidInput(f"{where}.ak_coefficient", "must be a positive number for functional staff")
     return {
         "nip": nip,
-        "name": str(p["name"]).strip(),
-        "position": str(p.get("position") or ""),
-        "rank": str(p.get("rank") or ""),
-        "unit_id": str(p["unit_id"]).strip(),
-        "unit_name": str(p.get("unit_name") or p["unit_id"]).strip(),
+        "name": texts["name"],
+        "position": texts["position"],
+        "rank": texts["rank"],
+        "unit_id": texts["unit_id"],
+        "unit_name": texts["unit_name"] or texts["unit_id"],
         "appraiser_nip": appraiser,
         "atasan_nip": atasan,
         "is_unit_head": bool(p.get("is_unit_head", False)),
         "ak_coefficient": float(coefficient) if coefficient is not None else None,
     }
+
+
+def _str(value: Any) -> Any:
+    """Absent is empty; a number (from a spreadsheet) is its text; anything else is left for the rule to refuse."""
+    if value is None:
+        return ""
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value

@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.errors import InvalidInput
 from domain.rules import ASPECTS
+from domain.text import CODE, ITEM, TextRule
 
 RHK_KINDS = ("utama", "tambahan")
 
@@ -20,7 +21,7 @@ def check_skp(rhk: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     normalised = []
     for i, item in enumerate(items):
         where = f"rhk[{i}]"
-        rhk_id = _text(item, "id", where)
+        rhk_id = _text(item, "id", where, CODE)
         if rhk_id in seen:
             raise InvalidInput(f"{where}.id", f"RHK ids must be unique, {rhk_id!r} repeats")
         seen.add(rhk_id)
@@ -35,7 +36,7 @@ def check_skp(rhk: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "id": rhk_id,
                 "kind": kind,
                 "text": _text(item, "text", where),
-                "supports": str(item.get("supports") or ""),
+                "supports": _text(item, "supports", where, CODE.optional()),
                 "indicators": [_indicator(ind, f"{where}.indicators[{j}]") for j, ind in enumerate(indicators)],
             }
         )
@@ -70,17 +71,13 @@ def _indicator(item: Mapping[str, Any], where: str) -> dict[str, str]:
     if aspect not in ASPECTS:
         raise InvalidInput(f"{where}.aspect", f"must be one of {', '.join(ASPECTS)}, got {aspect!r}")
     return {
-        "id": _text(item, "id", where),
+        "id": _text(item, "id", where, CODE),
         "aspect": str(aspect),
         "text": _text(item, "text", where),
         "target": _text(item, "target", where),
     }
 
 
-def _text(item: Mapping[str, Any], key: str, where: str) -> str:
+def _text(item: Mapping[str, Any], key: str, where: str, rule: TextRule = ITEM) -> str:
     value = item.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{where}.{key}", "is required and must be non-empty text")
-    if len(value) > 2000:
-        raise InvalidInput(f"{where}.{key}", "must be at most 2000 characters")
-    return value.strip()
+    return rule.check(f"{where}.{key}", "" if value is None and not rule.required else value)

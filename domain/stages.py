@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from domain.base import Actor, require
 from domain.errors import InvalidInput, WrongStage
 from domain.rules import RuleSet, rule_set
+from domain.text import text as text  # the stages' modules take the text rule from here
 
 PLANNING, EXECUTION, REVIEW = "planning", "execution", "review"
 RESULT_DELIVERED, KEBERATAN, FOLLOW_UP, FINALISED = "result_delivered", "keberatan", "follow_up", "finalised"
@@ -21,7 +22,6 @@ UPHELD, AMENDED = "upheld", "amended"
 OUTCOMES = (UPHELD, AMENDED)
 # The review opens (by the calendar or by HR) only from execution; a dashboard row offers it at this stage.
 REVIEW_OPENS_FROM = (EXECUTION,)
-TEXT_LIMIT = 5000
 
 
 class Facts(Protocol):
@@ -160,12 +160,3 @@ class AppraisalState:
         def _deadline_missed(
             self, by: str, task: str, due: datetime, escalated_to: str, timestamp: datetime
         ) -> None: ...
-
-
-def text(field: str, value: str, limit: int = TEXT_LIMIT) -> str:
-    """A required free text, stripped; the message names the field."""
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field, "is required and must be non-empty text")
-    if len(value) > limit:
-        raise InvalidInput(field, f"must be at most {limit} characters")
-    return value.strip()

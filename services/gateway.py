@@ -29,6 +29,7 @@ from domain.appraisal import Appraisal
 from domain.base import Actor
 from domain.commands import DefineCycle, Outcome
 from domain.errors import WrongStage
+from domain.text import check_command
 from services.readside import ReadSide
 from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleInput, CycleWorkflow
@@ -72,6 +73,7 @@ class Gateway:
         key: str,
     ) -> Outcome:
         """Send one typed command to the appraisal's workflow as its own Update."""
+        check_command(cmd)  # hostile text is refused at the door: it never reaches the workflow's history
         handle = self.client.get_workflow_handle_for(
             AppraisalWorkflow.run, appraisal_workflow_id(appraisal.cycle_id, appraisal.employee_nip)
         )
@@ -114,6 +116,7 @@ class Gateway:
         key: str,
     ) -> dict[str, Any]:
         """One of CycleWorkflow's HR Updates (extend_deadline, set_org_predikat, calibrate_unit, close...)."""
+        check_command(cmd)
         handle = self.client.get_workflow_handle_for(CycleWorkflow.run, cycle_workflow_id(cycle_id))
         try:
             result = await handle.execute_update(update, cmd, id=update_id(actor, key))

@@ -20,13 +20,12 @@ from domain.appraisal import FINALISED, Appraisal
 from domain.base import Actor
 from domain.errors import InvalidInput, NotFound
 from domain.skm import check_answers, score
+from domain.text import CODE, COMMENT
 from services.authz import APPRAISER, ATASAN, DECIDER, forbidden, is_auditor, is_hr
 from services.errors import ApiError
 from services.readside import ReadSide
 from services.survey_store import SurveyStore
 from services.views import load_appraisal_async
-
-COMMENT_LIMIT = 2000  # the survey store's column
 
 
 class Limiter(Protocol):
@@ -60,8 +59,8 @@ class Surveys:
         if (unit_id is None) == (employee_nip is None):
             raise InvalidInput("unit_id", "give exactly one of unit_id or employee_nip")
         answers = check_answers(answers)
-        if len(comment) > COMMENT_LIMIT:
-            raise InvalidInput("comment", f"must be at most {COMMENT_LIMIT} characters")
+        comment = COMMENT.check("comment", comment)
+        agency_id = CODE.check("agency_id", agency_id)
         result = score(answers)
         if employee_nip is not None:
             appraisal = await self._current_appraisal(agency_id, employee_nip)

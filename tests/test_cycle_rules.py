@@ -167,9 +167,14 @@ def test_progress_names_a_period_and_an_rhk_of_the_skp() -> None:
         s.do(STAFF, ReportProgress(me, "Q1", "R9", "x"), T["check_in"])
     with pytest.raises(InvalidInput, match="^realisation: describe what was achieved$"):
         s.do(STAFF, ReportProgress(me, "Q1", "004-1", " "), T["check_in"])
-    s.do(STAFF, ReportProgress(me, "Q1", "004-1", " 312 surat ", " arsip "), T["check_in"])
+    s.do(STAFF, ReportProgress(me, "Q1", "004-1", " 312 surat ", " https://arsip.example.go.id/q1.pdf "), T["check_in"])
     assert s.get(STAFF).progress == [
-        {"period": "Q1", "rhk_id": "004-1", "realisation": "312 surat", "evidence": "arsip"}
+        {
+            "period": "Q1",
+            "rhk_id": "004-1",
+            "realisation": "312 surat",
+            "evidence": "https://arsip.example.go.id/q1.pdf",
+        }
     ]
 
 

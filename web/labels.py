@@ -90,6 +90,27 @@ REFUSALS = {
     "TooManyRequests": "Terlalu sering",
 }
 ROLES = {"hr": "Pengelola Kinerja (BKPSDM)", "auditor": "Auditor"}
+# The fields of the page forms and the general input rules (domain/text.py, domain/calendar.py), for refusals.
+FIELDS = {
+    "evidence": "Tautan bukti dukung",
+    "realisation": "Realisasi",
+    "text": "Isian",
+    "target": "Target",
+    "reasons": "Alasan",
+    "reason": "Alasan",
+    "notes": "Catatan",
+    "comment": "Komentar",
+    "justification": "Justifikasi",
+    "until": "Batas waktu baru",
+    "name": "Nama",
+}
+INPUT_RULES = {
+    "link": "harus berupa tautan yang diawali http:// atau https://",
+    "control": "tidak boleh memuat karakter kendali (seperti NUL)",
+    "length": "terlalu panjang: paling banyak {limit} karakter",
+    "required": "wajib diisi",
+    "range": "harus di antara {earliest} dan {latest}",
+}
 MONTHS = (
     "Januari",
     "Februari",
@@ -149,3 +170,11 @@ def _is_day(value: Any) -> bool:
 
 
 BEHAVIOUR_VALUES = BERAKHLAK
+
+
+def input_rule(field: str, rule: str, params: dict[str, Any]) -> str:
+    """A refused input in Bahasa Indonesia ("Tautan bukti dukung harus berupa tautan ..."); "" for other rules."""
+    if rule not in INPUT_RULES:
+        return ""
+    name = field.rsplit(".", 1)[-1].split("[", 1)[0]
+    return f"{FIELDS.get(name, field)} {INPUT_RULES[rule].format(**params)}"

@@ -16,21 +16,25 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from domain.errors import InvalidInput
 from services.actions import AppraisalActions, CycleActions
 from web import forms
-from web.labels import label
+from web.labels import input_rule, label
 from web.render import redirect
 
 T = TypeVar("T")
 
 
 class Refused(Exception):
-    def __init__(self, status: int, kind: str, message: str) -> None:
+    def __init__(self, status: int, kind: str, message: str, said: str = "") -> None:
         super().__init__(message)
-        self.status, self.kind, self.message = status, kind, message
+        self.status, self.kind, self.message, self.said = status, kind, message, said
 
     @property
     def text(self) -> str:
+        """The refusal in Bahasa Indonesia where the rule is a general one, with the rule's own message."""
+        if self.said:
+            return f"{label(self.kind, 'refusal')}: {self.said} ({self.message})"
         return f"{label(self.kind, 'refusal')}: {self.message}"
 
 
@@ -59,7 +63,8 @@ async def attempt(request: Request, action: Callable[[], Awaitable[T] | T]) -> T
         status, kind, message = await refusal(request, e)
         if status == 500:
             raise
-        raise Refused(status, kind, message) from None
+        said = input_rule(e.field, e.rule, e.params) if isinstance(e, InvalidInput) else ""
+        raise Refused(status, kind, message, said) from None
 
 
 async def act_on_form(

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from domain.base import Actor
 from domain.stages import REVIEW_OPENS_FROM
+from domain.text import is_web_link
 from services.edge import CSRF_FIELD, csrf_token
 from web import labels
 
@@ -22,6 +23,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["label"] = labels.label
 templates.env.filters["when"] = labels.when
+templates.env.tests["web_link"] = is_web_link  # only http(s) evidence becomes a link, even one stored before the rule
 templates.env.globals["VALUES"] = labels.VALUES
 templates.env.globals["RATINGS"] = labels.RATING_LABELS
 templates.env.globals["REVIEW_OPENS_FROM"] = REVIEW_OPENS_FROM

@@ -1,0 +1,314 @@
+"""Findings 3 and 5 of #8: hostile input is refused at the door with a 422 naming the field, and nothing is written.
+
+Evidence links only http(s) (stored XSS); every text has a length limit and refuses control characters
+(NUL above all: PostgreSQL cannot store it); dates and instants have a plausible range. The rules live
+in domain/text.py and domain/calendar.py; the API's models, the pages, the org CSV import and the
+survey take them from there. Each test checks the event store (and the survey store) after a refusal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from domain.application import Appraisals
+from domain.base import Actor
+from domain.commands import (
+    AddParticipant,
+    ApproveSkp,
+    DefineCycle,
+    ExtendDeadline,
+    GiveFeedback,
+    HoldCheckIn,
+    ReportProgress,
+    SelfAssess,
+)
+from domain.errors import InvalidInput
+from domain.skm import ELEMENTS
+from domain.text import is_web_link
+from settings import event_store_env
+from tests.factories import AGENCY, HEAD, HR_ACTOR, STAFF, YEAR, T, actor, participants, reach
+from tests.test_api_support import (
+    AUDITOR,
+    EMP1,
+    HR_NIP,
+    PARTICIPANTS,
+    SUPERVISOR,
+    build_app,
+    login,
+    running,
+    seed_appraisal,
+    settings_for,
+)
+from tests.test_signin import NEW_AGENCY, ORG
+from tests.test_web_pages import post_form, sign_in
+
+API = "/api/v1"
+HOSTILE_LINKS = [
+    "javascript:alert(document.domain)",
+    "JavaScript:alert(1)",
+    " javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "//evil.example/x",
+    "https:alert(1)",
+    "arsip/q1.pdf",
+]
+CONTROL = ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\ud800"]
+
+
+def written(store: Appraisals) -> int:
+    """How many events the store holds (a refusal must leave it unchanged)."""
+    return store.recorder.max_notification_id() or 0
+
+
+# --- finding 3: evidence is an http(s) link or nothing -----------------------------------------
+
+
+@pytest.mark.parametrize("link", HOSTILE_LINKS)
+def test_evidence_that_is_not_an_http_link_is_refused_naming_the_field(link: str) -> None:
+    s = reach("execution")
+    before = written(s.app)
+    with pytest.raises(InvalidInput, match="^evidence: must be a link starting with http:// or https://") as e:
+        s.do(STAFF, ReportProgress(actor(STAFF), "Q1", "004-1", "312 surat", link), T["check_in"])
+    assert e.value.field == "evidence" and e.value.rule == "link"
+    assert written(s.app) == before and s.get(STAFF).progress == []
+
+
+def test_http_and_https_evidence_and_none_at_all_are_kept() -> None:
+    s = reach("execution")
+    for link in ("https://arsip.example.go.id/q1.pdf", "HTTP://arsip.example.go.id/q2", ""):
+        s.do(STAFF, ReportProgress(actor(STAFF), "Q1", "004-1", "312 surat", link), T["check_in"])
+    assert [p["evidence"] for p in s.get(STAFF).progress] == [
+        "https://arsip.example.go.id/q1.pdf",
+        "HTTP://arsip.example.go.id/q2",
+        "",
+    ]
+    assert not any(is_web_link(link) for link in HOSTILE_LINKS)
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(document.domain)", "data:text/html,x"])
+async def test_the_api_answers_422_naming_evidence_and_writes_nothing(tmp_path: Path, link: str) -> None:
+    store = Appraisals(env=event_store_env(settings_for(tmp_path).database_url))
+    _, appraisal_id = seed_appraisal(store)
+    before = written(store)
+    async with running(build_app(settings_for(tmp_path), store)) as client:
+        body = {"period": "Q1", "rhk_id": "R1", "realisation": "410 KTP", "evidence": link}
+        answer = await client.post(
+            f"{API}/employees/appraisals/{appraisal_id}/progress", json=body, headers=await login(client, EMP1)
+        )
+    assert answer.status_code == 422 and answer.json()["field"] == "evidence", answer.text
+    assert "http:// or https://" in answer.json()["message"]
+    assert written(store) == before
+    store.close()
+
+
+async def test_the_page_form_refuses_a_script_link_in_indonesian_and_writes_nothing(tmp_path: Path) -> None:
+    store = Appraisals(env=event_store_env(settings_for(tmp_path).database_url))
+    _, appraisal_id = seed_appraisal(store)
+    before = written(store)
+    async with running(build_app(settings_for(tmp_path), store)) as client:
+        await sign_in(client, EMP1)
+        form = {"period": "Q1", "rhk_id": "R1", "realisation": "410 KTP", "evidence": "javascript:alert(1)"}
+        page = await post_form(client, f"/saya/{appraisal_id}/realisasi", form)
+        assert page.status_code == 422, page.text
+        assert "Isian belum benar: Tautan bukti dukung harus berupa tautan yang diawali http:// atau https://" in (
+            page.text
+        )
+        # After-effect: reloaded, the page shows no such link and the store holds nothing new.
+        again = await client.get(f"/saya/{appraisal_id}")
+        assert "javascript:" not in again.text
+    assert written(store) == before
+    store.close()
+
+
+async def test_the_supervisors_page_never_renders_a_non_http_link_even_one_stored_before_the_rule(
+    tmp_path: Path,
+) -> None:
+    """An event written before the rule existed (by the aggregate's own recorder, bypassing the command)."""
+    store = Appraisals(env=event_store_env(settings_for(tmp_path).database_url))
+    _, appraisal_id = seed_appraisal(store)
+    at = datetime(2030, 2, 1, tzinfo=timezone.utc)
+    store.execute(appraisal_id, ApproveSkp(Actor(SUPERVISOR)), at=at)
+    old = store.appraisal(appraisal_id)
+    old._progress_reported(EMP1, "Q1", "R1", "lama", "javascript:alert(document.domain)", at)
+    old._progress_reported(EMP1, "Q2", "R1", "baru", "https://arsip.example.go.id/q2.pdf", at)
+    store.save(old)
+    async with running(build_app(settings_for(tmp_path), store)) as client:
+        await sign_in(client, SUPERVISOR)
+        for _ in range(2):  # and again after a reload
+            page = await client.get(f"/tugas/{appraisal_id}")
+            assert page.status_code == 200
+            assert 'href="javascript:' not in page.text.replace("&#34;", '"')
+            assert "javascript:alert(document.domain) (bukan tautan http/https)" in page.text
+            assert '<a href="https://arsip.example.go.id/q2.pdf" rel="noopener noreferrer">' in page.text
+    store.close()
+
+
+# --- finding 5: control characters and lengths ------------------------------------------------
+
+
+@pytest.mark.parametrize("char", CONTROL)
+@pytest.mark.parametrize(
+    "command, field",
+    [
+        (lambda t: ReportProgress(actor(STAFF), "Q1", "004-1", f"312{t}surat"), "realisation"),
+        (lambda t: GiveFeedback(actor(HEAD), "004-1", f"bagus{t}"), "text"),
+        (lambda t: HoldCheckIn(actor(HEAD), "Q1", f"catatan{t}"), "notes"),
+        (lambda t: ReportProgress(actor(STAFF), f"Q1{t}", "004-1", "x"), "period"),
+    ],
+)
+def test_a_control_character_in_any_text_is_refused_naming_the_field(char: str, command: Any, field: str) -> None:
+    s = reach("execution")
+    before = written(s.app)
+    with pytest.raises(InvalidInput, match=f"^{field}: must not contain control characters") as e:
+        s.do(STAFF, command(char), T["check_in"])
+    assert e.value.field == field and written(s.app) == before
+
+
+def test_multi_line_text_keeps_tabs_and_line_breaks_but_a_single_line_refuses_them() -> None:
+    s = reach("execution")
+    s.do(STAFF, HoldCheckIn(actor(HEAD), "Q1", "baris satu\r\n\tbaris dua"), T["check_in"])
+    assert s.get(STAFF).check_ins["Q1"]["notes"] == "baris satu\r\n\tbaris dua"
+    with pytest.raises(InvalidInput, match="^about: must not contain control characters \\(a line break found\\)"):
+        s.do(STAFF, GiveFeedback(actor(HEAD), "004-1\n", "x"), T["check_in"])
+
+
+def test_a_name_with_nul_or_of_10000_characters_is_refused_when_a_cycle_is_defined() -> None:
+    app = Appraisals()
+    for name, rule in (("Budi\x00", "control characters"), ("B" * 10_000, "at most 200 characters")):
+        people = participants()
+        people[1] = {**people[1], "name": name}
+        with pytest.raises(InvalidInput, match=f"^participants\\[1\\].name: must .*{rule}"):
+            app.define_cycle(DefineCycle(HR_ACTOR, AGENCY, "Kota", "WITA", YEAR, people), at=T["define"])
+    assert written(app) == 0
+
+
+def test_the_last_net_no_event_with_a_nul_is_ever_recorded() -> None:
+    """Whatever rule a field forgot: the aggregate refuses to record any event holding a control character."""
+    s = reach("execution")
+    appraisal = s.get(STAFF)
+    with pytest.raises(InvalidInput, match="^text: must not contain control characters \\(NUL found\\)"):
+        appraisal._self_assessed(HEAD, "a\x00b", T["check_in"])
+    with pytest.raises(InvalidInput, match=r"^rhk\[0\].text: must not contain"):
+        appraisal._skp_drafted(STAFF, [{"id": "x", "text": "\x00"}], T["check_in"])
+
+
+def test_the_org_csv_import_refuses_nul_and_overlong_names_with_line_and_column_writing_nothing() -> None:
+    app = Appraisals()
+    nul = ORG.replace("Rina Wulandari", "Rina\x00Baru")
+    long = ORG.replace("Rina Wulandari", "R" * 10_000)
+    for text, reason in ((nul, "control characters (NUL found)"), (long, "at most 200 characters")):
+        result = app.import_org(text, by=Actor(HR_NIP, ("hr",)), at=datetime(2030, 1, 1, tzinfo=timezone.utc))
+        assert not result.ok
+        assert [(p.field, reason in p.reason) for p in result.problems] == [("name", True)], result.problems
+    assert written(app) == 0
+
+
+# --- finding 5: plausible dates and instants --------------------------------------------------
+
+
+def test_a_deadline_outside_the_cycles_years_is_refused() -> None:
+    app = Appraisals()
+    with pytest.raises(InvalidInput, match="^deadlines.planning: must fall between 2024-01-01 and 2026-12-31"):
+        app.define_cycle(
+            DefineCycle(HR_ACTOR, AGENCY, "Kota", "WITA", YEAR, participants(), deadlines={"planning": "1999-01-31"}),
+            at=T["define"],
+        )
+    assert written(app) == 0
+    s = reach("execution")
+    before = written(s.app)
+    for until in ("9999-12-31", "2199-01-01"):
+        with pytest.raises(InvalidInput, match="^until: must fall between 2024-01-01 and 2026-12-31"):
+            s.app.execute_cycle(s.cycle_id, ExtendDeadline(HR_ACTOR, "planning", until, "SE BKN"), at=T["check_in"])
+    assert written(s.app) == before
+
+
+@pytest.mark.parametrize("query", ["at=0001-01-01T00:00%2B14:00", "at=9999-12-31T23:59%2D14:00"])
+async def test_the_audit_state_answers_422_for_an_instant_out_of_range(tmp_path: Path, query: str) -> None:
+    store = Appraisals(env=event_store_env(settings_for(tmp_path).database_url))
+    _, appraisal_id = seed_appraisal(store)
+    async with running(build_app(settings_for(tmp_path), store)) as client:
+        auditor = await login(client, AUDITOR)
+        state = await client.get(f"{API}/audit/records/{appraisal_id}/state?{query}", headers=auditor)
+        assert state.status_code == 422 and state.json()["field"] == "at", state.text
+        assert "must fall between 2000-01-01 and 2199-12-31" in state.json()["message"]
+        since = query.replace("at=", "since=")
+        diff = await client.get(
+            f"{API}/audit/records/{appraisal_id}/diff?{since}&until=2030-06-01T00:00%2B07:00", headers=auditor
+        )
+        assert diff.status_code == 422 and diff.json()["field"] == "since", diff.text
+    store.close()
+
+
+# --- over HTTP on both backends: 422 naming the field, nothing written ----------------------------
+
+
+async def test_the_api_refuses_nul_and_overlong_texts_and_writes_nothing(tmp_path: Path, store_url: str) -> None:
+    """On PostgreSQL a NUL that got through answered 500 (or froze the projector); now it never gets in."""
+    settings = settings_for(tmp_path, database_url=store_url)
+    store = Appraisals(env=event_store_env(store_url))
+    store.import_org(ORG, by=Actor(HR_NIP, ("hr",)), at=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    _, appraisal_id = seed_appraisal(store)
+    before = written(store)
+    async with running(build_app(settings, store)) as client:
+        hr = await login(client, HR_NIP)
+        cycle = {"agency_id": "AG-NUL", "time_zone": "WIB", "year": 2031}
+        for name, field, words in (
+            ("Budi\x00", "participants[0].name", "control characters (NUL found)"),
+            ("B" * 10_000, "participants[0].name", "at most 200 characters"),
+        ):
+            people = [{**PARTICIPANTS[0], "name": name}]
+            answer = await client.post(f"{API}/hr/cycles", json={**cycle, "participants": people}, headers=hr)
+            assert answer.status_code == 422 and answer.json()["field"] == field, answer.text
+            assert words in answer.json()["message"]
+        late = {**cycle, "participants": PARTICIPANTS, "deadlines": {"planning": "1999-01-31"}}
+        answer = await client.post(f"{API}/hr/cycles", json=late, headers=hr)
+        assert answer.status_code == 422 and answer.json()["field"] == "deadlines.planning", answer.text
+        employee = await login(client, EMP1)
+        answer = await client.post(
+            f"{API}/employees/appraisals/{appraisal_id}/self-assessment", json={"text": "ok\x00"}, headers=employee
+        )
+        assert answer.status_code == 422 and answer.json()["field"] == "text", answer.text
+        survey = {"agency_id": NEW_AGENCY, "unit_id": "U9", "answers": dict.fromkeys(ELEMENTS, 3)}
+        for comment in ("Ramah\x00", "x" * 2001):
+            answer = await client.post(f"{API}/feedback/surveys", json={**survey, "comment": comment})
+            assert answer.status_code == 422 and answer.json()["field"] == "comment", answer.text
+        about = {"agency_id": "AG-TEST", "employee_nip": EMP1, "answers": dict.fromkeys(ELEMENTS, 3)}
+        answer = await client.post(f"{API}/feedback/surveys", json={**about, "comment": "\x00"})
+        assert answer.status_code == 422 and answer.json()["field"] == "comment", answer.text
+        answer = await client.get(f"{API}/feedback/units/{NEW_AGENCY}/U9%00")
+        assert answer.status_code == 422 and answer.json()["field"] == "unit_id", answer.text
+        # After-effect: nothing in the event store, no survey kept; a clean survey still goes through.
+        assert written(store) == before
+        assert _surveys(settings.database_url) == 0
+        assert (await client.post(f"{API}/feedback/surveys", json={**survey, "comment": "Ramah"})).status_code == 201
+        page = await client.get(f"{API}/feedback/units/{NEW_AGENCY}/U9")
+        assert page.json()["responses"] == 1
+    store.close()
+
+
+def _surveys(url: str) -> int:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("api_skm_responses"):
+                return 0
+            return int(conn.execute(sa.text("SELECT count(*) FROM api_skm_responses")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_a_participant_added_with_a_nul_in_the_unit_is_refused() -> None:
+    s = reach("execution")
+    before = written(s.app)
+    person = {**participants()[1], "nip": "199107212019032005", "unit_id": "bidang\x00umum"}
+    with pytest.raises(InvalidInput, match="^participant.unit_id: must not contain control characters"):
+        s.app.execute_cycle(s.cycle_id, AddParticipant(HR_ACTOR, person), at=T["check_in"])
+    with pytest.raises(InvalidInput, match="^text: must be at most 5000 characters"):
+        s.do(STAFF, SelfAssess(actor(STAFF), "x" * 5001), T["review"])
+    assert written(s.app) == before
