@@ -8,12 +8,14 @@ survey take them from there. Each test checks the event store (and the survey st
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from temporalio.testing import WorkflowEnvironment
 
 from domain.application import Appraisals
 from domain.base import Actor
@@ -37,13 +39,16 @@ from tests.test_api_support import (
     EMP1,
     HR_NIP,
     PARTICIPANTS,
+    RHK,
     SUPERVISOR,
+    appraisal_id,
     build_app,
     login,
     running,
     seed_appraisal,
     settings_for,
 )
+from tests.test_api_world import start_server, world
 from tests.test_signin import NEW_AGENCY, ORG
 from tests.test_web_pages import post_form, sign_in
 
@@ -312,3 +317,43 @@ def test_a_participant_added_with_a_nul_in_the_unit_is_refused() -> None:
     with pytest.raises(InvalidInput, match="^text: must be at most 5000 characters"):
         s.do(STAFF, SelfAssess(actor(STAFF), "x" * 5001), T["review"])
     assert written(s.app) == before
+
+
+# --- the whole way, on a real Temporal server: the page refuses, then accepts; the supervisor reloads ----
+
+
+@pytest.fixture(scope="module")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await start_server()
+    yield environment
+    await environment.shutdown()
+
+
+async def test_evidence_through_the_pages_and_temporal_only_http_ever_becomes_a_link(
+    env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    async with world(env, tmp_path) as w:
+        cycle = await w.launch(HR_NIP)
+        a1 = appraisal_id(cycle, EMP1)
+        await w.call("PUT", f"/employees/appraisals/{a1}/skp", EMP1, {"rhk": RHK})
+        await w.call("POST", f"/employees/appraisals/{a1}/skp/submit", EMP1)
+        await w.call("POST", f"/tasks/appraisals/{a1}/skp/approve", SUPERVISOR)
+        before = written(w.store)
+        await sign_in(w.http, EMP1)
+        form = {"period": "Q1", "rhk_id": "R1", "realisation": "410 KTP", "evidence": "javascript:alert(1)"}
+        refused = await post_form(w.http, f"/saya/{a1}/realisasi", form)
+        assert refused.status_code == 422 and "Tautan bukti dukung harus berupa tautan" in refused.text
+        assert written(w.store) == before
+        await sign_in(w.http, SUPERVISOR)
+        assert "javascript:" not in (await w.http.get(f"/tugas/{a1}")).text  # reloaded after the refusal
+        await sign_in(w.http, EMP1)
+        link = "https://arsip.example.go.id/q1.pdf"
+        accepted = await post_form(w.http, f"/saya/{a1}/realisasi", {**form, "evidence": link})
+        assert accepted.status_code == 303, accepted.text
+        await sign_in(w.http, SUPERVISOR)
+        page = await w.http.get(f"/tugas/{a1}")  # reloaded after the accepted one
+        assert f'<a href="{link}" rel="noopener noreferrer">tautan bukti</a>' in page.text
+        assert "javascript:" not in page.text
+        extension = {"until": "9999-12-31", "reason": "SE BKN"}
+        answer = await w.call("POST", f"/hr/cycles/{cycle}/deadlines/planning/extension", HR_NIP, extension, expect=422)
+        assert answer["field"] == "until" and "must fall between" in answer["message"]
