@@ -67,7 +67,7 @@ def test_of_two_concurrent_commands_one_wins_the_other_conflicts_and_nothing_is_
     s = reach("execution", app=Appraisals(env=store_env))
     appraisal_id, version = s.id(STAFF), s.get(STAFF).version
     commands = {
-        "progress": ReportProgress(actor(STAFF), "Q1", "004-1", "312 surat", "arsip Q1"),
+        "progress": ReportProgress(actor(STAFF), "Q1", "004-1", "312 surat", "https://arsip.example.go.id/q1.pdf"),
         "feedback": GiveFeedback(actor(HEAD), "004-1", "pertahankan ketepatan waktu"),
     }
     barrier = threading.Barrier(2)
