@@ -149,7 +149,7 @@ def create_app(
         health,
         methods=["GET"],
         tags=["health"],
-        summary="Temporal and database reachability",
+        summary="Temporal and database reachability; how far the read models are behind",
         responses={503: {"description": "Temporal or the database does not answer (the body says which)"}},
     )
     responses.declare(app.routes)
@@ -163,7 +163,7 @@ TAGS = [
     ("employees", "Employees: my appraisals, SKP, progress with evidence, self-assessment, result, keberatan."),
     ("audit", "Auditors (read-only): history, state at a moment, diffs, chain verification, recomputation."),
     ("feedback", "Citizens, no login: the SKM survey (scale 1-4) about a service unit or an employee."),
-    ("health", "Reachability of Temporal and the database."),
+    ("health", "Reachability of Temporal and the database; the read models' lag and last projection error."),
 ]
 
 
@@ -197,7 +197,7 @@ def _db_check(url: str) -> Callable[[], None]:
 
 
 async def health(request: Request) -> JSONResponse:
-    """Whether Temporal and the database answer; 503 when either does not."""
+    """Whether Temporal and the database answer (503 when either does not), and how the read models follow."""
     state = request.app.state
     checks: dict[str, dict[str, Any]] = {}
     try:
@@ -217,7 +217,15 @@ async def health(request: Request) -> JSONResponse:
     except Exception as e:  # noqa: BLE001
         checks["database"] = {"ok": False, "error": f"{type(e).__name__}: {e}"[:300]}
     ok = all(c["ok"] for c in checks.values())
-    return JSONResponse({"status": "ok" if ok else "degraded", **checks}, status_code=200 if ok else 503)
+    # The read models: behind the log by how many events, failing aggregates, the last projection error.
+    # They make the status "degraded" but not the answer 503: this instance still serves every write.
+    try:
+        with anyio.fail_after(5):
+            checks["read_models"] = await state.readside.status()
+    except Exception as e:  # noqa: BLE001
+        checks["read_models"] = {"ok": False, "error": f"{type(e).__name__}: {e}"[:300]}
+    status = "ok" if ok and checks["read_models"]["ok"] else "degraded"
+    return JSONResponse({"status": status, **checks}, status_code=200 if ok else 503)
 
 
 def __getattr__(name: str) -> Any:

@@ -37,6 +37,11 @@ def forbidden_character(value: str, multiline: bool = False) -> str | None:
     return found.group() if found else None
 
 
+def scrub(value: str, limit: int = 2000) -> str:
+    """A text safe to store and show whatever it holds: control characters become U+FFFD, cut to `limit`."""
+    return _MULTILINE_BAD.sub("\ufffd", value)[:limit]
+
+
 def describe(character: str) -> str:
     names = {"\x00": "NUL", "\t": "a tab", "\n": "a line break", "\r": "a line break"}
     return names.get(character, f"U+{ord(character):04X}")

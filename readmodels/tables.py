@@ -157,5 +157,22 @@ projection_tracking = sa.Table(
     sa.Column("last_notification_id", sa.BigInteger, nullable=False),
 )
 
+# Aggregates whose projection failed for a reason retrying at once cannot cure (a value the database
+# refuses, say a NUL written before the text rules existed): the projector records them here and goes
+# on with the others, so one bad record never freezes every inbox; it retries each with backoff.
+projection_failures = sa.Table(
+    "rm_projection_failures",
+    metadata,
+    sa.Column("projection", sa.String(100), primary_key=True),
+    _id("aggregate_id", primary_key=True),
+    sa.Column("notification_id", sa.BigInteger, nullable=False),  # the aggregate's last event the attempt held
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("topic", sa.String(300), nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("failed_at", UtcDateTime, nullable=False),
+    sa.Column("retry_at", UtcDateTime, nullable=False),
+)
+
 # Everything the projector rebuilds (the tracking table survives a rebuild and is reset instead).
 READ_TABLES = (cycles, appraisals, appraisal_periods, inbox, cycle_progress, distribution, trends, employees)

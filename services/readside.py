@@ -48,6 +48,16 @@ class ReadSide:
         except Exception:
             log.exception("read-model catch-up failed after a write")
 
+    async def status(self) -> dict[str, Any]:
+        """How far the read models are behind the log and the last projection error (for /health, HR)."""
+        if self.projector is None:
+            return {"ok": False, "error": "the read models are not configured on this server"}
+        try:
+            found: dict[str, Any] = await run_in_threadpool(self.projector.status)
+        except Exception as e:  # noqa: BLE001 - a status that cannot be read is itself the answer
+            return {"ok": False, "error": f"{type(e).__name__}: {e}"[:300]}
+        return found
+
     def employee(self, nip: str) -> dict[str, Any] | None:
         """The employee with this NIP in the org master data (blocking; None without read models)."""
         if self.queries is None or self.engine is None:

@@ -27,7 +27,7 @@ async def cycles(request: Request, actor: PageActor) -> Response:
     rows = await request.app.state.cycle_views.cycles()
     if len(rows) == 1:
         return redirect(f"/hr/siklus/{rows[0]['cycle_id']}")
-    return page(request, "hr_home.html", actor, cycles=rows)
+    return page(request, "hr_home.html", actor, cycles=rows, read_models=await request.app.state.readside.status())
 
 
 async def dashboard(
@@ -58,6 +58,7 @@ async def dashboard(
         error=error,
         form=form or {},
         unit_names={u["unit_id"]: u["unit_name"] for u in progress["units"]},
+        read_models=await state.readside.status(),
     )
 
 
