@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy.exc
+from eventsourcing import persistence
 from eventsourcing.application import AggregateNotFoundError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,7 +24,7 @@ from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlread
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.errors import DomainError, InvalidInput
-from services.errors import ApiError, IssuerUnavailable, Unauthenticated
+from services.errors import RETRY_AFTER_SECONDS, ApiError, IssuerUnavailable, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,18 @@ STATUS = {
 }
 
 
+# What a database outage raises, as SQLAlchemy raises it and as eventsourcing re-raises it: a lost or
+# refused connection, an exhausted pool. Anything else from the database is a bug, not an outage.
+DATABASE_OUTAGES = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+    persistence.ConnectionUnavailableError,
+)
+
+
 def body(kind: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
     return {"error": kind, "message": message, "field": field, **extra}
 
@@ -44,6 +58,12 @@ def domain_answer(kind: str, message: str, field: str | None = None) -> JSONResp
     if kind == "InvalidInput" and field is None and ": " in message:
         field = message.split(": ", 1)[0]  # InvalidInput's message is "<field>: <rule>"
     return JSONResponse(body(kind, message, field), status_code=STATUS.get(kind, 409))
+
+
+def unavailable(kind: str, message: str) -> JSONResponse:
+    """503 with the error body and Retry-After (a database cut, Temporal away, a command whose worker could not
+    reach the database): nothing final happened, the same request with the same Idempotency-Key may be retried."""
+    return JSONResponse(body(kind, message), status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _application_error(exc: BaseException) -> ApplicationError | None:
@@ -119,7 +139,7 @@ def install(app: FastAPI) -> None:
             return domain_answer(err.type or "", err.message, _field_of(err))
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type == "Unavailable":
-            return JSONResponse(body("Unavailable", cause.message), status_code=503)
+            return unavailable("Unavailable", cause.message)
         if isinstance(cause, ApplicationError):  # an update validator refused: the workflow's state forbids it
             return JSONResponse(body("WrongStage", cause.message), status_code=409)
         log.error("workflow update failed without a domain error", exc_info=exc)
@@ -140,7 +160,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
     async def update_timeout(_: Request, exc: WorkflowUpdateRPCTimeoutOrCancelledError) -> JSONResponse:
         return JSONResponse(
-            body("Timeout", "the workflow did not answer in time; retry with the same Idempotency-Key"), status_code=504
+            body("Timeout", "the workflow did not answer in time; retry with the same Idempotency-Key"),
+            status_code=504,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
 
     @app.exception_handler(RPCError)
@@ -152,20 +174,27 @@ def install(app: FastAPI) -> None:
         if exc.status == RPCStatusCode.ALREADY_EXISTS:
             return JSONResponse(body("WrongStage", exc.message), status_code=409)
         log.error("Temporal RPC error", exc_info=exc)
-        return JSONResponse(body("TemporalUnavailable", exc.message), status_code=503)
+        return unavailable("TemporalUnavailable", exc.message)
 
 
 def install_unavailable(app: FastAPI) -> None:
+    async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", exc)
+        return unavailable(
+            "DatabaseUnavailable",
+            "the database cannot be reached; nothing was changed, retry later with the same Idempotency-Key",
+        )
+
+    for outage in DATABASE_OUTAGES:
+        app.add_exception_handler(outage, database_unavailable)
+
     @app.exception_handler(RuntimeError)
     async def runtime_error(_: Request, exc: RuntimeError) -> JSONResponse:
         # A lazy Temporal client that cannot reach its server raises RuntimeError("Failed client connect...").
         if "client connect" in str(exc):
-            return JSONResponse(
-                body(
-                    "TemporalUnavailable",
-                    "Temporal cannot be reached; nothing was changed, retry later with the same Idempotency-Key",
-                ),
-                status_code=503,
+            return unavailable(
+                "TemporalUnavailable",
+                "Temporal cannot be reached; nothing was changed, retry later with the same Idempotency-Key",
             )
         log.error("unexpected error", exc_info=exc)
         return JSONResponse(body("InternalError", "unexpected error; it was logged"), status_code=500)

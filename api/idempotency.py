@@ -3,7 +3,8 @@
 Two layers. The key travels down as the domain command key (and the Temporal
 update id), so the log itself never applies one command twice, even across API
 replicas. And this middleware keeps the first answer (status and body, for
-successes and 4xx refusals alike; never for 5xx, which may be retried) keyed by
+successes and 4xx refusals alike: final outcomes; never a 5xx, nor an answer that says when to
+retry (Retry-After: a workflow still starting, a rate limit), which are not) keyed by
 (caller, key), so a repeat does not even reach Temporal. The same key with a
 different request is refused with 422.
 """
@@ -109,11 +110,16 @@ class IdempotencyMiddleware:
                 await send(message)
 
             await self.app(scope, _replaying(messages, receive), capture)
-            if captured["status"] < 500:
+            if _final(captured["status"], captured["headers"]):
                 self.cache.put(
                     ident,
                     Stored(fingerprint, captured["status"], captured["headers"], captured["content"], time.monotonic()),
                 )
+
+
+def _final(status: int, headers: list[tuple[bytes, bytes]]) -> bool:
+    """A 2xx or 4xx that does not ask to be retried later: what a repeat of the request must answer too."""
+    return status < 500 and not any(name.lower() == b"retry-after" for name, _ in headers)
 
 
 async def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:

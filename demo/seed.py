@@ -255,7 +255,10 @@ def _wait_open(api: DemoClient, cycle: str, hr: str, expected: int, timeout: flo
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         progress = api.call("GET", f"/hr/cycles/{cycle}/progress", hr)
-        if sum(sum(u["stages"].values()) for u in progress["units"]) >= expected:
+        # The cycle workflow's own word that every page is open (each page returns once its workflows
+        # started), then the read models: a record alone may still be waiting for its workflow.
+        opened = sum(sum(u["stages"].values()) for u in progress["units"])
+        if progress["workflow"].get("opening_done") and opened >= expected:
             return
         time.sleep(1)
     raise RuntimeError(f"the cycle workflow did not open {expected} appraisals within {timeout} s")

@@ -6,6 +6,9 @@ and web/ shows the same answer as a page.
 
 from __future__ import annotations
 
+# How long a client waits before retrying what an outage or a starting workflow refused (Retry-After).
+RETRY_AFTER_SECONDS = 5
+
 
 class ApiError(Exception):
     """A refusal by the service layer or the edge (authorisation, idempotency, rate limit, 503)."""

@@ -1,8 +1,10 @@
 """The write side: every change goes to Temporal (a workflow start or an Update), one per request.
 
-Idempotency: the caller's Idempotency-Key becomes the Temporal update id; the workflows derive
-the domain command key from the update id, so a repeat is answered by Temporal (same update
-id) or by the domain (same command key) and never writes twice. After a write the read
+Idempotency: the caller's Idempotency-Key names the request; each HTTP attempt at it is an Update of
+its own id, `<request>~<attempt>` (workflows/ids.py), and the workflows derive the domain command key
+from the request part alone. So a repeat is answered by the domain (same command key, `replayed`)
+and never writes twice, and an attempt that failed for want of a database leaves nothing final
+behind: Temporal keeps that failure under the attempt's id, which no later request reuses. After a write the read
 models catch up, so the inbox a caller reads next already shows it.
 
 One exception, for want of a workflow: defining a cycle is a single domain command with no
@@ -20,7 +22,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
@@ -30,10 +32,11 @@ from domain.base import Actor
 from domain.commands import DefineCycle, Outcome
 from domain.errors import WrongStage
 from domain.text import check_command
+from services.errors import RETRY_AFTER_SECONDS, ApiError
 from services.readside import ReadSide
 from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleInput, CycleWorkflow
-from workflows.ids import appraisal_workflow_id, cycle_workflow_id, start_once
+from workflows.ids import appraisal_workflow_id, attempt_id, cycle_workflow_id, start_once
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +45,10 @@ CITIZEN = Actor("citizen")
 
 
 def update_id(actor: Actor, key: str) -> str | None:
-    """A stable Temporal update id for (caller, key); None lets Temporal pick a fresh one."""
+    """A fresh Temporal update id for one attempt at (caller, key); None lets Temporal pick one."""
     if not key:
         return None
-    return "api:" + hashlib.sha256(f"{actor.nip}\n{key}".encode()).hexdigest()[:40]
+    return attempt_id("api:" + hashlib.sha256(f"{actor.nip}\n{key}".encode()).hexdigest()[:40])
 
 
 class Gateway:
@@ -80,7 +83,9 @@ class Gateway:
         try:
             outcome = await handle.execute_update(update, cmd, id=update_id(actor, key))
         except RPCError as e:
-            raise _not_running(e, appraisal) from None
+            if e.status != RPCStatusCode.NOT_FOUND:
+                raise
+            raise await _not_running(handle, appraisal) from None
         await self.readside.catch_up()
         return outcome
 
@@ -148,9 +153,21 @@ class Gateway:
         return {"unavailable": True}
 
 
-def _not_running(e: RPCError, appraisal: Appraisal) -> Exception:
-    if e.status == RPCStatusCode.NOT_FOUND:
-        return WrongStage(
-            f"the appraisal's workflow is not running (the appraisal is {appraisal.stage}); nothing more can change it"
+async def _not_running(handle: WorkflowHandle[Any, Any], appraisal: Appraisal) -> Exception:
+    """No running workflow: one that has not started yet (the cycle is still opening) is a matter of
+    seconds, and says so; one that has ended is final."""
+    try:
+        await handle.describe()
+    except RPCError as e:
+        if e.status != RPCStatusCode.NOT_FOUND:
+            raise
+        return ApiError(
+            409,
+            "WorkflowStarting",
+            "the appraisal's workflow is still starting (the cycle is opening its appraisals); "
+            f"retry in {RETRY_AFTER_SECONDS} seconds with the same Idempotency-Key",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-    return e
+    return WrongStage(
+        f"the appraisal's workflow is not running (the appraisal is {appraisal.stage}); nothing more can change it"
+    )

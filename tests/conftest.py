@@ -71,6 +71,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'events.db'}"
         return
+    yield empty_postgres()
+
+
+def empty_postgres() -> str:
+    """The test PostgreSQL's URL, emptied; skipped without one locally, failed without one on CI."""
     problem = _postgres_status()
     if problem is not None:
         if _on_ci():
@@ -78,7 +83,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         pytest.skip(f"{problem}: start it or run make test")
     url = os.environ[POSTGRES_URL_VAR]
     _reset_public_schema(url)
-    yield url
+    return url
 
 
 @pytest.fixture

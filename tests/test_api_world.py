@@ -143,18 +143,27 @@ class World:
 
 @asynccontextmanager
 async def world(
-    env: WorkflowEnvironment, tmp_path: Path, database_url: str | None = None, **options: Any
+    env: WorkflowEnvironment,
+    tmp_path: Path,
+    database_url: str | None = None,
+    worker_database_url: str | None = None,
+    **options: Any,
 ) -> AsyncIterator[World]:
-    """One store (SQLite in tmp_path unless a URL is given) for the event log and the read models."""
+    """One store (SQLite in tmp_path unless a URL is given) for the event log and the read models.
+
+    With `worker_database_url` the worker reaches the same database by another route (a proxy a
+    test can cut on its own); otherwise the API and the worker share one store.
+    """
     task_queue = f"kinerja-api-{uuid.uuid4()}"
     settings = settings_for(tmp_path, task_queue=task_queue, **({"database_url": database_url} if database_url else {}))
     store = Appraisals(env=event_store_env(settings.database_url))
+    worker_store = Appraisals(env=event_store_env(worker_database_url)) if worker_database_url else store
     clock = ServerClock(env)
     await clock.sync()
     app = build_app(settings, store, temporal_client=env.client, project_every_seconds=0.2, clock=clock, **options)
     with ThreadPoolExecutor(8) as executor:
         async with (
-            build_worker(env.client, store, CapturingSender(), task_queue, executor),
+            build_worker(env.client, worker_store, CapturingSender(), task_queue, executor),
             app.router.lifespan_context(app),
         ):
             transport = httpx.ASGITransport(app=app)
@@ -165,6 +174,8 @@ async def world(
                 finally:
                     await w.terminate_all()
     store.close()
+    if worker_store is not store:
+        worker_store.close()
 
 
 async def eventually(probe: Callable[[], Any], accept: Callable[[Any], bool] = bool, timeout: float = 30) -> Any:

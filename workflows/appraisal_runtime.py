@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.appraisal import FINALISED
     from domain.base import Actor
     from domain.outcome import Outcome, Stamp
+    from workflows.ids import request_of
 
 # A person waits for an answer: a few quick attempts (a lost race is retried), then a clear failure.
 HUMAN: Any = {
@@ -160,7 +161,8 @@ class AppraisalRuntime:
     def _update_key(self) -> str:
         info = workflow.current_update_info()
         assert info is not None
-        return f"{workflow.info().workflow_id}:update:{info.id}"
+        # Every attempt at one request (workflows/ids.py) carries the same command key: the domain applies it once.
+        return f"{workflow.info().workflow_id}:update:{request_of(info.id)}"
 
     def _stamp(self, timer: str) -> Stamp:
         """A calendar command's stamp: now, keyed by the timer that rang."""

@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.outcome import Stamp
     from workflows.appraisal import HUMAN, DeadlineMoved, Failure, rejection
-    from workflows.ids import appraisal_workflow_id
+    from workflows.ids import appraisal_workflow_id, request_of
 
 FAN_OUT: Any = {
     "start_to_close_timeout": timedelta(minutes=30),
@@ -282,4 +282,4 @@ class CycleWorkflow:
         info = workflow.current_update_info()
         if info is None:
             raise ApplicationError("cycle commands run from updates")
-        return self._key(f"update:{info.id}")
+        return self._key(f"update:{request_of(info.id)}")

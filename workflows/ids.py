@@ -8,11 +8,28 @@ that as "already started".
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+# An Update's id is "<request>~<attempt>": the request part (from the caller's Idempotency-Key) names the
+# command, the attempt part is fresh on every HTTP request. Temporal keeps every Update's outcome by its
+# id, an "unavailable" failure included; a fresh attempt id is never answered with that stale failure,
+# and the command key, taken from the request part alone, lets the domain apply the command once.
+ATTEMPT = "~"
+
+
+def attempt_id(request_id: str) -> str:
+    """A fresh Update id for one more attempt at the request named `request_id`."""
+    return f"{request_id}{ATTEMPT}{uuid.uuid4().hex[:12]}"
+
+
+def request_of(update_id: str) -> str:
+    """The request an Update id attempts (an id without an attempt part is its own request)."""
+    return update_id.split(ATTEMPT, 1)[0]
 
 
 def cycle_workflow_id(cycle_id: object) -> str:

@@ -1,0 +1,127 @@
+"""The API during faults (issue 9, findings 5 and 6), on real PostgreSQL and the time-skipping Temporal.
+
+The database is cut by a TCP proxy on loopback (tests/tcp_proxy.py) between Kinerja and PostgreSQL;
+the API and the worker each reach it through their own proxy, so a test can cut one or both. An
+outage answers 503 with the JSON error body and Retry-After, never a bare 500; a write the outage
+refused completes exactly once when the client retries it with the same Idempotency-Key; an
+appraisal whose workflow has not started yet answers 409 saying so, with Retry-After.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+import sqlalchemy as sa
+from temporalio.testing import WorkflowEnvironment
+
+from domain.base import Actor
+from domain.cycle_commands import StartCycle
+from tests.conftest import empty_postgres
+from tests.tcp_proxy import TcpProxy
+from tests.test_api_support import EMP1, HR_NIP, PARTICIPANTS, RHK, appraisal_id
+from tests.test_api_world import API, eventually, start_server, world
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await start_server()
+    yield environment
+    await environment.shutdown()
+
+
+@pytest.fixture
+def postgres() -> sa.URL:
+    return sa.make_url(empty_postgres())
+
+
+def through(proxy: TcpProxy, url: sa.URL) -> str:
+    return url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+
+
+def assert_unavailable(response: object, kind: str) -> None:
+    """503, the JSON error body, and a Retry-After in seconds."""
+    status, headers = response.status_code, response.headers  # type: ignore[attr-defined]
+    assert status == 503, f"{status} {response.text}"  # type: ignore[attr-defined]
+    assert headers["content-type"].startswith("application/json")
+    assert response.json()["error"] == kind and response.json()["message"]  # type: ignore[attr-defined]
+    assert int(headers["Retry-After"]) > 0
+
+
+def drafts(w: object, cycle: str) -> int:
+    return w.events(cycle, EMP1).count("SkpDrafted")  # type: ignore[attr-defined]
+
+
+async def test_a_database_cut_answers_503_and_a_retry_with_the_same_key_writes_once(
+    env: WorkflowEnvironment, tmp_path: Path, postgres: sa.URL
+) -> None:
+    assert postgres.host and postgres.port
+    target = (postgres.host, postgres.port)
+    with TcpProxy(*target) as api_db, TcpProxy(*target) as worker_db:
+        async with world(env, tmp_path, through(api_db, postgres), through(worker_db, postgres)) as w:
+            cycle = await w.launch(HR_NIP)
+            a1 = appraisal_id(cycle, EMP1)
+            headers = await w.headers(EMP1)  # signed in before the cut
+            skp = f"{API}/employees/appraisals/{a1}/skp"
+
+            # The whole database away: reads and writes (which load the record first) answer 503.
+            api_db.cut()
+            worker_db.cut()
+            read = await w.http.get(f"{API}/employees/appraisals/{a1}", headers=headers)
+            assert_unavailable(read, "DatabaseUnavailable")
+            write = await w.http.put(skp, json={"rhk": RHK}, headers={**headers, "Idempotency-Key": "cut-1"})
+            assert_unavailable(write, "DatabaseUnavailable")
+
+            # The API reaches the database, the worker does not: the workflow's command fails for want of it.
+            api_db.restore()
+            write = await w.http.put(skp, json={"rhk": RHK}, headers={**headers, "Idempotency-Key": "cut-2"})
+            assert_unavailable(write, "Unavailable")
+            assert drafts(w, cycle) == 0
+
+            # The outage ends: the retry with the same key completes the write, once.
+            worker_db.restore()
+            retried = await w.http.put(skp, json={"rhk": RHK}, headers={**headers, "Idempotency-Key": "cut-2"})
+            assert retried.status_code == 200, retried.text
+            assert retried.json()["pending"] == {"task": "draft_skp", "assignee": EMP1}
+            again = await w.http.put(skp, json={"rhk": RHK}, headers={**headers, "Idempotency-Key": "cut-2"})
+            assert again.status_code == 200 and again.json() == retried.json()
+            assert drafts(w, cycle) == 1
+
+
+async def test_an_appraisal_whose_workflow_is_still_starting_answers_409_with_retry_after(
+    env: WorkflowEnvironment, tmp_path: Path, postgres: sa.URL
+) -> None:
+    async with world(env, tmp_path, postgres.render_as_string(hide_password=False)) as w:
+        # The domain record exists, its workflow does not yet: what a cycle still opening looks like.
+        body = {
+            "agency_id": "AG-OPENING",
+            "agency_name": "Dinas Kependudukan",
+            "time_zone": "WIB",
+            "year": await w.year(),
+            "participants": PARTICIPANTS,
+        }
+        cycle = (await w.call("POST", "/hr/cycles", HR_NIP, body, expect=201))["id"]
+        at = datetime.now(timezone.utc)
+        w.store.execute_cycle(UUID(cycle), StartCycle(Actor(HR_NIP, ("hr",))), at=at)
+        w.store.open_appraisal(UUID(cycle), EMP1, at)
+        a1 = appraisal_id(cycle, EMP1)
+        skp = f"{API}/employees/appraisals/{a1}/skp"
+        headers = {**(await w.headers(EMP1)), "Idempotency-Key": "early"}
+
+        early = await w.http.put(skp, json={"rhk": RHK}, headers=headers)
+        assert early.status_code == 409, early.text
+        assert early.json()["error"] == "WorkflowStarting" and "still starting" in early.json()["message"]
+        assert int(early.headers["Retry-After"]) > 0
+
+        # The cycle's workflow starts it; the same request, retried, goes through.
+        w.cycles.append((cycle, [p["nip"] for p in PARTICIPANTS]))
+        await w.call("POST", f"/hr/cycles/{cycle}/start", HR_NIP, expect=202)
+        await eventually(lambda: w.opened(cycle, [p["nip"] for p in PARTICIPANTS]))
+        later = await w.http.put(skp, json={"rhk": RHK}, headers=headers)
+        assert later.status_code == 200, later.text
+        assert drafts(w, cycle) == 1
