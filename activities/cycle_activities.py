@@ -18,6 +18,7 @@ from domain.commands import (
     AddParticipant,
     CalibrateUnit,
     CloseCycle,
+    ReopenCycle,
     CycleCommand,
     ExtendDeadline,
     RemoveParticipant,
@@ -61,6 +62,12 @@ class CycleActivities:
 
     @activity.defn
     def close_cycle(self, stamp: Stamp, cmd: CloseCycle) -> int:
+        """The cycle's rule needs the appraisals still open (stamp.record_id is the cycle)."""
+        with domain_errors_fail_fast():
+            return self.app.close_cycle(stamp.record_id, cmd, at=stamp.at, key=stamp.key)
+
+    @activity.defn
+    def reopen_cycle(self, stamp: Stamp, cmd: ReopenCycle) -> int:
         return self._cycle(stamp, cmd)
 
     @activity.defn

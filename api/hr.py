@@ -21,6 +21,7 @@ from api.deps import (
 )
 from api.hr_models import (
     CalibrationIn,
+    CloseIn,
     CycleAppraisalRow,
     CycleCreated,
     CycleIn,
@@ -31,12 +32,13 @@ from api.hr_models import (
     ExtensionIn,
     OrgPredikatIn,
     ProgressOut,
+    ReopenIn,
     StartedOut,
     StartIn,
     TrendRow,
 )
 from api.models import EXAMPLE_CYCLE, DeadlineName, checked
-from domain.commands import CalibrateUnit, CloseCycle, DefineCycle, ExtendDeadline, SetOrgPredikat
+from domain.commands import CalibrateUnit, CloseCycle, DefineCycle, ExtendDeadline, ReopenCycle, SetOrgPredikat
 from domain.text import CODE
 from services.org import participants_from_org
 
@@ -138,9 +140,20 @@ async def calibrate_unit(
 
 
 @router.post("/cycles/{cycle_id}/close", response_model=CycleResult)
-async def close_cycle(cycle_id: CycleId, actor: HRActor, cycles: Cycles, key: IdempotencyKey) -> dict[str, Any]:
-    """Close the cycle."""
-    return await cycles.close(cycle_id, CloseCycle(actor), key)
+async def close_cycle(
+    cycle_id: CycleId, actor: HRActor, cycles: Cycles, key: IdempotencyKey, body: CloseIn | None = None
+) -> dict[str, Any]:
+    """Close the cycle. Refused (409) while an appraisal is open, unless each open one is named with a reason."""
+    exceptions = dict(body.exceptions) if body is not None else {}
+    return await cycles.close(cycle_id, CloseCycle(actor, exceptions), key)
+
+
+@router.post("/cycles/{cycle_id}/reopen", response_model=CycleResult)
+async def reopen_cycle(
+    cycle_id: CycleId, body: ReopenIn, actor: HRActor, cycles: Cycles, key: IdempotencyKey
+) -> dict[str, Any]:
+    """Reopen a closed cycle, with the reason; its workflow serves HR's changes again."""
+    return await cycles.reopen(cycle_id, ReopenCycle(actor, body.reason), key)
 
 
 @router.get("/cycles/{cycle_id}/progress", response_model=ProgressOut)

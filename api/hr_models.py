@@ -129,6 +129,28 @@ class CalibrationIn(BaseModel):
     justification: OptionalText = ""
 
 
+class CloseIn(BaseModel):
+    """Every appraisal not finalised yet is named, with the reason it stays open; none when all are final."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"exceptions": {EMPLOYEE_NIP: "cuti melahirkan; dinilai setelah kembali bertugas"}}]
+        },
+    )
+    exceptions: dict[Nip, Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
+        default_factory=dict, max_length=20_000, description="NIP -> why that appraisal stays open"
+    )
+
+
+class ReopenIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "keberatan dikabulkan setelah penutupan; nilai dikoreksi"}]},
+    )
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class CycleResult(BaseModel):
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{"version": 4, "warnings": []}]})
 

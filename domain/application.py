@@ -19,12 +19,13 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 
 from domain.actions import open_actions
-from domain.appraisal import Appraisal
+from domain.appraisal import FINALISED, Appraisal
 from domain.base import Actor, KinerjaAggregate
 from domain.commands import (
     AppraisalCommand,
     CalibrateUnit,
     ChangeSupervisor,
+    CloseCycle,
     CycleCommand,
     DefineCycle,
     Outcome,
@@ -84,6 +85,22 @@ class Appraisals(Organisation, Application[UUID]):
             return applied
         with cycle.command(key):
             cycle.execute(cmd, at)
+        self._save(cycle)
+        return cycle.version
+
+    def close_cycle(self, cycle_id: UUID, cmd: CloseCycle, *, at: datetime, key: str = "") -> int:
+        """Close the cycle; the appraisals not finalised yet (and those never opened) are handed to its rule."""
+        cycle = self.cycle(cycle_id)
+        applied = cycle.applied_version(key) if key else None
+        if applied is not None:
+            return applied
+        open_now: dict[str, str] = {}
+        for nip in cycle.participants:
+            appraisal = self._find(Appraisal, Appraisal.create_id(cycle_id, nip))
+            if appraisal is None or appraisal.stage != FINALISED:
+                open_now[nip] = appraisal.stage if appraisal is not None else "not opened"
+        with cycle.command(key):
+            cycle.close(cmd, open_now, at)
         self._save(cycle)
         return cycle.version
 
@@ -242,6 +259,17 @@ class CycleFacts:
 
     def calibrated(self) -> bool:
         return self.appraisal.employee["unit_id"] in self.cycle.calibrations
+
+    def colleague(self, nip: str) -> str | None:
+        cycle = self.cycle
+        if nip in cycle.__dict__.get("withdrawn", {}):
+            return None  # left the cycle (pension, transfer): no longer acts in it
+        if nip in cycle.participants:
+            return str(cycle.participants[nip]["name"])
+        agency = self.app.find_agency(cycle.agency_id)
+        if agency is not None and nip in agency.employees:
+            return str(agency.employees[nip]["name"])
+        return None
 
 
 def _outcome(appraisal: Appraisal, replayed: bool = False) -> Outcome:

@@ -73,6 +73,7 @@ class Appraisal(KinerjaAggregate, AppraisalRules):
         self.cycle_id, self.employee_nip, self.employee = cycle_id, employee_nip, employee
         self.appraiser_nip, self.atasan_nip = appraiser_nip, atasan_nip
         self.delegate_nip: str | None = None  # acts for the appraiser after a recorded delegation
+        self.appraiser_named_by: str | None = None  # who (HR) named the appraiser in a mutation, if anyone
         self.rule_set_id, self.time_zone, self.periods = rule_set_id, time_zone, periods
         self.stage = PLANNING
         self.skp_status, self.rhk = "empty", []
@@ -235,12 +236,16 @@ class Appraisal(KinerjaAggregate, AppraisalRules):
         self, by: str, previous_appraiser: str, appraiser_nip: str, atasan_nip: str, reason: str, timestamp: datetime
     ) -> None:
         self.appraiser_nip, self.atasan_nip = appraiser_nip, atasan_nip
+        self.appraiser_named_by = by  # HR who named the appraiser never acts as appraiser here (stages.py)
         self.delegate_nip = None  # a delegation was the previous appraiser's
         if self.keberatan is not None and self.stage == KEBERATAN and not self.keberatan["escalated"]:
             self.keberatan["decider"] = atasan_nip
 
     @event("TaskDelegated")
-    def _task_delegated(self, by: str, to: str, reason: str, timestamp: datetime) -> None:
+    def _task_delegated(
+        self, by: str, to: str, reason: str, timestamp: datetime, by_name: str = "", to_name: str = ""
+    ) -> None:
+        # by_name / to_name: the names the agency knows them by (events before issue 8 carry none).
         self.delegate_nip = None if to == self.appraiser_nip else to
 
     @event("ReminderSent")

@@ -23,6 +23,7 @@ from domain.cycle_commands import (
     DefineCycle,
     ExtendDeadline,
     RemoveParticipant,
+    ReopenCycle,
     SetOrgPredikat,
     StartCycle,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "ExtendDeadline",
     "Outcome",
     "RemoveParticipant",
+    "ReopenCycle",
     "SetOrgPredikat",
     "Stamp",
     "StartCycle",

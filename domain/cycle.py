@@ -19,12 +19,14 @@ from domain.commands import (
     DefineCycle,
     ExtendDeadline,
     RemoveParticipant,
+    ReopenCycle,
     SetOrgPredikat,
     StartCycle,
 )
 from domain.errors import InvalidInput, WrongStage
-from domain.participants import check_participant
+from domain.participants import check_participant, require_not_self_appointed
 from domain.rules import ORG_PREDIKATS, PREDIKATS, rule_set
+from domain.stages import text
 
 DEFINED, STARTED, CLOSED = "defined", "started", "closed"
 DEADLINES = ("planning", "review", "follow_up")
@@ -71,6 +73,8 @@ class AppraisalCycle(KinerjaAggregate):
         for name, day in merged.items():
             calendar.parse_day(f"deadlines.{name}", day, *deadline_span(year))
         checked = [check_participant(p, f"participants[{i}]", at.date()) for i, p in enumerate(cmd.participants)]
+        for i, p in enumerate(checked):
+            require_not_self_appointed(by, p["appraiser_nip"], p["atasan_nip"], f"participants[{i}]: ")
         nips = [p["nip"] for p in checked]
         if len(set(nips)) != len(nips):
             raise InvalidInput("participants", "a NIP appears twice")
@@ -133,8 +137,8 @@ class AppraisalCycle(KinerjaAggregate):
                 self.extend_deadline(cmd, at)
             case SetOrgPredikat():
                 self.set_org_predikat(cmd, at)
-            case CloseCycle():
-                self.close(cmd, at)
+            case ReopenCycle():
+                self.reopen(cmd, at)
             case _:
                 assert_never(cmd)
 
@@ -156,6 +160,7 @@ class AppraisalCycle(KinerjaAggregate):
         require(by.is_hr, "only HR changes the participants")
         self._require_open()
         p = check_participant(cmd.participant, today=at.date())
+        require_not_self_appointed(by, p["appraiser_nip"], p["atasan_nip"], "participant: ")
         if p["nip"] in self.participants:
             raise InvalidInput("participant.nip", f"{p['nip']} already takes part in this cycle")
         self._participant_added(by.nip, p, at)
@@ -163,6 +168,7 @@ class AppraisalCycle(KinerjaAggregate):
     @event("ParticipantAdded")
     def _participant_added(self, by: str, participant: dict[str, Any], timestamp: datetime) -> None:
         self.participants[participant["nip"]] = participant
+        self.__dict__.setdefault("withdrawn", {}).pop(participant["nip"], None)
 
     def remove_participant(self, cmd: RemoveParticipant, at: datetime) -> None:
         by, nip, reason = cmd.by, cmd.nip, cmd.reason
@@ -170,6 +176,7 @@ class AppraisalCycle(KinerjaAggregate):
         self._require_open()
         if nip not in self.participants:
             raise InvalidInput("nip", f"{nip} does not take part in this cycle")
+        require(by.nip != nip, "nobody acts as HR on their own appraisal: another pengelola kinerja must do it")
         if not reason.strip():
             raise InvalidInput("reason", "say why the participant leaves the cycle")
         self._participant_removed(by.nip, nip, reason.strip(), at)
@@ -177,11 +184,14 @@ class AppraisalCycle(KinerjaAggregate):
     @event("ParticipantRemoved")
     def _participant_removed(self, by: str, nip: str, reason: str, timestamp: datetime) -> None:
         del self.participants[nip]
+        self.__dict__.setdefault("withdrawn", {})[nip] = reason  # no longer an active employee of the cycle
 
     def change_supervisor(self, cmd: ChangeSupervisor, nip: str, at: datetime) -> None:
         """Keep the cycle's master data in step with a mutation."""
         by, appraiser_nip, atasan_nip, reason = cmd.by, cmd.appraiser_nip, cmd.atasan_nip, cmd.reason
         require(by.is_hr, "only HR records a change of supervisor")
+        require(by.nip != nip, "nobody acts as HR on their own appraisal: another pengelola kinerja must do it")
+        require_not_self_appointed(by, appraiser_nip, atasan_nip)
         self._require_open()
         if nip not in self.participants:
             raise InvalidInput("nip", f"{nip} does not take part in this cycle")
@@ -223,6 +233,11 @@ class AppraisalCycle(KinerjaAggregate):
             raise InvalidInput("predikat", f"must be one of {', '.join(ORG_PREDIKATS)}")
         if unit_id not in self.units():
             raise InvalidInput("unit_id", f"no participant works in unit {unit_id!r}")
+        if unit_id in self.calibrations:
+            raise WrongStage(
+                f"the organisation predikat of unit {unit_id!r} is frozen once the unit is calibrated: "
+                f"it stays {self.org_predikat[unit_id]!r}, the predikat its distribution was checked against"
+            )
         self._org_predikat_set(by.nip, unit_id, predikat, at)
 
     @event("OrganisationPredikatSet")
@@ -268,15 +283,45 @@ class AppraisalCycle(KinerjaAggregate):
             "justification": justification,
         }
 
-    def close(self, cmd: CloseCycle, at: datetime) -> None:
+    def close(self, cmd: CloseCycle, open_appraisals: dict[str, str], at: datetime) -> None:
+        """Close the year. `open_appraisals` (NIP -> stage) are the participants not finalised yet:
+        each must be named in `cmd.exceptions` with the reason it stays open, or the cycle stays open."""
         by = cmd.by
         require(by.is_hr, "only HR closes a cycle")
         self._require_open()
-        self._closed(by.nip, at)
+        exceptions: dict[str, str] = {}
+        for nip, reason in sorted(cmd.exceptions.items()):
+            if nip not in open_appraisals:
+                raise InvalidInput(f"exceptions.{nip}", "names no open appraisal of this cycle")
+            exceptions[nip] = text(f"exceptions.{nip}", reason)
+        missing = [nip for nip in sorted(open_appraisals) if nip not in exceptions]
+        if missing:
+            listed = ", ".join(f"{nip} ({open_appraisals[nip]})" for nip in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            raise WrongStage(
+                f"the cycle has {len(missing)} open appraisal(s) not named as exceptions: {listed}{more}; "
+                "finalise them, or name each one in exceptions with the reason it stays open"
+            )
+        self._closed(by.nip, at, exceptions=exceptions)
 
     @event("Closed")
-    def _closed(self, by: str, timestamp: datetime) -> None:
+    def _closed(self, by: str, timestamp: datetime, exceptions: dict[str, str] | None = None) -> None:
+        # exceptions: the appraisals left open, each with HR's reason (events before issue 8 carry none).
+        self.__dict__["reopens_to"] = self.status
         self.status = CLOSED
+        self.__dict__["open_exceptions"] = dict(exceptions or {})
+
+    def reopen(self, cmd: ReopenCycle, at: datetime) -> None:
+        """HR reopens a closed cycle, with the reason; it returns to the status it was closed from."""
+        require(cmd.by.is_hr, "only HR reopens a cycle")
+        if self.status != CLOSED:
+            raise WrongStage(f"the cycle is {self.status}: only a closed cycle is reopened")
+        self._reopened(cmd.by.nip, text("reason", cmd.reason), at)
+
+    @event("Reopened")
+    def _reopened(self, by: str, reason: str, timestamp: datetime) -> None:
+        self.status = self.__dict__.get("reopens_to", STARTED)
+        self.__dict__["open_exceptions"] = {}
 
     def units(self) -> set[str]:
         return {p["unit_id"] for p in self.participants.values()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from domain.base import Actor
@@ -66,7 +66,17 @@ class CalibrateUnit:
 
 @dataclass(frozen=True)
 class CloseCycle:
+    """Close the year; every appraisal still open is named in `exceptions` (NIP -> why it stays open)."""
+
     by: Actor
+    exceptions: dict[str, str] = field(default_factory=dict)
 
 
-CycleCommand = StartCycle | AddParticipant | RemoveParticipant | ExtendDeadline | SetOrgPredikat | CloseCycle
+@dataclass(frozen=True)
+class ReopenCycle:
+    by: Actor
+    reason: str
+
+
+# Closing is not among them: it needs the appraisals' stages (Appraisals.close_cycle looks them up).
+CycleCommand = StartCycle | AddParticipant | RemoveParticipant | ExtendDeadline | SetOrgPredikat | ReopenCycle

@@ -57,7 +57,7 @@ class FollowUp(AppraisalState):
     """The rules of the follow-up stage: HR applies the agency's table, then finalises."""
 
     def decide_follow_up(self, cmd: DecideFollowUp, at: datetime) -> None:
-        require(cmd.by.is_hr, "HR (pengelola kinerja) decides the follow-up")
+        self._require_hr(cmd.by, "HR (pengelola kinerja) decides the follow-up")
         self._require_stage(FOLLOW_UP)
         assert self.rating is not None and self.predikat is not None
         advice = recommend(
@@ -74,6 +74,8 @@ class FollowUp(AppraisalState):
 
     def finalise(self, cmd: Finalise, at: datetime) -> None:
         require(cmd.by.is_hr or cmd.by.is_system, "HR or the cycle finalises an appraisal")
+        if not cmd.by.is_system:
+            self._require_not_own(cmd.by)
         self._require_stage(FOLLOW_UP)
         if self.follow_up is None:
             raise WrongStage("decide the follow-up before finalising")

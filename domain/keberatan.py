@@ -77,7 +77,7 @@ class Keberatan(AppraisalState):
         self._keberatan_escalated(cmd.by.nip, "hr", at)
 
     def reassign_keberatan_decider(self, cmd: ReassignKeberatanDecider, at: datetime) -> None:
-        require(cmd.by.is_hr, "only HR (pengelola kinerja) reassigns an escalated keberatan")
+        self._require_hr(cmd.by, "only HR (pengelola kinerja) reassigns an escalated keberatan")
         self._require_stage(KEBERATAN)
         assert self.keberatan is not None
         if not self.keberatan["escalated"]:

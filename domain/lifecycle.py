@@ -92,7 +92,7 @@ class AppraisalRules(Planning, Execution, Review, Keberatan, FollowUp, People):
             case Finalise():
                 self.finalise(cmd, at)
             case DelegateTask():
-                self.delegate_task(cmd, at)
+                self.delegate_task(cmd, at, facts)
             case RecordReminder():
                 self.record_reminder(cmd, at)
             case RecordDeadlineMissed():

@@ -5,12 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from domain.base import Actor, require
 from domain.errors import InvalidInput
 from domain.nip import check_nip
 from domain.text import CODE, NAME, RANK
 
 # A participant's texts and their rules (domain/text.py): required name and unit, the rest optional.
 FIELDS = {"name": NAME, "position": NAME.optional(), "rank": RANK, "unit_id": CODE, "unit_name": NAME.optional()}
+
+
+def require_not_self_appointed(by: Actor, appraiser_nip: str, atasan_nip: str, where: str = "") -> None:
+    """HR cannot make itself anyone's pejabat penilai (nor atasan, who decides the keberatan)."""
+    require(
+        by.nip not in (appraiser_nip, atasan_nip),
+        f"{where}HR cannot make itself anyone's pejabat penilai or atasan: another pengelola kinerja must name them",
+    )
 
 
 def check_participant(p: dict[str, Any], where: str = "participant", today: date | None = None) -> dict[str, Any]:

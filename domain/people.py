@@ -9,8 +9,9 @@ from domain.base import require
 from domain.commands import ChangeSupervisor, DelegateTask, RecordDeadlineMissed, RecordReminder
 from domain.errors import InvalidInput, WrongStage
 from domain.nip import check_nip
+from domain.participants import require_not_self_appointed
 from domain.rules import ATASAN_PARTY
-from domain.stages import FINALISED, AppraisalState, text
+from domain.stages import FINALISED, AppraisalState, Facts, text
 
 HR_INBOX = "hr"  # the assignee of HR's tasks: the agency's pengelola kinerja, whoever holds the role
 
@@ -20,7 +21,8 @@ class People(AppraisalState):
 
     def reassign_supervisor(self, cmd: ChangeSupervisor, at: datetime) -> None:
         """Mutation: the employee gets a new pejabat penilai mid-cycle."""
-        require(cmd.by.is_hr, "only HR records a change of supervisor")
+        self._require_hr(cmd.by, "only HR records a change of supervisor")
+        require_not_self_appointed(cmd.by, cmd.appraiser_nip, cmd.atasan_nip)
         if self.stage == FINALISED:
             raise WrongStage("the appraisal is finalised")
         require(cmd.appraiser_nip != self.employee_nip, "an employee cannot appraise themselves")
@@ -29,11 +31,12 @@ class People(AppraisalState):
         reason = text("reason", cmd.reason)
         self._supervisor_reassigned(cmd.by.nip, self.appraiser_nip, cmd.appraiser_nip, cmd.atasan_nip, reason, at)
 
-    def delegate_task(self, cmd: DelegateTask, at: datetime) -> None:
+    def delegate_task(self, cmd: DelegateTask, at: datetime, facts: Facts) -> None:
         """The pejabat penilai lets someone act for them (§4: "or someone with delegated authority").
 
-        Delegating back to oneself ends the delegation. The delegate acts on the appraiser's
-        tasks; the keberatan stays with the atasan.
+        Only to an active employee of the same agency who is not the employee appraised; the event
+        records both names. Delegating back to oneself ends the delegation. The delegate acts on
+        the appraiser's tasks; the keberatan stays with the atasan.
         """
         require(cmd.by.nip == self.appraiser_nip, "only the employee's pejabat penilai delegates their tasks")
         if self.stage == FINALISED:
@@ -42,7 +45,16 @@ class People(AppraisalState):
         require(to_nip != self.employee_nip, "an employee cannot act as their own pejabat penilai")
         if to_nip == (self.delegate_nip or self.appraiser_nip):
             raise InvalidInput("to_nip", f"{to_nip} already acts as the pejabat penilai")
-        self._task_delegated(cmd.by.nip, to_nip, text("reason", cmd.reason), at)
+        reason = text("reason", cmd.reason)
+        to_name = facts.colleague(to_nip)
+        if to_nip != self.appraiser_nip:
+            require(
+                to_name is not None,
+                f"to_nip: {to_nip} is not an active employee of this agency: "
+                "a pejabat penilai delegates only to a colleague of the same agency",
+            )
+        by_name = facts.colleague(cmd.by.nip) or ""
+        self._task_delegated(cmd.by.nip, to_nip, reason, at, by_name=by_name, to_name=to_name or "")
 
     def record_reminder(self, cmd: RecordReminder, at: datetime) -> None:
         require(cmd.by.is_system, "reminders are sent by the calendar")

@@ -17,6 +17,8 @@ class Review(AppraisalState):
 
     def open_review(self, cmd: OpenReview, at: datetime) -> None:
         require(cmd.by.is_system or cmd.by.is_hr, "the review opens by the cycle calendar or by HR")
+        if not cmd.by.is_system:
+            self._require_not_own(cmd.by)
         self._require_stage(*REVIEW_OPENS_FROM)
         self._review_opened(cmd.by.nip, at)
 
@@ -53,7 +55,8 @@ class Review(AppraisalState):
         self._rated(cmd.by.nip, cmd.results_rating, values, behaviour, predikat, self.rule_set_id, cmd.notes, at)
 
     def deliver_result(self, cmd: DeliverResult, at: datetime, facts: Facts) -> None:
-        require(cmd.by.nip == self.acting_appraiser or cmd.by.is_hr, "the appraiser or HR delivers the result")
+        if cmd.by.nip != self.acting_appraiser:
+            self._require_hr(cmd.by, "the appraiser or HR delivers the result")
         self._require_stage(REVIEW)
         if self.rating is None:
             raise WrongStage("rate the appraisal before delivering the result")

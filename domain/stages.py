@@ -43,6 +43,11 @@ class Facts(Protocol):
         """Whether the employee's unit was calibrated against the curve."""
         ...
 
+    def colleague(self, nip: str) -> str | None:
+        """The name of an active employee of the appraisal's agency (a participant of its cycle, or an
+        employee in the agency's master data); None for anyone else, or for one withdrawn from the cycle."""
+        ...
+
 
 class AppraisalState:
     """The state of one appraisal as the rules read it (set by the aggregate's events)."""
@@ -80,6 +85,22 @@ class AppraisalState:
 
     def _require_appraiser(self, by: Actor, action: str) -> None:
         require(by.nip == self.acting_appraiser, f"only the employee's pejabat penilai (or their delegate) {action}")
+        require(
+            self.__dict__.get("appraiser_named_by") != by.nip,
+            "HR cannot make itself anyone's pejabat penilai: the pengelola kinerja who named this appraiser "
+            f"cannot act as appraiser here (another pengelola kinerja must name one) and so never {action}",
+        )
+
+    def _require_hr(self, by: Actor, rule: str) -> None:
+        """An act only HR may take: never on HR's own appraisal (another pengelola kinerja must act)."""
+        require(by.is_hr, rule)
+        self._require_not_own(by)
+
+    def _require_not_own(self, by: Actor) -> None:
+        require(
+            by.nip != self.employee_nip,
+            "nobody acts as HR on their own appraisal: another pengelola kinerja must do it",
+        )
 
     def _require_period(self, period: str) -> None:
         if period not in self.periods:
@@ -155,7 +176,9 @@ class AppraisalState:
             reason: str,
             timestamp: datetime,
         ) -> None: ...
-        def _task_delegated(self, by: str, to: str, reason: str, timestamp: datetime) -> None: ...
+        def _task_delegated(
+            self, by: str, to: str, reason: str, timestamp: datetime, by_name: str = "", to_name: str = ""
+        ) -> None: ...
         def _reminder_sent(self, by: str, task: str, to: str, due: datetime, timestamp: datetime) -> None: ...
         def _deadline_missed(
             self, by: str, task: str, due: datetime, escalated_to: str, timestamp: datetime

@@ -34,6 +34,7 @@ from domain.commands import (
     Rate,
     ReassignKeberatanDecider,
     RecordCitizenFeedback,
+    ReopenCycle,
     ReportProgress,
     ReturnSkp,
     SelfAssess,
@@ -155,6 +156,9 @@ class CycleActions:
 
     async def close(self, cycle_id: UUID, cmd: CloseCycle, key: str) -> dict[str, Any]:
         return await self.gateway.cycle(cycle_id, CycleWorkflow.close, _hr(cmd), cmd.by, key)
+
+    async def reopen(self, cycle_id: UUID, cmd: ReopenCycle, key: str) -> dict[str, Any]:
+        return await self.gateway.cycle(cycle_id, CycleWorkflow.reopen, _hr(cmd), cmd.by, key)
 
 
 def _hr(cmd: C) -> C:

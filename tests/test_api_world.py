@@ -28,6 +28,7 @@ from domain.application import Appraisals
 from domain.audit import Audit
 from settings import event_store_env
 from tests.test_api_support import HR_NIP, PARTICIPANTS, appraisal_id, build_app, settings_for
+from tests.test_workflows import settle
 from worker import build_worker
 from workflows.ids import appraisal_workflow_id, cycle_workflow_id
 
@@ -135,6 +136,7 @@ class World:
         for cycle_id, nips in self.cycles:
             ids = [cycle_workflow_id(cycle_id), *(appraisal_workflow_id(cycle_id, nip) for nip in nips)]
             for workflow_id in ids:
+                await settle(self.env.client.get_workflow_handle(workflow_id))
                 try:
                     await self.env.client.get_workflow_handle(workflow_id).terminate("test over")
                 except Exception:  # noqa: BLE001 - finished already

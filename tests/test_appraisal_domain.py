@@ -725,14 +725,14 @@ def test_follow_up_inputs_are_checked(args: dict[str, Any], message: str) -> Non
 
 def test_a_delegate_acts_for_the_appraiser_until_the_appraiser_takes_the_tasks_back() -> None:
     s = reach(REVIEW)
-    delegate = actor(OUTSIDER)
+    delegate = actor(ANALIS)
     with pytest.raises(NotAllowed, match="only the employee's pejabat penilai delegates"):
-        s.do(STAFF, DelegateTask(EMPLOYEE, to_nip=OUTSIDER, reason="cuti"), T["rate"])
+        s.do(STAFF, DelegateTask(EMPLOYEE, to_nip=ANALIS, reason="cuti"), T["rate"])
     with pytest.raises(InvalidInput, match="reason: is required"):
-        s.do(STAFF, DelegateTask(APPRAISER, to_nip=OUTSIDER, reason=" "), T["rate"])
+        s.do(STAFF, DelegateTask(APPRAISER, to_nip=ANALIS, reason=" "), T["rate"])
 
-    delegated = s.do(STAFF, DelegateTask(APPRAISER, to_nip=OUTSIDER, reason="cuti besar"), T["rate"])
-    assert delegated.pending == {"task": "rate", "assignee": OUTSIDER}
+    delegated = s.do(STAFF, DelegateTask(APPRAISER, to_nip=ANALIS, reason="cuti besar"), T["rate"])
+    assert delegated.pending == {"task": "rate", "assignee": ANALIS}
     with pytest.raises(NotAllowed, match=r"pejabat penilai \(or their delegate\) rates"):
         s.do(STAFF, Rate(APPRAISER, results_rating="sesuai", behaviour_ratings=values("sesuai"), notes=""), T["rate"])
     rated = s.do(
@@ -740,8 +740,8 @@ def test_a_delegate_acts_for_the_appraiser_until_the_appraiser_takes_the_tasks_b
         Rate(delegate, results_rating="sesuai", behaviour_ratings=values("sesuai"), notes="atas nama penilai"),
         T["rate"],
     )
-    assert rated.predikat == "baik" and rated.pending == {"task": "deliver_result", "assignee": OUTSIDER}
-    assert s.app.appraisal(rated.id).rating["by"] == OUTSIDER  # the log names who really acted
+    assert rated.predikat == "baik" and rated.pending == {"task": "deliver_result", "assignee": ANALIS}
+    assert s.app.appraisal(rated.id).rating["by"] == ANALIS  # the log names who really acted
 
     back = s.do(STAFF, DelegateTask(APPRAISER, to_nip=HEAD, reason="kembali bertugas"), T["rate"])
     assert back.pending == {"task": "deliver_result", "assignee": HEAD}

@@ -111,12 +111,14 @@ def test_participants_leave_with_a_reason_and_a_closed_cycle_takes_nothing() -> 
     assert sorted(s.app.cycle(s.cycle_id).participants) == sorted([HEAD, STAFF])
 
     with pytest.raises(NotAllowed, match="^only HR closes a cycle$"):
-        s.app.execute_cycle(s.cycle_id, CloseCycle(actor(HEAD)), at=T["finalise"])
-    s.app.execute_cycle(s.cycle_id, CloseCycle(HR_ACTOR), at=T["finalise"])
+        s.app.close_cycle(s.cycle_id, CloseCycle(actor(HEAD)), at=T["finalise"])
+    left_open = {HEAD: "mutasi ke instansi lain", STAFF: "cuti di luar tanggungan negara"}
+    s.app.close_cycle(s.cycle_id, CloseCycle(HR_ACTOR, left_open), at=T["finalise"])
     assert s.app.cycle(s.cycle_id).status == "closed"
-    for cmd in (CloseCycle(HR_ACTOR), ExtendDeadline(HR_ACTOR, "review", "2025-03-01", "x")):
-        with pytest.raises(WrongStage, match="^the cycle is closed$"):
-            s.app.execute_cycle(s.cycle_id, cmd, at=T["finalise"])
+    with pytest.raises(WrongStage, match="^the cycle is closed$"):
+        s.app.close_cycle(s.cycle_id, CloseCycle(HR_ACTOR, left_open), at=T["finalise"])
+    with pytest.raises(WrongStage, match="^the cycle is closed$"):
+        s.app.execute_cycle(s.cycle_id, ExtendDeadline(HR_ACTOR, "review", "2025-03-01", "x"), at=T["finalise"])
 
 
 def test_a_cycle_starts_once_by_hr_and_an_empty_one_never() -> None:

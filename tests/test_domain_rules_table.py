@@ -31,10 +31,10 @@ from domain.rules import DEFAULT_RULE_SET, rule_set
 from domain.schedule import schedule
 from domain.tasks import deadline_of
 from tests.factories import (
+    ANALIS,
     HEAD,
     HR_ACTOR,
     KADIS,
-    OUTSIDER,
     SEKDA,
     STAFF,
     UNIT,
@@ -76,13 +76,13 @@ def test_the_appraiser_cannot_delegate_to_the_employee_appraised() -> None:
 
 def test_a_delegation_ends_when_the_supervisor_changes() -> None:
     s = reach(EXECUTION)
-    s.do(STAFF, DelegateTask(actor(HEAD), OUTSIDER, "cuti besar"), T["check_in"])
-    assert s.get(STAFF).acting_appraiser == OUTSIDER
+    s.do(STAFF, DelegateTask(actor(HEAD), ANALIS, "cuti besar"), T["check_in"])
+    assert s.get(STAFF).acting_appraiser == ANALIS
     s.app.change_supervisor(s.cycle_id, STAFF, ChangeSupervisor(HR_ACTOR, SEKDA, KADIS, "mutasi"), at=T["check_in"])
     appraisal = s.get(STAFF)
     assert (appraisal.delegate_nip, appraisal.acting_appraiser) == (None, SEKDA)
     with pytest.raises(NotAllowed):  # the old delegate acts for nobody now
-        s.do(STAFF, HoldCheckIn(actor(OUTSIDER), "Q1", "dialog"), T["check_in"])
+        s.do(STAFF, HoldCheckIn(actor(ANALIS), "Q1", "dialog"), T["check_in"])
 
 
 # --- §12 time zones: WIB UTC+7, WITA UTC+8, WIT UTC+9; a day ends at 23:59:59 local --------------------
@@ -113,7 +113,7 @@ ESCALATION = {  # task -> who hears of it when overdue (§2.1 8/2021 fallback fo
 def test_an_overdue_task_escalates_along_the_chain(task: str, party: str, delegated: bool) -> None:
     s = reach(EXECUTION)
     if delegated:
-        s.do(STAFF, DelegateTask(actor(HEAD), OUTSIDER, "cuti"), T["check_in"])
+        s.do(STAFF, DelegateTask(actor(HEAD), ANALIS, "cuti"), T["check_in"])
     due = T["check_in"] - timedelta(days=1)
     outcome = s.do(STAFF, RecordDeadlineMissed(SYSTEM, task, due), T["check_in"])
     missed = s.app.appraisal(outcome.id).missed[-1]

@@ -59,9 +59,11 @@ def test_a_removed_participant_a_changed_supervisor_and_a_closed_cycle_are_recor
     with pytest.raises(InvalidInput, match="^participant.atasan_nip: a NIP has exactly 18 digits"):
         s.app.change_supervisor(s.cycle_id, HEAD, ChangeSupervisor(HR_ACTOR, SEKDA, "1", "x"), at=T["check_in"])
 
-    s.app.execute_cycle(s.cycle_id, CloseCycle(HR_ACTOR), at=T["finalise"])
+    left_open = dict.fromkeys(s.app.cycle(s.cycle_id).participants, "dinilai setelah mutasi selesai")
+    s.app.close_cycle(s.cycle_id, CloseCycle(HR_ACTOR, left_open), at=T["finalise"])
     closed = last(s.app, s.cycle_id)
     assert (closed["type"], closed["by"], closed["at"]) == ("Closed", HR_ACTOR.nip, T["finalise"].isoformat())
+    assert closed["payload"] == {"by": HR_ACTOR.nip, "exceptions": left_open}
 
 
 def test_a_reminder_is_recorded_by_the_calendar_at_its_time() -> None:

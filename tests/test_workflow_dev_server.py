@@ -78,6 +78,6 @@ async def test_a_cycle_pages_continues_as_new_and_takes_updates_on_the_dev_serve
 
         progress = await cycle.execute_update(CycleWorkflow.refresh_progress)
         assert progress["stages"] == {"planning": 4, "execution": 1}
-        await k.hr(CycleWorkflow.close, CloseCycle(HR))
-        assert (await cycle.result())["closed"] is True
+        await k.hr(CycleWorkflow.close, CloseCycle(HR, dict.fromkeys(nips, "mutasi massal: dinilai di instansi baru")))
+        assert (await cycle.query(CycleWorkflow.progress))["closed"] is True
         assert k.events(nip_of(0)) == ["Opened", "SkpDrafted", "SkpSubmitted", "SkpApproved"]

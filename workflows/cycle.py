@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         CloseCycle,
         ExtendDeadline,
         RemoveParticipant,
+        ReopenCycle,
         SetOrgPredikat,
         StartCycle,
     )
@@ -40,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.appraisal import HUMAN, DeadlineMoved, Failure, rejection
     from workflows.ids import appraisal_workflow_id, request_of
 
+REOPENABLE = "closed-cycle-waits-for-reopen"  # workflow.patched id (issue 8): keep it while old histories run
 FAN_OUT: Any = {
     "start_to_close_timeout": timedelta(minutes=30),
     "heartbeat_timeout": timedelta(minutes=2),
@@ -112,16 +114,23 @@ class CycleWorkflow:
                 await self._continue_as_new()
         await self._refresh()
         refresh = input.progress_refresh_seconds or None
-        while not self.state.closed:
-            try:
-                await workflow.wait_condition(lambda: self.state.closed, timeout=refresh)
-            except TimeoutError:
-                pass
-            if not self.state.closed:
-                await self._refresh()
+        while True:
+            while not self.state.closed:
+                try:
+                    await workflow.wait_condition(lambda: self.state.closed, timeout=refresh)
+                except TimeoutError:
+                    pass
+                if not self.state.closed:
+                    await self._refresh()
+                if workflow.info().is_continue_as_new_suggested():
+                    await self._continue_as_new()
+            await self._refresh()  # the counts as the cycle closed
+            # Histories recorded before issue 8 ended here; a cycle closed since waits for HR to reopen it.
+            if not workflow.patched(REOPENABLE):
+                break
+            await workflow.wait_condition(lambda: not self.state.closed)
             if workflow.info().is_continue_as_new_suggested():
                 await self._continue_as_new()
-        await self._refresh()  # the counts as the cycle closed
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.progress()
 
@@ -175,6 +184,13 @@ class CycleWorkflow:
     async def close(self, cmd: CloseCycle) -> dict[str, Any]:
         version = await self._run(AppraisalActivities.close_cycle, cmd)
         self.state.closed = True
+        return {"version": version}
+
+    @workflow.update
+    async def reopen(self, cmd: ReopenCycle) -> dict[str, Any]:
+        """HR reopens the closed cycle with a reason; the workflow serves HR's updates again."""
+        version = await self._run(AppraisalActivities.reopen_cycle, cmd)
+        self.state.closed = False
         return {"version": version}
 
     @workflow.update
