@@ -138,7 +138,7 @@ class CloseIn(BaseModel):
             "examples": [{"exceptions": {EMPLOYEE_NIP: "cuti melahirkan; dinilai setelah kembali bertugas"}}]
         },
     )
-    exceptions: dict[Nip, Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
+    exceptions: dict[Nip, Item] = Field(
         default_factory=dict, max_length=20_000, description="NIP -> why that appraisal stays open"
     )
 
@@ -148,7 +148,7 @@ class ReopenIn(BaseModel):
         extra="forbid",
         json_schema_extra={"examples": [{"reason": "keberatan dikabulkan setelah penutupan; nilai dikoreksi"}]},
     )
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Item
 
 
 class CycleResult(BaseModel):

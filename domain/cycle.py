@@ -26,7 +26,7 @@ from domain.commands import (
 from domain.errors import InvalidInput, WrongStage
 from domain.participants import check_participant, require_not_self_appointed
 from domain.rules import ORG_PREDIKATS, PREDIKATS, rule_set
-from domain.stages import text
+from domain.text import ITEM, text
 
 DEFINED, STARTED, CLOSED = "defined", "started", "closed"
 DEADLINES = ("planning", "review", "follow_up")
@@ -293,7 +293,7 @@ class AppraisalCycle(KinerjaAggregate):
         for nip, reason in sorted(cmd.exceptions.items()):
             if nip not in open_appraisals:
                 raise InvalidInput(f"exceptions.{nip}", "names no open appraisal of this cycle")
-            exceptions[nip] = text(f"exceptions.{nip}", reason)
+            exceptions[nip] = text(f"exceptions.{nip}", reason, ITEM)
         missing = [nip for nip in sorted(open_appraisals) if nip not in exceptions]
         if missing:
             listed = ", ".join(f"{nip} ({open_appraisals[nip]})" for nip in missing[:10])
@@ -316,7 +316,7 @@ class AppraisalCycle(KinerjaAggregate):
         require(cmd.by.is_hr, "only HR reopens a cycle")
         if self.status != CLOSED:
             raise WrongStage(f"the cycle is {self.status}: only a closed cycle is reopened")
-        self._reopened(cmd.by.nip, text("reason", cmd.reason), at)
+        self._reopened(cmd.by.nip, text("reason", cmd.reason, ITEM), at)
 
     @event("Reopened")
     def _reopened(self, by: str, reason: str, timestamp: datetime) -> None:

@@ -75,7 +75,7 @@ class CloseCycle:
 @dataclass(frozen=True)
 class ReopenCycle:
     by: Actor
-    reason: str
+    reason: Item
 
 
 # Closing is not among them: it needs the appraisals' stages (Appraisals.close_cycle looks them up).
