@@ -208,23 +208,26 @@ class Kit:
                 await handle.terminate("test over")
 
 
-async def settle(handle: WorkflowHandle[Any, Any], timeout: float = 10) -> None:
-    """Wait (a while) until the workflow is idle, its last workflow task completed: one terminated with an
-    activity or a task in flight holds the time-skipping server's clock (a closed cycle's workflow keeps
-    running, so its closing refresh may still be under way when a test ends)."""
+async def settle(handle: WorkflowHandle[Any, Any], timeout: float = 30) -> None:
+    """Wait (a while) until the workflow is idle: no activity in flight and its last workflow task
+    completed, seen twice in a row. One terminated with an activity or a task in flight holds the
+    time-skipping server's clock until that times out, and a closed cycle's workflow keeps running
+    (it waits for a reopening), so its closing refresh may still be under way when a test ends."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
+    idle = 0
+    while idle < 2 and asyncio.get_running_loop().time() < deadline:
         try:
-            history = await handle.fetch_history()
+            # describe first: an activity finishing after it schedules a workflow task the history then shows
             pending = (await handle.describe()).raw_description.pending_activities
+            history = await handle.fetch_history()
         except RPCError:
             return
         kinds = [e.event_type for e in history.events]
-        tasks = [k for k in kinds if k in WORKFLOW_TASK_EVENTS]
         if kinds and kinds[-1] in FINAL_EVENTS:
             return
-        if not pending and tasks and tasks[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-            return
+        tasks = [k for k in kinds if k in WORKFLOW_TASK_EVENTS]
+        quiet = not pending and bool(tasks) and tasks[-1] == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+        idle = idle + 1 if quiet else 0
         await asyncio.sleep(0.05)
 
 
