@@ -8,11 +8,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from api.deps import AuditDep, Oversight
+from api.deps import AppraisalsDep, AuditDep, Oversight, ReadModelsDep
 from domain.audit import history_csv
 from domain.errors import InvalidInput
+from services.errors import ApiError
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -135,6 +136,60 @@ class RecomputeOut(BaseModel):
             ]
         }
     )
+
+
+class RowDifferenceOut(BaseModel):
+    table: str
+    key: dict[str, Any]
+    kind: Literal["changed", "missing", "unexpected"]
+    columns: dict[str, dict[str, Any]]
+
+
+class ReadModelsOut(BaseModel):
+    """The read models against a rebuild from the log, row by row (finding 8 of #8)."""
+
+    ok: bool
+    position: int = Field(description="the log position both sides stand at")
+    rows: dict[str, int] = Field(description="rows per read table, as rebuilt")
+    differences: list[RowDifferenceOut]
+    described: list[str] = Field(description="each difference in a sentence")
+    rebuild_failures: list[dict[str, Any]] = Field(description="records the rebuild could not project either")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ok": False,
+                    "position": 212,
+                    "rows": {"rm_appraisals": 40, "rm_distribution": 9},
+                    "differences": [
+                        {
+                            "table": "rm_appraisals",
+                            "key": {"appraisal_id": EXAMPLE_ID},
+                            "kind": "changed",
+                            "columns": {"predikat": {"live": "sangat_baik", "rebuilt": "baik"}},
+                        }
+                    ],
+                    "described": [
+                        f"rm_appraisals [appraisal_id={EXAMPLE_ID}] changed: predikat: live 'sangat_baik', "
+                        "from the log 'baik'"
+                    ],
+                    "rebuild_failures": [],
+                }
+            ]
+        }
+    )
+
+
+@router.get("/read-models/verify", response_model=ReadModelsOut)
+def verify_read_models(app: AppraisalsDep, readside: ReadModelsDep, _: Oversight) -> dict[str, Any]:
+    """Rebuild the read models from the log into a scratch schema (PostgreSQL) or database (SQLite), up to
+    the live position, and name every live row that differs from it: an edit behind the log's back shows."""
+    from readmodels.verify import verify_read_models as verify  # noqa: PLC0415 - the read side is optional
+
+    if readside.engine is None:
+        raise ApiError(503, "ReadModelsUnavailable", "the read models are not configured on this server")
+    return verify(app, readside.engine).as_dict()
 
 
 @router.get("/records/{record_id}/history", response_model=list[EventOut])

@@ -172,6 +172,13 @@ class Projector:
             "last_error": last_error,
         }
 
+    def snapshot(self, tables: Sequence[sa.Table]) -> tuple[int, dict[str, list[dict[str, Any]]]]:
+        """The position and every row of `tables`, read under the projector's lock: no batch lands in between."""
+        self.ensure_tables()
+        with self.engine.begin() as conn:
+            position = self._lock(conn)
+            return position, {t.name: [dict(r) for r in conn.execute(sa.select(t)).mappings()] for t in tables}
+
     def failures(self) -> list[dict[str, Any]]:
         """Every aggregate whose projection failed, oldest first."""
         self.ensure_tables()

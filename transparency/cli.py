@@ -1,6 +1,7 @@
 """The proof commands of `kinerja` (registered on its `audit` group and as `kinerja witness`).
 
 kinerja audit verify [RECORD_ID]        # the whole log (chains, seals, checkpoints, witnesses), or one record
+kinerja audit verify --read-models      # the read models rebuilt from the log in a scratch place, row by row
 kinerja audit checkpoint [--reason R]   # sign a checkpoint now and send it to the witnesses
 kinerja audit receipt RECORD_ID VERSION # an event's receipt (JSON), with its proof once checkpointed
 kinerja audit verify-receipt FILE       # check a receipt: offline, then against the log (unless --offline)
@@ -41,13 +42,35 @@ def register(audit_app: typer.Typer, root: typer.Typer) -> None:
     root.add_typer(witness_app, name="witness")
 
     @audit_app.command("verify")
-    def verify(record_id: UUID | None = typer.Argument(None, help="one record; omit to verify the whole log")) -> None:
-        """Verify every chain and seal, then the log against the checkpoints each witness holds; name what broke."""
+    def verify(
+        record_id: UUID | None = typer.Argument(None, help="one record; omit to verify the whole log"),
+        read_models: bool = typer.Option(
+            False,
+            "--read-models",
+            help="rebuild the read models from the log in a scratch place; name every row that differs",
+        ),
+    ) -> None:
+        """Verify every chain and seal, then the log against the checkpoints each witness holds; name what broke.
+
+        With --read-models: the read models (inbox, HR lists, distribution, trends) against the log instead.
+        """
         from transparency.integrity import RecordCheck
         from transparency.verify import LogVerifier
         from transparency.wiring import log_keys, origin_of, witnesses
 
         settings, app, log = _proof()
+        if read_models:
+            from readmodels.projector import make_engine
+            from readmodels.verify import verify_read_models
+
+            if record_id is not None:
+                console.print("[red]--read-models checks every read table: give no record id[/red]")
+                raise typer.Exit(1)
+            found = verify_read_models(app, make_engine(settings.database_url))
+            _emit(found.as_dict())
+            if not found.ok:
+                raise typer.Exit(2)
+            return
         keys = log_keys(settings, log)
         if record_id is None:
             report = LogVerifier(app, origin_of(settings, log), keys, witnesses(settings, keys)).run()
