@@ -194,6 +194,9 @@ class CycleOut(BaseModel):
     units: list[str]
     org_predikat: dict[str, str]
     calibrations: dict[str, dict[str, Any]]
+    open_exceptions: dict[str, str] = Field(
+        default_factory=dict, description="closed cycles: the appraisals left open (NIP -> HR's reason)"
+    )
 
 
 class StartedOut(BaseModel):

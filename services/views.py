@@ -91,6 +91,7 @@ def cycle_view(cycle: AppraisalCycle) -> dict[str, Any]:
             "units": sorted(cycle.units()),
             "org_predikat": cycle.org_predikat,
             "calibrations": cycle.calibrations,
+            "open_exceptions": cycle.__dict__.get("open_exceptions", {}),  # left open at closing, with HR's reason
         }
     )
 

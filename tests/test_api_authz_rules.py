@@ -27,6 +27,7 @@ from tests.test_api_support import (
     participant,
 )
 from tests.test_api_world import World, start_server, world
+from tests.test_web_pages import post_form, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +160,31 @@ async def test_changing_the_organisation_predikat_after_calibration_is_409(
         )
         assert logs(w, cycle) == before
         assert (await w.call("GET", f"/hr/cycles/{cycle}", HR_NIP))["org_predikat"] == {UNIT: "istimewa"}
+
+
+async def test_hr_closes_and_reopens_the_cycle_on_its_page_in_bahasa_indonesia(
+    env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    async with world(env, tmp_path) as w:
+        cycle = await w.launch(HR_NIP, [participant(EMP1, "Budi")])
+        await sign_in(w.http, HR_NIP)
+        page = await w.http.get(f"/hr/siklus/{cycle}")
+        assert "Penutupan siklus" in page.text and f'name="alasan:{EMP1}"' in page.text
+
+        before = logs(w, cycle)
+        refused = await post_form(w.http, f"/hr/siklus/{cycle}/tutup", {f"alasan:{EMP1}": ""})
+        assert refused.status_code == 409
+        assert f"not named as exceptions: {EMP1} (planning)" in refused.text  # the rule, on the page
+        assert logs(w, cycle) == before
+
+        reason = "cuti melahirkan sampai Maret"
+        closed = await post_form(w.http, f"/hr/siklus/{cycle}/tutup", {f"alasan:{EMP1}": reason})
+        assert closed.status_code == 303 and "pesan=siklus-ditutup" in closed.headers["location"]
+        page = await w.http.get(closed.headers["location"])
+        assert "Siklus ditutup." in page.text and f"Budi ({EMP1}): {reason}" in page.text
+        assert "Buka kembali siklus" in page.text
+
+        reopened = await post_form(w.http, f"/hr/siklus/{cycle}/buka-kembali", {"reason": "koreksi nilai"})
+        assert reopened.status_code == 303 and "pesan=siklus-dibuka" in reopened.headers["location"]
+        assert logs(w, cycle)[0][-2:] == ["Closed", "Reopened"]
+        assert "Tutup siklus" in (await w.http.get(f"/hr/siklus/{cycle}")).text

@@ -10,7 +10,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain.commands import CalibrateUnit, ExtendDeadline, OpenReview, SetOrgPredikat
+from domain.appraisal import FINALISED
+from domain.commands import CalibrateUnit, CloseCycle, ExtendDeadline, OpenReview, ReopenCycle, SetOrgPredikat
 from services.authz import require_hr, require_oversight
 from web import forms
 from web.chart import unit_chart
@@ -44,6 +45,7 @@ async def dashboard(
     for row in await views.appraisals_of(cycle_id):
         people[row["unit_id"]].append(row)
     charts = [unit_chart(cycle["rule_set_id"], row) for row in distribution]
+    rows = [row for unit_rows in people.values() for row in unit_rows]
     return page(
         request,
         "hr.html",
@@ -54,6 +56,8 @@ async def dashboard(
         charts=charts,
         trends=trends,
         people=people,
+        still_open=[row for row in rows if row["stage"] != FINALISED],
+        names={row["employee_nip"]: row["employee_name"] for row in rows},
         zone=cycle["time_zone"],
         error=error,
         form=form or {},
@@ -111,6 +115,30 @@ async def calibrate(request: Request, cycle_id: UUID, unit_id: str, actor: PageA
         lambda f, k: cycles.calibrate_unit(
             cycle_id, CalibrateUnit(require_hr(actor), unit_id, forms.text(f, "justification")), k
         ),
+    )
+
+
+@router.post("/siklus/{cycle_id}/tutup")
+async def close(request: Request, cycle_id: UUID, actor: PageActor) -> Response:
+    """Close the cycle; each appraisal still open is named with the reason it stays open (alasan:<NIP>)."""
+    cycles = cycle_actions(request)
+
+    def closing(f: Any) -> CloseCycle:
+        named = {key.split(":", 1)[1]: forms.text(f, key) for key in f if key.startswith("alasan:")}
+        return CloseCycle(require_hr(actor), {nip: reason for nip, reason in named.items() if reason})
+
+    return await _act(request, actor, cycle_id, "siklus-ditutup", lambda f, k: cycles.close(cycle_id, closing(f), k))
+
+
+@router.post("/siklus/{cycle_id}/buka-kembali")
+async def reopen(request: Request, cycle_id: UUID, actor: PageActor) -> Response:
+    cycles = cycle_actions(request)
+    return await _act(
+        request,
+        actor,
+        cycle_id,
+        "siklus-dibuka",
+        lambda f, k: cycles.reopen(cycle_id, ReopenCycle(require_hr(actor), forms.text(f, "reason")), k),
     )
 
 

@@ -57,6 +57,8 @@ NOTES = {
     "realisasi": "Realisasi tercatat.",
     "penilaian-diri": "Penilaian diri tersimpan.",
     "perpanjangan": "Batas waktu diperpanjang.",
+    "siklus-ditutup": "Siklus ditutup.",
+    "siklus-dibuka": "Siklus dibuka kembali.",
     "predikat-org": "Predikat organisasi tercatat.",
     "kalibrasi": "Kalibrasi unit tercatat.",
     "review": "Penilaian tahunan dibuka.",
