@@ -23,7 +23,9 @@ def check_nip(nip: str, field: str = "nip", today: date | None = None) -> str:
 
     `today` is the day the NIP is checked on; without it the future-date check is skipped.
     """
-    if not isinstance(nip, str) or len(nip) != NIP_LENGTH or not nip.isdigit():
+    # ASCII digits only: str.isdigit() also takes other scripts' digits (and int() reads them), which made
+    # a second, look-alike identity for the same NIP.
+    if not isinstance(nip, str) or len(nip) != NIP_LENGTH or not (nip.isascii() and nip.isdigit()):
         raise InvalidInput(field, f"a NIP has exactly {NIP_LENGTH} digits, got {nip!r}")
     birth, appointed, gender = nip[0:8], nip[8:14], nip[14]
     try:

@@ -30,6 +30,7 @@ from domain.commands import (
     SelfAssess,
 )
 from domain.errors import InvalidInput
+from domain.nip import check_nip
 from domain.skm import ELEMENTS
 from domain.text import is_web_link
 from settings import event_store_env
@@ -357,3 +358,18 @@ async def test_evidence_through_the_pages_and_temporal_only_http_ever_becomes_a_
         extension = {"until": "9999-12-31", "reason": "SE BKN"}
         answer = await w.call("POST", f"/hr/cycles/{cycle}/deadlines/planning/extension", HR_NIP, extension, expect=422)
         assert answer["field"] == "until" and "must fall between" in answer["message"]
+
+
+async def test_a_nip_in_another_scripts_digits_is_refused(tmp_path: Path) -> None:
+    """str.isdigit() took Arabic-Indic digits (and int() read them): a look-alike second identity for a NIP."""
+    arabic = "".join(chr(ord(c) - ord("0") + 0x0660) if i != 14 else c for i, c in enumerate(EMP1))
+    with pytest.raises(InvalidInput, match="^nip: a NIP has exactly 18 digits"):
+        check_nip(arabic)
+    store = Appraisals(env=event_store_env(settings_for(tmp_path).database_url))
+    async with running(build_app(settings_for(tmp_path), store)) as client:
+        people = [{**PARTICIPANTS[0], "nip": arabic}]
+        cycle = {"agency_id": "AG-NIP", "time_zone": "WIB", "year": 2031, "participants": people}
+        answer = await client.post(f"{API}/hr/cycles", json=cycle, headers=await login(client, HR_NIP))
+        assert answer.status_code == 422 and answer.json()["field"] == "participants[0].nip", answer.text
+    assert written(store) == 0
+    store.close()

@@ -9,6 +9,7 @@ what failed last. Run on SQLite and on PostgreSQL (store_url, tests/conftest.py)
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from domain.application import Appraisals
 from domain.commands import ApproveSkp
 from domain.cycle import AppraisalCycle
 from domain.rules import DEFAULT_RULE_SET
-from readmodels.projector import Projector, make_engine
+from readmodels.projector import Projector, make_engine, run
 from readmodels.tables import appraisals as rm_appraisals
 from tests.factories import ANALIS, HEAD, STAFF, Scenario, T, actor, participants
 from tests.test_api_support import HR_NIP, build_app, running, settings_for
@@ -147,4 +148,51 @@ def test_a_failing_record_is_skipped_then_healed_by_its_retry(store_url: str, mo
     assert projector.retry_failures(later + timedelta(hours=2)) == 1
     assert projector.failures() == [] and str(broken) in rows_of(projector.engine)
     assert projector.status()["ok"] is True
+    app.close()
+
+
+def test_a_lost_connection_skips_nothing_and_is_shown_until_a_catch_up_succeeds(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure the connection may cure is not a record's fault: the batch waits whole, nothing is recorded
+    as failing, the loop says so (status) and backs off; the next catch-up that succeeds clears it."""
+    app = Appraisals(env={"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": store_url})
+    Scenario.new(app).plan(STAFF)
+    projector = Projector(app, make_engine(store_url))
+    head = app.recorder.max_notification_id()
+    assert projector.status()["behind"] == head  # nothing projected yet: the whole log is behind
+    real = Projector.apply
+
+    def connection_lost(self: Projector, conn: sa.Connection, aggregates: list[Any]) -> None:
+        raise sa.exc.OperationalError("INSERT ...", {}, ConnectionResetError("server closed the connection"))
+
+    monkeypatch.setattr(Projector, "apply", connection_lost)
+    stop, waits = threading.Event(), []
+
+    def wait(seconds: float | None = None) -> bool:
+        waits.append(seconds)
+        if len(waits) == 3:
+            stop.set()
+        return stop.is_set()
+
+    monkeypatch.setattr(stop, "wait", wait)
+    run(projector, stop, every_seconds=0.5)
+    assert waits == [1.0, 2.0, 4.0]  # the delay doubles
+    status = projector.status()
+    assert projector.position() == 0 and projector.failures() == []  # nothing skipped, nothing blamed
+    assert status["ok"] is False and status["behind"] == head
+    assert "ConnectionResetError: server closed the connection" in status["last_error"]["error"]
+
+    monkeypatch.setattr(Projector, "apply", real)
+    stop.clear()
+    waits.clear()
+    run(projector, stop, every_seconds=0.5)
+    assert projector.status() == {
+        "ok": True,
+        "position": head,
+        "head": head,
+        "behind": 0,
+        "failing_aggregates": 0,
+        "last_error": None,
+    }
     app.close()
