@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     log_origin_prefix: str = "kinerja.local"  # checkpoints name the log <prefix>/<log>, e.g. kinerja.local/kinerja
     trusted_log_keys: list[str] = []  # verifier keys of earlier (rotated) log keys, still trusted for old seals
     checkpoint_interval_seconds: int = 3600
+    # Every read of a record first checks its chain, seals and tree (transparency/integrity.py): an
+    # altered record answers 409 IntegrityBroken (the page "integritas rusak"), never its altered state.
+    check_integrity_on_read: bool = True
     # Witnesses; unset: one directory witness, a "witness" folder beside the SQLite file (else data/witness).
     witnesses: list[WitnessConfig] | None = None
     tsa_url: str = ""  # an RFC 3161 time-stamping authority, optional

@@ -9,8 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import AppraisalsDep, AuditDep, Oversight, ReadModelsDep
+from api.deps import AppraisalsDep, AuditDep, Oversight, ProofDep, ReadModelsDep
 from domain.audit import history_csv
 from domain.errors import InvalidInput
 from services.errors import ApiError
@@ -202,6 +203,69 @@ def history(record_id: UUID, audit: AuditDep, _: Oversight) -> list[dict[str, An
 def verify(record_id: UUID, audit: AuditDep, _: Oversight) -> dict[str, Any]:
     """Walk the hash chain and name the first broken link, if any."""
     return audit.verify(record_id).as_dict()
+
+
+class IntegrityOut(BaseModel):
+    log: str
+    origin: str
+    verdict: Literal["intact", "tampered"]
+    ok: bool
+    first: dict[str, Any] | None
+    events: int
+    records: int
+    sealed: int
+    tree_size: int
+    checkpoints: list[dict[str, Any]]
+    witnesses: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "log": "kinerja",
+                    "origin": "kinerja.local/kinerja",
+                    "verdict": "tampered",
+                    "ok": False,
+                    "first": {
+                        "kind": "truncated",
+                        "subject": f"appraisal {EXAMPLE_ID}",
+                        "message": f"appraisal {EXAMPLE_ID}: events 7-8 are missing: the record was truncated "
+                        "after event 6; they were covered by checkpoint #2 (size 27)",
+                        "record_id": EXAMPLE_ID,
+                        "severity": "tampered",
+                    },
+                    "events": 6,
+                    "records": 1,
+                    "sealed": 6,
+                    "tree_size": 27,
+                    "checkpoints": [],
+                    "witnesses": [],
+                    "findings": [],
+                }
+            ]
+        }
+    )
+
+
+@router.get("/records/{record_id}/integrity", response_model=IntegrityOut)
+async def integrity(record_id: UUID, proof: ProofDep, _: Oversight) -> dict[str, Any]:
+    """The record's chain, the agency's seal on each row and its rows against the log's tree: what broke, first."""
+    return await run_in_threadpool(proof.record_report, record_id)
+
+
+@router.get("/log/verify", response_model=IntegrityOut)
+async def verify_log(proof: ProofDep, _: Oversight) -> dict[str, Any]:
+    """The whole log: every chain and seal, then the log against each checkpoint and every witness's latest."""
+    return await run_in_threadpool(proof.log_report)
+
+
+@router.get("/checkpoints", response_model=list[dict[str, Any]])
+async def checkpoints(
+    proof: ProofDep, _: Oversight, limit: Annotated[int, Query(ge=1, le=200, examples=[20])] = 20
+) -> list[dict[str, Any]]:
+    """The newest signed checkpoints (size, root, reason, the signed note) and each witness's answer."""
+    return await run_in_threadpool(proof.checkpoints, limit)
 
 
 @router.get("/records/{record_id}/state", response_model=StateOut)

@@ -14,6 +14,7 @@ from domain.application import Appraisals
 from domain.audit import Audit
 from domain.base import Actor
 from services.actions import AppraisalActions, CycleActions
+from services.proof import Proof
 from services.authz import require_hr, require_oversight, require_writer
 from services.gateway import Gateway
 from services.readside import ReadSide
@@ -69,6 +70,11 @@ def get_cycle_views(request: Request) -> CycleViews:
 def get_surveys(request: Request) -> Surveys:
     """The SKM survey service (shared with the survey page)."""
     return request.app.state.surveys
+
+
+def get_proof(request: Request) -> Proof:
+    """Integrity reports, checkpoints and receipts (shared with the pages)."""
+    return request.app.state.proof
 
 
 def get_actions(request: Request) -> AppraisalActions:
@@ -130,6 +136,7 @@ Writes = Annotated[Gateway, Depends(get_gateway)]
 Actions = Annotated[AppraisalActions, Depends(get_actions)]
 Cycles = Annotated[CycleActions, Depends(get_cycle_actions)]
 CycleViewsDep = Annotated[CycleViews, Depends(get_cycle_views)]
+ProofDep = Annotated[Proof, Depends(get_proof)]
 SurveysDep = Annotated[Surveys, Depends(get_surveys)]
 ReadModelsDep = Annotated[ReadSide, Depends(get_readside)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]

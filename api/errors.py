@@ -23,7 +23,7 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.errors import DomainError, InvalidInput
+from domain.errors import DomainError, IntegrityBroken, InvalidInput
 from services.errors import RETRY_AFTER_SECONDS, ApiError, IssuerUnavailable, Unauthenticated
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ STATUS = {
     "DeadlinePassed": 409,
     "ConcurrencyConflict": 409,
     "InvalidInput": 422,
+    "IntegrityBroken": 409,
 }
 
 
@@ -100,6 +101,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, IntegrityBroken):  # which record, and the kind of the first broken thing
+            extra = {"record_id": exc.record_id, "finding": exc.finding}
+            return JSONResponse(body("IntegrityBroken", str(exc), None, **extra), status_code=409)
         field = exc.field if isinstance(exc, InvalidInput) else None
         return domain_answer(type(exc).__name__, str(exc), field)
 

@@ -34,11 +34,13 @@ from identity.stores import identity_stores
 from services import edge
 from services.actions import AppraisalActions, CycleActions
 from services.gateway import Gateway
+from services.proof import Proof
 from services.readside import ReadSide
 from services.surveys import Surveys
 from services.users import UserDirectory
 from services.views import CycleViews
 from settings import InsecureSettings, Settings, check_startup, event_store_env, get_settings
+from transparency.wiring import integrity_check
 from web import pages
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,9 @@ def create_app(
         owned = state.appraisals is None
         if owned:
             state.appraisals = Appraisals(env=event_store_env(settings.database_url, settings))
+        state.proof = Proof(settings, state.appraisals)
+        if state.appraisals.integrity_check is None and settings.check_integrity_on_read:
+            state.appraisals.integrity_check = integrity_check(settings, state.appraisals)
         if state.users is None:
             state.users = _users()
         if state.readside is None:

@@ -10,12 +10,14 @@ a rule asks for them, and handed to the aggregate, which owns the rule.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 
 from domain.actions import open_actions
@@ -31,7 +33,7 @@ from domain.commands import (
     Outcome,
 )
 from domain.cycle import STARTED, AppraisalCycle
-from domain.errors import ConcurrencyConflict, NotFound, WrongStage
+from domain.errors import ConcurrencyConflict, IntegrityBroken, NotFound, WrongStage
 from domain.org_import import Organisation
 from domain.rules import PREDIKATS
 from domain.text import check_command
@@ -43,6 +45,9 @@ class Appraisals(Organisation, Application[UUID]):
     """Agencies, appraisal cycles and appraisals, with their audit trail."""
 
     name = "kinerja"
+    # Run before every load (the API's reads): raises IntegrityBroken for an altered record.
+    # Set by the composition root from transparency/integrity.py; the domain knows only the hook.
+    integrity_check: Callable[[UUID], None] | None = None
 
     def construct_recorder(self) -> ApplicationRecorder:
         """The recorder, which creates the events table if it is missing.
@@ -209,6 +214,10 @@ class Appraisals(Organisation, Application[UUID]):
 
     # --- persistence --------------------------------------------------------
 
+    def record(self, record_id: UUID, version: int | None = None) -> KinerjaAggregate:
+        """Any record (appraisal, cycle, agency) by id, checked as every load is."""
+        return self._get(KinerjaAggregate, record_id, "record", version)
+
     def _save(self, *aggregates: KinerjaAggregate) -> None:
         try:
             self.save(*aggregates)
@@ -221,10 +230,17 @@ class Appraisals(Organisation, Application[UUID]):
         return _outcome(self.appraisal(appraisal.id, version), replayed=True)
 
     def _get(self, cls: type[A], aggregate_id: UUID, what: str, version: int | None = None) -> A:
+        if self.integrity_check is not None:
+            self.integrity_check(aggregate_id)
         try:
             aggregate: object = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(f"no {what} {aggregate_id}") from None
+        except (OriginatorVersionError, OriginatorIDError, ValueError, TypeError, KeyError, AttributeError) as e:
+            # Rows that cannot be replayed into the record: deleted, reordered or modified by hand.
+            raise IntegrityBroken(
+                str(aggregate_id), "unreadable", f"its stored events cannot be replayed ({type(e).__name__}: {e})"[:500]
+            ) from None
         if not isinstance(aggregate, cls):
             raise NotFound(f"{aggregate_id} is not a{'n' if what[0] in 'aeiou' else ''} {what}")
         return aggregate

@@ -45,8 +45,12 @@ class Audit:
 
     def verify(self, aggregate_id: UUID) -> ChainReport:
         """Walk the stored rows and name the first broken link."""
+        return self.verify_rows(self._stored(aggregate_id, guarded=False))
+
+    def verify_rows(self, rows: list[Any]) -> ChainReport:
+        """Walk stored events (one record's, in version order) as read elsewhere, e.g. in one snapshot."""
         records: list[tuple[int, object]] = []
-        for stored in self._stored(aggregate_id):
+        for stored in rows:
             try:
                 decoded: object = self.app.mapper.to_domain_event(stored)
             except Exception as e:  # noqa: BLE001 - a tampered row may not even decode
@@ -58,7 +62,7 @@ class Audit:
         """The aggregate as it stood at a version, or at a moment (the last event at or before it)."""
         if at is not None:
             version = self.version_at(aggregate_id, at)
-        aggregate: Any = self.app.repository.get(aggregate_id, version=version)
+        aggregate: Any = self.app.record(aggregate_id, version)
         state = {k.lstrip("_"): v for k, v in vars(aggregate).items() if k not in HIDDEN_STATE}
         found: dict[str, Any] = jsonable({"id": aggregate.id, "version": aggregate.version, **state})
         return found
@@ -121,7 +125,10 @@ class Audit:
         """The decoded events; their fields differ by type, so they are read by name."""
         return [self.app.mapper.to_domain_event(s) for s in self._stored(aggregate_id)]
 
-    def _stored(self, aggregate_id: UUID) -> list[Any]:
+    def _stored(self, aggregate_id: UUID, guarded: bool = True) -> list[Any]:
+        """The stored rows; first the integrity check (IntegrityBroken), except for verify, which reports it."""
+        if guarded and self.app.integrity_check is not None:
+            self.app.integrity_check(aggregate_id)
         stored = list(self.app.recorder.select_events(aggregate_id))
         if not stored:
             raise NotFound(f"no record {aggregate_id}")

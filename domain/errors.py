@@ -36,3 +36,14 @@ class NotFound(DomainError):
 
 class ConcurrencyConflict(DomainError):
     """Another command changed the record first; reload and try again."""
+
+
+class IntegrityBroken(DomainError):
+    """A record's stored events no longer prove themselves (its chain, seals or tree say it was altered).
+
+    Reads refuse it with the first broken thing named, rather than show an altered record as if it were true.
+    """
+
+    def __init__(self, record_id: str, finding: str, message: str) -> None:
+        super().__init__(f"the record {record_id} failed its integrity check: {message}")
+        self.record_id, self.finding = record_id, finding

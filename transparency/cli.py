@@ -119,10 +119,15 @@ def register(audit_app: typer.Typer, root: typer.Typer) -> None:
         except (OSError, ValueError) as e:
             console.print(f"[red]cannot read {file}: {e}[/red]")
             raise typer.Exit(1) from None
-        settings, _, log = _proof() if not offline or not log_key else (None, None, None)
-        keys = [Verifier.parse(k) for k in log_key] or log_keys(settings, log)
-        wkeys = [Verifier.parse(k) for k in witness_key] or (witness_keys(settings) if settings else [])
-        result = verify_receipt(document, keys, wkeys, None if offline else Receipts(log, keys))
+        keys = [Verifier.parse(k) for k in log_key]
+        wkeys = [Verifier.parse(k) for k in witness_key]
+        against = None
+        if not offline or not keys:  # the configured log: its keys, its witnesses, and (online) its rows
+            settings, _, log = _proof()
+            keys = keys or log_keys(settings, log)
+            wkeys = wkeys or witness_keys(settings)
+            against = None if offline else Receipts(log, keys)
+        result = verify_receipt(document, keys, wkeys, against)
         _emit(result.as_dict())
         if not result.ok:
             raise typer.Exit(2)

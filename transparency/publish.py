@@ -93,7 +93,7 @@ class Publisher:
         note = str(checkpoint.sign(self.signer))
         token, stamp_note = self._stamp(checkpoint)
         with self.log.engine.begin() as conn:
-            checkpoint_id = conn.execute(
+            inserted = conn.execute(
                 sa.insert(self.t.checkpoints).values(
                     size=size,
                     root=checkpoint.root,
@@ -103,7 +103,8 @@ class Publisher:
                     timestamp_token=token,
                     timestamp_note=stamp_note,
                 )
-            ).inserted_primary_key[0]
+            ).inserted_primary_key
+        checkpoint_id = int(inserted[0]) if inserted is not None else 0
         witnessed = [self._offer(w, checkpoint_id, size, note) for w in self.witnesses]
         log.info("checkpoint %s of %s: size %s (%s)", checkpoint_id, self.signer.name, size, reason)
         return Published(

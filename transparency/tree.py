@@ -56,7 +56,8 @@ class Log:
         engine = getattr(getattr(self.recorder, "datastore", None), "engine", None)
         if engine is None:
             raise TypeError(f"log {self.name} is not stored in a SQL database")
-        return engine  # type: ignore[no-any-return]
+        found: sa.Engine = engine
+        return found
 
     def rows(self, after: int = 0, batch: int = BATCH) -> Iterable[Notification]:
         """Every row after a notification id, in notification order, a batch at a time."""
@@ -71,7 +72,8 @@ class Log:
         """Up to `limit` rows after a notification id, read with SQLAlchemy Core (no ORM objects)."""
         table = self.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
         sqlite = self.engine.dialect.name == "sqlite"
-        oid = sa.type_coerce(table.c.originator_id, sa.LargeBinary() if sqlite else sa.Uuid())
+        as_type: sa.types.TypeEngine[Any] = sa.LargeBinary() if sqlite else sa.Uuid()
+        oid = sa.type_coerce(table.c.originator_id, as_type)
         query = (
             sa.select(table.c.id, oid.label("oid"), table.c.originator_version, table.c.topic, table.c.state)
             .where(table.c.id > after)
@@ -103,11 +105,11 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
         marks = ", ".join("?" * len(columns))
         conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({marks})", [tuple(r[c] for c in columns) for r in rows])
         return
-    raw = conn.connection.dbapi_connection
+    raw: Any = conn.connection.dbapi_connection  # a psycopg connection: its cursors COPY
     if conn.dialect.driver != "psycopg" or raw is None:
         conn.execute(sa.insert(table), rows)
         return
-    with raw.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:  # type: ignore[union-attr]
+    with raw.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
         for row in rows:
             copy.write_row([row[c] for c in columns])
 
@@ -217,10 +219,10 @@ class LogTree:
             ):
                 found[(0, int(idx))] = bytes(h)
         for start in range(0, len(inner), 500):
-            part = inner[start : start + 500]
+            pairs = inner[start : start + 500]
             key = sa.tuple_(self.t.nodes.c.level, self.t.nodes.c.idx)
             for lv, idx, h in conn.execute(
-                sa.select(self.t.nodes.c.level, self.t.nodes.c.idx, self.t.nodes.c.hash).where(key.in_(part))
+                sa.select(self.t.nodes.c.level, self.t.nodes.c.idx, self.t.nodes.c.hash).where(key.in_(pairs))
             ):
                 found[(int(lv), int(idx))] = bytes(h)
         missing = wanted - found.keys()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.application import Application
 
+from domain.application import Appraisals
 from settings import Settings, log_keys_dir, witness_configs
+from transparency.integrity import RecordCheck
 from transparency.keys import load_or_create, public_keys
 from transparency.note import COSIGNATURE_V1, Signer, Verifier
+from transparency.persistence import SealingRecorder
 from transparency.publish import Publisher
 from transparency.timestamps import TimeStamper, load_chain
 from transparency.tree import Log
@@ -50,6 +55,15 @@ def stamper(settings: Settings) -> TimeStamper | None:
     if not settings.tsa_url:
         return None
     return TimeStamper(settings.tsa_url, load_chain(settings.tsa_certificate))
+
+
+def integrity_check(settings: Settings, app: Appraisals) -> Callable[[UUID], None] | None:
+    """The check every read runs first (IntegrityBroken), for a store that seals its rows; else None."""
+    recorder = app.recorder
+    if not isinstance(recorder, SealingRecorder) or recorder.sealer is None:
+        return None
+    log = Log.of(app)
+    return RecordCheck(app, origin_of(settings, log), log_keys(settings, log)).require_intact
 
 
 def publisher(settings: Settings, app: Application[Any]) -> Publisher:

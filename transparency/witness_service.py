@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -55,7 +56,7 @@ def create_witness_app(
     lock = threading.Lock()
     app = FastAPI(title="Kinerja witness", description=__doc__)
 
-    def latest_row(conn: sa.Connection, origin: str) -> sa.Row | None:  # type: ignore[type-arg]
+    def latest_row(conn: sa.Connection, origin: str) -> sa.Row[Any] | None:
         return conn.execute(
             sa.select(accepted).where(accepted.c.origin == origin).order_by(accepted.c.id.desc()).limit(1)
         ).first()

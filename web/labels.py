@@ -88,6 +88,7 @@ REFUSALS = {
     "InvalidInput": "Isian belum benar",
     "Unauthenticated": "Perlu masuk",
     "TooManyRequests": "Terlalu sering",
+    "IntegrityBroken": "Integritas rusak",
 }
 ROLES = {"hr": "Pengelola Kinerja (BKPSDM)", "auditor": "Auditor"}
 # The fields of the page forms and the general input rules (domain/text.py, domain/calendar.py), for refusals.

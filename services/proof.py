@@ -1,0 +1,124 @@
+"""The proof of the record, as the API and the pages use it: integrity reports, checkpoints, receipts.
+
+One object per app (`app.state.proof`), built from the settings: the log's keys and origin, its
+witnesses. Everything is synchronous (the event store is); callers run it in a thread.
+None of the rules live here: transparency/ verifies, this layer only asks and shapes the answers.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from domain.application import Appraisals
+from domain.errors import NotFound
+from settings import Settings
+from transparency.integrity import RecordCheck
+from transparency.note import Verifier
+from transparency.persistence import SealingRecorder
+from transparency.receipts import Receipts, verify_receipt
+from transparency.tree import Log
+from transparency.verify import LogVerifier
+from transparency.wiring import log_keys, origin_of, witness_keys, witnesses
+
+RECEIPT_FIELDS = ("record_id", "version", "notification_id", "type", "at", "by", "digest")
+
+
+class Proof:
+    def __init__(self, settings: Settings, appraisals: Appraisals) -> None:
+        self.settings, self.appraisals = settings, appraisals
+
+    @property
+    def sealed(self) -> bool:
+        """Whether this store seals its rows (an in-memory store, in tests, does not)."""
+        recorder = self.appraisals.recorder
+        return isinstance(recorder, SealingRecorder) and recorder.sealer is not None
+
+    @cached_property
+    def log(self) -> Log:
+        return Log.of(self.appraisals)
+
+    @cached_property
+    def keys(self) -> list[Verifier]:
+        return log_keys(self.settings, self.log)
+
+    @cached_property
+    def origin(self) -> str:
+        return origin_of(self.settings, self.log)
+
+    @cached_property
+    def receipts(self) -> Receipts:
+        return Receipts(self.log, self.keys)
+
+    # --- verification ----------------------------------------------------------------
+
+    def record_report(self, record_id: UUID) -> dict[str, Any]:
+        """The record's chain, seals and tree (transparency/integrity.py), reported rather than refused."""
+        return RecordCheck(self.appraisals, self.origin, self.keys).check(record_id).as_dict()
+
+    def log_report(self) -> dict[str, Any]:
+        """The whole log against its checkpoints and every witness (transparency/verify.py)."""
+        verifier = LogVerifier(self.appraisals, self.origin, self.keys, witnesses(self.settings, self.keys))
+        return verifier.run().as_dict()
+
+    def checkpoints(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest checkpoints, each with every witness's answer to it."""
+        t = self.log.tables
+        self.receipts.tree.ensure_tables()
+        with self.log.engine.connect() as conn:
+            rows = conn.execute(sa.select(t.checkpoints).order_by(t.checkpoints.c.id.desc()).limit(limit)).all()
+            ids = [r.id for r in rows]
+            answers = conn.execute(
+                sa.select(t.witnessed).where(t.witnessed.c.checkpoint_id.in_(ids)).order_by(t.witnessed.c.id)
+            ).all()
+        by_checkpoint: dict[int, list[dict[str, Any]]] = {}
+        for a in answers:
+            by_checkpoint.setdefault(int(a.checkpoint_id), []).append(
+                {"witness": a.witness, "status": a.status, "detail": a.detail, "at": a.at.isoformat()}
+            )
+        return [
+            {
+                "id": int(r.id),
+                "size": int(r.size),
+                "root": bytes(r.root).hex(),
+                "reason": r.reason,
+                "created_at": r.created_at.isoformat(),
+                "note": r.note,
+                "time_stamp": r.timestamp_note,
+                "witnesses": by_checkpoint.get(int(r.id), []),
+            }
+            for r in rows
+        ]
+
+    # --- receipts --------------------------------------------------------------------
+
+    def receipt(self, record_id: UUID, version: int) -> dict[str, Any]:
+        """An event's receipt, completed with its inclusion proof once a checkpoint covers it."""
+        return self.receipts.issue(record_id, version)
+
+    def receipt_after(self, record_id: UUID, version: int) -> dict[str, Any] | None:
+        """The receipt a person gets right after their action; None where the store does not seal."""
+        if not self.sealed:
+            return None
+        try:
+            return self.receipt(record_id, version)
+        except NotFound:
+            return None
+
+    def verify(self, document: Any) -> dict[str, Any]:
+        """A receipt checked offline with the agency's and witnesses' keys, then against the log as it is."""
+        result = verify_receipt(document, self.keys, witness_keys(self.settings), self.receipts)
+        return {**result.as_dict(), "origin": self.origin}
+
+
+def summary(receipt: dict[str, Any]) -> dict[str, Any]:
+    """What a page shows of a receipt: the event, its digest and instant, and whether a proof is in it."""
+    event = receipt["event"]
+    return {
+        **{k: event.get(k) for k in RECEIPT_FIELDS},
+        "signature": receipt["seal"].rsplit("\n— ", 1)[-1].strip(),
+        "checkpoint_size": (receipt.get("proof") or {}).get("tree_size"),
+    }
