@@ -14,9 +14,9 @@ from domain.application import Appraisals
 from domain.audit import Audit
 from domain.base import Actor
 from services.actions import AppraisalActions, CycleActions
-from services.proof import Proof
 from services.authz import require_hr, require_oversight, require_writer
 from services.gateway import Gateway
+from services.proof import Proof
 from services.readside import ReadSide
 from services.surveys import Surveys
 from services.users import UserDirectory

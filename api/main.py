@@ -24,7 +24,20 @@ from fastapi.responses import JSONResponse
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
-from api import accounts, audit, docs, employees, errors, feedback, hr, hr_appraisals, login, responses, tasks
+from api import (
+    accounts,
+    audit,
+    docs,
+    employees,
+    errors,
+    feedback,
+    hr,
+    hr_appraisals,
+    login,
+    receipts,
+    responses,
+    tasks,
+)
 from api.auth import TokenVerifier
 from api.idempotency import IdempotencyMiddleware, ResponseCache
 from api.ratelimit import SurveyLimiter
@@ -95,8 +108,8 @@ def create_app(
         if state.readside.engine is not None and state.sessions is None:
             state.sessions, state.accounts = identity_stores(settings, state.readside.engine)
         state.gateway = Gateway(state.temporal, settings.task_queue, state.appraisals, state.readside, state.clock)
-        state.actions = AppraisalActions(state.appraisals, state.gateway)
-        state.cycle_actions = CycleActions(state.gateway)
+        state.actions = AppraisalActions(state.appraisals, state.gateway, state.proof)
+        state.cycle_actions = CycleActions(state.gateway, state.proof)
         state.cycle_views = CycleViews(state.appraisals, state.readside, state.gateway)
         state.surveys = Surveys(state.appraisals, state.readside, state.survey_limiter)
         # Open the event store once before the projector's first transaction: on SQLite its first
@@ -144,7 +157,7 @@ def create_app(
     docs.install(app)
 
     api = APIRouter(prefix=PREFIX)
-    routers = [m.router for m in (login, hr, accounts, hr_appraisals, tasks, employees, audit, feedback)]
+    routers = [m.router for m in (login, hr, accounts, hr_appraisals, tasks, employees, audit, receipts, feedback)]
     for router in (*routers, feedback.surveys_router):
         responses.declare(router.routes)
         api.include_router(router)
@@ -167,6 +180,7 @@ TAGS = [
     ("tasks", "Supervisors: pending tasks, SKP review, check-ins, ratings, keberatan decisions."),
     ("employees", "Employees: my appraisals, SKP, progress with evidence, self-assessment, result, keberatan."),
     ("audit", "Auditors (read-only): history, state at a moment, diffs, chain verification, recomputation."),
+    ("receipts", "Receipts: every write's proof for the person who made it; anyone can check one (no login)."),
     ("feedback", "Citizens, no login: the SKM survey (scale 1-4) about a service unit or an employee."),
     ("health", "Reachability of Temporal and the database; the read models' lag and last projection error."),
 ]

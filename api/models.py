@@ -110,6 +110,9 @@ class OutcomeOut(BaseModel):
     pending: dict[str, str] | None
     predikat: str | None
     replayed: bool = False
+    receipt: dict[str, Any] | None = Field(
+        None, description="the receipt of the event written (GET /api/v1/receipts/{id}/{version} completes it)"
+    )
 
     model_config = ConfigDict(
         json_schema_extra={

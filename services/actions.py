@@ -7,6 +7,7 @@ deciding a keberatan, or HR) is stated here and nowhere else. The domain then ch
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -43,6 +44,7 @@ from domain.commands import (
 )
 from services.authz import APPRAISER, ATASAN, DECIDER, EMPLOYEE, require_hr, require_write
 from services.gateway import Gateway
+from services.proof import Proof
 from workflows.appraisal import AppraisalWorkflow as W
 from workflows.cycle import CycleWorkflow
 
@@ -50,11 +52,24 @@ C = TypeVar("C", bound=Any)
 OWN, SUPERVISOR, DECIDES = (EMPLOYEE,), (APPRAISER,), (ATASAN, DECIDER)
 
 
-class AppraisalActions:
-    """One method per command on an appraisal."""
+@dataclass(frozen=True)
+class Acted(Outcome):
+    """The outcome, and the person's receipt: the event their action wrote, sealed by the agency."""
 
-    def __init__(self, appraisals: Appraisals, gateway: Gateway) -> None:
-        self.appraisals, self.gateway = appraisals, gateway
+    receipt: dict[str, Any] | None = None
+
+
+class AppraisalActions:
+    """One method per command on an appraisal; every answer carries the receipt of the event written."""
+
+    def __init__(self, appraisals: Appraisals, gateway: Gateway, proof: Proof | None = None) -> None:
+        self.appraisals, self.gateway, self.proof = appraisals, gateway, proof
+
+    async def _receipted(self, outcome: Outcome) -> Acted:
+        receipt = None
+        if self.proof is not None:
+            receipt = await run_in_threadpool(self.proof.receipt_after, outcome.id, outcome.version)
+        return Acted(**vars(outcome), receipt=receipt)
 
     async def _act(
         self,
@@ -67,7 +82,7 @@ class AppraisalActions:
         """The route-level check (404 for a stranger, 403 for the wrong relationship), then the Update."""
         appraisal = await run_in_threadpool(self.appraisals.appraisal, appraisal_id)
         require_write(cmd.by, appraisal, *relations)
-        return await self.gateway.appraisal(appraisal, update, cmd, cmd.by, key)
+        return await self._receipted(await self.gateway.appraisal(appraisal, update, cmd, cmd.by, key))
 
     # --- the employee ---------------------------------------------------------
 
@@ -139,23 +154,35 @@ class AppraisalActions:
 
 
 class CycleActions:
-    """HR's writes on a cycle, each one Update of the cycle's workflow."""
+    """HR's writes on a cycle, each one Update of the cycle's workflow; answers carry HR's receipt."""
 
-    def __init__(self, gateway: Gateway) -> None:
-        self.gateway = gateway
+    def __init__(self, gateway: Gateway, proof: Proof | None = None) -> None:
+        self.gateway, self.proof = gateway, proof
+
+    async def _receipted(self, cycle_id: UUID, result: dict[str, Any]) -> dict[str, Any]:
+        version = result.get("version")
+        if self.proof is None or not isinstance(version, int):
+            return result
+        return {**result, "receipt": await run_in_threadpool(self.proof.receipt_after, cycle_id, version)}
 
     async def extend_deadline(self, cycle_id: UUID, cmd: ExtendDeadline, key: str) -> dict[str, Any]:
         """Move a deadline later; running appraisals move their timers."""
-        return await self.gateway.cycle(cycle_id, CycleWorkflow.extend_deadline, _hr(cmd), cmd.by, key)
+        return await self._receipted(
+            cycle_id, await self.gateway.cycle(cycle_id, CycleWorkflow.extend_deadline, _hr(cmd), cmd.by, key)
+        )
 
     async def set_org_predikat(self, cycle_id: UUID, cmd: SetOrgPredikat, key: str) -> dict[str, Any]:
-        return await self.gateway.cycle(cycle_id, CycleWorkflow.set_org_predikat, _hr(cmd), cmd.by, key)
+        return await self._receipted(
+            cycle_id, await self.gateway.cycle(cycle_id, CycleWorkflow.set_org_predikat, _hr(cmd), cmd.by, key)
+        )
 
     async def calibrate_unit(self, cycle_id: UUID, cmd: CalibrateUnit, key: str) -> dict[str, Any]:
         return await self.gateway.cycle(cycle_id, CycleWorkflow.calibrate_unit, _hr(cmd), cmd.by, key)
 
     async def close(self, cycle_id: UUID, cmd: CloseCycle, key: str) -> dict[str, Any]:
-        return await self.gateway.cycle(cycle_id, CycleWorkflow.close, _hr(cmd), cmd.by, key)
+        return await self._receipted(
+            cycle_id, await self.gateway.cycle(cycle_id, CycleWorkflow.close, _hr(cmd), cmd.by, key)
+        )
 
     async def reopen(self, cycle_id: UUID, cmd: ReopenCycle, key: str) -> dict[str, Any]:
         return await self.gateway.cycle(cycle_id, CycleWorkflow.reopen, _hr(cmd), cmd.by, key)

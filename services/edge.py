@@ -69,11 +69,20 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+# Pages whose form changes nothing and belongs to no session: the public check of a receipt, whose
+# form uploads a file (multipart, which asgi-csrf cannot parse with today's python-multipart).
+NO_CSRF = frozenset({"/verifikasi"})
+
+
+def _csrf_protected(path: str) -> bool:
+    return is_page_path(path) and path not in NO_CSRF
+
+
 class _Pages:
     """asgi-csrf's `always_protect`: every page path is protected even when no cookie came with it."""
 
     def __contains__(self, path: object) -> bool:
-        return isinstance(path, str) and is_page_path(path)
+        return isinstance(path, str) and _csrf_protected(path)
 
 
 async def _csrf_refused(scope: Scope, send: Send, error: Errors) -> None:
@@ -115,7 +124,7 @@ def _csrf(secret: str | None) -> Callable[[ASGIApp, bool], ASGIApp]:
             always_protect=_Pages(),
             cookie_secure=secure,
             cookie_samesite="Lax",
-            skip_if_scope=lambda scope: not is_page_path(scope["path"]),
+            skip_if_scope=lambda scope: not _csrf_protected(scope["path"]),
             send_csrf_failed=_csrf_refused,
         )
 

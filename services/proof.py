@@ -14,7 +14,9 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from domain.application import Appraisals
+from domain.base import Actor
 from domain.errors import NotFound
+from services.authz import require_oversight, require_read
 from settings import Settings
 from transparency.integrity import RecordCheck
 from transparency.note import Verifier
@@ -98,6 +100,15 @@ class Proof:
     def receipt(self, record_id: UUID, version: int) -> dict[str, Any]:
         """An event's receipt, completed with its inclusion proof once a checkpoint covers it."""
         return self.receipts.issue(record_id, version)
+
+    def receipt_for(self, actor: Actor, record_id: UUID, version: int) -> dict[str, Any]:
+        """A receipt for someone who may read the record: an appraisal's own people, else HR and auditors."""
+        try:
+            require_read(actor, self.appraisals.appraisal(record_id))
+        except NotFound:  # a cycle (HR's actions): oversight only; an unknown id stays unknown
+            self.appraisals.cycle(record_id)
+            require_oversight(actor)
+        return self.receipt(record_id, version)
 
     def receipt_after(self, record_id: UUID, version: int) -> dict[str, Any] | None:
         """The receipt a person gets right after their action; None where the store does not seal."""

@@ -114,7 +114,9 @@ CASES: list[tuple[Callable[[World], None], str, str]] = [
 
 async def test_an_intact_record_reads_as_before(world: World) -> None:
     async with running(world.app) as client:
-        employee = await client.get(f"/api/v1/employees/appraisals/{world.appraisal_id}", headers=await login(client, EMP1))
+        employee = await client.get(
+            f"/api/v1/employees/appraisals/{world.appraisal_id}", headers=await login(client, EMP1)
+        )
         assert employee.status_code == 200 and employee.json()["id"] == str(world.appraisal_id)
         auditor = await login(client, AUDITOR)
         export = await client.get(f"/api/v1/audit/records/{world.appraisal_id}/export", headers=auditor)
@@ -132,9 +134,10 @@ async def test_a_read_of_an_altered_record_names_what_broke(
         assert employee.status_code == 409, employee.text
         answer = employee.json()
         assert (answer["error"], answer["record_id"], answer["finding"]) == ("IntegrityBroken", record, finding)
-        assert answer["message"].startswith(f"the record {record} failed its integrity check: ") and says in answer[
-            "message"
-        ]
+        assert (
+            answer["message"].startswith(f"the record {record} failed its integrity check: ")
+            and says in answer["message"]
+        )
         auditor = await login(client, AUDITOR)
         for path in ("history", "export", "export?format=csv", "state?version=1"):
             read = await client.get(f"/api/v1/audit/records/{record}/{path}", headers=auditor)

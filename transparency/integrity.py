@@ -65,7 +65,9 @@ class RecordCheck:
             seals: dict[int, str] = {
                 int(nid): str(note)
                 for nid, note in conn.execute(
-                    sa.select(s.c.notification_id, s.c.note).where(s.c.originator_id == oid, s.c.notification_id <= upto)
+                    sa.select(s.c.notification_id, s.c.note).where(
+                        s.c.originator_id == oid, s.c.notification_id <= upto
+                    )
                 )
             }
             leaves = conn.execute(
@@ -112,7 +114,9 @@ class RecordCheck:
         first = report.first
         if first is not None:
             more = len(report.tampering) - 1
-            also = f" ({more} more finding{'s' if more > 1 else ''}: `kinerja audit verify {record_id}`)" if more else ""
+            also = (
+                f" ({more} more finding{'s' if more > 1 else ''}: `kinerja audit verify {record_id}`)" if more else ""
+            )
             raise IntegrityBroken(str(record_id), first.kind, first.message + also)
 
 

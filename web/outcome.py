@@ -79,10 +79,19 @@ async def act_on_form(
     (POST-redirect-GET); refused, `again` shows the page once more with the domain's message."""
     form = await request.form()
     try:
-        await attempt(request, lambda: call(form, forms.key(form)))
+        result = await attempt(request, lambda: call(form, forms.key(form)))
     except Refused as r:
         return await again(form, r)
-    return redirect(done, note)
+    return redirect(done, note, **receipt_param(result))
+
+
+def receipt_param(result: Any) -> dict[str, str]:
+    """`bukti=<record>.<version>` when the action wrote a sealed event: the next page shows its receipt."""
+    receipt = result.get("receipt") if isinstance(result, dict) else getattr(result, "receipt", None)
+    if not receipt:
+        return {}
+    event = receipt["event"]
+    return {"bukti": f"{event['record_id']}.{event['version']}"}
 
 
 def actions(request: Request) -> AppraisalActions:

@@ -14,9 +14,12 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from domain.base import Actor
+from domain.errors import DomainError
 from domain.stages import REVIEW_OPENS_FROM
 from domain.text import is_web_link
 from services.edge import CSRF_FIELD, csrf_token
+from services.errors import ApiError
+from services.proof import summary
 from web import labels
 
 HERE = Path(__file__).parent
@@ -68,6 +71,18 @@ NOTES = {
 }
 
 
+def receipt_box(request: Request, actor: Actor | None) -> dict[str, Any] | None:
+    """The receipt named by `bukti=<record>.<version>` (after an action), if the actor may read that record."""
+    record, _, version = request.query_params.get("bukti", "").partition(".")
+    proof = getattr(request.app.state, "proof", None)
+    if actor is None or proof is None or not version.isdigit() or len(version) > 7:
+        return None
+    try:
+        return summary(proof.receipt_for(actor, uuid.UUID(record), int(version)))
+    except (ValueError, DomainError, ApiError):
+        return None  # a stale or foreign link shows no receipt, and no error either
+
+
 def page(request: Request, name: str, actor: Actor | None = None, status: int = 200, **context: Any) -> HTMLResponse:
     users = request.app.state.users
     user = users.get(actor.nip) if actor is not None and users else None
@@ -82,7 +97,14 @@ def page(request: Request, name: str, actor: Actor | None = None, status: int = 
     return templates.TemplateResponse(
         request,
         name,
-        {"actor": actor, "user_name": user.name if user else "", "note": note, "person": person, **context},
+        {
+            "actor": actor,
+            "user_name": user.name if user else "",
+            "note": note,
+            "person": person,
+            "receipt": receipt_box(request, actor),
+            **context,
+        },
         status_code=status,
     )
 

@@ -1,0 +1,122 @@
+"""Receipts: a person's proof of their action (the event it wrote, sealed by the agency), and its check.
+
+Every write answers with its receipt (`receipt` in the answer). Fetch it again here, completed
+with the inclusion proof once a checkpoint covers the event; anyone can check a receipt
+(no login), offline against the signed checkpoint in it and against the log as it is now.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CurrentActor, ProofDep
+from domain.errors import InvalidInput
+
+router = APIRouter(prefix="/receipts", tags=["receipts"])
+MAX_RECEIPT = 256 * 1024
+
+EXAMPLE_EVENT: dict[str, Any] = {
+    "record_id": "0b8f3f3e-3c43-5b5e-9a3f-6f0b6c1f2a11",
+    "version": 3,
+    "notification_id": 41,
+    "type": "SkpSubmitted",
+    "at": "2025-01-20T02:00:00+00:00",
+    "by": "198501012010011001",
+    "digest": "9c1e…",
+}
+
+
+class ReceiptOut(BaseModel):
+    """The event the action wrote (its stored row, base64), the agency's seal, and the proof once checkpointed."""
+
+    format: str
+    log: str
+    event: dict[str, Any]
+    seal: str
+    proof: dict[str, Any] | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "format": "kinerja-receipt/v1",
+                    "log": "kinerja.local/kinerja",
+                    "event": {**EXAMPLE_EVENT, "topic": "domain.appraisal:Appraisal.SkpSubmitted", "state": "eyJ…"},
+                    "seal": "kinerja.local/kinerja\nseal 41\n…\n\n— kinerja.local/kinerja Az3g…\n",
+                    "proof": None,
+                }
+            ]
+        }
+    )
+
+
+class ReceiptCheckOut(BaseModel):
+    ok: bool
+    reason: str
+    origin: str
+    event: dict[str, Any]
+    witnessed: list[dict[str, Any]]
+    checks: list[dict[str, Any]]
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ok": True,
+                    "reason": "",
+                    "origin": "kinerja.local/kinerja",
+                    "event": EXAMPLE_EVENT,
+                    "witnessed": [{"witness": "inspektorat.example.go.id/witness", "time": 1767225600}],
+                    "checks": [{"check": "seal", "ok": True, "detail": "sealed by kinerja.local/kinerja"}],
+                }
+            ]
+        }
+    )
+
+
+@router.get("/{record_id}/{version}", response_model=ReceiptOut)
+async def receipt(
+    record_id: UUID,
+    version: Annotated[int, Path(ge=1, le=1_000_000, examples=[3])],
+    actor: CurrentActor,
+    proof: ProofDep,
+) -> dict[str, Any]:
+    """The receipt of one event of a record you may read, with its inclusion proof once a checkpoint covers it."""
+    return await run_in_threadpool(proof.receipt_for, actor, record_id, version)
+
+
+@router.post(
+    "/verify",
+    response_model=ReceiptCheckOut,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": ReceiptOut.model_json_schema()}}}
+    },
+)
+async def verify(request: Request, proof: ProofDep) -> dict[str, Any]:
+    """Check a receipt (no login): the agency's seal, the checkpoint and inclusion proof, and the log now."""
+    raw = await request.body()
+    if len(raw) > MAX_RECEIPT:
+        raise InvalidInput("body", f"a receipt is at most {MAX_RECEIPT // 1024} KiB")
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        raise InvalidInput("body", "the receipt is not JSON") from None
+    return await run_in_threadpool(proof.verify, document)
+
+
+def download(document: dict[str, Any]) -> Response:
+    """A receipt as a file to keep (the pages offer the same download)."""
+    event = document["event"]
+    name = f"tanda-terima-{event['record_id']}-{event['version']}.json"
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=1) + "\n",
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
