@@ -270,4 +270,4 @@ def test_openapi_documents_every_route_with_examples(app) -> None:
         assert schemas[name].get("examples"), name
     writes = [op for path in paths.values() for method, op in path.items() if method in ("post", "put")]
     idempotent = [op for op in writes if any(p["name"] == "Idempotency-Key" for p in op.get("parameters", []))]
-    assert len(idempotent) >= len(writes) - 3  # dev-login, start and the survey aside
+    assert len(idempotent) >= len(writes) - 4  # dev-login, start, the survey and the receipt check (writes nothing)
