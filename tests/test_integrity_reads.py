@@ -112,7 +112,7 @@ CASES: list[tuple[Callable[[World], None], str, str]] = [
 ]
 
 
-async def test_an_intact_record_reads_as_before(world: World) -> None:
+async def test_an_intact_record_reads_as_before_and_is_checked_again_after_a_change(world: World) -> None:
     async with running(world.app) as client:
         employee = await client.get(
             f"/api/v1/employees/appraisals/{world.appraisal_id}", headers=await login(client, EMP1)
@@ -121,6 +121,12 @@ async def test_an_intact_record_reads_as_before(world: World) -> None:
         auditor = await login(client, AUDITOR)
         export = await client.get(f"/api/v1/audit/records/{world.appraisal_id}/export", headers=auditor)
         assert export.status_code == 200 and export.json()["verification"]["ok"] is True
+        # Found intact once, then re-hashed by hand: the next read looks again and refuses it.
+        rewrite_and_rehash(world)
+        again = await client.get(
+            f"/api/v1/employees/appraisals/{world.appraisal_id}", headers=await login(client, EMP1)
+        )
+        assert (again.status_code, again.json()["finding"]) == (409, "rewritten")
 
 
 @pytest.mark.parametrize(("tamper", "finding", "says"), CASES, ids=[c[0].__name__ for c in CASES])
