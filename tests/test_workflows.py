@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import sys
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -717,3 +718,40 @@ async def test_the_appraiser_is_reminded_only_of_the_check_ins_not_held(
             f"{k.year}-06-30T16:59:59+00:00",
         )
         assert await handle.query(AppraisalWorkflow.due_date) == f"{k.year}-06-30T16:59:59+00:00"
+
+
+class SlowReadingAppraisals(Appraisals):
+    """Once `slow` is set, reading an appraisal (the cycle's refresh counting stages, after it read the
+    cycle) signals `reading` and waits for `release`: HR reopens the cycle in between."""
+
+    name = Appraisals.name
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.slow, self.reading, self.release = False, threading.Event(), threading.Event()
+
+    def appraisal(self, appraisal_id: uuid.UUID, version: int | None = None) -> Appraisal:
+        if self.slow:
+            self.reading.set()
+            self.release.wait(30)
+        return super().appraisal(appraisal_id, version)
+
+
+async def test_a_cycle_reopened_while_its_closing_refresh_runs_stays_open(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    app = SlowReadingAppraisals(env=sqlite_env)
+    async with kit(env, sqlite_env, app) as k:
+        cycle = await k.launch([participant(EMPLOYEE)])
+        app.slow = True
+        await k.hr(CycleWorkflow.close, CloseCycle(HR, {EMPLOYEE: "cuti besar"}))
+        assert await asyncio.to_thread(app.reading.wait, 20)  # the closing refresh has read the cycle closed
+        await k.hr(CycleWorkflow.reopen, ReopenCycle(HR, "ditutup terlalu cepat"))
+        app.slow = False
+        app.release.set()  # now the refresh answers what it read: "closed"
+        await settle(cycle)
+        assert app.cycle(uuid.UUID(k.cycle_id)).status == "started"
+        progress = await cycle.query(CycleWorkflow.progress)
+        assert (progress["closed"], progress.get("status")) == (False, "started")
+        extended = await k.hr(CycleWorkflow.extend_deadline, ExtendDeadline(HR, "review", f"{k.year + 1}-03-31", "x"))
+        assert extended["deadline"] == "review"

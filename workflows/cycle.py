@@ -88,6 +88,7 @@ class CycleWorkflow:
         self.input = input
         self.state = input.state or CycleState()
         self.lock = asyncio.Lock()
+        self.reopenings = 0  # a refresh that read the cycle before a reopening must not close it again
 
     @workflow.run
     async def run(self, input: CycleInput) -> dict[str, Any]:
@@ -191,6 +192,7 @@ class CycleWorkflow:
         """HR reopens the closed cycle with a reason; the workflow serves HR's updates again."""
         version = await self._run(AppraisalActivities.reopen_cycle, cmd)
         self.state.closed = False
+        self.reopenings += 1
         return {"version": version}
 
     @workflow.update
@@ -275,6 +277,7 @@ class CycleWorkflow:
         return page
 
     async def _refresh(self) -> None:
+        reopenings = self.reopenings
         try:
             counts = await workflow.execute_activity_method(
                 AppraisalActivities.count_stages, self.input.cycle_id, **PROGRESS
@@ -284,6 +287,8 @@ class CycleWorkflow:
                 Failure("*", "count_stages", "ActivityError", str(e.cause or e), workflow.now().isoformat())
             )
             return
+        if reopenings != self.reopenings:
+            return  # the counts read the cycle before HR reopened it: the next refresh counts again
         self.state.progress = {**counts, "as_of": workflow.now().isoformat()}
         self.state.closed = self.state.closed or counts["status"] == CLOSED
 
