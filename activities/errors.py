@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from temporalio.exceptions import ApplicationError
 
-from domain.errors import ConcurrencyConflict, DomainError
+from domain.errors import ConcurrencyConflict, DomainError, InvalidInput
 
 
 @contextmanager
@@ -17,5 +17,8 @@ def domain_errors_fail_fast() -> Iterator[None]:
         yield
     except ConcurrencyConflict as e:
         raise ApplicationError(str(e), type=type(e).__name__) from e
+    except InvalidInput as e:  # the field and the general rule travel along, for a page to say them in Indonesian
+        rule = {"field": e.field, "rule": e.rule, "params": e.params}
+        raise ApplicationError(str(e), rule, type=type(e).__name__, non_retryable=True) from e
     except DomainError as e:
         raise ApplicationError(str(e), type=type(e).__name__, non_retryable=True) from e

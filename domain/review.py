@@ -11,6 +11,10 @@ from domain.errors import InvalidInput, WrongStage
 from domain.rules import check_rating
 from domain.stages import REVIEW, REVIEW_OPENS_FROM, AppraisalState, Facts, text
 
+# Refusals a page says in the reader's language (web/labels.py DOMAIN_MESSAGES): named once, here.
+NOT_RATED = "rate the appraisal before delivering the result"
+NOT_CALIBRATED = "the unit's distribution must be calibrated against the curve before results go out"
+
 
 class Review(AppraisalState):
     """The rules of the review stage."""
@@ -59,8 +63,8 @@ class Review(AppraisalState):
             self._require_hr(cmd.by, "the appraiser or HR delivers the result")
         self._require_stage(REVIEW)
         if self.rating is None:
-            raise WrongStage("rate the appraisal before delivering the result")
+            raise WrongStage(NOT_RATED)
         if not facts.calibrated():
-            raise WrongStage("the unit's distribution must be calibrated against the curve before results go out")
+            raise WrongStage(NOT_CALIBRATED)
         deadline = calendar.days_after(at, self.rules.keberatan_filing_days, self.time_zone)
         self._result_delivered(cmd.by.nip, deadline, at)

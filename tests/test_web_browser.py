@@ -26,6 +26,7 @@ import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import local_day
+from tests.page_language import assert_indonesian
 from tests.test_api_support import ATASAN, AUDITOR, EMP1, HR_NIP, SUPERVISOR, UNIT, appraisal_id, participant
 from tests.test_api_world import World, start_server, world
 
@@ -90,6 +91,7 @@ class Browser:
         return page
 
     async def shot(self, page: object, name: str) -> None:
+        assert_indonesian(await page.content(), name)  # every page shot is checked for known English
         self.shot_no += 1
         await page.screenshot(path=str(SHOTS / f"{self.shot_no:02d}-{name}.png"), full_page=True)
 
@@ -186,15 +188,18 @@ async def _cycle(b: Browser, w: World, cycle: str) -> None:
 
     # A refused action shows the domain's message: no result before the unit is calibrated.
     await click(penilai, "Sampaikan hasil kepada pegawai")
-    await expect(penilai.locator("#galat")).to_contain_text("must be calibrated against the curve")
+    await expect(penilai.locator("#galat")).to_contain_text("belum dikalibrasi terhadap kurva")
+    await expect(penilai.locator("#galat")).to_contain_text("Minta pengelola kinerja (BKPSDM)")  # what to do next
     await b.shot(penilai, "penilai-hasil-ditolak")
 
     await hr.goto(f"/hr/siklus/{cycle}")
-    await hr.get_by_label(f"Predikat organisasi unit {UNIT}").select_option("baik")
+    await hr.get_by_label("Predikat organisasi unit Bidang Pelayanan").select_option("baik")
     await click(hr, "Tetapkan predikat organisasi", "Predikat organisasi tercatat")
-    await hr.get_by_label(f"Justifikasi kalibrasi unit {UNIT}").fill("Unit satu orang; sebaran mengikuti bukti.")
+    await hr.get_by_label("Justifikasi kalibrasi unit Bidang Pelayanan").fill(
+        "Unit satu orang; sebaran mengikuti bukti."
+    )
     await click(hr, "Kalibrasi unit", "Kalibrasi unit tercatat")
-    await expect(hr.locator("#distribusi .warn")).to_contain_text("curve expects")
+    await expect(hr.locator("#distribusi .warn")).to_contain_text("Kurva mengharapkan")
     await b.shot(hr, "hr-dasbor-kalibrasi")
 
     await penilai.goto(f"/tugas/{a1}")

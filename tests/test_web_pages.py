@@ -12,11 +12,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ActivityError, ApplicationError
 
+from activities.errors import domain_errors_fail_fast
 from domain.application import Appraisals
 from domain.commands import Actor
 from domain.cycle_commands import ExtendDeadline
+from domain.errors import WrongStage
+from domain.review import NOT_CALIBRATED
+from domain.text import text as text_rule
+from services.users import UserDirectory
 from settings import event_store_env
+from tests import factories
+from tests.page_language import assert_indonesian
 from tests.test_api_support import (
     AUDITOR,
     EMP1,
@@ -28,6 +37,8 @@ from tests.test_api_support import (
     seed_appraisal,
     settings_for,
 )
+from web.outcome import Refused, said_in_indonesian
+from workflows.appraisal_runtime import rejection
 
 
 @pytest.fixture
@@ -156,3 +167,84 @@ async def test_the_hr_dashboard_still_opens_after_a_deadline_extension(app) -> N
                 assert page.status_code == 200, page.text
                 assert "15 Februari 2030" in page.text and "Server BKN terganggu" in page.text
                 assert "Temporal) sedang tidak terjangkau" in page.text  # this app has no Temporal: said, not a 503
+
+
+async def test_refusals_unknown_pages_and_the_hr_dashboard_are_said_in_indonesian(app) -> None:
+    """#13: the 404 page said "HTTPError / Not Found", a form's refusal "reasons: String should have at least
+    1 character", the dashboard "Status started", the rule set's id, unit ids and ISO dates."""
+    cycle_id, _ = app.state.seeded
+    async with running(app) as client:
+        await app.state.readside.catch_up()
+        await sign_in(client, SUPERVISOR)
+        missing = await client.get("/tidak-ada")
+        assert missing.status_code == 404 and "Halaman tidak ditemukan" in missing.text
+        assert_indonesian(missing.text, "the 404 page")
+        await sign_in(client, HR_NIP)
+        page = await client.get(f"/hr/siklus/{cycle_id}")
+        assert "Status siklus: Berjalan" in page.text and "PermenPANRB Nomor 6 Tahun 2022" in page.text
+        assert "Predikat organisasi unit Bidang Pelayanan" in page.text and "unit U1" not in page.text
+        assert "Penyusunan SKP</dt><dd>" in page.text and "Januari 2030" in page.text  # the planning deadline
+        assert_indonesian(page.text, "the HR dashboard")
+
+
+def test_a_rule_refused_inside_the_workflow_is_said_with_the_fields_label_and_an_indonesian_rule() -> None:
+    """The page showed "Isian belum benar: reasons: is required ..." (English, the field's id): the rule's code
+    was lost on its way out of the activity and the workflow update."""
+    try:
+        with domain_errors_fail_fast():
+            text_rule("reasons", "  ")
+    except ApplicationError as failure:
+        activity = ActivityError(
+            "activity failed",
+            scheduled_event_id=1,
+            started_event_id=2,
+            identity="worker",
+            activity_type="execute",
+            activity_id="1",
+            retry_state=None,
+        )
+        activity.__cause__ = failure
+        refused = rejection(activity)
+    update = WorkflowUpdateFailedError(refused)
+    said = said_in_indonesian(update, refused.message)
+    assert said == "Alasan wajib diisi"
+    assert Refused(422, "InvalidInput", refused.message, said).text == "Isian belum benar: Alasan wajib diisi"
+
+
+def test_a_refusal_before_calibration_says_what_to_do() -> None:
+    said = said_in_indonesian(WrongStage(NOT_CALIBRATED), NOT_CALIBRATED)
+    text = Refused(409, "WrongStage", NOT_CALIBRATED, said).text
+    assert "belum dikalibrasi" in text and "mengkalibrasi unit" in text
+    assert_indonesian(text, "the refusal before calibration")
+
+
+async def test_a_finished_appraisal_reads_in_indonesian_for_employee_hr_and_auditor(tmp_path: Path) -> None:
+    """The follow-up was shown as `promotion_eligible: True`, the curve warnings in English, and the
+    auditor's timeline said "oleh system" beside "oleh sistem"."""
+    settings = settings_for(tmp_path)
+    store = Appraisals(env=event_store_env(settings.database_url))
+    scenario = factories.reach("finalised", factories.STAFF, store)
+    people = {
+        factories.STAFF: {"name": "Staf Umum"},
+        factories.HR_NIP: {"name": "Rina HR", "roles": ["hr"]},
+        AUDITOR: {"name": "Andi Auditor", "roles": ["auditor"]},
+    }
+    app = build_app(settings, store, users=UserDirectory.from_mapping(people, app=store))
+    appraisal_id = scenario.id(factories.STAFF)
+    try:
+        async with running(app) as client:
+            await app.state.readside.catch_up()
+            await sign_in(client, factories.STAFF)
+            mine = await client.get(f"/saya/{appraisal_id}")
+            assert "Memenuhi syarat kenaikan pangkat/jabatan: ya" in mine.text, mine.text
+            assert_indonesian(mine.text, "the employee's finished appraisal")
+            await sign_in(client, factories.HR_NIP)
+            dashboard = await client.get(f"/hr/siklus/{scenario.cycle_id}")
+            assert "Kurva mengharapkan paling banyak 70% Baik: paling banyak 2 dari 3 diperbolehkan" in dashboard.text
+            assert_indonesian(dashboard.text, "the HR dashboard with curve warnings")
+            await sign_in(client, AUDITOR)
+            timeline = await client.get(f"/audit/penilaian/{appraisal_id}")
+            assert timeline.status_code == 200 and "oleh sistem" in timeline.text
+            assert_indonesian(timeline.text, "the auditor's timeline")
+    finally:
+        store.close()

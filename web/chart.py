@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.rules import PREDIKATS, rule_set
-from web.labels import PREDIKAT_LABELS
+from web.labels import CURVE_LIMIT, PREDIKAT_LABELS
 
 BOUND_WORDS = {"max": "paling banyak", "min": "paling sedikit"}
 
@@ -33,13 +33,16 @@ def unit_chart(rule_set_id: str, row: dict[str, Any]) -> dict[str, Any]:
         }
         for p in PREDIKATS
     ]
-    limits = []
+    limits, warnings = [], []
     org = row.get("org_predikat")
     if org:
         for check in rule_set(rule_set_id).curve_checks(org, row["counts"]):
             share = check.share
             limits.append({"text": describe(share), "allowed": check.allowed, "actual": check.actual, "ok": check.ok})
+            if not check.ok:  # the rule set's verdict, said for a person
+                limit = CURVE_LIMIT["max" if share.bound == "max" else "min"].format(allowed=check.allowed, total=total)
+                warnings.append(f"Kurva mengharapkan {describe(share)}: {limit}; kini {check.actual} dinilai")
             if len(share.predikats) == 1 and share.bound in BOUND_WORDS:
                 bar = bars[PREDIKATS.index(share.predikats[0])]
                 bar["marks"].append({"percent": share.percent, "bound": share.bound})
-    return {**row, "bars": bars, "limits": limits}
+    return {**row, "bars": bars, "limits": limits, "warnings": warnings}

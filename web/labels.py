@@ -6,10 +6,11 @@ events get their Indonesian names here because the domain names them in English.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
-from domain import calendar
+from domain import calendar, review
 from domain.ratings import BERAKHLAK, PREDIKAT_LABELS, RATING_LABELS
 
 __all__ = ["BERAKHLAK", "PREDIKAT_LABELS", "RATING_LABELS", "label", "when"]
@@ -91,6 +92,35 @@ REFUSALS = {
     "IntegrityBroken": "Integritas rusak",
 }
 ROLES = {"hr": "Pengelola Kinerja (BKPSDM)", "auditor": "Auditor"}
+CYCLE_STATUS = {"defined": "Disiapkan", "started": "Berjalan", "closed": "Ditutup"}
+# Who recorded an event when no person did (the cycle's own timers, a citizen's survey).
+ACTORS = {"system": "sistem", "citizen": "warga (survei SKM)"}
+# The rule sets by id: the name a person knows and the regulation it comes from.
+RULE_SETS = {
+    "permenpanrb-6-2022": "Kuadran kinerja dan pola distribusi (PermenPANRB Nomor 6 Tahun 2022"
+    " dan SE MenPANRB Nomor 3 Tahun 2023)",
+}
+# The follow-up's advice (domain/follow_up.py recommend), item by item.
+FOLLOW_UP = {
+    "promotion_eligible": "Memenuhi syarat kenaikan pangkat/jabatan",
+    "promotion_reasons": "Syarat yang belum terpenuhi",
+    "training": "Pelatihan untuk nilai perilaku",
+    "coaching": "Pembinaan (coaching)",
+    "improvement_months": "Masa perbaikan kinerja (bulan)",
+    "sanction_referral": "Diteruskan untuk pertimbangan hukuman disiplin",
+    "tukin_cut_percent": "Pengurangan tunjangan kinerja (%)",
+    "angka_kredit": "Angka kredit",
+}
+# Pages other than the API's: an HTTP status without a domain error (an unknown address).
+HTTP_STATUS = {
+    404: ("Halaman tidak ditemukan", "Alamat ini tidak ada. Periksa tautannya atau kembali ke beranda."),
+    405: ("Cara akses tidak didukung", "Alamat ini tidak dapat dibuka dengan cara tersebut."),
+}
+# The curve's verdict on a unit (domain/curve.py ShareCheck), one line per broken constraint.
+CURVE_LIMIT = {
+    "max": "paling banyak {allowed} dari {total} diperbolehkan",
+    "min": "paling sedikit {allowed} dari {total} diperlukan",
+}
 # The fields of the page forms and the general input rules (domain/text.py, domain/calendar.py), for refusals.
 FIELDS = {
     "evidence": "Tautan bukti dukung",
@@ -104,9 +134,22 @@ FIELDS = {
     "justification": "Justifikasi",
     "until": "Batas waktu baru",
     "name": "Nama",
+    "nip": "NIP",
+    "to_nip": "NIP penerima delegasi",
+    "decision": "Alasan keputusan",
+    "results_rating": "Rating hasil kerja",
+    "behaviour_ratings": "Rating perilaku kerja",
+    "predikat": "Predikat organisasi",
+    "years_in_rank": "Masa kerja dalam pangkat",
+    "previous_predikats": "Predikat tahun-tahun sebelumnya",
+    "self_assessment": "Penilaian diri",
 }
 INPUT_RULES = {
     "link": "harus berupa tautan yang diawali http:// atau https://",
+    "too_short": "paling sedikit {limit} karakter",
+    "number": "harus berupa bilangan",
+    "choice": "harus salah satu dari: {choices}",
+    "invalid": "tidak sesuai format yang diminta",
     "control": "tidak boleh memuat karakter kendali (seperti NUL)",
     "length": "terlalu panjang: paling banyak {limit} karakter",
     "required": "wajib diisi",
@@ -142,6 +185,10 @@ TABLES: dict[str, dict[str, str]] = {
     "event": EVENTS,
     "refusal": REFUSALS,
     "role": ROLES,
+    "cycle_status": CYCLE_STATUS,
+    "actor": ACTORS,
+    "rule_set": RULE_SETS,
+    "follow_up": FOLLOW_UP,
 }
 
 
@@ -179,3 +226,81 @@ def input_rule(field: str, rule: str, params: dict[str, Any]) -> str:
         return ""
     name = field.rsplit(".", 1)[-1].split("[", 1)[0]
     return f"{FIELDS.get(name, field)} {INPUT_RULES[rule].format(**params)}"
+
+
+# pydantic's error types as the general rules above: a form's model refused a value before any domain rule ran.
+VALIDATION_TYPES = {
+    "missing": "required",
+    "string_type": "required",
+    "string_too_long": "length",
+    "string_too_short": "too_short",
+    "int_parsing": "number",
+    "int_type": "number",
+    "float_parsing": "number",
+    "decimal_parsing": "number",
+    "literal_error": "choice",
+    "enum": "choice",
+}
+
+
+def validation_rule(errors: list[Any]) -> str:
+    """The first error of a refused form model in Bahasa Indonesia: "Alasan wajib diisi"."""
+    if not errors:
+        return ""
+    first = errors[0]
+    field = ".".join(str(p) for p in first.get("loc", ()) if isinstance(p, str) and p != "body") or "body"
+    context = first.get("ctx") or {}
+    rule = VALIDATION_TYPES.get(str(first.get("type", "")), "invalid")
+    if rule == "too_short" and context.get("min_length", 1) <= 1:
+        rule = "required"
+    params = {"limit": context.get("max_length", context.get("min_length", "")), "choices": context.get("expected", "")}
+    return input_rule(field, rule, params)
+
+
+def http_status(status: int) -> tuple[str, str]:
+    """A page's title and message for an HTTP answer that carries no domain error (an unknown address)."""
+    return HTTP_STATUS.get(status, (f"Galat {status}", "Permintaan tidak dapat dilayani."))
+
+
+# Domain refusals a person meets on a page, with what to do next; the English text is the domain's own constant.
+DOMAIN_MESSAGES = {
+    review.NOT_RATED: "Penilaian belum diberi rating. Isi dan simpan rating hasil dan perilaku kerja terlebih dahulu,"
+    " lalu sampaikan hasilnya.",
+    review.NOT_CALIBRATED: "Hasil belum dapat disampaikan karena distribusi predikat unit ini belum dikalibrasi"
+    " terhadap kurva. Minta pengelola kinerja (BKPSDM) menetapkan predikat organisasi unit dan mengkalibrasi unit"
+    " di dasbor siklus, lalu sampaikan hasil sekali lagi.",
+}
+
+
+def domain_message(message: str) -> str:
+    """A domain refusal in Bahasa Indonesia with its next step; "" for a message without a text here."""
+    return DOMAIN_MESSAGES.get(message, "")
+
+
+# The follow-up's reasons as domain/follow_up.py words them, in Bahasa Indonesia.
+PROMOTION_REASONS = (
+    (re.compile(r"needs predikat of the last (\d+) years"), "belum ada predikat {0} tahun terakhir"),
+    (re.compile(r"needs at least (\w+) in each of the last years"), "perlu predikat paling rendah {0} setiap tahun"),
+    (re.compile(r"needs (\d+) years in rank, has (\d+)"), "perlu {0} tahun dalam pangkat, baru {1} tahun"),
+)
+
+
+def follow_up_value(key: str, value: Any) -> str:
+    """One item of the follow-up's advice, for a person: ya/tidak, value names, reasons in Bahasa Indonesia."""
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if key == "training":
+        return ", ".join(label(v, "value") for v in value)
+    if key == "promotion_reasons":
+        return "; ".join(_promotion_reason(str(r)) for r in value)
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(value)
+
+
+def _promotion_reason(reason: str) -> str:
+    for pattern, text in PROMOTION_REASONS:
+        found = pattern.fullmatch(reason)
+        if found:
+            return text.format(*(RATING_LABELS.get(g, PREDIKAT_LABELS.get(g, g)) for g in found.groups()))
+    return reason

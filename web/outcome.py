@@ -15,11 +15,12 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
+from temporalio.exceptions import ApplicationError
 
 from domain.errors import InvalidInput
 from services.actions import AppraisalActions, CycleActions
 from web import forms
-from web.labels import input_rule, label
+from web.labels import domain_message, input_rule, label, validation_rule
 from web.render import redirect
 
 T = TypeVar("T")
@@ -33,8 +34,8 @@ class Refused(Exception):
     @property
     def text(self) -> str:
         """The refusal in Bahasa Indonesia where the rule is a general one, with the rule's own message."""
-        if self.said:
-            return f"{label(self.kind, 'refusal')}: {self.said} ({self.message})"
+        if self.said:  # the rule said in Bahasa Indonesia: the API's English message is not repeated
+            return f"{label(self.kind, 'refusal')}: {self.said}"
         return f"{label(self.kind, 'refusal')}: {self.message}"
 
 
@@ -63,8 +64,30 @@ async def attempt(request: Request, action: Callable[[], Awaitable[T] | T]) -> T
         status, kind, message = await refusal(request, e)
         if status == 500:
             raise
-        said = input_rule(e.field, e.rule, e.params) if isinstance(e, InvalidInput) else ""
+        said = said_in_indonesian(e, message)
         raise Refused(status, kind, message, said) from None
+
+
+def said_in_indonesian(e: BaseException, message: str) -> str:
+    """The refusal in Bahasa Indonesia where its rule has an Indonesian text; "" otherwise."""
+    if isinstance(e, InvalidInput):
+        return input_rule(e.field, e.rule, e.params)
+    if isinstance(e, (ValidationError, RequestValidationError)):
+        return validation_rule(list(e.errors()))
+    rule = _input_rule_from_workflow(e)
+    if rule:
+        return input_rule(str(rule.get("field", "")), str(rule.get("rule", "")), dict(rule.get("params") or {}))
+    return domain_message(message)
+
+
+def _input_rule_from_workflow(e: BaseException) -> dict[str, Any] | None:
+    """An InvalidInput refused inside a workflow: its field, rule and figures ride in the failure's details."""
+    seen: BaseException | None = e
+    while seen is not None:
+        if isinstance(seen, ApplicationError) and seen.type == "InvalidInput":
+            return next((d for d in seen.details if isinstance(d, dict) and d.get("rule")), None)
+        seen = seen.__cause__ or getattr(seen, "cause", None)
+    return None
 
 
 async def act_on_form(

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.edge import is_page_path
 from web import audit, citizen, employee, hr, inbox, receipts, session, signin
+from web.labels import domain_message, http_status, label
 from web.render import HERE, page
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
@@ -46,13 +47,12 @@ def _as_page(handler: Handler) -> Handler:
             body = json.loads(bytes(response.body))
         except (ValueError, AttributeError):
             return response
+        kind, message = str(body.get("error", "")), str(body.get("message", ""))
+        title, message = label(kind, "refusal"), domain_message(message) or message
+        if kind == "HTTPError":  # no domain error: an unknown address or method, said for a person
+            title, message = http_status(response.status_code)
         return page(
-            request,
-            "error.html",
-            _actor(request),
-            response.status_code,
-            kind=str(body.get("error", "")),
-            message=str(body.get("message", "")),
+            request, "error.html", _actor(request), response.status_code, kind=kind, title=title, message=message
         )
 
     return answer

@@ -33,6 +33,7 @@ templates.env.globals["REVIEW_OPENS_FROM"] = REVIEW_OPENS_FROM
 templates.env.globals["PREDIKAT"] = labels.PREDIKAT_LABELS
 templates.env.globals["ORG_PREDIKAT"] = labels.ORG_PREDIKAT
 templates.env.globals["ASPECTS"] = labels.ASPECTS
+templates.env.globals["follow_up_value"] = labels.follow_up_value
 templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
 
 

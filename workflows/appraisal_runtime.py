@@ -173,7 +173,7 @@ def rejection(e: ActivityError) -> ApplicationError:
     """The domain's refusal, as the update's failure; anything else says the command did not run."""
     cause = e.cause
     if isinstance(cause, ApplicationError) and cause.non_retryable:
-        return ApplicationError(cause.message, type=cause.type, non_retryable=True)
+        return ApplicationError(cause.message, *cause.details, type=cause.type, non_retryable=True)
     return ApplicationError(
         f"the command could not be run now, try again: {cause or e}", type="Unavailable", non_retryable=True
     )

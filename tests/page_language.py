@@ -1,0 +1,55 @@
+"""English that once showed on the Indonesian pages (#13): a page a test opens must show none of it.
+
+Not a test module: the page tests (test_web_pages.py) and the browser test (test_web_browser.py) call
+`assert_indonesian` on each page they open.
+"""
+
+from __future__ import annotations
+
+import re
+
+KNOWN_ENGLISH = (
+    "HTTPError",
+    "Not Found",
+    "Method Not Allowed",
+    "Status started",
+    "Status closed",
+    "oleh system",
+    "oleh citizen",
+    "curve expects",
+    "required, ",
+    "allowed, ",
+    "promotion_eligible",
+    "promotion_reasons",
+    "tukin_cut_percent",
+    ": True",
+    ": False",
+    "needs predikat",
+    "years in rank",
+    "String should have",
+    "Field required",
+    "Input should be",
+    "at least 1 character",
+    "must be calibrated against the curve",
+    "before results go out",
+    "rate the appraisal before",
+    "permenpanrb-6-2022",
+)
+# A calendar day or an instant as ISO text between tags: a page says dates as "15 Februari 2030".
+ISO_DATE = re.compile(r">[^<]*\b\d{4}-\d{2}-\d{2}\b[^<]*<")
+
+
+# The auditor's "Rincian": an event's payload as recorded (JSON with its English keys), on purpose.
+RECORDED = re.compile(r"<pre>.*?</pre>", re.S)
+
+
+def english_on(html: str) -> list[str]:
+    """The known English messages (and ISO dates) the page shows, outside the raw records it quotes."""
+    html = RECORDED.sub("", html)
+    found = [text for text in KNOWN_ENGLISH if text in html]
+    return found + [m.group(0) for m in ISO_DATE.finditer(html)]
+
+
+def assert_indonesian(html: str, where: str) -> None:
+    found = english_on(html)
+    assert not found, f"{where} shows English or ISO dates: {found}"
