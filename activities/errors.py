@@ -18,7 +18,8 @@ def domain_errors_fail_fast() -> Iterator[None]:
     except ConcurrencyConflict as e:
         raise ApplicationError(str(e), type=type(e).__name__) from e
     except InvalidInput as e:  # the field and the general rule travel along, for a page to say them in Indonesian
-        rule = {"field": e.field, "rule": e.rule, "params": e.params}
+        params = {k: v if isinstance(v, (str, int, float, bool)) else str(v) for k, v in e.params.items()}
+        rule = {"field": e.field, "rule": e.rule, "params": params}  # JSON-safe: a date as ISO text
         raise ApplicationError(str(e), rule, type=type(e).__name__, non_retryable=True) from e
     except DomainError as e:
         raise ApplicationError(str(e), type=type(e).__name__, non_retryable=True) from e

@@ -33,7 +33,7 @@ def parse_day(field: str, value: str, earliest: date = EARLIEST, latest: date = 
     try:
         day = date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise InvalidInput(field, f"must be a date YYYY-MM-DD, got {str(value)[:40]!r}") from None
+        raise InvalidInput(field, f"must be a date YYYY-MM-DD, got {str(value)[:40]!r}", "date") from None
     if not earliest <= day <= latest:
         raise InvalidInput(
             field, f"must fall between {earliest} and {latest}, got {day}", "range", earliest=earliest, latest=latest

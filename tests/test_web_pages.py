@@ -7,7 +7,8 @@ EMP1's SKP submitted, waiting on SUPERVISOR).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from activities.errors import domain_errors_fail_fast
+from domain import calendar
 from domain.application import Appraisals
 from domain.commands import Actor
 from domain.cycle_commands import ExtendDeadline
@@ -187,12 +189,11 @@ async def test_refusals_unknown_pages_and_the_hr_dashboard_are_said_in_indonesia
         assert_indonesian(page.text, "the HR dashboard")
 
 
-def test_a_rule_refused_inside_the_workflow_is_said_with_the_fields_label_and_an_indonesian_rule() -> None:
-    """The page showed "Isian belum benar: reasons: is required ..." (English, the field's id): the rule's code
-    was lost on its way out of the activity and the workflow update."""
+def through_the_workflow(refuse: Callable[[], object]) -> ApplicationError:
+    """A domain refusal as the page receives it from Temporal: out of the activity, then out of the update."""
     try:
         with domain_errors_fail_fast():
-            text_rule("reasons", "  ")
+            refuse()
     except ApplicationError as failure:
         activity = ActivityError(
             "activity failed",
@@ -204,11 +205,30 @@ def test_a_rule_refused_inside_the_workflow_is_said_with_the_fields_label_and_an
             retry_state=None,
         )
         activity.__cause__ = failure
-        refused = rejection(activity)
-    update = WorkflowUpdateFailedError(refused)
-    said = said_in_indonesian(update, refused.message)
-    assert said == "Alasan wajib diisi"
-    assert Refused(422, "InvalidInput", refused.message, said).text == "Isian belum benar: Alasan wajib diisi"
+        return rejection(activity)
+    raise AssertionError("the rule refused nothing")
+
+
+@pytest.mark.parametrize(
+    ("refuse", "expected"),
+    [
+        (lambda: text_rule("reasons", "  "), "Isian belum benar: Alasan wajib diisi"),
+        (
+            lambda: calendar.parse_day("until", "9999-12-31", date(2027, 1, 1), date(2029, 12, 31)),
+            "Isian belum benar: Batas waktu baru harus di antara 1 Januari 2027 dan 31 Desember 2029",
+        ),
+        (lambda: calendar.parse_day("until", "besok"), "Isian belum benar: Batas waktu baru harus berupa tanggal"),
+    ],
+)
+def test_a_rule_refused_inside_the_workflow_is_said_with_the_fields_label_and_an_indonesian_rule(
+    refuse: Callable[[], object], expected: str
+) -> None:
+    """The page showed "Isian belum benar: reasons: is required ..." (English, the field's id): the rule's code
+    was lost on its way out of the activity and the workflow update (and a date in it broke the failure)."""
+    refused = through_the_workflow(refuse)
+    said = said_in_indonesian(WorkflowUpdateFailedError(refused), refused.message)
+    assert Refused(422, "InvalidInput", refused.message, said).text.startswith(expected)
+    assert_indonesian(expected, "the refusal")
 
 
 def test_a_refusal_before_calibration_says_what_to_do() -> None:

@@ -150,6 +150,7 @@ INPUT_RULES = {
     "number": "harus berupa bilangan",
     "choice": "harus salah satu dari: {choices}",
     "invalid": "tidak sesuai format yang diminta",
+    "date": "harus berupa tanggal (tahun-bulan-hari)",
     "control": "tidak boleh memuat karakter kendali (seperti NUL)",
     "length": "terlalu panjang: paling banyak {limit} karakter",
     "required": "wajib diisi",
@@ -225,7 +226,8 @@ def input_rule(field: str, rule: str, params: dict[str, Any]) -> str:
     if rule not in INPUT_RULES:
         return ""
     name = field.rsplit(".", 1)[-1].split("[", 1)[0]
-    return f"{FIELDS.get(name, field)} {INPUT_RULES[rule].format(**params)}"
+    said = {k: when(v, with_time=False) if isinstance(v, date) or _is_day(v) else v for k, v in params.items()}
+    return f"{FIELDS.get(name, field)} {INPUT_RULES[rule].format(**said)}"
 
 
 # pydantic's error types as the general rules above: a form's model refused a value before any domain rule ran.
