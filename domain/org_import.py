@@ -110,6 +110,11 @@ class Organisation(_Base):
             raise ConcurrencyConflict("another import changed the organisation first; import again") from None
         return result
 
+    def heads_agency(self, nip: str, code: str) -> bool:
+        """Whether `nip` is the head of agency `code` by its org chart (False without org data)."""
+        found = self.find_agency(code)
+        return found is not None and found.is_head_of_agency(nip)
+
     def cycle_participants(self, code: str, unit_ids: set[str] | None = None) -> Participants:
         """The agency's employees as cycle participants (appraiser = supervisor, atasan = their supervisor)."""
         return self.agency(code).participants(unit_ids)

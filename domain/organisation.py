@@ -158,6 +158,14 @@ class Agency(KinerjaAggregate):
         """The unit the employee heads, if any."""
         return next((u for u, unit in self.units.items() if unit["head_nip"] == nip), None)
 
+    def is_head_of_agency(self, nip: str) -> bool:
+        """The head of the agency (Kepala Dinas, Sekda): heads a unit and has no supervisor inside the agency,
+        so stands at the top of its org chart (their own superior, a regent or governor, is outside it)."""
+        employee = self.employees.get(nip)
+        if employee is None or self.heads(nip) is None:
+            return False
+        return employee["supervisor_nip"] not in self.employees
+
     def reporting_line(self, nip: str) -> tuple[str | None, str | None]:
         """(pejabat penilai, atasan pejabat penilai): the supervisor and the supervisor's supervisor."""
         appraiser = self.employees[nip]["supervisor_nip"]

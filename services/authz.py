@@ -3,7 +3,8 @@
 Roles. employee: anyone authenticated. supervisor: not a token role but a relationship
 derived from the org chart as the appraisal records it (its appraiser, its atasan).
 hr (pengelola kinerja) and auditor: standing roles from the token. Auditors read
-everything and write nothing.
+everything and write nothing. The head of an agency (Kepala Dinas, Sekda) is, like a supervisor, a
+relationship from the org chart (domain Agency.is_head_of_agency): a read-only overview of the agency.
 
 Relationships to an appraisal: own (the employee), appraiser (direct subordinate),
 atasan (skip-level, decides a keberatan), decider (whoever the keberatan is assigned
@@ -16,9 +17,11 @@ route-level check here, then the domain's own rule (its NotAllowed becomes 403).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from domain.base import AUDITOR, HR, Actor
+from domain.org_import import Organisation
 from services.errors import ApiError
 
 EMPLOYEE, APPRAISER, ATASAN, DECIDER = "employee", "appraiser", "atasan", "decider"
@@ -55,6 +58,18 @@ def require_oversight(actor: Actor) -> Actor:
     if not (is_hr(actor) or is_auditor(actor)):
         raise forbidden("only HR (pengelola kinerja) and auditors may read this")
     return actor
+
+
+def headed_agencies(org: Organisation, actor: Actor, agency_ids: Iterable[str]) -> set[str]:
+    """The agencies among `agency_ids` whose head (Kepala Dinas, Sekda) the caller is, as the org chart says."""
+    return {agency_id for agency_id in agency_ids if org.heads_agency(actor.nip, agency_id)}
+
+
+def require_agency_overview(org: Organisation, actor: Actor, agency_id: str) -> Actor:
+    """One agency's dashboard: HR and auditors, and the head of that agency (read-only: writes need require_hr)."""
+    if is_hr(actor) or is_auditor(actor) or headed_agencies(org, actor, (agency_id,)):
+        return actor
+    raise forbidden("only HR (pengelola kinerja), auditors and the head of the agency may read this")
 
 
 def relations(actor: Actor, appraisal: Any) -> set[str]:

@@ -29,6 +29,7 @@ from settings import event_store_env
 from tests import factories
 from tests.page_language import assert_indonesian
 from tests.test_api_support import (
+    ATASAN,
     AUDITOR,
     EMP1,
     EMP2,
@@ -268,3 +269,49 @@ async def test_a_finished_appraisal_reads_in_indonesian_for_employee_hr_and_audi
             assert_indonesian(timeline.text, "the auditor's timeline")
     finally:
         store.close()
+
+
+AGENCY_CSV = "agency_code,agency_name,time_zone,unit_code,unit_name,nip,name,supervisor_nip,unit_head\n" + "".join(
+    f"AG-TEST,Dinas Uji,WIB,{unit},{unit_name},{nip},{name},{boss},{head}\n"
+    for unit, unit_name, nip, name, boss, head in (
+        ("PIMPINAN", "Pimpinan", ATASAN, "Bu Atasan", "", "ya"),  # the top of the chart: the Kepala Dinas
+        ("U1", "Bidang Pelayanan", SUPERVISOR, "Pak Penilai", ATASAN, "ya"),  # heads a unit, has a superior
+        ("U1", "Bidang Pelayanan", EMP1, "Budi", SUPERVISOR, ""),
+    )
+)
+
+
+async def test_the_head_of_the_agency_reads_its_overview_and_changes_nothing(app) -> None:
+    """#13: the Kepala Dinas got 403 on /hr. The head is who the org chart puts at its top (heads a unit,
+    has no superior in the agency); a unit head below them, or an employee, is still refused."""
+    cycle_id, _ = app.state.seeded
+    store = app.state.seeded_store
+    imported = store.import_org(AGENCY_CSV, by=Actor(HR_NIP, ("hr",)), at=datetime(2029, 11, 2, tzinfo=timezone.utc))
+    assert imported.ok, imported.problems
+    async with running(app) as client:
+        await app.state.readside.catch_up()
+        await sign_in(client, ATASAN)
+        inbox = await client.get("/tugas")
+        assert 'href="/hr">Ringkasan kinerja instansi' in inbox.text
+        home = await client.get("/hr")
+        assert home.status_code == 303 and home.headers["location"] == f"/hr/siklus/{cycle_id}"
+        overview = await client.get(f"/hr/siklus/{cycle_id}")
+        assert overview.status_code == 200 and "Ringkasan kinerja instansi: hanya dapat dibaca" in overview.text
+        assert "Bidang Pelayanan" in overview.text and "Penyusunan SKP" in overview.text
+        assert "<form" not in overview.text.split("<main", 1)[1].split("</main>", 1)[0]  # no action offered
+        assert_indonesian(overview.text, "the agency head's overview")
+        # Hostile: the head forges the HR forms; each is refused and nothing is written.
+        before = len(list(store.recorder.select_notifications(start=1, limit=1000)))
+        for path, form in (
+            (f"/hr/siklus/{cycle_id}/perpanjangan", {"name": "planning", "until": "2030-02-15", "reason": "x"}),
+            (f"/hr/siklus/{cycle_id}/unit/U1/kalibrasi", {"justification": "x"}),
+            (f"/hr/siklus/{cycle_id}/tutup", {}),
+        ):
+            refused = await post_form(client, path, form)
+            assert refused.status_code == 403, (path, refused.status_code)
+        assert len(list(store.recorder.select_notifications(start=1, limit=1000))) == before
+        for nip in (SUPERVISOR, EMP1):  # a unit head with a superior; an employee
+            await sign_in(client, nip)
+            assert (await client.get("/hr")).status_code == 403
+            assert (await client.get(f"/hr/siklus/{cycle_id}")).status_code == 403
+            assert "Ringkasan kinerja instansi" not in (await client.get("/tugas")).text

@@ -9,10 +9,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from domain.appraisal import FINALISED
 from domain.commands import CalibrateUnit, CloseCycle, ExtendDeadline, OpenReview, ReopenCycle, SetOrgPredikat
-from services.authz import require_hr, require_oversight
+from services.authz import headed_agencies, is_auditor, is_hr, require_agency_overview, require_hr, require_oversight
 from web import forms
 from web.chart import unit_chart
 from web.outcome import Refused, act_on_form, actions, cycle_actions
@@ -24,8 +25,13 @@ router = APIRouter(prefix="/hr", dependencies=[Depends(same_origin)])
 
 @router.get("", response_class=HTMLResponse)
 async def cycles(request: Request, actor: PageActor) -> Response:
-    require_oversight(actor)
-    rows = await request.app.state.cycle_views.cycles()
+    state = request.app.state
+    rows = await state.cycle_views.cycles()
+    if not (is_hr(actor) or is_auditor(actor)):  # the head of an agency: its cycles only, read-only
+        headed = await run_in_threadpool(headed_agencies, state.appraisals, actor, {r["agency_id"] for r in rows})
+        rows = [row for row in rows if row["agency_id"] in headed]
+        if not rows:
+            require_oversight(actor)  # anyone else: refused as before
     if len(rows) == 1:
         return redirect(f"/hr/siklus/{rows[0]['cycle_id']}")
     return page(request, "hr_home.html", actor, cycles=rows, read_models=await request.app.state.readside.status())
@@ -35,9 +41,9 @@ async def dashboard(
     request: Request, actor: Any, cycle_id: UUID, *, error: str = "", status: int = 200, form: Any = None
 ) -> HTMLResponse:
     state = request.app.state
-    require_oversight(actor)
     views = state.cycle_views
     cycle = await views.cycle(cycle_id)
+    await run_in_threadpool(require_agency_overview, state.appraisals, actor, cycle["agency_id"])
     progress = await views.progress(cycle_id, state.clock())
     distribution = await views.distribution(cycle_id)
     trends = await views.trends(cycle["agency_id"])
@@ -59,6 +65,8 @@ async def dashboard(
         still_open=[row for row in rows if row["stage"] != FINALISED],
         names={row["employee_nip"]: row["employee_name"] for row in rows},
         zone=cycle["time_zone"],
+        read_only=not is_hr(actor),  # auditors and the head of the agency see, and are offered no action
+        detail_links=is_hr(actor) or is_auditor(actor),  # the head reads the agency's figures, not each record
         error=error,
         form=form or {},
         unit_names={u["unit_id"]: u["unit_name"] for u in progress["units"]},

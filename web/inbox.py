@@ -12,6 +12,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from domain.commands import (
     ApproveSkp,
@@ -26,7 +27,7 @@ from domain.commands import (
 )
 from domain.errors import DomainError
 from domain.rules import rule_set
-from services.authz import require_hr, require_writer
+from services.authz import headed_agencies, require_hr, require_writer
 from services.errors import ApiError
 from services.views import load_appraisal_async, my_tasks, read_appraisal
 from web import forms
@@ -41,9 +42,11 @@ router = APIRouter(prefix="/tugas", dependencies=[Depends(same_origin)])
 async def inbox(request: Request, actor: PageActor) -> HTMLResponse:
     state = request.app.state
     rows = await my_tasks(state.readside, actor, state.clock())
-    zones = {c["cycle_id"]: c["time_zone"] for c in await state.readside.call("cycle_list")}
+    cycles = await state.readside.call("cycle_list")
+    zones = {c["cycle_id"]: c["time_zone"] for c in cycles}
     mine = await state.readside.call("employee_appraisals", actor.nip)
-    return page(request, "inbox.html", actor, tasks=rows, zones=zones, mine=mine)
+    headed = await run_in_threadpool(headed_agencies, state.appraisals, actor, {c["agency_id"] for c in cycles})
+    return page(request, "inbox.html", actor, tasks=rows, zones=zones, mine=mine, agency_head=bool(headed))
 
 
 async def task_page(
