@@ -19,7 +19,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from activities.errors import domain_errors_fail_fast
 from domain import calendar
 from domain.application import Appraisals
-from domain.commands import Actor
+from domain.commands import Actor, DraftSkp, SubmitSkp
 from domain.cycle_commands import ExtendDeadline
 from domain.errors import WrongStage
 from domain.review import NOT_CALIBRATED
@@ -34,6 +34,7 @@ from tests.test_api_support import (
     EMP1,
     EMP2,
     HR_NIP,
+    RHK,
     SUPERVISOR,
     build_app,
     running,
@@ -315,3 +316,33 @@ async def test_the_head_of_the_agency_reads_its_overview_and_changes_nothing(app
             assert (await client.get("/hr")).status_code == 403
             assert (await client.get(f"/hr/siklus/{cycle_id}")).status_code == 403
             assert "Ringkasan kinerja instansi" not in (await client.get("/tugas")).text
+
+
+async def test_a_supervisor_searches_filters_and_sorts_the_inbox(app) -> None:
+    """#13: a supervisor with many subordinates had no search, filter or sort; a plain GET form (keyboard-usable)."""
+    cycle_id, _ = app.state.seeded
+    store = app.state.seeded_store
+    second = store.open_appraisal(cycle_id, EMP2, datetime(2029, 11, 1, tzinfo=timezone.utc)).id
+    store.execute(second, DraftSkp(Actor(EMP2), RHK), at=datetime(2030, 1, 6, tzinfo=timezone.utc))
+    store.execute(second, SubmitSkp(Actor(EMP2)), at=datetime(2030, 1, 11, tzinfo=timezone.utc))
+    async with running(app) as client:
+        await app.state.readside.catch_up()
+        await sign_in(client, SUPERVISOR)
+
+        async def names(query: str) -> list[str]:
+            page = await client.get(f"/tugas?{query}")
+            assert page.status_code == 200
+            assert_indonesian(page.text, f"the inbox ?{query}")
+            return re.findall(r'<span class="who">(\w+)', page.text)
+
+        everyone = await client.get("/tugas")
+        assert 'role="search"' in everyone.text and '<label for="q">Cari nama atau NIP</label>' in everyone.text
+        assert "Menampilkan 2 dari 2 tugas" in everyone.text and "Bidang Pelayanan" in everyone.text
+        assert await names("q=citra") == ["Citra"] and await names(f"q={EMP1[:12]}") == ["Budi"]
+        assert sorted(await names("unit=U1&tahap=planning")) == ["Budi", "Citra"]
+        assert await names("unit=LAIN") == [] and await names("tahap=execution") == []
+        assert await names("terlambat=1") == []  # due in 2030: none is late yet
+        assert await names("urut=nama") == ["Budi", "Citra"] and len(await names("urut=batas")) == 2
+        hostile = await client.get("/tugas", params={"q": "<script>alert(1)</script>" + "x" * 5000})
+        assert hostile.status_code == 200 and "<script>alert(1)" not in hostile.text
+        assert "Tidak ada tugas yang cocok dengan saringan ini" in hostile.text

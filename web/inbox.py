@@ -38,15 +38,55 @@ from web.session import PageActor, same_origin
 router = APIRouter(prefix="/tugas", dependencies=[Depends(same_origin)])
 
 
+# How the inbox may be ordered (?urut=): the read model's urgency order, the nearest due date, the name.
+SORTS = {"urgensi": "Urgensi (terlambat dulu)", "batas": "Batas waktu terdekat", "nama": "Nama pegawai"}
+
+
+def choose(tasks: list[dict[str, Any]], query: Any) -> list[dict[str, Any]]:
+    """The tasks matching the inbox's search and filters (?q= name or NIP, unit, tahap, terlambat), in ?urut= order."""
+    words = str(query.get("q", ""))[:100].strip().casefold()
+    unit, stage = query.get("unit", ""), query.get("tahap", "")
+    found = [
+        t
+        for t in tasks
+        if (not words or words in t["employee_name"].casefold() or words in t["employee_nip"])
+        and (not unit or t["unit_id"] == unit)
+        and (not stage or t["stage"] == stage)
+        and (not query.get("terlambat") or t["overdue"])
+    ]
+    if query.get("urut") == "batas":  # undated tasks last
+        found.sort(key=lambda t: (t["due_at"] is None, t["due_at"].timestamp() if t["due_at"] else 0.0))
+    elif query.get("urut") == "nama":
+        found.sort(key=lambda t: (t["employee_name"].casefold(), t["employee_nip"]))
+    return found
+
+
 @router.get("", response_class=HTMLResponse)
 async def inbox(request: Request, actor: PageActor) -> HTMLResponse:
     state = request.app.state
     rows = await my_tasks(state.readside, actor, state.clock())
     cycles = await state.readside.call("cycle_list")
     zones = {c["cycle_id"]: c["time_zone"] for c in cycles}
+    units: dict[str, str] = {}
+    for cycle_id in {t["cycle_id"] for t in rows}:
+        found = await state.readside.call("cycle", cycle_id)
+        units.update({u: unit["name"] for u, unit in (found or {}).get("units", {}).items()})
     mine = await state.readside.call("employee_appraisals", actor.nip)
     headed = await run_in_threadpool(headed_agencies, state.appraisals, actor, {c["agency_id"] for c in cycles})
-    return page(request, "inbox.html", actor, tasks=rows, zones=zones, mine=mine, agency_head=bool(headed))
+    return page(
+        request,
+        "inbox.html",
+        actor,
+        tasks=choose(rows, request.query_params),
+        total=len(rows),
+        units={t["unit_id"]: units.get(t["unit_id"], t["unit_id"]) for t in rows},
+        stages=sorted({t["stage"] for t in rows}),
+        sorts=SORTS,
+        chosen=request.query_params,
+        zones=zones,
+        mine=mine,
+        agency_head=bool(headed),
+    )
 
 
 async def task_page(
