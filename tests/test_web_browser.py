@@ -138,6 +138,9 @@ async def _cycle(b: Browser, w: World, cycle: str) -> None:
 
     penilai = await b.login(SUPERVISOR)
     await expect(penilai.locator(".task")).to_contain_text("Persetujuan SKP")
+    await penilai.get_by_label("Cari nama atau NIP").fill("budi")
+    await penilai.get_by_label("Cari nama atau NIP").press("Enter")  # the inbox's search, by keyboard
+    await expect(penilai.get_by_role("status")).to_contain_text("Menampilkan 1 dari 1 tugas")
     await b.shot(penilai, "penilai-kotak-tugas")
     await penilai.get_by_role("link", name=re.compile("Persetujuan SKP")).click()
     await b.shot(penilai, "penilai-persetujuan-skp")
