@@ -26,6 +26,12 @@ from services.errors import ApiError
 
 EMPLOYEE, APPRAISER, ATASAN, DECIDER = "employee", "appraiser", "atasan", "decider"
 
+# The refusals of a role, named once (the pages say them in Bahasa Indonesia: web/labels.py REFUSAL_TEXTS).
+READ_ONLY = "auditors have read-only access: this action changes a record"
+ONLY_HR = "only HR (pengelola kinerja) may do this"
+OVERSIGHT = "only HR (pengelola kinerja) and auditors may read this"
+AGENCY_OVERVIEW = "only HR (pengelola kinerja), auditors and the head of the agency may read this"
+
 
 def is_auditor(actor: Actor) -> bool:
     return AUDITOR in actor.roles
@@ -42,21 +48,21 @@ def forbidden(message: str) -> ApiError:
 def require_writer(actor: Actor) -> Actor:
     """Auditors are read-only everywhere."""
     if is_auditor(actor):
-        raise forbidden("auditors have read-only access: this action changes a record")
+        raise forbidden(READ_ONLY)
     return actor
 
 
 def require_hr(actor: Actor) -> Actor:
     require_writer(actor)
     if not is_hr(actor):
-        raise forbidden("only HR (pengelola kinerja) may do this")
+        raise forbidden(ONLY_HR)
     return actor
 
 
 def require_oversight(actor: Actor) -> Actor:
     """Agency-wide reads (dashboards, the audit trail): HR and auditors."""
     if not (is_hr(actor) or is_auditor(actor)):
-        raise forbidden("only HR (pengelola kinerja) and auditors may read this")
+        raise forbidden(OVERSIGHT)
     return actor
 
 
@@ -69,7 +75,7 @@ def require_agency_overview(org: Organisation, actor: Actor, agency_id: str) -> 
     """One agency's dashboard: HR and auditors, and the head of that agency (read-only: writes need require_hr)."""
     if is_hr(actor) or is_auditor(actor) or headed_agencies(org, actor, (agency_id,)):
         return actor
-    raise forbidden("only HR (pengelola kinerja), auditors and the head of the agency may read this")
+    raise forbidden(AGENCY_OVERVIEW)
 
 
 def relations(actor: Actor, appraisal: Any) -> set[str]:

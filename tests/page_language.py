@@ -34,6 +34,9 @@ KNOWN_ENGLISH = (
     "before results go out",
     "rate the appraisal before",
     "permenpanrb-6-2022",
+    "read-only access",
+    "may do this",
+    "may read this",
 )
 # A calendar day or an instant as ISO text between tags: a page says dates as "15 Februari 2030".
 ISO_DATE = re.compile(r">[^<]*\b\d{4}-\d{2}-\d{2}\b[^<]*<")

@@ -119,7 +119,7 @@ async def test_errors_are_pages_on_page_paths_and_json_on_the_api(app) -> None:
         assert hidden.status_code == 404 and hidden.headers["content-type"].startswith("text/html")
         assert "among the ones you may see" in hidden.text
         audit = await client.get("/audit")
-        assert audit.status_code == 403 and "only HR (pengelola kinerja) and auditors" in audit.text
+        assert audit.status_code == 403 and "hanya untuk pengelola kinerja (BKPSDM) dan auditor" in audit.text
         api = await client.get(f"/api/v1/employees/appraisals/{appraisal_id}")
         assert api.status_code == 401 and api.json()["error"] == "Unauthenticated"  # the API wants a bearer
         foreign = await post_form(
@@ -136,7 +136,7 @@ async def test_the_auditor_sees_the_timeline_verified(app) -> None:
         assert page.status_code == 200 and "Rantai hash utuh: 3 peristiwa terverifikasi" in page.text
         assert "SKP diajukan" in page.text
         refused = await post_form(client, f"/tugas/{appraisal_id}/skp/setujui")  # auditors write nothing
-        assert refused.status_code == 403 and "read-only" in refused.text
+        assert refused.status_code == 403 and "Auditor hanya dapat membaca" in refused.text
 
 
 async def test_the_employee_page_offers_the_pdf_of_the_skp(app) -> None:
@@ -310,10 +310,13 @@ async def test_the_head_of_the_agency_reads_its_overview_and_changes_nothing(app
         ):
             refused = await post_form(client, path, form)
             assert refused.status_code == 403, (path, refused.status_code)
+            assert "Hanya pengelola kinerja (BKPSDM) yang dapat melakukan tindakan ini" in refused.text
+            assert_indonesian(refused.text, f"the refused {path}")
         assert len(list(store.recorder.select_notifications(start=1, limit=1000))) == before
         for nip in (SUPERVISOR, EMP1):  # a unit head with a superior; an employee
             await sign_in(client, nip)
-            assert (await client.get("/hr")).status_code == 403
+            refused = await client.get("/hr")
+            assert refused.status_code == 403 and "hanya untuk pengelola kinerja (BKPSDM) dan auditor" in refused.text
             assert (await client.get(f"/hr/siklus/{cycle_id}")).status_code == 403
             assert "Ringkasan kinerja instansi" not in (await client.get("/tugas")).text
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from domain import calendar, review
 from domain.ratings import BERAKHLAK, PREDIKAT_LABELS, RATING_LABELS
+from services import authz
 
 __all__ = ["BERAKHLAK", "PREDIKAT_LABELS", "RATING_LABELS", "label", "when"]
 
@@ -264,13 +265,17 @@ def http_status(status: int) -> tuple[str, str]:
     return HTTP_STATUS.get(status, (f"Galat {status}", "Permintaan tidak dapat dilayani."))
 
 
-# Domain refusals a person meets on a page, with what to do next; the English text is the domain's own constant.
+# Refusals a person meets on a page, with what to do next; the English text is the domain's (or authz's) constant.
 DOMAIN_MESSAGES = {
     review.NOT_RATED: "Penilaian belum diberi rating. Isi dan simpan rating hasil dan perilaku kerja terlebih dahulu,"
     " lalu sampaikan hasilnya.",
     review.NOT_CALIBRATED: "Hasil belum dapat disampaikan karena distribusi predikat unit ini belum dikalibrasi"
     " terhadap kurva. Minta pengelola kinerja (BKPSDM) menetapkan predikat organisasi unit dan mengkalibrasi unit"
     " di dasbor siklus, lalu sampaikan hasil sekali lagi.",
+    authz.READ_ONLY: "Auditor hanya dapat membaca: tindakan ini mengubah catatan.",
+    authz.ONLY_HR: "Hanya pengelola kinerja (BKPSDM) yang dapat melakukan tindakan ini.",
+    authz.OVERSIGHT: "Halaman ini hanya untuk pengelola kinerja (BKPSDM) dan auditor.",
+    authz.AGENCY_OVERVIEW: "Halaman ini hanya untuk pengelola kinerja (BKPSDM), auditor, dan pimpinan instansi.",
 }
 
 
