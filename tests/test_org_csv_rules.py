@@ -1,0 +1,200 @@
+"""HR's organisation CSV, one broken rule per row: the exact problem each line reports.
+
+Each problem names the physical line (header = line 1), the column and the rule, as the README's
+org import promises; NIPs follow DOMAIN.md §12 (birth date, CPNS appointment, gender, serial) and
+agencies keep WIB, WITA or WIT (§12 "Time"). The file is read in memory (no store, no server).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from domain.org_csv import REQUIRED, read
+from domain.organisation import Agency
+
+HEADER = "agency_code,agency_name,time_zone,unit_code,unit_name,nip,name,supervisor_nip,unit_head,effective_date"
+HEAD_NIP = "197503152000011003"
+STAFF_NIP = "199007202015032004"
+OTHER_NIP = "198809092012031007"
+TODAY = date(2024, 6, 1)
+
+
+def row(**overrides: str) -> str:
+    fields: dict[str, str] = {
+        "agency_code": "pemkot-palu",
+        "agency_name": "Pemerintah Kota Palu",
+        "time_zone": "WITA",
+        "unit_code": "umum",
+        "unit_name": "Bidang Umum",
+        "nip": STAFF_NIP,
+        "name": "Staf Umum",
+        "supervisor_nip": HEAD_NIP,
+        "unit_head": "tidak",
+        "effective_date": "",
+    }
+    fields.update(overrides)
+    return ",".join(fields[c] for c in HEADER.split(","))
+
+
+HEAD_ROW = row(nip=HEAD_NIP, name="Kepala Bidang", supervisor_nip="", unit_head="ya")
+
+
+def problems(*rows: str, header: str = HEADER, existing: Any = None, today: date | None = TODAY) -> list[str]:
+    text = "\n".join([header, *rows]) + "\n"
+    _, found = read(text, existing or (lambda code: None), today)
+    return [str(p) for p in found]
+
+
+ONE_LINE = [
+    ("no agency", row(agency_code=""), ["line 3, agency_code: is required"]),
+    ("no agency name", row(agency_name=""), ["line 3, agency_name: is required"]),
+    ("no unit", row(unit_code=""), ["line 3, unit_code: is required"]),
+    ("no unit name", row(unit_name=""), ["line 3, unit_name: is required"]),
+    ("no name", row(name=""), ["line 3, name: is required"]),
+    ("no zone", row(time_zone=""), ["line 3, time_zone: is required (one of WIB, WITA, WIT)"]),
+    ("UTC", row(time_zone="UTC"), ["line 3, time_zone: must be one of WIB, WITA, WIT, got 'UTC'"]),
+    (
+        "appointed after today",
+        row(nip="200001012025011009"),
+        ["line 3, nip: digits 9-14: the CPNS appointment 202501 is in the future"],
+    ),
+    (
+        "short supervisor",
+        row(supervisor_nip="12345"),
+        ["line 3, supervisor_nip: a NIP has exactly 18 digits, got '12345'"],
+    ),
+    (
+        "supervisor appointed after today",
+        row(supervisor_nip="200001012025011009"),
+        ["line 3, supervisor_nip: digits 9-14: the CPNS appointment 202501 is in the future"],
+    ),
+    (
+        "own supervisor",
+        row(supervisor_nip=STAFF_NIP),
+        ["line 3, supervisor_nip: an employee cannot supervise themselves"],
+    ),
+    ("maybe head", row(unit_head="mungkin"), ["line 3, unit_head: must be ya or tidak (yes or no), got 'mungkin'"]),
+    (
+        "day first",
+        row(effective_date="31-01-2024"),
+        ["line 3, effective_date: must be a date YYYY-MM-DD, got '31-01-2024'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "line", "expected"), ONE_LINE, ids=[c[0] for c in ONE_LINE])
+def test_a_broken_line_names_its_line_column_and_rule(case: str, line: str, expected: list[str]) -> None:
+    assert problems(HEAD_ROW, line) == expected
+
+
+def test_a_future_appointment_is_checked_only_against_the_day_of_the_import() -> None:
+    assert problems(HEAD_ROW, row(nip="200001012025011009"), today=date(2025, 2, 1)) == []
+
+
+def test_a_valid_line_is_read_with_its_values() -> None:
+    text = "\n".join([HEADER, HEAD_ROW, row(effective_date="2024-03-01"), row(nip=OTHER_NIP, name="Lain")])
+    lines, found = read(text, lambda code: None, TODAY)
+    assert found == []
+    head, staff, other = lines
+    assert (head.line, head.unit_head, head.supervisor_nip, head.effective_date) == (2, True, None, None)
+    assert (staff.line, staff.unit_head, staff.supervisor_nip) == (3, False, HEAD_NIP)
+    assert staff.effective_date == date(2024, 3, 1) and other.effective_date is None
+    assert staff.employee() == {
+        "nip": STAFF_NIP,
+        "name": "Staf Umum",
+        "position": "",
+        "rank": "",
+        "unit_id": "umum",
+        "supervisor_nip": HEAD_NIP,
+    }
+
+
+def test_a_header_without_separators_or_columns_is_named() -> None:
+    joined = ", ".join(REQUIRED)
+    assert problems(row(), header="agency_code") == [
+        f"line 1, header: no columns found: separate them with ',' or ';' ({joined})"
+    ]
+    assert problems(row(), header="agency_code,agency_name,nip") == [
+        f"line 1, {c}: column is missing from the header"
+        for c in ("time_zone", "unit_code", "unit_name", "name", "supervisor_nip")
+    ]
+    two = "agency_code,agency_name"
+    assert problems(row(), header=two)[0] == "line 1, time_zone: column is missing from the header"
+    assert problems(header=HEADER) == ["line 1, file: has no employee lines"]
+
+
+def test_a_byte_order_mark_and_semicolons_are_read_as_a_spreadsheet_saves_them() -> None:
+    text = "\ufeff" + "\n".join([HEADER, HEAD_ROW, row()]).replace(",", ";") + "\n"
+    lines, found = read(text, lambda code: None, TODAY)
+    assert found == [] and [line.nip for line in lines] == [HEAD_NIP, STAFF_NIP]
+    assert lines[0].agency_code == "pemkot-palu"
+
+
+ACROSS = [
+    ("same NIP twice", [HEAD_ROW, row(), row(name="Lagi")], [f"line 4, nip: {STAFF_NIP} is already on line 3"]),
+    (
+        "agency renamed",
+        [HEAD_ROW, row(agency_name="Pemkot Palu")],
+        ["line 3, agency_name: differs from line 2 of the same agency_code ('Pemerintah Kota Palu')"],
+    ),
+    (
+        "zone changed",
+        [HEAD_ROW, row(time_zone="WIB")],
+        ["line 3, time_zone: differs from line 2 of the same agency_code ('WITA')"],
+    ),
+    (
+        "unit renamed",
+        [HEAD_ROW, row(unit_name="Umum")],
+        ["line 3, unit_name: differs from line 2 of the same unit_code ('Bidang Umum')"],
+    ),
+    (
+        "two heads",
+        [HEAD_ROW, row(unit_head="ya")],
+        ["line 3, unit_head: unit umum already has its head on line 2"],
+    ),
+    (
+        "unknown supervisor",
+        [row(), row(nip=OTHER_NIP, supervisor_nip=HEAD_NIP)],
+        [
+            f"line 2, supervisor_nip: no employee {HEAD_NIP} in agency pemkot-palu, "
+            "neither in this file nor registered before",
+            f"line 3, supervisor_nip: no employee {HEAD_NIP} in agency pemkot-palu, "
+            "neither in this file nor registered before",
+        ],
+    ),
+    (
+        "a loop",
+        [row(supervisor_nip=OTHER_NIP), row(nip=OTHER_NIP, supervisor_nip=STAFF_NIP)],
+        [
+            f"line 2, supervisor_nip: the reporting line loops: {STAFF_NIP} -> {OTHER_NIP} -> {STAFF_NIP}",
+            f"line 3, supervisor_nip: the reporting line loops: {OTHER_NIP} -> {STAFF_NIP} -> {OTHER_NIP}",
+        ],
+    ),
+    (
+        "a supervisor whose own line is wrong is reported there only",
+        [row(nip=HEAD_NIP, name="", supervisor_nip=""), row()],
+        ["line 2, name: is required"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "rows", "expected"), ACROSS, ids=[c[0] for c in ACROSS])
+def test_rules_across_lines_name_the_line_that_breaks_them(case: str, rows: list[str], expected: list[str]) -> None:
+    assert problems(*rows) == expected
+
+
+def test_a_supervisor_registered_before_counts_and_closes_a_loop() -> None:
+    agency = Agency.__new__(Agency)
+    agency.employees = {HEAD_NIP: {"supervisor_nip": STAFF_NIP}}
+
+    def existing(code: str) -> Agency | None:
+        return agency if code == "pemkot-palu" else None
+
+    assert problems(row(), existing=existing) == [
+        f"line 2, supervisor_nip: the reporting line loops: {STAFF_NIP} -> {HEAD_NIP} -> {STAFF_NIP}"
+    ]
+    agency.employees = {HEAD_NIP: {"supervisor_nip": None}}
+    assert problems(row(), existing=existing) == []
