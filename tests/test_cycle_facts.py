@@ -43,6 +43,7 @@ from tests.factories import (
     actor,
     participants,
     reach,
+    values,
 )
 
 AT = T["check_in"] + timedelta(hours=2)
@@ -131,7 +132,25 @@ def test_calibration_counts_the_unit_only_names_its_rules_and_a_key_replays_it()
     assert s.app.calibrate_unit(cycle_id, calibrate, at=T["calibrate"], key="kalibrasi-1") == warnings
     assert s.app.cycle(cycle_id).version == version  # replayed, nothing written
     assert s.app.calibrate_unit(cycle_id, calibrate, at=T["calibrate"]) == warnings  # no key: a new check
-    assert s.app.cycle(cycle_id).version == version + 1
+    assert s.app.calibrate_unit(cycle_id, calibrate, at=T["calibrate"]) == warnings  # and again
+    assert s.app.cycle(cycle_id).version == version + 2
+    other_unit = CalibrateUnit(HR_ACTOR, "bidang-lain", "x")  # a key used before answers what it did: nothing here
+    assert s.app.calibrate_unit(cycle_id, other_unit, at=T["calibrate"], key="kalibrasi-1") == []
+    assert s.app.cycle(cycle_id).version == version + 2
+
+
+def test_a_calibration_records_a_count_for_every_predikat() -> None:
+    s = reach("review")
+    s.app.execute_cycle(s.cycle_id, SetOrgPredikat(HR_ACTOR, UNIT, "baik"), at=T["org_predikat"])
+    cycle = s.app.cycle(s.cycle_id)
+    cycle.calibrate(CalibrateUnit(HR_ACTOR, UNIT, "unit kecil"), {"baik": 2}, T["calibrate"])
+    assert cycle.calibrations[UNIT]["counts"] == {
+        "sangat_baik": 0,
+        "baik": 2,
+        "butuh_perbaikan": 0,
+        "kurang": 0,
+        "sangat_kurang": 0,
+    }
 
 
 def test_a_replayed_change_of_supervisor_answers_as_it_did_then_and_both_records_keep_the_key() -> None:
@@ -144,7 +163,14 @@ def test_a_replayed_change_of_supervisor_answers_as_it_did_then_and_both_records
     assert s.app.cycle(s.cycle_id).applied_version("mutasi-7") is not None
     assert s.get(STAFF).applied_version("mutasi-7") == first.version
     moved = Audit(s.app).history(s.id(STAFF))[first.version - 1]
-    assert (moved["type"], moved["at"]) == ("SupervisorReassigned", AT.isoformat())
+    assert (moved["type"], moved["by"], moved["at"]) == ("SupervisorReassigned", HR_ACTOR.nip, AT.isoformat())
+    assert moved["payload"] == {
+        "by": HR_ACTOR.nip,
+        "previous_appraiser": HEAD,
+        "appraiser_nip": SEKDA,
+        "atasan_nip": KADIS,
+        "reason": "mutasi",
+    }
 
 
 def test_appraisals_opened_together_are_opened_at_the_given_instant() -> None:
@@ -162,3 +188,19 @@ def test_angka_kredit_and_skm_name_what_is_unknown() -> None:
     with pytest.raises(InvalidInput, match="^answers: unknown SKM element 'parkir'; known: persyaratan, prosedur, "):
         check_answers({"parkir": 4})
     assert SYSTEM.is_system
+
+
+def test_asking_which_actions_are_open_changes_nothing_on_the_appraisal() -> None:
+    s = Scenario.new()
+    s.submit(STAFF)
+    appraisal = s.get(STAFF)
+    before = (appraisal.version, appraisal.stage, appraisal.skp_status, len(appraisal.pending_events))
+    assert "approve_skp" in s.app.actions(appraisal, actor(HEAD), T["approve"])  # tried in full on a copy
+    after = (appraisal.version, appraisal.stage, appraisal.skp_status, len(appraisal.pending_events))
+    assert after == before == (3, "planning", "submitted", 0)
+
+
+def test_behaviour_ratings_list_every_unknown_value() -> None:
+    odd = {**values(), "jujur": "sesuai", "rajin": "sesuai"}
+    with pytest.raises(InvalidInput, match=r"\(missing: -; unknown: jujur, rajin\)$"):
+        rule_set(DEFAULT_RULE_SET).behaviour_rating(odd)

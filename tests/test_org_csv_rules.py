@@ -198,3 +198,17 @@ def test_a_supervisor_registered_before_counts_and_closes_a_loop() -> None:
     ]
     agency.employees = {HEAD_NIP: {"supervisor_nip": None}}
     assert problems(row(), existing=existing) == []
+
+
+def test_the_header_alone_chooses_the_separator_and_a_tie_stays_with_commas() -> None:
+    """',' by default; ';' only when the header has more of them, whatever the lines below hold."""
+    many_commas = "Bagian Umum, Keuangan, Kepegawaian, Perlengkapan, Hukum, Humas, Protokol, Arsip, Data, TI, Statistik"
+    text = "\n".join([HEADER, HEAD_ROW, row(unit_name=many_commas)]).replace(",", ";")
+    text = text.replace(many_commas.replace(",", ";"), f'"{many_commas}"')
+    _, found = read(text + "\n", lambda code: None, TODAY)
+    assert [str(p) for p in found] == ["line 3, unit_name: differs from line 2 of the same unit_code ('Bidang Umum')"]
+    tie = "agency_code;agency_name,time_zone"
+    assert problems(row(), header=tie) == [
+        f"line 1, {c}: column is missing from the header"
+        for c in ("agency_code", "agency_name", "unit_code", "unit_name", "nip", "name", "supervisor_nip")
+    ]

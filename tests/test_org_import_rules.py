@@ -15,9 +15,9 @@ import pytest
 from domain.application import Appraisals
 from domain.audit import Audit
 from domain.base import Actor
-from domain.errors import NotFound
+from domain.errors import ConcurrencyConflict, NotFound
 from domain.organisation import Agency
-from tests.factories import ANALIS, HEAD, HR_ACTOR, KADIS, SEKDA, STAFF
+from tests.factories import ANALIS, HEAD, HR_ACTOR, KADIS, OUTSIDER, SEKDA, STAFF
 
 UTC = timezone.utc
 FIRST = datetime(2024, 1, 2, 1, 0, tzinfo=UTC)
@@ -136,3 +136,25 @@ def test_the_cycle_definition_keeps_the_chosen_period_deadlines_and_units() -> N
     assert office.participants == [] and [nip for nip, _ in office.skipped] == [KADIS, SEKDA]
     with pytest.raises(NotFound, match="^no agency 'pemkab-sigi'$"):
         app.cycle_participants("pemkab-sigi")
+
+
+def test_the_first_import_dates_every_fact_and_a_cycle_keeps_the_chosen_rule_set() -> None:
+    app = Appraisals()
+    app.import_org(org(*BASE), by=HR_ACTOR, at=FIRST)
+    history = Audit(app).history(Agency.create_id(CODE))
+    assert [e["type"] for e in history[:3]] == ["Registered", "UnitRegistered", "UnitRegistered"]
+    assert {e["at"] for e in history} == {FIRST.isoformat()}
+    definition, _ = app.cycle_definition(CODE, 2025, by=HR_ACTOR, rule_set_id="aturan-instansi")
+    assert definition.rule_set_id == "aturan-instansi"
+
+
+def test_an_import_that_lost_a_race_asks_to_import_again_and_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = Appraisals()
+    app.import_org(org(*BASE), by=HR_ACTOR, at=FIRST)
+    stale = app.agency(CODE)  # what a second import read before the first one below was saved
+    app.import_org(org(*BASE, line(ANALIS, "umum", HEAD)), by=HR_ACTOR, at=LATER)
+    monkeypatch.setattr(app, "find_agency", lambda code: stale)
+    with pytest.raises(ConcurrencyConflict, match="^another import changed the organisation first; import again$"):
+        app.import_org(org(*BASE, line(OUTSIDER, "umum", HEAD)), by=HR_ACTOR, at=LATER)
+    monkeypatch.undo()
+    assert OUTSIDER not in app.agency(CODE).employees and ANALIS in app.agency(CODE).employees

@@ -1,0 +1,37 @@
+"""The SKP as DOMAIN.md §2.1 shapes it: RHK (utama and tambahan), each with IKI carrying an aspect
+(Kuantitas, Kualitas, Waktu, Biaya) and a target; what is stored, and which field a refusal names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from domain.errors import InvalidInput
+from domain.skp import check_skp
+
+
+def skp(**indicator: Any) -> list[dict[str, Any]]:
+    iki = {"id": " iki-1 ", "aspect": "waktu", "text": " Rata-rata hari proses ", "target": " 2 ", **indicator}
+    return [{"id": "rhk-1", "kind": "utama", "text": "Layanan tepat waktu", "indicators": [iki]}]
+
+
+def test_an_indicator_is_stored_with_its_id_aspect_text_and_target() -> None:
+    assert check_skp(skp())[0]["indicators"] == [
+        {"id": "iki-1", "aspect": "waktu", "text": "Rata-rata hari proses", "target": "2"}
+    ]
+
+
+@pytest.mark.parametrize("key", ["id", "text", "target"])
+@pytest.mark.parametrize("value", ["", "   ", None, 2])
+def test_an_indicator_without_its_text_names_the_field(key: str, value: Any) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_skp(skp(**{key: value}))
+    assert refused.value.field == f"rhk[0].indicators[0].{key}"
+    assert str(refused.value) == f"rhk[0].indicators[0].{key}: is required and must be non-empty text"
+
+
+def test_a_text_of_2000_characters_is_kept_and_a_longer_one_refused() -> None:
+    assert check_skp(skp(text="x" * 2000))[0]["indicators"][0]["text"] == "x" * 2000
+    with pytest.raises(InvalidInput, match=r"^rhk\[0\]\.indicators\[0\]\.text: must be at most 2000 characters$"):
+        check_skp(skp(text="x" * 2001))
