@@ -35,3 +35,45 @@ def test_a_text_of_2000_characters_is_kept_and_a_longer_one_refused() -> None:
     assert check_skp(skp(text="x" * 2000))[0]["indicators"][0]["text"] == "x" * 2000
     with pytest.raises(InvalidInput, match=r"^rhk\[0\]\.indicators\[0\]\.text: must be at most 2000 characters$"):
         check_skp(skp(text="x" * 2001))
+
+
+def test_an_rhk_is_stored_with_its_kind_text_cascade_and_indicators() -> None:
+    stored = check_skp(
+        [{"id": " rhk-1 ", "text": " Layanan ", "supports": "kabid-1", "indicators": skp()[0]["indicators"]}]
+    )
+    assert stored == [
+        {
+            "id": "rhk-1",
+            "kind": "utama",  # an RHK without a kind is the main work (RHK utama)
+            "text": "Layanan",
+            "supports": "kabid-1",
+            "indicators": [{"id": "iki-1", "aspect": "waktu", "text": "Rata-rata hari proses", "target": "2"}],
+        }
+    ]
+
+
+def rhk(**item: Any) -> dict[str, Any]:
+    return {"id": "rhk-1", "kind": "utama", "text": "Layanan", "indicators": skp()[0]["indicators"], **item}
+
+
+@pytest.mark.parametrize(
+    ("items", "field", "message"),
+    [
+        ([], "rhk", "an SKP needs at least one RHK"),
+        ([rhk(id=" ")], "rhk[0].id", "is required and must be non-empty text"),
+        ([rhk(), rhk()], "rhk[1].id", "RHK ids must be unique, 'rhk-1' repeats"),
+        ([rhk(kind="pokok")], "rhk[0].kind", "must be one of utama, tambahan, got 'pokok'"),
+        ([rhk(indicators=[])], "rhk[0].indicators", "each RHK needs at least one IKI"),
+        ([rhk(text="")], "rhk[0].text", "is required and must be non-empty text"),
+        ([rhk(kind="tambahan")], "rhk", "an SKP needs at least one RHK of kind utama"),
+    ],
+    ids=["none", "no id", "same id", "unknown kind", "no IKI", "no text", "no utama"],
+)
+def test_a_broken_skp_names_the_field_and_the_rule(items: list[dict[str, Any]], field: str, message: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_skp(items)
+    assert (refused.value.field, str(refused.value)) == (field, f"{field}: {message}")
+
+
+def test_an_skp_of_main_work_only_is_complete() -> None:
+    assert [r["id"] for r in check_skp([rhk(), rhk(id="rhk-2")])] == ["rhk-1", "rhk-2"]
