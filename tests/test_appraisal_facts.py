@@ -22,6 +22,7 @@ from domain.commands import (
     DecideFollowUp,
     DecideKeberatan,
     DelegateTask,
+    DraftSkp,
     EscalateKeberatan,
     FileKeberatan,
     Finalise,
@@ -32,12 +33,29 @@ from domain.commands import (
     RecordCitizenFeedback,
     RecordDeadlineMissed,
     ReportProgress,
+    ReturnSkp,
     SelfAssess,
+    SubmitSkp,
 )
 from domain.errors import DeadlinePassed, InvalidInput, NotAllowed, WrongStage
 from domain.follow_up import recommend
 from domain.rules import DEFAULT_RULE_SET, rule_set
-from tests.factories import ANALIS, HEAD, HR_ACTOR, KADIS, OUTSIDER, SEKDA, STAFF, UTC, T, actor, reach, values
+from tests.factories import (
+    ANALIS,
+    HEAD,
+    HR_ACTOR,
+    KADIS,
+    OUTSIDER,
+    SEKDA,
+    STAFF,
+    UTC,
+    Scenario,
+    T,
+    actor,
+    reach,
+    rhk,
+    values,
+)
 
 WINDOW_ENDS = datetime(2025, 2, 4, 15, 59, 59, tzinfo=UTC)
 AT = T["check_in"] + timedelta(hours=3)
@@ -204,3 +222,19 @@ def test_years_in_rank_run_from_a_new_rank_to_a_whole_career(years: int, allowed
     else:
         with pytest.raises(InvalidInput, match="^years_in_rank: must be between 0 and 45$"):
             advise()
+
+
+def test_an_skp_is_submitted_by_its_employee_as_a_draft_or_again_after_a_return() -> None:
+    s = Scenario.new()
+    s.plan(HEAD)
+    s.open(STAFF)
+    with pytest.raises(WrongStage, match="^an SKP can be submitted only as a draft, it is empty$"):
+        s.do(STAFF, SubmitSkp(actor(STAFF)), T["submit"])
+    s.do(STAFF, DraftSkp(actor(STAFF), rhk("004", supports="head-1")), T["draft"])
+    with pytest.raises(NotAllowed, match=r"^only the employee \(or HR's pengelola kinerja\) submits the SKP$"):
+        s.do(STAFF, SubmitSkp(actor(HEAD)), T["submit"])
+    s.do(STAFF, SubmitSkp(actor(STAFF)), T["submit"])
+    s.do(STAFF, ReturnSkp(actor(HEAD), "target terlalu rendah"), T["submit"])
+    s.do(STAFF, SubmitSkp(actor(STAFF)), T["approve"])  # resubmitted as it was, with the reasons answered in talk
+    assert s.get(STAFF).skp_status == "submitted"
+    assert [r["id"] for r in s.app.superior_rhk(s.get(STAFF)) or []] == ["head-1", "head-2"]
