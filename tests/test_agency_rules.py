@@ -134,7 +134,9 @@ def test_an_employee_is_registered_by_hr_with_a_plausible_nip_a_known_unit_and_a
     assert refusal(a.register_employee, ADMIN, {**new, "nip": STAF}, LATER) == (
         f"InvalidInput: nip: {STAF} is already registered in pemkot-palu"
     )
-    assert refusal(a.register_employee, ADMIN, {**new, "name": " "}, LATER) == "InvalidInput: name: is required"
+    assert refusal(a.register_employee, ADMIN, {**new, "name": " "}, LATER) == (
+        "InvalidInput: name: is required and must be non-empty text"
+    )
     assert refusal(a.register_employee, ADMIN, {**new, "unit_id": "pajak"}, LATER) == (
         "InvalidInput: unit_id: no unit 'pajak' in pemkot-palu"
     )

@@ -74,7 +74,7 @@ def fact(s: Any, kind: str, by: str, at: datetime, who: str = STAFF) -> dict[str
 
 def test_execution_records_who_gave_what_and_when() -> None:
     s = reach(EXECUTION)
-    s.do(STAFF, ReportProgress(actor(STAFF), "Q1", "004-1", " 300 surat ", " arsip.pdf "), AT)
+    s.do(STAFF, ReportProgress(actor(STAFF), "Q1", "004-1", " 300 surat ", " https://arsip.example/300-surat.pdf "), AT)
     assert fact(s, "ProgressReported", STAFF, AT)["realisation"] == "300 surat"
     s.do(STAFF, GiveFeedback(actor(HEAD), "004-1", " tepat waktu "), AT)
     assert fact(s, "FeedbackGiven", HEAD, AT) == {

@@ -19,7 +19,7 @@ from domain.commands import CalibrateUnit, Rate, SelfAssess
 from domain.errors import InvalidInput, WrongStage
 from domain.rules import PERMENPANRB_6_2022
 from domain.skp import check_skp
-from domain.stages import TEXT_LIMIT, text
+from domain.text import TEXT, text
 from tests.factories import ANALIS, HEAD, HR_ACTOR, STAFF, UNIT, Scenario, T, actor, reach, rhk, values
 
 
@@ -86,6 +86,6 @@ def test_an_indicator_names_its_place_when_its_aspect_is_unknown() -> None:
 
 
 def test_a_text_may_be_exactly_as_long_as_the_limit() -> None:
-    assert text("notes", "a" * TEXT_LIMIT) == "a" * TEXT_LIMIT
-    with pytest.raises(InvalidInput, match=f"^notes: must be at most {TEXT_LIMIT} characters$"):
-        text("notes", "a" * (TEXT_LIMIT + 1))
+    assert text("notes", "a" * 5000) == "a" * 5000 and TEXT.limit == 5000
+    with pytest.raises(InvalidInput, match="^notes: must be at most 5000 characters$"):
+        text("notes", "a" * 5001)

@@ -23,12 +23,20 @@ def test_an_indicator_is_stored_with_its_id_aspect_text_and_target() -> None:
 
 
 @pytest.mark.parametrize("key", ["id", "text", "target"])
-@pytest.mark.parametrize("value", ["", "   ", None, 2])
-def test_an_indicator_without_its_text_names_the_field(key: str, value: Any) -> None:
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ("", "is required and must be non-empty text"),
+        ("   ", "is required and must be non-empty text"),
+        (None, "must be text"),
+        (2, "must be text"),
+    ],
+)
+def test_an_indicator_without_its_text_names_the_field(key: str, value: Any, rule: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         check_skp(skp(**{key: value}))
     assert refused.value.field == f"rhk[0].indicators[0].{key}"
-    assert str(refused.value) == f"rhk[0].indicators[0].{key}: is required and must be non-empty text"
+    assert str(refused.value) == f"rhk[0].indicators[0].{key}: {rule}"
 
 
 def test_a_text_of_2000_characters_is_kept_and_a_longer_one_refused() -> None:
