@@ -55,6 +55,11 @@ class AppraisalInput:
     stage: str = "planning"
     pending: dict[str, str] | None = None
     cycle_workflow_id: str = ""
+    # Carried over continue-as-new (workflows/appraisal.py); a freshly opened appraisal has none of them.
+    predikat: str | None = None
+    done: list[str] = field(default_factory=list)  # the timer keys already acted on
+    failures: list[dict[str, str]] = field(default_factory=list)  # the latest ones, bounded
+    run: int = 1  # which run of the appraisal's workflow this is
 
 
 @dataclass

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
@@ -42,11 +42,13 @@ from domain.commands import (
     DecideFollowUp,
     DecideKeberatan,
     DefineCycle,
+    DelegateTask,
     DeliverResult,
     DraftSkp,
     ExtendDeadline,
     FileKeberatan,
     Finalise,
+    GiveFeedback,
     HoldCheckIn,
     Outcome,
     Rate,
@@ -54,6 +56,7 @@ from domain.commands import (
     RecordReminder,
     RemoveParticipant,
     ReopenCycle,
+    ReportProgress,
     ReturnSkp,
     SelfAssess,
     SetOrgPredikat,
@@ -64,7 +67,8 @@ from domain.rules import BERAKHLAK
 from worker import build_worker
 from workflows.appraisal import AppraisalWorkflow
 from workflows.appraisal import AppraisalWorkflow as W
-from workflows.cycle import CycleInput, CycleWorkflow
+from workflows.appraisal_runtime import EVENTS_PER_RUN, UPDATES_PER_RUN, Failure
+from workflows.cycle import FAILURES_KEPT, CycleInput, CycleWorkflow
 from workflows.ids import appraisal_workflow_id, cycle_workflow_id, start_once
 
 BIN = Path(sys.executable).parent
@@ -93,6 +97,7 @@ NEW_APPRAISER = "197202022000011002"
 NEW_ATASAN = "196602022000011002"
 EMPLOYEE = "198503152010011001"
 COLLEAGUE = "198704202012012002"
+DELEGATE = "197303032000011003"  # acts for the appraiser while they are on leave
 
 HR = Actor(HR_NIP, ("hr",))
 RHK = [
@@ -293,9 +298,10 @@ async def hold_check_ins(handle: WorkflowHandle[Any, Any], periods: tuple[str, .
         )
 
 
-async def reach_review(k: Kit, handle: WorkflowHandle[Any, Any]) -> None:
+async def reach_review(k: Kit, handle: WorkflowHandle[Any, Any], planned: bool = False) -> None:
     """Plan, hold every check-in, and let the calendar open the review on 1 December."""
-    await plan_and_approve(k, handle)
+    if not planned:
+        await plan_and_approve(k, handle)
     await hold_check_ins(handle)
     await k.sleep_until(datetime.fromisoformat(f"{k.year}-12-01T00:00:00+07:00") + timedelta(hours=1))
     await eventually(lambda: handle.query(AppraisalWorkflow.current_stage), lambda s: s == "review")
@@ -321,14 +327,27 @@ async def finish(handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
     return await handle.result()
 
 
-async def save_history(name: str, handle: WorkflowHandle[Any, Any]) -> None:
-    """KINERJA_SAVE_HISTORIES=1 refreshes tests/histories/ for the Replayer test (commit the JSON)."""
+async def runs(client: Client, handle: WorkflowHandle[Any, Any]) -> list[WorkflowHistory]:
+    """Every run of a workflow, first to latest: each run after the first names the one it continues."""
+    histories, run_id = [], handle.run_id
+    while True:
+        history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+        histories.append(history)
+        run_id = history.events[0].workflow_execution_started_event_attributes.continued_execution_run_id
+        if not run_id:
+            return histories[::-1]
+
+
+async def save_history(name: str, handle: WorkflowHandle[Any, Any], client: Client) -> None:
+    """KINERJA_SAVE_HISTORIES=1 adds tests/histories/<name>--run<n>.json, one per run, for the Replayer
+    test (commit the JSON). The histories without a run number were written before continue-as-new,
+    by runs that never continue as new; they stay, as the workflows they stand for may still run."""
     if SAVE_HISTORIES:
         HISTORIES.mkdir(exist_ok=True)
-        history = await handle.fetch_history()
-        (HISTORIES / f"{name}.json").write_text(
-            json.dumps({"workflow_id": history.workflow_id, "history": history.to_json_dict()}, indent=1)
-        )
+        for n, history in enumerate(await runs(client, handle), start=1):
+            (HISTORIES / f"{name}--run{n}.json").write_text(
+                json.dumps({"workflow_id": history.workflow_id, "history": history.to_json_dict()}, indent=1)
+            )
 
 
 # --- the tests -----------------------------------------------------------------
@@ -373,6 +392,10 @@ async def test_happy_path_runs_a_whole_year(env: WorkflowEnvironment, store_env:
             "Finalised",
         ]
         assert k.sent.sent == []  # everybody was on time
+        # One run per stage (planning, execution, review, result delivered, follow-up): each run's history
+        # is as short as its stage, however long the year (issue 9, finding 1).
+        chain = await runs(k.client, handle)
+        assert len(chain) == 5 and max(len(run.events) for run in chain) < 120
 
         progress = await cycle.execute_update(CycleWorkflow.refresh_progress)
         assert progress["stages"] == {"finalised": 1} and progress["failures"] == []
@@ -395,8 +418,8 @@ async def test_happy_path_runs_a_whole_year(env: WorkflowEnvironment, store_env:
         ]
         if "sqlite" in store_env["SQLALCHEMY_URL"]:
             # cycle_happy_path.json stays as recorded before the patch (it ends when the cycle closes).
-            await save_history("appraisal_happy_path", handle)
-            await save_history("cycle_closed_and_reopened", cycle)
+            await save_history("appraisal_happy_path", handle, k.client)
+            await save_history("cycle_closed_and_reopened", cycle, k.client)
 
 
 def delivered_at(k: Kit) -> str:
@@ -473,10 +496,82 @@ async def test_a_missed_planning_deadline_reminds_escalates_and_follows_an_exten
             "SkpSubmitted",
             "SkpApproved",
         ]
-        await save_history("appraisal_missed_planning_extended", handle)
+        await save_history("appraisal_missed_planning_extended", handle, k.client)
         new_due = f"{k.year}-02-15T16:59:59+00:00"
         assert (k.sent.sent[-1].to, k.sent.sent[-1].subject) == (EMPLOYEE, f"Reminder: draft_skp is due {new_due}")
         assert len(k.sent.sent) == 4
+
+
+async def test_a_delegate_s_missed_deadline_escalates_to_the_atasan_not_hr(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    """Issue 9 finding 4: whom an overdue task escalates to is the domain's chain, delegate or not."""
+    async with kit(env, sqlite_env) as k:
+        await k.launch([participant(EMPLOYEE)])
+        handle = k.appraisal()
+        await act(handle, W.draft_skp, DraftSkp(Actor(EMPLOYEE), rhk=RHK))
+        await act(handle, W.delegate_task, DelegateTask(Actor(APPRAISER), DELEGATE, "cuti besar"))
+        submitted = await act(handle, W.submit_skp, SubmitSkp(Actor(EMPLOYEE)))
+        assert submitted["pending"] == {"task": "review_skp", "assignee": DELEGATE}
+        await k.sleep_until(local(f"{k.year}-02-01"))
+        await eventually(lambda: asyncio.to_thread(k.events), lambda e: "DeadlineMissed" in e)
+
+        missed = next(e for e in k.log() if e["type"] == "DeadlineMissed")
+        assert missed["payload"]["task"] == "review_skp" and missed["payload"]["escalated_to"] == ATASAN
+        overdue = [n for n in k.sent.sent if n.subject.startswith("Overdue")]
+        assert [n.to for n in overdue] == [ATASAN]
+        await save_history("appraisal_delegate_missed_planning", handle, k.client)
+
+
+@pytest.mark.timeout(1800)  # about 5 minutes alone: each command reloads an aggregate of up to 3,000 events
+async def test_three_thousand_reports_and_feedbacks_then_a_rating(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    """Issue 9 finding 1: Temporal refuses a 2,001st Update in one run; the appraisal continues as new first,
+    so 3,000 human actions in its execution stage, and the rating after them, all go through."""
+    async with kit(env, sqlite_env) as k:
+        await k.launch([participant(EMPLOYEE)])
+        handle = k.appraisal()
+        await plan_and_approve(k, handle)
+        actions: list[tuple[Any, Any]] = []
+        for i in range(1_500):
+            report = ReportProgress(Actor(EMPLOYEE), "Q1", "R1", f"{i + 1} KTP", "https://arsip.example.go.id/ktp")
+            actions += [(W.report_progress, report), (W.give_feedback, GiveFeedback(Actor(APPRAISER), "R1", "tepat"))]
+        for update, cmd in actions:  # one after the other: 15 hand-overs to a new run on the way
+            await act(handle, update, cmd)
+        await reach_review(k, handle, planned=True)
+        rated = await act(
+            handle, W.rate, Rate(Actor(APPRAISER), results_rating="sesuai", behaviour_ratings=AS_EXPECTED, notes="")
+        )
+        assert rated["predikat"] == "baik" and rated["pending"] == {"task": "deliver_result", "assignee": APPRAISER}
+
+        events = k.events()
+        assert (events.count("ProgressReported"), events.count("FeedbackGiven")) == (1_500, 1_500)
+        chain = await runs(k.client, handle)
+        assert len(chain) >= 3_000 // UPDATES_PER_RUN
+        assert max(len(run.events) for run in chain) < EVENTS_PER_RUN
+        updates = [
+            sum(e.HasField("workflow_execution_update_accepted_event_attributes") for e in run.events) for run in chain
+        ]
+        assert sum(updates) == 3 + 3_000 + 4 + 1  # planning, execution, the check-ins, the rating
+        assert max(updates) <= UPDATES_PER_RUN
+
+
+async def test_the_cycle_keeps_the_latest_failures_and_counts_them_all(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    """Issue 9 finding 1: the failures the cycle carries over continue-as-new are bounded."""
+    async with kit(env, sqlite_env) as k:
+        cycle = await k.launch([participant(EMPLOYEE)])
+        reported = FAILURES_KEPT + 50
+        for i in range(reported):
+            await cycle.signal(CycleWorkflow.report_failure, Failure(EMPLOYEE, "send_reminder", "SMTP", f"#{i}", ""))
+        progress = await eventually(
+            lambda: cycle.query(CycleWorkflow.progress), lambda p: p["failures_total"] == reported
+        )
+        assert len(progress["failures"]) == FAILURES_KEPT
+        assert progress["failures"][-1]["message"] == f"#{reported - 1}"
+        assert progress["failures"][0]["message"] == f"#{reported - FAILURES_KEPT}"
 
 
 async def keberatan_case(k: Kit) -> tuple[WorkflowHandle[Any, Any], datetime]:
@@ -567,7 +662,7 @@ async def test_an_undecided_keberatan_escalates_to_hr(env: WorkflowEnvironment, 
             ),
         )
         assert upheld["stage"] == "follow_up"
-        await save_history("appraisal_keberatan_escalated", handle)
+        await save_history("appraisal_keberatan_escalated", handle, k.client)
 
 
 async def test_a_supervisor_change_moves_pending_tasks_and_reminders(
@@ -592,7 +687,7 @@ async def test_a_supervisor_change_moves_pending_tasks_and_reminders(
             await act(handle, W.approve_skp, ApproveSkp(Actor(APPRAISER)))
         assert refused.value.cause.message == "only the employee's pejabat penilai (or their delegate) approves an SKP"
         assert (await act(handle, W.approve_skp, ApproveSkp(Actor(NEW_APPRAISER))))["stage"] == "execution"
-        await save_history("appraisal_supervisor_changed", handle)
+        await save_history("appraisal_supervisor_changed", handle, k.client)
 
 
 class FlakyAppraisals(Appraisals):

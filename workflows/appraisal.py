@@ -14,6 +14,7 @@ so stored histories replay (tests/test_workflow_replay.py).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -23,7 +24,7 @@ from temporalio import workflow
 # The workflow's own modules load in the sandbox (not passed through), so the payload modules they
 # import below through imports_passed_through() are ones the sandbox has seen.
 from workflows.appraisal_clocks import StageClocks
-from workflows.appraisal_runtime import HUMAN, Failure, rejection
+from workflows.appraisal_runtime import CONTINUE_AS_NEW, FAILURES_KEPT, HUMAN, Failure, rejection
 from workflows.appraisal_updates import HumanActions
 
 with workflow.unsafe.imports_passed_through():
@@ -48,19 +49,26 @@ class AppraisalWorkflow(HumanActions, StageClocks):
     def __init__(self, input: AppraisalInput) -> None:
         self.input = input
         self.stage, self.pending = input.stage, input.pending
-        self.predikat: str | None = None
+        self.predikat: str | None = input.predikat
         self.deadlines = dict(input.deadlines)
         self.due: str | None = None
         self.withdrawn = ""
-        self.failures: list[Failure] = []
-        self.done: set[str] = set()  # timer keys already acted on (reminders, escalations)
+        self.failures: list[Failure] = [Failure(**f) for f in input.failures]
+        self.done: set[str] = set(input.done)  # timer keys already acted on (reminders, escalations)
         self.changes = 0  # bumped on every change a waiting timer must react to
         self.lock = asyncio.Lock()  # one domain command at a time per appraisal
         self.appraisal_id = UUID(input.appraisal_id)
+        self.may_continue_as_new = False
+        self.handing_over = False
+        self.updates = 0
 
     @workflow.run
     async def run(self, input: AppraisalInput) -> dict[str, Any]:
+        self.may_continue_as_new = self._continues_as_new()
         while self.stage != FINALISED and not self.withdrawn:
+            self._check_length()
+            if self.may_continue_as_new and (self.handing_over or self.stage != input.stage):
+                await self._continue_as_new()  # a new stage, or a long run: the next run starts afresh
             deadline = deadline_of(self.pending["task"]) if self.pending else None
             if self.stage == EXECUTION:
                 await self._execution()
@@ -79,6 +87,29 @@ class AppraisalWorkflow(HumanActions, StageClocks):
             "withdrawn": self.withdrawn,
             "failures": [f.__dict__ for f in self.failures],
         }
+
+    def _continues_as_new(self) -> bool:
+        """Whether this run may continue as new. Runs started before continue-as-new existed never do: their
+        histories replay as written (README, "Versioning running workflows"); asked once, at the run's start."""
+        return workflow.patched(CONTINUE_AS_NEW)
+
+    async def _continue_as_new(self) -> None:
+        """Let every Update and signal in flight finish, then hand what the next run needs to it: the stage,
+        the pending task, the deadlines as absolute instants, the timers already acted on, the latest failures."""
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        if self.withdrawn or self.stage == FINALISED:
+            return  # a handler ended the appraisal meanwhile: the run loop ends this run
+        carried = dataclasses.replace(
+            self.input,
+            stage=self.stage,
+            pending=self.pending,
+            predikat=self.predikat,
+            deadlines=dict(self.deadlines),
+            done=sorted(self.done),
+            failures=[f.__dict__ for f in self.failures[-FAILURES_KEPT:]],
+            run=self.input.run + 1,
+        )
+        workflow.continue_as_new(carried)
 
     # --- messages from the cycle --------------------------------------------
 

@@ -33,7 +33,7 @@ class StageClocks(AppraisalRuntime):
     async def _deadline(self, name: str, due_of: Any, on_missed: Any) -> None:
         """Remind before a deadline (rule set's days), act once when it passes, follow extensions."""
         stage = self.stage
-        while self.stage == stage and not self.withdrawn:
+        while self._keeps_time(stage):
             due = datetime.fromisoformat(due_of())
             self.due = due.isoformat()
             steps = [
@@ -62,7 +62,7 @@ class StageClocks(AppraisalRuntime):
     async def _execution(self) -> None:
         """Remind the appraiser of each periodic check-in; open the review on the cycle's date."""
         opens = datetime.fromisoformat(self.input.review_opens_at)
-        while self.stage == EXECUTION and not self.withdrawn:
+        while self._keeps_time(EXECUTION):
             now = workflow.now()
             reminders = []
             for check_in in self.input.check_ins:

@@ -38,6 +38,17 @@ CALENDAR: Any = {
 }
 
 
+# A run hands over to a fresh one (continue-as-new) at each change of stage, and before its history grows
+# long: Temporal refuses a 2,001st Update in one run, and suggests a new run as the history grows. A
+# human action costs about 11 events; 200 of them and the clocks stay well under both limits.
+UPDATES_PER_RUN = 200
+EVENTS_PER_RUN = 2_500
+FAILURES_KEPT = 20  # the latest failures travel to the next run; all of them went to the cycle already
+# The workflow.patched id of continue-as-new: runs started before it never continue as new (their
+# histories replay as they were written); every run started since does.
+CONTINUE_AS_NEW = "continue-as-new-2026-11"
+
+
 @dataclass
 class Failure:
     nip: str
@@ -62,6 +73,9 @@ class AppraisalRuntime:
     done: set[str]  # timer keys already acted on (reminders, escalations)
     changes: int  # bumped on every change a waiting timer must react to
     lock: asyncio.Lock  # one domain command at a time per appraisal
+    may_continue_as_new: bool  # workflow.patched(CONTINUE_AS_NEW), asked once per run
+    handing_over: bool  # this run is long enough: its clocks stop and it continues as new
+    updates: int  # human actions taken in this run
 
     def _assignee(self) -> str | None:
         return self.pending["assignee"] if self.pending else None
@@ -71,13 +85,29 @@ class AppraisalRuntime:
     async def _human(self, activity: Callable[..., Any], cmd: Any) -> Outcome:
         """Run a person's command (an Update) at workflow time, keyed by the update id."""
         stamp = Stamp(self.appraisal_id, workflow.now(), self._update_key())
+        self.updates += 1
         async with self.lock:
             try:
                 outcome: Outcome = await workflow.execute_activity_method(activity, args=[stamp, cmd], **HUMAN)
             except ActivityError as e:
                 raise rejection(e) from None
+            finally:
+                self._check_length()
             self._apply(outcome)
             return outcome
+
+    def _check_length(self) -> None:
+        """Once this run has taken enough, its clocks stop and the run loop continues it as new."""
+        if not self.may_continue_as_new or self.handing_over:
+            return
+        info = workflow.info()
+        if (
+            self.updates >= UPDATES_PER_RUN
+            or info.get_current_history_length() >= EVENTS_PER_RUN
+            or info.is_continue_as_new_suggested()
+        ):
+            self.handing_over = True
+            self.changes += 1
 
     def _admit(self, by: Actor) -> None:
         """An Update is refused (before it enters the history) once the workflow has ended, or when
@@ -136,6 +166,10 @@ class AppraisalRuntime:
                 workflow.logger.warning("could not report %s to %s", failure, self.input.cycle_workflow_id)
 
     # --- state --------------------------------------------------------------
+
+    def _keeps_time(self, stage: str) -> bool:
+        """Whether a stage's clock goes on: the stage is still `stage`, and this run is not handing over."""
+        return self.stage == stage and not self.withdrawn and not self.handing_over
 
     def _apply(self, outcome: Outcome) -> None:
         if outcome.stage != self.stage or outcome.pending != self.pending:

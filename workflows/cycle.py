@@ -54,6 +54,11 @@ PROGRESS: Any = {
 }
 
 
+# The cycle keeps the latest failures, not all of them: 10,000 appraisals failing a step each would make
+# every continue-as-new carry them all. Each one is also in its appraisal workflow and in the log.
+FAILURES_KEPT = 200
+
+
 @dataclass
 class CycleState:
     """What survives continue-as-new: never the participants themselves."""
@@ -64,7 +69,8 @@ class CycleState:
     started: int = 0
     closed: bool = False
     progress: dict[str, Any] = field(default_factory=dict)
-    failures: list[Failure] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)  # the latest FAILURES_KEPT
+    failures_total: int = 0  # every failure reported, kept or not
 
 
 @dataclass
@@ -233,7 +239,7 @@ class CycleWorkflow:
     @workflow.signal
     def report_failure(self, failure: Failure) -> None:
         """An appraisal workflow could not carry out a step of its calendar."""
-        self.state.failures.append(failure)
+        self._failed([failure])
 
     @workflow.query
     def progress(self) -> dict[str, Any]:
@@ -246,6 +252,7 @@ class CycleWorkflow:
             "closed": s.closed,
             **s.progress,
             "failures": [f.__dict__ for f in s.failures],
+            "failures_total": max(s.failures_total, len(s.failures)),  # a state carried from before the count
         }
 
     # --- helpers ------------------------------------------------------------
@@ -271,9 +278,7 @@ class CycleWorkflow:
         self.state.opened += page.opened
         self.state.started += page.started
         now = workflow.now().isoformat()
-        self.state.failures += [
-            Failure(f["nip"], "open_appraisal", f["error"], f["message"], now) for f in page.failures
-        ]
+        self._failed([Failure(f["nip"], "open_appraisal", f["error"], f["message"], now) for f in page.failures])
         return page
 
     async def _refresh(self) -> None:
@@ -283,14 +288,18 @@ class CycleWorkflow:
                 AppraisalActivities.count_stages, self.input.cycle_id, **PROGRESS
             )
         except ActivityError as e:
-            self.state.failures.append(
-                Failure("*", "count_stages", "ActivityError", str(e.cause or e), workflow.now().isoformat())
-            )
+            self._failed([Failure("*", "count_stages", "ActivityError", str(e.cause or e), workflow.now().isoformat())])
             return
         if reopenings != self.reopenings:
             return  # the counts read the cycle before HR reopened it: the next refresh counts again
         self.state.progress = {**counts, "as_of": workflow.now().isoformat()}
         self.state.closed = self.state.closed or counts["status"] == CLOSED
+
+    def _failed(self, failures: list[Failure]) -> None:
+        """Count every failure; keep the latest FAILURES_KEPT."""
+        s = self.state
+        s.failures_total = max(s.failures_total, len(s.failures)) + len(failures)
+        s.failures = (s.failures + failures)[-FAILURES_KEPT:]
 
     async def _continue_as_new(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
