@@ -507,7 +507,7 @@ async def test_a_delegate_s_missed_deadline_escalates_to_the_atasan_not_hr(
 ) -> None:
     """Issue 9 finding 4: whom an overdue task escalates to is the domain's chain, delegate or not."""
     async with kit(env, sqlite_env) as k:
-        await k.launch([participant(EMPLOYEE)])
+        await k.launch([participant(EMPLOYEE), participant(DELEGATE, unit="U2")])  # a colleague of the agency
         handle = k.appraisal()
         await act(handle, W.draft_skp, DraftSkp(Actor(EMPLOYEE), rhk=RHK))
         await act(handle, W.delegate_task, DelegateTask(Actor(APPRAISER), DELEGATE, "cuti besar"))
@@ -518,7 +518,7 @@ async def test_a_delegate_s_missed_deadline_escalates_to_the_atasan_not_hr(
 
         missed = next(e for e in k.log() if e["type"] == "DeadlineMissed")
         assert missed["payload"]["task"] == "review_skp" and missed["payload"]["escalated_to"] == ATASAN
-        overdue = [n for n in k.sent.sent if n.subject.startswith("Overdue")]
+        overdue = [n for n in k.sent.sent if n.subject.startswith("Overdue: review_skp")]
         assert [n.to for n in overdue] == [ATASAN]
         await save_history("appraisal_delegate_missed_planning", handle, k.client)
 
