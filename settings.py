@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     task_queue: str = "kinerja"
+    # How long a request waits for its workflow Update (no worker polling, a hand-over to a new run):
+    # then 503 with Retry-After; the Update may still complete, and a retry with the same key writes once.
+    update_wait_seconds: float = 30.0
     # Notifications: a log sink unless an SMTP host is set.
     smtp_host: str = ""
     smtp_port: int = 25

@@ -107,7 +107,14 @@ def create_app(
             state.users.employees = state.readside.employee
         if state.readside.engine is not None and state.sessions is None:
             state.sessions, state.accounts = identity_stores(settings, state.readside.engine)
-        state.gateway = Gateway(state.temporal, settings.task_queue, state.appraisals, state.readside, state.clock)
+        state.gateway = Gateway(
+            state.temporal,
+            settings.task_queue,
+            state.appraisals,
+            state.readside,
+            state.clock,
+            update_wait=settings.update_wait_seconds,
+        )
         state.actions = AppraisalActions(state.appraisals, state.gateway, state.proof)
         state.cycle_actions = CycleActions(state.gateway, state.proof)
         state.cycle_views = CycleViews(state.appraisals, state.readside, state.gateway)

@@ -14,6 +14,7 @@ the same idempotency key (see define_cycle).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
@@ -61,9 +62,26 @@ class Gateway:
         appraisals: Appraisals,
         readside: ReadSide,
         clock: Callable[[], datetime],
+        update_wait: float = 30.0,
     ) -> None:
         self.client, self.task_queue, self.appraisals, self.readside = client, task_queue, appraisals, readside
-        self.clock = clock
+        self.clock, self.update_wait = clock, update_wait
+
+    async def _update(self, handle: WorkflowHandle[Any, Any], update: Any, cmd: Any, actor: Actor, key: str) -> Any:
+        """One attempt at an Update, waited for at most `update_wait` seconds. A workflow that does not take
+        it by then (no worker polling, a run handing over to the next) answers 503 with Retry-After: the
+        Update may still complete, and the retry, a new attempt at the same request, finds it applied."""
+        try:
+            return await asyncio.wait_for(
+                handle.execute_update(update, cmd, id=update_id(actor, key)), self.update_wait
+            )
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):  # how the SDK reports the wait cut short
+            raise ApiError(
+                503,
+                "Unavailable",
+                f"the workflow did not answer within {self.update_wait:g} seconds; retry with the same Idempotency-Key",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            ) from None
 
     # --- appraisals -----------------------------------------------------------
 
@@ -81,7 +99,7 @@ class Gateway:
             AppraisalWorkflow.run, appraisal_workflow_id(appraisal.cycle_id, appraisal.employee_nip)
         )
         try:
-            outcome = await handle.execute_update(update, cmd, id=update_id(actor, key))
+            outcome: Outcome = await self._update(handle, update, cmd, actor, key)
         except RPCError as e:
             if e.status != RPCStatusCode.NOT_FOUND:
                 raise
@@ -124,7 +142,7 @@ class Gateway:
         check_command(cmd)
         handle = self.client.get_workflow_handle_for(CycleWorkflow.run, cycle_workflow_id(cycle_id))
         try:
-            result = await handle.execute_update(update, cmd, id=update_id(actor, key))
+            result: dict[str, Any] = await self._update(handle, update, cmd, actor, key)
         except RPCError as e:
             if e.status == RPCStatusCode.NOT_FOUND:
                 raise WrongStage(

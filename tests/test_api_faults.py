@@ -9,21 +9,28 @@ appraisal whose workflow has not started yet answers 409 saying so, with Retry-A
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from uuid import UUID
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from temporalio.testing import WorkflowEnvironment
 
+from activities.notifications import CapturingSender
+from domain.application import Appraisals
 from domain.base import Actor
 from domain.cycle_commands import StartCycle
+from settings import event_store_env
 from tests.conftest import empty_postgres
 from tests.tcp_proxy import TcpProxy
-from tests.test_api_support import EMP1, HR_NIP, PARTICIPANTS, RHK, appraisal_id
-from tests.test_api_world import API, eventually, start_server, world
+from tests.test_api_support import EMP1, HR_NIP, PARTICIPANTS, RHK, appraisal_id, build_app, settings_for
+from tests.test_api_world import API, ServerClock, World, eventually, start_server, world
+from worker import build_worker
 
 pytestmark = pytest.mark.postgres
 
@@ -125,3 +132,43 @@ async def test_an_appraisal_whose_workflow_is_still_starting_answers_409_with_re
         later = await w.http.put(skp, json={"rhk": RHK}, headers=headers)
         assert later.status_code == 200, later.text
         assert drafts(w, cycle) == 1
+
+
+async def test_a_workflow_no_worker_runs_answers_503_and_the_retry_with_the_same_key_writes_once(
+    env: WorkflowEnvironment, tmp_path: Path, postgres: sa.URL
+) -> None:
+    """The workers are down: the Update waits for nobody. The request gives up after update_wait_seconds
+    with 503 and Retry-After; once a worker is back, the retry with the same key writes once."""
+    url = postgres.render_as_string(hide_password=False)
+    task_queue = f"kinerja-api-{uuid.uuid4()}"
+    settings = settings_for(tmp_path, task_queue=task_queue, database_url=url, update_wait_seconds=3)
+    store = Appraisals(env=event_store_env(url))
+    clock = ServerClock(env)
+    await clock.sync()
+    app = build_app(settings, store, temporal_client=env.client, project_every_seconds=0.2, clock=clock)
+    with ThreadPoolExecutor(8) as executor:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as http:
+                w = World(env, app, http, store, clock)
+                try:
+                    # No sticky cache: the test server never hands a stopped worker's sticky tasks on.
+                    async with build_worker(
+                        env.client, store, CapturingSender(), task_queue, executor, max_cached_workflows=0
+                    ):
+                        cycle = await w.launch(HR_NIP)
+                    skp = f"{API}/employees/appraisals/{appraisal_id(cycle, EMP1)}/skp"
+                    headers = {**(await w.headers(EMP1)), "Idempotency-Key": "no-worker"}
+
+                    waited = await w.http.put(skp, json={"rhk": RHK}, headers=headers)
+                    assert_unavailable(waited, "Unavailable")
+                    assert "retry with the same Idempotency-Key" in waited.json()["message"]
+                    assert drafts(w, cycle) == 0
+
+                    async with build_worker(env.client, store, CapturingSender(), task_queue, executor):
+                        retried = await w.http.put(skp, json={"rhk": RHK}, headers=headers)
+                        assert retried.status_code == 200, retried.text
+                        assert drafts(w, cycle) == 1
+                finally:
+                    await w.terminate_all()
+    store.close()
