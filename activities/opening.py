@@ -60,6 +60,7 @@ class AppraisalInput:
     done: list[str] = field(default_factory=list)  # the timer keys already acted on
     failures: list[dict[str, str]] = field(default_factory=list)  # the latest ones, bounded
     run: int = 1  # which run of the appraisal's workflow this is
+    updates_per_run: int = 200  # human actions after which a run hands over to the next (continue-as-new)
 
 
 @dataclass

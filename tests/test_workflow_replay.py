@@ -33,6 +33,7 @@ def test_the_saved_histories_are_there() -> None:
         "appraisal_keberatan_escalated",
         *(f"appraisal_happy_path--run{n}" for n in range(1, 6)),  # planning ... follow-up, one run each
         "appraisal_delegate_missed_planning--run1",
+        *(f"appraisal_execution_handed_over--run{n}" for n in range(1, 5)),  # within a stage, by length
     }
 
 

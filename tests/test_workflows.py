@@ -29,6 +29,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.notifications import CapturingSender
+from activities.opening import AppraisalInput, appraisal_plan
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.audit import Audit
@@ -60,6 +61,7 @@ from domain.commands import (
     ReturnSkp,
     SelfAssess,
     SetOrgPredikat,
+    StartCycle,
     SubmitSkp,
 )
 from domain.errors import NotAllowed
@@ -338,6 +340,11 @@ async def runs(client: Client, handle: WorkflowHandle[Any, Any]) -> list[Workflo
             return histories[::-1]
 
 
+def updates_in(run: WorkflowHistory) -> int:
+    """How many Updates a run of a workflow took."""
+    return sum(e.HasField("workflow_execution_update_accepted_event_attributes") for e in run.events)
+
+
 async def save_history(name: str, handle: WorkflowHandle[Any, Any], client: Client) -> None:
     """KINERJA_SAVE_HISTORIES=1 adds tests/histories/<name>--run<n>.json, one per run, for the Replayer
     test (commit the JSON). The histories without a run number were written before continue-as-new,
@@ -550,11 +557,63 @@ async def test_three_thousand_reports_and_feedbacks_then_a_rating(
         chain = await runs(k.client, handle)
         assert len(chain) >= 3_000 // UPDATES_PER_RUN
         assert max(len(run.events) for run in chain) < EVENTS_PER_RUN
-        updates = [
-            sum(e.HasField("workflow_execution_update_accepted_event_attributes") for e in run.events) for run in chain
-        ]
+        updates = [updates_in(run) for run in chain]
         assert sum(updates) == 3 + 3_000 + 4 + 1  # planning, execution, the check-ins, the rating
         assert max(updates) <= UPDATES_PER_RUN
+
+
+async def test_a_long_stage_hands_over_to_new_runs_keeping_its_calendar(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    """Within a stage, a run hands over after updates_per_run human actions; the next run keeps the timers
+    already acted on (one reminder per check-in, not one per run) and a moved deadline."""
+    async with kit(env, sqlite_env) as k:
+        year = (await k.now()).year + 1
+        cycle_id = uuid.UUID(k.define_cycle([participant(EMPLOYEE)], f"AG-{uuid.uuid4().hex[:8]}", year))
+        at = datetime.fromisoformat(f"{year - 1}-12-01T00:00:00+00:00")
+        k.app.execute_cycle(cycle_id, StartCycle(HR), at=at)
+        opened = k.app.open_appraisal(cycle_id, EMPLOYEE, at)
+        plan = appraisal_plan(k.app.cycle(cycle_id), None, None)
+        start = AppraisalInput(
+            str(cycle_id),
+            EMPLOYEE,
+            str(opened.id),
+            stage=opened.stage,
+            pending=opened.pending,
+            updates_per_run=3,
+            **plan,
+        )
+        k.nips.append(EMPLOYEE)
+        handle = k.appraisal()
+        await start_once(k.client, AppraisalWorkflow.run, start, id=handle.id, task_queue=k.task_queue)
+        await plan_and_approve(k, handle)  # 3 actions, and a new stage: a new run either way
+
+        def report(n: int) -> ReportProgress:
+            return ReportProgress(Actor(EMPLOYEE), "Q1", "R1", f"{n} KTP", "https://arsip.example.go.id/ktp")
+
+        for n in range(4):
+            await act(handle, W.report_progress, report(n))
+        await k.sleep_until(local(f"{year}-03-25"))  # the Q1 check-in's 7-day reminder
+        await eventually(lambda: asyncio.to_thread(k.events), lambda e: "ReminderSent" in e)
+        for n in range(4, 8):
+            await act(handle, W.report_progress, report(n))
+        await k.sleep_until(local(f"{year}-03-30"))
+
+        assert k.events().count("ReminderSent") == 1 and k.events().count("ProgressReported") == 8
+        chain = await runs(k.client, handle)
+        updates = [updates_in(run) for run in chain]
+        assert updates == [3, 3, 3, 2], updates  # planning; execution: 3 + 3 + the last 2
+        scheduled = [
+            [
+                e.activity_task_scheduled_event_attributes.activity_type.name
+                for e in run.events
+                if e.HasField("activity_task_scheduled_event_attributes")
+            ]
+            for run in chain
+        ]
+        assert [names.count("send_reminder") for names in scheduled] == [0, 0, 1, 0]  # not again after the hand-over
+        assert await handle.query(AppraisalWorkflow.current_stage) == "execution"
+        await save_history("appraisal_execution_handed_over", handle, k.client)
 
 
 async def test_the_cycle_keeps_the_latest_failures_and_counts_them_all(

@@ -40,8 +40,9 @@ CALENDAR: Any = {
 
 # A run hands over to a fresh one (continue-as-new) at each change of stage, and before its history grows
 # long: Temporal refuses a 2,001st Update in one run, and suggests a new run as the history grows. A
-# human action costs about 11 events; 200 of them and the clocks stay well under both limits.
-UPDATES_PER_RUN = 200
+# human action costs about 11 events; 200 of them (AppraisalInput.updates_per_run) and the clocks stay
+# well under both limits.
+UPDATES_PER_RUN = AppraisalInput.updates_per_run
 EVENTS_PER_RUN = 2_500
 FAILURES_KEPT = 20  # the latest failures travel to the next run; all of them went to the cycle already
 # The workflow.patched id of continue-as-new: runs started before it never continue as new (their
@@ -102,7 +103,7 @@ class AppraisalRuntime:
             return
         info = workflow.info()
         if (
-            self.updates >= UPDATES_PER_RUN
+            self.updates >= self.input.updates_per_run
             or info.get_current_history_length() >= EVENTS_PER_RUN
             or info.is_continue_as_new_suggested()
         ):
