@@ -6,6 +6,7 @@ meets a continue-as-new, so paging with continue-as-new and the update-heavy flo
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,10 +15,11 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.base import Actor
-from domain.commands import ApproveSkp, CloseCycle, ExtendDeadline, OpenReview
+from domain.commands import ApproveSkp, CloseCycle, ExtendDeadline, OpenReview, ReportProgress
 from tests.test_workflows import (
     APPRAISER,
     BIN,
+    EMPLOYEE,
     HR,
     act,
     eventually,
@@ -25,6 +27,9 @@ from tests.test_workflows import (
     nip_of,
     participant,
     plan_and_approve,
+    runs,
+    start_appraisal,
+    updates_in,
 )
 from workflows.appraisal import AppraisalWorkflow
 from workflows.appraisal import AppraisalWorkflow as W
@@ -81,3 +86,21 @@ async def test_a_cycle_pages_continues_as_new_and_takes_updates_on_the_dev_serve
         await k.hr(CycleWorkflow.close, CloseCycle(HR, dict.fromkeys(nips, "mutasi massal: dinilai di instansi baru")))
         assert (await cycle.query(CycleWorkflow.progress))["closed"] is True
         assert k.events(nip_of(0)) == ["Opened", "SkpDrafted", "SkpSubmitted", "SkpApproved"]
+
+
+async def test_updates_sent_together_across_hand_overs_all_complete_once_on_the_dev_server(
+    dev_env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    """People act at the same moment as a run hands over to the next: Temporal moves an Update that the
+    old run did not take to the new run, and each one is applied once."""
+    async with kit(dev_env, sqlite_env) as k:
+        handle = await start_appraisal(k, updates_per_run=5)
+        await plan_and_approve(k, handle, EMPLOYEE)
+        reports = [
+            ReportProgress(Actor(EMPLOYEE), "Q1", "R1", f"{n} KTP", "https://arsip.example.go.id/ktp")
+            for n in range(30)
+        ]
+        await asyncio.wait_for(asyncio.gather(*(act(handle, W.report_progress, r) for r in reports)), 120)
+        assert k.events().count("ProgressReported") == 30
+        chain = await runs(k.client, handle)
+        assert sum(updates_in(run) for run in chain) >= 3 + 30 and len(chain) >= 3

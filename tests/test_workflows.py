@@ -562,30 +562,32 @@ async def test_three_thousand_reports_and_feedbacks_then_a_rating(
         assert max(updates) <= UPDATES_PER_RUN
 
 
+async def start_appraisal(k: Kit, **options: Any) -> WorkflowHandle[Any, Any]:
+    """EMPLOYEE's appraisal opened in next year's started cycle, and its workflow started with `options`
+    in its input (no cycle workflow: a test of one appraisal's workflow alone)."""
+    year = (await k.now()).year + 1
+    cycle_id = uuid.UUID(k.define_cycle([participant(EMPLOYEE)], f"AG-{uuid.uuid4().hex[:8]}", year))
+    at = datetime.fromisoformat(f"{year - 1}-12-01T00:00:00+00:00")
+    k.app.execute_cycle(cycle_id, StartCycle(HR), at=at)
+    opened = k.app.open_appraisal(cycle_id, EMPLOYEE, at)
+    plan = appraisal_plan(k.app.cycle(cycle_id), None, None)
+    start = AppraisalInput(
+        str(cycle_id), EMPLOYEE, str(opened.id), stage=opened.stage, pending=opened.pending, **options, **plan
+    )
+    k.nips.append(EMPLOYEE)
+    handle = k.appraisal()
+    await start_once(k.client, AppraisalWorkflow.run, start, id=handle.id, task_queue=k.task_queue)
+    return handle
+
+
 async def test_a_long_stage_hands_over_to_new_runs_keeping_its_calendar(
     env: WorkflowEnvironment, sqlite_env: dict[str, str]
 ) -> None:
     """Within a stage, a run hands over after updates_per_run human actions; the next run keeps the timers
-    already acted on (one reminder per check-in, not one per run) and a moved deadline."""
+    already acted on: one reminder per check-in, not one per run."""
     async with kit(env, sqlite_env) as k:
-        year = (await k.now()).year + 1
-        cycle_id = uuid.UUID(k.define_cycle([participant(EMPLOYEE)], f"AG-{uuid.uuid4().hex[:8]}", year))
-        at = datetime.fromisoformat(f"{year - 1}-12-01T00:00:00+00:00")
-        k.app.execute_cycle(cycle_id, StartCycle(HR), at=at)
-        opened = k.app.open_appraisal(cycle_id, EMPLOYEE, at)
-        plan = appraisal_plan(k.app.cycle(cycle_id), None, None)
-        start = AppraisalInput(
-            str(cycle_id),
-            EMPLOYEE,
-            str(opened.id),
-            stage=opened.stage,
-            pending=opened.pending,
-            updates_per_run=3,
-            **plan,
-        )
-        k.nips.append(EMPLOYEE)
-        handle = k.appraisal()
-        await start_once(k.client, AppraisalWorkflow.run, start, id=handle.id, task_queue=k.task_queue)
+        handle = await start_appraisal(k, updates_per_run=3)
+        year = k.year
         await plan_and_approve(k, handle)  # 3 actions, and a new stage: a new run either way
 
         def report(n: int) -> ReportProgress:
