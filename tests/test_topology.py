@@ -330,7 +330,13 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
 
         # Kill the worker that last ran this appraisal's workflow (it holds it in its sticky cache).
         workflow_id = appraisal_workflow_id(state["cycle_id"], state["employee_nip"])
-        identity = asyncio.run(_last_workflow_task_identity(address, workflow_id))
+        # The keberatan began a new run (continue-as-new at each stage): wait for its first workflow task.
+        identity = _wait(
+            "a worker of ours running the appraisal's latest run",
+            lambda: asyncio.run(_last_workflow_task_identity(address, workflow_id)),
+            20,
+            everyone,
+        )
         victim = next((w for pid, w in pids.items() if identity.startswith(pid)), None)
         assert victim is not None, f"the last workflow task ran on {identity!r}, not on a worker of ours"
         victim.popen.send_signal(signal.SIGKILL)
