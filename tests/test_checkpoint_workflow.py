@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,15 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.notifications import CapturingSender
 from domain.application import Appraisals
+from domain.cycle_commands import CloseCycle
 from settings import Settings, WitnessConfig, event_store_env
 from tests.factories import ANALIS, HEAD, reach
+from tests.test_workflows import HR, kit, nip_of, participant
 from transparency.tree import Log, LogTree
 from transparency.witnesses import DirectoryWitness
 from worker import build_worker
 from workflows.checkpoints import CheckpointInput, CheckpointWorkflow, checkpoint_workflow_id
+from workflows.cycle import CycleWorkflow
 
 BIN = Path(sys.executable).parent
 
@@ -88,3 +92,31 @@ async def test_checkpoints_at_start_on_the_hourly_timer_and_when_a_phase_closes(
             await handle.terminate("test over")
     assert DirectoryWitness(witness_dir, []).sizes("kinerja.local/kinerja") == [26, 27, 28]
     app.close()
+
+
+@pytest.mark.temporal
+async def test_a_cycle_asks_for_a_checkpoint_when_each_phase_closes(env: WorkflowEnvironment, tmp_path: Path) -> None:
+    """The planning deadline passing and HR closing the cycle each sign a checkpoint at once (issue 11)."""
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    settings = Settings(database_url=url, log_keys_dir=str(tmp_path / "keys"), witnesses=[])
+    app = Appraisals(env=event_store_env(url, settings))
+    log_name = f"kinerja-{uuid.uuid4()}"  # its own CheckpointWorkflow on the shared test server
+    async with kit(env, {}, app=app, settings=settings) as k:
+        await env.client.start_workflow(
+            CheckpointWorkflow.run,
+            CheckpointInput(log_name, interval_seconds=10 * 365 * 86400, publish_at_start=False),
+            id=checkpoint_workflow_id(log_name),
+            task_queue=k.task_queue,
+        )
+        await k.launch([participant(nip_of(0))], log=log_name)
+        cycle_id = k.cycle_id
+        log = Log.of(app)
+        LogTree(log).ensure_tables()
+        deadline = app.cycle(uuid.UUID(cycle_id)).deadline("planning")
+        await k.sleep_until(deadline + timedelta(minutes=5))
+        reasons = [r for _, r in await checkpoints(log, 1, env)]
+        assert reasons == [f"phase close: planning of cycle {cycle_id}"]
+        await k.hr(CycleWorkflow.close, CloseCycle(HR, {nip_of(0): "mutasi: dinilai di instansi baru"}))
+        reasons = [r for _, r in await checkpoints(log, 2, env)]
+        assert reasons[1] == f"phase close: cycle {cycle_id} closed"
+        await env.client.get_workflow_handle(checkpoint_workflow_id(log_name)).terminate("test over")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -39,9 +39,15 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.outcome import Stamp
     from workflows.appraisal import HUMAN, DeadlineMoved, Failure, rejection
+    from workflows.checkpoints import checkpoint_workflow_id
     from workflows.ids import appraisal_workflow_id, request_of
 
 REOPENABLE = "closed-cycle-waits-for-reopen"  # workflow.patched id (issue 8): keep it while old histories run
+# Issue 11: each phase that closes (a cycle deadline passing, the cycle closing) asks the log's
+# CheckpointWorkflow (workflows/checkpoints.py) for a signed checkpoint at once. Runs started
+# before this keep waiting as they did (workflow.patched id; keep it while old histories run).
+PHASE_CHECKPOINTS = "checkpoint-at-phase-close"
+ONE_SECOND = timedelta(seconds=1)
 FAN_OUT: Any = {
     "start_to_close_timeout": timedelta(minutes=30),
     "heartbeat_timeout": timedelta(minutes=2),
@@ -63,6 +69,8 @@ FAILURES_KEPT = 200
 class CycleState:
     """What survives continue-as-new: never the participants themselves."""
 
+    deadlines: dict[str, str] = field(default_factory=dict)  # name -> the UTC instant it ends (ISO)
+    phases_closed: list[str] = field(default_factory=list)  # deadlines a checkpoint was asked for
     cursor: str = ""
     opening_done: bool = False
     opened: int = 0
@@ -83,6 +91,7 @@ class CycleInput:
     progress_refresh_seconds: int = 86_400  # 0: only on demand (`refresh_progress`)
     pages_per_run: int = 0  # continue-as-new after this many pages; 0: when Temporal suggests it
     state: CycleState | None = None
+    log: str = "kinerja"  # the event-store log whose CheckpointWorkflow a phase close asks
 
 
 @workflow.defn
@@ -92,6 +101,7 @@ class CycleWorkflow:
     @workflow.init
     def __init__(self, input: CycleInput) -> None:
         self.input = input
+        self.changes = 0  # bumped when a deadline moves: the wait for the next phase close starts over
         self.state = input.state or CycleState()
         self.lock = asyncio.Lock()
         self.reopenings = 0  # a refresh that read the cycle before a reopening must not close it again
@@ -100,6 +110,7 @@ class CycleWorkflow:
     async def run(self, input: CycleInput) -> dict[str, Any]:
         if input.state is None:
             cycle = await workflow.execute_activity_method(AppraisalActivities.read_cycle, input.cycle_id, **PROGRESS)
+            self.state.deadlines = dict(cycle["deadlines"])
             if cycle["status"] == DEFINED:
                 start = StartCycle(Actor(input.hr_nip, ("hr",)))
                 await self._run(AppraisalActivities.start_cycle, start, key=self._key("start"))
@@ -123,12 +134,15 @@ class CycleWorkflow:
         refresh = input.progress_refresh_seconds or None
         while True:
             while not self.state.closed:
-                try:
-                    await workflow.wait_condition(lambda: self.state.closed, timeout=refresh)
-                except TimeoutError:
-                    pass
-                if not self.state.closed:
-                    await self._refresh()
+                if workflow.patched(PHASE_CHECKPOINTS):
+                    await self._wait_for_phase_or_refresh(refresh)
+                else:
+                    try:
+                        await workflow.wait_condition(lambda: self.state.closed, timeout=refresh)
+                    except TimeoutError:
+                        pass
+                    if not self.state.closed:
+                        await self._refresh()
                 if workflow.info().is_continue_as_new_suggested():
                     await self._continue_as_new()
             await self._refresh()  # the counts as the cycle closed
@@ -171,6 +185,10 @@ class CycleWorkflow:
         version = await self._run(AppraisalActivities.extend_deadline, cmd)
         cycle = await workflow.execute_activity_method(AppraisalActivities.read_cycle, self.input.cycle_id, **PROGRESS)
         moved = DeadlineMoved(cmd.name, cycle["deadlines"][cmd.name])
+        self.state.deadlines = dict(cycle["deadlines"])
+        if cmd.name in self.state.phases_closed:  # extended after it passed: the phase is open again
+            self.state.phases_closed.remove(cmd.name)
+        self.changes += 1
         signalled = await workflow.execute_activity_method(
             OpeningActivities.signal_appraisals,
             SignalAppraisals(self.input.cycle_id, "deadline_moved", moved.__dict__),
@@ -191,6 +209,8 @@ class CycleWorkflow:
     async def close(self, cmd: CloseCycle) -> dict[str, Any]:
         version = await self._run(AppraisalActivities.close_cycle, cmd)
         self.state.closed = True
+        if workflow.patched(PHASE_CHECKPOINTS):
+            await self._request_checkpoint(f"phase close: cycle {self.input.cycle_id} closed")
         return {"version": version}
 
     @workflow.update
@@ -313,3 +333,45 @@ class CycleWorkflow:
         if info is None:
             raise ApplicationError("cycle commands run from updates")
         return self._key(f"update:{request_of(info.id)}")
+
+    # --- checkpoints at phase close (issue 11) -------------------------------
+
+    async def _wait_for_phase_or_refresh(self, refresh: int | None) -> None:
+        """Wait until the cycle closes, a deadline moves, the next phase ends or the refresh is due."""
+        seen = self.changes
+        try:
+            await workflow.wait_condition(
+                lambda: self.state.closed or self.changes != seen, timeout=self._until_next_phase(refresh)
+            )
+        except TimeoutError:
+            pass
+        await self._checkpoint_closed_phases()
+        if not self.state.closed and self.changes == seen:
+            await self._refresh()
+
+    def _until_next_phase(self, refresh: int | None) -> float | None:
+        """Seconds until the next deadline not yet checkpointed ends (at most `refresh`); None: nothing to wait for."""
+        now = workflow.now()
+        waits = [
+            max((datetime.fromisoformat(until) + ONE_SECOND - now).total_seconds(), 0.0)
+            for name, until in self.state.deadlines.items()
+            if name not in self.state.phases_closed
+        ]
+        if refresh:
+            waits.append(float(refresh))
+        return min(waits) if waits else None
+
+    async def _checkpoint_closed_phases(self) -> None:
+        now = workflow.now()
+        for name, until in sorted(self.state.deadlines.items(), key=lambda d: d[1]):
+            if name not in self.state.phases_closed and datetime.fromisoformat(until) < now:
+                self.state.phases_closed.append(name)
+                await self._request_checkpoint(f"phase close: {name} of cycle {self.input.cycle_id}")
+
+    async def _request_checkpoint(self, reason: str) -> None:
+        """Ask the log's CheckpointWorkflow for a checkpoint now; without one (a bare test worker) it is logged."""
+        handle = workflow.get_external_workflow_handle(checkpoint_workflow_id(self.input.log))
+        try:
+            await handle.signal("request", reason)
+        except Exception:  # noqa: BLE001 - no checkpoint workflow runs for this log: nothing to ask
+            workflow.logger.warning("no checkpoint workflow for log %s: %s", self.input.log, reason)
