@@ -22,6 +22,7 @@ from transparency.integrity import RecordCheck
 from transparency.note import Verifier
 from transparency.persistence import SealingRecorder
 from transparency.receipts import Receipts, verify_receipt
+from transparency.tables import utc_iso
 from transparency.tree import Log
 from transparency.verify import LogVerifier
 from transparency.wiring import log_keys, origin_of, witness_keys, witnesses
@@ -79,7 +80,7 @@ class Proof:
         by_checkpoint: dict[int, list[dict[str, Any]]] = {}
         for a in answers:
             by_checkpoint.setdefault(int(a.checkpoint_id), []).append(
-                {"witness": a.witness, "status": a.status, "detail": a.detail, "at": a.at.isoformat()}
+                {"witness": a.witness, "status": a.status, "detail": a.detail, "at": utc_iso(a.at)}
             )
         return [
             {
@@ -87,7 +88,7 @@ class Proof:
                 "size": int(r.size),
                 "root": bytes(r.root).hex(),
                 "reason": r.reason,
-                "created_at": r.created_at.isoformat(),
+                "created_at": utc_iso(r.created_at),
                 "note": r.note,
                 "time_stamp": r.timestamp_note,
                 "witnesses": by_checkpoint.get(int(r.id), []),

@@ -31,6 +31,7 @@ from transparency.checkpoint import open_checkpoint
 from transparency.note import NoteError, Verifier, cosignature_time, parse
 from transparency.persistence import open_seal, row_summary
 from transparency.publish import ACCEPTED
+from transparency.tables import utc_iso
 from transparency.tree import Log, LogTree
 
 FORMAT = "kinerja-receipt/v1"
@@ -105,7 +106,7 @@ class Receipts:
             "tree_size": int(cp.size),
             "checkpoint": str(note),
             "hashes": [base64.b64encode(h).decode() for h in self.tree.inclusion_proof(covered[0], int(cp.size))],
-            "checkpoint_created_at": cp.created_at.isoformat(),
+            "checkpoint_created_at": utc_iso(cp.created_at),
             "time_stamp": cp.timestamp_note,
         }
         if cp.timestamp_token:

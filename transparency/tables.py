@@ -10,6 +10,7 @@ and `kinerja_witnessed` (each witness's answer to each checkpoint).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import cache
 
 import sqlalchemy as sa
@@ -100,3 +101,8 @@ def log_tables(events_table_name: str, schema: str | None = None) -> LogTables:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     )
     return LogTables(p, md, seals, leaves, nodes, state, checkpoints, witnessed)
+
+
+def utc_iso(moment: datetime) -> str:
+    """A stored instant in ISO form with its zone: SQLite hands back the UTC it was given, without one."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()

@@ -19,6 +19,7 @@ from transparency.checkpoint import Checkpoint, open_checkpoint
 from transparency.findings import Report
 from transparency.note import NoteError, Verifier, parse
 from transparency.publish import ACCEPTED
+from transparency.tables import utc_iso
 from transparency.timestamps import TimestampError, check
 from transparency.tree import Log
 from transparency.witnesses import Witness
@@ -55,7 +56,7 @@ class Vouchers:
             answers = defaultdict(list)
             for a in conn.execute(sa.select(w).order_by(w.c.id)):
                 answers[a.checkpoint_id].append(
-                    {"witness": a.witness, "status": a.status, "detail": a.detail, "at": a.at.isoformat()}
+                    {"witness": a.witness, "status": a.status, "detail": a.detail, "at": utc_iso(a.at)}
                 )
         for row in stored:
             entry: dict[str, Any] = {
@@ -63,7 +64,7 @@ class Vouchers:
                 "size": row.size,
                 "root": bytes(row.root).hex(),
                 "reason": row.reason,
-                "created_at": row.created_at.isoformat(),
+                "created_at": utc_iso(row.created_at),
                 "time_stamp": row.timestamp_note,
                 "witnesses": answers[row.id],
                 "valid": False,

@@ -30,7 +30,16 @@ async def cycles(request: Request, actor: PageActor, cari: str = "") -> Response
     if cari.strip():
         return redirect(f"/audit/penilaian/{cari.strip()}")
     rows = await request.app.state.cycle_views.cycles()
-    return page(request, "audit_home.html", actor, cycles=rows)
+    latest = await run_in_threadpool(request.app.state.proof.checkpoints, 1)
+    return page(request, "audit_home.html", actor, cycles=rows, latest=latest[0] if latest else None)
+
+
+@router.get("/bukti", response_class=HTMLResponse)
+async def proof(request: Request, actor: PageActor) -> HTMLResponse:
+    """The whole log verified now (chains, seals, checkpoints, witnesses), and every checkpoint with its witnesses."""
+    require_oversight(actor)
+    report = await run_in_threadpool(request.app.state.proof.log_report)
+    return page(request, "audit_proof.html", actor, report=report)
 
 
 @router.get("/siklus/{cycle_id}", response_class=HTMLResponse)

@@ -172,6 +172,38 @@ MONTHS = (
     "Desember",
 )
 
+# What the log's verifier found (transparency/findings.py), as the auditor's page names it.
+FINDINGS = {
+    "chain": "Rantai hash putus (baris diubah, dihapus, disisipkan atau ditukar)",
+    "unsealed": "Baris tanpa segel instansi (peristiwa palsu yang ditulis di luar Kinerja)",
+    "rewritten": "Baris berbeda dari yang disegel atau dicakup checkpoint (ditulis ulang)",
+    "seal-invalid": "Segel tidak sah menurut kunci instansi",
+    "inserted": "Baris disisipkan di antara baris yang sudah dicakup checkpoint",
+    "deleted": "Baris yang dicakup checkpoint hilang",
+    "truncated": "Peristiwa terbaru sebuah catatan hilang (dipotong)",
+    "aggregate-deleted": "Seluruh catatan dihapus",
+    "log-truncated": "Log lebih pendek dari checkpoint yang ditandatangani",
+    "inconsistent": "Log tidak lagi memiliki root yang dijamin checkpoint",
+    "tree-store-altered": "Pohon Merkle yang tersimpan diubah",
+    "checkpoint-edited": "Checkpoint tersimpan diubah (tanda tangan tidak sah)",
+    "time-stamp-invalid": "Stempel waktu RFC 3161 tidak sah",
+    "checkpoint-missing": "Checkpoint yang dipegang saksi tidak ada di daftar log",
+    "witness-checkpoint-edited": "Checkpoint yang dipegang saksi tidak sah",
+    "witness-rolled-back": "Saksi dimundurkan (memegang lebih sedikit dari yang pernah diterimanya)",
+    "witness-refused": "Saksi menolak checkpoint karena tidak konsisten",
+    "witness-unreachable": "Saksi tidak dapat dihubungi",
+    "no-checkpoint": "Belum ada checkpoint yang mencakup log",
+    "unreadable": "Peristiwa tersimpan tidak dapat dibaca ulang",
+}
+WITNESS_STATUS = {
+    "ok": "sesuai",
+    "accepted": "diterima",
+    "refused": "ditolak",
+    "unreachable": "tidak terhubung",
+    "edited": "diubah",
+    "rolled back": "dimundurkan",
+}
+
 TABLES: dict[str, dict[str, str]] = {
     "stage": STAGES,
     "task": TASKS,
@@ -185,6 +217,8 @@ TABLES: dict[str, dict[str, str]] = {
     "outcome": OUTCOMES,
     "deadline": DEADLINES,
     "event": EVENTS,
+    "finding": FINDINGS,
+    "witness": WITNESS_STATUS,
     "refusal": REFUSALS,
     "role": ROLES,
     "cycle_status": CYCLE_STATUS,
