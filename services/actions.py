@@ -159,7 +159,11 @@ class CycleActions:
     def __init__(self, gateway: Gateway, proof: Proof | None = None) -> None:
         self.gateway, self.proof = gateway, proof
 
-    async def _receipted(self, cycle_id: UUID, result: dict[str, Any]) -> dict[str, Any]:
+    async def _update(
+        self, cycle_id: UUID, update: UpdateMethodMultiParam[[Any, C], dict[str, Any]], cmd: C, key: str
+    ) -> dict[str, Any]:
+        """HR only; the Update, then HR's receipt of the event it wrote (when the answer names its version)."""
+        result = await self.gateway.cycle(cycle_id, update, _hr(cmd), cmd.by, key)
         version = result.get("version")
         if self.proof is None or not isinstance(version, int):
             return result
@@ -167,25 +171,19 @@ class CycleActions:
 
     async def extend_deadline(self, cycle_id: UUID, cmd: ExtendDeadline, key: str) -> dict[str, Any]:
         """Move a deadline later; running appraisals move their timers."""
-        return await self._receipted(
-            cycle_id, await self.gateway.cycle(cycle_id, CycleWorkflow.extend_deadline, _hr(cmd), cmd.by, key)
-        )
+        return await self._update(cycle_id, CycleWorkflow.extend_deadline, cmd, key)
 
     async def set_org_predikat(self, cycle_id: UUID, cmd: SetOrgPredikat, key: str) -> dict[str, Any]:
-        return await self._receipted(
-            cycle_id, await self.gateway.cycle(cycle_id, CycleWorkflow.set_org_predikat, _hr(cmd), cmd.by, key)
-        )
+        return await self._update(cycle_id, CycleWorkflow.set_org_predikat, cmd, key)
 
     async def calibrate_unit(self, cycle_id: UUID, cmd: CalibrateUnit, key: str) -> dict[str, Any]:
-        return await self.gateway.cycle(cycle_id, CycleWorkflow.calibrate_unit, _hr(cmd), cmd.by, key)
+        return await self._update(cycle_id, CycleWorkflow.calibrate_unit, cmd, key)
 
     async def close(self, cycle_id: UUID, cmd: CloseCycle, key: str) -> dict[str, Any]:
-        return await self._receipted(
-            cycle_id, await self.gateway.cycle(cycle_id, CycleWorkflow.close, _hr(cmd), cmd.by, key)
-        )
+        return await self._update(cycle_id, CycleWorkflow.close, cmd, key)
 
     async def reopen(self, cycle_id: UUID, cmd: ReopenCycle, key: str) -> dict[str, Any]:
-        return await self.gateway.cycle(cycle_id, CycleWorkflow.reopen, _hr(cmd), cmd.by, key)
+        return await self._update(cycle_id, CycleWorkflow.reopen, cmd, key)
 
 
 def _hr(cmd: C) -> C:

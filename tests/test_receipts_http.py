@@ -68,6 +68,17 @@ async def test_every_action_returns_a_receipt_that_anyone_can_check(env: Workflo
         forged = {**completed, "seal": completed["seal"].replace("type SkpDrafted", "type SkpApproved")}
         refused = (await w.http.post(f"{API}/receipts/verify", json=forged)).json()
         assert refused["ok"] is False and refused["reason"].startswith("the agency's seal does not verify")
+        # HR's writes on the cycle carry HR's receipt too.
+        year = (await w.call("GET", f"/hr/cycles/{cycle}", HR_NIP))["year"]
+        extended = await w.call(
+            "POST",
+            f"/hr/cycles/{cycle}/deadlines/follow_up/extension",
+            HR_NIP,
+            {"until": f"{year + 1}-04-30", "reason": "SE BKN perpanjangan"},
+        )
+        hr_event = extended["receipt"]["event"]
+        assert (hr_event["record_id"], hr_event["by"]) == (cycle, HR_NIP)
+        assert (await w.http.post(f"{API}/receipts/verify", json=extended["receipt"])).json()["ok"] is True
         garbage = await w.http.post(
             f"{API}/receipts/verify", content=b"\xff{", headers={"Content-Type": "application/json"}
         )
