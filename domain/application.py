@@ -214,6 +214,17 @@ class Appraisals(Organisation, Application[UUID]):
 
     # --- persistence --------------------------------------------------------
 
+    def named_at_opening(self, record_id: UUID) -> set[str]:
+        """The NIPs a record's first stored event names (an appraisal's employee, appraiser, atasan),
+        read without the integrity check: who may be told that a broken record exists. Empty if unreadable."""
+        try:
+            first = next(iter(self.recorder.select_events(record_id, limit=1)), None)
+            event = self.mapper.to_domain_event(first) if first is not None else None
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return set()
+        names = (getattr(event, f, None) for f in ("employee_nip", "appraiser_nip", "atasan_nip"))
+        return {n for n in names if isinstance(n, str)}
+
     def record(self, record_id: UUID, version: int | None = None) -> KinerjaAggregate:
         """Any record (appraisal, cycle, agency) by id, checked as every load is."""
         return self._get(KinerjaAggregate, record_id, "record", version)

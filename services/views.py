@@ -15,15 +15,26 @@ from domain.appraisal import RESULT_DELIVERED, Appraisal
 from domain.audit import jsonable
 from domain.base import Actor
 from domain.cycle import AppraisalCycle
+from domain.errors import IntegrityBroken
 from domain.people import HR_INBOX
-from services.authz import is_hr, require_read
+from services.authz import is_auditor, is_hr, require_read
+from services.errors import ApiError
 from services.gateway import Gateway
 from services.readside import ReadSide
 
 
 def load_appraisal(app: Appraisals, actor: Actor, appraisal_id: UUID) -> tuple[Appraisal, set[str]]:
-    """The appraisal if the caller may see it (else 404), and how the caller relates to it."""
-    appraisal = app.appraisal(appraisal_id)
+    """The appraisal if the caller may see it (else 404), and how the caller relates to it.
+
+    A broken record (IntegrityBroken) is named so only to HR, auditors and the people it was opened
+    for; anyone else learns no more about it than about an appraisal that does not exist.
+    """
+    try:
+        appraisal = app.appraisal(appraisal_id)
+    except IntegrityBroken:
+        if not (is_hr(actor) or is_auditor(actor) or actor.nip in app.named_at_opening(appraisal_id)):
+            raise ApiError(404, "NotFound", f"no appraisal {appraisal_id} among the ones you may see") from None
+        raise
     return appraisal, require_read(actor, appraisal)
 
 

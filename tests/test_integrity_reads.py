@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from domain.application import Appraisals
 from domain.chain import event_digest
 from settings import event_store_env
-from tests.test_api_support import AUDITOR, EMP1, build_app, login, running, seed_appraisal, settings_for
+from tests.test_api_support import AUDITOR, EMP1, OUTSIDER, build_app, login, running, seed_appraisal, settings_for
 from tests.test_audit_chain import Rows
 from tests.test_web_pages import sign_in
 from transparency.publish import Publisher
@@ -134,11 +134,18 @@ async def test_a_read_of_an_altered_record_names_what_broke(
     world: World, tamper: Callable[[World], None], finding: str, says: str
 ) -> None:
     tamper(world)
-    record = str(world.appraisal_id)
+    record, gone = str(world.appraisal_id), tamper is delete_whole_record
     async with running(world.app) as client:
-        employee = await client.get(f"/api/v1/employees/appraisals/{record}", headers=await login(client, EMP1))
-        assert employee.status_code == 409, employee.text
-        answer = employee.json()
+        stranger = await client.get(f"/api/v1/employees/appraisals/{record}", headers=await login(client, OUTSIDER))
+        assert (stranger.status_code, stranger.json()["error"]) == (404, "NotFound")  # learns nothing of it
+        # Told it is broken: the people it names; with nothing left that names them, HR and auditors.
+        reader, page_path = (AUDITOR, f"/audit/penilaian/{record}") if gone else (EMP1, f"/saya/{record}")
+        if gone:
+            employee = await client.get(f"/api/v1/employees/appraisals/{record}", headers=await login(client, EMP1))
+            assert employee.status_code == 404  # their receipts remain their proof (tests/test_receipts_http.py)
+        read = await client.get(f"/api/v1/employees/appraisals/{record}", headers=await login(client, reader))
+        assert read.status_code == 409, read.text
+        answer = read.json()
         assert (answer["error"], answer["record_id"], answer["finding"]) == ("IntegrityBroken", record, finding)
         assert (
             answer["message"].startswith(f"the record {record} failed its integrity check: ")
@@ -150,8 +157,8 @@ async def test_a_read_of_an_altered_record_names_what_broke(
             assert (read.status_code, read.json()["finding"]) == (409, finding), path
         page_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=world.app), base_url="http://kinerja.test")
         async with page_client:
-            await sign_in(page_client, EMP1)
-            page = await page_client.get(f"/saya/{record}")
+            await sign_in(page_client, reader)
+            page = await page_client.get(page_path)
         assert page.status_code == 409 and "Integritas rusak" in page.text and says in page.text
         # The check reports rather than refuses: the auditor still learns what broke.
         chain = await client.get(f"/api/v1/audit/records/{record}/integrity", headers=auditor)
