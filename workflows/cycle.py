@@ -302,16 +302,20 @@ class CycleWorkflow:
         return page
 
     async def _refresh(self) -> None:
-        reopenings = self.reopenings
-        try:
-            counts = await workflow.execute_activity_method(
-                AppraisalActivities.count_stages, self.input.cycle_id, **PROGRESS
-            )
-        except ActivityError as e:
-            self._failed([Failure("*", "count_stages", "ActivityError", str(e.cause or e), workflow.now().isoformat())])
-            return
-        if reopenings != self.reopenings:
-            return  # the counts read the cycle before HR reopened it: the next refresh counts again
+        while True:
+            reopenings = self.reopenings
+            try:
+                counts = await workflow.execute_activity_method(
+                    AppraisalActivities.count_stages, self.input.cycle_id, **PROGRESS
+                )
+            except ActivityError as e:
+                failure = Failure("*", "count_stages", "ActivityError", str(e.cause or e), workflow.now().isoformat())
+                self._failed([failure])
+                return
+            if reopenings == self.reopenings:
+                break
+            # The counts read the cycle before HR reopened it: count again now, rather than show no
+            # counts (or the closed ones) until the next daily refresh.
         self.state.progress = {**counts, "as_of": workflow.now().isoformat()}
         self.state.closed = self.state.closed or counts["status"] == CLOSED
 
