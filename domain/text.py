@@ -3,7 +3,12 @@
 Every text a person (or a file, or a citizen) gives Kinerja has a length limit and refuses
 control characters: NUL and the other C0 and C1 controls, DEL, and lone surrogates (which no
 UTF-8 database can store). Multi-line free text keeps tab and line breaks; single-line values
-(names, codes, links) refuse those too. A link (evidence) is an absolute http:// or https:// URL,
+(names, codes, links) refuse those too. Invisible formatting characters that make a text read
+differently from what it holds are refused as well: the bidirectional overrides, embeddings and
+isolates (U+202A-U+202E, U+2066-U+2069: "Trojan Source" spoofing) everywhere; in single-line
+values every format character (Unicode category Cf: zero-width spaces and joiners, the BOM, the
+soft hyphen, the direction marks), so two names that look the same are the same. Free text keeps
+the zero-width joiners that emoji and some scripts need. A link (evidence) is an absolute http:// or https:// URL,
 nothing else: a `javascript:` or `data:` link would run in the reader's session.
 
 The rules are declared on the commands' fields (`Annotated[str, RULE]`, domain/commands.py) and
@@ -17,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +34,8 @@ from domain.errors import InvalidInput
 _CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
 _MULTILINE_BAD = re.compile(f"[{_CONTROL}]")
 _SINGLE_LINE_BAD = re.compile(f"[{_CONTROL}\t\n\r]")
+# Bidirectional embeddings, overrides and isolates: they reorder what a reader sees.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 LINK_SCHEMES = ("http", "https")
 
 
@@ -37,6 +45,16 @@ def forbidden_character(value: str, multiline: bool = False) -> str | None:
     return found.group() if found else None
 
 
+def invisible_character(value: str, multiline: bool = False) -> str | None:
+    """The first invisible formatting character a text of this kind may not hold, or None."""
+    found = _BIDI.search(value)
+    if found:
+        return found.group()
+    if not multiline:
+        return next((c for c in value if unicodedata.category(c) == "Cf"), None)
+    return None
+
+
 def scrub(value: str, limit: int = 2000) -> str:
     """A text safe to store and show whatever it holds: control characters become U+FFFD, cut to `limit`."""
     return _MULTILINE_BAD.sub("\ufffd", value)[:limit]
@@ -44,7 +62,10 @@ def scrub(value: str, limit: int = 2000) -> str:
 
 def describe(character: str) -> str:
     names = {"\x00": "NUL", "\t": "a tab", "\n": "a line break", "\r": "a line break"}
-    return names.get(character, f"U+{ord(character):04X}")
+    if character in names:
+        return names[character]
+    name = unicodedata.name(character, "")
+    return f"U+{ord(character):04X} {name}" if name else f"U+{ord(character):04X}"
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,11 @@ class TextRule:
         bad = forbidden_character(value, self.multiline)
         if bad is not None:
             raise InvalidInput(field, f"must not contain control characters ({describe(bad)} found)", "control")
+        hidden = invisible_character(value, self.multiline)
+        if hidden is not None:
+            raise InvalidInput(
+                field, f"must not contain invisible formatting characters ({describe(hidden)} found)", "invisible"
+            )
         stripped = value.strip()
         if self.link and stripped:
             check_link(field, stripped)
@@ -85,6 +111,8 @@ class TextRule:
 def is_web_link(value: object) -> bool:
     """Whether a value is an absolute http(s) URL that a page may render as a link."""
     if not isinstance(value, str) or forbidden_character(value) is not None or value != value.strip():
+        return False
+    if invisible_character(value) is not None:
         return False
     try:
         parts = urlsplit(value)
@@ -150,7 +178,7 @@ def _rules(cls: type) -> dict[str, TextRule]:
 
 def refuse_control_characters(values: Mapping[str, Any], where: str = "") -> None:
     """The last net under every event: no string anywhere in it holds a control character (tab and
-    line breaks aside). Whatever rule a field forgot, NUL never reaches the log."""
+    line breaks aside) or a bidirectional override. Whatever rule a field forgot, NUL never reaches the log."""
     for key, value in values.items():
         _walk(f"{where}.{key}" if where else str(key), value)
 
@@ -160,6 +188,10 @@ def _walk(path: str, value: Any) -> None:
         bad = forbidden_character(value, multiline=True)
         if bad is not None:
             raise InvalidInput(path, f"must not contain control characters ({describe(bad)} found)", "control")
+        hidden = _BIDI.search(value)
+        if hidden:
+            found = describe(hidden.group())
+            raise InvalidInput(path, f"must not contain invisible formatting characters ({found} found)", "invisible")
     elif isinstance(value, Mapping):
         for key, item in value.items():
             _walk(path, key)

@@ -373,3 +373,74 @@ async def test_a_nip_in_another_scripts_digits_is_refused(tmp_path: Path) -> Non
         assert answer.status_code == 422 and answer.json()["field"] == "participants[0].nip", answer.text
     assert written(store) == 0
     store.close()
+
+
+# --- invisible formatting characters (the gap left by #8: RTL overrides, zero-width spaces) ---------
+
+RLO, ZWSP, BOM, LRI = "\u202e", "\u200b", "\ufeff", "\u2066"
+
+
+@pytest.mark.parametrize("char", [RLO, ZWSP, BOM, LRI, "\u00ad", "\u200f"])
+def test_a_name_holding_an_invisible_formatting_character_is_refused_naming_it(char: str) -> None:
+    """Two names that look alike must be alike: "Budi" with a zero-width space is not a second Budi."""
+    app = Appraisals()
+    people = participants()
+    people[1] = {**people[1], "name": f"Bu{char}di"}
+    with pytest.raises(InvalidInput, match=r"^participants\[1\]\.name: must not contain invisible formatting") as e:
+        app.define_cycle(DefineCycle(HR_ACTOR, AGENCY, "Kota", "WITA", YEAR, people), at=T["define"])
+    assert e.value.rule == "invisible" and f"U+{ord(char):04X}" in str(e.value)
+    assert written(app) == 0
+
+
+def test_free_text_refuses_a_direction_override_but_keeps_the_joiners_emoji_need() -> None:
+    s = reach("execution")
+    before = written(s.app)
+    with pytest.raises(InvalidInput, match="^notes: must not contain invisible formatting characters \\(U\\+202E"):
+        s.do(STAFF, HoldCheckIn(actor(HEAD), "Q1", f"disetujui {RLO}kadalot"), T["check_in"])
+    assert written(s.app) == before
+    family = "Tim kompak \U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji made of three, joined by U+200D
+    s.do(STAFF, HoldCheckIn(actor(HEAD), "Q1", family), T["check_in"])
+    assert s.get(STAFF).check_ins["Q1"]["notes"] == family
+    # The last net under every event refuses the override whatever field carries it.
+    with pytest.raises(InvalidInput, match="^text: must not contain invisible formatting characters"):
+        s.get(STAFF)._self_assessed(HEAD, f"a{RLO}b", T["check_in"])
+
+
+def test_a_link_with_a_zero_width_space_is_no_link() -> None:
+    assert not is_web_link(f"https://arsip.example.go.id/{ZWSP}q1.pdf")
+    assert not is_web_link(f"https://arsip{RLO}.example.go.id/q1.pdf")
+
+
+def test_the_org_csv_import_refuses_an_invisible_character_in_a_name_with_its_line() -> None:
+    app = Appraisals()
+    result = app.import_org(
+        ORG.replace("Rina Wulandari", f"Rina{ZWSP} Wulandari"),
+        by=Actor(HR_NIP, ("hr",)),
+        at=datetime(2030, 1, 1, tzinfo=timezone.utc),
+    )
+    assert not result.ok
+    assert [(p.field, "invisible formatting characters" in p.reason) for p in result.problems] == [("name", True)]
+    assert written(app) == 0
+
+
+async def test_the_api_and_the_page_refuse_an_override_and_write_nothing(tmp_path: Path) -> None:
+    store = Appraisals(env=event_store_env(settings_for(tmp_path).database_url))
+    _, appraisal_id = seed_appraisal(store)
+    before = written(store)
+    async with running(build_app(settings_for(tmp_path), store)) as client:
+        hr = await login(client, HR_NIP)
+        people = [{**PARTICIPANTS[0], "name": f"Budi{RLO}"}]
+        cycle = {"agency_id": "AG-RLO", "time_zone": "WIB", "year": 2031, "participants": people}
+        answer = await client.post(f"{API}/hr/cycles", json=cycle, headers=hr)
+        assert answer.status_code == 422 and answer.json()["field"] == "participants[0].name", answer.text
+        assert "invisible formatting characters (U+202E RIGHT-TO-LEFT OVERRIDE found)" in answer.json()["message"]
+        await sign_in(client, EMP1)
+        form = {"period": "Q1", "rhk_id": "R1", "realisation": f"410 KTP{RLO}"}
+        page = await post_form(client, f"/saya/{appraisal_id}/realisasi", form)
+        assert page.status_code == 422, page.text
+        assert "tidak boleh memuat karakter format tak terlihat" in page.text
+        # After-effect: reloaded, nothing of it is shown, and the store holds nothing new.
+        again = await client.get(f"/saya/{appraisal_id}")
+        assert again.status_code == 200 and RLO not in again.text
+    assert written(store) == before
+    store.close()

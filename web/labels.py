@@ -153,6 +153,7 @@ INPUT_RULES = {
     "invalid": "tidak sesuai format yang diminta",
     "date": "harus berupa tanggal (tahun-bulan-hari)",
     "control": "tidak boleh memuat karakter kendali (seperti NUL)",
+    "invisible": "tidak boleh memuat karakter format tak terlihat (seperti pembalik arah teks atau spasi nol)",
     "length": "terlalu panjang: paling banyak {limit} karakter",
     "required": "wajib diisi",
     "range": "harus di antara {earliest} dan {latest}",
