@@ -72,8 +72,17 @@ class CycleActivities:
 
     @activity.defn
     def calibrate_unit(self, stamp: Stamp, cmd: CalibrateUnit) -> list[str]:
+        """The curve's warnings only: what cycle workflows started before "calibration-receipt" run."""
         with domain_errors_fail_fast():
             return self.app.calibrate_unit(stamp.record_id, cmd, at=stamp.at, key=stamp.key)
+
+    @activity.defn
+    def calibrate_unit_recorded(self, stamp: Stamp, cmd: CalibrateUnit) -> dict[str, Any]:
+        """The curve's warnings and the cycle's version the calibration wrote (HR's receipt names it)."""
+        with domain_errors_fail_fast():
+            warnings = self.app.calibrate_unit(stamp.record_id, cmd, at=stamp.at, key=stamp.key)
+            version = self.app.cycle(stamp.record_id).applied_version(stamp.key)
+        return {"warnings": warnings, "version": version}
 
     # --- reading ---------------------------------------------------------------
 

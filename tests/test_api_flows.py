@@ -30,7 +30,7 @@ from tests.test_api_support import (
     UNIT,
     appraisal_id,
 )
-from tests.test_api_world import eventually, start_server, world
+from tests.test_api_world import API, eventually, start_server, world
 
 ABOVE = dict.fromkeys(BERAKHLAK, "di_atas")
 
@@ -142,6 +142,10 @@ async def test_a_whole_cycle_through_http(env: WorkflowEnvironment, tmp_path: Pa
         await w.call("PUT", f"/hr/cycles/{cycle}/units/{UNIT}/org-predikat", HR_NIP, {"predikat": "baik"})
         calibrated = await w.call("POST", f"/hr/cycles/{cycle}/units/{UNIT}/calibration", HR_NIP, {})
         assert calibrated["warnings"] == []
+        # Like every HR write, the calibration answers with HR's receipt of the event it wrote (#11's gap).
+        event = calibrated["receipt"]["event"]
+        assert (event["record_id"], event["by"], event["version"]) == (cycle, HR_NIP, calibrated["version"])
+        assert (await w.http.post(f"{API}/receipts/verify", json=calibrated["receipt"])).json()["ok"] is True
         distribution = await eventually(
             lambda: w.call("GET", f"/hr/cycles/{cycle}/distribution", AUDITOR), lambda d: d and d[0]["rated"] == 2
         )

@@ -30,6 +30,7 @@ def test_the_saved_histories_are_there() -> None:
         "appraisal_happy_path",
         "cycle_happy_path",  # recorded before the REOPENABLE patch: a closed cycle's workflow ended
         "cycle_closed_and_reopened",  # since: it waits, takes a reopening, serves HR, closes again
+        "cycle_calibration_receipt--run1",  # since "calibration-receipt": calibration returns its version
         "appraisal_keberatan_escalated",
         *(f"appraisal_happy_path--run{n}" for n in range(1, 6)),  # planning ... follow-up, one run each
         "appraisal_delegate_missed_planning--run1",

@@ -47,6 +47,9 @@ REOPENABLE = "closed-cycle-waits-for-reopen"  # workflow.patched id (issue 8): k
 # CheckpointWorkflow (workflows/checkpoints.py) for a signed checkpoint at once. Runs started
 # before this keep waiting as they did (workflow.patched id; keep it while old histories run).
 PHASE_CHECKPOINTS = "checkpoint-at-phase-close"
+# Issue 11's gap: a calibration answers with the version it wrote, so HR gets its receipt like for
+# every other write. Runs started before keep the activity that returns the warnings only.
+CALIBRATION_RECEIPT = "calibration-receipt"
 ONE_SECOND = timedelta(seconds=1)
 FAN_OUT: Any = {
     "start_to_close_timeout": timedelta(minutes=30),
@@ -202,7 +205,10 @@ class CycleWorkflow:
 
     @workflow.update
     async def calibrate_unit(self, cmd: CalibrateUnit) -> dict[str, Any]:
-        """Returns the curve's warnings."""
+        """Returns the curve's warnings and the version written (for HR's receipt)."""
+        if workflow.patched(CALIBRATION_RECEIPT):
+            result: dict[str, Any] = await self._run(AppraisalActivities.calibrate_unit_recorded, cmd)
+            return result
         return {"warnings": await self._run(AppraisalActivities.calibrate_unit, cmd)}
 
     @workflow.update
