@@ -20,11 +20,10 @@ from domain.commands import (
     Outcome,
     ReassignKeberatanDecider,
 )
-from services.org import forward, import_csv
+from services.org import MAX_CSV_BYTES, csv_text, import_and_forward
 
 router = APIRouter(prefix="/hr", tags=["hr"])
 AppraisalId = Annotated[UUID, Path(description="the appraisal's id", examples=[EXAMPLE_APPRAISAL])]
-MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
 class FollowUpIn(BaseModel):
@@ -192,17 +191,9 @@ async def import_org(
 
     A changed supervisor is kept as history and forwarded to the employee's running appraisals.
     """
-    raw = await file.read(MAX_CSV_BYTES + 1)
-    if len(raw) > MAX_CSV_BYTES:
-        return JSONResponse(error_body("InvalidInput", f"file: at most {MAX_CSV_BYTES} bytes", "file"), 422)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        return JSONResponse(
-            error_body("InvalidInput", f"file: must be UTF-8 text ({e.reason} at byte {e.start})", "file"), 422
-        )
-    result = await import_csv(app, text, actor, reason, clock())
-    problems = [{"line": p.line, "field": p.field, "reason": p.reason} for p in result.problems]
+    text = csv_text(await file.read(MAX_CSV_BYTES + 1))
+    done = await import_and_forward(app, actions, readside, text, actor, reason, clock(), key)
+    problems = [{"line": p.line, "field": p.field, "reason": p.reason} for p in done.result.problems]
     if problems:
         first = problems[0]
         return JSONResponse(
@@ -215,11 +206,9 @@ async def import_org(
             ),
             422,
         )
-    await readside.catch_up()
-    forwarded = [await forward(change, actor, actions, readside, key) for change in result.supervisor_changes]
     return {
         "ok": True,
-        "agencies": result.agencies,
-        "events": result.events,
-        "supervisor_changes": [row for rows in forwarded for row in rows],
+        "agencies": done.result.agencies,
+        "events": done.result.events,
+        "supervisor_changes": done.forwarded,
     }

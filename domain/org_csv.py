@@ -213,13 +213,13 @@ def _across_lines(
                 )
             )
             continue
-        loop = _loop(line.nip, chain)
+        loop = reporting_loop(line.nip, chain)
         if loop:
             problems.append(Problem(line.line, "supervisor_nip", "the reporting line loops: " + " -> ".join(loop)))
     return problems
 
 
-def _loop(nip: str, supervisors: dict[str, str | None]) -> list[str]:
+def reporting_loop(nip: str, supervisors: dict[str, str | None]) -> list[str]:
     path, current = [nip], supervisors.get(nip)
     while current is not None and current in supervisors:
         path.append(current)

@@ -22,7 +22,7 @@ from domain import calendar
 from domain.base import Actor
 from domain.commands import DefineCycle
 from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound
-from domain.org_csv import Line, Problem, read
+from domain.org_csv import Line, Problem, read, reporting_loop
 from domain.organisation import Agency, Participants
 from domain.rules import DEFAULT_RULE_SET
 
@@ -110,6 +110,47 @@ class Organisation(_Base):
             raise ConcurrencyConflict("another import changed the organisation first; import again") from None
         return result
 
+    def change_org_supervisor(
+        self,
+        code: str,
+        nip: str,
+        supervisor_nip: str,
+        *,
+        by: Actor,
+        at: datetime,
+        reason: str,
+        effective: date,
+        key: str = "",
+    ) -> list[SupervisorChange]:
+        """One mutation in the org data (the new supervisor from `effective`), as HR records it without a file.
+
+        Returns every employee whose reporting line it changes (the employee, and those they supervise,
+        whose atasan changes), for forwarding to running appraisals. A repeat with the same key records
+        nothing and returns the same employees with their reporting line as it stands.
+        """
+        agency_ = self.agency(code)
+        if key and agency_.applied_version(key) is not None:
+            affected = [nip, *(n for n, e in agency_.employees.items() if e["supervisor_nip"] == nip)]
+            lines = {n: agency_.reporting_line(n) for n in affected}
+            return [
+                SupervisorChange(code, n, None, a, None, b, n == nip, reason, effective) for n, (a, b) in lines.items()
+            ]
+        chain = {n: e["supervisor_nip"] for n, e in agency_.employees.items()}
+        if supervisor_nip not in chain:
+            raise InvalidInput("supervisor_nip", f"no employee {supervisor_nip} in agency {code}")
+        loop = reporting_loop(nip, {**chain, nip: supervisor_nip})
+        if loop:
+            raise InvalidInput("supervisor_nip", "the reporting line loops: " + " -> ".join(loop))
+        before = {n: agency_.reporting_line(n) for n in agency_.employees}
+        with agency_.command(key):
+            agency_.change_supervisor(by, nip, supervisor_nip, reason, effective, at)
+        changes = _changes(agency_, before, {nip: (reason, effective)}, reason, effective)
+        try:
+            self.save(agency_)
+        except IntegrityError:
+            raise ConcurrencyConflict("another change of the organisation came first; try again") from None
+        return changes
+
     def heads_agency(self, nip: str, code: str) -> bool:
         """Whether `nip` is the head of agency `code` by its org chart (False without org data)."""
         found = self.find_agency(code)
@@ -176,16 +217,29 @@ def _apply(
         except DomainError as e:
             field_name = e.field if isinstance(e, InvalidInput) else "nip"
             raise _Refused(Problem(line.line, field_name, str(e).removeprefix(f"{field_name}: "))) from e
+    result.supervisor_changes += _changes(agency_, before, moved, reason, day)
+    return agency_
+
+
+def _changes(
+    agency_: Agency,
+    before: dict[str, tuple[str | None, str | None]],
+    moved: dict[str, tuple[str, date]],
+    reason: str,
+    day: date,
+) -> list[SupervisorChange]:
+    """Every employee whose reporting line differs from `before` (their own move, or their supervisor's)."""
+    changes = []
     for nip, (previous_appraiser, previous_atasan) in before.items():
         appraiser, atasan = agency_.reporting_line(nip)
         if (appraiser, atasan) != (previous_appraiser, previous_atasan):
             why, when = moved.get(nip, (reason, day))
-            result.supervisor_changes.append(
+            changes.append(
                 SupervisorChange(
                     agency_.code, nip, previous_appraiser, appraiser, previous_atasan, atasan, nip in moved, why, when
                 )
             )
-    return agency_
+    return changes
 
 
 def _employee(

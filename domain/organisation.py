@@ -183,20 +183,23 @@ class Agency(KinerjaAggregate):
                 missing = "supervisor" if appraiser is None else f"supervisor of the supervisor {appraiser}"
                 result.skipped.append((nip, f"has no {missing} in {self.code}: add them to the cycle by hand"))
                 continue
-            result.participants.append(
-                {
-                    "nip": nip,
-                    "name": e["name"],
-                    "position": e["position"],
-                    "rank": e["rank"],
-                    "unit_id": e["unit_id"],
-                    "unit_name": self.units[e["unit_id"]]["name"],
-                    "appraiser_nip": appraiser,
-                    "atasan_nip": atasan,
-                    "is_unit_head": self.heads(nip) == e["unit_id"],
-                }
-            )
+            result.participants.append(self.participant(nip, appraiser, atasan))
         return result
+
+    def participant(self, nip: str, appraiser_nip: str, atasan_nip: str) -> dict[str, Any]:
+        """The employee as a cycle participant with this reporting line (HR names it for those left out)."""
+        e = self._employee(nip)
+        return {
+            "nip": nip,
+            "name": e["name"],
+            "position": e["position"],
+            "rank": e["rank"],
+            "unit_id": e["unit_id"],
+            "unit_name": self.units[e["unit_id"]]["name"],
+            "appraiser_nip": appraiser_nip,
+            "atasan_nip": atasan_nip,
+            "is_unit_head": self.heads(nip) == e["unit_id"],
+        }
 
     def _employee(self, nip: str) -> dict[str, Any]:
         if nip not in self.employees:

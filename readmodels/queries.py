@@ -65,6 +65,17 @@ def cycle_list(db: sa.Engine) -> list[dict[str, Any]]:
         return [dict(row) for row in conn.execute(query).mappings()]
 
 
+def org_agencies(db: sa.Engine) -> list[dict[str, Any]]:
+    """The agencies with org master data, and how many employees each has."""
+    query = (
+        sa.select(employees.c.agency_id, sa.func.count().label("employees"))
+        .group_by(employees.c.agency_id)
+        .order_by(employees.c.agency_id)
+    )
+    with db.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
 def cycle_appraisals(db: sa.Engine, cycle_id: str, unit_id: str | None = None) -> list[dict[str, Any]]:
     """The appraisals of a cycle (or of one of its units), by unit then employee name."""
     where = [appraisals.c.cycle_id == str(cycle_id)] + ([appraisals.c.unit_id == unit_id] if unit_id else [])

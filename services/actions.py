@@ -16,6 +16,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from domain.application import Appraisals
 from domain.commands import (
+    AddParticipant,
     ApproveSkp,
     CalibrateUnit,
     ChangeSupervisor,
@@ -168,6 +169,10 @@ class CycleActions:
         if self.proof is None or not isinstance(version, int):
             return result
         return {**result, "receipt": await run_in_threadpool(self.proof.receipt_after, cycle_id, version)}
+
+    async def add_participant(self, cycle_id: UUID, cmd: AddParticipant, key: str) -> dict[str, Any]:
+        """A person left out joins the running cycle; their appraisal opens at once."""
+        return await self._update(cycle_id, CycleWorkflow.add_participant, cmd, key)
 
     async def extend_deadline(self, cycle_id: UUID, cmd: ExtendDeadline, key: str) -> dict[str, Any]:
         """Move a deadline later; running appraisals move their timers."""

@@ -7,7 +7,8 @@ a recorded change of supervisor is forwarded to each running appraisal of the em
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -39,9 +40,75 @@ def participants_from_org(
     return people.participants, [{"nip": nip, "reason": why} for nip, why in people.skipped]
 
 
+MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+def csv_text(raw: bytes) -> str:
+    """An uploaded org file as text (read at most MAX_CSV_BYTES + 1 bytes of it): UTF-8, a BOM allowed."""
+    if len(raw) > MAX_CSV_BYTES:
+        raise InvalidInput("file", f"at most {MAX_CSV_BYTES} bytes", "file_size", limit=MAX_CSV_BYTES)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InvalidInput("file", f"must be UTF-8 text ({e.reason} at byte {e.start})", "encoding") from None
+
+
 async def import_csv(app: Appraisals, text: str, actor: Actor, reason: str, at: datetime) -> ImportResult:
     """Check the whole file, then record the differences (all or nothing)."""
     return await run_in_threadpool(lambda: app.import_org(text, by=actor, at=at, reason=reason))
+
+
+@dataclass
+class Imported:
+    """An import's result, and where each supervisor change went (empty when the file was refused)."""
+
+    result: ImportResult
+    forwarded: list[dict[str, Any]]
+
+
+async def import_and_forward(
+    app: Appraisals,
+    actions: AppraisalActions,
+    readside: ReadSide,
+    text: str,
+    actor: Actor,
+    reason: str,
+    at: datetime,
+    key: str,
+) -> Imported:
+    """The import (all or nothing); when recorded, each supervisor change goes to the running appraisals."""
+    result = await import_csv(app, text, actor, reason, at)
+    if result.problems:
+        return Imported(result, [])
+    await readside.catch_up()
+    forwarded = [await forward(change, actor, actions, readside, key) for change in result.supervisor_changes]
+    return Imported(result, [row for rows in forwarded for row in rows])
+
+
+async def record_mutation(
+    app: Appraisals,
+    actions: AppraisalActions,
+    readside: ReadSide,
+    agency_id: str,
+    nip: str,
+    supervisor_nip: str,
+    *,
+    actor: Actor,
+    reason: str,
+    effective: date,
+    at: datetime,
+    key: str,
+) -> list[dict[str, Any]]:
+    """A change of supervisor in the org data from its effective date, forwarded to the running appraisals
+    of the employee (and of those they supervise, whose atasan changes)."""
+    changes = await run_in_threadpool(
+        lambda: app.change_org_supervisor(
+            agency_id, nip, supervisor_nip, by=actor, at=at, reason=reason, effective=effective, key=key
+        )
+    )
+    await readside.catch_up()
+    forwarded = [await forward(change, actor, actions, readside, key) for change in changes]
+    return [row for rows in forwarded for row in rows]
 
 
 async def forward(
