@@ -144,6 +144,16 @@ FIELDS = {
     "years_in_rank": "Masa kerja dalam pangkat",
     "previous_predikats": "Predikat tahun-tahun sebelumnya",
     "self_assessment": "Penilaian diri",
+    "agency_id": "Instansi",
+    "year": "Tahun",
+    "file": "Berkas",
+    "supervisor_nip": "Atasan langsung baru",
+    "effective_date": "Tanggal berlaku",
+    "appraiser_nip": "Pejabat penilai",
+    "atasan_nip": "Atasan pejabat penilai",
+    "participant": "Peserta",
+    "participants": "Peserta",
+    "deadlines": "Batas waktu",
 }
 INPUT_RULES = {
     "link": "harus berupa tautan yang diawali http:// atau https://",
@@ -346,3 +356,85 @@ def _promotion_reason(reason: str) -> str:
         if found:
             return text.format(*(RATING_LABELS.get(g, PREDIKAT_LABELS.get(g, g)) for g in found.groups()))
     return reason
+
+
+# The org file's and the org data's refusals (domain/org_csv.py, domain/nip.py, domain/text.py,
+# domain/organisation.py) as their rules word them, in Bahasa Indonesia; {n} are the figures found.
+ORG_REASONS = (
+    (
+        r"no columns found: separate them with ',' or ';' \((.*)\)",
+        "kolom tidak terbaca: pisahkan kolom dengan koma (,) atau titik koma (;); kolom wajib: {0}",
+    ),
+    (r"column is missing from the header", "kolom ini tidak ada di baris judul"),
+    (r"has no employee lines", "berkas tidak memuat baris pegawai"),
+    (r"is required(?: and must be non-empty text)?", "wajib diisi"),
+    (r"is required \(one of (.*)\)", "wajib diisi (salah satu dari: {0})"),
+    (r"must be text", "harus berupa teks"),
+    (r"must be at most (\d+) characters", "terlalu panjang: paling banyak {0} karakter"),
+    (r"must not contain control characters \((.*) found\)", "tidak boleh memuat karakter kendali (ditemukan: {0})"),
+    (r"must be one of (.*), got (.*)", "harus salah satu dari {0}, bukan {1}"),
+    (r"must be a date YYYY-MM-DD, got (.*)", "harus berupa tanggal dengan format tahun-bulan-hari, bukan {0}"),
+    (r"must fall between (\S+) and (\S+), got (\S+)", "harus di antara {0} dan {1}, bukan {2}"),
+    (r"a NIP has exactly (\d+) digits, got (.*)", "NIP harus tepat {0} digit angka, bukan {1}"),
+    (
+        r"digits 1-8 must be a birth date YYYYMMDD, got (\d+)",
+        "digit 1–8 harus tanggal lahir (tahun, bulan, hari), bukan {0}",
+    ),
+    (
+        r"digits 9-14 must be the CPNS appointment YYYYMM, got (\d+)",
+        "digit 9–14 harus TMT CPNS (tahun, bulan), bukan {0}",
+    ),
+    (
+        r"digits 9-14: the CPNS appointment (\d+) is not after the birth date (\d+)",
+        "digit 9–14: TMT CPNS {0} tidak sesudah tanggal lahir {1}",
+    ),
+    (
+        r"digits 9-14: a CPNS appointment in (\d+) is at age (\d+); PP 11/2017 Pasal 23 sets (\d+) as the minimum age",
+        "digit 9–14: pengangkatan CPNS {0} pada usia {1}, padahal PP 11/2017 Pasal 23 menetapkan usia paling rendah {2}",
+    ),
+    (r"digits 1-8: the birth date (\d+) is in the future", "digit 1–8: tanggal lahir {0} belum terjadi"),
+    (r"digits 9-14: the CPNS appointment (\d+) is in the future", "digit 9–14: TMT CPNS {0} belum terjadi"),
+    (
+        r"digit 15 is the gender \(1 male, 2 female\), got (.*)",
+        "digit 15 adalah jenis kelamin (1 laki-laki, 2 perempuan), bukan {0}",
+    ),
+    (r"an employee cannot supervise themselves", "pegawai tidak dapat menjadi atasan dirinya sendiri"),
+    (r"an employee cannot be their own pejabat penilai", "pegawai tidak dapat menjadi pejabat penilai dirinya sendiri"),
+    (r"must be ya or tidak \(yes or no\), got (.*)", "harus ya atau tidak, bukan {0}"),
+    (r"(\d+) is already on line (\d+)", "NIP ganda: {0} sudah ada di baris {1}"),
+    (r"differs from line (\d+) of the same (\w+) \((.*)\)", "berbeda dari baris {0} dengan {1} yang sama ({2})"),
+    (r"unit (.*) already has its head on line (\d+)", "unit {0} sudah memiliki kepala unit di baris {1}"),
+    (
+        r"no employee (\d+) in agency (.*), neither in this file nor registered before",
+        "tidak ada pegawai {0} di instansi {1}, baik di berkas ini maupun yang sudah terdaftar",
+    ),
+    (r"no employee (\d+) in agency (.*)", "tidak ada pegawai {0} di instansi {1}"),
+    (r"the reporting line loops: (.*)", "garis atasan berputar: {0}"),
+    (r"at most (\d+) bytes", "berkas terlalu besar: paling banyak {0} byte"),
+    (r"must be UTF-8 text \(.* at byte (\d+)\)", "berkas harus berupa teks UTF-8 (byte ke-{0} tidak terbaca)"),
+    (r"(\d+) is already registered in (.*)", "{0} sudah terdaftar di {1}"),
+    (r"no unit (.*) in (.*)", "tidak ada unit {0} di {1}"),
+    (r"(\d+) already supervises (\d+)", "{0} sudah menjadi atasan {1}"),
+    (r"(\d+) is not an employee of (.*)", "{0} bukan pegawai {1}"),
+    (r"(\d+) already takes part in this cycle", "{0} sudah menjadi peserta siklus ini"),
+)
+_ORG_REASONS = tuple((re.compile(pattern), text) for pattern, text in ORG_REASONS)
+# Characters named in a control-character refusal (domain/text.py describe).
+_CHARACTERS = {"a tab": "tab", "a line break": "ganti baris"}
+
+
+def org_reason(reason: str) -> str:
+    """An org file's or org data's refusal in Bahasa Indonesia; the rule's own words when it has no text here."""
+    for pattern, text in _ORG_REASONS:
+        found = pattern.fullmatch(reason)
+        if found:
+            return text.format(*(_CHARACTERS.get(g, g) for g in found.groups()))
+    return reason
+
+
+def org_refusal(message: str) -> str:
+    """A refusal "<field>: <reason>" of the org rules, said in Bahasa Indonesia ("" when none matches)."""
+    field, _, reason = message.partition(": ")
+    said = org_reason(reason)
+    name = field.rsplit(".", 1)[-1]
+    return f"{FIELDS.get(name, name)}: {said}" if reason and said != reason else ""

@@ -69,6 +69,9 @@ NOTES = {
     "tindak-lanjut": "Tindak lanjut diputuskan.",
     "final": "Penilaian difinalkan.",
     "keluar": "Anda telah keluar.",
+    "siklus-dibuat": "Siklus dibuat. Periksa pegawai yang tidak ikut, lalu mulai siklus.",
+    "siklus-dimulai": "Siklus dimulai: penilaian setiap peserta sedang dibuka.",
+    "peserta-ditambah": "Peserta ditambahkan; penilaiannya dibuka.",
 }
 
 

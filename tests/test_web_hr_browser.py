@@ -1,0 +1,246 @@
+"""HR's whole job in the browser (#13), in headless Chromium on a real Temporal server and worker.
+
+The org import refuses hostile files with a per-line report and imports nothing; the valid file
+is imported and shown again after a reload; a cycle is created from the org data and started
+(a double submit starts one cycle) and its opening is followed on a page that reloads itself;
+after the API restarts the pages still show the truth; a person left out is added; a change of
+supervisor is recorded with its effective date and reaches the running appraisal, once. Everyone
+else is refused every HR page, and the head of the agency reads the cycle's overview only.
+Screenshots go to test-artifacts/screenshots/hr-*.png.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+from temporalio.testing import WorkflowEnvironment
+
+from domain.application import Appraisals
+from domain.audit import Audit
+from settings import event_store_env
+from tests.page_language import assert_indonesian
+from tests.test_api_support import ATASAN, AUDITOR, EMP1, EMP2, HR_NIP, OUTSIDER, SUPERVISOR, UNIT, build_app
+from tests.test_api_world import World, eventually, world
+from tests.test_web_browser import ARGS, CHROMIUM, SHOTS, Browser, env, expect, playwright_api, serve
+
+__all__ = ["env"]  # the module's Temporal server fixture, shared with the whole-cycle browser test
+
+AGENCY = "AG-HR"
+OUTSIDE_ATASAN = "196501011990031001"  # the Kepala Dinas's own superior, outside the agency's org data
+HEADER = "agency_code,agency_name,time_zone,unit_code,unit_name,nip,name,supervisor_nip,unit_head\n"
+PEOPLE = (
+    ("PIMPINAN", "Pimpinan", OUTSIDER, "Dedi Kepala", "", "ya"),
+    (UNIT, "Bidang Pelayanan", ATASAN, "Bu Atasan", OUTSIDER, "ya"),
+    (UNIT, "Bidang Pelayanan", SUPERVISOR, "Pak Penilai", ATASAN, ""),
+    (UNIT, "Bidang Pelayanan", EMP2, "Citra <script>window.pwned=1</script>", ATASAN, ""),
+    (UNIT, "Bidang Pelayanan", EMP1, "Budi", SUPERVISOR, ""),
+)
+
+
+def org_csv(rows: tuple[tuple[str, ...], ...] = PEOPLE, separator: str = ",") -> bytes:
+    lines = [HEADER.strip().replace(",", separator)]
+    lines += [separator.join((AGENCY, "Dinas Kependudukan", "WIB", *row)) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def shot(page: Any, name: str) -> None:
+    assert_indonesian(await page.content(), name)
+    await page.screenshot(path=str(SHOTS / f"hr-{name}.png"), full_page=True)
+
+
+async def upload(page: Any, content: bytes) -> Any:
+    await page.goto("/hr/impor")
+    await page.get_by_label("Berkas CSV data organisasi").set_input_files(
+        {"name": "organisasi.csv", "mimeType": "text/csv", "buffer": content}
+    )
+    async with page.expect_navigation() as sent:
+        await page.get_by_role("button", name="Periksa dan impor").click()
+    return await sent.value
+
+
+async def form_fields(page: Any, form: str) -> dict[str, str]:
+    """The hidden fields (idempotency key, CSRF token) and inputs of a form, to send it again as a browser would."""
+    fields = page.locator(f"{form} input")
+    names = [await f.get_attribute("name") for f in await fields.all()]
+    return {n: await page.locator(f"{form} [name='{n}']").input_value() for n in names if n}
+
+
+def events_of(store: Appraisals, record: Any) -> list[str]:
+    return [e["type"] for e in Audit(store).history(UUID(str(record)))]
+
+
+async def test_hr_does_the_whole_job_in_the_browser(env: WorkflowEnvironment, tmp_path: Path) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    async with world(env, tmp_path) as w, playwright_api.async_playwright() as pw:
+        chromium = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            async with serve(w) as base:
+                cycle = await _import_create_start(Browser(chromium, base), w)
+            async with restarted(w) as base:  # a new API process on the same store and Temporal
+                await _after_restart(Browser(chromium, base), w, cycle)
+        finally:
+            await chromium.close()
+
+
+async def _import_create_start(b: Browser, w: World) -> str:
+    hr = await b.login(HR_NIP)
+    await hr.goto("/hr/impor")
+    await expect(hr.get_by_role("heading", name="Impor data organisasi")).to_be_visible()
+    await shot(hr, "impor")
+
+    # Hostile files: each is refused line by line, in Bahasa Indonesia, and nothing is imported.
+    duplicate = (*PEOPLE, (UNIT, "Bidang Pelayanan", EMP1, "Budi Lagi", SUPERVISOR, ""))
+    with_nul = tuple((*row[:3], "Bu\x00di", *row[4:]) if row[2] == EMP1 else row for row in PEOPLE)
+    huge = org_csv() + b"#" * (10 * 1024 * 1024)
+    hostile = (
+        (org_csv(duplicate), "7", "nip", "NIP ganda: " + EMP1 + " sudah ada di baris 6"),
+        (org_csv(with_nul), "6", "name", "tidak boleh memuat karakter kendali (ditemukan: NUL)"),
+        (org_csv(separator="\t"), "1", "header", "kolom tidak terbaca"),
+        (huge, "seluruh berkas", "file", "berkas terlalu besar"),
+    )
+    for content, line, column, reason in hostile:
+        response = await upload(hr, content)
+        assert response.status == 422
+        row = hr.locator("#laporan tbody tr").first
+        await expect(row.locator("td").nth(0)).to_have_text(line)
+        await expect(row.locator("td").nth(1)).to_have_text(column)
+        await expect(row.locator("td").nth(2)).to_contain_text(reason)
+        await expect(hr.locator("#laporan")).to_contain_text("tidak ada yang diimpor")
+        await expect(hr.locator("#data-organisasi")).to_contain_text("Belum ada data organisasi")
+        assert w.store.find_agency(AGENCY) is None
+    await upload(hr, org_csv(duplicate))
+    await shot(hr, "impor-ditolak")
+    file = {"name": "organisasi.csv", "mimeType": "text/csv", "buffer": org_csv()}
+    forged = await hr.request.post("/hr/impor", multipart={"file": file, "csrftoken": "palsu"})
+    assert forged.status == 403 and forged.headers["x-kinerja-refusal"] == "csrf"  # the route checks the token
+    assert w.store.find_agency(AGENCY) is None
+
+    # The valid file (a script in a name is only text); a reload shows what was recorded.
+    response = await upload(hr, org_csv())
+    assert response.status == 200
+    await expect(hr.locator("#hasil-impor")).to_contain_text("Impor berhasil")
+    await hr.reload()
+    await expect(hr.locator("#data-organisasi")).to_contain_text("Citra <script>window.pwned=1</script>")
+    await expect(hr.locator("#data-organisasi")).to_contain_text("5 pegawai")
+    assert await hr.evaluate("window.pwned") is None
+    await shot(hr, "impor-berhasil")
+
+    # A new cycle from the org data; the people without a whole reporting line are left out.
+    await hr.get_by_role("link", name="Buat siklus untuk Dinas Kependudukan").click()
+    await hr.get_by_label("Tahun penilaian").fill(str(await w.year()))
+    await shot(hr, "siklus-baru")
+    await hr.get_by_role("button", name="Buat siklus").click()
+    await expect(hr.locator(".note")).to_contain_text("Siklus dibuat")
+    cycle = hr.url.split("/hr/siklus/")[1].split("?")[0]
+    await expect(hr.locator("main")).to_contain_text("3 pegawai")
+
+    # Start, sent twice with the same form (a double click): one start, one opening.
+    fields = await form_fields(hr, "#mulai form")
+    sent = await asyncio.gather(
+        *(hr.request.post(f"/hr/siklus/{cycle}/mulai", form=fields, max_redirects=0) for _ in range(2))
+    )
+    assert [r.status for r in sent] == [303, 303]
+    await hr.goto(f"/hr/siklus/{cycle}/pembukaan")
+    await expect(hr.locator("#status-pembukaan")).to_contain_text("Selesai: 3 dari 3", timeout=40_000)  # reloads itself
+    assert events_of(w.store, cycle).count("Started") == 1
+    await shot(hr, "pembukaan")
+    return cycle
+
+
+class restarted:
+    """The API built again on the same database and Temporal (as after a restart), served on a new port."""
+
+    def __init__(self, w: World) -> None:
+        settings = w.app.state.settings
+        self.store = Appraisals(env=event_store_env(settings.database_url))
+        self.app = build_app(
+            settings, self.store, temporal_client=w.env.client, project_every_seconds=0.2, clock=w.clock
+        )
+        self.server = serve(SimpleNamespace(app=self.app))  # type: ignore[arg-type]
+
+    async def __aenter__(self) -> str:
+        self.lifespan = self.app.router.lifespan_context(self.app)
+        await self.lifespan.__aenter__()
+        return await self.server.__aenter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.server.__aexit__(*exc)
+        await self.lifespan.__aexit__(*exc)
+        self.store.close()
+
+
+async def _after_restart(b: Browser, w: World, cycle: str) -> None:
+    hr = await b.login(HR_NIP)
+    await hr.goto(f"/hr/siklus/{cycle}/pembukaan")
+    await expect(hr.locator("#status-pembukaan")).to_contain_text("Selesai: 3 dari 3")
+    await hr.goto("/hr/impor")
+    await expect(hr.locator("#data-organisasi")).to_contain_text("5 pegawai")
+
+    # People left out: the unit head (no atasan inside the agency) is added by hand.
+    await hr.goto(f"/hr/siklus/{cycle}/peserta")
+    await expect(hr.locator("#belum-ikut")).to_contain_text("Bu Atasan")
+    await expect(hr.locator("#belum-ikut")).to_contain_text("Dedi Kepala")
+    await shot(hr, "peserta")
+    await hr.get_by_label("NIP pejabat penilai Bu Atasan").fill(ATASAN)  # herself: the domain refuses
+    await hr.get_by_label("NIP atasan pejabat penilai Bu Atasan").fill(OUTSIDE_ATASAN)
+    await hr.get_by_role("button", name="Tambahkan Bu Atasan ke siklus").click()
+    await expect(hr.locator("#galat")).to_contain_text("tidak dapat menjadi pejabat penilai dirinya sendiri")
+    await hr.get_by_label("NIP pejabat penilai Bu Atasan").fill(OUTSIDER)
+    await hr.get_by_label("NIP atasan pejabat penilai Bu Atasan").fill(OUTSIDE_ATASAN)
+    await hr.get_by_role("button", name="Tambahkan Bu Atasan ke siklus").click()
+    await expect(hr.locator(".note")).to_contain_text("Peserta ditambahkan")
+    await expect(hr.locator("#belum-ikut")).not_to_contain_text("Bu Atasan")
+    assert (await eventually(lambda: _events(w, cycle, ATASAN)))[0] == "Opened"
+
+    # A change of supervisor with its effective date: Budi's running appraisal moves to Citra, once.
+    await hr.goto(f"/hr/siklus/{cycle}/mutasi")
+    await hr.get_by_label("Pegawai", exact=True).select_option(EMP1)
+    await hr.get_by_label("Atasan langsung baru").select_option(EMP1)  # himself: refused, in Bahasa Indonesia
+    await hr.get_by_label("Alasan (misalnya nomor SK mutasi)").fill("SK Kepala Dinas 800/12/2027")
+    await hr.get_by_role("button", name="Catat mutasi").click()
+    await expect(hr.locator("#galat")).to_contain_text("garis atasan berputar")
+    await hr.get_by_label("Atasan langsung baru").select_option(EMP2)
+    await hr.get_by_label("Tanggal berlaku").fill(f"{await w.year()}-07-01")
+    fields = await form_fields(hr, "main form.card")
+    fields.update({"nip": EMP1, "supervisor_nip": EMP2})
+    for _ in range(2):  # sent again (a retried form): nothing more happens
+        again = await hr.request.post(f"/hr/siklus/{cycle}/mutasi", form=fields)
+        assert again.status == 200
+    await hr.goto(f"/hr/siklus/{cycle}/mutasi")
+    await expect(hr.locator("#riwayat-mutasi")).to_contain_text(f"1 Juli {await w.year()}")
+    await expect(hr.locator("#riwayat-mutasi")).to_contain_text("SK Kepala Dinas 800/12/2027")
+    await shot(hr, "mutasi")
+    budi = await eventually(lambda: _events(w, cycle, EMP1), lambda e: "SupervisorReassigned" in e)
+    assert budi.count("SupervisorReassigned") == 1
+    assert events_of(w.store, w.store.agency(AGENCY).id).count("SupervisorChanged") == 1
+
+    # Everyone else is refused every HR page, in Bahasa Indonesia.
+    pages = ["/hr/impor", "/hr/siklus-baru", *(f"/hr/siklus/{cycle}/{p}" for p in ("pembukaan", "peserta", "mutasi"))]
+    for nip in (EMP1, SUPERVISOR, AUDITOR, OUTSIDER):
+        other = await b.login(nip)
+        for path in pages:
+            response = await other.goto(path)
+            assert response.status == 403, (nip, path)
+            await expect(other.locator("main")).to_contain_text("Hanya pengelola kinerja (BKPSDM)")
+            assert_indonesian(await other.content(), path)
+        await other.context.close()
+
+    # The Kepala Dinas reads the agency's overview, and is offered none of HR's work.
+    kepala = await b.login(OUTSIDER)
+    await kepala.goto("/hr")
+    await expect(kepala.locator("main")).to_contain_text("hanya dapat dibaca")
+    await expect(kepala.get_by_role("link", name=re.compile("Impor data organisasi"))).to_have_count(0)
+    await expect(kepala.get_by_role("button", name="Mulai siklus")).to_have_count(0)
+    await shot(kepala, "kepala-dinas-ringkasan")
+
+
+async def _events(w: World, cycle: str, nip: str) -> list[str]:
+    try:
+        return w.events(cycle, nip)
+    except Exception:  # noqa: BLE001 - not opened yet
+        return []

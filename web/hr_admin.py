@@ -1,0 +1,350 @@
+"""HR's whole job in the browser: the org import, a new cycle and its start, people left out, mutations.
+
+Every page calls the same services as the API (services/org.py, services/actions.py, the gateway);
+no rule is decided here. Only HR reaches these pages: anyone else is refused (403) with the
+Indonesian page every refusal gets.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from domain.calendar import local_day, parse_day
+from domain.commands import AddParticipant, DefineCycle
+from domain.errors import InvalidInput
+from domain.org_csv import Problem
+from services.authz import ONLY_HR, forbidden, is_hr, require_hr
+from services.edge import CSRF_FIELD, CSRF_REFUSED_HEADERS, CSRF_REFUSED_PAGE, form_token_ok
+from services.org import MAX_CSV_BYTES, Imported, csv_text, import_and_forward, participants_from_org, record_mutation
+from web import forms
+from web.labels import org_reason, org_refusal
+from web.outcome import Refused, actions, attempt, cycle_actions
+from web.render import page, redirect
+from web.session import PageActor, same_origin
+
+router = APIRouter(prefix="/hr", dependencies=[Depends(same_origin)])
+SHOWN_EMPLOYEES = 500  # per agency on the import page; the count says how many there are
+
+
+def hr_only(actor: Any) -> None:
+    """Reading an HR page: anyone but HR is told the page is HR's (an auditor too: these pages only write)."""
+    if not is_hr(actor):
+        raise forbidden(ONLY_HR)
+
+
+def _said(r: Refused) -> str:
+    """A refusal in Bahasa Indonesia: the org rules' texts first, then the general mapping."""
+    said = org_refusal(r.message)
+    return f"{r.text.split(':', 1)[0]}: {said}" if said else r.text
+
+
+async def _org(request: Request) -> list[dict[str, Any]]:
+    """The agencies with org data, each with its units and (the first) employees, as recorded."""
+    state = request.app.state
+    found = []
+    for row in await state.readside.call("org_agencies"):
+        agency = await run_in_threadpool(state.appraisals.find_agency, row["agency_id"])
+        if agency is None:
+            continue
+        people = sorted(agency.employees.values(), key=lambda e: (e["unit_id"], e["name"]))
+        found.append(
+            {
+                "code": agency.code,
+                "name": agency.name,
+                "time_zone": agency.time_zone,
+                "units": agency.units,
+                "employees": people[:SHOWN_EMPLOYEES],
+                "count": len(people),
+                "with_email": any("email" in e for e in people),
+                "names": {e["nip"]: e["name"] for e in people},
+            }
+        )
+    return found
+
+
+# --- the org import -------------------------------------------------------------------------------
+
+
+async def _import_page(request: Request, actor: Any, status: int = 200, **context: Any) -> HTMLResponse:
+    return page(
+        request, "hr_impor.html", actor, status, agencies=await _org(request), max_mb=MAX_CSV_BYTES // 2**20, **context
+    )
+
+
+@router.get("/impor", response_class=HTMLResponse)
+async def import_form(request: Request, actor: PageActor) -> HTMLResponse:
+    hr_only(actor)
+    return await _import_page(request, actor)
+
+
+@router.post("/impor", response_class=HTMLResponse)
+async def import_org(request: Request, actor: PageActor) -> Response:
+    """Check the whole file; a per-line report (line, column, rule) and nothing imported, or all of it."""
+    form = await request.form(max_files=1, max_fields=10)
+    if not form_token_ok(request.scope, form.get(CSRF_FIELD)):  # this route checks its CSRF token itself
+        return HTMLResponse(CSRF_REFUSED_PAGE, 403, headers=CSRF_REFUSED_HEADERS)
+    require_hr(actor)
+    upload, reason = form.get("file"), forms.text(form, "reason") or "Impor data organisasi oleh BKPSDM"
+    state = request.app.state
+    problems: list[Problem] = []
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InvalidInput("file", "is required")
+        text = csv_text(await upload.read(MAX_CSV_BYTES + 1))
+    except InvalidInput as e:
+        problems = [Problem(0, "file", str(e).removeprefix("file: "))]
+    if problems:
+        return await _import_page(request, actor, 422, problems=_report(problems))
+    try:
+        done: Imported = await attempt(
+            request,
+            lambda: import_and_forward(
+                state.appraisals, actions(request), state.readside, text, actor, reason, state.clock(), forms.key(form)
+            ),
+        )
+    except Refused as r:
+        return await _import_page(request, actor, r.status, error=_said(r))
+    if done.result.problems:
+        return await _import_page(request, actor, 422, problems=_report(done.result.problems))
+    return await _import_page(request, actor, imported=done.result, forwarded=done.forwarded)
+
+
+def _report(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [{"line": p.line, "field": p.field, "reason": org_reason(p.reason)} for p in problems]
+
+
+# --- a new cycle and its start ---------------------------------------------------------------------
+
+
+@router.get("/siklus-baru", response_class=HTMLResponse)
+async def new_cycle_form(request: Request, actor: PageActor) -> HTMLResponse:
+    hr_only(actor)
+    return await _new_cycle_page(request, actor, form={"agency_id": request.query_params.get("instansi", "")})
+
+
+async def _new_cycle_page(
+    request: Request, actor: Any, status: int = 200, *, form: dict[str, Any], error: str = ""
+) -> HTMLResponse:
+    year = request.app.state.clock().year + 1
+    return page(
+        request,
+        "hr_siklus_baru.html",
+        actor,
+        status,
+        agencies=await request.app.state.readside.call("org_agencies"),
+        form={"year": str(year), "period": "quarterly", **form},
+        error=error,
+    )
+
+
+@router.post("/siklus-baru", response_class=HTMLResponse)
+async def new_cycle(request: Request, actor: PageActor) -> Response:
+    """Define the agency's cycle from its org data; the people left out are listed on the cycle's page."""
+    form = await request.form()
+    state = request.app.state
+
+    async def define() -> UUID:
+        hr = require_hr(actor)
+        agency_id = forms.text(form, "agency_id")
+        agency = await run_in_threadpool(state.appraisals.agency, agency_id) if agency_id else None
+        if agency is None:
+            raise InvalidInput("agency_id", "is required")
+        participants, _ = await run_in_threadpool(participants_from_org, state.appraisals, agency_id, None)
+        planning = forms.text(form, "planning")
+        definition = DefineCycle(
+            by=hr,
+            agency_id=agency.code,
+            agency_name=agency.name,
+            time_zone=agency.time_zone,
+            year=forms.integer(form, "year"),
+            participants=participants,
+            period=forms.optional(form, "period"),
+            deadlines={"planning": planning} if planning else None,
+        )
+        cycle_id: UUID = await state.gateway.define_cycle(definition, forms.key(form))
+        return cycle_id
+
+    try:
+        cycle_id: UUID = await attempt(request, define)
+    except Refused as r:
+        return await _new_cycle_page(request, actor, r.status, form=dict(form), error=_said(r))
+    return redirect(f"/hr/siklus/{cycle_id}", "siklus-dibuat")
+
+
+@router.post("/siklus/{cycle_id}/mulai")
+async def start(request: Request, cycle_id: UUID, actor: PageActor) -> Response:
+    """Start the cycle's workflow; a second start (a double click, a retried form) starts nothing more."""
+    state = request.app.state
+    require_hr(actor)
+    await run_in_threadpool(state.appraisals.cycle, cycle_id)  # 404 before anything starts
+    try:
+        await state.gateway.start_cycle(cycle_id, actor, None, None)
+    except WorkflowAlreadyStartedError:
+        pass  # started already: the opening's page shows how far it got
+    return redirect(f"/hr/siklus/{cycle_id}/pembukaan", "siklus-dimulai")
+
+
+@router.get("/siklus/{cycle_id}/pembukaan", response_class=HTMLResponse)
+async def opening(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLResponse:
+    """The opening's live progress (the page reloads itself until every appraisal is open)."""
+    hr_only(actor)
+    views = request.app.state.cycle_views
+    cycle = await views.cycle(cycle_id)
+    progress = await views.progress(cycle_id, request.app.state.clock())
+    workflow = progress["workflow"]
+    open_now = sum(sum(u["stages"].values()) for u in progress["units"])
+    done = bool(workflow.get("opening_done")) and open_now >= cycle["participants"]
+    return page(
+        request,
+        "hr_pembukaan.html",
+        actor,
+        cycle=cycle,
+        progress=progress,
+        workflow=workflow,
+        open_now=open_now,
+        done=done,
+        refresh=not done and cycle["status"] != "closed",
+        zone=cycle["time_zone"],
+    )
+
+
+# --- people left out -------------------------------------------------------------------------------
+
+
+async def _left_out(request: Request, cycle_id: UUID) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The cycle, and the employees of its agency's org data who do not take part, with the reason."""
+    state = request.app.state
+    cycle = await views_cycle(request, cycle_id)
+    taking_part = set((await run_in_threadpool(state.appraisals.cycle, cycle_id)).participants)
+    agency = await run_in_threadpool(state.appraisals.find_agency, cycle["agency_id"])
+    if agency is None:
+        return cycle, []
+    skipped = dict(agency.participants().skipped)
+    rows = []
+    for nip, e in sorted(agency.employees.items(), key=lambda item: item[1]["name"]):
+        if nip in taking_part:
+            continue
+        appraiser, atasan = agency.reporting_line(nip)
+        rows.append(
+            {
+                "nip": nip,
+                "name": e["name"],
+                "unit": agency.units.get(e["unit_id"], {}).get("name", e["unit_id"]),
+                "appraiser_nip": appraiser or "",
+                "atasan_nip": atasan or "",
+                "skipped": nip in skipped,
+            }
+        )
+    return cycle, rows
+
+
+async def views_cycle(request: Request, cycle_id: UUID) -> dict[str, Any]:
+    cycle: dict[str, Any] = await request.app.state.cycle_views.cycle(cycle_id)
+    return cycle
+
+
+async def _participants_page(
+    request: Request, actor: Any, cycle_id: UUID, status: int = 200, **context: Any
+) -> HTMLResponse:
+    cycle, rows = await _left_out(request, cycle_id)
+    return page(
+        request, "hr_peserta.html", actor, status, cycle=cycle, left_out=rows, form=context.pop("form", {}), **context
+    )
+
+
+@router.get("/siklus/{cycle_id}/peserta", response_class=HTMLResponse)
+async def participants(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLResponse:
+    hr_only(actor)
+    return await _participants_page(request, actor, cycle_id)
+
+
+@router.post("/siklus/{cycle_id}/peserta", response_class=HTMLResponse)
+async def add_participant(request: Request, cycle_id: UUID, actor: PageActor) -> Response:
+    """Add one person left out, with the pejabat penilai and atasan HR names; the appraisal opens at once."""
+    form = await request.form()
+    state = request.app.state
+
+    async def add() -> Any:
+        hr = require_hr(actor)
+        cycle = await views_cycle(request, cycle_id)
+        agency = await run_in_threadpool(state.appraisals.agency, cycle["agency_id"])
+        nip = forms.text(form, "nip")
+        person = agency.participant(nip, forms.text(form, f"appraiser-{nip}"), forms.text(form, f"atasan-{nip}"))
+        return await cycle_actions(request).add_participant(cycle_id, AddParticipant(hr, person), forms.key(form))
+
+    try:
+        await attempt(request, add)
+    except Refused as r:
+        return await _participants_page(request, actor, cycle_id, r.status, error=_said(r), form=dict(form))
+    return redirect(f"/hr/siklus/{cycle_id}/peserta", "peserta-ditambah")
+
+
+# --- a change of supervisor (mutasi) ---------------------------------------------------------------
+
+
+async def _mutation_page(
+    request: Request, actor: Any, cycle_id: UUID, status: int = 200, **context: Any
+) -> HTMLResponse:
+    state = request.app.state
+    cycle = await views_cycle(request, cycle_id)
+    agency = await run_in_threadpool(state.appraisals.find_agency, cycle["agency_id"])
+    people = sorted((agency.employees.values() if agency else []), key=lambda e: e["name"])
+    return page(
+        request,
+        "hr_mutasi.html",
+        actor,
+        status,
+        cycle=cycle,
+        people=people,
+        names={e["nip"]: e["name"] for e in people},
+        history=list(reversed(agency.supervisor_history)) if agency else [],
+        today=local_day(state.clock(), cycle["time_zone"]).isoformat(),
+        zone=cycle["time_zone"],
+        form=context.pop("form", {}),
+        **context,
+    )
+
+
+@router.get("/siklus/{cycle_id}/mutasi", response_class=HTMLResponse)
+async def mutation_form(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLResponse:
+    hr_only(actor)
+    return await _mutation_page(request, actor, cycle_id)
+
+
+@router.post("/siklus/{cycle_id}/mutasi", response_class=HTMLResponse)
+async def mutation(request: Request, cycle_id: UUID, actor: PageActor) -> Response:
+    """Record the new supervisor in the org data from its effective date; running appraisals follow."""
+    form = await request.form()
+    state = request.app.state
+
+    async def record() -> list[dict[str, Any]]:
+        hr = require_hr(actor)
+        cycle = await views_cycle(request, cycle_id)
+        effective: date = parse_day("effective_date", forms.text(form, "effective_date"))
+        return await record_mutation(
+            state.appraisals,
+            actions(request),
+            state.readside,
+            cycle["agency_id"],
+            forms.text(form, "nip"),
+            forms.text(form, "supervisor_nip"),
+            actor=hr,
+            reason=forms.text(form, "reason"),
+            effective=effective,
+            at=state.clock(),
+            key=forms.key(form),
+        )
+
+    try:
+        forwarded: list[dict[str, Any]] = await attempt(request, record)
+    except Refused as r:
+        return await _mutation_page(request, actor, cycle_id, r.status, error=_said(r), form=dict(form))
+    return await _mutation_page(request, actor, cycle_id, forwarded=forwarded, recorded=True)
