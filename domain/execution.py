@@ -13,9 +13,13 @@ from domain.text import COMMENT, LINK
 
 
 class Execution(AppraisalState):
-    """The rules of the execution stage (progress and feedback stay open during the review)."""
+    """The rules of the execution stage (progress and feedback stay open during the review).
 
-    def report_progress(self, cmd: ReportProgress, at: datetime) -> None:
+    Progress and feedback reach the aggregate straight from the service layer, not through the workflow
+    (services/gateway.py, `record`): so the aggregate alone refuses them for an employee withdrawn from the
+    cycle, whose workflow has stopped."""
+
+    def report_progress(self, cmd: ReportProgress, at: datetime, facts: Facts) -> None:
         by = cmd.by
         require(by.nip == self.employee_nip, "only the employee reports their own progress")
         self._require_stage(EXECUTION, REVIEW)
@@ -25,15 +29,18 @@ class Execution(AppraisalState):
         if not cmd.realisation.strip():
             raise InvalidInput("realisation", "describe what was achieved")
         realisation, evidence = text("realisation", cmd.realisation), LINK.check("evidence", cmd.evidence)
+        self._require_taking_part(facts)
         self._progress_reported(by.nip, cmd.period, cmd.rhk_id, realisation, evidence, at)
 
-    def give_feedback(self, cmd: GiveFeedback, at: datetime) -> None:
+    def give_feedback(self, cmd: GiveFeedback, at: datetime, facts: Facts) -> None:
         """Umpan balik berkelanjutan from the appraiser on an RHK or a BerAKHLAK value."""
         self._require_appraiser(cmd.by, "gives continuous feedback")
         self._require_stage(EXECUTION, REVIEW)
         if cmd.about not in {r["id"] for r in self.rhk} | set(BERAKHLAK):
             raise InvalidInput("about", "feedback is about an RHK id of this SKP or a BerAKHLAK value")
-        self._feedback_given(cmd.by.nip, "supervisor", cmd.about, text("text", cmd.text), at)
+        feedback = text("text", cmd.text)
+        self._require_taking_part(facts)
+        self._feedback_given(cmd.by.nip, "supervisor", cmd.about, feedback, at)
 
     def give_peer_feedback(self, cmd: GivePeerFeedback, at: datetime, facts: Facts) -> None:
         by = cmd.by
@@ -43,16 +50,24 @@ class Execution(AppraisalState):
             "peer feedback comes from a colleague of the same unit",
         )
         self._require_stage(EXECUTION, REVIEW)
-        self._feedback_given(by.nip, "peer", "", text("text", cmd.text), at)
+        feedback = text("text", cmd.text)
+        self._require_taking_part(facts)
+        self._feedback_given(by.nip, "peer", "", feedback, at)
 
-    def record_citizen_feedback(self, cmd: RecordCitizenFeedback, at: datetime) -> None:
+    def record_citizen_feedback(self, cmd: RecordCitizenFeedback, at: datetime, facts: Facts) -> None:
         if isinstance(cmd.score, bool) or not isinstance(cmd.score, int) or not 1 <= cmd.score <= 4:
             raise InvalidInput("score", "the SKM scale runs from 1 to 4")
         if self.stage == FINALISED:
             raise WrongStage("the appraisal is finalised")
-        self._feedback_given(
-            "citizen", "citizen", cmd.channel, f"{cmd.score}: {COMMENT.check('comment', cmd.comment)}", at
-        )
+        comment = COMMENT.check("comment", cmd.comment)
+        self._require_taking_part(facts)
+        self._feedback_given("citizen", "citizen", cmd.channel, f"{cmd.score}: {comment}", at)
+
+    def _require_taking_part(self, facts: Facts) -> None:
+        """An employee withdrawn from the cycle (pension, transfer) gets no more progress or feedback: the
+        appraisal keeps what it has. Asked last, so a refusal for any other reason does not load the cycle."""
+        if facts.unit_of(self.employee_nip) is None:
+            raise WrongStage(f"{self.employee_nip} was withdrawn from the cycle: the appraisal takes no more input")
 
     def hold_check_in(self, cmd: HoldCheckIn, at: datetime) -> None:
         """A periodic dialogue; a periodic predikat is set when both ratings are given."""

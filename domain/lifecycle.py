@@ -60,13 +60,13 @@ class AppraisalRules(Planning, Execution, Review, Keberatan, FollowUp, People):
             case ApproveSkp():
                 self.approve_skp(cmd, at)
             case ReportProgress():
-                self.report_progress(cmd, at)
+                self.report_progress(cmd, at, facts)
             case GiveFeedback():
-                self.give_feedback(cmd, at)
+                self.give_feedback(cmd, at, facts)
             case GivePeerFeedback():
                 self.give_peer_feedback(cmd, at, facts)
             case RecordCitizenFeedback():
-                self.record_citizen_feedback(cmd, at)
+                self.record_citizen_feedback(cmd, at, facts)
             case HoldCheckIn():
                 self.hold_check_in(cmd, at)
             case OpenReview():

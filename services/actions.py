@@ -44,7 +44,7 @@ from domain.commands import (
     SubmitSkp,
 )
 from services.authz import APPRAISER, ATASAN, DECIDER, EMPLOYEE, require_hr, require_write
-from services.gateway import Gateway
+from services.gateway import Gateway, Unorchestrated
 from services.proof import Proof
 from workflows.appraisal import AppraisalWorkflow as W
 from workflows.cycle import CycleWorkflow
@@ -72,6 +72,12 @@ class AppraisalActions:
             receipt = await run_in_threadpool(self.proof.receipt_after, outcome.id, outcome.version)
         return Acted(**vars(outcome), receipt=receipt)
 
+    async def _record(self, appraisal_id: UUID, cmd: Unorchestrated, key: str, relations: tuple[str, ...]) -> Outcome:
+        """The same check, then the command straight to the domain: it needs no orchestration."""
+        appraisal = await run_in_threadpool(self.appraisals.appraisal, appraisal_id)
+        require_write(cmd.by, appraisal, *relations)
+        return await self._receipted(await self.gateway.record(appraisal, cmd, cmd.by, key))
+
     async def _act(
         self,
         appraisal_id: UUID,
@@ -94,7 +100,7 @@ class AppraisalActions:
         return await self._act(appraisal_id, W.submit_skp, cmd, key, OWN)
 
     async def report_progress(self, appraisal_id: UUID, cmd: ReportProgress, key: str) -> Outcome:
-        return await self._act(appraisal_id, W.report_progress, cmd, key, OWN)
+        return await self._record(appraisal_id, cmd, key, OWN)
 
     async def self_assess(self, appraisal_id: UUID, cmd: SelfAssess, key: str) -> Outcome:
         return await self._act(appraisal_id, W.self_assess, cmd, key, OWN)
@@ -111,7 +117,7 @@ class AppraisalActions:
         return await self._act(appraisal_id, W.return_skp, cmd, key, SUPERVISOR)
 
     async def give_feedback(self, appraisal_id: UUID, cmd: GiveFeedback, key: str) -> Outcome:
-        return await self._act(appraisal_id, W.give_feedback, cmd, key, SUPERVISOR)
+        return await self._record(appraisal_id, cmd, key, SUPERVISOR)
 
     async def hold_check_in(self, appraisal_id: UUID, cmd: HoldCheckIn, key: str) -> Outcome:
         return await self._act(appraisal_id, W.hold_check_in, cmd, key, SUPERVISOR)
@@ -151,7 +157,7 @@ class AppraisalActions:
     async def record_citizen_feedback(self, appraisal_id: UUID, cmd: RecordCitizenFeedback, key: str) -> Outcome:
         """A citizen's SKM answer (no login): recorded in the appraisal, no relationship to check."""
         appraisal = await run_in_threadpool(self.appraisals.appraisal, appraisal_id)
-        return await self.gateway.appraisal(appraisal, W.record_citizen_feedback, cmd, cmd.by, key)
+        return await self.gateway.record(appraisal, cmd, cmd.by, key)
 
 
 class CycleActions:

@@ -7,9 +7,11 @@ and never writes twice, and an attempt that failed for want of a database leaves
 behind: Temporal keeps that failure under the attempt's id, which no later request reuses. After a write the read
 models catch up, so the inbox a caller reads next already shows it.
 
-One exception, for want of a workflow: defining a cycle is a single domain command with no
-clock attached, and no workflow exists before it; it runs on the application directly, with
-the same idempotency key (see define_cycle).
+Two exceptions. Defining a cycle is a single domain command with no clock attached, and no workflow
+exists before it; it runs on the application directly, with the same idempotency key (see define_cycle).
+And input that needs no orchestration, progress entries and feedback, which change no stage and no
+task, goes straight to the domain (see `record`): through the workflow it cost an Update and an
+activity each, and the workflow's history grew with every citizen survey and progress report.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import random
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -30,14 +33,14 @@ from temporalio.workflow import UpdateMethodMultiParam
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.base import Actor
-from domain.commands import DefineCycle, Outcome
-from domain.errors import WrongStage
+from domain.commands import DefineCycle, GiveFeedback, GivePeerFeedback, Outcome, RecordCitizenFeedback, ReportProgress
+from domain.errors import ConcurrencyConflict, WrongStage
 from domain.text import check_command
 from services.errors import RETRY_AFTER_SECONDS, ApiError
 from services.readside import ReadSide
 from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleInput, CycleWorkflow
-from workflows.ids import appraisal_workflow_id, attempt_id, cycle_workflow_id, start_once
+from workflows.ids import appraisal_workflow_id, attempt_id, command_key, cycle_workflow_id, start_once
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +48,25 @@ C = TypeVar("C")
 CITIZEN = Actor("citizen")
 
 
+# Input written straight to the domain: it changes no stage and no task, so no clock of the workflow
+# waits for it (the aggregate still rules on the stage it arrives in).
+Unorchestrated = ReportProgress | GiveFeedback | GivePeerFeedback | RecordCitizenFeedback
+# Such a write that loses the race for the appraisal's next version (a stage change the workflow made
+# meanwhile, another person's write) reloads and tries again, so the aggregate rules on the new state;
+# after this many lost races in a row it answers ConcurrencyConflict (409, nothing written).
+CONFLICT_ATTEMPTS = 8
+
+
+def request_id(actor: Actor, key: str) -> str:
+    """The request (caller, Idempotency-Key) as Temporal and the domain's command keys name it."""
+    return "api:" + hashlib.sha256(f"{actor.nip}\n{key}".encode()).hexdigest()[:40]
+
+
 def update_id(actor: Actor, key: str) -> str | None:
     """A fresh Temporal update id for one attempt at (caller, key); None lets Temporal pick one."""
     if not key:
         return None
-    return attempt_id("api:" + hashlib.sha256(f"{actor.nip}\n{key}".encode()).hexdigest()[:40])
+    return attempt_id(request_id(actor, key))
 
 
 class Gateway:
@@ -104,6 +121,30 @@ class Gateway:
             if e.status != RPCStatusCode.NOT_FOUND:
                 raise
             raise await _not_running(handle, appraisal) from None
+        await self.readside.catch_up()
+        return outcome
+
+    async def record(self, appraisal: Appraisal, cmd: Unorchestrated, actor: Actor, key: str) -> Outcome:
+        """Progress and feedback, written straight to the domain at the wall clock's instant: the workflow
+        neither sees them nor keeps them in its history. Same text rules, and the same command key an Update
+        of this request would carry (a request first sent as an Update and retried now is applied once). The
+        aggregate refuses what its stage does not allow; a version lost to a concurrent write (the workflow
+        moving the stage on) is reloaded and ruled on again, never overwritten."""
+        check_command(cmd)
+        workflow_id = appraisal_workflow_id(appraisal.cycle_id, appraisal.employee_nip)
+        command = command_key(workflow_id, request_id(actor, key)) if key else ""
+
+        def execute() -> Outcome:
+            return self.appraisals.execute(appraisal.id, cmd, at=self.clock(), key=command)
+
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                outcome = await run_in_threadpool(execute)
+                break
+            except ConcurrencyConflict:
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
+                await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
         await self.readside.catch_up()
         return outcome
 

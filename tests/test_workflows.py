@@ -66,10 +66,13 @@ from domain.commands import (
 )
 from domain.errors import NotAllowed
 from domain.rules import BERAKHLAK
+from services.actions import AppraisalActions
+from services.gateway import Gateway
+from services.readside import ReadSide
 from worker import build_worker
 from workflows.appraisal import AppraisalWorkflow
 from workflows.appraisal import AppraisalWorkflow as W
-from workflows.appraisal_runtime import EVENTS_PER_RUN, UPDATES_PER_RUN, Failure
+from workflows.appraisal_runtime import Failure
 from workflows.cycle import FAILURES_KEPT, CycleInput, CycleWorkflow
 from workflows.ids import appraisal_workflow_id, cycle_workflow_id, start_once
 
@@ -530,41 +533,52 @@ async def test_a_delegate_s_missed_deadline_escalates_to_the_atasan_not_hr(
         await save_history("appraisal_delegate_missed_planning", handle, k.client)
 
 
-@pytest.mark.timeout(900)  # about 2 minutes alone, 3,000 Updates
+@pytest.mark.timeout(900)
 async def test_three_thousand_reports_and_feedbacks_then_a_rating(
     env: WorkflowEnvironment, sqlite_env: dict[str, str]
 ) -> None:
-    """Issue 9 finding 1: Temporal refuses a 2,001st Update in one run; the appraisal continues as new first,
-    so 3,000 human actions in its execution stage, and the rating after them, all go through.
+    """Issue 9: input that needs no orchestration (progress entries, feedback) goes straight to the domain
+    through the service layer the API calls, not through the workflow's Update path. 3,000 of them into one
+    appraisal leave its workflow's history as it was; the domain holds each exactly once; the rating after
+    them goes through the workflow as before.
 
-    The worker's store keeps the aggregates it loaded (eventsourcing's cache, fast-forwarded from the log
-    on every load): without it each of the 3,000 commands replays the whole appraisal, and the domain,
-    not the workflow, takes minutes."""
+    The store keeps the aggregates it loaded (eventsourcing's cache, fast-forwarded from the log on every
+    load): without it each of the 3,000 commands replays the whole appraisal."""
     cached = Appraisals(env={**sqlite_env, "AGGREGATE_CACHE_MAXSIZE": "16", "AGGREGATE_CACHE_FASTFORWARD": "y"})
     async with kit(env, sqlite_env, app=cached) as k:
         await k.launch([participant(EMPLOYEE)])
         handle = k.appraisal()
         await plan_and_approve(k, handle)
-        actions: list[tuple[Any, Any]] = []
-        for i in range(1_500):
-            report = ReportProgress(Actor(EMPLOYEE), "Q1", "R1", f"{i + 1} KTP", "https://arsip.example.go.id/ktp")
-            actions += [(W.report_progress, report), (W.give_feedback, GiveFeedback(Actor(APPRAISER), "R1", "tepat"))]
-        for update, cmd in actions:  # one after the other: 15 hand-overs to a new run on the way
-            await act(handle, update, cmd)
+        await settle(handle)
+        before = len((await handle.fetch_history()).events)
+        now = await k.now()
+        actions = AppraisalActions(k.app, Gateway(k.client, k.task_queue, k.app, ReadSide(), lambda: now))
+        appraisal_id = k.appraisal_id()
+
+        def report(n: int) -> ReportProgress:
+            return ReportProgress(Actor(EMPLOYEE), "Q1", "R1", f"{n} KTP", "https://arsip.example.go.id/ktp")
+
+        for n in range(1, 1_501):  # one after the other, as people send them, each with its request's key
+            await actions.report_progress(appraisal_id, report(n), f"lapor-{n}")
+            await actions.give_feedback(appraisal_id, GiveFeedback(Actor(APPRAISER), "R1", f"tepat {n}"), f"umpan-{n}")
+        again = await actions.report_progress(appraisal_id, report(1), "lapor-1")  # a retry: nothing written
+        await settle(handle)
+        assert again.replayed and len((await handle.fetch_history()).events) == before  # the workflow saw none
+
         await reach_review(k, handle, planned=True)
         rated = await act(
             handle, W.rate, Rate(Actor(APPRAISER), results_rating="sesuai", behaviour_ratings=AS_EXPECTED, notes="")
         )
         assert rated["predikat"] == "baik" and rated["pending"] == {"task": "deliver_result", "assignee": APPRAISER}
 
+        appraisal = k.app.appraisal(appraisal_id)
+        assert sorted(int(p["realisation"].split()[0]) for p in appraisal.progress) == list(range(1, 1_501))
+        assert sorted(int(f["text"].split()[1]) for f in appraisal.feedback) == list(range(1, 1_501))
         events = k.events()
         assert (events.count("ProgressReported"), events.count("FeedbackGiven")) == (1_500, 1_500)
         chain = await runs(k.client, handle)
-        assert len(chain) >= 3_000 // UPDATES_PER_RUN
-        assert max(len(run.events) for run in chain) < EVENTS_PER_RUN
-        updates = [updates_in(run) for run in chain]
-        assert sum(updates) == 3 + 3_000 + 4 + 1  # planning, execution, the check-ins, the rating
-        assert max(updates) <= UPDATES_PER_RUN
+        assert [updates_in(run) for run in chain] == [3, 4, 1]  # planning; the check-ins; the rating
+        assert sum(len(run.events) for run in chain) < 300, [len(run.events) for run in chain]
 
 
 async def start_appraisal(k: Kit, **options: Any) -> WorkflowHandle[Any, Any]:
@@ -621,6 +635,32 @@ async def test_a_long_stage_hands_over_to_new_runs_keeping_its_calendar(
         assert [names.count("send_reminder") for names in scheduled] == [0, 0, 1, 0]  # not again after the hand-over
         assert await handle.query(AppraisalWorkflow.current_stage) == "execution"
         await save_history("appraisal_execution_handed_over", handle, k.client)
+
+
+async def test_a_human_action_through_an_update_costs_six_history_events(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    """Issue 9 finding 7: the command of an Update runs as a local activity (workflow.patched LOCAL_COMMANDS):
+    its workflow task, the Update accepted, the activity's marker, the Update completed. A regular activity
+    cost 11 (its scheduled, started and completed events, and a second workflow task); a bare Update costs 5."""
+    async with kit(env, sqlite_env) as k:
+        handle = await start_appraisal(k)
+        await plan_and_approve(k, handle)
+        await hold_check_ins(handle, ("Q1",))  # the run's first action also records the patch's marker
+        await settle(handle)
+        before = len((await handle.fetch_history()).events)
+        await hold_check_ins(handle, ("Q2",))
+        await settle(handle)
+        added = [e.event_type for e in (await handle.fetch_history()).events[before:]]
+        assert added == [
+            EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+            EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+            EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+            EventType.EVENT_TYPE_MARKER_RECORDED,
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+        ], [EventType.Name(t) for t in added]
+        assert k.events().count("CheckInHeld") == 2
 
 
 async def test_the_cycle_keeps_the_latest_failures_and_counts_them_all(

@@ -90,6 +90,8 @@ class StageClocks(AppraisalRuntime):
     async def _keberatan_window(self) -> None:
         """The employee has the rule set's days to file; then the window closes by itself."""
         view = await self._read()
+        if self._moved_on(RESULT_DELIVERED):
+            return  # filed while the record was read: the run loop takes the keberatan's clock
         if view is None or view.keberatan_deadline is None:
             return await self._until_changed()
         self.due = view.keberatan_deadline
@@ -104,6 +106,8 @@ class StageClocks(AppraisalRuntime):
     async def _keberatan_decision(self) -> None:
         """Remind the atasan; an undecided keberatan escalates to HR when its deadline passes."""
         view = await self._read()
+        if self._moved_on(KEBERATAN):
+            return  # decided while the record was read
         if view is None or view.keberatan_decision_due is None or view.keberatan_escalated:
             self.due = None
             return await self._until_changed()

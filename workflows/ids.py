@@ -32,6 +32,12 @@ def request_of(update_id: str) -> str:
     return update_id.split(ATTEMPT, 1)[0]
 
 
+def command_key(workflow_id: str, request_id: str) -> str:
+    """The domain command key of the request `request_id` on the workflow `workflow_id`: the same whether the
+    workflow runs the command (an Update, keyed from its request part) or the service writes it directly."""
+    return f"{workflow_id}:update:{request_id}"
+
+
 def cycle_workflow_id(cycle_id: object) -> str:
     return f"cycle-{cycle_id}"
 
