@@ -1,5 +1,8 @@
 """Edges of small rules: instants are UTC whatever the server's zone, ratings and texts name their field.
 
+The text rules of domain/text.py have a table per rule below: what each kind of text may hold, and the
+words of each refusal (field, rule code, the character named).
+
 DOMAIN.md §12: stored instants are UTC and a deadline on day D ends at 23:59:59 of D in the agency's
 zone; §3.1: three rating levels; §2.1: each IKI has an aspect (Kuantitas, Kualitas, Waktu, Biaya).
 """
@@ -9,9 +12,13 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain import calendar
 from domain.audit import Audit
@@ -19,7 +26,25 @@ from domain.commands import CalibrateUnit, Rate, SelfAssess
 from domain.errors import InvalidInput, WrongStage
 from domain.rules import PERMENPANRB_6_2022
 from domain.skp import check_skp
-from domain.text import TEXT, text
+from domain.text import (
+    CODE,
+    ITEM,
+    LINK,
+    NAME,
+    TEXT,
+    Link,
+    Name,
+    OptionalText,
+    TextRule,
+    check_command,
+    describe,
+    forbidden_character,
+    invisible_character,
+    is_web_link,
+    refuse_control_characters,
+    scrub,
+    text,
+)
 from tests.factories import ANALIS, HEAD, HR_ACTOR, STAFF, UNIT, Scenario, T, actor, reach, rhk, values
 
 
@@ -89,3 +114,184 @@ def test_a_text_may_be_exactly_as_long_as_the_limit() -> None:
     assert text("notes", "a" * 5000) == "a" * 5000 and TEXT.limit == 5000
     with pytest.raises(InvalidInput, match="^notes: must be at most 5000 characters$"):
         text("notes", "a" * 5001)
+
+
+# --- the text rules (domain/text.py) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "character, words",
+    [
+        ("\x00", "NUL"),
+        ("\t", "a tab"),
+        ("\n", "a line break"),
+        ("\r", "a line break"),
+        ("\x07", "U+0007"),  # no Unicode name: the code point alone
+        ("\u202e", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("\u200b", "U+200B ZERO WIDTH SPACE"),
+        ("\ufeff", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+    ],
+)
+def test_a_refused_character_is_named_as_a_reader_can_find_it(character: str, words: str) -> None:
+    assert describe(character) == words
+
+
+def test_scrub_replaces_every_control_character_and_cuts_to_the_limit() -> None:
+    assert scrub("a\x00b\x1bc\td\ne") == "a\ufffdb\ufffdc\td\ne"  # tab and line breaks stay
+    assert scrub("x" * 5000) == "x" * 2000
+    assert scrub("abcdef", 3) == "abc"
+    assert scrub("\ud800ok", 10) == "\ufffdok"
+
+
+@pytest.mark.parametrize(
+    "value, multiline, found",
+    [
+        ("Budi", False, None),
+        ("Budi\tSantoso", False, "\t"),
+        ("Budi\tSantoso", True, None),
+        ("baris\r\nbaris", True, None),
+        ("baris\nbaris", False, "\n"),
+        ("a\x00b", True, "\x00"),
+        ("a\x7fb", True, "\x7f"),
+        ("a\x85b", True, "\x85"),
+        ("a\x9fb", True, "\x9f"),
+        ("a\xa0b", True, None),  # no-break space is text
+        ("a\x0bb", True, "\x0b"),
+        ("a\x1fb", False, "\x1f"),
+    ],
+)
+def test_control_characters_by_kind_of_text(value: str, multiline: bool, found: str | None) -> None:
+    assert forbidden_character(value, multiline) == found
+
+
+@pytest.mark.parametrize(
+    "value, multiline, found",
+    [
+        ("Budi Santoso", False, None),
+        ("Bu\u200bdi", False, "\u200b"),
+        ("Bu\u200bdi", True, None),  # free text may hold zero-width characters...
+        ("a\u202eb", True, "\u202e"),  # ...but never a direction override
+        ("a\u202ab", True, "\u202a"),
+        ("a\u2066b", True, "\u2066"),
+        ("a\u2069b", True, "\u2069"),
+        ("a\u2065b", True, None),  # unassigned, next to the isolates: not a format character
+        ("a\u202fb", True, None),  # narrow no-break space, next to the overrides: text
+        ("Ana\u00adlis", False, "\u00ad"),
+        ("\U0001f468\u200d\U0001f469", True, None),
+    ],
+)
+def test_invisible_characters_by_kind_of_text(value: str, multiline: bool, found: str | None) -> None:
+    assert invisible_character(value, multiline) == found
+
+
+@pytest.mark.parametrize(
+    "rule, value, message, code",
+    [
+        (NAME, 7, "must be text", "required"),
+        (NAME, "", "is required and must be non-empty text", "required"),
+        (NAME, "   ", "is required and must be non-empty text", "required"),
+        (NAME, "B" * 201, "must be at most 200 characters", "length"),
+        (CODE, "C" * 101, "must be at most 100 characters", "length"),
+        (NAME, "Budi\x00", "must not contain control characters (NUL found)", "control"),
+        (NAME, "Budi\n", "must not contain control characters (a line break found)", "control"),
+        (
+            NAME,
+            "Bu\u200bdi",
+            "must not contain invisible formatting characters (U+200B ZERO WIDTH SPACE found)",
+            "invisible",
+        ),
+        (
+            TEXT,
+            "ok\u202e",
+            "must not contain invisible formatting characters (U+202E RIGHT-TO-LEFT OVERRIDE found)",
+            "invisible",
+        ),
+        (
+            LINK,
+            "javascript:alert(1)",
+            "must be a link starting with http:// or https:// and naming a host, not javascript:",
+            "link",
+        ),
+        (LINK, "arsip/q1.pdf", "must be a link starting with http:// or https:// and naming a host", "link"),
+    ],
+)
+def test_each_refusal_names_the_field_the_rule_and_its_figures(
+    rule: TextRule, value: object, message: str, code: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        rule.check("field", value)
+    assert str(refused.value) == f"field: {message}"
+    assert (refused.value.field, refused.value.rule) == ("field", code)
+
+
+def test_what_each_kind_of_text_keeps() -> None:
+    assert NAME.check("name", "  Budi Santoso ") == "Budi Santoso"
+    assert NAME.check("name", "B" * 200) == "B" * 200
+    assert ITEM.check("rhk", "baris satu\n\tbaris dua") == "baris satu\n\tbaris dua"
+    assert TEXT.check("notes", "x" * 5000) == "x" * 5000
+    assert LINK.check("evidence", "") == ""  # evidence may be absent
+    assert LINK.check("evidence", " https://arsip.example.go.id/q1.pdf ") == "https://arsip.example.go.id/q1.pdf"
+    assert NAME.optional().check("rank", "") == "" and NAME.optional().required is False and NAME.required
+
+
+@pytest.mark.parametrize(
+    "link, web",
+    [
+        ("https://arsip.example.go.id/q1.pdf", True),
+        ("HTTP://arsip.example.go.id", True),
+        ("https://", False),
+        ("https:///path", False),
+        ("ftp://arsip.example.go.id/q1.pdf", False),
+        (" https://arsip.example.go.id", False),  # not stripped: not rendered as a link
+        ("https://arsip.example.go.id/a b", False),
+        ("https://arsip.example.go.id/\x00", False),
+        ("https://[::1", False),  # urlsplit refuses it
+        (None, False),
+    ],
+)
+def test_which_values_a_page_may_render_as_a_link(link: object, web: bool) -> None:
+    assert is_web_link(link) is web
+
+
+@dataclass(frozen=True)
+class _Command:
+    name: Name
+    note: OptionalText
+    evidence: Link
+    untyped: str
+
+
+def test_check_command_checks_each_declared_field_and_leaves_presence_to_the_aggregate() -> None:
+    check_command(_Command("", "", "", "\x00"))  # empty name: the aggregate's rule says why it is needed
+    with pytest.raises(InvalidInput, match="^name: must not contain control characters"):
+        check_command(_Command("Bu\x00di", "", "", ""))
+    with pytest.raises(InvalidInput, match="^evidence: must be a link"):
+        check_command(_Command("Budi", "", "data:text/html,x", ""))
+    with pytest.raises(InvalidInput, match="^note: must be at most 5000 characters"):
+        check_command(_Command("Budi", "n" * 5001, "", ""))
+
+
+def test_the_last_net_walks_every_string_keys_included_and_names_its_path() -> None:
+    refuse_control_characters({"rhk": [{"id": "R1", "text": "ok\ttab\nline"}], "n": 3, "none": None})
+    cases: list[tuple[dict[str, Any], str, str]] = [
+        ({"rhk": [{"id": "R1", "text": "a\x00"}]}, "rhk[0].text", "control"),
+        ({"ratings": {"ber\x00": 3}}, "ratings", "control"),
+        ({"tags": ("a", "b\x1b")}, "tags[1]", "control"),
+        ({"notes": "a\u202eb"}, "notes", "invisible"),
+        ({"seen": frozenset({"\u2066x"})}, "seen[0]", "invisible"),
+    ]
+    for fields, path, code in cases:
+        with pytest.raises(InvalidInput) as refused:
+            refuse_control_characters(fields, "event")
+        assert (refused.value.field, refused.value.rule) == (f"event.{path}", code)
+    with pytest.raises(InvalidInput, match="^notes: must not contain invisible"):
+        refuse_control_characters({"notes": "\u2067"})
+
+
+@given(st.text(max_size=300))
+def test_scrubbed_text_always_passes_the_last_net_unless_an_override_is_in_it(value: str) -> None:
+    clean = scrub(value)
+    assert forbidden_character(clean, multiline=True) is None
+    assert len(clean) <= 2000
+    if invisible_character(clean, multiline=True) is None:
+        refuse_control_characters({"text": clean})
