@@ -99,10 +99,12 @@ class CycleActivities:
         """How many of the cycle's participants are at each stage, read from the domain log."""
         with domain_errors_fail_fast():
             cycle = self.app.cycle(UUID(cycle_id))
+            running = self.app.workflows_running(cycle.id)
         counts: dict[str, int] = {}
         for i, nip in enumerate(sorted(cycle.participants)):
+            # Open means its workflow runs (domain/opening.py): a record still waiting for it is not open yet.
             try:
-                stage = self.app.appraisal(Appraisal.create_id(cycle.id, nip)).stage
+                stage = self.app.appraisal(Appraisal.create_id(cycle.id, nip)).stage if nip in running else NOT_OPENED
             except NotFound:
                 stage = NOT_OPENED
             counts[stage] = counts.get(stage, 0) + 1

@@ -84,6 +84,7 @@ class OpenedBatch:
     last_nip: str
     done: bool
     failures: list[dict[str, str]] = field(default_factory=list)  # {nip, error, message}
+    running: int = 0  # workflows of this page that run (started now or before), each recorded as running
 
 
 @dataclass
@@ -121,7 +122,7 @@ class OpeningActivities:
         client, task_queue = activity.client(), activity.info().task_queue
         gate = asyncio.Semaphore(STARTS_IN_FLIGHT)
 
-        async def start(nip: str, outcome: Outcome) -> bool:
+        async def start(nip: str, outcome: Outcome) -> tuple[str, bool]:
             inp = AppraisalInput(
                 cycle_id=batch.cycle_id,
                 nip=nip,
@@ -135,15 +136,23 @@ class OpeningActivities:
                 try:
                     wid = appraisal_workflow_id(batch.cycle_id, nip)
                     await start_once(client, "AppraisalWorkflow", inp, id=wid, task_queue=task_queue)
-                    return True
+                    return nip, True
                 except WorkflowAlreadyStartedError:  # a retried page, or a re-run of the cycle
-                    return False
+                    return nip, False
 
         # Any other error (server unavailable) fails the page, which is retried as a whole: it is idempotent.
         started = await asyncio.gather(*(start(nip, o) for nip, o in outcomes.items()))
+        # Only now, with every start accepted, is each of them recorded as running: progress counts an
+        # appraisal as open from this fact, so it never counts one whose writes would still get 409.
+        at = datetime.fromisoformat(batch.at_iso)
+        with domain_errors_fail_fast():
+            await asyncio.to_thread(
+                self.app.record_workflows_started, UUID(batch.cycle_id), [n for n, _ in started], at
+            )
         return OpenedBatch(
             opened=sum(not o.replayed for o in outcomes.values()),
-            started=sum(started),
+            started=sum(new for _, new in started),
+            running=len(started),
             last_nip=page[-1] if page else batch.after_nip,
             done=done,
             failures=failures,

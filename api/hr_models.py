@@ -219,7 +219,10 @@ class StartedOut(BaseModel):
 
 
 class ProgressOut(BaseModel):
-    """Per unit from the read model; the cycle workflow's own counters and failures."""
+    """Per unit from the read model; the cycle workflow's own counters and failures.
+
+    An appraisal counts as open (in `stages`; otherwise in `not_opened`) once its workflow runs, not
+    when its record is written: `workflow.running` is the cycle workflow's own count of those."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -237,7 +240,14 @@ class ProgressOut(BaseModel):
                             "overdue_total": 1,
                         }
                     ],
-                    "workflow": {"opening_done": True, "opened": 12, "started": 12, "closed": False, "failures": []},
+                    "workflow": {
+                        "opening_done": True,
+                        "opened": 12,
+                        "started": 12,
+                        "running": 12,
+                        "closed": False,
+                        "failures": [],
+                    },
                 }
             ]
         }

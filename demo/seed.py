@@ -251,14 +251,16 @@ def _review_capil(
 
 
 def _wait_open(api: DemoClient, cycle: str, hr: str, expected: int, timeout: float = 180) -> None:
-    """Until the cycle workflow opened every appraisal and the read models show them."""
+    """Until the cycle workflow counts every appraisal's workflow as running, and the read models show them."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         progress = api.call("GET", f"/hr/cycles/{cycle}/progress", hr)
-        # The cycle workflow's own word that every page is open (each page returns once its workflows
-        # started), then the read models: a record alone may still be waiting for its workflow.
+        # The cycle workflow's own count of running appraisal workflows (recorded once each start was
+        # accepted, domain/opening.py), not the records: a record alone may still wait for its workflow,
+        # and a write to it would get 409. The read models count the same fact; the seed reads them next.
+        running = progress["workflow"].get("running", 0)
         opened = sum(sum(u["stages"].values()) for u in progress["units"])
-        if progress["workflow"].get("opening_done") and opened >= expected:
+        if progress["workflow"].get("opening_done") and running >= expected and opened >= expected:
             return
         time.sleep(1)
     raise RuntimeError(f"the cycle workflow did not open {expected} appraisals within {timeout} s")

@@ -34,6 +34,7 @@ from domain.commands import (
 )
 from domain.cycle import STARTED, AppraisalCycle
 from domain.errors import ConcurrencyConflict, IntegrityBroken, NotFound, WrongStage
+from domain.opening import CycleRunning
 from domain.org_import import Organisation
 from domain.rules import PREDIKATS
 from domain.text import check_command
@@ -181,6 +182,31 @@ class Appraisals(Organisation, Application[UUID]):
         except ConcurrencyConflict:  # opened by a concurrent caller a moment ago
             return _outcome(self.appraisal(appraisal_id), replayed=True)
         return _outcome(appraisal)
+
+    def record_workflows_started(self, cycle_id: UUID, nips: list[str], at: datetime) -> list[str]:
+        """Record that these appraisals' workflows run (domain/opening.py); returns the NIPs new to the record.
+
+        Pages are recorded one after another, but a participant added meanwhile races them: a lost
+        race is reloaded and recorded again, as nothing recorded is ever taken back."""
+        for attempt in range(5):
+            running = self._find(CycleRunning, CycleRunning.create_id(cycle_id))
+            if running is None:
+                running = CycleRunning(cycle_id=cycle_id, timestamp=at)
+            new = running.record(nips, at)
+            if not new:
+                return []
+            try:
+                self._save(running)
+                return new
+            except ConcurrencyConflict:
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def workflows_running(self, cycle_id: UUID) -> frozenset[str]:
+        """The NIPs of the cycle whose appraisal workflow is recorded as running."""
+        running = self._find(CycleRunning, CycleRunning.create_id(cycle_id))
+        return running.running() if running is not None else frozenset()
 
     def appraisal(self, appraisal_id: UUID, version: int | None = None) -> Appraisal:
         return self._get(Appraisal, appraisal_id, "appraisal", version)

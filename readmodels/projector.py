@@ -48,14 +48,15 @@ from eventsourcing.utils import get_topic
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.cycle import AppraisalCycle
+from domain.opening import CycleRunning
 from domain.organisation import Agency
 from domain.text import scrub
-from readmodels.rows import Group, project_agency, project_appraisal, project_cycle, refresh_counts
+from readmodels.rows import Group, project_agency, project_appraisal, project_cycle, project_running, refresh_counts
 from readmodels.tables import READ_TABLES, metadata, projection_failures, projection_tracking
 
 log = logging.getLogger(__name__)
 _CREATING = threading.Lock()
-PROJECTED = {get_topic(AppraisalCycle), get_topic(Appraisal), get_topic(Agency)}
+PROJECTED = {get_topic(AppraisalCycle), get_topic(Appraisal), get_topic(Agency), get_topic(CycleRunning)}
 # Failures the connection may cure: the batch is retried whole (with backoff), nothing is skipped.
 TRANSIENT = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError, sa.exc.TimeoutError)
 # Failures of one aggregate's rows that recur on every retry: that aggregate is recorded and skipped.
@@ -366,6 +367,10 @@ class Projector:
                 groups.append(project_appraisal(conn, aggregate))
             elif isinstance(aggregate, Agency):
                 project_agency(conn, aggregate)
+        # After the appraisals: a batch may hold a page's records and, later, the fact that they run.
+        for aggregate in aggregates:
+            if isinstance(aggregate, CycleRunning):
+                groups.extend(project_running(conn, aggregate))
         refresh_counts(conn, groups)
 
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from domain.appraisal import Appraisal
 from domain.cycle import DEADLINES, AppraisalCycle
+from domain.opening import CycleRunning
 from domain.organisation import Agency
 from domain.tasks import task_due, tasks_bounded_by
 from readmodels.tables import (
@@ -26,6 +27,7 @@ from readmodels.tables import (
     employees,
     inbox,
     trends,
+    workflows_running,
 )
 
 ANNUAL = "annual"
@@ -130,6 +132,23 @@ def project_appraisal(conn: sa.Connection, appraisal: Appraisal) -> Group:
     return cycle_id, employee["unit_id"]
 
 
+def project_running(conn: sa.Connection, running: CycleRunning) -> list[Group]:
+    """Mark the cycle's appraisals whose workflow runs; return the groups whose progress changes."""
+    cycle_id, w = str(running.cycle_id), workflows_running
+    known = set(conn.execute(sa.select(w.c.employee_nip).where(w.c.cycle_id == cycle_id)).scalars())
+    new = [nip for nip in running.nips if nip not in known]
+    for start in range(0, len(new), 500):
+        conn.execute(w.insert(), [{"cycle_id": cycle_id, "employee_nip": nip} for nip in new[start : start + 500]])
+    units: set[str] = set()
+    for start in range(0, len(new), 500):
+        part = new[start : start + 500]
+        query = sa.select(appraisals.c.unit_id).where(
+            appraisals.c.cycle_id == cycle_id, appraisals.c.employee_nip.in_(part)
+        )
+        units.update(conn.execute(query.distinct()).scalars())
+    return [(cycle_id, unit) for unit in sorted(units)]
+
+
 def keberatan_status(appraisal: Appraisal) -> str | None:
     k = appraisal.keberatan
     if k is None:
@@ -144,12 +163,14 @@ def refresh_counts(conn: sa.Connection, groups: Iterable[Group]) -> None:
     a, p = appraisals, appraisal_periods
     for cycle_id, unit_id in sorted(set(groups)):
         in_group = sa.and_(a.c.cycle_id == cycle_id, a.c.unit_id == unit_id)
-        _recount(
+        w = workflows_running
+        _recount(  # open means its workflow runs: a record still waiting for it is not counted yet
             conn,
             cycle_progress,
             [a.c.cycle_id, a.c.unit_id, a.c.stage],
             in_group,
             sa.and_(cycle_progress.c.cycle_id == cycle_id, cycle_progress.c.unit_id == unit_id),
+            join=a.join(w, sa.and_(w.c.cycle_id == a.c.cycle_id, w.c.employee_nip == a.c.employee_nip)),
         )
         _recount(
             conn,

@@ -85,6 +85,14 @@ appraisals = sa.Table(
     sa.Index("ix_rm_appraisals_agency_year_unit", "agency_id", "year", "unit_id"),
 )
 
+# One row per appraisal whose workflow is recorded as running (domain/opening.py): progress counts these as open.
+workflows_running = sa.Table(
+    "rm_workflows_running",
+    metadata,
+    _id("cycle_id", primary_key=True),
+    _nip("employee_nip", primary_key=True),
+)
+
 # One row per predikat an appraisal holds: check-in periods (Q1.., M01..) and "annual".
 appraisal_periods = sa.Table(
     "rm_appraisal_periods",
@@ -175,4 +183,14 @@ projection_failures = sa.Table(
 )
 
 # Everything the projector rebuilds (the tracking table survives a rebuild and is reset instead).
-READ_TABLES = (cycles, appraisals, appraisal_periods, inbox, cycle_progress, distribution, trends, employees)
+READ_TABLES = (
+    cycles,
+    appraisals,
+    appraisal_periods,
+    inbox,
+    cycle_progress,
+    distribution,
+    trends,
+    employees,
+    workflows_running,
+)

@@ -9,6 +9,7 @@ appraisal whose workflow has not started yet answers 409 saying so, with Retry-A
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,10 +20,13 @@ from uuid import UUID
 import httpx
 import pytest
 import sqlalchemy as sa
+from temporalio.client import Client, Interceptor, OutboundInterceptor, StartWorkflowInput, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from activities.notifications import CapturingSender
 from domain.application import Appraisals
+from domain.appraisal import Appraisal
 from domain.base import Actor
 from domain.cycle_commands import StartCycle
 from settings import event_store_env
@@ -31,6 +35,7 @@ from tests.tcp_proxy import TcpProxy
 from tests.test_api_support import EMP1, HR_NIP, PARTICIPANTS, RHK, appraisal_id, build_app, settings_for
 from tests.test_api_world import API, ServerClock, World, eventually, start_server, world
 from worker import build_worker
+from workflows.ids import appraisal_workflow_id
 
 pytestmark = pytest.mark.postgres
 
@@ -169,6 +174,105 @@ async def test_a_workflow_no_worker_runs_answers_503_and_the_retry_with_the_same
                         retried = await w.http.put(skp, json={"rhk": RHK}, headers=headers)
                         assert retried.status_code == 200, retried.text
                         assert drafts(w, cycle) == 1
+                finally:
+                    await w.terminate_all()
+    store.close()
+
+
+class SlowAppraisalStarts(Interceptor):
+    """The worker's Temporal client starts appraisal workflows one at a time, each `delay` late:
+    a busy server, which widens the gap between an appraisal's record and its running workflow."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay, self.one_at_a_time = delay, asyncio.Lock()
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        outer = self
+
+        class Slow(OutboundInterceptor):
+            async def start_workflow(self, input: StartWorkflowInput) -> WorkflowHandle[object, object]:
+                if input.workflow == "AppraisalWorkflow":
+                    async with outer.one_at_a_time:
+                        await asyncio.sleep(outer.delay)
+                        return await super().start_workflow(input)
+                return await super().start_workflow(input)
+
+        return Slow(next)
+
+
+async def _running(client: Client, cycle: str, nips: list[str]) -> int:
+    """How many of the cycle's appraisal workflows Temporal has, asked of Temporal itself."""
+    found = 0
+    for nip in nips:
+        try:
+            await client.get_workflow_handle(appraisal_workflow_id(cycle, nip)).describe()
+            found += 1
+        except RPCError as e:
+            if e.status != RPCStatusCode.NOT_FOUND:
+                raise
+    return found
+
+
+async def test_progress_never_counts_an_appraisal_open_before_its_workflow_runs(
+    env: WorkflowEnvironment, tmp_path: Path, postgres: sa.URL
+) -> None:
+    """Finding 6: the records of a page are written before its workflows start; progress (the read models
+    and the cycle workflow's own counts) counts an appraisal as open only once its workflow runs."""
+    url = postgres.render_as_string(hide_password=False)
+    task_queue = f"kinerja-api-{uuid.uuid4()}"
+    settings = settings_for(tmp_path, task_queue=task_queue, database_url=url)
+    store = Appraisals(env=event_store_env(url))
+    clock = ServerClock(env)
+    await clock.sync()
+    slow = Client(**{**env.client.config(), "interceptors": [SlowAppraisalStarts(0.4)]})
+    participants = [
+        *PARTICIPANTS,
+        *({**PARTICIPANTS[0], "nip": f"198503152010011{n:03d}", "name": f"Staf {n}"} for n in range(2, 6)),
+    ]
+    nips = [p["nip"] for p in participants]
+    app = build_app(settings, store, temporal_client=env.client, project_every_seconds=0.1, clock=clock)
+    with ThreadPoolExecutor(8) as executor:
+        async with (
+            build_worker(slow, store, CapturingSender(), task_queue, executor),
+            app.router.lifespan_context(app),
+        ):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as http:
+                w = World(env, app, http, store, clock)
+                try:
+                    body = {
+                        "agency_id": f"AG-{uuid.uuid4().hex[:8]}",
+                        "agency_name": "Dinas Kependudukan",
+                        "time_zone": "WIB",
+                        "year": await w.year(),
+                        "participants": participants,
+                    }
+                    cycle = (await w.call("POST", "/hr/cycles", HR_NIP, body, expect=201))["id"]
+                    w.cycles.append((cycle, nips))
+                    await w.call("POST", f"/hr/cycles/{cycle}/start", HR_NIP, expect=202)
+                    records_ahead = 0  # polls that saw records whose workflow did not run yet
+                    loop = asyncio.get_running_loop()
+                    deadline = loop.time() + 60
+                    while True:
+                        progress = await w.call("GET", f"/hr/cycles/{cycle}/progress", HR_NIP)
+                        opened = sum(sum(u["stages"].values()) for u in progress["units"])
+                        counted = progress["workflow"].get("running", 0)
+                        records = sum(w.store._find(Appraisal, appraisal_id(cycle, n)) is not None for n in nips)
+                        running = await _running(env.client, cycle, nips)  # asked after progress: only grows
+                        assert opened <= running and counted <= running, (opened, counted, running, progress)
+                        records_ahead += records > running
+                        if opened == len(nips) and progress["workflow"].get("opening_done"):
+                            break
+                        assert loop.time() < deadline, progress
+                        await asyncio.sleep(0.05)
+                    # The gap was there to see: records existed whose workflow was still starting.
+                    assert records_ahead > 0
+                    assert counted == len(nips) and store.workflows_running(UUID(cycle)) == set(nips)
+                    # ... and each of those appraisals now takes a write.
+                    headers = {**(await w.headers(EMP1)), "Idempotency-Key": "after-open"}
+                    skp = f"{API}/employees/appraisals/{appraisal_id(cycle, EMP1)}/skp"
+                    written = await w.http.put(skp, json={"rhk": RHK}, headers=headers)
+                    assert written.status_code == 200, written.text
                 finally:
                     await w.terminate_all()
     store.close()

@@ -78,6 +78,7 @@ class CycleState:
     opening_done: bool = False
     opened: int = 0
     started: int = 0
+    running: int = 0  # appraisals recorded as running (domain/opening.py): what progress counts as open
     closed: bool = False
     progress: dict[str, Any] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)  # the latest FAILURES_KEPT
@@ -275,6 +276,7 @@ class CycleWorkflow:
             "opening_done": s.opening_done,
             "opened": s.opened,
             "started": s.started,
+            "running": s.running,
             "closed": s.closed,
             **s.progress,
             "failures": [f.__dict__ for f in s.failures],
@@ -303,6 +305,7 @@ class CycleWorkflow:
             raise rejection(e) from None
         self.state.opened += page.opened
         self.state.started += page.started
+        self.state.running += page.running
         now = workflow.now().isoformat()
         self._failed([Failure(f["nip"], "open_appraisal", f["error"], f["message"], now) for f in page.failures])
         return page
