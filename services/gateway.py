@@ -26,7 +26,12 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
@@ -214,19 +219,26 @@ class Gateway:
 
 async def _not_running(handle: WorkflowHandle[Any, Any], appraisal: Appraisal) -> Exception:
     """No running workflow: one that has not started yet (the cycle is still opening) is a matter of
-    seconds, and says so; one that has ended is final."""
+    seconds, and says so; one that has ended is final. One that runs by the time we ask started (or took
+    over from its previous run) just after Temporal refused the Update: a matter of seconds too."""
     try:
-        await handle.describe()
+        described = await handle.describe()
     except RPCError as e:
         if e.status != RPCStatusCode.NOT_FOUND:
             raise
-        return ApiError(
-            409,
-            "WorkflowStarting",
-            "the appraisal's workflow is still starting (the cycle is opening its appraisals); "
-            f"retry in {RETRY_AFTER_SECONDS} seconds with the same Idempotency-Key",
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        )
+        return _starting()
+    if described.status == WorkflowExecutionStatus.RUNNING:
+        return _starting()
     return WrongStage(
         f"the appraisal's workflow is not running (the appraisal is {appraisal.stage}); nothing more can change it"
+    )
+
+
+def _starting() -> ApiError:
+    return ApiError(
+        409,
+        "WorkflowStarting",
+        "the appraisal's workflow is still starting (the cycle is opening its appraisals); "
+        f"retry in {RETRY_AFTER_SECONDS} seconds with the same Idempotency-Key",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )

@@ -15,12 +15,21 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from temporalio.client import Client, Interceptor, OutboundInterceptor, StartWorkflowInput, WorkflowHandle
+from temporalio.client import (
+    Client,
+    Interceptor,
+    OutboundInterceptor,
+    StartWorkflowInput,
+    StartWorkflowUpdateInput,
+    WorkflowHandle,
+    WorkflowUpdateHandle,
+)
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
@@ -218,61 +227,85 @@ async def test_progress_never_counts_an_appraisal_open_before_its_workflow_runs(
 ) -> None:
     """Finding 6: the records of a page are written before its workflows start; progress (the read models
     and the cycle workflow's own counts) counts an appraisal as open only once its workflow runs."""
-    url = postgres.render_as_string(hide_password=False)
-    task_queue = f"kinerja-api-{uuid.uuid4()}"
-    settings = settings_for(tmp_path, task_queue=task_queue, database_url=url)
-    store = Appraisals(env=event_store_env(url))
-    clock = ServerClock(env)
-    await clock.sync()
     slow = Client(**{**env.client.config(), "interceptors": [SlowAppraisalStarts(0.4)]})
     participants = [
         *PARTICIPANTS,
         *({**PARTICIPANTS[0], "nip": f"198503152010011{n:03d}", "name": f"Staf {n}"} for n in range(2, 6)),
     ]
     nips = [p["nip"] for p in participants]
-    app = build_app(settings, store, temporal_client=env.client, project_every_seconds=0.1, clock=clock)
-    with ThreadPoolExecutor(8) as executor:
-        async with (
-            build_worker(slow, store, CapturingSender(), task_queue, executor),
-            app.router.lifespan_context(app),
-        ):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as http:
-                w = World(env, app, http, store, clock)
-                try:
-                    body = {
-                        "agency_id": f"AG-{uuid.uuid4().hex[:8]}",
-                        "agency_name": "Dinas Kependudukan",
-                        "time_zone": "WIB",
-                        "year": await w.year(),
-                        "participants": participants,
-                    }
-                    cycle = (await w.call("POST", "/hr/cycles", HR_NIP, body, expect=201))["id"]
-                    w.cycles.append((cycle, nips))
-                    await w.call("POST", f"/hr/cycles/{cycle}/start", HR_NIP, expect=202)
-                    records_ahead = 0  # polls that saw records whose workflow did not run yet
-                    loop = asyncio.get_running_loop()
-                    deadline = loop.time() + 60
-                    while True:
-                        progress = await w.call("GET", f"/hr/cycles/{cycle}/progress", HR_NIP)
-                        opened = sum(sum(u["stages"].values()) for u in progress["units"])
-                        counted = progress["workflow"].get("running", 0)
-                        records = sum(w.store._find(Appraisal, appraisal_id(cycle, n)) is not None for n in nips)
-                        running = await _running(env.client, cycle, nips)  # asked after progress: only grows
-                        assert opened <= running and counted <= running, (opened, counted, running, progress)
-                        records_ahead += records > running
-                        if opened == len(nips) and progress["workflow"].get("opening_done"):
-                            break
-                        assert loop.time() < deadline, progress
-                        await asyncio.sleep(0.05)
-                    # The gap was there to see: records existed whose workflow was still starting.
-                    assert records_ahead > 0
-                    assert counted == len(nips) and store.workflows_running(UUID(cycle)) == set(nips)
-                    # ... and each of those appraisals now takes a write.
-                    headers = {**(await w.headers(EMP1)), "Idempotency-Key": "after-open"}
-                    skp = f"{API}/employees/appraisals/{appraisal_id(cycle, EMP1)}/skp"
-                    written = await w.http.put(skp, json={"rhk": RHK}, headers=headers)
-                    assert written.status_code == 200, written.text
-                finally:
-                    await w.terminate_all()
-    store.close()
+    async with world(env, tmp_path, postgres.render_as_string(hide_password=False), worker_client=slow) as w:
+        body = {
+            "agency_id": f"AG-{uuid.uuid4().hex[:8]}",
+            "agency_name": "Dinas Kependudukan",
+            "time_zone": "WIB",
+            "year": await w.year(),
+            "participants": participants,
+        }
+        cycle = (await w.call("POST", "/hr/cycles", HR_NIP, body, expect=201))["id"]
+        w.cycles.append((cycle, nips))
+        await w.call("POST", f"/hr/cycles/{cycle}/start", HR_NIP, expect=202)
+        records_ahead = 0  # polls that saw records whose workflow did not run yet
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
+        while True:
+            progress = await w.call("GET", f"/hr/cycles/{cycle}/progress", HR_NIP)
+            opened = sum(sum(u["stages"].values()) for u in progress["units"])
+            counted = progress["workflow"].get("running", 0)
+            records = sum(w.store._find(Appraisal, appraisal_id(cycle, n)) is not None for n in nips)
+            running = await _running(env.client, cycle, nips)  # asked after progress: it only grows
+            assert opened <= running and counted <= running, (opened, counted, running, progress)
+            records_ahead += records > running
+            if opened == len(nips) and progress["workflow"].get("opening_done"):
+                break
+            assert loop.time() < deadline, progress
+            await asyncio.sleep(0.05)
+        # The gap was there to see: records existed whose workflow was still starting.
+        assert records_ahead > 0
+        assert counted == len(nips) and w.store.workflows_running(UUID(cycle)) == set(nips)
+        # ... and each of those appraisals now takes a write.
+        headers = {**(await w.headers(EMP1)), "Idempotency-Key": "after-open"}
+        written = await w.http.put(skp_of(cycle, EMP1), json={"rhk": RHK}, headers=headers)
+        assert written.status_code == 200, written.text
+
+
+class UpdateBeforeStart(Interceptor):
+    """The API's client: the first Update to each workflow reaches Temporal just before the workflow's
+    start and is refused as NOT_FOUND (found by the chaos run: a write racing the cycle's opening)."""
+
+    def __init__(self) -> None:
+        self.refused: set[str] = set()
+
+    def intercept_client(self, next: OutboundInterceptor) -> OutboundInterceptor:
+        refused = self.refused
+
+        class Early(OutboundInterceptor):
+            async def start_workflow_update(self, input: StartWorkflowUpdateInput) -> WorkflowUpdateHandle[Any]:
+                if input.id not in refused:
+                    refused.add(input.id)
+                    raise RPCError(f"workflow not found for ID: {input.id}", RPCStatusCode.NOT_FOUND, b"")
+                return await super().start_workflow_update(input)
+
+        return Early(next)
+
+
+async def test_an_update_refused_just_before_the_workflow_started_answers_409_starting_not_final(
+    env: WorkflowEnvironment, tmp_path: Path, postgres: sa.URL
+) -> None:
+    """The Update found no workflow, but by the time the API asks, the workflow runs: that is the opening
+    race, a matter of seconds (409 WorkflowStarting, Retry-After), never "nothing more can change it"."""
+    early = UpdateBeforeStart()
+    api_client = Client(**{**env.client.config(), "interceptors": [early]})
+    async with world(env, tmp_path, postgres.render_as_string(hide_password=False), api_client=api_client) as w:
+        cycle = await w.launch(HR_NIP)
+        headers = {**(await w.headers(EMP1)), "Idempotency-Key": "raced"}
+        raced = await w.http.put(skp_of(cycle, EMP1), json={"rhk": RHK}, headers=headers)
+        assert raced.status_code == 409, raced.text
+        assert raced.json()["error"] == "WorkflowStarting" and int(raced.headers["Retry-After"]) > 0
+        assert len(early.refused) == 1 and drafts(w, cycle) == 0
+        retried = await w.http.put(skp_of(cycle, EMP1), json={"rhk": RHK}, headers=headers)
+        assert retried.status_code == 200, retried.text
+        assert drafts(w, cycle) == 1
+
+
+def skp_of(cycle: str, nip: str) -> str:
+    return f"{API}/employees/appraisals/{appraisal_id(cycle, nip)}/skp"

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from activities.notifications import CapturingSender
@@ -149,12 +150,16 @@ async def world(
     tmp_path: Path,
     database_url: str | None = None,
     worker_database_url: str | None = None,
+    *,
+    api_client: Client | None = None,
+    worker_client: Client | None = None,
     **options: Any,
 ) -> AsyncIterator[World]:
     """One store (SQLite in tmp_path unless a URL is given) for the event log and the read models.
 
     With `worker_database_url` the worker reaches the same database by another route (a proxy a
-    test can cut on its own); otherwise the API and the worker share one store.
+    test can cut on its own); otherwise the API and the worker share one store. `api_client` and
+    `worker_client` replace the test server's client for the API or the worker (one with interceptors).
     """
     task_queue = f"kinerja-api-{uuid.uuid4()}"
     settings = settings_for(tmp_path, task_queue=task_queue, **({"database_url": database_url} if database_url else {}))
@@ -162,10 +167,12 @@ async def world(
     worker_store = Appraisals(env=event_store_env(worker_database_url)) if worker_database_url else store
     clock = ServerClock(env)
     await clock.sync()
-    app = build_app(settings, store, temporal_client=env.client, project_every_seconds=0.2, clock=clock, **options)
+    app = build_app(
+        settings, store, temporal_client=api_client or env.client, project_every_seconds=0.2, clock=clock, **options
+    )
     with ThreadPoolExecutor(8) as executor:
         async with (
-            build_worker(env.client, worker_store, CapturingSender(), task_queue, executor),
+            build_worker(worker_client or env.client, worker_store, CapturingSender(), task_queue, executor),
             app.router.lifespan_context(app),
         ):
             transport = httpx.ASGITransport(app=app)
