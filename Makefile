@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # The OpenID Connect provider the sign-in tests run against (npm: oidc-provider, pinned by its lock file).
 OIDC_STAMP  := tests/oidc/node_modules/.package-lock.json
 
-.PHONY: help venv install postgres chromium lint test mutation bench run clean distclean
+.PHONY: help venv install postgres chromium lint test mutation bench chaos run clean distclean
 
 help:
 	@echo "make run         start Kinerja locally (kinerja dev)"
@@ -18,6 +18,8 @@ help:
 	@echo "make test        run all tests, on SQLite and on the local PostgreSQL"
 	@echo "                 (PYTEST_ARGS='-k store -x' passes options to pytest)"
 	@echo "make bench       event store vs raw SQLAlchemy benchmark (BENCH_ARGS='--events 20000')"
+	@echo "make chaos       fault-injection run: 200 employees on PostgreSQL, worker kill -9s, a Temporal restart,"
+	@echo "                 a 30 s database cut; ends with a RESULT line (CHAOS_ARGS='--employees 30 --kills 2')"
 	@echo "make venv        create/refresh .venv (re-installs when pyproject.toml changes)"
 	@echo "make postgres    start the local PostgreSQL if needed and create kinerja_test"
 	@echo "make chromium    install Debian's chromium (apt-get) for the browser tests if it is missing"
@@ -69,6 +71,15 @@ bench: $(STAMP)
 		export KINERJA_TEST_POSTGRES_URL="$$url"; \
 	fi; \
 	$(VENV)/bin/python bench/event_store.py $(BENCH_ARGS)
+
+# About 4 minutes (.ci/run runs it after make test): the processes of production on loopback, faults
+# injected while clients drive a cycle (chaos/run.py); `make test` runs a bounded one (tests/test_chaos.py).
+chaos: $(STAMP)
+	@url="$$(scripts/ensure-postgres.sh)" || exit $$?; \
+	if [ -z "$${KINERJA_TEST_POSTGRES_URL:-}" ] && [ -n "$$url" ]; then \
+		export KINERJA_TEST_POSTGRES_URL="$$url"; \
+	fi; \
+	$(VENV)/bin/python -m chaos.run $(CHAOS_ARGS)
 
 run: $(STAMP)
 	$(VENV)/bin/kinerja dev

