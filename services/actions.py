@@ -7,6 +7,7 @@ deciding a keberatan, or HR) is stated here and nowhere else. The domain then ch
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
@@ -15,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.workflow import UpdateMethodMultiParam
 
 from domain.application import Appraisals
+from domain.base import Actor
 from domain.commands import (
     AddParticipant,
     ApproveSkp,
@@ -43,6 +45,7 @@ from domain.commands import (
     SetOrgPredikat,
     SubmitSkp,
 )
+from domain.errors import InvalidInput
 from services.authz import APPRAISER, ATASAN, DECIDER, EMPLOYEE, require_hr, require_write
 from services.gateway import Gateway, Unorchestrated
 from services.proof import Proof
@@ -50,6 +53,17 @@ from workflows.appraisal import AppraisalWorkflow as W
 from workflows.cycle import CycleWorkflow
 
 C = TypeVar("C", bound=Any)
+# The tasks a pejabat penilai may do for several appraisals with one confirmation (web/bulk.py).
+BULK_TASKS = ("review_skp", "deliver_result")
+MAX_BULK = 200
+
+
+def item_key(bulk_key: str, appraisal_id: UUID, task: str) -> str:
+    """Each item of a bulk request its own idempotency key, from the request's key and the appraisal:
+    a retried bulk request repeats none of its items, and no item shares a key with another."""
+    return hashlib.sha256(f"{bulk_key}\n{appraisal_id}\n{task}".encode()).hexdigest()[:40]
+
+
 OWN, SUPERVISOR, DECIDES = (EMPLOYEE,), (APPRAISER,), (ATASAN, DECIDER)
 
 
@@ -133,6 +147,17 @@ class AppraisalActions:
 
     async def decide_keberatan(self, appraisal_id: UUID, cmd: DecideKeberatan, key: str) -> Outcome:
         return await self._act(appraisal_id, W.decide_keberatan, cmd, key, DECIDES)
+
+    async def bulk_item(self, appraisal_id: UUID, task: str, actor: Actor, bulk_key: str) -> Outcome:
+        """One item of a bulk request: the very command the task's own form sends, under its own key."""
+        if not bulk_key:
+            raise InvalidInput("kunci", "is required: each item's idempotency key derives from it")
+        key = item_key(bulk_key, appraisal_id, task)
+        if task == "review_skp":
+            return await self.approve_skp(appraisal_id, ApproveSkp(actor), key)
+        if task == "deliver_result":
+            return await self.deliver_result(appraisal_id, DeliverResult(actor), key)
+        raise InvalidInput("task", f"must be one of {', '.join(BULK_TASKS)}")
 
     # --- HR (pengelola kinerja) --------------------------------------------------
 

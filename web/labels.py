@@ -438,3 +438,24 @@ def org_refusal(message: str) -> str:
     said = org_reason(reason)
     name = field.rsplit(".", 1)[-1]
     return f"{FIELDS.get(name, name)}: {said}" if reason and said != reason else ""
+
+
+# A refused item of a bulk action (web/bulk.py): the rule's Indonesian text where one exists, else what changed.
+SKP_NOT_SUBMITTED = re.compile(r"the SKP is (\w+), not submitted")
+BULK_REFUSALS = {
+    "WrongStage": "Tahap penilaian sudah berubah sejak tugas dipilih; buka tugasnya untuk melihat keadaannya.",
+    "ConcurrencyConflict": "Penilaian diubah orang lain pada saat yang sama; coba lagi dari kotak tugas.",
+    "NotAllowed": "Anda bukan pejabat penilai (atau delegasinya) untuk penilaian ini.",
+    "NotFound": "Penilaian tidak ditemukan.",
+    "DeadlinePassed": "Batas waktu tugas ini sudah lewat.",
+}
+
+
+def bulk_refusal(kind: str, said: str, message: str) -> str:
+    """Why one item of a bulk action was refused, in Bahasa Indonesia."""
+    if said:
+        return said
+    found = SKP_NOT_SUBMITTED.fullmatch(message)
+    if found:
+        return f"SKP berstatus {label(found.group(1), 'skp')}, bukan menunggu persetujuan."
+    return BULK_REFUSALS.get(kind, f"{label(kind, 'refusal')}.")

@@ -17,6 +17,7 @@ from domain.base import Actor
 from domain.errors import DomainError
 from domain.stages import REVIEW_OPENS_FROM
 from domain.text import is_web_link
+from services.actions import BULK_TASKS
 from services.edge import CSRF_FIELD, csrf_token
 from services.errors import ApiError
 from services.proof import summary
@@ -35,6 +36,7 @@ templates.env.globals["ORG_PREDIKAT"] = labels.ORG_PREDIKAT
 templates.env.globals["ASPECTS"] = labels.ASPECTS
 templates.env.globals["follow_up_value"] = labels.follow_up_value
 templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
+templates.env.globals["BULK_TASKS"] = BULK_TASKS
 
 
 @pass_context
@@ -69,6 +71,7 @@ NOTES = {
     "tindak-lanjut": "Tindak lanjut diputuskan.",
     "final": "Penilaian difinalkan.",
     "keluar": "Anda telah keluar.",
+    "tidak-ada-pilihan": "Belum ada tugas yang dipilih untuk tindakan massal.",
     "siklus-dibuat": "Siklus dibuat. Periksa pegawai yang tidak ikut, lalu mulai siklus.",
     "siklus-dimulai": "Siklus dimulai: penilaian setiap peserta sedang dibuka.",
     "peserta-ditambah": "Peserta ditambahkan; penilaiannya dibuka.",
