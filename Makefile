@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # The OpenID Connect provider the sign-in tests run against (npm: oidc-provider, pinned by its lock file).
 OIDC_STAMP  := tests/oidc/node_modules/.package-lock.json
 
-.PHONY: help venv install postgres chromium lint test mutation bench chaos run clean distclean
+.PHONY: help venv install postgres chromium lint test histories mutation bench chaos run clean distclean
 
 help:
 	@echo "make run         start Kinerja locally (kinerja dev)"
@@ -17,6 +17,7 @@ help:
 	@echo "make mutation    mutation testing of domain/ with mutmut (by hand; long), ends with a RESULT line"
 	@echo "make test        run all tests, on SQLite and on the local PostgreSQL"
 	@echo "                 (PYTEST_ARGS='-k store -x' passes options to pytest)"
+	@echo "make histories   re-record the replay corpus of the current generation (tests/histories/README.md)"
 	@echo "make bench       event store vs raw SQLAlchemy benchmark (BENCH_ARGS='--events 20000')"
 	@echo "make chaos       fault-injection run: 200 employees on PostgreSQL, worker kill -9s, a Temporal restart,"
 	@echo "                 a 30 s database cut; ends with a RESULT line (CHAOS_ARGS='--employees 30 --kills 2')"
@@ -59,6 +60,12 @@ test: lint $(OIDC_STAMP)
 		export KINERJA_TEST_POSTGRES_URL="$$url"; \
 	fi; \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The replay corpus (tests/histories/README.md): every branch recorded again under the current workflow code,
+# in the current generation's folder (tests/recording.py), and the table of the corpus rewritten. Commit the JSON.
+histories: $(STAMP)
+	KINERJA_SAVE_HISTORIES=1 $(VENV)/bin/pytest -q tests/test_workflows.py tests/test_workflow_branches.py
+	$(VENV)/bin/python -m tests.recording
 
 # By hand (it takes long; niced, as it keeps both cores busy): every mutant of domain/ against the
 # domain's tests, ends with a RESULT line. MUTATION_ARGS=--fresh forgets earlier results.

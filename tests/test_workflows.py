@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import os
 import sys
 import threading
 import uuid
@@ -69,6 +67,7 @@ from domain.rules import BERAKHLAK
 from services.actions import AppraisalActions
 from services.gateway import Gateway
 from services.readside import ReadSide
+from tests.recording import runs, save_history
 from worker import build_worker
 from workflows.appraisal import AppraisalWorkflow
 from workflows.appraisal import AppraisalWorkflow as W
@@ -92,8 +91,6 @@ FINAL_EVENTS = (
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
 )
-HISTORIES = Path(__file__).parent / "histories"
-SAVE_HISTORIES = os.environ.get("KINERJA_SAVE_HISTORIES") == "1"
 
 HR_NIP = "196001012000011001"
 ATASAN = "196501012000011001"  # the appraiser's superior: decides keberatan
@@ -332,32 +329,9 @@ async def finish(handle: WorkflowHandle[Any, Any]) -> dict[str, Any]:
     return await handle.result()
 
 
-async def runs(client: Client, handle: WorkflowHandle[Any, Any]) -> list[WorkflowHistory]:
-    """Every run of a workflow, first to latest: each run after the first names the one it continues."""
-    histories, run_id = [], handle.run_id
-    while True:
-        history = await client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
-        histories.append(history)
-        run_id = history.events[0].workflow_execution_started_event_attributes.continued_execution_run_id
-        if not run_id:
-            return histories[::-1]
-
-
 def updates_in(run: WorkflowHistory) -> int:
     """How many Updates a run of a workflow took."""
     return sum(e.HasField("workflow_execution_update_accepted_event_attributes") for e in run.events)
-
-
-async def save_history(name: str, handle: WorkflowHandle[Any, Any], client: Client) -> None:
-    """KINERJA_SAVE_HISTORIES=1 adds tests/histories/<name>--run<n>.json, one per run, for the Replayer
-    test (commit the JSON). The histories without a run number were written before continue-as-new,
-    by runs that never continue as new; they stay, as the workflows they stand for may still run."""
-    if SAVE_HISTORIES:
-        HISTORIES.mkdir(exist_ok=True)
-        for n, history in enumerate(await runs(client, handle), start=1):
-            (HISTORIES / f"{name}--run{n}.json").write_text(
-                json.dumps({"workflow_id": history.workflow_id, "history": history.to_json_dict()}, indent=1)
-            )
 
 
 # --- the tests -----------------------------------------------------------------
@@ -463,6 +437,7 @@ async def test_an_skp_returned_twice_is_then_approved(env: WorkflowEnvironment, 
         assert await handle.query(AppraisalWorkflow.assignee) == APPRAISER
         assert k.events().count("SkpReturned") == 2
         assert k.app.appraisal(k.appraisal_id()).skp_returns[1]["reasons"] == "IKI kualitas belum ada"
+        await save_history("appraisal_skp_returned", handle, k.client)
 
 
 async def test_a_missed_planning_deadline_reminds_escalates_and_follows_an_extension(
@@ -720,6 +695,7 @@ async def test_a_keberatan_filed_on_day_14_is_decided_by_the_atasan_and_amended(
         assert (decided["stage"], decided["predikat"]) == ("follow_up", "sangat_baik")
         assert "KeberatanWindowClosed" not in k.events()
         assert (await finish(handle))["predikat"] == "sangat_baik"
+        await save_history("appraisal_keberatan_amended", handle, k.client)
 
 
 async def test_a_keberatan_on_day_15_is_refused_with_the_domain_message(
@@ -919,6 +895,7 @@ async def test_the_appraiser_is_reminded_only_of_the_check_ins_not_held(
             f"{k.year}-06-30T16:59:59+00:00",
         )
         assert await handle.query(AppraisalWorkflow.due_date) == f"{k.year}-06-30T16:59:59+00:00"
+        await save_history("appraisal_check_in_reminded", handle, k.client)
 
 
 class SlowReadingAppraisals(Appraisals):

@@ -97,7 +97,7 @@ class AppraisalRuntime:
         async with self.lock:
             try:
                 outcome: Outcome
-                if workflow.patched(LOCAL_COMMANDS):
+                if self._local_commands():
                     outcome = await workflow.execute_local_activity_method(activity, args=[stamp, cmd], **HUMAN)
                 else:
                     outcome = await workflow.execute_activity_method(activity, args=[stamp, cmd], **HUMAN)
@@ -184,7 +184,11 @@ class AppraisalRuntime:
         activity (LOCAL_COMMANDS) and can complete while that read is in flight, before the clock waits; the
         clock then gives the run loop back instead of setting a timer for a stage that is over. Asked only
         under the patch (and only once the stage changed): runs before it never checked."""
-        return self.stage != stage and workflow.patched(LOCAL_COMMANDS)
+        return self.stage != stage and self._local_commands()
+
+    def _local_commands(self) -> bool:
+        """workflow.patched(LOCAL_COMMANDS): whether this run runs a person's command as a local activity."""
+        return workflow.patched(LOCAL_COMMANDS)
 
     def _keeps_time(self, stage: str) -> bool:
         """Whether a stage's clock goes on: the stage is still `stage`, and this run is not handing over."""
