@@ -108,12 +108,17 @@ BRANCHES = {
     "(`test_a_withdrawn_employee_s_workflow_ends_and_the_domain_takes_no_more_input`)",
     "cycle_happy_path": "the cycle's workflow until HR closes it (recorded before `closed-cycle-waits-for-reopen`; "
     "not recorded since: its branch is now cycle_closed_and_reopened)",
-    "cycle_closed_and_reopened": "the cycle closed, reopened, an extension, closed again "
-    "(`test_happy_path_runs_a_whole_year`)",
+    "cycle_closed_and_reopened": "the cycle calibrates (answering with the version written), is closed, "
+    "reopened, extends a deadline, closes again (`test_happy_path_runs_a_whole_year`)",
+    "cycle_calibration_receipt": "a calibration answering with the version it wrote (`calibration-receipt`), "
+    "recorded when that patch came; its branch is in cycle_closed_and_reopened since",
     "cycle_participant_removed": "the cycle withdraws a participant "
     "(`test_a_withdrawn_employee_s_workflow_ends_and_the_domain_takes_no_more_input`)",
 }
-NOT_RECORDED_NOW = {"cycle_happy_path"}  # branches the current code no longer takes; their old runs still replay
+NOT_RECORDED_NOW = {
+    "cycle_happy_path",
+    "cycle_calibration_receipt",
+}  # branches the current code no longer takes; their old runs still replay
 
 
 def branch_of(path: Path) -> str:
