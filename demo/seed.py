@@ -1,7 +1,9 @@
 """Seed the demo agency through the public API, as its users would.
 
 Dinas Kependudukan dan Pencatatan Sipil Kota Palu (WITA): one dinas, three units,
-40 employees (demo/agency.csv). The cycle of the current year is left in progress:
+40 employees (demo/agency.csv). The cycle of the current year (in the agency's zone) is left in
+progress; once that year's review has opened (1 December, WITA) the demo seeds next year's cycle
+instead, as check-ins are closed from then on:
 - Sekretariat: SKP drafts waiting on the Sekretaris (supervisor inbox), some not drafted yet;
 - Bidang Pendaftaran Penduduk: SKP approved, check-ins held for part of the staff;
 - Bidang Pencatatan Sipil: rated, calibrated and delivered; one keberatan waits on the Kepala Dinas.
@@ -13,20 +15,22 @@ from __future__ import annotations
 
 import csv
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import httpx
 
+from domain import calendar
 from domain.appraisal import Appraisal
 from domain.cycle import AppraisalCycle
-from domain.rules import BERAKHLAK
+from domain.rules import BERAKHLAK, PERMENPANRB_6_2022
 from settings import DATA_DIR
 
 HERE = Path(__file__).parent
 AGENCY_CSV = HERE / "agency.csv"
+ZONE = "WITA"  # Kota Palu
 DEMO_USERS_FILE = DATA_DIR / "dev-users.json"
 AGENCY = "disdukcapil-palu"
 SEKDA = "196806051994071001"  # Sekretaris Daerah: the Kepala Dinas's superior (no superior in the file)
@@ -91,10 +95,17 @@ class DemoClient:
         return self.tokens[nip]
 
 
+def demo_year(today: date) -> int:
+    """The year whose cycle the demo seeds on `today` (the agency's date): this year's until its review
+    opens, next year's from then on (a check-in, which the demo holds, is refused once the review opens)."""
+    opens = calendar.parse_day("review_opens", f"{today.year}-{PERMENPANRB_6_2022.review_opens}")
+    return today.year + 1 if today >= opens else today.year
+
+
 def seed(base: str, today: date | None = None) -> str:
-    today = today or date.today()
+    today = today or calendar.local_day(datetime.now(timezone.utc), ZONE)
     api, staff, hr = DemoClient(base), employees(), _hr()["nip"]
-    year = today.year
+    year = demo_year(today)
     cycle = str(AppraisalCycle.create_id(AGENCY, year))
     existing = api.http.get(f"/hr/cycles/{cycle}", headers={"Authorization": f"Bearer {api._token(hr)}"})
     if existing.status_code == 200:
@@ -108,7 +119,7 @@ def seed(base: str, today: date | None = None) -> str:
         {
             "agency_id": AGENCY,
             "agency_name": staff[0]["agency_name"],
-            "time_zone": "WITA",
+            "time_zone": ZONE,
             "year": year,
             "deadlines": {"planning": planning},
         },
