@@ -147,6 +147,7 @@ async def _import_create_start(b: Browser, w: World) -> str:
     assert [r.status for r in sent] == [303, 303]
     await hr.goto(f"/hr/siklus/{cycle}/pembukaan")
     await expect(hr.locator("#status-pembukaan")).to_contain_text("Selesai: 3 dari 3", timeout=40_000)  # reloads itself
+    await expect(hr.locator("#berjalan")).to_have_text("3")  # the cycle workflow's own count of running workflows
     assert events_of(w.store, cycle).count("Started") == 1
     await shot(hr, "pembukaan")
     return cycle
