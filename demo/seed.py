@@ -124,7 +124,10 @@ def seed(base: str, today: date | None = None) -> str:
             "deadlines": {"planning": planning},
         },
     )
-    api.call("POST", f"/hr/cycles/{cycle}/start", hr, {})  # the review opens on the rule set's date
+    # The review opens on the rule set's date (1 December, agency time), or a week after today when the
+    # seed runs later in the year: the Bidang Pendaftaran's check-ins need its appraisals still in execution.
+    review = max(date(year, 12, 1), min(today + timedelta(days=7), date(year, 12, 31)))
+    api.call("POST", f"/hr/cycles/{cycle}/start", hr, {"review_opens": review.strftime("%m-%d")})
     _wait_open(api, cycle, hr, created["participants"])
 
     kadis = next(e["nip"] for e in staff if e["position"] == "Kepala Dinas")
