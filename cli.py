@@ -10,6 +10,7 @@ kinerja audit replay|export ID
 kinerja audit checkpoint|receipt|verify-receipt|keys, kinerja witness serve   (transparency/cli.py)
 kinerja projections rebuild
 kinerja accounts issue NIP [--role hr]   # a local account; prints the initial password once
+kinerja notifications list|retry ID      # the outbox's pending and dead-lettered mails; send a dead one again
 
 Every failure ends in one sentence on stderr and a non-zero exit, never a traceback.
 """
@@ -21,6 +22,7 @@ import json
 from datetime import datetime, timezone
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import typer
@@ -35,15 +37,20 @@ from domain.errors import DomainError
 from settings import event_store_env, get_settings
 from transparency import cli as proof_commands
 
+if TYPE_CHECKING:
+    from readmodels.outbox import Outbox
+
 app = typer.Typer(help="Kinerja: appraisal cycles of Indonesian civil servants", no_args_is_help=True)
 cycle_app = typer.Typer(help="Appraisal cycles", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit the domain log", no_args_is_help=True)
 projections_app = typer.Typer(help="Read models", no_args_is_help=True)
 accounts_app = typer.Typer(help="Local accounts (agencies without single sign-on)", no_args_is_help=True)
+notifications_app = typer.Typer(help="The notification outbox (mails to people)", no_args_is_help=True)
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(audit_app, name="audit")
 app.add_typer(projections_app, name="projections")
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(notifications_app, name="notifications")
 console = Console()
 proof_commands.register(audit_app, app)
 HR_NIP_OPTION = typer.Option("system-hr", "--as", help="NIP of the HR officer acting (recorded in the log)")
@@ -187,6 +194,38 @@ def projections_rebuild() -> None:
         progress.add_task("rebuilding read models", total=None)
         count = projector.rebuild()
     console.print(f"read models rebuilt: {count} events projected, position {projector.position()}")
+
+
+def _outbox() -> Outbox:
+    from readmodels.outbox import Outbox
+    from readmodels.projector import make_engine
+
+    return Outbox(_app(), make_engine(get_settings().database_url), start_at_head=True)
+
+
+@notifications_app.command("list")
+def notifications_list() -> None:
+    """Mails still pending or dead-lettered, with their attempts and last error."""
+    outbox = _outbox()
+    status = outbox.status(_now())
+    table = Table("message", "state", "to", "attempts", "last error", "subject")
+    for m in outbox.listing():
+        table.add_row(
+            m["message_id"], m["state"], m["recipient"], str(m["attempts"]), m["last_error"] or "", m["subject"]
+        )
+    console.print(table)
+    console.print(
+        f"{status['delivered']} delivered, {status['pending']} pending, {status['dead']} dead, "
+        f"{status['waiting_for_digest']} reminders waiting for their digest"
+    )
+
+
+@notifications_app.command("retry")
+def notifications_retry(message_id: str) -> None:
+    """Send a dead-lettered mail again (pending from now, attempts from zero)."""
+    if not _outbox().retry(message_id, _now()):
+        _fail(f"no dead-lettered notification {message_id!r} (kinerja notifications list shows them)")
+    console.print(f"{message_id}: pending again; the worker sends it within seconds")
 
 
 @accounts_app.command("issue")

@@ -19,13 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 import uvicorn
 from temporalio.client import Client
 
-from activities.notifications import sender_from_settings
 from api.main import create_app
 from demo.seed import AGENCY, DEMO_USERS_FILE, demo_users, seed
 from domain.application import Appraisals
 from settings import Settings, development_settings, event_store_env
 from transparency.tree import Log
-from worker import ACTIVITY_THREADS, build_worker, dev_server, start_checkpoints
+from worker import ACTIVITY_THREADS, build_worker, dev_server, dispatching, start_checkpoints
 from workflows.checkpoints import CheckpointWorkflow, checkpoint_workflow_id
 
 log = logging.getLogger("kinerja.dev")
@@ -53,9 +52,8 @@ async def _serve(settings: Settings, with_demo: bool) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]  # we own the signals
-    with ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
-        sender = sender_from_settings(settings)
-        worker = build_worker(client, appraisals, sender, settings.task_queue, executor, settings)
+    with ThreadPoolExecutor(ACTIVITY_THREADS) as executor, dispatching(settings, appraisals):
+        worker = build_worker(client, appraisals, settings.task_queue, executor, settings)
         async with worker:
             await start_checkpoints(client, settings, appraisals)
             serving = asyncio.create_task(server.serve())

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path("data")
@@ -45,10 +45,19 @@ class Settings(BaseSettings):
     # How long a request waits for its workflow Update (no worker polling, a hand-over to a new run):
     # then 503 with Retry-After; the Update may still complete, and a retry with the same key writes once.
     update_wait_seconds: float = 30.0
-    # Notifications: a log sink unless an SMTP host is set.
+    # Notifications (the outbox, readmodels/outbox.py): sent through SMTP, or to the log unless a host is set.
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_sender: str = "kinerja@localhost"
+    # The pages' public address: each mail links to its task's page under it.
+    public_base_url: str = "http://127.0.0.1:8000"
+    # Reminders go out as one digest per person a day at this hour of the agency's zone (WIB/WITA/WIT).
+    digest_hour: Annotated[int, Field(ge=0, le=23)] = 7
+    # A message that fails this many times (server down, 4xx) is dead-lettered; HR sends it again.
+    notify_max_attempts: Annotated[int, Field(ge=1)] = 8
+    notify_every_seconds: float = 5.0  # how often the worker's dispatcher looks for work
+    # Where HR's notices (escalations to the pengelola kinerja) go; empty: dead-lettered "tanpa alamat email".
+    hr_email: str = ""
     # Signs dev tokens (development mode), the sign-in state cookie and CSRF tokens: at least 32 bytes.
     jwt_secret: str = ""
     # API bearer tokens of the agency's OpenID Connect issuer (RS256, its JWKS).

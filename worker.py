@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,9 +30,10 @@ from temporalio.worker import Worker
 
 from activities.appraisals import AppraisalActivities
 from activities.checkpoints import CheckpointActivities
-from activities.notifications import NotificationActivities, Sender, sender_from_settings
+from activities.notifications import NotificationActivities, dispatcher_from_settings
 from activities.opening import OpeningActivities
 from domain.application import Appraisals
+from readmodels.projector import make_engine
 from settings import DATA_DIR, InsecureSettings, Settings, check_startup, event_store_env, get_settings
 from transparency.tree import Log
 from transparency.wiring import publisher
@@ -44,9 +46,9 @@ WORKFLOWS = [CycleWorkflow, AppraisalWorkflow, CheckpointWorkflow]
 ACTIVITY_THREADS = 16
 
 
-def activities_for(app: Appraisals, sender: Sender, settings: Settings | None = None) -> list[Callable[..., Any]]:
+def activities_for(app: Appraisals, settings: Settings | None = None) -> list[Callable[..., Any]]:
     """Every activity: one per command, the readers, the opening fan-out, the notifications, the checkpoints."""
-    opening, notifications = OpeningActivities(app), NotificationActivities(app, sender)
+    opening, notifications = OpeningActivities(app), NotificationActivities(app)
     config = settings or get_settings()
     checkpoints = CheckpointActivities(lambda _log: publisher(config, app), lambda: config.checkpoint_interval_seconds)
     return [
@@ -63,7 +65,6 @@ def activities_for(app: Appraisals, sender: Sender, settings: Settings | None = 
 def build_worker(
     client: Client,
     app: Appraisals,
-    sender: Sender,
     task_queue: str,
     executor: ThreadPoolExecutor,
     settings: Settings | None = None,
@@ -74,7 +75,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=activities_for(app, sender, settings),
+        activities=activities_for(app, settings),
         activity_executor=executor,
         max_concurrent_activities=executor._max_workers,
         **options,
@@ -85,13 +86,32 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     check_startup(settings)
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     app = Appraisals(env=event_store_env(settings.database_url, settings))
-    with ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
-        worker = build_worker(client, app, sender_from_settings(settings), settings.task_queue, executor, settings)
+    with ThreadPoolExecutor(ACTIVITY_THREADS) as executor, dispatching(settings, app):
+        worker = build_worker(client, app, settings.task_queue, executor, settings)
         async with worker:
             log.info("worker on %s, task queue %s", settings.temporal_address, settings.task_queue)
             await start_checkpoints(client, settings, app)
             await (stop or asyncio.Event()).wait()
     app.close()
+
+
+@contextlib.contextmanager
+def dispatching(settings: Settings, app: Appraisals) -> Iterator[None]:
+    """The notification outbox's dispatcher (activities/notifications.py) in a thread beside the worker:
+    it follows the log, composes digests and escalations, and sends them until delivered or dead-lettered."""
+    engine = make_engine(settings.database_url)
+    dispatcher = dispatcher_from_settings(settings, app, engine)
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=dispatcher.run, args=(stop, settings.notify_every_seconds), name="outbox", daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(30)
+        engine.dispose()
 
 
 async def start_checkpoints(client: Client, settings: Settings, app: Appraisals) -> None:

@@ -189,7 +189,7 @@ TAGS = [
     ("audit", "Auditors (read-only): history, state at a moment, diffs, chain verification, recomputation."),
     ("receipts", "Receipts: every write's proof for the person who made it; anyone can check one (no login)."),
     ("feedback", "Citizens, no login: the SKM survey (scale 1-4) about a service unit or an employee."),
-    ("health", "Reachability of Temporal and the database; the read models' lag and last projection error."),
+    ("health", "Reachability of Temporal and the database; the read models' lag, the notification outbox."),
 ]
 
 
@@ -250,7 +250,13 @@ async def health(request: Request) -> JSONResponse:
             checks["read_models"] = await state.readside.status()
     except Exception as e:  # noqa: BLE001
         checks["read_models"] = {"ok": False, "error": f"{type(e).__name__}: {e}"[:300]}
-    status = "ok" if ok and checks["read_models"]["ok"] else "degraded"
+    # The notification outbox: pending and dead-lettered mails, the oldest pending one's age (degraded, not 503).
+    with anyio.move_on_after(5):
+        found = await state.readside.notifications(state.clock())
+        found.pop("troubled", None)
+        checks["notifications"] = found
+    checks.setdefault("notifications", {"ok": False, "error": "the outbox did not answer in 5 s"})
+    status = "ok" if ok and checks["read_models"]["ok"] and checks["notifications"]["ok"] else "degraded"
     return JSONResponse({"status": status, **checks}, status_code=200 if ok else 503)
 
 

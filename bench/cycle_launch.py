@@ -33,7 +33,6 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.notifications import LogSender
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.base import Actor
@@ -159,7 +158,7 @@ async def main(n: int, batch: int, database_url: str | None, server_db: str) -> 
     try:
         with ThreadPoolExecutor(16) as executor:
             async with (
-                build_worker(env.client, app, LogSender(), queue, executor),
+                build_worker(env.client, app, queue, executor),
                 Worker(env.client, task_queue=noop_queue, workflows=[NoopWorkflow]),
             ):
                 opened_seconds, cycle_seconds = await launch_cycle(env.client, app, queue, n, batch)

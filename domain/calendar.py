@@ -65,6 +65,21 @@ def local_day(instant: datetime, zone_name: str) -> date:
     return as_utc(instant).astimezone(zone(zone_name)).date()
 
 
+def next_local_hour(instant: datetime, hour: int, zone_name: str) -> datetime:
+    """The first `hour`:00 in the agency's zone strictly after `instant`, as UTC: when a daily digest goes out.
+
+    A reminder recorded at 23:59:59 WITA goes in the digest of the next morning; one recorded after the
+    hour waits for the next day's. Everything recorded between two such hours shares one digest.
+    """
+    if not 0 <= hour <= 23:
+        raise InvalidInput("digest_hour", f"must be an hour 0-23, got {hour}")
+    local = as_utc(instant).astimezone(zone(zone_name))
+    candidate = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if candidate <= local:
+        candidate += timedelta(days=1)
+    return candidate.astimezone(timezone.utc)
+
+
 def days_after(instant: datetime, days: int, zone_name: str) -> datetime:
     """End of the calendar day `days` after the local day of `instant`."""
     return end_of_day(local_day(instant, zone_name) + timedelta(days=days), zone_name)

@@ -19,10 +19,10 @@ from domain import calendar
 from domain.errors import InvalidInput
 from domain.nip import check_nip
 from domain.organisation import Agency
-from domain.text import CODE, ITEM, NAME, RANK
+from domain.text import CODE, ITEM, NAME, RANK, check_email
 
 REQUIRED = ("agency_code", "agency_name", "time_zone", "unit_code", "unit_name", "nip", "name", "supervisor_nip")
-OPTIONAL = ("position", "rank", "unit_head", "change_reason", "effective_date")
+OPTIONAL = ("position", "rank", "unit_head", "change_reason", "effective_date", "email")
 # The rule of each text column (domain/text.py); NIPs and dates have their own checks.
 TEXTS = {
     "agency_code": CODE,
@@ -67,6 +67,7 @@ class Line:
     unit_head: bool
     change_reason: str
     effective_date: date | None
+    email: str = ""  # where notifications go; empty: none (they are dead-lettered "tanpa alamat email")
 
     def employee(self) -> dict[str, Any]:
         return {
@@ -76,6 +77,7 @@ class Line:
             "rank": self.rank,
             "unit_id": self.unit_code,
             "supervisor_nip": self.supervisor_nip,
+            "email": self.email,
         }
 
 
@@ -141,6 +143,7 @@ def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None
             problems.append(Problem(n, "supervisor_nip", "an employee cannot supervise themselves"))
     if v["unit_head"].lower() not in YES | NO:
         problems.append(Problem(n, "unit_head", f"must be ya or tidak (yes or no), got {v['unit_head']!r}"))
+    email = check(lambda: check_email("email", v["email"])) if v["email"] else ""
     effective = None
     if v["effective_date"]:
         effective = check(lambda: calendar.parse_day("effective_date", v["effective_date"]))
@@ -161,6 +164,7 @@ def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None
         v["unit_head"].lower() in YES,
         v["change_reason"],
         effective,
+        email,
     )
 
 

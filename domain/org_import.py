@@ -23,7 +23,7 @@ from domain.base import Actor
 from domain.commands import DefineCycle
 from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound
 from domain.org_csv import Line, Problem, read, reporting_loop
-from domain.organisation import Agency, Participants
+from domain.organisation import EMPLOYEE_DEFAULTS, Agency, Participants
 from domain.rules import DEFAULT_RULE_SET
 
 if TYPE_CHECKING:
@@ -248,7 +248,7 @@ def _employee(
     if line.nip not in agency_.employees:
         agency_.register_employee(by, line.employee(), at)
         return
-    current = agency_.employees[line.nip]
+    current = {**EMPLOYEE_DEFAULTS, **agency_.employees[line.nip]}
     changes = {k: v for k, v in line.employee().items() if k not in ("nip", "supervisor_nip") and current.get(k) != v}
     if changes:
         agency_.update_employee(by, line.nip, changes, at)

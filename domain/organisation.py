@@ -18,10 +18,12 @@ from domain.base import Actor, KinerjaAggregate, require
 from domain.errors import InvalidInput
 from domain.nip import check_nip
 from domain.participants import FIELDS as EMPLOYEE_RULES
-from domain.text import CODE, ITEM, NAME, TextRule
+from domain.text import CODE, ITEM, NAME, TextRule, check_email
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kinerja.example/agency")
 EMPLOYEE_FIELDS = ("name", "position", "rank", "unit_id")
+# Fields an employee recorded before they existed holds with this value (no event is needed to add them).
+EMPLOYEE_DEFAULTS = {"email": ""}
 
 
 class Agency(KinerjaAggregate):
@@ -104,9 +106,9 @@ class Agency(KinerjaAggregate):
         self.employees[employee["nip"]] = dict(employee)
 
     def update_employee(self, by: Actor, nip: str, changes: dict[str, Any], at: datetime) -> None:
-        """Name, position, rank or unit; a new supervisor goes through change_supervisor."""
+        """Name, position, rank, unit or e-mail address; a new supervisor goes through change_supervisor."""
         require(by.is_hr, "only HR changes an employee")
-        current = self._employee(nip)
+        current = {**EMPLOYEE_DEFAULTS, **self._employee(nip)}
         fields = self._fields({**current, **changes})
         changed = {k: v for k, v in fields.items() if current.get(k) != v}
         if not changed:
@@ -153,6 +155,10 @@ class Agency(KinerjaAggregate):
         )
 
     # --- reading ------------------------------------------------------------
+
+    def email_of(self, nip: str) -> str | None:
+        """The employee's e-mail address from the org CSV, or None (not an employee, or no address given)."""
+        return (self.employees.get(nip) or {}).get("email") or None
 
     def heads(self, nip: str) -> str | None:
         """The unit the employee heads, if any."""
@@ -210,6 +216,8 @@ class Agency(KinerjaAggregate):
         fields = {k: EMPLOYEE_RULES[k].check(k, _text(employee.get(k))) for k in EMPLOYEE_FIELDS}
         if fields["unit_id"] not in self.units:
             raise InvalidInput("unit_id", f"no unit {fields['unit_id']!r} in {self.code}")
+        email = _text(employee.get("email"))
+        fields["email"] = check_email("email", email) if email else ""
         return fields
 
     @staticmethod

@@ -129,6 +129,37 @@ def check_link(field: str, value: str) -> str:
     return value
 
 
+# An e-mail address as the org CSV may give it: one plain address, ASCII (RFC 5321 dot-atom local part, a host
+# of DNS labels under an alphabetic top-level domain). No display name, comment, quoted part, IP literal, list,
+# space or line break: anything a mail header could be made to carry more than one address with is refused.
+_EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_EMAIL_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+EMAIL_LIMIT = 254  # RFC 5321: a path holds at most 256 octets, two of them the angle brackets
+
+
+def check_email(field: str, value: object) -> str:
+    """One mail address (stripped, the host lower-cased), or InvalidInput naming the field and the rule."""
+    if not isinstance(value, str):
+        raise InvalidInput(field, "must be text", "required")
+    address = value.strip()
+    if len(address) > EMAIL_LIMIT:
+        raise InvalidInput(field, f"must be at most {EMAIL_LIMIT} characters", "length", limit=EMAIL_LIMIT)
+    local, at, host = address.rpartition("@")
+    labels = host.split(".")
+    if (
+        not at
+        or len(local) > 64
+        or not _EMAIL_LOCAL.fullmatch(local)
+        or len(labels) < 2
+        or not all(_EMAIL_LABEL.fullmatch(label) for label in labels)
+        or not labels[-1].isalpha()
+    ):
+        raise InvalidInput(
+            field, f"must be one e-mail address such as nama@instansi.go.id, got {address[:60]!r}", "email"
+        )
+    return f"{local}@{host.lower()}"
+
+
 # The kinds of text (limits as the read models' and the survey store's columns allow).
 CODE = TextRule(100)  # ids and codes: agency, unit, RHK and IKI ids, periods
 NAME = TextRule(200)  # names of people, units and agencies; positions

@@ -120,6 +120,7 @@ def test_an_employee_is_registered_by_hr_with_a_plausible_nip_a_known_unit_and_a
         "rank": "",
         "unit_id": "umum",
         "supervisor_nip": KABID,
+        "email": "",
     }
     assert (made.by, made.timestamp) == (HR_NIP, LATER)
     new = {"nip": "199501012020011001", "name": "Baru", "unit_id": "umum"}

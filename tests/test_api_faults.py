@@ -33,7 +33,6 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from activities.notifications import CapturingSender
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.base import Actor
@@ -167,9 +166,7 @@ async def test_a_workflow_no_worker_runs_answers_503_and_the_retry_with_the_same
                 w = World(env, app, http, store, clock)
                 try:
                     # No sticky cache: the test server never hands a stopped worker's sticky tasks on.
-                    async with build_worker(
-                        env.client, store, CapturingSender(), task_queue, executor, max_cached_workflows=0
-                    ):
+                    async with build_worker(env.client, store, task_queue, executor, max_cached_workflows=0):
                         cycle = await w.launch(HR_NIP)
                     skp = f"{API}/employees/appraisals/{appraisal_id(cycle, EMP1)}/skp"
                     headers = {**(await w.headers(EMP1)), "Idempotency-Key": "no-worker"}
@@ -179,7 +176,7 @@ async def test_a_workflow_no_worker_runs_answers_503_and_the_retry_with_the_same
                     assert "retry with the same Idempotency-Key" in waited.json()["message"]
                     assert drafts(w, cycle) == 0
 
-                    async with build_worker(env.client, store, CapturingSender(), task_queue, executor):
+                    async with build_worker(env.client, store, task_queue, executor):
                         retried = await w.http.put(skp, json={"rhk": RHK}, headers=headers)
                         assert retried.status_code == 200, retried.text
                         assert drafts(w, cycle) == 1

@@ -24,7 +24,6 @@ from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.notifications import CapturingSender
 from domain.application import Appraisals
 from domain.audit import Audit
 from settings import event_store_env
@@ -172,7 +171,7 @@ async def world(
     )
     with ThreadPoolExecutor(8) as executor:
         async with (
-            build_worker(worker_client or env.client, worker_store, CapturingSender(), task_queue, executor),
+            build_worker(worker_client or env.client, worker_store, task_queue, executor),
             app.router.lifespan_context(app),
         ):
             transport = httpx.ASGITransport(app=app)

@@ -17,7 +17,6 @@ import pytest
 import sqlalchemy as sa
 from temporalio.testing import WorkflowEnvironment
 
-from activities.notifications import CapturingSender
 from domain.application import Appraisals
 from domain.cycle_commands import CloseCycle
 from settings import Settings, WitnessConfig, event_store_env
@@ -71,7 +70,7 @@ async def test_checkpoints_at_start_on_the_hourly_timer_and_when_a_phase_closes(
     s = reach("follow_up", app=app)
     task_queue = str(uuid.uuid4())
     with ThreadPoolExecutor(4) as executor:
-        async with build_worker(env.client, app, CapturingSender(), task_queue, executor, settings):
+        async with build_worker(env.client, app, task_queue, executor, settings):
             handle = await env.client.start_workflow(
                 CheckpointWorkflow.run,
                 CheckpointInput("kinerja", interval_seconds=3600, rounds_per_run=2),

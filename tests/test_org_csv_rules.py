@@ -109,6 +109,7 @@ def test_a_valid_line_is_read_with_its_values() -> None:
         "rank": "",
         "unit_id": "umum",
         "supervisor_nip": HEAD_NIP,
+        "email": "",  # no address given: no mail (the outbox says "tanpa alamat email")
     }
 
 

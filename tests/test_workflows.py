@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.notifications import CapturingSender
 from activities.opening import AppraisalInput, appraisal_plan
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
@@ -64,6 +64,7 @@ from domain.commands import (
 )
 from domain.errors import NotAllowed
 from domain.rules import BERAKHLAK
+from readmodels.outbox import Outbox
 from services.actions import AppraisalActions
 from services.gateway import Gateway
 from services.readside import ReadSide
@@ -145,7 +146,6 @@ class Kit:
     client: Client
     app: Appraisals
     task_queue: str
-    sent: CapturingSender = field(default_factory=CapturingSender)
     year: int = 0
     cycle_id: str = ""
     nips: list[str] = field(default_factory=list)
@@ -184,6 +184,19 @@ class Kit:
 
         await eventually(progress, lambda p: p["opening_done"], timeout=30)
         return handle
+
+    def notices(self) -> list[dict[str, Any]]:
+        """What the log asked to tell, as the outbox follows it (readmodels/outbox.py): one item per notice."""
+        engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+        outbox = Outbox(self.app, engine)
+        outbox.catch_up()
+        found = outbox.items_of()
+        engine.dispose()
+        return found
+
+    def told(self) -> list[tuple[str, str, str]]:
+        """(recipient, kind, task) of each notice, in log order."""
+        return [(n["recipient"], n["kind"], n["task"]) for n in self.notices()]
 
     def appraisal(self, nip: str = EMPLOYEE) -> WorkflowHandle[Any, Any]:
         return self.client.get_workflow_handle_for(AppraisalWorkflow.run, appraisal_workflow_id(self.cycle_id, nip))
@@ -271,7 +284,7 @@ async def kit(
     app = app or Appraisals(env=store)
     k = Kit(env, env.client, app, task_queue or f"kinerja-{uuid.uuid4()}")
     with ThreadPoolExecutor(8) as executor:
-        async with build_worker(env.client, app, k.sent, k.task_queue, executor, **worker_options):
+        async with build_worker(env.client, app, k.task_queue, executor, **worker_options):
             try:
                 yield k
             finally:
@@ -375,7 +388,7 @@ async def test_happy_path_runs_a_whole_year(env: WorkflowEnvironment, store_env:
             "FollowUpDecided",
             "Finalised",
         ]
-        assert k.sent.sent == []  # everybody was on time
+        assert k.notices() == []  # everybody was on time
         # One run per stage (planning, execution, review, result delivered, follow-up): each run's history
         # is as short as its stage, however long the year (issue 9, finding 1).
         chain = await runs(k.client, handle)
@@ -451,10 +464,10 @@ async def test_a_missed_planning_deadline_reminds_escalates_and_follows_an_exten
 
         assert k.events() == ["Opened", "ReminderSent", "ReminderSent", "DeadlineMissed"]
         due = f"{k.year}-01-31T16:59:59+00:00"  # 23:59:59 WIB
-        assert [(n.to, n.subject) for n in k.sent.sent] == [
-            (EMPLOYEE, f"Reminder: draft_skp is due {due}"),
-            (EMPLOYEE, f"Reminder: draft_skp is due {due}"),
-            ("hr", f"Overdue: draft_skp (due {due})"),  # nobody drafted: the pengelola kinerja takes over
+        assert [(n["recipient"], n["kind"], n["task"], n["due_at"].isoformat()) for n in k.notices()] == [
+            (EMPLOYEE, "reminder", "draft_skp", due),
+            (EMPLOYEE, "reminder", "draft_skp", due),
+            ("hr", "escalation", "draft_skp", due),  # nobody drafted: the pengelola kinerja takes over
         ]
         missed = next(e for e in k.log() if e["type"] == "DeadlineMissed")
         assert missed["payload"]["escalated_to"] == "hr" and missed["payload"]["task"] == "draft_skp"
@@ -483,8 +496,13 @@ async def test_a_missed_planning_deadline_reminds_escalates_and_follows_an_exten
         ]
         await save_history("appraisal_missed_planning_extended", handle, k.client)
         new_due = f"{k.year}-02-15T16:59:59+00:00"
-        assert (k.sent.sent[-1].to, k.sent.sent[-1].subject) == (EMPLOYEE, f"Reminder: draft_skp is due {new_due}")
-        assert len(k.sent.sent) == 4
+        notices = k.notices()
+        assert (notices[-1]["recipient"], notices[-1]["kind"], notices[-1]["due_at"].isoformat()) == (
+            EMPLOYEE,
+            "reminder",
+            new_due,
+        )
+        assert len(notices) == 4
 
 
 async def test_a_delegate_s_missed_deadline_escalates_to_the_atasan_not_hr(
@@ -503,8 +521,8 @@ async def test_a_delegate_s_missed_deadline_escalates_to_the_atasan_not_hr(
 
         missed = next(e for e in k.log() if e["type"] == "DeadlineMissed")
         assert missed["payload"]["task"] == "review_skp" and missed["payload"]["escalated_to"] == ATASAN
-        overdue = [n for n in k.sent.sent if n.subject.startswith("Overdue: review_skp")]
-        assert [n.to for n in overdue] == [ATASAN]
+        overdue = [n for n in k.told() if n[1:] == ("escalation", "review_skp")]
+        assert [n[0] for n in overdue] == [ATASAN]
         await save_history("appraisal_delegate_missed_planning", handle, k.client)
 
 
@@ -725,7 +743,11 @@ async def test_an_undecided_keberatan_escalates_to_hr(env: WorkflowEnvironment, 
         await eventually(lambda: asyncio.to_thread(k.events), lambda e: "KeberatanEscalated" in e)
 
         assert k.events()[-3:] == ["ReminderSent", "ReminderSent", "KeberatanEscalated"]
-        assert [n.to for n in k.sent.sent] == [ATASAN, ATASAN, "hr"]
+        assert k.told() == [
+            (ATASAN, "reminder", "decide_keberatan"),
+            (ATASAN, "reminder", "decide_keberatan"),
+            ("hr", "keberatan", "decide_keberatan"),
+        ]
         await act(
             handle,
             W.reassign_keberatan_decider,
@@ -763,7 +785,7 @@ async def test_a_supervisor_change_moves_pending_tasks_and_reminders(
         assert k.app.cycle(uuid.UUID(k.cycle_id)).participants[EMPLOYEE]["appraiser_nip"] == NEW_APPRAISER
         await k.sleep_until(local(f"{k.year}-01-25"))
         await eventually(lambda: asyncio.to_thread(k.events), lambda e: "ReminderSent" in e)
-        assert [n.to for n in k.sent.sent] == [NEW_APPRAISER]
+        assert k.told() == [(NEW_APPRAISER, "reminder", "review_skp")]
 
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await act(handle, W.approve_skp, ApproveSkp(Actor(APPRAISER)))
@@ -810,11 +832,10 @@ async def test_a_new_worker_takes_over_mid_cycle_and_nothing_is_lost_or_doubled(
 
         assert second.events(EMPLOYEE) == ["Opened", "SkpDrafted", "ReminderSent", "SkpSubmitted", "SkpApproved"]
         assert second.events(COLLEAGUE) == ["Opened", "SkpDrafted", "ReminderSent", "ReminderSent", "DeadlineMissed"]
-        assert sorted((n.to, n.subject[:9]) for n in first.sent.sent) == [
-            (EMPLOYEE, "Reminder:"),
-            (COLLEAGUE, "Reminder:"),
-        ]
-        assert [(n.to, n.subject[:9]) for n in second.sent.sent] == [(COLLEAGUE, "Reminder:"), ("hr", "Overdue: ")]
+        # One notice per recorded reminder or escalation, across both workers: none lost, none doubled.
+        assert sorted((n[0], n[1]) for n in second.told()) == sorted(
+            [(EMPLOYEE, "reminder"), (COLLEAGUE, "reminder"), (COLLEAGUE, "reminder"), ("hr", "escalation")]
+        )
         assert (await second.appraisal(EMPLOYEE).query(AppraisalWorkflow.status))["failures"] == []
 
 

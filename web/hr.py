@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.appraisal import FINALISED
 from domain.commands import CalibrateUnit, CloseCycle, ExtendDeadline, OpenReview, ReopenCycle, SetOrgPredikat
 from services.authz import headed_agencies, is_auditor, is_hr, require_agency_overview, require_hr, require_oversight
+from services.errors import ApiError
 from web import forms
 from web.chart import unit_chart
 from web.outcome import Refused, act_on_form, actions, cycle_actions
@@ -34,7 +35,16 @@ async def cycles(request: Request, actor: PageActor) -> Response:
             require_oversight(actor)  # anyone else: refused as before
     if len(rows) == 1:
         return redirect(f"/hr/siklus/{rows[0]['cycle_id']}")
-    return page(request, "hr_home.html", actor, cycles=rows, read_models=await request.app.state.readside.status())
+    notifications = await state.readside.notifications(state.clock()) if is_hr(actor) else None
+    return page(
+        request,
+        "hr_home.html",
+        actor,
+        cycles=rows,
+        read_models=await state.readside.status(),
+        notifications=notifications,
+        read_only=not is_hr(actor),
+    )
 
 
 async def dashboard(
@@ -71,6 +81,10 @@ async def dashboard(
         form=form or {},
         unit_names={u["unit_id"]: u["unit_name"] for u in progress["units"]},
         read_models=await state.readside.status(),
+        # The agency's mails and their delivery (HR and auditors; the head of the agency reads figures only).
+        notifications=await state.readside.notifications(state.clock(), cycle["agency_id"])
+        if is_hr(actor) or is_auditor(actor)
+        else None,
     )
 
 
@@ -156,3 +170,14 @@ async def open_review(request: Request, cycle_id: UUID, appraisal_id: UUID, acto
     return await _act(
         request, actor, cycle_id, "review", lambda f, k: act.open_review(appraisal_id, OpenReview(require_hr(actor)), k)
     )
+
+
+@router.post("/notifikasi/kirim-ulang")
+async def retry_notification(request: Request, actor: PageActor) -> Response:
+    """HR sends a dead-lettered mail again (after fixing the address in the org CSV, say)."""
+    require_hr(actor)
+    form = await request.form()
+    message_id = forms.text(form, "message_id")[:100]
+    if not await request.app.state.readside.retry_notification(message_id, request.app.state.clock()):
+        raise ApiError(404, "NotFound", f"message_id: no dead-lettered notification {message_id!r}", "message_id")
+    return redirect("/hr", "notifikasi-dikirim-ulang")

@@ -154,6 +154,7 @@ FIELDS = {
     "participant": "Peserta",
     "participants": "Peserta",
     "deadlines": "Batas waktu",
+    "email": "Alamat email",
 }
 INPUT_RULES = {
     "link": "harus berupa tautan yang diawali http:// atau https://",
@@ -167,6 +168,7 @@ INPUT_RULES = {
     "length": "terlalu panjang: paling banyak {limit} karakter",
     "required": "wajib diisi",
     "range": "harus di antara {earliest} dan {latest}",
+    "email": "harus berupa satu alamat email, misalnya nama@instansi.go.id",
 }
 MONTHS = (
     "Januari",
@@ -244,6 +246,12 @@ def label(value: Any, table: str) -> str:
     if value is None or value == "":
         return "–"
     return TABLES[table].get(str(value), str(value))
+
+
+def task_name(task: str) -> str:
+    """A task as a person knows it; a check-in names its period: 'Dialog kinerja (check-in) periode Q4'."""
+    kind, _, period = str(task).partition(":")
+    return f"{label(kind, 'task')} periode {period}" if period else label(kind, "task")
 
 
 def when(value: Any, zone: str = "WIB", with_time: bool = True) -> str:

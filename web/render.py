@@ -65,6 +65,7 @@ NOTES = {
     "perpanjangan": "Batas waktu diperpanjang.",
     "siklus-ditutup": "Siklus ditutup.",
     "siklus-dibuka": "Siklus dibuka kembali.",
+    "notifikasi-dikirim-ulang": "Notifikasi dijadwalkan untuk dikirim ulang.",
     "predikat-org": "Predikat organisasi tercatat.",
     "kalibrasi": "Kalibrasi unit tercatat.",
     "review": "Penilaian tahunan dibuka.",
