@@ -208,12 +208,14 @@ def notifications_list() -> None:
     """Mails still pending or dead-lettered, with their attempts and last error."""
     outbox = _outbox()
     status = outbox.status(_now())
-    table = Table("message", "state", "to", "attempts", "last error", "subject")
-    for m in outbox.listing():
-        table.add_row(
-            m["message_id"], m["state"], m["recipient"], str(m["attempts"]), m["last_error"] or "", m["subject"]
+    for m in outbox.listing():  # one line each, whole (for grep)
+        console.print(
+            f"{m['message_id']}\t{m['state']}\tto {m['recipient']}\tattempts {m['attempts']}\t"
+            f"{m['last_error'] or '-'}\t{m['subject']}",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
         )
-    console.print(table)
     console.print(
         f"{status['delivered']} delivered, {status['pending']} pending, {status['dead']} dead, "
         f"{status['waiting_for_digest']} reminders waiting for their digest"

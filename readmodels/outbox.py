@@ -39,6 +39,7 @@ from domain import calendar
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.text import scrub
+from readmodels.projector import create_tables
 from readmodels.tables import UtcDateTime, projection_tracking
 
 log = logging.getLogger(__name__)
@@ -143,8 +144,8 @@ class Outbox:
         earlier code; tests start from the log's beginning."""
         if self._ready:
             return
-        metadata.create_all(self.engine, checkfirst=True)
-        projection_tracking.create(self.engine, checkfirst=True)
+        create_tables(self.engine, projection_tracking.metadata, [projection_tracking])
+        create_tables(self.engine, metadata)
         start = (self.app.recorder.max_notification_id() or 0) if self.start_at_head else 0
         try:
             with self.engine.begin() as conn:

@@ -103,6 +103,19 @@ def make_engine(url: str) -> sa.Engine:
     return engine
 
 
+def create_tables(engine: sa.Engine, tables: sa.MetaData, only: Sequence[sa.Table] | None = None) -> None:
+    """Create what is missing; several processes may start together on an empty database."""
+    with _CREATING:  # threads of one process take turns; other processes are retried below
+        for attempt in range(5):
+            try:
+                tables.create_all(engine, tables=only, checkfirst=True)
+                return
+            except sa.exc.DatabaseError:  # another process created a table between check and create
+                if attempt == 4:
+                    raise
+                time.sleep(0.1)
+
+
 class Projector:
     """Appraisal and cycle events -> cycles, appraisals, inbox, progress, distribution and trends."""
 
@@ -218,15 +231,7 @@ class Projector:
     def ensure_tables(self) -> None:
         if self._tables_ready:
             return
-        with _CREATING:  # threads of one process take turns; other processes are retried below
-            for attempt in range(5):
-                try:
-                    metadata.create_all(self.engine, checkfirst=True)
-                    break
-                except sa.exc.DatabaseError:  # another process created a table between check and create
-                    if attempt == 4:
-                        raise
-                    time.sleep(0.1)
+        create_tables(self.engine, metadata)
         try:
             with self.engine.begin() as conn:
                 conn.execute(projection_tracking.insert().values(projection=self.name, last_notification_id=0))

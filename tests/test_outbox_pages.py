@@ -9,6 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+import cli
+import settings as settings_module
 from activities.notifications import CapturingSender, Directory, Dispatcher
 from domain.application import Appraisals
 from domain.base import SYSTEM
@@ -87,3 +92,41 @@ async def test_a_dead_letter_is_shown_to_hr_and_sent_again_from_the_dashboard(tm
     finally:
         engine.dispose()
         store.close()
+
+
+def test_the_operator_lists_dead_letters_and_retries_one_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'kinerja.db'}"
+    monkeypatch.setenv("KINERJA_DATABASE_URL", url)
+    monkeypatch.setenv("KINERJA_LOG_KEYS_DIR", str(tmp_path / "keys"))
+    settings_module.get_settings.cache_clear()
+    store = Appraisals(env=event_store_env(url))
+    engine = make_engine(url)
+    try:
+        _, appraisal_id = seed_appraisal(store)
+        reminder = RecordReminder(SYSTEM, "review_skp", SUPERVISOR, DUE)
+        store.execute(appraisal_id, reminder, at=DUE - timedelta(days=7), key="reminder:planning:2030-01-31:7d")
+        directory = Directory(store)
+        outbox = Outbox(store, engine)
+        Dispatcher(outbox, CapturingSender(), renderer("https://x.test", directory.name_of), directory.address_of).tick(
+            LATER
+        )
+        [dead] = outbox.listing([DEAD])
+        runner = CliRunner()
+
+        listed = runner.invoke(cli.app, ["notifications", "list"])
+        assert listed.exit_code == 0 and "0 delivered, 0 pending, 1 dead" in listed.output
+        assert "tanpa alamat email" in listed.output
+        unknown = runner.invoke(cli.app, ["notifications", "retry", "digest:tidak:ada"])
+        assert unknown.exit_code == 1 and "no dead-lettered notification 'digest:tidak:ada'" in unknown.output
+        assert "Traceback" not in unknown.output
+        retried = runner.invoke(cli.app, ["notifications", "retry", dead["message_id"]])
+        assert retried.exit_code == 0, retried.output
+        assert outbox.message(dead["message_id"])["state"] == PENDING  # type: ignore[index]
+        again = runner.invoke(cli.app, ["notifications", "retry", dead["message_id"]])
+        assert again.exit_code == 1  # pending now, not dead: nothing to retry
+    finally:
+        engine.dispose()
+        store.close()
+        settings_module.get_settings.cache_clear()
