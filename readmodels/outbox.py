@@ -369,7 +369,8 @@ class Outbox:
     # --- reading ------------------------------------------------------------
 
     def status(self, now: datetime) -> dict[str, Any]:
-        """How the outbox goes: messages per state, the oldest pending one's age, items not yet composed."""
+        """How the outbox goes: messages per state, those failing now, the oldest pending one's age, items not
+        yet composed; `ok` when none is dead or failing."""
         self.ensure_tables()
         m = messages
         with self.engine.connect() as conn:
@@ -378,6 +379,9 @@ class Outbox:
                 for state, n in conn.execute(sa.select(m.c.state, sa.func.count()).group_by(m.c.state))
             }
             oldest = conn.execute(sa.select(sa.func.min(m.c.created_at)).where(m.c.state == PENDING)).scalar()
+            failing = conn.execute(
+                sa.select(sa.func.count()).select_from(m).where(m.c.state == PENDING, m.c.attempts > 0)
+            ).scalar_one()
             waiting = conn.execute(
                 sa.select(sa.func.count()).select_from(items).where(items.c.message_id.is_(None))
             ).scalar_one()
@@ -395,8 +399,9 @@ class Outbox:
             oldest = UtcDateTime().process_result_value(oldest, None)
         dead = int(counts.get(DEAD, 0))
         return {
-            "ok": dead == 0,
+            "ok": dead == 0 and not failing,  # a relay refusing or down makes /health "degraded" at once
             "pending": int(counts.get(PENDING, 0)),
+            "failing": int(failing),  # pending, whose last attempt failed: waiting for their retry
             "delivered": int(counts.get(DELIVERED, 0)),
             "dead": dead,
             "waiting_for_digest": int(waiting),

@@ -152,6 +152,13 @@ def test_a_refused_first_attempt_then_one_digest_arrives_once_in_bahasa_indonesi
     assert (message["state"], message["attempts"], message["address"]) == (PENDING, 1, HEAD_MAIL)
     assert "451" in message["last_error"] and message["next_attempt_at"] == DIGEST + timedelta(seconds=30)
     assert world.dispatcher.tick(DIGEST + timedelta(seconds=29))["delivered"] == 0  # backing off
+    failing = world.outbox.status(DIGEST + timedelta(seconds=29))
+    assert (failing["ok"], failing["failing"], failing["pending"], failing["oldest_pending_seconds"]) == (
+        False,
+        1,
+        1,
+        29,
+    )
 
     assert world.dispatcher.tick(DIGEST + timedelta(seconds=30))["delivered"] == 1
     [(to, mail)] = server.received
@@ -177,7 +184,8 @@ def test_a_refused_first_attempt_then_one_digest_arrives_once_in_bahasa_indonesi
     world.dispatcher.tick(DIGEST + timedelta(hours=2))
     world.restart().tick(DIGEST + timedelta(days=1))
     assert len(server.received) == 1 and server.attempts == 2
-    assert world.outbox.status(DIGEST + timedelta(days=1))["delivered"] == 1
+    healthy = world.outbox.status(DIGEST + timedelta(days=1))
+    assert (healthy["ok"], healthy["delivered"], healthy["failing"], healthy["pending"]) == (True, 1, 0, 0)
 
 
 def test_an_escalation_goes_at_once_alone_while_reminders_wait_for_the_digest(
