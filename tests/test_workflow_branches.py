@@ -154,7 +154,11 @@ async def test_a_missed_review_deadline_escalates_the_rating_to_the_atasan(
             ATASAN,
             f"{k.year + 1}-01-31T16:59:59+00:00",
         )
-        assert [n.to for n in k.sent.sent] == [APPRAISER, APPRAISER, ATASAN]
+        assert k.told() == [
+            (APPRAISER, "reminder", "rate"),
+            (APPRAISER, "reminder", "rate"),
+            (ATASAN, "escalation", "rate"),
+        ]
         delivered = await deliver(k, handle)  # rated late, without an extension
         assert delivered["stage"] == "result_delivered"
         await save_history("appraisal_missed_review", handle, k.client)
