@@ -10,7 +10,7 @@ from email import message_from_bytes
 
 import pytest
 
-from activities.notifications import Notice, SmtpSender
+from activities.notifications import Mail, SmtpSender
 
 
 class _Sink(socketserver.StreamRequestHandler):
@@ -46,23 +46,24 @@ def sink() -> Iterator[socketserver.TCPServer]:
     server.server_close()
 
 
-def test_a_reminder_goes_out_as_mail_to_the_assignee(sink: socketserver.TCPServer) -> None:
+def test_a_mail_goes_out_to_its_address_with_a_stable_message_id(sink: socketserver.TCPServer) -> None:
     host, port = sink.server_address[:2]
-    sender = SmtpSender(str(host), int(port), "kinerja@bkpsdm.example", domain="palukota.example")
+    sender = SmtpSender(str(host), int(port), "kinerja@bkpsdm.example")
 
-    sender.send(Notice(to="199001012015021002", subject="Pengingat: SKP", body="Batas waktu 31 Januari."))
+    sender.send(Mail("digest:199001012015021002:x:3", "penilai@palukota.example", "Pengingat: SKP", "Batas waktu."))
 
     [raw] = sink.messages  # type: ignore[attr-defined]
     mail = message_from_bytes(raw)
-    assert mail["To"] == "199001012015021002@palukota.example"
+    assert mail["To"] == "penilai@palukota.example"
     assert mail["From"] == "kinerja@bkpsdm.example" and mail["Subject"] == "Pengingat: SKP"
-    assert mail.get_payload().strip() == "Batas waktu 31 Januari."
-    assert "rcpt TO:<199001012015021002@palukota.example>" in sink.envelope  # type: ignore[attr-defined]
+    assert mail["Message-ID"] == "<digest.199001012015021002.x.3@bkpsdm.example>"  # the same on every retry
+    assert mail.get_payload().strip() == "Batas waktu."
+    assert "rcpt TO:<penilai@palukota.example>" in sink.envelope  # type: ignore[attr-defined]
 
 
-def test_an_unreachable_relay_raises_so_the_activity_retries() -> None:
+def test_an_unreachable_relay_raises_so_the_dispatcher_retries() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens once closed
     with pytest.raises(OSError):
-        SmtpSender("127.0.0.1", port, "kinerja@x").send(Notice(to="1", subject="s", body="b"))
+        SmtpSender("127.0.0.1", port, "kinerja@x.example").send(Mail("m", "a@b.example", "s", "b"))
