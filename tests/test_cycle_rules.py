@@ -6,6 +6,8 @@ In memory through the real `Appraisals`; every message is stated, every refusal 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -15,8 +17,10 @@ from domain.audit import Audit, history_csv
 from domain.base import SYSTEM, Actor
 from domain.commands import (
     AddParticipant,
+    ChangeSupervisor,
     CloseCycle,
     DecideFollowUp,
+    DefineCycle,
     ExtendDeadline,
     GiveFeedback,
     GivePeerFeedback,
@@ -24,17 +28,20 @@ from domain.commands import (
     RecordCitizenFeedback,
     RecordReminder,
     RemoveParticipant,
+    ReopenCycle,
     ReportProgress,
     SelfAssess,
     StartCycle,
 )
-from domain.errors import DomainError, InvalidInput, NotAllowed, WrongStage
+from domain.cycle import AppraisalCycle
+from domain.errors import DomainError, InvalidInput, NotAllowed, NotFound, WrongStage
 from domain.skm import check_answers
 from domain.tasks import task_due
 from tests.factories import (
     ANALIS,
     HEAD,
     HR_ACTOR,
+    KADIS,
     OUTSIDER,
     SEKDA,
     STAFF,
@@ -44,6 +51,7 @@ from tests.factories import (
     T,
     actor,
     define_cycle,
+    participants,
     reach,
 )
 
@@ -88,6 +96,12 @@ def test_hr_extends_a_deadline_later_with_a_reason_and_the_cycle_remembers_the_o
             "reason: an extension must record its reason",
         ),
         (ExtendDeadline(HR_ACTOR, "planning", "31-01-2024", "x"), InvalidInput, "until: must be a date YYYY-MM-DD"),
+        # An extension stays within the cycle's span: its year and the two after it.
+        (
+            ExtendDeadline(HR_ACTOR, "follow_up", "2027-01-01", "x"),
+            InvalidInput,
+            "until: must fall between 2024-01-01 and 2026-12-31, got 2027-01-01",
+        ),
     ],
 )
 def test_an_extension_is_refused_naming_the_rule(cmd: ExtendDeadline, error: type[DomainError], message: str) -> None:
@@ -420,3 +434,203 @@ def test_the_self_assessment_is_the_employees_text_while_the_review_is_open() ->
         s.do(STAFF, SelfAssess(actor(STAFF), "x" * 5001), T["rate"])
     s.do(STAFF, SelfAssess(actor(STAFF), " target tercapai "), T["rate"])
     assert s.get(STAFF).self_assessment == "target tercapai"
+
+
+# --- defining and starting a cycle (§12: rule set, periods, deadlines per cycle; PermenPANRB 6/2022 from 2022) --
+
+# A NIP whose CPNS appointment (February 2024) is after the day the cycle is defined (2 January 2024).
+APPOINTED_LATER = "199501012024021009"
+
+
+def definition(**changes: object) -> DefineCycle:
+    """The Palu cycle of the factories, with `changes` to its fields."""
+    fields: dict[str, object] = {
+        "by": HR_ACTOR,
+        "agency_id": "pemkot-palu",
+        "agency_name": "Pemerintah Kota Palu",
+        "time_zone": "WITA",
+        "year": 2024,
+        "participants": participants(),
+    }
+    return DefineCycle(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+def with_person(index: int, **changes: object) -> list[dict[str, object]]:
+    people: list[dict[str, object]] = [dict(p) for p in participants()]
+    people[index].update(changes)
+    return people
+
+
+REFUSED_DEFINITIONS = [
+    (definition(by=actor(HEAD)), NotAllowed, "only HR (BKPSDM) defines an appraisal cycle"),
+    (definition(year=2021), InvalidInput, "year: cycles under PermenPANRB 6/2022 start in 2022"),
+    (definition(year=2101), InvalidInput, "year: cycles under PermenPANRB 6/2022 start in 2022"),
+    (definition(period="yearly"), InvalidInput, "period: must be one of quarterly, monthly"),
+    (
+        definition(deadlines={"lunch": "2024-02-01", "break": "2024-02-01"}),
+        InvalidInput,
+        "deadlines: unknown deadline 'break'; known: planning, review, follow_up",
+    ),
+    # A cycle's deadlines fall from 1 January of its year to 31 December two years after.
+    (
+        definition(deadlines={"planning": "2023-12-31"}),
+        InvalidInput,
+        "deadlines.planning: must fall between 2024-01-01 and 2026-12-31, got 2023-12-31",
+    ),
+    (
+        definition(deadlines={"follow_up": "2027-01-01"}),
+        InvalidInput,
+        "deadlines.follow_up: must fall between 2024-01-01 and 2026-12-31, got 2027-01-01",
+    ),
+    (
+        definition(participants=with_person(1, nip=APPOINTED_LATER)),
+        InvalidInput,
+        "participants[1].nip: digits 9-14: the CPNS appointment 202402 is in the future",
+    ),
+    (definition(participants=[*participants(), participants()[2]]), InvalidInput, "participants: a NIP appears twice"),
+]
+
+
+@pytest.mark.parametrize(("cmd", "error", "message"), REFUSED_DEFINITIONS, ids=[m for _, _, m in REFUSED_DEFINITIONS])
+def test_a_cycle_definition_is_refused_naming_the_field_and_rule(
+    cmd: DefineCycle, error: type[DomainError], message: str
+) -> None:
+    app = Appraisals()
+    with pytest.raises(error) as refused:
+        app.define_cycle(cmd, at=T["define"])
+    assert str(refused.value) == message
+    with pytest.raises(NotFound, match="^no cycle "):  # nothing written
+        app.cycle(AppraisalCycle.create_id(cmd.agency_id, cmd.year))
+
+
+def test_a_blank_agency_is_refused_by_the_cycle_itself() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        AppraisalCycle.define(definition(agency_id="  "), T["define"])
+    assert str(refused.value) == "agency_id: is required"
+
+
+@pytest.mark.parametrize(("year", "follow_up"), [(2022, "2023-03-31"), (2100, "2101-03-31")])
+def test_the_first_and_last_years_of_permenpanrb_6_2022_are_accepted(year: int, follow_up: str) -> None:
+    app = Appraisals()
+    cycle = app.cycle(app.define_cycle(definition(year=year), at=T["define"]))
+    assert (cycle.year, cycle.deadlines["follow_up"]) == (year, follow_up)
+
+
+def test_a_definition_keeps_its_given_deadlines_and_the_defaults_of_section_12_for_the_rest() -> None:
+    app = Appraisals()
+    cmd = definition(
+        agency_name="  ", deadlines={"planning": "2024-01-01", "follow_up": "2026-12-31"}, period="monthly"
+    )
+    cycle = app.cycle(app.define_cycle(cmd, at=T["define"]))
+    # The first and last days of the span; the review keeps its default, 31 January of the next year.
+    assert cycle.deadlines == {"planning": "2024-01-01", "review": "2025-01-31", "follow_up": "2026-12-31"}
+    assert cycle.agency_name == "pemkot-palu"  # a blank name falls back to the agency's code
+    assert cycle.periods == [f"M{m:02d}" for m in range(1, 13)]
+    named = app.cycle(app.define_cycle(definition(agency_id="pemkab-sigi", agency_name=" Kab. Sigi "), at=T["define"]))
+    assert named.agency_name == "Kab. Sigi"
+    assert named.deadlines == {"planning": "2024-01-31", "review": "2025-01-31", "follow_up": "2025-03-31"}
+
+
+def stored_events(app: Appraisals, record_id: UUID) -> list[Any]:
+    return [app.mapper.to_domain_event(e) for e in app.recorder.select_events(record_id)]
+
+
+def test_the_defined_and_started_events_say_who_when_and_under_which_key() -> None:
+    app = Appraisals()
+    cycle_id = app.define_cycle(definition(), at=T["define"], key="define-palu-2024")
+    assert app.define_cycle(definition(), at=T["start"], key="define-palu-2024") == cycle_id  # a retry
+    with pytest.raises(WrongStage, match="^agency pemkot-palu already has a cycle for 2024$"):
+        app.define_cycle(definition(), at=T["start"], key="another-key")
+    with pytest.raises(WrongStage, match="^agency pemkot-palu already has a cycle for 2024$"):
+        app.define_cycle(definition(), at=T["start"])
+    app.execute_cycle(cycle_id, StartCycle(HR_ACTOR), at=T["start"])
+    defined, started = stored_events(app, cycle_id)
+    assert (defined.by, defined.command_key, defined.timestamp) == (HR_ACTOR.nip, "define-palu-2024", T["define"])
+    assert (started.by, started.command_key, started.timestamp) == (HR_ACTOR.nip, "", T["start"])
+    assert app.cycle(cycle_id).applied_version("define-palu-2024") == 1
+
+    unkeyed = app.define_cycle(definition(agency_id="pemkab-sigi"), at=T["define"])
+    assert stored_events(app, unkeyed)[0].command_key == ""
+    assert stored_events(app, unkeyed)[0].originator_id == unkeyed
+    direct = AppraisalCycle.define(definition(agency_id="pemkab-donggala"), T["define"])
+    assert direct.collect_events()[0].command_key == ""
+
+
+def test_a_cycle_without_participants_is_defined_but_never_started() -> None:
+    app = Appraisals()
+    cycle_id = app.define_cycle(definition(participants=[]), at=T["define"])
+    with pytest.raises(InvalidInput) as refused:
+        app.execute_cycle(cycle_id, StartCycle(HR_ACTOR), at=T["start"])
+    assert str(refused.value) == "participants: a cycle needs at least one participant to start"
+    assert app.cycle(cycle_id).status == "defined" and app.cycle(cycle_id).version == 1
+
+
+def test_a_cycle_closes_only_when_every_open_appraisal_is_named_and_lists_the_first_ten() -> None:
+    app = Appraisals()
+    people = [{**participants()[1], "nip": f"199007202015032{100 + i}", "name": f"Staf {i}"} for i in range(1, 13)]
+    cycle_id = app.define_cycle(definition(participants=[participants()[0], *people]), at=T["define"])
+    app.execute_cycle(cycle_id, StartCycle(HR_ACTOR), at=T["start"])
+    nips = sorted([HEAD, *(p["nip"] for p in people)])
+    with pytest.raises(WrongStage) as refused:
+        app.close_cycle(cycle_id, CloseCycle(HR_ACTOR), at=T["finalise"])
+    listed = ", ".join(f"{n} (not opened)" for n in nips[:10])
+    assert str(refused.value) == (
+        f"the cycle has 13 open appraisal(s) not named as exceptions: {listed} and 3 more; "
+        "finalise them, or name each one in exceptions with the reason it stays open"
+    )
+    eleven = dict.fromkeys(nips[:2], "mutasi")  # 11 left: still "and 1 more"
+    with pytest.raises(WrongStage, match=r"open appraisal\(s\) not named as exceptions: .* and 1 more; finalise"):
+        app.close_cycle(cycle_id, CloseCycle(HR_ACTOR, eleven), at=T["finalise"])
+    ten = dict.fromkeys(nips[:3], "mutasi")  # exactly 10 left: all listed, no "more"
+    with pytest.raises(WrongStage) as refused:
+        app.close_cycle(cycle_id, CloseCycle(HR_ACTOR, ten), at=T["finalise"])
+    assert " more" not in str(refused.value) and str(refused.value).startswith("the cycle has 10 open appraisal(s)")
+    # A reason is an item (DOMAIN.md §12, a recorded reason): it may span lines, up to 2000 characters.
+    with pytest.raises(InvalidInput) as refused:
+        app.close_cycle(cycle_id, CloseCycle(HR_ACTOR, {nips[0]: "x" * 2001}), at=T["finalise"])
+    assert str(refused.value) == f"exceptions.{nips[0]}: must be at most 2000 characters"
+    reason = "pindah tugas\nke instansi lain"
+    everyone = dict.fromkeys(nips, reason)
+    app.close_cycle(cycle_id, CloseCycle(HR_ACTOR, everyone), at=T["finalise"], key="close-1")
+    closed = app.cycle(cycle_id)
+    assert closed.status == "closed" and closed.open_exceptions == everyone
+    assert app.close_cycle(cycle_id, CloseCycle(HR_ACTOR), at=T["finalise"], key="close-1") == closed.version
+    assert stored_events(app, cycle_id)[-1].command_key == "close-1"
+    with pytest.raises(InvalidInput, match="^reason: must be at most 2000 characters$"):
+        app.execute_cycle(cycle_id, ReopenCycle(HR_ACTOR, "x" * 2001), at=T["finalise"])
+    with pytest.raises(InvalidInput, match="^reason: must be at most 2000 characters$"):  # the cycle's own rule
+        app.cycle(cycle_id).reopen(ReopenCycle(HR_ACTOR, "x" * 2001), T["finalise"])
+    app.execute_cycle(cycle_id, ReopenCycle(HR_ACTOR, "salah tutup\nperlu dibuka"), at=T["finalise"])
+    reopened = stored_events(app, cycle_id)[-1]
+    assert (reopened.reason, reopened.timestamp) == ("salah tutup\nperlu dibuka", T["finalise"])
+    assert app.cycle(cycle_id).status == "started"
+
+
+SELF_APPOINTED = "HR cannot make itself anyone's pejabat penilai or atasan: another pengelola kinerja must name them"
+
+
+@pytest.mark.parametrize(("appraiser", "atasan"), [(HR_ACTOR.nip, SEKDA), (SEKDA, HR_ACTOR.nip)])
+def test_the_cycle_and_the_appraisal_each_refuse_hr_naming_itself(appraiser: str, atasan: str) -> None:
+    # Appraisals.change_supervisor asks both; each keeps the rule on its own, asked directly.
+    s = reach(PLANNING)
+    change = ChangeSupervisor(HR_ACTOR, appraiser, atasan, "mutasi")
+    with pytest.raises(NotAllowed, match=f"^{SELF_APPOINTED}$"):
+        s.app.cycle(s.cycle_id).change_supervisor(change, STAFF, T["draft"])
+    with pytest.raises(NotAllowed, match=f"^{SELF_APPOINTED}$"):
+        s.get(STAFF).reassign_supervisor(change, T["draft"])
+
+
+def test_a_change_of_supervisor_is_checked_as_a_command_before_anything_is_loaded() -> None:
+    s = reach(PLANNING)
+    before = s.app.cycle(s.cycle_id).version
+    with pytest.raises(InvalidInput) as refused:
+        s.app.change_supervisor(s.cycle_id, STAFF, ChangeSupervisor(HR_ACTOR, "9" * 101, KADIS, "x"), at=T["draft"])
+    assert str(refused.value) == "appraiser_nip: must be at most 100 characters"
+    assert s.app.cycle(s.cycle_id).version == before
+
+
+def test_a_command_the_cycle_does_not_run_is_never_silently_ignored() -> None:
+    s = Scenario.new()
+    cycle = s.app.cycle(s.cycle_id)
+    with pytest.raises(AssertionError, match="CloseCycle"):  # closing needs the appraisals' stages
+        cycle.execute(CloseCycle(HR_ACTOR), T["finalise"])  # type: ignore[arg-type]
