@@ -295,3 +295,128 @@ def test_scrubbed_text_always_passes_the_last_net_unless_an_override_is_in_it(va
     assert len(clean) <= 2000
     if invisible_character(clean, multiline=True) is None:
         refuse_control_characters({"text": clean})
+
+
+# --- days and instants (DOMAIN.md §12: stored instants are UTC; Kinerja's span is 2000-01-01..2199-12-31) --
+
+
+@pytest.mark.parametrize(
+    ("value", "earliest", "latest", "message", "rule", "params"),
+    [
+        ("31-01-2024", None, None, "until: must be a date YYYY-MM-DD, got '31-01-2024'", "date", {}),
+        ("2" * 45, None, None, f"until: must be a date YYYY-MM-DD, got '{'2' * 40}'", "date", {}),
+        (
+            "1999-12-31",
+            None,
+            None,
+            "until: must fall between 2000-01-01 and 2199-12-31, got 1999-12-31",
+            "range",
+            {"earliest": date(2000, 1, 1), "latest": date(2199, 12, 31)},
+        ),
+        (
+            "2024-01-31",
+            date(2024, 2, 1),
+            date(2024, 2, 29),
+            "until: must fall between 2024-02-01 and 2024-02-29, got 2024-01-31",
+            "range",
+            {"earliest": date(2024, 2, 1), "latest": date(2024, 2, 29)},
+        ),
+        (
+            "2024-03-01",
+            date(2024, 2, 1),
+            date(2024, 2, 29),
+            "until: must fall between 2024-02-01 and 2024-02-29, got 2024-03-01",
+            "range",
+            {"earliest": date(2024, 2, 1), "latest": date(2024, 2, 29)},
+        ),
+    ],
+)
+def test_a_day_is_refused_naming_the_field_the_rule_and_its_span(
+    value: str, earliest: date | None, latest: date | None, message: str, rule: str, params: dict[str, date]
+) -> None:
+    span = () if earliest is None else (earliest, latest)
+    with pytest.raises(InvalidInput) as refused:
+        calendar.parse_day("until", value, *span)  # type: ignore[arg-type]
+    assert (str(refused.value), refused.value.field, refused.value.rule, refused.value.params) == (
+        message,
+        "until",
+        rule,
+        params,
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "span", "expected"),
+    [
+        ("2000-01-01", (), date(2000, 1, 1)),
+        ("2199-12-31", (), date(2199, 12, 31)),
+        ("2024-02-01", (date(2024, 2, 1), date(2024, 2, 29)), date(2024, 2, 1)),
+        ("2024-02-29", (date(2024, 2, 1), date(2024, 2, 29)), date(2024, 2, 29)),
+    ],
+)
+def test_the_first_and_last_day_of_a_span_are_inside_it(value: str, span: tuple[date, ...], expected: date) -> None:
+    assert calendar.parse_day("until", value, *span) == expected
+
+
+WIT = timezone(timedelta(hours=9))
+
+
+@pytest.mark.parametrize(
+    ("value", "message", "rule", "params"),
+    [
+        (datetime(2024, 1, 2, 1, 0), "since: must carry a time zone", "", {}),
+        (
+            datetime(1999, 12, 31, 23, 59, 59, tzinfo=timezone.utc),
+            "since: must fall between 2000-01-01 and 2199-12-31, got 1999-12-31T23:59:59+00:00",
+            "range",
+            {"earliest": date(2000, 1, 1), "latest": date(2199, 12, 31)},
+        ),
+        (
+            datetime(2200, 1, 1, 0, 0, tzinfo=WIT),
+            "since: must fall between 2000-01-01 and 2199-12-31, got 2200-01-01T00:00:00+09:00",
+            "range",
+            {"earliest": date(2000, 1, 1), "latest": date(2199, 12, 31)},
+        ),
+    ],
+)
+def test_an_instant_is_refused_naming_the_field_and_kinerjas_span(
+    value: datetime, message: str, rule: str, params: dict[str, date]
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        calendar.check_instant("since", value)
+    assert (str(refused.value), refused.value.field, refused.value.rule, refused.value.params) == (
+        message,
+        "since",
+        rule,
+        params,
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "utc"),
+    [
+        # 1 January 2000 00:00 WIT is still 1999 in UTC: the span is read in the instant's own zone.
+        (datetime(2000, 1, 1, 0, 0, tzinfo=WIT), datetime(1999, 12, 31, 15, 0, tzinfo=timezone.utc)),
+        (datetime(2199, 12, 31, 23, 59, 59, tzinfo=WIT), datetime(2199, 12, 31, 14, 59, 59, tzinfo=timezone.utc)),
+    ],
+)
+def test_an_instant_at_either_end_of_the_span_is_kept_as_utc(value: datetime, utc: datetime) -> None:
+    kept = calendar.check_instant("since", value)
+    assert kept == utc and kept.tzinfo == timezone.utc
+
+
+def test_an_instant_with_no_utc_equivalent_is_refused_naming_the_field() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        calendar.as_utc(datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=14))), "since")
+    assert str(refused.value) == "since: 0001-01-01T00:00:00+14:00 has no UTC equivalent"
+    assert refused.value.field == "since"
+
+
+@pytest.mark.parametrize("naive", ["since", "until"])
+def test_a_diff_names_the_bound_that_carries_no_time_zone(naive: str) -> None:
+    s = Scenario.new()
+    bounds = {"since": T["define"], "until": T["start"]}
+    bounds[naive] = bounds[naive].replace(tzinfo=None)
+    with pytest.raises(InvalidInput) as refused:
+        Audit(s.app).diff(s.cycle_id, bounds["since"], bounds["until"])
+    assert str(refused.value) == f"{naive}: must carry a time zone"
