@@ -336,7 +336,7 @@ def test_a_day_is_refused_naming_the_field_the_rule_and_its_span(
 ) -> None:
     span = () if earliest is None else (earliest, latest)
     with pytest.raises(InvalidInput) as refused:
-        calendar.parse_day("until", value, *span)  # type: ignore[arg-type]
+        calendar.parse_day("until", value, *span)
     assert (str(refused.value), refused.value.field, refused.value.rule, refused.value.params) == (
         message,
         "until",
