@@ -112,3 +112,58 @@ def test_a_broken_participant_names_the_field(fields: dict[str, Any], message: s
 def test_a_participant_appointed_after_the_day_of_the_check_is_refused() -> None:
     with pytest.raises(InvalidInput, match="^row 3.nip: digits 9-14: the CPNS appointment 201503 is in the future$"):
         check_participant(participant(), "row 3", date(2015, 2, 28))
+
+
+# --- a participant's master data, field by field (DOMAIN.md §12: a NIP is 18 digits; every message names the field)
+
+_HEAD = "197503152000011003"
+_SEKDA = "196801011990031001"
+_STAFF = "199007202015032004"
+# Appointed as CPNS in February 2024: in the future on 2 January 2024.
+_APPOINTED_LATER = "199501012024021009"
+_DAY = date(2024, 1, 2)
+
+
+def _person(**changes: Any) -> dict[str, Any]:
+    person = {
+        "nip": _STAFF,
+        "name": "Staf Umum",
+        "unit_id": "bidang-umum",
+        "appraiser_nip": _HEAD,
+        "atasan_nip": _SEKDA,
+    }
+    person.update(changes)
+    return {k: v for k, v in person.items() if v is not ...}
+
+
+@pytest.mark.parametrize(
+    ("person", "message"),
+    [
+        (_person(nip=...), "p.nip: a NIP has exactly 18 digits, got ''"),
+        (_person(appraiser_nip=...), "p.appraiser_nip: a NIP has exactly 18 digits, got ''"),
+        (_person(atasan_nip=...), "p.atasan_nip: a NIP has exactly 18 digits, got ''"),
+        (
+            _person(appraiser_nip=_APPOINTED_LATER),
+            "p.appraiser_nip: digits 9-14: the CPNS appointment 202402 is in the future",
+        ),
+        (
+            _person(atasan_nip=_APPOINTED_LATER),
+            "p.atasan_nip: digits 9-14: the CPNS appointment 202402 is in the future",
+        ),
+        (_person(name="x" * 201), "p.name: must be at most 200 characters"),
+        (_person(name=True), "p.name: must be text"),
+        (_person(unit_id=["bidang-umum"]), "p.unit_id: must be text"),
+        (_person(ak_coefficient=-0.5), "p.ak_coefficient: must be a positive number for functional staff"),
+    ],
+)
+def test_a_participant_is_refused_naming_the_field_it_is_checked_under(person: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_participant(person, "p", _DAY)
+    assert str(refused.value) == message
+
+
+def test_a_participant_from_a_spreadsheet_keeps_numbers_as_their_text() -> None:
+    kept = check_participant(_person(unit_id=42, rank=3.5, ak_coefficient=0.5), "p", _DAY)
+    assert (kept["unit_id"], kept["unit_name"], kept["rank"]) == ("42", "42", "3.5")
+    # Any positive coefficient is accepted, a fraction of one included; no flag means not the unit head.
+    assert (kept["ak_coefficient"], kept["is_unit_head"]) == (0.5, False)
