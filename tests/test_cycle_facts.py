@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import NAMESPACE_URL, uuid5
 
 import pytest
 
@@ -27,7 +28,7 @@ from domain.commands import (
     SetOrgPredikat,
     StartCycle,
 )
-from domain.errors import InvalidInput, NotAllowed, WrongStage
+from domain.errors import InvalidInput, NotAllowed, NotFound, WrongStage
 from domain.rules import DEFAULT_RULE_SET, rule_set
 from domain.skm import check_answers
 from tests.factories import (
@@ -204,3 +205,25 @@ def test_behaviour_ratings_list_every_unknown_value() -> None:
     odd = {**values(), "jujur": "sesuai", "rajin": "sesuai"}
     with pytest.raises(InvalidInput, match=r"\(missing: -; unknown: jujur, rajin\)$"):
         rule_set(DEFAULT_RULE_SET).behaviour_rating(odd)
+
+
+# --- reading records back: what each read says of a missing or mistaken id --------------------------------
+
+
+def test_a_read_names_what_it_looked_for_with_its_article() -> None:
+    s = reach("planning")
+    missing = uuid5(NAMESPACE_URL, "https://kinerja.example/nothing")
+    with pytest.raises(NotFound, match=f"^no cycle {missing}$"):
+        s.app.cycle(missing)
+    with pytest.raises(NotFound, match=f"^{s.id(STAFF)} is not a cycle$"):
+        s.app.cycle(s.id(STAFF))
+    with pytest.raises(NotFound, match=f"^{s.cycle_id} is not an appraisal$"):
+        s.app.appraisal(s.cycle_id)
+
+
+def test_the_people_named_at_opening_are_the_employee_the_appraiser_and_the_atasan() -> None:
+    s = reach("planning")
+    # The factories' cycle: HEAD appraises STAFF, SEKDA is STAFF's atasan (tests/factories.py).
+    assert s.app.named_at_opening(s.id(STAFF)) == {STAFF, HEAD, SEKDA}
+    assert s.app.named_at_opening(s.cycle_id) == set()  # a cycle's first event names no appraisal's people
+    assert s.app.named_at_opening(uuid5(NAMESPACE_URL, "https://kinerja.example/nothing")) == set()
