@@ -634,3 +634,45 @@ def test_a_command_the_cycle_does_not_run_is_never_silently_ignored() -> None:
     cycle = s.app.cycle(s.cycle_id)
     with pytest.raises(AssertionError, match="CloseCycle"):  # closing needs the appraisals' stages
         cycle.execute(CloseCycle(HR_ACTOR), T["finalise"])  # type: ignore[arg-type]
+
+
+# --- every command's texts are checked for shape before the cycle sees them; events carry their key ----------
+
+
+def test_a_definitions_texts_are_checked_for_shape_before_anything_is_written() -> None:
+    app = Appraisals()
+    with pytest.raises(InvalidInput) as refused:
+        app.define_cycle(definition(agency_name="x" * 201), at=T["define"])
+    assert str(refused.value) == "agency_name: must be at most 200 characters"
+    with pytest.raises(NotFound, match="^no cycle "):
+        app.cycle(AppraisalCycle.create_id("pemkot-palu", 2024))
+
+
+def test_a_cycle_commands_texts_are_checked_for_shape_before_the_cycle_runs_it() -> None:
+    s = Scenario.new()
+    before = s.app.cycle(s.cycle_id).version
+    with pytest.raises(InvalidInput) as refused:
+        s.app.execute_cycle(s.cycle_id, ExtendDeadline(HR_ACTOR, "planning", "2024-02-15", "x" * 2001), at=T["draft"])
+    assert str(refused.value) == "reason: must be at most 2000 characters"
+    assert s.app.cycle(s.cycle_id).version == before
+
+
+def test_events_recorded_outside_a_keyed_command_carry_an_empty_key() -> None:
+    s = reach(PLANNING)
+    opened = stored_events(s.app, s.id(STAFF))[0]  # an appraisal is opened with no command key
+    assert type(opened).__name__ == "Opened" and opened.command_key == ""
+    cycle = s.app.cycle(s.cycle_id)
+    cycle.execute(ExtendDeadline(HR_ACTOR, "planning", "2024-02-15", "SE BKN"), T["draft"])
+    (extended,) = cycle.collect_events()
+    assert type(extended).__name__ == "DeadlineExtended" and getattr(extended, "command_key") == ""  # noqa: B009
+    assert cycle.applied_version("") is None
+
+
+def test_a_diff_names_the_fields_a_close_adds_to_the_cycle() -> None:
+    s = Scenario.new()
+    s.app.close_cycle(
+        s.cycle_id, CloseCycle(HR_ACTOR, {STAFF: "cuti", HEAD: "mutasi", ANALIS: "pensiun"}), at=T["finalise"]
+    )
+    changed = Audit(s.app).diff(s.cycle_id, T["define"], T["finalise"])["changed"]
+    assert changed["status"] == {"before": "defined", "after": "closed"}
+    assert changed["open_exceptions"] == {"before": None, "after": {STAFF: "cuti", HEAD: "mutasi", ANALIS: "pensiun"}}
