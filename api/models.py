@@ -13,7 +13,7 @@ from pydantic_core import CoreSchema, core_schema
 from domain import text as text_rules
 from domain.base import AUDITOR, HR
 from domain.calendar import ZONES
-from domain.cycle import DEADLINES
+from domain.cycle_calendar import DEADLINES
 from domain.errors import InvalidInput
 from domain.nip import check_nip
 from domain.rules import ASPECTS, DEFAULT_RULE_SET, ORG_PREDIKATS, PREDIKATS, RATINGS, rule_set

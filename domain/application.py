@@ -32,7 +32,8 @@ from domain.commands import (
     DefineCycle,
     Outcome,
 )
-from domain.cycle import STARTED, AppraisalCycle
+from domain.cycle import AppraisalCycle
+from domain.cycle_state import STARTED
 from domain.errors import ConcurrencyConflict, IntegrityBroken, NotFound, WrongStage
 from domain.opening import CycleRunning
 from domain.org_import import Organisation

@@ -14,7 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from domain.appraisal import Appraisal
-from domain.cycle import DEADLINES, AppraisalCycle
+from domain.cycle import AppraisalCycle
+from domain.cycle_calendar import DEADLINES
 from domain.opening import CycleRunning
 from domain.organisation import Agency
 from domain.tasks import task_due, tasks_bounded_by

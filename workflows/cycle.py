@@ -24,9 +24,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.appraisals import AppraisalActivities
     from activities.opening import OpenBatch, OpenedBatch, OpeningActivities, SignalAppraisals
     from domain.base import Actor
-
-    # Payload classes are imported from the module that defines them (see workflows/appraisal.py).
-    from domain.cycle import CLOSED, DEFINED
     from domain.cycle_commands import (
         AddParticipant,
         CalibrateUnit,
@@ -37,6 +34,9 @@ with workflow.unsafe.imports_passed_through():
         SetOrgPredikat,
         StartCycle,
     )
+
+    # Payload classes are imported from the module that defines them (see workflows/appraisal.py).
+    from domain.cycle_state import CLOSED, DEFINED
     from domain.outcome import Stamp
     from workflows.appraisal import HUMAN, DeadlineMoved, Failure, rejection
     from workflows.checkpoints import checkpoint_workflow_id

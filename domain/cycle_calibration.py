@@ -1,0 +1,52 @@
+"""The unit's organisation predikat and the check of its ratings against the curve (§2.3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.base import require
+from domain.cycle_commands import CalibrateUnit, SetOrgPredikat
+from domain.cycle_state import CycleState
+from domain.errors import InvalidInput, WrongStage
+from domain.rules import ORG_PREDIKATS, PREDIKATS, rule_set
+
+
+class CycleCalibration(CycleState):
+    """The rules of the organisation predikat and the calibration of each unit."""
+
+    def set_org_predikat(self, cmd: SetOrgPredikat, at: datetime) -> None:
+        """The head of the organisation one level up fixes the unit's predikat (§2.3 step 1)."""
+        by, unit_id, predikat = cmd.by, cmd.unit_id, cmd.predikat
+        require(by.is_hr, "HR records the organisation predikat set by the level above")
+        self._require_open()
+        if predikat not in ORG_PREDIKATS:
+            raise InvalidInput("predikat", f"must be one of {', '.join(ORG_PREDIKATS)}")
+        if unit_id not in self.units():
+            raise InvalidInput("unit_id", f"no participant works in unit {unit_id!r}")
+        if unit_id in self.calibrations:
+            raise WrongStage(
+                f"the organisation predikat of unit {unit_id!r} is frozen once the unit is calibrated: "
+                f"it stays {self.org_predikat[unit_id]!r}, the predikat its distribution was checked against"
+            )
+        self._org_predikat_set(by.nip, unit_id, predikat, at)
+
+    def calibrate(self, cmd: CalibrateUnit, counts: dict[str, int], at: datetime) -> list[str]:
+        """Check a unit's predikat against the curve; deviations need a recorded justification."""
+        by, unit_id, justification = cmd.by, cmd.unit_id, cmd.justification
+        require(by.is_hr, "HR calibrates the distribution")
+        self._require_open()
+        if unit_id not in self.org_predikat:
+            raise WrongStage(f"set the organisation predikat of unit {unit_id!r} before calibrating")
+        warnings = [w.message for w in rule_set(self.rule_set_id).check_curve(self.org_predikat[unit_id], counts)]
+        if warnings and not justification.strip():
+            raise InvalidInput("justification", "the distribution deviates from the curve: " + "; ".join(warnings))
+        self._calibrated(
+            by.nip,
+            unit_id,
+            self.org_predikat[unit_id],
+            {p: counts.get(p, 0) for p in PREDIKATS},
+            warnings,
+            justification.strip(),
+            at,
+        )
+        return warnings

@@ -1,0 +1,75 @@
+"""The cycle's statuses, the state its rules read, and the guards they share.
+
+The AppraisalCycle aggregate (domain/cycle.py) holds this state and records its events; its rules
+live beside it as mixins over `CycleState`: the calendar (domain/cycle_calendar.py), the
+participants (cycle_participants.py), the calibration (cycle_calibration.py) and the status
+(cycle_status.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from domain import calendar
+from domain.errors import WrongStage
+from domain.rules import rule_set
+
+DEFINED, STARTED, CLOSED = "defined", "started", "closed"
+
+
+class CycleState:
+    """The state of one cycle as the rules read it (set by the aggregate's events)."""
+
+    agency_id: str
+    year: int
+    agency_name: str
+    time_zone: str
+    rule_set_id: str
+    period: str
+    deadlines: dict[str, str]
+    extensions: list[dict[str, str]]
+    participants: dict[str, dict[str, Any]]
+    status: str
+    org_predikat: dict[str, str]
+    calibrations: dict[str, dict[str, Any]]
+
+    @property
+    def periods(self) -> list[str]:
+        return rule_set(self.rule_set_id).period_names(self.period)
+
+    def deadline(self, name: str) -> datetime:
+        """The UTC instant at which a named deadline ends."""
+        return calendar.end_of_day(date.fromisoformat(self.deadlines[name]), self.time_zone)
+
+    def units(self) -> set[str]:
+        return {p["unit_id"] for p in self.participants.values()}
+
+    def _require_open(self) -> None:
+        if self.status == CLOSED:
+            raise WrongStage("the cycle is closed")
+
+    if TYPE_CHECKING:  # the events, recorded by domain/cycle.py
+
+        def _started(self, by: str, timestamp: datetime) -> None: ...
+        def _participant_added(self, by: str, participant: dict[str, Any], timestamp: datetime) -> None: ...
+        def _participant_removed(self, by: str, nip: str, reason: str, timestamp: datetime) -> None: ...
+        def _supervisor_changed(
+            self, by: str, nip: str, appraiser_nip: str, atasan_nip: str, reason: str, timestamp: datetime
+        ) -> None: ...
+        def _deadline_extended(
+            self, by: str, name: str, previous: str, until: str, reason: str, timestamp: datetime
+        ) -> None: ...
+        def _org_predikat_set(self, by: str, unit_id: str, predikat: str, timestamp: datetime) -> None: ...
+        def _calibrated(
+            self,
+            by: str,
+            unit_id: str,
+            org_predikat: str,
+            counts: dict[str, int],
+            warnings: list[str],
+            justification: str,
+            timestamp: datetime,
+        ) -> None: ...
+        def _closed(self, by: str, timestamp: datetime, exceptions: dict[str, str] | None = None) -> None: ...
+        def _reopened(self, by: str, reason: str, timestamp: datetime) -> None: ...

@@ -1,0 +1,52 @@
+"""The cycle's status: HR starts it, closes the year (naming each appraisal left open) and reopens it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.base import require
+from domain.cycle_commands import CloseCycle, ReopenCycle, StartCycle
+from domain.cycle_state import CLOSED, DEFINED, CycleState
+from domain.errors import InvalidInput, WrongStage
+from domain.text import ITEM, text
+
+
+class CycleStatus(CycleState):
+    """The rules of the cycle's status: defined, started, closed (and reopened)."""
+
+    def start(self, cmd: StartCycle, at: datetime) -> None:
+        by = cmd.by
+        require(by.is_hr, "only HR starts a cycle")
+        if self.status != DEFINED:
+            raise WrongStage(f"the cycle is {self.status}, not {DEFINED}")
+        if not self.participants:
+            raise InvalidInput("participants", "a cycle needs at least one participant to start")
+        self._started(by.nip, at)
+
+    def close(self, cmd: CloseCycle, open_appraisals: dict[str, str], at: datetime) -> None:
+        """Close the year. `open_appraisals` (NIP -> stage) are the participants not finalised yet:
+        each must be named in `cmd.exceptions` with the reason it stays open, or the cycle stays open."""
+        by = cmd.by
+        require(by.is_hr, "only HR closes a cycle")
+        self._require_open()
+        exceptions: dict[str, str] = {}
+        for nip, reason in sorted(cmd.exceptions.items()):
+            if nip not in open_appraisals:
+                raise InvalidInput(f"exceptions.{nip}", "names no open appraisal of this cycle")
+            exceptions[nip] = text(f"exceptions.{nip}", reason, ITEM)
+        missing = [nip for nip in sorted(open_appraisals) if nip not in exceptions]
+        if missing:
+            listed = ", ".join(f"{nip} ({open_appraisals[nip]})" for nip in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            raise WrongStage(
+                f"the cycle has {len(missing)} open appraisal(s) not named as exceptions: {listed}{more}; "
+                "finalise them, or name each one in exceptions with the reason it stays open"
+            )
+        self._closed(by.nip, at, exceptions=exceptions)
+
+    def reopen(self, cmd: ReopenCycle, at: datetime) -> None:
+        """HR reopens a closed cycle, with the reason; it returns to the status it was closed from."""
+        require(cmd.by.is_hr, "only HR reopens a cycle")
+        if self.status != CLOSED:
+            raise WrongStage(f"the cycle is {self.status}: only a closed cycle is reopened")
+        self._reopened(cmd.by.nip, text("reason", cmd.reason, ITEM), at)
