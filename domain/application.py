@@ -5,130 +5,37 @@ returns the outcome it produced and writes nothing. Saving a stale version raise
 ConcurrencyConflict (optimistic concurrency), never a lost update. Facts that live in another
 aggregate (the superior's RHK, the unit's predikat and calibration) are looked up here, only when
 a rule asks for them, and handed to the aggregate, which owns the rule.
+
+This module holds the appraisals' half; the cycles' half is in domain/cycle_service.py, the
+organisation's in domain/org_import.py, loading and saving in domain/store.py.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError
-
 from domain.actions import open_actions
-from domain.appraisal import FINALISED, Appraisal
-from domain.base import Actor, KinerjaAggregate
-from domain.commands import (
-    AppraisalCommand,
-    CalibrateUnit,
-    ChangeSupervisor,
-    CloseCycle,
-    CycleCommand,
-    DefineCycle,
-    Outcome,
-)
+from domain.appraisal import Appraisal
+from domain.base import Actor
+from domain.commands import AppraisalCommand, ChangeSupervisor, Outcome
 from domain.cycle import AppraisalCycle
+from domain.cycle_service import CycleService
 from domain.cycle_state import STARTED
-from domain.errors import ConcurrencyConflict, IntegrityBroken, NotFound, WrongStage
+from domain.errors import ConcurrencyConflict, NotFound, WrongStage
 from domain.opening import CycleRunning
 from domain.org_import import Organisation
-from domain.rules import PREDIKATS
 from domain.text import check_command
 
-A = TypeVar("A", bound=KinerjaAggregate)
 
-
-class Appraisals(Organisation, Application[UUID]):
+class Appraisals(Organisation, CycleService):
     """Agencies, appraisal cycles and appraisals, with their audit trail."""
 
     name = "kinerja"
-    # Run before every load (the API's reads): raises IntegrityBroken for an altered record.
-    # Set by the composition root from transparency/integrity.py; the domain knows only the hook.
-    integrity_check: Callable[[UUID], None] | None = None
 
-    def construct_recorder(self) -> ApplicationRecorder:
-        """The recorder, which creates the events table if it is missing.
-
-        Processes that start together on an empty database (API replicas, workers) race to create
-        it: on PostgreSQL the loser fails on the catalogue despite the existence check. The table
-        exists by then, so another attempt finds it; any other error is raised after the last one.
-        """
-        for attempt in range(5):
-            try:
-                return super().construct_recorder()
-            except Exception:
-                if attempt == 4:
-                    raise
-                time.sleep(0.2 * (attempt + 1))
-        raise AssertionError("unreachable")
-
-    # --- cycles -----------------------------------------------------------
-
-    def define_cycle(self, cmd: DefineCycle, *, at: datetime, key: str = "") -> UUID:
-        check_command(cmd)
-        cycle_id = AppraisalCycle.create_id(cmd.agency_id, cmd.year)
-        existing = self._find(AppraisalCycle, cycle_id)
-        if existing is not None:
-            if key and existing.applied_version(key) is not None:
-                return cycle_id
-            raise WrongStage(f"agency {existing.agency_id} already has a cycle for {existing.year}")
-        self._save(AppraisalCycle.define(cmd, at, key))
-        return cycle_id
-
-    def cycle(self, cycle_id: UUID) -> AppraisalCycle:
-        return self._get(AppraisalCycle, cycle_id, "cycle")
-
-    def execute_cycle(self, cycle_id: UUID, cmd: CycleCommand, *, at: datetime, key: str = "") -> int:
-        """Run one of HR's cycle commands; returns the cycle's version."""
-        check_command(cmd)
-        cycle = self.cycle(cycle_id)
-        applied = cycle.applied_version(key) if key else None
-        if applied is not None:
-            return applied
-        with cycle.command(key):
-            cycle.execute(cmd, at)
-        self._save(cycle)
-        return cycle.version
-
-    def close_cycle(self, cycle_id: UUID, cmd: CloseCycle, *, at: datetime, key: str = "") -> int:
-        """Close the cycle; the appraisals not finalised yet (and those never opened) are handed to its rule."""
-        cycle = self.cycle(cycle_id)
-        applied = cycle.applied_version(key) if key else None
-        if applied is not None:
-            return applied
-        open_now: dict[str, str] = {}
-        for nip in cycle.participants:
-            appraisal = self._find(Appraisal, Appraisal.create_id(cycle_id, nip))
-            if appraisal is None or appraisal.stage != FINALISED:
-                open_now[nip] = appraisal.stage if appraisal is not None else "not opened"
-        with cycle.command(key):
-            cycle.close(cmd, open_now, at)
-        self._save(cycle)
-        return cycle.version
-
-    def calibrate_unit(self, cycle_id: UUID, cmd: CalibrateUnit, *, at: datetime, key: str = "") -> list[str]:
-        """Count the unit's rated predikat and record the check against the curve."""
-        check_command(cmd)
-        cycle = self.cycle(cycle_id)
-        if key and cycle.applied_version(key) is not None:
-            return list(cycle.calibrations.get(cmd.unit_id, {}).get("warnings", []))
-        counts = dict.fromkeys(PREDIKATS, 0)
-        for nip, p in cycle.participants.items():
-            if p["unit_id"] != cmd.unit_id:
-                continue
-            appraisal = self._find(Appraisal, Appraisal.create_id(cycle_id, nip))
-            if appraisal is None or appraisal.predikat is None:
-                raise WrongStage(f"{p['name']} ({nip}) of unit {cmd.unit_id} is not rated yet: calibrate a whole unit")
-            counts[appraisal.predikat] += 1
-        with cycle.command(key):
-            warnings = cycle.calibrate(cmd, counts, at)
-        self._save(cycle)
-        return warnings
+    # --- mutations: the cycle and the running appraisal ---------------------
 
     def change_supervisor(
         self, cycle_id: UUID, nip: str, cmd: ChangeSupervisor, *, at: datetime, key: str = ""
@@ -239,55 +146,9 @@ class Appraisals(Organisation, Application[UUID]):
         found = self._find(Appraisal, Appraisal.create_id(cycle.id, appraisal.appraiser_nip))
         return list(found.rhk) if found is not None else []
 
-    # --- persistence --------------------------------------------------------
-
-    def named_at_opening(self, record_id: UUID) -> set[str]:
-        """The NIPs a record's first stored event names (an appraisal's employee, appraiser, atasan),
-        read without the integrity check: who may be told that a broken record exists. Empty if unreadable."""
-        try:
-            first = next(iter(self.recorder.select_events(record_id, limit=1)), None)
-            event = self.mapper.to_domain_event(first) if first is not None else None
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return set()
-        names = (getattr(event, f, None) for f in ("employee_nip", "appraiser_nip", "atasan_nip"))
-        return {n for n in names if isinstance(n, str)}
-
-    def record(self, record_id: UUID, version: int | None = None) -> KinerjaAggregate:
-        """Any record (appraisal, cycle, agency) by id, checked as every load is."""
-        return self._get(KinerjaAggregate, record_id, "record", version)
-
-    def _save(self, *aggregates: KinerjaAggregate) -> None:
-        try:
-            self.save(*aggregates)
-        except IntegrityError:
-            names = ", ".join(f"{type(a).__name__} {a.id}" for a in aggregates)
-            raise ConcurrencyConflict(f"{names} was changed by another command first; reload and retry") from None
-
     def _replay(self, appraisal: Appraisal, key: str) -> Outcome:
         version = appraisal.applied_version(key)
         return _outcome(self.appraisal(appraisal.id, version), replayed=True)
-
-    def _get(self, cls: type[A], aggregate_id: UUID, what: str, version: int | None = None) -> A:
-        if self.integrity_check is not None:
-            self.integrity_check(aggregate_id)
-        try:
-            aggregate: object = self.repository.get(aggregate_id, version=version)
-        except AggregateNotFoundError:
-            raise NotFound(f"no {what} {aggregate_id}") from None
-        except (OriginatorVersionError, OriginatorIDError, ValueError, TypeError, KeyError, AttributeError) as e:
-            # Rows that cannot be replayed into the record: deleted, reordered or modified by hand.
-            raise IntegrityBroken(
-                str(aggregate_id), "unreadable", f"its stored events cannot be replayed ({type(e).__name__}: {e})"[:500]
-            ) from None
-        if not isinstance(aggregate, cls):
-            raise NotFound(f"{aggregate_id} is not a{'n' if what[0] in 'aeiou' else ''} {what}")
-        return aggregate
-
-    def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        try:
-            return self._get(cls, aggregate_id, cls.__name__)
-        except NotFound:
-            return None
 
 
 class CycleFacts:

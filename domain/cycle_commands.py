@@ -78,5 +78,5 @@ class ReopenCycle:
     reason: Item
 
 
-# Closing is not among them: it needs the appraisals' stages (Appraisals.close_cycle looks them up).
+# Closing is not among them: it needs the appraisals' stages (Appraisals.close_cycle, domain/cycle_service.py, looks them up).
 CycleCommand = StartCycle | AddParticipant | RemoveParticipant | ExtendDeadline | SetOrgPredikat | ReopenCycle
