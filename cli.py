@@ -114,7 +114,8 @@ def cycle_start(cycle_id: UUID, hr_nip: str = HR_NIP_OPTION) -> None:
     from temporalio.client import Client
     from temporalio.exceptions import WorkflowAlreadyStartedError
 
-    from workflows.cycle import CycleInput, CycleWorkflow
+    from workflows.cycle import CycleWorkflow
+    from workflows.cycle_runtime import CycleInput
     from workflows.ids import cycle_workflow_id, start_once
 
     try:

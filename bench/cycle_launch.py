@@ -39,7 +39,8 @@ from domain.base import Actor
 from domain.commands import DefineCycle
 from settings import event_store_env
 from worker import build_worker
-from workflows.cycle import CycleInput, CycleWorkflow
+from workflows.cycle import CycleWorkflow
+from workflows.cycle_runtime import CycleInput
 from workflows.ids import cycle_workflow_id, start_once
 
 HR = Actor("196001012000011001", ("hr",))

@@ -44,7 +44,8 @@ from domain.text import check_command
 from services.errors import RETRY_AFTER_SECONDS, ApiError
 from services.readside import ReadSide
 from workflows.appraisal import AppraisalWorkflow
-from workflows.cycle import CycleInput, CycleWorkflow
+from workflows.cycle import CycleWorkflow
+from workflows.cycle_runtime import CycleInput
 from workflows.ids import appraisal_workflow_id, attempt_id, command_key, cycle_workflow_id, start_once
 
 log = logging.getLogger(__name__)

@@ -73,7 +73,8 @@ from worker import build_worker
 from workflows.appraisal import AppraisalWorkflow
 from workflows.appraisal import AppraisalWorkflow as W
 from workflows.appraisal_runtime import Failure
-from workflows.cycle import FAILURES_KEPT, CycleInput, CycleWorkflow
+from workflows.cycle import CycleWorkflow
+from workflows.cycle_runtime import FAILURES_KEPT, CycleInput
 from workflows.ids import appraisal_workflow_id, cycle_workflow_id, start_once
 
 BIN = Path(sys.executable).parent
