@@ -11,30 +11,30 @@ from temporalio import activity
 
 from activities.errors import domain_errors_fail_fast
 from domain.application import Appraisals
-from domain.commands import (
-    AppraisalCommand,
-    ApproveSkp,
-    ChangeSupervisor,
+from domain.commands import AppraisalCommand
+from domain.outcome import Outcome, Stamp
+from domain.people_commands import ChangeSupervisor, DelegateTask
+from domain.result_commands import (
     CloseKeberatanWindow,
     DecideFollowUp,
     DecideKeberatan,
-    DelegateTask,
     DeliverResult,
-    DraftSkp,
     FileKeberatan,
     Finalise,
+    OpenReview,
+    Rate,
+    ReassignKeberatanDecider,
+    SelfAssess,
+)
+from domain.work_commands import (
+    ApproveSkp,
+    DraftSkp,
     GiveFeedback,
     GivePeerFeedback,
     HoldCheckIn,
-    OpenReview,
-    Outcome,
-    Rate,
-    ReassignKeberatanDecider,
     RecordCitizenFeedback,
     ReportProgress,
     ReturnSkp,
-    SelfAssess,
-    Stamp,
     SubmitSkp,
 )
 

@@ -14,7 +14,7 @@ from temporalio import activity
 from activities.errors import domain_errors_fail_fast
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
-from domain.commands import (
+from domain.cycle_commands import (
     AddParticipant,
     CalibrateUnit,
     CloseCycle,
@@ -23,10 +23,10 @@ from domain.commands import (
     RemoveParticipant,
     ReopenCycle,
     SetOrgPredikat,
-    Stamp,
     StartCycle,
 )
 from domain.errors import NotFound
+from domain.outcome import Stamp
 
 NOT_OPENED = "not_opened"
 

@@ -27,8 +27,11 @@ from temporalio import activity
 from activities.errors import domain_errors_fail_fast
 from domain.application import Appraisals
 from domain.base import SYSTEM
-from domain.commands import AppraisalCommand, EscalateKeberatan, Outcome, RecordDeadlineMissed, RecordReminder, Stamp
+from domain.commands import AppraisalCommand
+from domain.outcome import Outcome, Stamp
 from domain.people import HR_INBOX
+from domain.people_commands import RecordDeadlineMissed, RecordReminder
+from domain.result_commands import EscalateKeberatan
 from readmodels.outbox import NO_ADDRESS, Outbox, Policy, Render
 from settings import Settings
 from web.mail import renderer

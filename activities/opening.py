@@ -24,9 +24,9 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.errors import domain_errors_fail_fast
 from domain.application import Appraisals
-from domain.commands import Outcome
 from domain.cycle import AppraisalCycle
 from domain.errors import DomainError
+from domain.outcome import Outcome
 from domain.schedule import schedule
 from workflows.ids import appraisal_workflow_id, start_once
 

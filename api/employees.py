@@ -23,8 +23,10 @@ from api.models import (
     Text,
 )
 from domain.appraisal import FINALISED, FOLLOW_UP, KEBERATAN, RESULT_DELIVERED
-from domain.commands import DraftSkp, FileKeberatan, Outcome, ReportProgress, SelfAssess, SubmitSkp
 from domain.errors import WrongStage
+from domain.outcome import Outcome
+from domain.result_commands import FileKeberatan, SelfAssess
+from domain.work_commands import DraftSkp, ReportProgress, SubmitSkp
 from services import views
 from services.views import load_appraisal_async, superior_rhk
 

@@ -38,7 +38,7 @@ from api.hr_models import (
     TrendRow,
 )
 from api.models import EXAMPLE_CYCLE, DeadlineName, checked
-from domain.commands import CalibrateUnit, CloseCycle, DefineCycle, ExtendDeadline, ReopenCycle, SetOrgPredikat
+from domain.cycle_commands import CalibrateUnit, CloseCycle, DefineCycle, ExtendDeadline, ReopenCycle, SetOrgPredikat
 from domain.text import CODE
 from services.org import participants_from_org
 

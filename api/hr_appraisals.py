@@ -12,14 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import Actions, AppraisalsDep, Clock, HRActor, IdempotencyKey, ReadModelsDep
 from api.errors import body as error_body
 from api.models import APPRAISER_NIP, EXAMPLE_APPRAISAL, Nip, OptionalText, OutcomeOut, Predikat, Text
-from domain.commands import (
-    ChangeSupervisor,
-    DecideFollowUp,
-    Finalise,
-    OpenReview,
-    Outcome,
-    ReassignKeberatanDecider,
-)
+from domain.outcome import Outcome
+from domain.people_commands import ChangeSupervisor
+from domain.result_commands import DecideFollowUp, Finalise, OpenReview, ReassignKeberatanDecider
 from services.org import MAX_CSV_BYTES, csv_text, import_and_forward
 
 router = APIRouter(prefix="/hr", tags=["hr"])

@@ -22,18 +22,11 @@ from api.models import (
     Rating,
     Text,
 )
-from domain.commands import (
-    ApproveSkp,
-    DecideKeberatan,
-    DelegateTask,
-    DeliverResult,
-    GiveFeedback,
-    HoldCheckIn,
-    Outcome,
-    Rate,
-    ReturnSkp,
-)
+from domain.outcome import Outcome
+from domain.people_commands import DelegateTask
+from domain.result_commands import DecideKeberatan, DeliverResult, Rate
 from domain.rules import BERAKHLAK
+from domain.work_commands import ApproveSkp, GiveFeedback, HoldCheckIn, ReturnSkp
 from services import views
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])

@@ -36,7 +36,7 @@ from temporalio.worker import Worker
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.base import Actor
-from domain.commands import DefineCycle
+from domain.cycle_commands import DefineCycle
 from settings import event_store_env
 from worker import build_worker
 from workflows.cycle import CycleWorkflow

@@ -14,29 +14,31 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from domain.base import Actor
-from domain.commands import (
-    AppraisalCommand,
-    ApproveSkp,
+from domain.commands import AppraisalCommand
+from domain.errors import DeadlinePassed, InvalidInput, NotAllowed, WrongStage
+from domain.people_commands import DelegateTask
+from domain.result_commands import (
     DecideFollowUp,
     DecideKeberatan,
-    DelegateTask,
     DeliverResult,
-    DraftSkp,
     FileKeberatan,
     Finalise,
-    GiveFeedback,
-    GivePeerFeedback,
-    HoldCheckIn,
     OpenReview,
     Rate,
     ReassignKeberatanDecider,
+    SelfAssess,
+)
+from domain.stages import Facts
+from domain.work_commands import (
+    ApproveSkp,
+    DraftSkp,
+    GiveFeedback,
+    GivePeerFeedback,
+    HoldCheckIn,
     ReportProgress,
     ReturnSkp,
-    SelfAssess,
     SubmitSkp,
 )
-from domain.errors import DeadlinePassed, InvalidInput, NotAllowed, WrongStage
-from domain.stages import Facts
 
 if TYPE_CHECKING:
     from domain.appraisal import Appraisal

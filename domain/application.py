@@ -20,13 +20,15 @@ from uuid import UUID
 from domain.actions import open_actions
 from domain.appraisal import Appraisal
 from domain.base import Actor
-from domain.commands import AppraisalCommand, ChangeSupervisor, Outcome
+from domain.commands import AppraisalCommand
 from domain.cycle import AppraisalCycle
 from domain.cycle_service import CycleService
 from domain.cycle_state import STARTED
 from domain.errors import ConcurrencyConflict, NotFound, WrongStage
 from domain.opening import CycleRunning
 from domain.org_import import Organisation
+from domain.outcome import Outcome
+from domain.people_commands import ChangeSupervisor
 from domain.text import check_command
 
 

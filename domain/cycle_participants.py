@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.base import require
-from domain.commands import ChangeSupervisor
 from domain.cycle_commands import AddParticipant, RemoveParticipant
 from domain.cycle_state import CycleState
 from domain.errors import InvalidInput
 from domain.participants import check_participant, require_not_self_appointed
+from domain.people_commands import ChangeSupervisor
 
 
 class CycleParticipants(CycleState):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.base import require
-from domain.commands import GiveFeedback, GivePeerFeedback, HoldCheckIn, RecordCitizenFeedback, ReportProgress
 from domain.errors import InvalidInput, WrongStage
 from domain.rules import BERAKHLAK
 from domain.stages import EXECUTION, FINALISED, REVIEW, AppraisalState, Facts, text
 from domain.text import COMMENT, LINK
+from domain.work_commands import GiveFeedback, GivePeerFeedback, HoldCheckIn, RecordCitizenFeedback, ReportProgress
 
 
 class Execution(AppraisalState):

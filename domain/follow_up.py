@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from domain.base import require
-from domain.commands import DecideFollowUp, Finalise
 from domain.errors import InvalidInput, WrongStage
+from domain.result_commands import DecideFollowUp, Finalise
 from domain.rules import BELOW, PREDIKATS, RuleSet, check_predikat
 from domain.stages import FOLLOW_UP, AppraisalState
 

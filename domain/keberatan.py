@@ -6,14 +6,14 @@ from datetime import datetime
 
 from domain import calendar
 from domain.base import require
-from domain.commands import (
+from domain.errors import DeadlinePassed, InvalidInput, WrongStage
+from domain.result_commands import (
     CloseKeberatanWindow,
     DecideKeberatan,
     EscalateKeberatan,
     FileKeberatan,
     ReassignKeberatanDecider,
 )
-from domain.errors import DeadlinePassed, InvalidInput, WrongStage
 from domain.rules import check_rating
 from domain.stages import AMENDED, FINALISED, FOLLOW_UP, KEBERATAN, RESULT_DELIVERED, UPHELD, AppraisalState, text
 

@@ -10,39 +10,39 @@ from __future__ import annotations
 from datetime import datetime
 from typing import assert_never
 
-from domain.commands import (
-    AppraisalCommand,
-    ApproveSkp,
-    CloseKeberatanWindow,
-    DecideFollowUp,
-    DecideKeberatan,
-    DelegateTask,
-    DeliverResult,
-    DraftSkp,
-    EscalateKeberatan,
-    FileKeberatan,
-    Finalise,
-    GiveFeedback,
-    GivePeerFeedback,
-    HoldCheckIn,
-    OpenReview,
-    Rate,
-    ReassignKeberatanDecider,
-    RecordCitizenFeedback,
-    RecordDeadlineMissed,
-    RecordReminder,
-    ReportProgress,
-    ReturnSkp,
-    SelfAssess,
-    SubmitSkp,
-)
+from domain.commands import AppraisalCommand
 from domain.execution import Execution
 from domain.follow_up import FollowUp
 from domain.keberatan import Keberatan
 from domain.people import HR_INBOX, People
+from domain.people_commands import DelegateTask, RecordDeadlineMissed, RecordReminder
 from domain.planning import Planning
+from domain.result_commands import (
+    CloseKeberatanWindow,
+    DecideFollowUp,
+    DecideKeberatan,
+    DeliverResult,
+    EscalateKeberatan,
+    FileKeberatan,
+    Finalise,
+    OpenReview,
+    Rate,
+    ReassignKeberatanDecider,
+    SelfAssess,
+)
 from domain.review import Review
 from domain.stages import EXECUTION, FOLLOW_UP, KEBERATAN, PLANNING, REVIEW, Facts
+from domain.work_commands import (
+    ApproveSkp,
+    DraftSkp,
+    GiveFeedback,
+    GivePeerFeedback,
+    HoldCheckIn,
+    RecordCitizenFeedback,
+    ReportProgress,
+    ReturnSkp,
+    SubmitSkp,
+)
 
 
 class AppraisalRules(Planning, Execution, Review, Keberatan, FollowUp, People):

@@ -20,7 +20,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain import calendar
 from domain.base import Actor
-from domain.commands import DefineCycle
+from domain.cycle_commands import DefineCycle
 from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound
 from domain.org_csv import Line, Problem, read, reporting_loop
 from domain.organisation import EMPLOYEE_DEFAULTS, Agency, Participants

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from domain import calendar
 from domain.base import require
-from domain.commands import ChangeSupervisor, DelegateTask, RecordDeadlineMissed, RecordReminder
 from domain.errors import InvalidInput, WrongStage
 from domain.nip import check_nip
 from domain.participants import require_not_self_appointed
+from domain.people_commands import ChangeSupervisor, DelegateTask, RecordDeadlineMissed, RecordReminder
 from domain.rules import ATASAN_PARTY
 from domain.stages import FINALISED, AppraisalState, Facts, text
 

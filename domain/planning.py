@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.base import require
-from domain.commands import ApproveSkp, DraftSkp, ReturnSkp, SubmitSkp
 from domain.errors import InvalidInput, WrongStage
 from domain.skp import check_cascade, check_skp
 from domain.stages import PLANNING, AppraisalState, Facts
+from domain.work_commands import ApproveSkp, DraftSkp, ReturnSkp, SubmitSkp
 
 
 class Planning(AppraisalState):

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from domain import calendar
 from domain.base import require
-from domain.commands import DeliverResult, OpenReview, Rate, SelfAssess
 from domain.errors import InvalidInput, WrongStage
+from domain.result_commands import DeliverResult, OpenReview, Rate, SelfAssess
 from domain.rules import check_rating
 from domain.stages import REVIEW, REVIEW_OPENS_FROM, AppraisalState, Facts, text
 

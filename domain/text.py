@@ -11,7 +11,7 @@ soft hyphen, the direction marks), so two names that look the same are the same.
 the zero-width joiners that emoji and some scripts need. A link (evidence) is an absolute http:// or https:// URL,
 nothing else: a `javascript:` or `data:` link would run in the reader's session.
 
-The rules are declared on the commands' fields (`Annotated[str, RULE]`, domain/commands.py) and
+The rules are declared on the commands' fields (`Annotated[str, RULE]`, domain/*_commands.py) and
 checked by `check_command` before a command reaches a workflow and again when the aggregate runs
 it; the API derives its request models' limits from the same rules (api/models.py). Every event
 an aggregate records passes `refuse_control_characters` as the last net.

@@ -17,35 +17,31 @@ from temporalio.workflow import UpdateMethodMultiParam
 
 from domain.application import Appraisals
 from domain.base import Actor
-from domain.commands import (
-    AddParticipant,
-    ApproveSkp,
-    CalibrateUnit,
-    ChangeSupervisor,
-    CloseCycle,
+from domain.cycle_commands import AddParticipant, CalibrateUnit, CloseCycle, ExtendDeadline, ReopenCycle, SetOrgPredikat
+from domain.errors import InvalidInput
+from domain.outcome import Outcome
+from domain.people_commands import ChangeSupervisor, DelegateTask
+from domain.result_commands import (
     DecideFollowUp,
     DecideKeberatan,
-    DelegateTask,
     DeliverResult,
-    DraftSkp,
-    ExtendDeadline,
     FileKeberatan,
     Finalise,
-    GiveFeedback,
-    HoldCheckIn,
     OpenReview,
-    Outcome,
     Rate,
     ReassignKeberatanDecider,
+    SelfAssess,
+)
+from domain.work_commands import (
+    ApproveSkp,
+    DraftSkp,
+    GiveFeedback,
+    HoldCheckIn,
     RecordCitizenFeedback,
-    ReopenCycle,
     ReportProgress,
     ReturnSkp,
-    SelfAssess,
-    SetOrgPredikat,
     SubmitSkp,
 )
-from domain.errors import InvalidInput
 from services.authz import APPRAISER, ATASAN, DECIDER, EMPLOYEE, require_hr, require_write
 from services.gateway import Gateway, Unorchestrated
 from services.proof import Proof

@@ -38,9 +38,11 @@ from temporalio.workflow import UpdateMethodMultiParam
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.base import Actor
-from domain.commands import DefineCycle, GiveFeedback, GivePeerFeedback, Outcome, RecordCitizenFeedback, ReportProgress
+from domain.cycle_commands import DefineCycle
 from domain.errors import ConcurrencyConflict, WrongStage
+from domain.outcome import Outcome
 from domain.text import check_command
+from domain.work_commands import GiveFeedback, GivePeerFeedback, RecordCitizenFeedback, ReportProgress
 from services.errors import RETRY_AFTER_SECONDS, ApiError
 from services.readside import ReadSide
 from workflows.appraisal import AppraisalWorkflow

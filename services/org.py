@@ -17,9 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from domain.application import Appraisals
 from domain.appraisal import FINALISED
 from domain.base import Actor
-from domain.commands import ChangeSupervisor
 from domain.errors import DomainError, InvalidInput, NotFound
 from domain.org_import import ImportResult, SupervisorChange
+from domain.people_commands import ChangeSupervisor
 from services.actions import AppraisalActions
 from services.readside import ReadSide
 

@@ -31,26 +31,21 @@ from domain.appraisal import (
     Appraisal,
 )
 from domain.base import HR, SYSTEM, Actor
-from domain.commands import (
-    AppraisalCommand,
-    ApproveSkp,
-    CalibrateUnit,
+from domain.commands import AppraisalCommand
+from domain.cycle_commands import CalibrateUnit, DefineCycle, SetOrgPredikat, StartCycle
+from domain.errors import NotFound
+from domain.outcome import Outcome
+from domain.result_commands import (
     CloseKeberatanWindow,
     DecideFollowUp,
-    DefineCycle,
     DeliverResult,
-    DraftSkp,
     FileKeberatan,
     Finalise,
     OpenReview,
-    Outcome,
     Rate,
-    SetOrgPredikat,
-    StartCycle,
-    SubmitSkp,
 )
-from domain.errors import NotFound
 from domain.rules import AS_EXPECTED, BERAKHLAK, DEFAULT_RULE_SET
+from domain.work_commands import ApproveSkp, DraftSkp, SubmitSkp
 
 WITA = timezone(timedelta(hours=8), "WITA")
 UTC = timezone.utc

@@ -19,8 +19,9 @@ from api.main import create_app
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.base import Actor
-from domain.commands import DefineCycle, DraftSkp, StartCycle, SubmitSkp
+from domain.cycle_commands import DefineCycle, StartCycle
 from domain.rules import BERAKHLAK
+from domain.work_commands import DraftSkp, SubmitSkp
 from services.readside import ReadSide
 from services.users import UserDirectory
 from settings import Settings, event_store_env

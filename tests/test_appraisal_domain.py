@@ -22,33 +22,33 @@ from domain.appraisal import (
 )
 from domain.audit import Audit
 from domain.base import SYSTEM
-from domain.commands import (
-    AppraisalCommand,
-    ApproveSkp,
-    CalibrateUnit,
-    ChangeSupervisor,
+from domain.commands import AppraisalCommand
+from domain.cycle_commands import CalibrateUnit, SetOrgPredikat
+from domain.errors import DeadlinePassed, DomainError, InvalidInput, NotAllowed, WrongStage
+from domain.people_commands import ChangeSupervisor, DelegateTask
+from domain.result_commands import (
     CloseKeberatanWindow,
     DecideFollowUp,
     DecideKeberatan,
-    DelegateTask,
     DeliverResult,
-    DraftSkp,
     EscalateKeberatan,
     FileKeberatan,
     Finalise,
-    GivePeerFeedback,
-    HoldCheckIn,
     OpenReview,
     Rate,
     ReassignKeberatanDecider,
+    SelfAssess,
+)
+from domain.rules import BERAKHLAK
+from domain.work_commands import (
+    ApproveSkp,
+    DraftSkp,
+    GivePeerFeedback,
+    HoldCheckIn,
     ReportProgress,
     ReturnSkp,
-    SelfAssess,
-    SetOrgPredikat,
     SubmitSkp,
 )
-from domain.errors import DeadlinePassed, DomainError, InvalidInput, NotAllowed, WrongStage
-from domain.rules import BERAKHLAK
 from tests.factories import (
     ANALIS,
     HEAD,

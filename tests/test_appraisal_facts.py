@@ -17,29 +17,30 @@ import pytest
 from domain.appraisal import EXECUTION, FOLLOW_UP, KEBERATAN, REVIEW
 from domain.audit import Audit
 from domain.base import SYSTEM
-from domain.commands import (
+from domain.errors import DeadlinePassed, InvalidInput, NotAllowed, WrongStage
+from domain.follow_up import recommend
+from domain.people_commands import DelegateTask, RecordDeadlineMissed
+from domain.result_commands import (
     CloseKeberatanWindow,
     DecideFollowUp,
     DecideKeberatan,
-    DelegateTask,
-    DraftSkp,
     EscalateKeberatan,
     FileKeberatan,
     Finalise,
+    ReassignKeberatanDecider,
+    SelfAssess,
+)
+from domain.rules import DEFAULT_RULE_SET, rule_set
+from domain.work_commands import (
+    DraftSkp,
     GiveFeedback,
     GivePeerFeedback,
     HoldCheckIn,
-    ReassignKeberatanDecider,
     RecordCitizenFeedback,
-    RecordDeadlineMissed,
     ReportProgress,
     ReturnSkp,
-    SelfAssess,
     SubmitSkp,
 )
-from domain.errors import DeadlinePassed, InvalidInput, NotAllowed, WrongStage
-from domain.follow_up import recommend
-from domain.rules import DEFAULT_RULE_SET, rule_set
 from tests.factories import (
     ANALIS,
     HEAD,

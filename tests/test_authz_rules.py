@@ -17,21 +17,13 @@ from domain.application import Appraisals
 from domain.appraisal import EXECUTION, FINALISED, FOLLOW_UP, PLANNING
 from domain.audit import Audit
 from domain.base import HR, Actor
-from domain.commands import (
+from domain.commands import AppraisalCommand
+from domain.cycle_commands import (
     AddParticipant,
-    AppraisalCommand,
-    ApproveSkp,
     CalibrateUnit,
-    ChangeSupervisor,
     CloseCycle,
-    DecideFollowUp,
     DefineCycle,
-    DelegateTask,
-    DeliverResult,
     ExtendDeadline,
-    Finalise,
-    OpenReview,
-    ReassignKeberatanDecider,
     RemoveParticipant,
     ReopenCycle,
     SetOrgPredikat,
@@ -39,6 +31,9 @@ from domain.commands import (
 )
 from domain.errors import DomainError, InvalidInput, NotAllowed, WrongStage
 from domain.organisation import Agency
+from domain.people_commands import ChangeSupervisor, DelegateTask
+from domain.result_commands import DecideFollowUp, DeliverResult, Finalise, OpenReview, ReassignKeberatanDecider
+from domain.work_commands import ApproveSkp
 from services.authz import require_read
 from services.errors import ApiError
 from tests.factories import (

@@ -18,19 +18,12 @@ import pytest
 from domain.application import Appraisals
 from domain.audit import Audit
 from domain.base import SYSTEM
-from domain.commands import (
-    AddParticipant,
-    CalibrateUnit,
-    ChangeSupervisor,
-    DefineCycle,
-    ExtendDeadline,
-    ReportProgress,
-    SetOrgPredikat,
-    StartCycle,
-)
+from domain.cycle_commands import AddParticipant, CalibrateUnit, DefineCycle, ExtendDeadline, SetOrgPredikat, StartCycle
 from domain.errors import InvalidInput, NotAllowed, NotFound, WrongStage
+from domain.people_commands import ChangeSupervisor
 from domain.rules import DEFAULT_RULE_SET, rule_set
 from domain.skm import check_answers
+from domain.work_commands import ReportProgress
 from tests.factories import (
     HEAD,
     HR_ACTOR,

@@ -15,28 +15,22 @@ from domain.application import Appraisals
 from domain.appraisal import EXECUTION, FOLLOW_UP, KEBERATAN, PLANNING, RESULT_DELIVERED, REVIEW
 from domain.audit import Audit, history_csv
 from domain.base import SYSTEM, Actor
-from domain.commands import (
+from domain.cycle import AppraisalCycle
+from domain.cycle_commands import (
     AddParticipant,
-    ChangeSupervisor,
     CloseCycle,
-    DecideFollowUp,
     DefineCycle,
     ExtendDeadline,
-    GiveFeedback,
-    GivePeerFeedback,
-    HoldCheckIn,
-    RecordCitizenFeedback,
-    RecordReminder,
     RemoveParticipant,
     ReopenCycle,
-    ReportProgress,
-    SelfAssess,
     StartCycle,
 )
-from domain.cycle import AppraisalCycle
 from domain.errors import DomainError, InvalidInput, NotAllowed, NotFound, WrongStage
+from domain.people_commands import ChangeSupervisor, RecordReminder
+from domain.result_commands import DecideFollowUp, SelfAssess
 from domain.skm import check_answers
 from domain.tasks import task_due
+from domain.work_commands import GiveFeedback, GivePeerFeedback, HoldCheckIn, RecordCitizenFeedback, ReportProgress
 from tests.factories import (
     ANALIS,
     HEAD,

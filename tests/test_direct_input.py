@@ -20,16 +20,10 @@ import pytest
 
 from domain.application import Appraisals
 from domain.base import SYSTEM, KinerjaAggregate
-from domain.commands import (
-    CalibrateUnit,
-    DeliverResult,
-    GiveFeedback,
-    OpenReview,
-    RecordCitizenFeedback,
-    RemoveParticipant,
-    ReportProgress,
-)
+from domain.cycle_commands import CalibrateUnit, RemoveParticipant
 from domain.errors import ConcurrencyConflict, InvalidInput, WrongStage
+from domain.result_commands import DeliverResult, OpenReview
+from domain.work_commands import GiveFeedback, RecordCitizenFeedback, ReportProgress
 from services.actions import AppraisalActions
 from services.errors import ApiError
 from services.gateway import CITIZEN, CONFLICT_ATTEMPTS, Gateway

@@ -15,21 +15,14 @@ from domain import calendar
 from domain.application import Appraisals
 from domain.appraisal import EXECUTION, KEBERATAN, REVIEW
 from domain.base import SYSTEM
-from domain.commands import (
-    AddParticipant,
-    ChangeSupervisor,
-    DefineCycle,
-    DelegateTask,
-    EscalateKeberatan,
-    HoldCheckIn,
-    Rate,
-    RecordDeadlineMissed,
-    SetOrgPredikat,
-)
+from domain.cycle_commands import AddParticipant, DefineCycle, SetOrgPredikat
 from domain.errors import InvalidInput, NotAllowed, WrongStage
+from domain.people_commands import ChangeSupervisor, DelegateTask, RecordDeadlineMissed
+from domain.result_commands import EscalateKeberatan, Rate
 from domain.rules import DEFAULT_RULE_SET, rule_set
 from domain.schedule import schedule
 from domain.tasks import deadline_of
+from domain.work_commands import HoldCheckIn
 from tests.factories import (
     ANALIS,
     HEAD,

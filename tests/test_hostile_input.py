@@ -19,20 +19,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.application import Appraisals
 from domain.base import Actor
-from domain.commands import (
-    AddParticipant,
-    ApproveSkp,
-    DefineCycle,
-    ExtendDeadline,
-    GiveFeedback,
-    HoldCheckIn,
-    ReportProgress,
-    SelfAssess,
-)
+from domain.cycle_commands import AddParticipant, DefineCycle, ExtendDeadline
 from domain.errors import InvalidInput
 from domain.nip import check_nip
+from domain.result_commands import SelfAssess
 from domain.skm import ELEMENTS
 from domain.text import is_web_link
+from domain.work_commands import ApproveSkp, GiveFeedback, HoldCheckIn, ReportProgress
 from settings import event_store_env
 from tests.factories import AGENCY, HEAD, HR_ACTOR, STAFF, YEAR, T, actor, participants, reach
 from tests.test_api_support import (

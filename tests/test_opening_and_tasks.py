@@ -14,8 +14,9 @@ import pytest
 
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
-from domain.commands import DecideKeberatan, StartCycle
+from domain.cycle_commands import StartCycle
 from domain.errors import NotFound, WrongStage
+from domain.result_commands import DecideKeberatan
 from tests.factories import HR_ACTOR, OUTSIDER, SEKDA, STAFF, Scenario, T, actor, define_cycle, reach
 
 

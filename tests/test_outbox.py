@@ -23,7 +23,7 @@ from activities.notifications import Directory, Dispatcher, SmtpSender
 from domain.application import Appraisals
 from domain.base import SYSTEM
 from domain.calendar import next_local_hour
-from domain.commands import RecordDeadlineMissed, RecordReminder
+from domain.people_commands import RecordDeadlineMissed, RecordReminder
 from readmodels.outbox import DEAD, DELIVERED, NO_ADDRESS, PENDING, Outbox, Policy
 from readmodels.projector import make_engine
 from tests.factories import AGENCY, ANALIS, HEAD, HR_ACTOR, KADIS, SEKDA, STAFF, Scenario, T

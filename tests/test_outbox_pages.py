@@ -17,7 +17,7 @@ import settings as settings_module
 from activities.notifications import CapturingSender, Directory, Dispatcher
 from domain.application import Appraisals
 from domain.base import SYSTEM
-from domain.commands import RecordReminder
+from domain.people_commands import RecordReminder
 from readmodels.outbox import DEAD, DELIVERED, NO_ADDRESS, PENDING, Outbox
 from readmodels.projector import make_engine
 from settings import event_store_env

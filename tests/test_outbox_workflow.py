@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.notifications import Directory, Dispatcher, SmtpSender
 from domain.application import Appraisals
 from domain.base import Actor
-from domain.commands import DraftSkp, SubmitSkp
+from domain.work_commands import DraftSkp, SubmitSkp
 from readmodels.outbox import DELIVERED, Outbox
 from readmodels.projector import make_engine
 from tests.test_outbox import Relay, free_port

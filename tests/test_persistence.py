@@ -16,8 +16,9 @@ from sqlalchemy_utils import UUIDType
 
 from domain.application import Appraisals
 from domain.base import KinerjaAggregate
-from domain.commands import GiveFeedback, Rate, ReportProgress
 from domain.errors import ConcurrencyConflict
+from domain.result_commands import Rate
+from domain.work_commands import GiveFeedback, ReportProgress
 from tests.factories import HEAD, STAFF, Scenario, T, actor, reach, values
 
 EVENTS_TABLE = "kinerja_events"

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 import domain.base
 import readmodels.projector
 from domain.application import Appraisals
-from domain.commands import ApproveSkp
 from domain.cycle import AppraisalCycle
 from domain.rules import DEFAULT_RULE_SET
+from domain.work_commands import ApproveSkp
 from readmodels.projector import Projector, make_engine, run
 from readmodels.tables import appraisals as rm_appraisals
 from tests.factories import ANALIS, HEAD, STAFF, Scenario, T, actor, participants

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 
 from domain.application import Appraisals
 from domain.base import SYSTEM
-from domain.commands import ApproveSkp, DraftSkp, ExtendDeadline, FileKeberatan, HoldCheckIn, OpenReview, SubmitSkp
+from domain.cycle_commands import ExtendDeadline
+from domain.result_commands import FileKeberatan, OpenReview
 from domain.rules import BAIK, BELOW, rule_set
+from domain.work_commands import ApproveSkp, DraftSkp, HoldCheckIn, SubmitSkp
 from readmodels import queries
 from readmodels.projector import Projector, make_engine, run
 from readmodels.tables import READ_TABLES, projection_tracking

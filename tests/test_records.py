@@ -15,8 +15,10 @@ from domain.appraisal import EXECUTION
 from domain.audit import Audit, history_csv
 from domain.base import SYSTEM, Actor
 from domain.chain import ChainReport
-from domain.commands import ChangeSupervisor, CloseCycle, Outcome, RecordReminder, RemoveParticipant
+from domain.cycle_commands import CloseCycle, RemoveParticipant
 from domain.errors import InvalidInput, NotAllowed, WrongStage
+from domain.outcome import Outcome
+from domain.people_commands import ChangeSupervisor, RecordReminder
 from domain.schedule import review_opens_at
 from domain.skm import classify
 from domain.tasks import tasks_bounded_by

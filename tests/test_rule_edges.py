@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 
 from domain import calendar
 from domain.audit import Audit
-from domain.commands import CalibrateUnit, Rate, SelfAssess
+from domain.cycle_commands import CalibrateUnit
 from domain.errors import InvalidInput, WrongStage
+from domain.result_commands import Rate, SelfAssess
 from domain.rules import PERMENPANRB_6_2022
 from domain.skp import check_skp
 from domain.text import (

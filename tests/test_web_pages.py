@@ -19,11 +19,12 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from activities.errors import domain_errors_fail_fast
 from domain import calendar
 from domain.application import Appraisals
-from domain.commands import Actor, DraftSkp, SubmitSkp
+from domain.base import Actor
 from domain.cycle_commands import ExtendDeadline
 from domain.errors import WrongStage
 from domain.review import NOT_CALIBRATED
 from domain.text import text as text_rule
+from domain.work_commands import DraftSkp, SubmitSkp
 from services.users import UserDirectory
 from settings import event_store_env
 from tests import factories

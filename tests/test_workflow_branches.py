@@ -22,22 +22,12 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.base import Actor
-from domain.commands import (
-    ApproveSkp,
-    ChangeSupervisor,
-    DecideKeberatan,
-    DelegateTask,
-    DraftSkp,
-    ExtendDeadline,
-    FileKeberatan,
-    GiveFeedback,
-    HoldCheckIn,
-    RemoveParticipant,
-    ReportProgress,
-    SubmitSkp,
-)
+from domain.cycle_commands import ExtendDeadline, RemoveParticipant
 from domain.errors import WrongStage
+from domain.people_commands import ChangeSupervisor, DelegateTask
+from domain.result_commands import DecideKeberatan, FileKeberatan
 from domain.tasks import tasks_bounded_by
+from domain.work_commands import ApproveSkp, DraftSkp, GiveFeedback, HoldCheckIn, ReportProgress, SubmitSkp
 from services.actions import AppraisalActions
 from services.gateway import Gateway
 from services.readside import ReadSide

@@ -15,7 +15,9 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.base import Actor
-from domain.commands import ApproveSkp, CloseCycle, ExtendDeadline, OpenReview, ReportProgress
+from domain.cycle_commands import CloseCycle, ExtendDeadline
+from domain.result_commands import OpenReview
+from domain.work_commands import ApproveSkp, ReportProgress
 from tests.test_workflows import (
     APPRAISER,
     BIN,

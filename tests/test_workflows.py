@@ -32,38 +32,32 @@ from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.audit import Audit
 from domain.base import Actor
-from domain.commands import (
+from domain.cycle_commands import (
     AddParticipant,
-    ApproveSkp,
     CalibrateUnit,
-    ChangeSupervisor,
     CloseCycle,
-    DecideFollowUp,
-    DecideKeberatan,
     DefineCycle,
-    DelegateTask,
-    DeliverResult,
-    DraftSkp,
     ExtendDeadline,
-    FileKeberatan,
-    Finalise,
-    GiveFeedback,
-    HoldCheckIn,
-    Outcome,
-    Rate,
-    ReassignKeberatanDecider,
-    RecordReminder,
     RemoveParticipant,
     ReopenCycle,
-    ReportProgress,
-    ReturnSkp,
-    SelfAssess,
     SetOrgPredikat,
     StartCycle,
-    SubmitSkp,
 )
 from domain.errors import NotAllowed
+from domain.outcome import Outcome
+from domain.people_commands import ChangeSupervisor, DelegateTask, RecordReminder
+from domain.result_commands import (
+    DecideFollowUp,
+    DecideKeberatan,
+    DeliverResult,
+    FileKeberatan,
+    Finalise,
+    Rate,
+    ReassignKeberatanDecider,
+    SelfAssess,
+)
 from domain.rules import BERAKHLAK
+from domain.work_commands import ApproveSkp, DraftSkp, GiveFeedback, HoldCheckIn, ReportProgress, ReturnSkp, SubmitSkp
 from readmodels.outbox import Outbox
 from services.actions import AppraisalActions
 from services.gateway import Gateway

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from domain.commands import DraftSkp, FileKeberatan, ReportProgress, SelfAssess, SubmitSkp
+from domain.result_commands import FileKeberatan, SelfAssess
+from domain.work_commands import DraftSkp, ReportProgress, SubmitSkp
 from services.authz import require_writer
 from services.views import read_appraisal, superior_rhk
 from web import forms, pdf

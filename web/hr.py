@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from domain.appraisal import FINALISED
-from domain.commands import CalibrateUnit, CloseCycle, ExtendDeadline, OpenReview, ReopenCycle, SetOrgPredikat
+from domain.cycle_commands import CalibrateUnit, CloseCycle, ExtendDeadline, ReopenCycle, SetOrgPredikat
+from domain.result_commands import OpenReview
 from services.authz import headed_agencies, is_auditor, is_hr, require_agency_overview, require_hr, require_oversight
 from services.errors import ApiError
 from web import forms

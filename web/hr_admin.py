@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.calendar import local_day, parse_day
-from domain.commands import AddParticipant, DefineCycle
+from domain.cycle_commands import AddParticipant, DefineCycle
 from domain.errors import InvalidInput
 from domain.org_csv import Problem
 from services.authz import ONLY_HR, forbidden, is_hr, require_hr

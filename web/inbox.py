@@ -14,19 +14,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from domain.commands import (
-    ApproveSkp,
-    DecideFollowUp,
-    DecideKeberatan,
-    DelegateTask,
-    DeliverResult,
-    Finalise,
-    HoldCheckIn,
-    Rate,
-    ReturnSkp,
-)
 from domain.errors import DomainError
+from domain.people_commands import DelegateTask
+from domain.result_commands import DecideFollowUp, DecideKeberatan, DeliverResult, Finalise, Rate
 from domain.rules import rule_set
+from domain.work_commands import ApproveSkp, HoldCheckIn, ReturnSkp
 from services.authz import headed_agencies, require_hr, require_writer
 from services.errors import ApiError
 from services.views import load_appraisal_async, my_tasks, read_appraisal

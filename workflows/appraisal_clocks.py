@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.base import SYSTEM
 
     # Payload classes are imported from the module that defines them (see workflows/appraisal.py).
-    from domain.commands import CloseKeberatanWindow, OpenReview
+    from domain.result_commands import CloseKeberatanWindow, OpenReview
 
 ONE_SECOND = timedelta(seconds=1)
 

@@ -14,29 +14,30 @@ from workflows.appraisal_runtime import AppraisalRuntime
 
 with workflow.unsafe.imports_passed_through():
     from activities.appraisals import AppraisalActivities
-    from domain.commands import (
-        ApproveSkp,
-        ChangeSupervisor,
+    from domain.outcome import Outcome
+    from domain.people_commands import ChangeSupervisor, DelegateTask
+    from domain.result_commands import (
         DecideFollowUp,
         DecideKeberatan,
-        DelegateTask,
         DeliverResult,
-        DraftSkp,
         FileKeberatan,
         Finalise,
-        GiveFeedback,
-        GivePeerFeedback,
-        HoldCheckIn,
         OpenReview,
         Rate,
         ReassignKeberatanDecider,
+        SelfAssess,
+    )
+    from domain.work_commands import (
+        ApproveSkp,
+        DraftSkp,
+        GiveFeedback,
+        GivePeerFeedback,
+        HoldCheckIn,
         RecordCitizenFeedback,
         ReportProgress,
         ReturnSkp,
-        SelfAssess,
         SubmitSkp,
     )
-    from domain.outcome import Outcome
 
 
 class HumanActions(AppraisalRuntime):
