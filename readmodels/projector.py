@@ -13,20 +13,8 @@ Why in order is enough: the event store hands out notification ids in commit
 order (SQLite serialises writers; eventsourcing-sqlalchemy locks the events table
 on PostgreSQL), so nothing can appear later below the tracked position.
 
-Never frozen (finding 5 of #8): one NUL in a name, written before the text rules
-existed, made PostgreSQL refuse the batch, and the projector retried that batch
-for ever while every inbox and dashboard stood still. Two kinds of failure are
-now told apart. A failure of the database connection (OperationalError and
-kin) may pass: the batch is retried whole, with backoff, and nothing is skipped.
-A failure of one aggregate's rows (a value the database refuses, a row the code
-cannot build) fails the same way on every retry, so retrying the batch would
-freeze everything behind it: the batch is applied again aggregate by aggregate,
-each in a savepoint; the failing one is recorded in rm_projection_failures (its
-event, version and error) and left at its last good rows, and the others and the
-position go on. A failed aggregate is projected again whenever a later event of
-it arrives, and retried on its own with a growing delay, so a fix in the code
-heals it without a rebuild. `status()` says how far the read models are behind
-and what failed last (/health and the HR dashboard show it).
+Never frozen: a batch one aggregate's rows spoil is applied aggregate by aggregate and the failing
+one is recorded and retried later (readmodels/projection_failures.py), while the position goes on.
 """
 
 from __future__ import annotations
@@ -35,8 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
@@ -50,45 +37,13 @@ from domain.appraisal import Appraisal
 from domain.cycle import AppraisalCycle
 from domain.opening import CycleRunning
 from domain.organisation import Agency
-from domain.text import scrub
+from readmodels.projection_failures import POISON, TRANSIENT, FailureRecords, Loaded, describe
 from readmodels.rows import Group, project_agency, project_appraisal, project_cycle, project_running, refresh_counts
 from readmodels.tables import READ_TABLES, metadata, projection_failures, projection_tracking
 
 log = logging.getLogger(__name__)
 _CREATING = threading.Lock()
 PROJECTED = {get_topic(AppraisalCycle), get_topic(Appraisal), get_topic(Agency), get_topic(CycleRunning)}
-# Failures the connection may cure: the batch is retried whole (with backoff), nothing is skipped.
-TRANSIENT = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError, sa.exc.TimeoutError)
-# Failures of one aggregate's rows that recur on every retry: that aggregate is recorded and skipped.
-POISON = (
-    sa.exc.DataError,
-    sa.exc.IntegrityError,
-    sa.exc.ProgrammingError,
-    sa.exc.NoResultFound,
-    sa.exc.MultipleResultsFound,
-    LookupError,
-    ValueError,
-    TypeError,
-    AttributeError,
-)
-FIRST_RETRY, LAST_RETRY = timedelta(seconds=10), timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """An aggregate of a batch, at the last version the batch holds, and that event's notification id."""
-
-    aggregate_id: UUID
-    version: int
-    notification_id: int
-    topic: str
-    aggregate: Aggregate | None = None
-    error: str = ""
-
-
-def _describe(error: BaseException) -> str:
-    cause = getattr(error, "orig", None) or error
-    return scrub(f"{type(cause).__name__}: {str(cause).strip()}", 1000)
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -116,7 +71,7 @@ def create_tables(engine: sa.Engine, tables: sa.MetaData, only: Sequence[sa.Tabl
                 time.sleep(0.1)
 
 
-class Projector:
+class Projector(FailureRecords):
     """Appraisal and cycle events -> cycles, appraisals, inbox, progress, distribution and trends."""
 
     name = "appraisals"
@@ -154,68 +109,12 @@ class Projector:
             conn.execute(self._tracking().values(last_notification_id=0))
         return self.catch_up()
 
-    def status(self) -> dict[str, Any]:
-        """How far the read models are behind the log, how many aggregates failed, and the last error."""
-        self.ensure_tables()
-        head = self.app.recorder.max_notification_id() or 0
-        position = self.position()
-        f = projection_failures
-        with self.engine.connect() as conn:
-            mine = f.c.projection == self.name
-            failing = int(conn.execute(sa.select(sa.func.count()).select_from(f).where(mine)).scalar_one())
-            last = conn.execute(sa.select(f).where(mine).order_by(f.c.failed_at.desc()).limit(1)).mappings().first()
-        last_error: dict[str, Any] | None = None
-        if last is not None:
-            last_error = {
-                "at": last["failed_at"].isoformat(),
-                "aggregate_id": last["aggregate_id"],
-                "version": last["version"],
-                "notification_id": last["notification_id"],
-                "error": last["error"],
-                "attempts": last["attempts"],
-            }
-        if self.last_error is not None and (last_error is None or self.last_error["at"] > last_error["at"]):
-            last_error = dict(self.last_error)
-        behind = max(head - position, 0)
-        return {
-            "ok": failing == 0 and self.last_error is None,
-            "position": position,
-            "head": head,
-            "behind": behind,
-            "failing_aggregates": failing,
-            "last_error": last_error,
-        }
-
     def snapshot(self, tables: Sequence[sa.Table]) -> tuple[int, dict[str, list[dict[str, Any]]]]:
         """The position and every row of `tables`, read under the projector's lock: no batch lands in between."""
         self.ensure_tables()
         with self.engine.begin() as conn:
             position = self._lock(conn)
             return position, {t.name: [dict(r) for r in conn.execute(sa.select(t)).mappings()] for t in tables}
-
-    def failures(self) -> list[dict[str, Any]]:
-        """Every aggregate whose projection failed, oldest first."""
-        self.ensure_tables()
-        f = projection_failures
-        query = sa.select(f).where(f.c.projection == self.name).order_by(f.c.failed_at, f.c.aggregate_id)
-        with self.engine.connect() as conn:
-            return [dict(r) for r in conn.execute(query).mappings()]
-
-    def retry_failures(self, now: datetime | None = None) -> int:
-        """Project again each failed aggregate whose retry time has come; returns how many now succeeded."""
-        now = now or datetime.now(timezone.utc)
-        f = projection_failures
-        due = sa.select(f).where(f.c.projection == self.name, f.c.retry_at <= now).order_by(f.c.retry_at)
-        with self.engine.connect() as conn:
-            rows = [dict(r) for r in conn.execute(due).mappings()]
-        healed = 0
-        for row in rows:
-            loaded = self._load_one(UUID(row["aggregate_id"]), None, row["notification_id"], row["topic"])
-            with self.engine.begin() as conn:
-                self._lock(conn)
-                if loaded.aggregate is not None and self._apply_alone(conn, loaded):
-                    healed += 1
-        return healed
 
     def position(self) -> int:
         self.ensure_tables()
@@ -276,54 +175,6 @@ class Projector:
         last = notifications[-1].id
         return len(notifications), len(notifications) == self.batch_size and (until is None or last < until)
 
-    def _apply_alone(self, conn: sa.Connection, loaded: Loaded) -> bool:
-        """One aggregate in its own savepoint; a failure is recorded and the transaction goes on."""
-        assert loaded.aggregate is not None
-        try:
-            with conn.begin_nested():
-                self.apply(conn, [loaded.aggregate])
-        except POISON as e:
-            self._failed(conn, loaded, _describe(e))
-            return False
-        self._healed(conn, [loaded])
-        return True
-
-    def _failed(self, conn: sa.Connection, loaded: Loaded, error: str) -> None:
-        log.error(
-            "projection %s: %s %s (version %s, notification %s) cannot be projected: %s",
-            self.name,
-            loaded.topic.rpartition(":")[2] or "aggregate",
-            loaded.aggregate_id,
-            loaded.version,
-            loaded.notification_id,
-            error,
-        )
-        f = projection_failures
-        key = sa.and_(f.c.projection == self.name, f.c.aggregate_id == str(loaded.aggregate_id))
-        attempts = conn.execute(sa.select(f.c.attempts).where(key)).scalar() or 0
-        now = datetime.now(timezone.utc)
-        row = {
-            "notification_id": loaded.notification_id,
-            "version": loaded.version,
-            "topic": loaded.topic[:300],
-            "error": error,
-            "attempts": attempts + 1,
-            "failed_at": now,
-            "retry_at": now + min(FIRST_RETRY * 2**attempts, LAST_RETRY),
-        }
-        if attempts:
-            conn.execute(f.update().where(key).values(**row))
-        else:
-            conn.execute(f.insert().values(projection=self.name, aggregate_id=str(loaded.aggregate_id), **row))
-
-    def _healed(self, conn: sa.Connection, loaded: Sequence[Loaded]) -> None:
-        """Aggregates projected now are no longer failing."""
-        ids = [str(b.aggregate_id) for b in loaded]
-        f = projection_failures
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            conn.execute(f.delete().where(f.c.projection == self.name, f.c.aggregate_id.in_(part)))
-
     def _lock(self, conn: sa.Connection) -> int:
         # A write first: it takes the row lock on PostgreSQL and the write lock on SQLite
         # before anything is read, so two projectors never apply the same batch.
@@ -360,7 +211,7 @@ class Projector:
         except TRANSIENT:
             raise
         except Exception as e:  # noqa: BLE001 - a record that cannot be rebuilt is recorded, not fatal
-            return Loaded(aggregate_id, version or 0, notification_id, topic, None, _describe(e))
+            return Loaded(aggregate_id, version or 0, notification_id, topic, None, describe(e))
         return Loaded(aggregate_id, aggregate.version, notification_id, topic, aggregate)
 
     def apply(self, conn: sa.Connection, aggregates: list[Aggregate]) -> None:
@@ -389,7 +240,7 @@ def run(projector: Projector, stop: threading.Event, every_seconds: float = 1.0,
         except Exception as e:
             failures += 1
             wait = min(every_seconds * 2**failures, most_seconds)
-            projector.last_error = {"at": datetime.now(timezone.utc).isoformat(), "error": _describe(e)}
+            projector.last_error = {"at": datetime.now(timezone.utc).isoformat(), "error": describe(e)}
             log.exception("projection %s failed; retrying in %.1fs", projector.name, wait)
             stop.wait(wait)
             continue
