@@ -22,21 +22,16 @@ from api.deps import (
 from api.hr_models import (
     CalibrationIn,
     CloseIn,
-    CycleAppraisalRow,
     CycleCreated,
     CycleIn,
-    CycleOut,
     CycleResult,
-    CycleRow,
-    DistributionRow,
     ExtensionIn,
     OrgPredikatIn,
-    ProgressOut,
     ReopenIn,
     StartedOut,
     StartIn,
-    TrendRow,
 )
+from api.hr_views import CycleAppraisalRow, CycleOut, CycleRow, DistributionRow, ProgressOut, TrendRow
 from api.models import EXAMPLE_CYCLE, DeadlineName, checked
 from domain.cycle_commands import CalibrateUnit, CloseCycle, DefineCycle, ExtendDeadline, ReopenCycle, SetOrgPredikat
 from domain.text import CODE
