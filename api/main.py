@@ -7,21 +7,17 @@ The app serves the JSON API (api/) and the pages (web/); both call the service l
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import anyio
-import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
-from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+from fastapi import APIRouter, FastAPI
 from temporalio.client import Client
 
 from api import (
@@ -39,6 +35,7 @@ from api import (
     tasks,
 )
 from api.auth import TokenVerifier
+from api.health import db_check_of, health
 from api.idempotency import IdempotencyMiddleware, ResponseCache
 from api.ratelimit import SurveyLimiter
 from domain.application import Appraisals
@@ -154,7 +151,7 @@ def create_app(
     app.state.survey_limiter = survey_limiter or SurveyLimiter(
         settings.survey_per_address_per_hour, settings.survey_per_employee_per_day
     )
-    app.state.db_check = db_check or _db_check(settings.database_url)
+    app.state.db_check = db_check or db_check_of(settings.database_url)
     app.state.anonymous_prefix = f"{PREFIX}/feedback"
     app.state.idempotency_cache = ResponseCache()
     app.add_middleware(IdempotencyMiddleware, cache=app.state.idempotency_cache)
@@ -210,54 +207,6 @@ def _users() -> UserDirectory:
     if path and Path(path).is_file():
         return UserDirectory.from_file(path)
     return UserDirectory()
-
-
-def _db_check(url: str) -> Callable[[], None]:
-    engine = sa.create_engine(url, pool_pre_ping=True)
-
-    def check() -> None:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-
-    return check
-
-
-async def health(request: Request) -> JSONResponse:
-    """Whether Temporal and the database answer (503 when either does not), and how the read models follow."""
-    state = request.app.state
-    checks: dict[str, dict[str, Any]] = {}
-    try:
-        if state.temporal is None:
-            raise RuntimeError("not connected")
-        await asyncio.wait_for(
-            state.temporal.workflow_service.get_system_info(GetSystemInfoRequest(), timeout=timedelta(seconds=3)),
-            timeout=4,
-        )
-        checks["temporal"] = {"ok": True}
-    except Exception as e:  # noqa: BLE001 - any failure means "not reachable"
-        checks["temporal"] = {"ok": False, "error": f"{type(e).__name__}: {e}"[:300]}
-    try:
-        with anyio.fail_after(5):
-            await anyio.to_thread.run_sync(state.db_check)
-        checks["database"] = {"ok": True}
-    except Exception as e:  # noqa: BLE001
-        checks["database"] = {"ok": False, "error": f"{type(e).__name__}: {e}"[:300]}
-    ok = all(c["ok"] for c in checks.values())
-    # The read models: behind the log by how many events, failing aggregates, the last projection error.
-    # They make the status "degraded" but not the answer 503: this instance still serves every write.
-    try:
-        with anyio.fail_after(5):
-            checks["read_models"] = await state.readside.status()
-    except Exception as e:  # noqa: BLE001
-        checks["read_models"] = {"ok": False, "error": f"{type(e).__name__}: {e}"[:300]}
-    # The notification outbox: pending and dead-lettered mails, the oldest pending one's age (degraded, not 503).
-    with anyio.move_on_after(5):
-        found = await state.readside.notifications(state.clock())
-        found.pop("troubled", None)
-        checks["notifications"] = found
-    checks.setdefault("notifications", {"ok": False, "error": "the outbox did not answer in 5 s"})
-    status = "ok" if ok and checks["read_models"]["ok"] and checks["notifications"]["ok"] else "degraded"
-    return JSONResponse({"status": status, **checks}, status_code=200 if ok else 503)
 
 
 def __getattr__(name: str) -> Any:
