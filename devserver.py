@@ -23,7 +23,7 @@ from api.main import create_app
 from demo.seed import AGENCY, DEMO_USERS_FILE, demo_users, seed
 from domain.application import Appraisals
 from settings import Settings, development_settings, event_store_env
-from transparency.tree import Log
+from transparency.log import Log
 from worker import ACTIVITY_THREADS, build_worker, dev_server, dispatching, start_checkpoints
 from workflows.checkpoints import CheckpointWorkflow, checkpoint_workflow_id
 

@@ -35,7 +35,7 @@ from activities.opening import OpeningActivities
 from domain.application import Appraisals
 from readmodels.projector import make_engine
 from settings import DATA_DIR, InsecureSettings, Settings, check_startup, event_store_env, get_settings
-from transparency.tree import Log
+from transparency.log import Log
 from transparency.wiring import publisher
 from workflows.appraisal import AppraisalWorkflow
 from workflows.checkpoints import CheckpointInput, CheckpointWorkflow, checkpoint_workflow_id

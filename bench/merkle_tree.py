@@ -30,7 +30,8 @@ from eventsourcing.persistence import StoredEvent
 
 from settings import Settings, event_store_env
 from transparency.checkpoint import Checkpoint
-from transparency.tree import Log, LogTree
+from transparency.log import Log
+from transparency.tree import LogTree
 from transparency.wiring import log_signer
 
 POSTGRES_URL = os.environ.get("KINERJA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/kinerja_test")

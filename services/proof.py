@@ -19,11 +19,12 @@ from domain.errors import NotFound
 from services.authz import require_oversight, require_read
 from settings import Settings
 from transparency.integrity import RecordCheck
+from transparency.log import Log
 from transparency.note import Verifier
 from transparency.persistence import SealingRecorder
-from transparency.receipts import Receipts, verify_receipt
+from transparency.receipt_check import verify_receipt
+from transparency.receipts import Receipts
 from transparency.tables import utc_iso
-from transparency.tree import Log
 from transparency.verify import LogVerifier
 from transparency.wiring import log_keys, origin_of, witness_keys, witnesses
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from domain.application import Appraisals
 from settings import Settings, WitnessConfig, event_store_env
 from tests.factories import Scenario, reach
+from transparency.log import Log
 from transparency.note import Verifier
-from transparency.tree import Log
 from transparency.wiring import log_keys
 from transparency.witness_service import create_witness_app
 from transparency.witnesses import HttpWitness

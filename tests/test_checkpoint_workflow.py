@@ -22,7 +22,8 @@ from domain.cycle_commands import CloseCycle
 from settings import Settings, WitnessConfig, event_store_env
 from tests.factories import ANALIS, HEAD, reach
 from tests.test_workflows import HR, kit, nip_of, participant
-from transparency.tree import Log, LogTree
+from transparency.log import Log
+from transparency.tree import LogTree
 from transparency.witnesses import DirectoryWitness
 from worker import build_worker
 from workflows.checkpoints import CheckpointInput, CheckpointWorkflow, checkpoint_workflow_id

@@ -28,8 +28,8 @@ from settings import event_store_env
 from tests.test_api_support import AUDITOR, EMP1, OUTSIDER, build_app, login, running, seed_appraisal, settings_for
 from tests.test_audit_chain import Rows
 from tests.test_web_pages import sign_in
+from transparency.log import Log
 from transparency.publish import Publisher
-from transparency.tree import Log
 from transparency.wiring import log_signer
 
 

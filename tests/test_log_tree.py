@@ -19,7 +19,8 @@ from domain.application import Appraisals
 from domain.merkle import MemoryTree, verify_consistency, verify_inclusion
 from settings import Settings, event_store_env
 from tests.factories import ANALIS, HEAD, Scenario, reach
-from transparency.tree import Log, LogTree, row_leaf
+from transparency.log import Log
+from transparency.tree import LogTree, row_leaf
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ from tests.factories import HEAD, Scenario, reach
 from tests.local_tsa import LocalTsa, local_tsa_fixture  # noqa: F401 - the fixture `local_tsa`
 from tests.proof_world import proof_world
 from transparency.checkpoint import Checkpoint
+from transparency.log import Log
 from transparency.note import Verifier
 from transparency.publish import Publisher
 from transparency.timestamps import TimeStamper, TimestampError, check, load_chain
-from transparency.tree import Log
 from transparency.verify import LogVerifier
 from transparency.wiring import log_keys, log_signer
 from transparency.witnesses import DirectoryWitness, HttpWitness

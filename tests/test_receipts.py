@@ -24,10 +24,11 @@ import settings as settings_module
 from settings import Settings, WitnessConfig
 from tests.factories import STAFF, Scenario
 from tests.proof_world import proof_world
+from transparency.log import Log
 from transparency.note import Signer, Verifier
 from transparency.publish import Publisher
-from transparency.receipts import Receipts, verify_receipt
-from transparency.tree import Log
+from transparency.receipt_check import verify_receipt
+from transparency.receipts import Receipts
 from transparency.wiring import log_signer
 from transparency.witnesses import DirectoryWitness
 

@@ -21,8 +21,8 @@ from temporalio.testing import WorkflowEnvironment
 from tests.test_api_support import EMP1, EMP2, HR_NIP, RHK, appraisal_id
 from tests.test_api_world import API, start_server, world
 from tests.test_web_pages import csrf, sign_in
+from transparency.log import Log
 from transparency.publish import Publisher
-from transparency.tree import Log
 from transparency.wiring import log_signer
 
 

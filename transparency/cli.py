@@ -26,7 +26,7 @@ def _proof() -> tuple[Any, Any, Any]:
     """(settings, application, log) as configured; imported lazily so `kinerja --help` stays quick."""
     from domain.application import Appraisals
     from settings import event_store_env, get_settings
-    from transparency.tree import Log
+    from transparency.log import Log
 
     settings = get_settings()
     app = Appraisals(env=event_store_env(settings.database_url, settings))
@@ -111,7 +111,8 @@ def register(audit_app: typer.Typer, root: typer.Typer) -> None:
     ) -> None:
         """Check a receipt: the agency's seal, the checkpoint and inclusion proof, and that the log still has it."""
         from transparency.note import Verifier
-        from transparency.receipts import Receipts, verify_receipt
+        from transparency.receipt_check import verify_receipt
+        from transparency.receipts import Receipts
         from transparency.wiring import log_keys, witness_keys
 
         try:

@@ -27,9 +27,10 @@ from domain.audit import Audit
 from domain.errors import IntegrityBroken, NotFound
 from domain.merkle import event_leaf, leaf_hash
 from transparency.findings import Report
+from transparency.log import Log
 from transparency.note import Verifier
 from transparency.rows import Missing, Row, check_seal, classify_missing, record_label
-from transparency.tree import Log, LogTree
+from transparency.tree import LogTree
 
 MAX_REMEMBERED = 50_000  # records remembered intact (a fingerprint each), then forgotten all at once
 

@@ -18,10 +18,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from transparency.checkpoint import Checkpoint
+from transparency.log import Log
 from transparency.note import Signer
 from transparency.persistence import Sealer
 from transparency.timestamps import TimeStamper, TimestampError
-from transparency.tree import Log, LogTree
+from transparency.tree import LogTree
 from transparency.witnesses import Witness
 from transparency.witnessing import WitnessConflict, WitnessRefused, WitnessUnavailable
 

@@ -24,9 +24,10 @@ from cryptography import x509
 from domain.application import Appraisals
 from domain.audit import Audit
 from transparency.findings import Report
+from transparency.log import BATCH, Log
 from transparency.note import Verifier
 from transparency.rows import Missing, Row, check_seal, classify_missing, record_label, roots_at
-from transparency.tree import BATCH, Log, LogTree, row_leaf
+from transparency.tree import LogTree, row_leaf
 from transparency.vouchers import Trusted, Vouchers
 from transparency.witnesses import Witness
 

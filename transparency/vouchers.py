@@ -17,11 +17,11 @@ from cryptography import x509
 
 from transparency.checkpoint import Checkpoint, open_checkpoint
 from transparency.findings import Report
+from transparency.log import Log
 from transparency.note import NoteError, Verifier, parse
 from transparency.publish import ACCEPTED
 from transparency.tables import utc_iso
 from transparency.timestamps import TimestampError, check
-from transparency.tree import Log
 from transparency.witnesses import Witness
 from transparency.witnessing import WitnessError
 

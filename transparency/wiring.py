@@ -12,11 +12,11 @@ from domain.application import Appraisals
 from settings import Settings, log_keys_dir, witness_configs
 from transparency.integrity import RecordCheck
 from transparency.keys import load_or_create, public_keys
+from transparency.log import Log
 from transparency.note import COSIGNATURE_V1, Signer, Verifier
 from transparency.persistence import SealingRecorder
 from transparency.publish import Publisher
 from transparency.timestamps import TimeStamper, load_chain
-from transparency.tree import Log
 from transparency.witnesses import DirectoryWitness, HttpWitness, Witness
 
 
