@@ -10,6 +10,8 @@ COPY domain domain
 COPY workflows workflows
 COPY activities activities
 COPY api api
+COPY services services
+COPY transparency transparency
 COPY readmodels readmodels
 COPY demo demo
 COPY web web
