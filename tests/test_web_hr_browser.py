@@ -22,6 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.application import Appraisals
 from domain.audit import Audit
+from domain.org_csv import OPTIONAL
 from settings import event_store_env
 from tests.page_language import assert_indonesian
 from tests.test_api_support import ATASAN, AUDITOR, EMP1, EMP2, HR_NIP, OUTSIDER, SUPERVISOR, UNIT, build_app
@@ -91,6 +92,7 @@ async def _import_create_start(b: Browser, w: World) -> str:
     hr = await b.login(HR_NIP)
     await hr.goto("/hr/impor")
     await expect(hr.get_by_role("heading", name="Impor data organisasi")).to_be_visible()
+    await expect(hr.locator("main")).to_contain_text(", ".join(OPTIONAL))  # the columns the domain reads
     await shot(hr, "impor")
 
     # Hostile files: each is refused line by line, in Bahasa Indonesia, and nothing is imported.
@@ -138,6 +140,15 @@ async def _import_create_start(b: Browser, w: World) -> str:
     await expect(hr.locator(".note")).to_contain_text("Siklus dibuat")
     cycle = hr.url.split("/hr/siklus/")[1].split("?")[0]
     await expect(hr.locator("main")).to_contain_text("3 pegawai")
+
+    # The same agency and year again: refused in Bahasa Indonesia, nothing defined twice.
+    await hr.goto(f"/hr/siklus-baru?instansi={AGENCY}")
+    await hr.get_by_label("Tahun penilaian").fill(str(await w.year()))
+    await hr.get_by_role("button", name="Buat siklus").click()
+    await expect(hr.locator("#galat")).to_contain_text(
+        f"instansi {AGENCY} sudah memiliki siklus tahun {await w.year()}"
+    )
+    await hr.goto(f"/hr/siklus/{cycle}")
 
     # Start, sent twice with the same form (a double click): one start, one opening.
     fields = await form_fields(hr, "#mulai form")

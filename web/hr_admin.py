@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from domain import org_csv
 from domain.calendar import local_day, parse_day
 from domain.cycle_commands import AddParticipant, DefineCycle
 from domain.errors import InvalidInput
@@ -75,7 +76,14 @@ async def _org(request: Request) -> list[dict[str, Any]]:
 
 async def _import_page(request: Request, actor: Any, status: int = 200, **context: Any) -> HTMLResponse:
     return page(
-        request, "hr_impor.html", actor, status, agencies=await _org(request), max_mb=MAX_CSV_BYTES // 2**20, **context
+        request,
+        "hr_impor.html",
+        actor,
+        status,
+        agencies=await _org(request),
+        max_mb=MAX_CSV_BYTES // 2**20,
+        columns=(org_csv.REQUIRED, org_csv.OPTIONAL),
+        **context,
     )
 
 

@@ -425,6 +425,12 @@ ORG_REASONS = (
     (r"(\d+) already supervises (\d+)", "{0} sudah menjadi atasan {1}"),
     (r"(\d+) is not an employee of (.*)", "{0} bukan pegawai {1}"),
     (r"(\d+) already takes part in this cycle", "{0} sudah menjadi peserta siklus ini"),
+    (r"must be one e-mail address such as (\S+), got (.*)", "harus satu alamat surel seperti {0}, bukan {1}"),
+    (r"agency (.*) already has a cycle for (\d+)", "instansi {0} sudah memiliki siklus tahun {1}"),
+    (
+        r"the new reporting line has no appraiser or atasan",
+        "garis atasan yang baru tidak memiliki pejabat penilai atau atasan pejabat penilai di instansi",
+    ),
 )
 _ORG_REASONS = tuple((re.compile(pattern), text) for pattern, text in ORG_REASONS)
 # Characters named in a control-character refusal (domain/text.py describe).
@@ -442,6 +448,9 @@ def org_reason(reason: str) -> str:
 
 def org_refusal(message: str) -> str:
     """A refusal "<field>: <reason>" of the org rules, said in Bahasa Indonesia ("" when none matches)."""
+    whole = org_reason(message)
+    if whole != message:  # a rule that names no field
+        return whole
     field, _, reason = message.partition(": ")
     said = org_reason(reason)
     name = field.rsplit(".", 1)[-1]

@@ -27,6 +27,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["label"] = labels.label
 templates.env.filters["when"] = labels.when
+templates.env.filters["org_reason"] = labels.org_reason
 templates.env.tests["web_link"] = is_web_link  # only http(s) evidence becomes a link, even one stored before the rule
 templates.env.globals["VALUES"] = labels.VALUES
 templates.env.globals["RATINGS"] = labels.RATING_LABELS
