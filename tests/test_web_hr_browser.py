@@ -150,6 +150,13 @@ async def _import_create_start(b: Browser, w: World) -> str:
     )
     await hr.goto(f"/hr/siklus/{cycle}")
 
+    # Before the start nobody can be added: the cycle's workflow does not run yet.
+    await hr.goto(f"/hr/siklus/{cycle}/peserta")
+    await hr.get_by_label("NIP atasan pejabat penilai Bu Atasan").fill(OUTSIDE_ATASAN)
+    await hr.get_by_role("button", name="Tambahkan Bu Atasan ke siklus").click()
+    await expect(hr.locator("#galat")).to_contain_text("siklus belum dimulai")
+    await hr.goto(f"/hr/siklus/{cycle}")
+
     # Start, sent twice with the same form (a double click): one start, one opening.
     fields = await form_fields(hr, "#mulai form")
     sent = await asyncio.gather(

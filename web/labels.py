@@ -428,6 +428,10 @@ ORG_REASONS = (
     (r"must be one e-mail address such as (\S+), got (.*)", "harus satu alamat surel seperti {0}, bukan {1}"),
     (r"agency (.*) already has a cycle for (\d+)", "instansi {0} sudah memiliki siklus tahun {1}"),
     (
+        r"cycle \S+ has no running workflow: start it first \(or it is already closed\)",
+        "siklus belum dimulai (atau sudah ditutup): mulai siklus terlebih dahulu",
+    ),
+    (
         r"the new reporting line has no appraiser or atasan",
         "garis atasan yang baru tidak memiliki pejabat penilai atau atasan pejabat penilai di instansi",
     ),
