@@ -10,7 +10,6 @@ move) so the caller can forward each change to a running appraisal
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -18,12 +17,13 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain import calendar
 from domain.base import Actor
 from domain.cycle_commands import DefineCycle
-from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound
-from domain.org_csv import Line, Problem, read, reporting_loop
-from domain.organisation import EMPLOYEE_DEFAULTS, Agency, Participants
+from domain.errors import ConcurrencyConflict, InvalidInput, NotFound
+from domain.org_changes import ImportResult, LineRefused, SupervisorChange, apply_lines, reporting_changes
+from domain.org_chart import Participants
+from domain.org_csv import read, reporting_loop
+from domain.organisation import Agency
 from domain.rules import DEFAULT_RULE_SET
 
 if TYPE_CHECKING:
@@ -34,33 +34,6 @@ else:
     _Base = object
 
 DEFAULT_REASON = "HR import of the organisation"
-
-
-@dataclass(frozen=True)
-class SupervisorChange:
-    """An employee's new reporting line; `recorded` when their own supervisor changed (an event)."""
-
-    agency_code: str
-    nip: str
-    previous_appraiser_nip: str | None
-    appraiser_nip: str | None
-    previous_atasan_nip: str | None
-    atasan_nip: str | None
-    recorded: bool
-    reason: str
-    effective: date
-
-
-@dataclass
-class ImportResult:
-    problems: list[Problem] = field(default_factory=list)
-    agencies: list[str] = field(default_factory=list)
-    events: int = 0
-    supervisor_changes: list[SupervisorChange] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 class Organisation(_Base):
@@ -96,8 +69,8 @@ class Organisation(_Base):
         for code in result.agencies:
             own = [line for line in lines if line.agency_code == code]
             try:
-                found = _apply(existing.get(code), own, by, at, reason, effective, result)
-            except _Refused as refused:  # checked above, so only a rule the aggregate alone knows
+                found = apply_lines(existing.get(code), own, by, at, reason, effective, result)
+            except LineRefused as refused:  # checked above, so only a rule the aggregate alone knows
                 result.problems.append(refused.problem)
                 result.supervisor_changes.clear()
                 return result
@@ -144,7 +117,7 @@ class Organisation(_Base):
         before = {n: agency_.reporting_line(n) for n in agency_.employees}
         with agency_.command(key):
             agency_.change_supervisor(by, nip, supervisor_nip, reason, effective, at)
-        changes = _changes(agency_, before, {nip: (reason, effective)}, reason, effective)
+        changes = reporting_changes(agency_, before, {nip: (reason, effective)}, reason, effective)
         try:
             self.save(agency_)
         except IntegrityError:
@@ -186,79 +159,3 @@ class Organisation(_Base):
             deadlines=deadlines,
         )
         return definition, people
-
-
-def _apply(
-    found: Agency | None,
-    lines: list[Line],
-    by: Actor,
-    at: datetime,
-    reason: str,
-    effective: date | None,
-    result: ImportResult,
-) -> Agency:
-    head = lines[0]
-    agency_ = found or Agency.register(by, head.agency_code, head.agency_name, head.time_zone, at)
-    before = {nip: agency_.reporting_line(nip) for nip in agency_.employees}
-    if (agency_.name, agency_.time_zone) != (head.agency_name, head.time_zone):
-        agency_.update(by, head.agency_name, head.time_zone, at)
-    for unit_id, name in dict.fromkeys((line.unit_code, line.unit_name) for line in lines):
-        head_nip = next((x.nip for x in lines if x.unit_code == unit_id and x.unit_head), None)
-        wanted = {"unit_id": unit_id, "name": name, "head_nip": head_nip}
-        if unit_id not in agency_.units:
-            agency_.register_unit(by, unit_id, name, head_nip, at)
-        elif agency_.units[unit_id] != wanted:
-            agency_.update_unit(by, unit_id, name, head_nip, at)
-    day = effective or calendar.local_day(at, agency_.time_zone)
-    moved: dict[str, tuple[str, date]] = {}
-    for line in lines:
-        try:
-            _employee(agency_, line, by, at, reason, day, moved)
-        except DomainError as e:
-            field_name = e.field if isinstance(e, InvalidInput) else "nip"
-            raise _Refused(Problem(line.line, field_name, str(e).removeprefix(f"{field_name}: "))) from e
-    result.supervisor_changes += _changes(agency_, before, moved, reason, day)
-    return agency_
-
-
-def _changes(
-    agency_: Agency,
-    before: dict[str, tuple[str | None, str | None]],
-    moved: dict[str, tuple[str, date]],
-    reason: str,
-    day: date,
-) -> list[SupervisorChange]:
-    """Every employee whose reporting line differs from `before` (their own move, or their supervisor's)."""
-    changes = []
-    for nip, (previous_appraiser, previous_atasan) in before.items():
-        appraiser, atasan = agency_.reporting_line(nip)
-        if (appraiser, atasan) != (previous_appraiser, previous_atasan):
-            why, when = moved.get(nip, (reason, day))
-            changes.append(
-                SupervisorChange(
-                    agency_.code, nip, previous_appraiser, appraiser, previous_atasan, atasan, nip in moved, why, when
-                )
-            )
-    return changes
-
-
-def _employee(
-    agency_: Agency, line: Line, by: Actor, at: datetime, reason: str, day: date, moved: dict[str, tuple[str, date]]
-) -> None:
-    if line.nip not in agency_.employees:
-        agency_.register_employee(by, line.employee(), at)
-        return
-    current = {**EMPLOYEE_DEFAULTS, **agency_.employees[line.nip]}
-    changes = {k: v for k, v in line.employee().items() if k not in ("nip", "supervisor_nip") and current.get(k) != v}
-    if changes:
-        agency_.update_employee(by, line.nip, changes, at)
-    if current["supervisor_nip"] != line.supervisor_nip:
-        why, when = line.change_reason or reason, line.effective_date or day
-        agency_.change_supervisor(by, line.nip, line.supervisor_nip, why, when, at)
-        moved[line.nip] = (why, when)
-
-
-class _Refused(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem

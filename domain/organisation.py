@@ -6,7 +6,6 @@ and an effective date, so the history of who appraised whom stays readable.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -17,6 +16,7 @@ from domain import calendar
 from domain.base import Actor, KinerjaAggregate, require
 from domain.errors import InvalidInput
 from domain.nip import check_nip
+from domain.org_chart import OrgChart
 from domain.participants import FIELDS as EMPLOYEE_RULES
 from domain.text import CODE, ITEM, NAME, TextRule, check_email
 
@@ -26,7 +26,7 @@ EMPLOYEE_FIELDS = ("name", "position", "rank", "unit_id")
 EMPLOYEE_DEFAULTS = {"email": ""}
 
 
-class Agency(KinerjaAggregate):
+class Agency(KinerjaAggregate, OrgChart):
     """One agency (instansi): its units and its employees with their supervisors."""
 
     @staticmethod
@@ -154,64 +154,6 @@ class Agency(KinerjaAggregate):
             }
         )
 
-    # --- reading ------------------------------------------------------------
-
-    def email_of(self, nip: str) -> str | None:
-        """The employee's e-mail address from the org CSV, or None (not an employee, or no address given)."""
-        return (self.employees.get(nip) or {}).get("email") or None
-
-    def heads(self, nip: str) -> str | None:
-        """The unit the employee heads, if any."""
-        return next((u for u, unit in self.units.items() if unit["head_nip"] == nip), None)
-
-    def is_head_of_agency(self, nip: str) -> bool:
-        """The head of the agency (Kepala Dinas, Sekda): heads a unit and has no supervisor inside the agency,
-        so stands at the top of its org chart (their own superior, a regent or governor, is outside it)."""
-        employee = self.employees.get(nip)
-        if employee is None or self.heads(nip) is None:
-            return False
-        return employee["supervisor_nip"] not in self.employees
-
-    def reporting_line(self, nip: str) -> tuple[str | None, str | None]:
-        """(pejabat penilai, atasan pejabat penilai): the supervisor and the supervisor's supervisor."""
-        appraiser = self.employees[nip]["supervisor_nip"]
-        atasan = self.employees[appraiser]["supervisor_nip"] if appraiser in self.employees else None
-        return appraiser, atasan
-
-    def participants(self, unit_ids: set[str] | None = None) -> Participants:
-        """The employees as cycle participants for AppraisalCycle.define (appraiser = supervisor)."""
-        result = Participants()
-        for nip, e in sorted(self.employees.items()):
-            if unit_ids is not None and e["unit_id"] not in unit_ids:
-                continue
-            appraiser, atasan = self.reporting_line(nip)
-            if appraiser is None or atasan is None:
-                missing = "supervisor" if appraiser is None else f"supervisor of the supervisor {appraiser}"
-                result.skipped.append((nip, f"has no {missing} in {self.code}: add them to the cycle by hand"))
-                continue
-            result.participants.append(self.participant(nip, appraiser, atasan))
-        return result
-
-    def participant(self, nip: str, appraiser_nip: str, atasan_nip: str) -> dict[str, Any]:
-        """The employee as a cycle participant with this reporting line (HR names it for those left out)."""
-        e = self._employee(nip)
-        return {
-            "nip": nip,
-            "name": e["name"],
-            "position": e["position"],
-            "rank": e["rank"],
-            "unit_id": e["unit_id"],
-            "unit_name": self.units[e["unit_id"]]["name"],
-            "appraiser_nip": appraiser_nip,
-            "atasan_nip": atasan_nip,
-            "is_unit_head": self.heads(nip) == e["unit_id"],
-        }
-
-    def _employee(self, nip: str) -> dict[str, Any]:
-        if nip not in self.employees:
-            raise InvalidInput("nip", f"{nip} is not an employee of {self.code}")
-        return self.employees[nip]
-
     def _fields(self, employee: dict[str, Any]) -> dict[str, Any]:
         fields = {k: EMPLOYEE_RULES[k].check(k, _text(employee.get(k))) for k in EMPLOYEE_FIELDS}
         if fields["unit_id"] not in self.units:
@@ -228,14 +170,6 @@ class Agency(KinerjaAggregate):
             if supervisor == nip:
                 raise InvalidInput("supervisor_nip", "an employee cannot supervise themselves")
         return supervisor
-
-
-@dataclass
-class Participants:
-    """Participants ready for a cycle, and the employees left out with the reason."""
-
-    participants: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _required(name: str, value: str, rule: TextRule = NAME) -> str:

@@ -18,7 +18,7 @@ from domain.application import Appraisals
 from domain.appraisal import FINALISED
 from domain.base import Actor
 from domain.errors import DomainError, InvalidInput, NotFound
-from domain.org_import import ImportResult, SupervisorChange
+from domain.org_changes import ImportResult, SupervisorChange
 from domain.people_commands import ChangeSupervisor
 from services.actions import AppraisalActions
 from services.readside import ReadSide

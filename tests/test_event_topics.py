@@ -1,4 +1,4 @@
-"""The Appraisal's events keep the topics they were stored under, wherever their rules move.
+"""The Appraisal's and the Agency's events keep the topics they were stored under, wherever their rules move.
 
 A stored event is found again by its topic (module:qualname) and chained by its qualname
 (domain/chain.py): these are the 23 topics rows already hold, written out, not read from the code.
@@ -6,9 +6,14 @@ A stored event is found again by its topic (module:qualname) and chained by its 
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from eventsourcing.utils import get_topic, resolve_topic
 
+from domain.application import Appraisals
 from domain.appraisal import Appraisal
+from domain.organisation import Agency
+from tests.factories import HR_ACTOR, KADIS, SEKDA, STAFF
 
 STORED = {
     f"domain.appraisal:Appraisal.{name}"
@@ -58,3 +63,58 @@ def test_every_stored_topic_resolves_to_an_appraisal_event() -> None:
 def test_the_aggregate_declares_exactly_the_stored_events() -> None:
     declared = {get_topic(cls) for cls in _event_classes().values()} - {get_topic(Appraisal.Created)}
     assert declared == STORED
+
+
+# The Agency's events stay on Agency in domain/organisation.py while its reading moved to domain/org_chart.py.
+AGENCY_STORED = {
+    f"domain.organisation:Agency.{name}"
+    for name in (
+        "Registered",
+        "Updated",
+        "UnitRegistered",
+        "UnitUpdated",
+        "EmployeeRegistered",
+        "EmployeeUpdated",
+        "SupervisorChanged",
+    )
+}
+
+
+def test_the_agency_declares_exactly_its_stored_events() -> None:
+    declared = {
+        get_topic(value)
+        for value in vars(Agency).values()
+        if isinstance(value, type) and issubclass(value, Agency.Event) and value is not Agency.Event
+    } - {get_topic(Agency.Created)}
+    assert declared == AGENCY_STORED
+    assert {get_topic(resolve_topic(topic)) for topic in AGENCY_STORED} == AGENCY_STORED
+
+
+def test_an_agency_stored_under_the_pinned_topics_loads_again() -> None:
+    at = datetime(2024, 1, 2, 1, 0, tzinfo=timezone.utc)
+    app = Appraisals()
+    csv = (
+        "agency_code,agency_name,time_zone,unit_code,unit_name,nip,name,rank,supervisor_nip,unit_head\n"
+        f"pemkot-palu,Pemerintah Kota Palu,WITA,kantor,Kantor Walikota,{KADIS},Kadis,IV/c,,ya\n"
+        f"pemkot-palu,Pemerintah Kota Palu,WITA,kantor,Kantor Walikota,{SEKDA},Sekda,IV/b,{KADIS},\n"
+        f"pemkot-palu,Pemerintah Kota Palu,WITA,kantor,Kantor Walikota,{STAFF},Staf,III/a,{SEKDA},\n"
+    )
+    assert app.import_org(csv, by=HR_ACTOR, at=at).ok
+    app.change_org_supervisor("pemkot-palu", STAFF, KADIS, by=HR_ACTOR, at=at, reason="mutasi", effective=at.date())
+    agency_id = Agency.create_id("pemkot-palu")
+    rows = app.recorder.select_events(agency_id)
+    assert [row.topic for row in rows] == [
+        "domain.organisation:Agency.Registered",
+        "domain.organisation:Agency.UnitRegistered",
+        "domain.organisation:Agency.EmployeeRegistered",
+        "domain.organisation:Agency.EmployeeRegistered",
+        "domain.organisation:Agency.EmployeeRegistered",
+        "domain.organisation:Agency.SupervisorChanged",
+    ]
+    # A second application over the same rows (a restart) rebuilds the agency from them alone.
+    again = Appraisals(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    again.recorder.insert_events(list(rows))
+    loaded = again.repository.get(agency_id)
+    assert isinstance(loaded, Agency)
+    assert loaded.reporting_line(STAFF) == (KADIS, None)
+    assert loaded.supervisor_history[0]["reason"] == "mutasi"

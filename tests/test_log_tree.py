@@ -16,7 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from domain.application import Appraisals
-from domain.merkle import MemoryTree, verify_consistency, verify_inclusion
+from domain.merkle import MemoryTree
+from domain.merkle_verify import verify_consistency, verify_inclusion
 from settings import Settings, event_store_env
 from tests.factories import ANALIS, HEAD, Scenario, reach
 from transparency.log import Log

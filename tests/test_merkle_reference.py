@@ -18,18 +18,15 @@ from domain.merkle import (
     EMPTY_ROOT,
     Frontier,
     MemoryTree,
-    ProofError,
     consistency_path,
     event_leaf,
     inclusion_path,
     largest_power_of_two_below,
     perfect_nodes,
     resolve,
-    root_from_inclusion,
     root_nodes,
-    verify_consistency,
-    verify_inclusion,
 )
+from domain.merkle_verify import ProofError, root_from_inclusion, verify_consistency, verify_inclusion
 
 SIZES = range(1, 18)
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.merkle import ProofError, event_leaf, leaf_hash, verify_inclusion
+from domain.merkle import event_leaf, leaf_hash
+from domain.merkle_verify import ProofError, verify_inclusion
 from transparency.checkpoint import open_checkpoint
 from transparency.note import NoteError, Verifier, cosignature_time, parse
 from transparency.persistence import open_seal

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from domain.merkle import ProofError, verify_consistency
+from domain.merkle_verify import ProofError, verify_consistency
 from transparency.checkpoint import SignedCheckpoint, open_checkpoint
 from transparency.note import NoteError, Verifier
 
