@@ -34,6 +34,7 @@ from api.hr_models import (
 from api.hr_views import CycleAppraisalRow, CycleOut, CycleRow, DistributionRow, ProgressOut, TrendRow
 from api.models import EXAMPLE_CYCLE, DeadlineName, checked
 from domain.cycle_commands import CalibrateUnit, CloseCycle, DefineCycle, ExtendDeadline, ReopenCycle, SetOrgPredikat
+from domain.schedule import start_choice
 from domain.text import CODE
 from services.org import participants_from_org
 
@@ -95,7 +96,8 @@ async def start_cycle(
     second start is 409; with one, a repeat answers 202 again and starts nothing.
     """
     body = body or StartIn.model_validate({})
-    await run_in_threadpool(app.cycle, cycle_id)  # 404 before anything starts
+    cycle = await run_in_threadpool(app.cycle, cycle_id)  # 404 before anything starts
+    start_choice(cycle, body.review_opens, body.check_in_reminder_days_before)  # 422 before anything starts
     try:
         workflow_id = await commands.start_cycle(cycle_id, actor, body.review_opens, body.check_in_reminder_days_before)
     except WorkflowAlreadyStartedError as e:

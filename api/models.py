@@ -155,6 +155,9 @@ class AppraisalOut(BaseModel):
     keberatan_days_left: int | None = None
     follow_up: dict[str, Any] | None
     pending: dict[str, str] | None
+    pending_due: str | None = Field(
+        None, description="when the pending task falls due (UTC), the instant its reminders name; null: no due"
+    )
     your_relations: list[str] = []
     your_actions: list[str] = Field(
         default_factory=list, description="the actions the caller may take now, as the domain's rules answer"
@@ -186,6 +189,7 @@ class AppraisalOut(BaseModel):
                     "keberatan_days_left": None,
                     "follow_up": None,
                     "pending": {"task": "review_skp", "assignee": APPRAISER_NIP},
+                    "pending_due": "2026-01-31T16:59:59+00:00",
                     "your_relations": ["employee"],
                 }
             ]

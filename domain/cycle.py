@@ -91,8 +91,18 @@ class AppraisalCycle(KinerjaAggregate, CycleCalendar, CycleParticipants, CycleCa
     # --- the facts (events) ---------------------------------------------------
 
     @event("Started")
-    def _started(self, by: str, timestamp: datetime) -> None:
+    def _started(
+        self,
+        by: str,
+        timestamp: datetime,
+        review_opens: str | None = None,
+        check_in_reminder_days_before: int | None = None,
+    ) -> None:
+        # HR's review opening (month-day) and check-in reminder offset, as domain/schedule.py completes them.
+        # Events stored before they were recorded carry neither: the defaults leave the rule set's in force
+        # (no upcasting: the stored event is decoded as it was written, so its digest still proves it).
         self.status = STARTED
+        self.review_opens, self.check_in_reminder_days_before = review_opens, check_in_reminder_days_before
 
     @event("ParticipantAdded")
     def _participant_added(self, by: str, participant: dict[str, Any], timestamp: datetime) -> None:

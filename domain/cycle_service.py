@@ -15,7 +15,9 @@ from domain.cycle import AppraisalCycle
 from domain.cycle_commands import CalibrateUnit, CloseCycle, CycleCommand, DefineCycle
 from domain.errors import WrongStage
 from domain.rules import PREDIKATS
+from domain.schedule import schedule
 from domain.store import Store
+from domain.tasks import task_due
 from domain.text import check_command
 
 
@@ -35,6 +37,12 @@ class CycleService(Store):
 
     def cycle(self, cycle_id: UUID) -> AppraisalCycle:
         return self._get(AppraisalCycle, cycle_id, "cycle")
+
+    def pending_due(self, appraisal: Appraisal) -> datetime | None:
+        """When the appraisal's pending task falls due under its cycle's calendar (domain/tasks.py): the
+        instant its reminders name, and the inbox shows."""
+        cycle = self.cycle(appraisal.cycle_id)
+        return task_due(appraisal, cycle.deadline, schedule(cycle).check_ins)
 
     def execute_cycle(self, cycle_id: UUID, cmd: CycleCommand, *, at: datetime, key: str = "") -> int:
         """Run one of HR's cycle commands; returns the cycle's version."""

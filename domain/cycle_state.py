@@ -33,6 +33,10 @@ class CycleState:
     status: str
     org_predikat: dict[str, str]
     calibrations: dict[str, dict[str, Any]]
+    # HR's choice at the start (domain/schedule.py, start_choice): None before the start, and for a cycle
+    # whose Started event was recorded before it carried the choice (the rule set's values apply).
+    review_opens: str | None = None
+    check_in_reminder_days_before: int | None = None
 
     @property
     def periods(self) -> list[str]:
@@ -51,7 +55,13 @@ class CycleState:
 
     if TYPE_CHECKING:  # the events, recorded by domain/cycle.py
 
-        def _started(self, by: str, timestamp: datetime) -> None: ...
+        def _started(
+            self,
+            by: str,
+            timestamp: datetime,
+            review_opens: str | None = None,
+            check_in_reminder_days_before: int | None = None,
+        ) -> None: ...
         def _participant_added(self, by: str, participant: dict[str, Any], timestamp: datetime) -> None: ...
         def _participant_removed(self, by: str, nip: str, reason: str, timestamp: datetime) -> None: ...
         def _supervisor_changed(

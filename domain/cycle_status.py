@@ -8,6 +8,7 @@ from domain.base import require
 from domain.cycle_commands import CloseCycle, ReopenCycle, StartCycle
 from domain.cycle_state import CLOSED, DEFINED, CycleState
 from domain.errors import InvalidInput, WrongStage
+from domain.schedule import start_choice
 from domain.text import ITEM, text
 
 
@@ -21,7 +22,8 @@ class CycleStatus(CycleState):
             raise WrongStage(f"the cycle is {self.status}, not {DEFINED}")
         if not self.participants:
             raise InvalidInput("participants", "a cycle needs at least one participant to start")
-        self._started(by.nip, at)
+        review_opens, reminder_days = start_choice(self, cmd.review_opens, cmd.check_in_reminder_days_before)
+        self._started(by.nip, at, review_opens=review_opens, check_in_reminder_days_before=reminder_days)
 
     def close(self, cmd: CloseCycle, open_appraisals: dict[str, str], at: datetime) -> None:
         """Close the year. `open_appraisals` (NIP -> stage) are the participants not finalised yet:

@@ -1,7 +1,7 @@
 """From aggregate state to read-model rows, inside the projector's transaction.
 
 Each row is a function of the aggregate's state (and, for due dates, of its
-cycle's row), never of the order or batching of events, so a projection caught
+cycle's rows), never of the order or batching of events, so a projection caught
 up event by event equals one rebuilt from zero. Counts are recomputed from the
 per-appraisal rows of the (cycle, unit) groups a batch touched.
 """
@@ -18,10 +18,12 @@ from domain.cycle import AppraisalCycle
 from domain.cycle_calendar import DEADLINES
 from domain.opening import CycleRunning
 from domain.organisation import Agency
+from domain.schedule import CheckInDue, schedule
 from domain.tasks import task_due, tasks_bounded_by
 from readmodels.tables import (
     appraisal_periods,
     appraisals,
+    check_in_dues,
     cycle_progress,
     cycles,
     distribution,
@@ -48,7 +50,9 @@ def project_agency(conn: sa.Connection, agency: Agency) -> None:
 
 
 def project_cycle(conn: sa.Connection, cycle: AppraisalCycle) -> None:
-    """Upsert the cycle's row; a moved deadline moves the due date of every inbox task it bounds."""
+    """Upsert the cycle's row and its check-in dues; a moved deadline moves the due date of every inbox
+    task it bounds. The check-in dues are the domain's (domain/schedule.py) under the review opening the
+    cycle recorded at its start: they are fixed from that event on, before any appraisal is opened."""
     cycle_id = str(cycle.id)
     old = conn.execute(sa.select(cycles).where(cycles.c.cycle_id == cycle_id)).mappings().first()
     units: dict[str, dict[str, Any]] = {}
@@ -70,6 +74,8 @@ def project_cycle(conn: sa.Connection, cycle: AppraisalCycle) -> None:
         **{f"{name}_due": cycle.deadline(name) for name in DEADLINES},
     }
     _replace(conn, cycles, cycles.c.cycle_id == cycle_id, [row])
+    dues = [{"cycle_id": cycle_id, "period": c.period, "due_at": c.due} for c in schedule(cycle).check_ins]
+    _replace(conn, check_in_dues, check_in_dues.c.cycle_id == cycle_id, dues)
     for name in DEADLINES:
         if old is not None and old[f"{name}_due"] != row[f"{name}_due"]:
             where = sa.and_(inbox.c.cycle_id == cycle_id, inbox.c.task.in_(tasks_bounded_by(name)))
@@ -115,7 +121,9 @@ def project_appraisal(conn: sa.Connection, appraisal: Appraisal) -> Group:
     task = appraisal.pending_task()
     entry = []
     if task is not None:
-        due = task_due(appraisal, lambda name: cycle[f"{name}_due"])
+        periods_due = conn.execute(sa.select(check_in_dues).where(check_in_dues.c.cycle_id == cycle_id)).mappings()
+        check_ins = [CheckInDue(r["period"], r["due_at"]) for r in periods_due]
+        due = task_due(appraisal, lambda name: cycle[f"{name}_due"], check_ins)
         entry = [
             {
                 "appraisal_id": appraisal_id,

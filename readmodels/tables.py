@@ -58,6 +58,16 @@ cycles = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
 )
 
+# One row per check-in period of a cycle: when it falls due (domain/schedule.py, from the review opening
+# the cycle recorded at its start); an inbox's check-in task is due at the earliest period not held yet.
+check_in_dues = sa.Table(
+    "rm_check_in_dues",
+    metadata,
+    _id("cycle_id", primary_key=True),
+    sa.Column("period", sa.String(10), primary_key=True),
+    sa.Column("due_at", UtcDateTime, nullable=False),
+)
+
 # One row per appraisal.
 appraisals = sa.Table(
     "rm_appraisals",
@@ -185,6 +195,7 @@ projection_failures = sa.Table(
 # Everything the projector rebuilds (the tracking table survives a rebuild and is reset instead).
 READ_TABLES = (
     cycles,
+    check_in_dues,
     appraisals,
     appraisal_periods,
     inbox,

@@ -49,9 +49,14 @@ def days_left(deadline: datetime | None, zone: str, now: datetime | None = None)
 
 
 def appraisal_view(
-    appraisal: Appraisal, relations: set[str], now: datetime | None = None, actions: Sequence[str] = ()
+    appraisal: Appraisal,
+    relations: set[str],
+    now: datetime | None = None,
+    actions: Sequence[str] = (),
+    pending_due: datetime | None = None,
 ) -> dict[str, Any]:
-    """What a reader sees; `actions` are the ones the domain says the reader may take now."""
+    """What a reader sees; `actions` are the ones the domain says the reader may take now, `pending_due`
+    when the pending task falls due (Appraisals.pending_due)."""
     deadline = appraisal.keberatan_deadline
     open_for_keberatan = appraisal.stage == RESULT_DELIVERED
     return jsonable(
@@ -78,6 +83,7 @@ def appraisal_view(
             "keberatan_days_left": days_left(deadline, appraisal.time_zone, now) if open_for_keberatan else None,
             "follow_up": appraisal.follow_up,
             "pending": appraisal.pending_task(),
+            "pending_due": pending_due,
             "your_relations": sorted(relations),
             "your_actions": list(actions),
         }
@@ -114,7 +120,8 @@ async def read_appraisal(
 
     def load() -> tuple[Appraisal, dict[str, Any]]:
         appraisal, relations = load_appraisal(app, actor, appraisal_id)
-        return appraisal, appraisal_view(appraisal, relations, now, app.actions(appraisal, actor, now))
+        actions = app.actions(appraisal, actor, now)
+        return appraisal, appraisal_view(appraisal, relations, now, actions, app.pending_due(appraisal))
 
     return await run_in_threadpool(load)
 

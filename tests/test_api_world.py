@@ -103,8 +103,15 @@ class World:
     async def year(self) -> int:
         return (await self.env.get_current_time()).year + 1
 
-    async def launch(self, hr: str, participants: list[dict[str, Any]] | None = None, **definition: Any) -> str:
-        """Define next year's cycle and start it over HTTP; returns once every appraisal is open."""
+    async def launch(
+        self,
+        hr: str,
+        participants: list[dict[str, Any]] | None = None,
+        start: dict[str, Any] | None = None,
+        **definition: Any,
+    ) -> str:
+        """Define next year's cycle and start it over HTTP (with HR's `start` choice, if any); returns once
+        every appraisal is open."""
         participants = PARTICIPANTS if participants is None else participants
         body = {
             "agency_id": f"AG-{uuid.uuid4().hex[:8]}",
@@ -115,7 +122,7 @@ class World:
             **definition,
         }
         cycle_id = (await self.call("POST", "/hr/cycles", hr, body, expect=201))["id"]
-        started = await self.call("POST", f"/hr/cycles/{cycle_id}/start", hr, expect=202)
+        started = await self.call("POST", f"/hr/cycles/{cycle_id}/start", hr, start, expect=202)
         assert started["workflow_id"] == f"cycle-{cycle_id}"
         nips = [p["nip"] for p in participants]
         self.cycles.append((cycle_id, nips))

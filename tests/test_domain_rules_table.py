@@ -15,13 +15,13 @@ from domain import calendar
 from domain.application import Appraisals
 from domain.appraisal import EXECUTION, KEBERATAN, REVIEW
 from domain.base import SYSTEM
-from domain.cycle_commands import AddParticipant, DefineCycle, SetOrgPredikat
+from domain.cycle_commands import AddParticipant, DefineCycle, SetOrgPredikat, StartCycle
 from domain.errors import InvalidInput, NotAllowed, WrongStage
 from domain.people_commands import ChangeSupervisor, DelegateTask, RecordDeadlineMissed
 from domain.result_commands import EscalateKeberatan, Rate
 from domain.rules import DEFAULT_RULE_SET, rule_set
-from domain.schedule import schedule
-from domain.tasks import deadline_of
+from domain.schedule import CheckInDue, next_check_in, schedule
+from domain.tasks import deadline_of, task_due
 from domain.work_commands import HoldCheckIn
 from tests.factories import (
     ANALIS,
@@ -227,3 +227,95 @@ def test_a_cycle_refuses_an_implausible_nip(nip: str, why: str) -> None:
     with pytest.raises(InvalidInput, match=why) as refused:
         s.app.execute_cycle(s.cycle_id, AddParticipant(HR_ACTOR, person), at=T["check_in"])
     assert refused.value.field == "participant.nip"
+
+
+# --- #9 finding 3: HR's review opening and check-in reminder are the cycle's, and a check-in's due ---------
+
+
+def test_the_start_records_hrs_review_opening_and_check_in_reminder_and_the_calendar_follows_them() -> None:
+    app = Appraisals()
+    chosen = app.define_cycle(DefineCycle(HR_ACTOR, "chosen", "Dinas", "WITA", 2024, participants()), at=T["define"])
+    app.execute_cycle(chosen, StartCycle(HR_ACTOR, "09-15", 10), at=T["start"])
+    cycle = app.cycle(chosen)
+    assert (cycle.review_opens, cycle.check_in_reminder_days_before) == ("09-15", 10)
+    plan = schedule(cycle)  # nothing passed: the cycle's own record answers
+    assert plan.review_opens_at == datetime(2024, 9, 15, tzinfo=WITA)
+    assert plan.check_in_reminder_days_before == 10
+    assert [(c.period, c.due) for c in plan.check_ins] == [
+        ("Q1", datetime(2024, 3, 31, 23, 59, 59, tzinfo=WITA)),
+        ("Q2", datetime(2024, 6, 30, 23, 59, 59, tzinfo=WITA)),
+        ("Q3", datetime(2024, 9, 14, 23, 59, 59, tzinfo=WITA)),  # before the review HR opens on 15 September
+        ("Q4", datetime(2024, 9, 14, 23, 59, 59, tzinfo=WITA)),
+    ]
+    # Without a choice the start records the rule set's values (DOMAIN.md: 1 December, 7 days), written out.
+    default = app.define_cycle(DefineCycle(HR_ACTOR, "default", "Dinas", "WITA", 2024, participants()), at=T["define"])
+    app.execute_cycle(default, StartCycle(HR_ACTOR), at=T["start"])
+    assert (app.cycle(default).review_opens, app.cycle(default).check_in_reminder_days_before) == ("12-01", 7)
+
+
+@pytest.mark.parametrize(
+    ("review_opens", "reminder_days", "field", "rule"),
+    [
+        ("02-30", None, "review_opens", "date"),  # no such day
+        ("13-01", None, "review_opens", "date"),
+        ("1201", None, "review_opens", "date"),
+        (None, -1, "check_in_reminder_days_before", "range"),
+        (None, 61, "check_in_reminder_days_before", "range"),
+        (None, True, "check_in_reminder_days_before", "range"),  # a boolean is no number of days
+    ],
+)
+def test_a_start_with_an_impossible_choice_is_refused_naming_the_field_and_leaves_the_cycle_defined(
+    review_opens: str | None, reminder_days: int | None, field: str, rule: str
+) -> None:
+    app = Appraisals()
+    cycle_id = app.define_cycle(DefineCycle(HR_ACTOR, "bad", "Dinas", "WITA", 2024, participants()), at=T["define"])
+    with pytest.raises(InvalidInput) as refused:
+        app.execute_cycle(cycle_id, StartCycle(HR_ACTOR, review_opens, reminder_days), at=T["start"])
+    assert (refused.value.field, refused.value.rule) == (field, rule)
+    assert app.cycle(cycle_id).status == "defined" and app.cycle(cycle_id).version == 1
+
+
+@pytest.mark.parametrize(("reminder_days"), [0, 60])
+def test_the_check_in_reminder_may_be_on_the_due_day_or_up_to_sixty_days_before(reminder_days: int) -> None:
+    app = Appraisals()
+    cycle_id = app.define_cycle(DefineCycle(HR_ACTOR, "edge", "Dinas", "WITA", 2024, participants()), at=T["define"])
+    app.execute_cycle(cycle_id, StartCycle(HR_ACTOR, "12-31", reminder_days), at=T["start"])
+    assert schedule(app.cycle(cycle_id)).check_in_reminder_days_before == reminder_days
+
+
+QUARTER_ENDS = [
+    CheckInDue("Q1", datetime(2024, 3, 31, 15, 59, 59, tzinfo=UTC)),
+    CheckInDue("Q2", datetime(2024, 6, 30, 15, 59, 59, tzinfo=UTC)),
+    CheckInDue("Q3", datetime(2024, 9, 14, 15, 59, 59, tzinfo=UTC)),
+    CheckInDue("Q4", datetime(2024, 9, 14, 15, 59, 59, tzinfo=UTC)),
+]
+
+
+@pytest.mark.parametrize(
+    ("held", "owed"),
+    [
+        ((), "Q1"),
+        (("Q1",), "Q2"),
+        (("Q2",), "Q1"),  # a quarter skipped stays owed, and is the earliest
+        (("Q1", "Q2"), "Q3"),
+        (("Q1", "Q2", "Q3"), "Q4"),
+        (("Q1", "Q2", "Q3", "Q4"), None),  # every check-in held: nothing is due
+    ],
+)
+def test_the_check_in_owed_next_is_the_earliest_period_not_held(held: tuple[str, ...], owed: str | None) -> None:
+    found = next_check_in(QUARTER_ENDS, held)
+    assert (found.period if found else None) == owed
+    backwards = next_check_in(list(reversed(QUARTER_ENDS)), held)  # by due, not by the list's order
+    assert (backwards.due if backwards else None) == (found.due if found else None)
+
+
+def test_a_check_in_task_is_due_when_the_quarter_owed_next_ends() -> None:
+    s = reach(EXECUTION)
+    plan = schedule(s.app.cycle(s.cycle_id))
+    cycle = s.app.cycle(s.cycle_id)
+    assert task_due(s.get(STAFF), cycle.deadline, plan.check_ins) == datetime(2024, 3, 31, 23, 59, 59, tzinfo=WITA)
+    assert s.app.pending_due(s.get(STAFF)) == datetime(2024, 3, 31, 23, 59, 59, tzinfo=WITA)
+    s.do(STAFF, HoldCheckIn(actor(HEAD), "Q1", "berjalan baik"), T["check_in"])
+    assert task_due(s.get(STAFF), cycle.deadline, plan.check_ins) == datetime(2024, 6, 30, 23, 59, 59, tzinfo=WITA)
+    assert s.app.pending_due(s.get(STAFF)) == datetime(2024, 6, 30, 23, 59, 59, tzinfo=WITA)
+    assert task_due(s.get(STAFF), cycle.deadline) is None  # no calendar given: no check-in due is invented

@@ -6,8 +6,10 @@ instances where the point is what another process would see.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -15,11 +17,15 @@ import sqlalchemy as sa
 from sqlalchemy_utils import UUIDType
 
 from domain.application import Appraisals
+from domain.audit import Audit
 from domain.base import KinerjaAggregate
+from domain.chain import event_digest
+from domain.cycle_commands import ExtendDeadline, StartCycle
 from domain.errors import ConcurrencyConflict
 from domain.result_commands import Rate
+from domain.schedule import schedule
 from domain.work_commands import GiveFeedback, ReportProgress
-from tests.factories import HEAD, STAFF, Scenario, T, actor, reach, values
+from tests.factories import HEAD, HR_ACTOR, STAFF, WITA, Scenario, T, actor, define_cycle, reach, values
 
 EVENTS_TABLE = "kinerja_events"
 
@@ -146,3 +152,38 @@ def test_a_stored_appraisal_reloads_identically_in_another_process(store_env: di
     s = reach("keberatan", app=Appraisals(env=store_env))
     here, there = s.get(STAFF), Appraisals(env=store_env).appraisal(s.id(STAFF))
     assert vars(there) == vars(here)
+
+
+def test_a_started_event_stored_before_it_carried_hrs_choice_still_loads_and_proves_itself(
+    store_env: dict[str, str], engine: sa.Engine
+) -> None:
+    """Cycles started before the Started event recorded the review opening and the check-in reminder:
+    their stored event has neither field. It decodes as stored (no upcasting, which would change what its
+    digest covers), its chain verifies, and the cycle's calendar falls back to the rule set's values."""
+    app = Appraisals(env=store_env)
+    cycle_id = define_cycle(app, start=False)
+    cycle = app.cycle(cycle_id)
+    cycle.execute(StartCycle(HR_ACTOR), T["start"])
+    [started] = cycle.collect_events()
+    for field in ("review_opens", "check_in_reminder_days_before"):  # the shape the old code wrote
+        del started.__dict__[field]
+    object.__setattr__(started, "digest", event_digest(started))
+    app.save(started)
+    with engine.connect() as connection:
+        query = sa.text(f"SELECT state FROM {EVENTS_TABLE} WHERE originator_id = :oid AND originator_version = 2")
+        [state] = connection.execute(query.bindparams(sa.bindparam("oid", type_=UUIDType())), {"oid": cycle_id}).one()
+    stored = json.loads(bytes(state))
+    assert "review_opens" not in stored and "check_in_reminder_days_before" not in stored and stored["by"]
+
+    reloaded = Appraisals(env=store_env)  # another process reads the old shape
+    old = reloaded.cycle(cycle_id)
+    assert (old.status, old.review_opens, old.check_in_reminder_days_before) == ("started", None, None)
+    assert Audit(reloaded).verify(cycle_id).ok
+    plan = schedule(old)
+    assert plan.review_opens_at == datetime(2024, 12, 1, tzinfo=WITA)  # the rule set's 1 December, written out
+    assert plan.check_in_reminder_days_before == 7
+    # The cycle goes on: a later event of a new shape chains onto the old one.
+    reloaded.execute_cycle(cycle_id, ExtendDeadline(HR_ACTOR, "review", "2025-02-28", "server turun"), at=T["rate"])
+    assert Audit(reloaded).verify(cycle_id).ok and reloaded.cycle(cycle_id).review_opens is None
+    reloaded.close()
+    app.close()

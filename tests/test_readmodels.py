@@ -11,16 +11,32 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from activities.opening import appraisal_plan
 from domain.application import Appraisals
 from domain.base import SYSTEM
-from domain.cycle_commands import ExtendDeadline
+from domain.cycle_commands import ExtendDeadline, StartCycle
 from domain.result_commands import FileKeberatan, OpenReview
 from domain.rules import BAIK, BELOW, rule_set
 from domain.work_commands import ApproveSkp, DraftSkp, HoldCheckIn, SubmitSkp
 from readmodels import queries
 from readmodels.projector import Projector, make_engine, run
 from readmodels.tables import READ_TABLES, projection_tracking
-from tests.factories import ANALIS, HEAD, HR_ACTOR, SEKDA, STAFF, UNIT, Rating, Scenario, T, actor, rhk, values
+from tests.factories import (
+    ANALIS,
+    HEAD,
+    HR_ACTOR,
+    SEKDA,
+    STAFF,
+    UNIT,
+    WITA,
+    Rating,
+    Scenario,
+    T,
+    actor,
+    define_cycle,
+    rhk,
+    values,
+)
 
 UTC = timezone.utc
 
@@ -80,9 +96,9 @@ def test_inbox_lists_each_pending_task_with_its_deadline_overdue_first(app: Appr
         (ANALIS, "review_skp", cycle.deadline("planning"), True),
         (STAFF, "rate", cycle.deadline("review"), False),
     ]
-    # HEAD's own appraisal waits for a check-in by SEKDA, which has no cycle deadline.
+    # HEAD's own appraisal waits for SEKDA's first check-in: due when the first quarter ends (31 March WITA).
     assert [(t["employee_nip"], t["task"], t["due_at"]) for t in queries.assignee_inbox(projector.engine, SEKDA)] == [
-        (HEAD, "check_in", None)
+        (HEAD, "check_in", datetime(2024, 3, 31, 15, 59, 59, tzinfo=UTC))
     ]
 
 
@@ -117,8 +133,49 @@ def test_progress_counts_stages_per_unit_with_overdue_tasks(app: Appraisals, pro
     [unit] = queries.progress(projector.engine, str(s.cycle_id), now=june)
     assert unit["unit_id"] == UNIT and unit["participants"] == 3 and unit["not_opened"] == 0
     assert unit["stages"] == {"execution": 1, "review": 1, "planning": 1}
-    assert unit["overdue"] == {"planning": 1} and unit["overdue_total"] == 1
+    # In June: ANALIS's SKP review (31 January) and HEAD's first-quarter check-in (31 March) are overdue.
+    assert unit["overdue"] == {"planning": 1, "execution": 1} and unit["overdue_total"] == 2
     assert app.workflows_running(s.cycle_id) == {HEAD, STAFF, ANALIS}
+
+
+def check_in_due(engine: sa.Engine, nip: str) -> datetime | None:
+    [task] = [t for t in queries.assignee_inbox(engine, HEAD) if t["employee_nip"] == nip]
+    assert task["task"] == "check_in"
+    due: datetime | None = task["due_at"]
+    return due
+
+
+def test_a_check_in_is_due_when_the_quarter_owed_next_ends_under_the_review_opening_hr_chose(
+    app: Appraisals, projector: Projector
+) -> None:
+    """#9 finding 3: HR opened the review on 15 September, so the last two check-ins fall due on the 14th,
+    not at the end of their quarter; each due is the one the workflow's reminder carries (appraisal_plan)."""
+    cycle_id = define_cycle(app, start=False)
+    app.execute_cycle(cycle_id, StartCycle(HR_ACTOR, "09-15", 10), at=T["start"])
+    s = Scenario(app, cycle_id)
+    s.plan(STAFF)
+    projector.catch_up()
+    # What the workflow of the appraisal is handed, from the start's choice, and reminds of (activities/opening.py).
+    reminded = {
+        c.period: datetime.fromisoformat(c.due_iso)
+        for c in appraisal_plan(app.cycle(cycle_id), "09-15", 10)["check_ins"]
+    }
+    end = lambda m, d: datetime(2024, m, d, 23, 59, 59, tzinfo=WITA)  # noqa: E731
+    assert reminded == {"Q1": end(3, 31), "Q2": end(6, 30), "Q3": end(9, 14), "Q4": end(9, 14)}
+
+    assert check_in_due(projector.engine, STAFF) == reminded["Q1"]
+    held = []
+    for period, then in (("Q1", "Q2"), ("Q2", "Q3"), ("Q3", "Q4")):
+        s.do(STAFF, HoldCheckIn(actor(HEAD), period, f"dialog {period}"), T["check_in"])
+        held.append(period)
+        projector.catch_up()
+        assert check_in_due(projector.engine, STAFF) == reminded[then], f"after {held}"
+    live = snapshot(projector.engine)
+    projector.rebuild()  # after-effect: rebuilt from zero, the due is the same
+    assert snapshot(projector.engine) == live and check_in_due(projector.engine, STAFF) == reminded["Q4"]
+    s.do(STAFF, HoldCheckIn(actor(HEAD), "Q4", "dialog Q4"), T["check_in"])
+    projector.catch_up()
+    assert check_in_due(projector.engine, STAFF) is None  # every check-in held: the task waits for the review
 
 
 def test_distribution_is_checked_against_the_rule_sets_curve(app: Appraisals, projector: Projector) -> None:

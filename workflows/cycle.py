@@ -55,7 +55,9 @@ class CycleWorkflow(HrChanges):
             cycle = await workflow.execute_activity_method(AppraisalActivities.read_cycle, input.cycle_id, **PROGRESS)
             self.state.deadlines = dict(cycle["deadlines"])
             if cycle["status"] == DEFINED:
-                start = StartCycle(Actor(input.hr_nip, ("hr",)))
+                # HR's review opening and check-in reminder offset, recorded by the cycle's Started event.
+                choice = (input.review_opens, input.check_in_reminder_days_before)
+                start = StartCycle(Actor(input.hr_nip, ("hr",)), *choice)
                 await self._run(AppraisalActivities.start_cycle, start, key=self._key("start"))
         pages = 0
         while not self.state.opening_done and not self.state.closed:
