@@ -28,7 +28,15 @@ def check_participant(p: dict[str, Any], where: str = "participant", today: date
     appraiser = check_nip(str(p.get("appraiser_nip", "")), f"{where}.appraiser_nip", today)
     atasan = check_nip(str(p.get("atasan_nip", "")), f"{where}.atasan_nip", today)
     if appraiser == nip:
-        raise InvalidInput(f"{where}.appraiser_nip", "an employee cannot be their own pejabat penilai")
+        raise InvalidInput(f"{where}.appraiser_nip", "an employee cannot be their own pejabat penilai", "not_self")
+    if atasan == nip:  # the keberatan against one's own rating would go to oneself
+        raise InvalidInput(f"{where}.atasan_nip", "an employee cannot be their own atasan pejabat penilai", "not_self")
+    if atasan == appraiser:  # the keberatan is decided above the appraiser, never by them (PP 30/2019 Pasal 59)
+        raise InvalidInput(
+            f"{where}.atasan_nip",
+            "the atasan pejabat penilai cannot be the pejabat penilai: a keberatan is decided by the appraiser's superior",
+            "not_appraiser",
+        )
     texts = {}
     for key, rule in FIELDS.items():
         value = _str(p.get(key))

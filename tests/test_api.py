@@ -237,6 +237,31 @@ async def test_hr_only_routes_refuse_everyone_else(app) -> None:
         assert response.status_code == 200 and response.json()["participants"] == 2
 
 
+@pytest.mark.parametrize(
+    ("atasan", "rule"),
+    [
+        (EMP1, "an employee cannot be their own atasan pejabat penilai"),
+        (SUPERVISOR, "the atasan pejabat penilai cannot be the pejabat penilai"),
+    ],
+)
+async def test_a_cycle_naming_an_atasan_who_is_the_employee_or_the_appraiser_is_a_422_and_defines_nothing(
+    app, atasan: str, rule: str
+) -> None:
+    person = {"nip": EMP1, "name": "Budi", "unit_id": "U1", "appraiser_nip": SUPERVISOR, "atasan_nip": atasan}
+    body = {"agency_id": "AG-ATASAN", "time_zone": "WIB", "year": 2031, "participants": [person]}
+    async with running(app) as client:
+        headers = await login(client, HR_NIP)
+        response = await client.post(f"{API}/hr/cycles", json=body, headers=headers)
+        assert response.status_code == 422, response.text
+        refused = response.json()
+        assert (refused["error"], refused["field"]) == ("InvalidInput", "participants[0].atasan_nip")
+        assert refused["message"].startswith(f"participants[0].atasan_nip: {rule}")
+        # After-effect: nothing was defined, and the same cycle with the employee's real atasan is.
+        assert (await client.get(f"{API}/hr/cycles", headers=headers)).json() == []
+        person["atasan_nip"] = ATASAN
+        assert (await client.post(f"{API}/hr/cycles", json=body, headers=headers)).status_code == 201
+
+
 async def test_feedback_is_validated_and_rate_limited_per_client(settings) -> None:
     app = build_app(settings, survey_limiter=SurveyLimiter(per_address_per_hour=2))
     url = f"{API}/feedback/surveys"

@@ -213,3 +213,30 @@ def test_the_header_alone_chooses_the_separator_and_a_tie_stays_with_commas() ->
         f"line 1, {c}: column is missing from the header"
         for c in ("agency_code", "agency_name", "unit_code", "unit_name", "nip", "name", "supervisor_nip")
     ]
+
+
+# An appraisal's atasan is the supervisor's supervisor: an org chart cannot make anyone their own atasan
+# (check_participant's not_self) nor the appraiser the atasan (not_appraiser). Both shapes stop at the file's
+# line and column, under the org's own rule, before any cycle could be defined from them.
+ATASAN_SHAPES = [
+    (
+        "own atasan: two people reporting to each other",
+        [row(supervisor_nip=HEAD_NIP), row(nip=HEAD_NIP, name="Kepala", supervisor_nip=STAFF_NIP, unit_head="ya")],
+        [
+            f"line 2, supervisor_nip: the reporting line loops: {STAFF_NIP} -> {HEAD_NIP} -> {STAFF_NIP}",
+            f"line 3, supervisor_nip: the reporting line loops: {HEAD_NIP} -> {STAFF_NIP} -> {HEAD_NIP}",
+        ],
+    ),
+    (
+        "appraiser as atasan: a supervisor reporting to themselves",
+        [row(nip=HEAD_NIP, name="Kepala", supervisor_nip=HEAD_NIP, unit_head="ya"), row()],
+        ["line 2, supervisor_nip: an employee cannot supervise themselves"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "rows", "expected"), ATASAN_SHAPES, ids=[c[0] for c in ATASAN_SHAPES])
+def test_an_org_chart_that_would_break_the_atasan_rule_is_refused_by_line_and_column(
+    case: str, rows: list[str], expected: list[str]
+) -> None:
+    assert problems(*rows) == expected

@@ -109,6 +109,40 @@ def test_a_broken_participant_names_the_field(fields: dict[str, Any], message: s
     assert str(refused.value) == message
 
 
+@pytest.mark.parametrize(
+    ("fields", "field", "rule", "message"),
+    [
+        ({"appraiser_nip": STAFF}, "appraiser_nip", "not_self", "an employee cannot be their own pejabat penilai"),
+        ({"atasan_nip": STAFF}, "atasan_nip", "not_self", "an employee cannot be their own atasan pejabat penilai"),
+        (
+            {"atasan_nip": HEAD},
+            "atasan_nip",
+            "not_appraiser",
+            "the atasan pejabat penilai cannot be the pejabat penilai: a keberatan is decided by the appraiser's superior",
+        ),
+        (  # all three the same person: the appraiser is named first
+            {"appraiser_nip": STAFF, "atasan_nip": STAFF},
+            "appraiser_nip",
+            "not_self",
+            "an employee cannot be their own pejabat penilai",
+        ),
+    ],
+)
+def test_the_three_people_of_an_appraisal_are_three_people(
+    fields: dict[str, str], field: str, rule: str, message: str
+) -> None:
+    """The employee, the pejabat penilai and the atasan who decides the keberatan (PP 30/2019 Pasal 59)."""
+    with pytest.raises(InvalidInput) as refused:
+        check_participant(participant(**fields), "participants[2]")
+    assert (refused.value.field, refused.value.rule) == (f"participants[2].{field}", rule)
+    assert str(refused.value) == f"participants[2].{field}: {message}"
+
+
+def test_three_different_people_are_kept_in_either_order_of_appraiser_and_atasan() -> None:
+    swapped = check_participant(participant(appraiser_nip=SEKDA, atasan_nip=HEAD))
+    assert (swapped["appraiser_nip"], swapped["atasan_nip"]) == (SEKDA, HEAD)
+
+
 def test_a_participant_appointed_after_the_day_of_the_check_is_refused() -> None:
     with pytest.raises(InvalidInput, match="^row 3.nip: digits 9-14: the CPNS appointment 201503 is in the future$"):
         check_participant(participant(), "row 3", date(2015, 2, 28))

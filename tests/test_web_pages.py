@@ -22,6 +22,7 @@ from domain.application import Appraisals
 from domain.base import Actor
 from domain.cycle_commands import ExtendDeadline
 from domain.errors import WrongStage
+from domain.participants import check_participant
 from domain.review import NOT_CALIBRATED
 from domain.text import text as text_rule
 from domain.work_commands import DraftSkp, SubmitSkp
@@ -192,6 +193,9 @@ async def test_refusals_unknown_pages_and_the_hr_dashboard_are_said_in_indonesia
         assert_indonesian(page.text, "the HR dashboard")
 
 
+PERSON = {"nip": EMP1, "name": "Budi", "unit_id": "U1", "appraiser_nip": SUPERVISOR, "atasan_nip": ATASAN}
+
+
 def through_the_workflow(refuse: Callable[[], object]) -> ApplicationError:
     """A domain refusal as the page receives it from Temporal: out of the activity, then out of the update."""
     try:
@@ -221,6 +225,15 @@ def through_the_workflow(refuse: Callable[[], object]) -> ApplicationError:
             "Isian belum benar: Batas waktu baru harus di antara 1 Januari 2027 dan 31 Desember 2029",
         ),
         (lambda: calendar.parse_day("until", "besok"), "Isian belum benar: Batas waktu baru harus berupa tanggal"),
+        (  # HR names a person left out of the cycle as their own atasan (the participants page, hr_peserta.html)
+            lambda: check_participant({**PERSON, "atasan_nip": EMP1}),
+            "Isian belum benar: Atasan pejabat penilai tidak boleh pegawai yang dinilai itu sendiri",
+        ),
+        (
+            lambda: check_participant({**PERSON, "atasan_nip": SUPERVISOR}),
+            "Isian belum benar: Atasan pejabat penilai tidak boleh sama dengan pejabat penilai: keberatan diputus oleh "
+            "atasan dari pejabat penilai",
+        ),
     ],
 )
 def test_a_rule_refused_inside_the_workflow_is_said_with_the_fields_label_and_an_indonesian_rule(

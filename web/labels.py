@@ -169,6 +169,8 @@ INPUT_RULES = {
     "required": "wajib diisi",
     "range": "harus di antara {earliest} dan {latest}",
     "email": "harus berupa satu alamat email, misalnya nama@instansi.go.id",
+    "not_self": "tidak boleh pegawai yang dinilai itu sendiri",
+    "not_appraiser": "tidak boleh sama dengan pejabat penilai: keberatan diputus oleh atasan dari pejabat penilai",
 }
 MONTHS = (
     "Januari",
