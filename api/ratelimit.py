@@ -1,4 +1,5 @@
-"""Limits on the citizens' survey (no login): per client address, and per rated employee.
+"""Limits on the public pages (no login): the citizens' survey, per client address and per rated
+employee, and the check of a document, per client address.
 
 Per address: a moving one-hour window (the `limits` library, in this process's memory; with N
 replicas an address gets N windows, still a bound). The address is the TCP peer, or the one a
@@ -21,20 +22,32 @@ from limits.strategies import MovingWindowRateLimiter
 DAY = timedelta(days=1)
 
 
+class AddressLimiter:
+    """A moving one-hour window per client address, for one kind of public request."""
+
+    def __init__(self, per_hour: int, kind: str, clock: Callable[[], float] = time.time) -> None:
+        self.kind, self.clock = kind, clock
+        self.item = RateLimitItemPerHour(per_hour)
+        self.window = MovingWindowRateLimiter(MemoryStorage())
+
+    def wait(self, client: str) -> int:
+        """Count one request from `client`: 0 if allowed, else the whole seconds until one is."""
+        if self.window.hit(self.item, self.kind, client):
+            return 0
+        reset, _ = self.window.get_window_stats(self.item, self.kind, client)
+        return max(1, math.ceil(reset - self.clock()))
+
+
 class SurveyLimiter:
     def __init__(
         self, per_address_per_hour: int = 10, per_employee_per_day: int = 50, clock: Callable[[], float] = time.time
     ) -> None:
         self.per_employee_per_day, self.clock = per_employee_per_day, clock
-        self.item = RateLimitItemPerHour(per_address_per_hour)
-        self.window = MovingWindowRateLimiter(MemoryStorage())
+        self.addresses = AddressLimiter(per_address_per_hour, "survey-address", clock)
 
     def address_wait(self, client: str) -> int:
         """Count one survey from `client`: 0 if allowed, else the whole seconds until one is."""
-        if self.window.hit(self.item, "survey-address", client):
-            return 0
-        reset, _ = self.window.get_window_stats(self.item, "survey-address", client)
-        return max(1, math.ceil(reset - self.clock()))
+        return self.addresses.wait(client)
 
     def employee_wait(self, received: list[datetime], now: datetime) -> int:
         """Given when the surveys about one employee in the last 24 hours arrived: 0, or the seconds to wait."""
