@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     # Citizen surveys: per client address per hour, per rated employee per day.
     survey_per_address_per_hour: int = 10
     survey_per_employee_per_day: int = 50
+    # Documents (the SKP and evaluation PDFs, web/pdf.py): the place printed before the signature date
+    # (e.g. "Palu"; empty: a dotted line to fill in by hand), and how many checks of a document one
+    # client address may ask for per hour on the public verification page (/dokumen).
+    document_place: str = ""
+    document_checks_per_address_per_hour: Annotated[int, Field(ge=1)] = 60
     # Proof of the record (transparency/, docs/proof.md). Each log (event-store partition) signs its
     # seals and checkpoints with the Ed25519 key <log_keys_dir>/<log>.key, created on first use;
     # empty: a "keys" folder beside the SQLite file, else data/keys.

@@ -37,12 +37,13 @@ from api import (
 from api.auth import TokenVerifier
 from api.health import db_check_of, health
 from api.idempotency import IdempotencyMiddleware, ResponseCache
-from api.ratelimit import SurveyLimiter
+from api.ratelimit import AddressLimiter, SurveyLimiter
 from domain.application import Appraisals
 from identity.oidc import issuer_for
 from identity.stores import identity_stores
 from services import edge
 from services.actions import AppraisalActions, CycleActions
+from services.documents import Documents
 from services.gateway import Gateway
 from services.proof import Proof
 from services.readside import ReadSide
@@ -116,6 +117,7 @@ def create_app(
         state.cycle_actions = CycleActions(state.gateway, state.proof)
         state.cycle_views = CycleViews(state.appraisals, state.readside, state.gateway)
         state.surveys = Surveys(state.appraisals, state.readside, state.survey_limiter)
+        state.documents = Documents(state.appraisals)
         # Open the event store once before the projector's first transaction: on SQLite its first
         # use switches the file to WAL, which cannot happen while the projector holds the write lock.
         await anyio.to_thread.run_sync(state.appraisals.recorder.max_notification_id)
@@ -151,6 +153,7 @@ def create_app(
     app.state.survey_limiter = survey_limiter or SurveyLimiter(
         settings.survey_per_address_per_hour, settings.survey_per_employee_per_day
     )
+    app.state.document_limiter = AddressLimiter(settings.document_checks_per_address_per_hour, "document-check")
     app.state.db_check = db_check or db_check_of(settings.database_url)
     app.state.anonymous_prefix = f"{PREFIX}/feedback"
     app.state.idempotency_cache = ResponseCache()

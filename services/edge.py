@@ -69,10 +69,10 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-# Pages whose form changes nothing and belongs to no session: the public check of a receipt, whose
-# form uploads a file (multipart, which asgi-csrf cannot parse with today's python-multipart).
+# Pages whose form changes nothing and belongs to no session: the public checks of a receipt and of
+# a document, whose forms upload a file (multipart, which asgi-csrf cannot parse with today's python-multipart).
 # HR's org import uploads a file too: its route checks the same token itself (form_token_ok).
-NO_CSRF = frozenset({"/verifikasi"})
+NO_CSRF = frozenset({"/verifikasi", "/dokumen"})
 CHECKED_BY_ROUTE = frozenset({"/hr/impor"})
 
 

@@ -20,6 +20,7 @@ import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
@@ -27,6 +28,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import local_day
 from tests.page_language import assert_indonesian
+from tests.pdf_reading import qr_codes
 from tests.test_api_support import ATASAN, AUDITOR, EMP1, HR_NIP, SUPERVISOR, UNIT, appraisal_id, participant
 from tests.test_api_world import World, start_server, world
 
@@ -114,6 +116,27 @@ async def test_a_whole_cycle_through_the_pages(env: WorkflowEnvironment, tmp_pat
             b = Browser(chromium, base)
             await _cycle(b, w, cycle)
             await chromium.close()
+
+
+async def _documents_checked(b: Browser, printed_url: str, reprinted: Path) -> None:
+    """The QR codes opened by anyone, on a phone: the print from before the keberatan is superseded, the new one
+    matches (and so does its file, uploaded), and a forged digest matches nothing."""
+    reader = await b.login("", mobile=True)
+    await reader.goto(urlsplit(printed_url).path)
+    await expect(reader.locator("#putusan")).to_contain_text("Cocok, tetapi catatan sudah berubah")
+    await b.shot(reader, "dokumen-diperbarui")
+    (new_url,) = qr_codes(reprinted.read_bytes())
+    await reader.goto(urlsplit(new_url).path)
+    await expect(reader.locator("#putusan")).to_contain_text("Cocok dengan catatan")
+    await expect(reader.locator("table")).to_contain_text("Sangat Baik")
+    await b.shot(reader, "dokumen-cocok")
+    await reader.get_by_label("Berkas PDF dokumen").set_input_files(str(reprinted))
+    await reader.get_by_role("button", name="Periksa berkas").click()
+    await expect(reader.locator("#putusan")).to_contain_text("sama persis")
+    await b.shot(reader, "dokumen-unggah")
+    await reader.goto(urlsplit(new_url).path[:-6] + "000000")
+    await expect(reader.locator("#putusan")).to_contain_text("Tidak cocok")
+    await b.shot(reader, "dokumen-tidak-cocok")
 
 
 async def _cycle(b: Browser, w: World, cycle: str) -> None:
@@ -215,6 +238,9 @@ async def _cycle(b: Browser, w: World, cycle: str) -> None:
     await b.shot(budi, "pegawai-hasil-keberatan")
     await click(budi, "Ajukan keberatan", "Keberatan diajukan")
 
+    printed = await (await budi.request.get(f"/saya/{a1}/evaluasi.pdf")).body()  # printed before the decision
+    (printed_url,) = qr_codes(printed)
+
     atasan = await b.login(ATASAN)
     await atasan.get_by_role("link", name=re.compile("Keputusan atas keberatan")).click()
     await atasan.get_by_label("Penilaian diubah").check()
@@ -235,6 +261,7 @@ async def _cycle(b: Browser, w: World, cycle: str) -> None:
         body = await document.body()
         assert body.startswith(b"%PDF") and len(body) > 1500
         (SHOTS.parent / f"{name}.pdf").write_bytes(body)
+    await _documents_checked(b, printed_url, SHOTS.parent / "evaluasi.pdf")
 
     # The auditor: timeline, chain verified, state at a date, diff between two dates.
     auditor = await b.login(AUDITOR)

@@ -16,8 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from domain.result_commands import FileKeberatan, SelfAssess
 from domain.work_commands import DraftSkp, ReportProgress, SubmitSkp
 from services.authz import require_writer
-from services.views import read_appraisal, superior_rhk
-from web import forms, pdf
+from services.views import load_appraisal_async, read_appraisal, superior_rhk
+from web import forms
+from web.documents import document_pdf
 from web.outcome import Refused, act_on_form, actions
 from web.render import page, redirect
 from web.session import PageActor, same_origin
@@ -159,11 +160,8 @@ async def keberatan(request: Request, appraisal_id: UUID, actor: PageActor) -> R
 
 
 async def _pdf(request: Request, actor: Any, appraisal_id: UUID, kind: str) -> Response:
-    state = request.app.state
-    appraisal, view = await read_appraisal(state.appraisals, actor, appraisal_id, state.clock())
-    names = {nip: u.name for nip, u in state.users.users.items()}
-    draw = pdf.skp_pdf if kind == "skp" else pdf.evaluation_pdf
-    body = await run_in_threadpool(draw, view, names, appraisal.time_zone)
+    appraisal, _ = await load_appraisal_async(request.app.state.appraisals, actor, appraisal_id)
+    body = await document_pdf(request, appraisal, kind)
     filename = f"{kind}-{appraisal.employee_nip}-{appraisal_id.hex[:8]}.pdf"
     return Response(
         body, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'}

@@ -16,7 +16,20 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from services.edge import is_page_path
-from web import audit, bulk, citizen, employee, hr, hr_admin, inbox, receipts, session, signin, task_forms
+from web import (
+    audit,
+    bulk,
+    citizen,
+    documents,
+    employee,
+    hr,
+    hr_admin,
+    inbox,
+    receipts,
+    session,
+    signin,
+    task_forms,
+)
 from web.labels import domain_message, http_status, label
 from web.render import HERE, page
 
@@ -29,7 +42,8 @@ def is_page(request: Request) -> bool:
 
 def install(app: FastAPI) -> None:
     """Call after api.errors.install(app): page paths answer errors as HTML."""
-    for module in (session, signin, bulk, inbox, task_forms, employee, hr, hr_admin, audit, citizen, receipts):
+    pages = (session, signin, bulk, inbox, task_forms, employee, hr, hr_admin, audit, citizen, receipts, documents)
+    for module in pages:
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.state.api_exception_handlers = dict(app.exception_handlers)
