@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     # client address may ask for per hour on the public verification page (/dokumen).
     document_place: str = ""
     document_checks_per_address_per_hour: Annotated[int, Field(ge=1)] = 60
+    # The agency's electronic signature on the PDFs (PAdES, services/document_signing.py): its PKCS#12
+    # file (key, certificate, chain) and passphrase. Empty: the PDFs are not signed electronically.
+    document_signing_p12: str = ""
+    document_signing_passphrase: str = ""
     # Proof of the record (transparency/, docs/proof.md). Each log (event-store partition) signs its
     # seals and checkpoints with the Ed25519 key <log_keys_dir>/<log>.key, created on first use;
     # empty: a "keys" folder beside the SQLite file, else data/keys.

@@ -43,6 +43,7 @@ from identity.oidc import issuer_for
 from identity.stores import identity_stores
 from services import edge
 from services.actions import AppraisalActions, CycleActions
+from services.document_signing import DocumentSigner
 from services.documents import Documents
 from services.gateway import Gateway
 from services.proof import Proof
@@ -153,6 +154,7 @@ def create_app(
     app.state.survey_limiter = survey_limiter or SurveyLimiter(
         settings.survey_per_address_per_hour, settings.survey_per_employee_per_day
     )
+    app.state.document_signer = DocumentSigner.from_settings(settings)  # refuses a named key it cannot use
     app.state.document_limiter = AddressLimiter(settings.document_checks_per_address_per_hour, "document-check")
     app.state.db_check = db_check or db_check_of(settings.database_url)
     app.state.anonymous_prefix = f"{PREFIX}/feedback"

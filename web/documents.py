@@ -23,6 +23,7 @@ from starlette.formparsers import MultiPartException
 from domain.appraisal import Appraisal
 from domain.document import Reference
 from domain.errors import InvalidInput
+from services.document_signing import DocumentSigner
 from services.documents import MATCHES, NO_MATCH, SUPERSEDED, Documents, Verdict
 from web import pdf
 from web.render import page
@@ -45,14 +46,27 @@ def verification_url(request: Request, token: str) -> str:
 
 
 def _render(request: Request, stated: dict[str, Any], token: str) -> bytes:
-    return pdf.render(stated, verification_url(request, token), token, request.app.state.settings.document_place)
+    """The PDF as rendered, before any signature: the same bytes for the same log position and settings."""
+    state = request.app.state
+    signer: DocumentSigner | None = state.document_signer
+    url = verification_url(request, token)
+    return pdf.render(stated, url, token, state.settings.document_place, signer.holder if signer else "")
+
+
+def _signed(request: Request, stated: dict[str, Any], token: str) -> bytes:
+    rendered = _render(request, stated, token)
+    signer: DocumentSigner | None = request.app.state.document_signer
+    if signer is None:
+        return rendered
+    return signer.sign(rendered, f"{pdf.TITLES[stated['kind']].capitalize()}, rujukan {token}")
 
 
 async def document_pdf(request: Request, appraisal: Appraisal, kind: str) -> bytes:
-    """The PDF of the appraisal's document of `kind` as it stands (the caller checked the right to read it)."""
+    """The PDF of the appraisal's document of `kind` as it stands (the caller checked the right to read it),
+    signed by the agency when its key is configured."""
     documents: Documents = request.app.state.documents
     stated, reference = await run_in_threadpool(documents.current, appraisal, kind)
-    return await run_in_threadpool(_render, request, stated, reference.token)
+    return await run_in_threadpool(_signed, request, stated, reference.token)
 
 
 def _limited(request: Request) -> int:

@@ -130,7 +130,7 @@ class Document(FPDF):
             self.cell(95, 5, latin(f"NIP {s[who]['nip']}"), align="C")
         self.ln(5)
 
-    def verification(self, url: str, token: str) -> None:
+    def verification(self, url: str, token: str, signed_by: str) -> None:
         """The QR code of the public check, and the same address and reference as text."""
         if self.will_page_break(QR_SIZE + 6):
             self.add_page()
@@ -147,18 +147,21 @@ class Document(FPDF):
             "Pindai kode QR atau buka alamat di bawah: halaman itu membandingkan isi dokumen ini dengan "
             f"catatan kinerja (log) pada saat dicetak.\n{url}\nRujukan: {token}"
         )
+        if signed_by:  # only when the agency's key signs this very file (services/document_signing.py)
+            text += f"\nBerkas PDF ini juga ditandatangani secara elektronik oleh {signed_by} (PAdES)."
         self.set_x(self.l_margin + QR_SIZE + 3)
         self.multi_cell(0, 3.5, latin(text), **NEXT)
         self.set_y(max(self.get_y(), top + QR_SIZE))
 
 
-def render(stated: dict[str, Any], url: str, token: str, place: str) -> bytes:
-    """The PDF of a document's content; `url` and `token` are its verification address and reference."""
+def render(stated: dict[str, Any], url: str, token: str, place: str, signed_by: str = "") -> bytes:
+    """The PDF of a document's content; `url` and `token` are its verification address and reference;
+    `signed_by` names the holder of the key that will sign it, if one will."""
     doc = Document(stated)
     doc.set_subject(SUBJECT)
     doc.set_keywords(f"kinerja-dokumen {token}")
     doc.people()
     (skp if stated["kind"] == SKP else evaluation)(doc, stated)
     doc.signatures(place)
-    doc.verification(url, token)
+    doc.verification(url, token, signed_by)
     return bytes(doc.output())
