@@ -30,6 +30,7 @@ from transparency.findings import Report
 from transparency.log import Log
 from transparency.note import Verifier
 from transparency.rows import Missing, Row, check_seal, classify_missing, record_label
+from transparency.snapshot import read_snapshot
 from transparency.tree import LogTree
 
 MAX_REMEMBERED = 50_000  # records remembered intact (a fingerprint each), then forgotten all at once
@@ -80,7 +81,7 @@ class RecordCheck:
         events = self.events_table()
         oid = str(record_id)
         s, lv = self.t.seals, self.t.leaves
-        with self.log.engine.connect() as conn:
+        with read_snapshot(self.log.engine) as conn:
             # The newest row anything records (the log, the seals, the tree): rows the log lost count too.
             newest = [
                 sa.select(sa.func.max(events.c.id)).scalar_subquery(),

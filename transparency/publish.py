@@ -21,6 +21,7 @@ from transparency.checkpoint import Checkpoint
 from transparency.log import Log
 from transparency.note import Signer
 from transparency.persistence import Sealer
+from transparency.snapshot import read_snapshot
 from transparency.timestamps import TimeStamper, TimestampError
 from transparency.tree import LogTree
 from transparency.witnesses import Witness
@@ -190,9 +191,12 @@ class Publisher:
             if not sa.inspect(conn).has_table(seals.name, schema=seals.schema):
                 seals.create(conn)
                 conn.commit()
-            sealed = {int(i) for (i,) in conn.execute(sa.select(seals.c.notification_id))}
         sealer = Sealer(self.signer)
-        rows = [sealer.seal(n.id, n) for n in self.log.rows() if n.id not in sealed]
+        # The seals and the rows in one snapshot: a row committed between two separate reads (with its seal)
+        # would look unsealed, and sealing it again would fail on its seal's key.
+        with read_snapshot(self.log.engine) as conn:
+            sealed = {int(i) for (i,) in conn.execute(sa.select(seals.c.notification_id))}
+            rows = [sealer.seal(n.id, n) for n in self.log.rows(conn=conn) if n.id not in sealed]
         if rows:
             with self.log.engine.begin() as conn:
                 conn.execute(sa.insert(seals), rows)

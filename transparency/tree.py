@@ -86,19 +86,21 @@ class LogTree:
 
     # --- growing ------------------------------------------------------------
 
-    def state(self) -> tuple[int, int]:
-        """(size, last notification id) of the stored tree."""
+    def state(self, conn: sa.Connection | None = None) -> tuple[int, int]:
+        """(size, last notification id) of the stored tree (as `conn` sees it, if given)."""
         self.ensure_tables()
-        with self.log.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(self.t.state.c.size, self.t.state.c.last_notification_id).where(
-                    self.t.state.c.log == self.log.name
-                )
-            ).one()
+        query = sa.select(self.t.state.c.size, self.t.state.c.last_notification_id).where(
+            self.t.state.c.log == self.log.name
+        )
+        if conn is not None:
+            row = conn.execute(query).one()
+        else:
+            with self.log.engine.connect() as own:
+                row = own.execute(query).one()
         return int(row.size), int(row.last_notification_id)
 
-    def size(self) -> int:
-        return self.state()[0]
+    def size(self, conn: sa.Connection | None = None) -> int:
+        return self.state(conn)[0]
 
     def extend(self, batch: int = BATCH) -> int:
         """Append every row written since the last call; returns the new size."""
@@ -207,18 +209,17 @@ class LogTree:
             ).first()
         return None if row is None else (int(row.idx), bytes(row.hash))
 
-    def stored_leaves(self) -> Iterable[sa.Row[Any]]:
-        """Every stored leaf in order: the tree's own copy of what each checkpoint covered."""
+    def stored_leaves(self, conn: sa.Connection | None = None) -> Iterable[sa.Row[Any]]:
+        """Every stored leaf in order: the tree's own copy of what each checkpoint covered (on `conn` if given)."""
         self.ensure_tables()
         after = -1
         while True:
-            with self.log.engine.connect() as conn:
-                page = conn.execute(
-                    sa.select(self.t.leaves)
-                    .where(self.t.leaves.c.idx > after)
-                    .order_by(self.t.leaves.c.idx)
-                    .limit(BATCH)
-                ).all()
+            query = sa.select(self.t.leaves).where(self.t.leaves.c.idx > after).order_by(self.t.leaves.c.idx)
+            if conn is not None:
+                page = conn.execute(query.limit(BATCH)).all()
+            else:
+                with self.log.engine.connect() as own:
+                    page = own.execute(query.limit(BATCH)).all()
             yield from page
             if len(page) < BATCH:
                 return

@@ -27,6 +27,7 @@ from transparency.findings import Report
 from transparency.log import BATCH, Log
 from transparency.note import Verifier
 from transparency.rows import Missing, Row, check_seal, classify_missing, record_label, roots_at
+from transparency.snapshot import read_snapshot
 from transparency.tree import LogTree, row_leaf
 from transparency.vouchers import Trusted, Vouchers
 from transparency.witnesses import Witness
@@ -49,27 +50,30 @@ class LogVerifier:
     def run(self) -> Report:
         report = Report(self.log.name, self.origin)
         self.tree.ensure_tables()
-        rows, seal_report, orphans = self._scan()
-        report.events, report.tree_size = len(rows), self.tree.size()
-        report.sealed = len(rows) - len([f for f in seal_report.findings if f.kind == "unsealed"])
-        self._chains(report, rows)
-        report.findings += seal_report.findings
-        trusted = Vouchers(self.log, self.origin, self.keys, self.witnesses, self.tsa_chain).collect(report)
-        self._against(report, rows, trusted, orphans)
+        vouchers = Vouchers(self.log, self.origin, self.keys, self.witnesses, self.tsa_chain)
+        asked = vouchers.ask()  # before the snapshot, so that the snapshot holds what the witnesses hold
+        with read_snapshot(self.log.engine) as conn:
+            rows, seal_report, orphans = self._scan(conn)
+            report.events, report.tree_size = len(rows), self.tree.size(conn)
+            report.sealed = len(rows) - len([f for f in seal_report.findings if f.kind == "unsealed"])
+            self._chains(report, rows, conn)
+            report.findings += seal_report.findings
+            trusted = vouchers.collect(report, conn, asked)
+            self._against(report, rows, trusted, orphans, conn)
         if not trusted:
             report.add("no-checkpoint", "log", "no checkpoint covers the log yet: only chains and seals were checked")
         return report
 
     # --- 1 and 2: rows, seals, chains ----------------------------------------
 
-    def _scan(self) -> tuple[list[Row], Report, Missing]:
+    def _scan(self, conn: sa.Connection) -> tuple[list[Row], Report, Missing]:
         rows: list[Row] = []
         seals = Report(self.log.name, self.origin)
         seal_ids: Missing = {}
         after = 0
         while True:
-            page = self.log.page(after, BATCH)
-            notes = self._seals(page[0].id, page[-1].id) if page else {}
+            page = self.log.page(after, BATCH, conn)
+            notes = self._seals(conn, page[0].id, page[-1].id) if page else {}
             for n in page:
                 row = Row(n.id, str(n.originator_id), n.originator_version, record_label(n.topic), row_leaf(n))
                 rows.append(row)
@@ -78,31 +82,27 @@ class LogVerifier:
                 break
             after = page[-1].id
         present = {r.nid for r in rows}
-        with self.log.engine.connect() as conn:
-            s = self.t.seals
-            for nid, oid, version in conn.execute(
-                sa.select(s.c.notification_id, s.c.originator_id, s.c.originator_version)
-            ):
-                if int(nid) not in present:
-                    seal_ids[int(nid)] = (str(oid), int(version))
+        s = self.t.seals
+        for nid, oid, version in conn.execute(
+            sa.select(s.c.notification_id, s.c.originator_id, s.c.originator_version)
+        ):
+            if int(nid) not in present:
+                seal_ids[int(nid)] = (str(oid), int(version))
         return rows, seals, seal_ids
 
-    def _seals(self, first: int, last: int) -> dict[int, str]:
+    def _seals(self, conn: sa.Connection, first: int, last: int) -> dict[int, str]:
         s = self.t.seals
-        with self.log.engine.connect() as conn:
-            if not sa.inspect(conn).has_table(s.name, schema=s.schema):
-                return {}
-            found = conn.execute(
-                sa.select(s.c.notification_id, s.c.note).where(s.c.notification_id.between(first, last))
-            )
-            return {int(i): note for i, note in found}
+        if not sa.inspect(conn).has_table(s.name, schema=s.schema):
+            return {}
+        found = conn.execute(sa.select(s.c.notification_id, s.c.note).where(s.c.notification_id.between(first, last)))
+        return {int(i): note for i, note in found}
 
-    def _chains(self, report: Report, rows: list[Row]) -> None:
+    def _chains(self, report: Report, rows: list[Row], conn: sa.Connection) -> None:
         labels = {r.oid: r.label for r in rows}
         report.records = len(labels)
         audit = Audit(self.app)
         for oid, label in labels.items():
-            chain = audit.verify(UUID(oid))
+            chain = audit.verify_rows(self.log.record(conn, UUID(oid)))
             if not chain.ok:
                 report.add("chain", f"{label} {oid}", f"{label} {oid}: {chain.problem}", oid)
 
@@ -110,13 +110,15 @@ class LogVerifier:
 
     # --- 3 continued: the log against what the checkpoints vouch for ----------
 
-    def _against(self, report: Report, rows: list[Row], trusted: list[Trusted], orphans: Missing) -> None:
+    def _against(
+        self, report: Report, rows: list[Row], trusted: list[Trusted], orphans: Missing, conn: sa.Connection
+    ) -> None:
         roots = roots_at([r.leaf for r in rows], {t.checkpoint.size for t in trusted})
         broken = [t for t in trusted if roots.get(t.checkpoint.size) != t.checkpoint.root]
         missing = dict(orphans)  # notification id -> (record id, version), rows gone from the log
         reference = max(trusted, key=lambda t: t.checkpoint.size, default=None)
         if broken and reference is not None:
-            stored = list(self.tree.stored_leaves())
+            stored = list(self.tree.stored_leaves(conn))
             covered = stored[: reference.checkpoint.size]
             if (
                 len(covered) == reference.checkpoint.size

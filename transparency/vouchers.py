@@ -25,6 +25,8 @@ from transparency.timestamps import TimestampError, check
 from transparency.witnesses import Witness
 from transparency.witnessing import WitnessError
 
+Asked = dict[str, str | None | WitnessError]  # witness name -> the checkpoint it holds (or why it could not say)
+
 
 @dataclass(frozen=True)
 class Trusted:
@@ -44,20 +46,31 @@ class Vouchers:
         self.log, self.origin, self.keys, self.witnesses, self.tsa_chain = log, origin, keys, witnesses, tsa_chain
         self.t = log.tables
 
-    def collect(self, report: Report) -> list[Trusted]:
-        """Every checkpoint that verifies, from the log's list then from each witness; findings for the rest."""
-        return self._stored_checkpoints(report) + self._witnesses(report)
+    def ask(self) -> Asked:
+        """What each witness holds now. Asked before the log's snapshot is read: the log stores a checkpoint
+        before it offers it, so whatever a witness holds then, the snapshot has its checkpoint and rows."""
+        asked: Asked = {}
+        for witness in self.witnesses:
+            try:
+                asked[witness.name] = witness.latest(self.origin)
+            except WitnessError as e:
+                asked[witness.name] = e
+        return asked
 
-    def _stored_checkpoints(self, report: Report) -> list[Trusted]:
+    def collect(self, report: Report, conn: sa.Connection, asked: Asked) -> list[Trusted]:
+        """Every checkpoint that verifies, from the log's list (read on `conn`, the verifier's snapshot) then
+        from each witness (as `asked` before it); findings for the rest."""
+        return self._stored_checkpoints(report, conn) + self._witnesses(report, conn, asked)
+
+    def _stored_checkpoints(self, report: Report, conn: sa.Connection) -> list[Trusted]:
         trusted: list[Trusted] = []
         c, w = self.t.checkpoints, self.t.witnessed
-        with self.log.engine.connect() as conn:
-            stored = conn.execute(sa.select(c).order_by(c.c.id)).all()
-            answers = defaultdict(list)
-            for a in conn.execute(sa.select(w).order_by(w.c.id)):
-                answers[a.checkpoint_id].append(
-                    {"witness": a.witness, "status": a.status, "detail": a.detail, "at": utc_iso(a.at)}
-                )
+        stored = conn.execute(sa.select(c).order_by(c.c.id)).all()
+        answers = defaultdict(list)
+        for a in conn.execute(sa.select(w).order_by(w.c.id)):
+            answers[a.checkpoint_id].append(
+                {"witness": a.witness, "status": a.status, "detail": a.detail, "at": utc_iso(a.at)}
+            )
         for row in stored:
             entry: dict[str, Any] = {
                 "id": row.id,
@@ -106,18 +119,17 @@ class Vouchers:
                     )
         return trusted
 
-    def _witnesses(self, report: Report) -> list[Trusted]:
+    def _witnesses(self, report: Report, conn: sa.Connection, asked: Asked) -> list[Trusted]:
         trusted: list[Trusted] = []
         stored = {(t.checkpoint.size, t.checkpoint.root) for t in self._valid_stored(report)}
         for witness in self.witnesses:
             subject = f"witness {witness.name}"
             entry: dict[str, Any] = {"name": witness.name, "held": None, "status": "ok", "detail": ""}
             report.witnesses.append(entry)
-            try:
-                held = witness.latest(self.origin)
-            except WitnessError as e:
-                entry.update(status="unreachable", detail=str(e))
-                report.add("witness-unreachable", subject, f"{subject} could not be asked: {e}")
+            held = asked.get(witness.name)
+            if isinstance(held, WitnessError):
+                entry.update(status="unreachable", detail=str(held))
+                report.add("witness-unreachable", subject, f"{subject} could not be asked: {held}")
                 continue
             size = 0
             if held is not None:
@@ -141,8 +153,15 @@ class Vouchers:
                         "missing from the log's own checkpoints (deleted or replaced)",
                     )
             entry["held"] = size
-            self._rollback(report, witness, size, entry)
+            self._rollback(report, witness, size, entry, conn)
         return trusted
+
+    def _size_now(self, witness: Witness) -> int:
+        try:
+            note = witness.latest(self.origin)
+            return open_checkpoint(note, self.keys, origin=self.origin).checkpoint.size if note else 0
+        except (WitnessError, NoteError):
+            return 0
 
     def _valid_stored(self, report: Report) -> list[Trusted]:
         return [
@@ -151,17 +170,23 @@ class Vouchers:
             if c["valid"]
         ]
 
-    def _rollback(self, report: Report, witness: Witness, held: int, entry: dict[str, Any]) -> None:
+    def _rollback(
+        self, report: Report, witness: Witness, held: int, entry: dict[str, Any], conn: sa.Connection
+    ) -> None:
         w, c = self.t.witnessed, self.t.checkpoints
-        with self.log.engine.connect() as conn:
-            best = conn.execute(
-                sa.select(w.c.size, w.c.at, w.c.cosignatures, c.c.note)
-                .join(c, c.c.id == w.c.checkpoint_id)
-                .where(w.c.witness == witness.name, w.c.status == ACCEPTED)
-                .order_by(w.c.size.desc())
-                .limit(1)
-            ).first()
+        best = conn.execute(
+            sa.select(w.c.size, w.c.at, w.c.cosignatures, c.c.note)
+            .join(c, c.c.id == w.c.checkpoint_id)
+            .where(w.c.witness == witness.name, w.c.status == ACCEPTED)
+            .order_by(w.c.size.desc())
+            .limit(1)
+        ).first()
         if best is None or best.size <= held:
+            return
+        # The witness was asked before the snapshot; it may have accepted a newer checkpoint since, which the
+        # snapshot records. Asked again now (after the snapshot), an honest witness holds at least that.
+        held = max(held, self._size_now(witness))
+        if best.size <= held:
             return
         proof = ""
         key = getattr(witness, "key", None)
