@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from eventsourcing import persistence
 from eventsourcing.domain import Aggregate
 
 from domain.application import Appraisals
@@ -36,7 +37,15 @@ from readmodels.tables import projection_failures
 
 log = logging.getLogger("readmodels.projector")  # the projector's log, as before the split
 # Failures the connection may cure: the batch is retried whole (with backoff), nothing is skipped.
-TRANSIENT = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError, sa.exc.TimeoutError)
+# Loading a record goes through eventsourcing's recorder, which re-raises SQLAlchemy's as its own classes.
+TRANSIENT = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.DisconnectionError,
+    sa.exc.TimeoutError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+)
 # Failures of one aggregate's rows that recur on every retry: that aggregate is recorded and skipped.
 POISON = (
     sa.exc.DataError,
@@ -129,9 +138,21 @@ class FailureRecords:
             loaded = self._load_one(UUID(row["aggregate_id"]), None, row["notification_id"], row["topic"])
             with self.engine.begin() as conn:
                 self._lock(conn)
+                if not self._still_failing(conn, row):
+                    continue  # a batch projected it (or it failed again) since it was loaded: this load may be older
                 if loaded.aggregate is not None and self._apply_alone(conn, loaded):
                     healed += 1
         return healed
+
+    def _still_failing(self, conn: sa.Connection, row: dict[str, Any]) -> bool:
+        """The failure as the retry read it, unchanged (read under the projector's lock)."""
+        f = projection_failures
+        now = conn.execute(
+            sa.select(f.c.notification_id, f.c.attempts).where(
+                f.c.projection == self.name, f.c.aggregate_id == row["aggregate_id"]
+            )
+        ).first()
+        return now is not None and (now.notification_id, now.attempts) == (row["notification_id"], row["attempts"])
 
     def _apply_alone(self, conn: sa.Connection, loaded: Loaded) -> bool:
         """One aggregate in its own savepoint; a failure is recorded and the transaction goes on."""
