@@ -11,7 +11,8 @@ the employee's page must each refuse the record and name what broke. The record 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,8 +56,9 @@ class World:
             )
 
 
-@pytest.fixture
-async def world(store_url: str, tmp_path: Path) -> AsyncIterator[World]:
+@contextmanager
+def built_world(store_url: str, tmp_path: Path) -> Iterator[World]:
+    """EMP1's appraisal at version 3 on the store at `store_url`, checkpointed, with the app over it."""
     settings = settings_for(tmp_path, database_url=store_url, log_keys_dir=str(tmp_path / "keys"))
     store = Appraisals(env=event_store_env(store_url, settings))
     _, appraisal_id = seed_appraisal(store)
@@ -66,6 +68,12 @@ async def world(store_url: str, tmp_path: Path) -> AsyncIterator[World]:
     yield World(build_app(settings, store), store, Rows(engine, appraisal_id), engine, appraisal_id)
     engine.dispose()
     store.close()
+
+
+@pytest.fixture
+async def world(store_url: str, tmp_path: Path) -> AsyncIterator[World]:
+    with built_world(store_url, tmp_path) as w:
+        yield w
 
 
 def modify_state(w: World) -> None:
