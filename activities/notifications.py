@@ -32,7 +32,8 @@ from domain.outcome import Outcome, Stamp
 from domain.people import HR_INBOX
 from domain.people_commands import RecordDeadlineMissed, RecordReminder
 from domain.result_commands import EscalateKeberatan
-from readmodels.outbox import NO_ADDRESS, Outbox, Policy, Render
+from readmodels.outbox import Outbox
+from readmodels.outbox_tables import NO_ADDRESS, Policy, Render
 from settings import Settings
 from web.mail import renderer
 

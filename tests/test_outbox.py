@@ -24,7 +24,8 @@ from domain.application import Appraisals
 from domain.base import SYSTEM
 from domain.calendar import next_local_hour
 from domain.people_commands import RecordDeadlineMissed, RecordReminder
-from readmodels.outbox import DEAD, DELIVERED, NO_ADDRESS, PENDING, Outbox, Policy
+from readmodels.outbox import Outbox
+from readmodels.outbox_tables import DEAD, DELIVERED, NO_ADDRESS, PENDING, Policy
 from readmodels.projector import make_engine
 from tests.factories import AGENCY, ANALIS, HEAD, HR_ACTOR, KADIS, SEKDA, STAFF, Scenario, T
 from web.mail import renderer

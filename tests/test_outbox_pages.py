@@ -18,7 +18,8 @@ from activities.notifications import CapturingSender, Directory, Dispatcher
 from domain.application import Appraisals
 from domain.base import SYSTEM
 from domain.people_commands import RecordReminder
-from readmodels.outbox import DEAD, DELIVERED, NO_ADDRESS, PENDING, Outbox
+from readmodels.outbox import Outbox
+from readmodels.outbox_tables import DEAD, DELIVERED, NO_ADDRESS, PENDING
 from readmodels.projector import make_engine
 from settings import event_store_env
 from tests.page_language import assert_indonesian

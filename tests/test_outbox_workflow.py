@@ -18,7 +18,8 @@ from activities.notifications import Directory, Dispatcher, SmtpSender
 from domain.application import Appraisals
 from domain.base import Actor
 from domain.work_commands import DraftSkp, SubmitSkp
-from readmodels.outbox import DELIVERED, Outbox
+from readmodels.outbox import Outbox
+from readmodels.outbox_tables import DELIVERED
 from readmodels.projector import make_engine
 from tests.test_outbox import Relay, free_port
 from tests.test_workflows import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from readmodels.outbox import ESCALATION, KEBERATAN, REMINDER
+from readmodels.outbox_tables import ESCALATION, KEBERATAN, REMINDER
 from web.labels import task_name, when
 
 
