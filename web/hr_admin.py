@@ -1,13 +1,13 @@
-"""HR's whole job in the browser: the org import, a new cycle and its start, people left out, mutations.
+"""HR's work in the browser before a cycle runs: the org import, a new cycle and its start.
 
 Every page calls the same services as the API (services/org.py, services/actions.py, the gateway);
 no rule is decided here. Only HR reaches these pages: anyone else is refused (403) with the
-Indonesian page every refusal gets.
+Indonesian page every refusal gets. The people of a running cycle (those left out, mutations) are
+web/hr_people.py.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -18,16 +18,15 @@ from starlette.datastructures import UploadFile
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain import org_csv
-from domain.calendar import local_day, parse_day
-from domain.cycle_commands import AddParticipant, DefineCycle
+from domain.cycle_commands import DefineCycle
 from domain.errors import InvalidInput
 from domain.org_csv import Problem
 from services.authz import ONLY_HR, forbidden, is_hr, require_hr
 from services.edge import CSRF_FIELD, CSRF_REFUSED_HEADERS, CSRF_REFUSED_PAGE, form_token_ok
-from services.org import MAX_CSV_BYTES, Imported, csv_text, import_and_forward, participants_from_org, record_mutation
+from services.org import MAX_CSV_BYTES, Imported, csv_text, import_and_forward, participants_from_org
 from web import forms
 from web.labels import org_reason, org_refusal
-from web.outcome import Refused, actions, attempt, cycle_actions
+from web.outcome import Refused, actions, attempt
 from web.render import page, redirect
 from web.session import PageActor, same_origin
 
@@ -41,10 +40,10 @@ def hr_only(actor: Any) -> None:
         raise forbidden(ONLY_HR)
 
 
-def _said(r: Refused) -> str:
+def said(r: Refused) -> str:
     """A refusal in Bahasa Indonesia: the org rules' texts first, then the general mapping."""
-    said = org_refusal(r.message)
-    return f"{r.text.split(':', 1)[0]}: {said}" if said else r.text
+    text = org_refusal(r.message)
+    return f"{r.text.split(':', 1)[0]}: {text}" if text else r.text
 
 
 async def _org(request: Request) -> list[dict[str, Any]]:
@@ -119,7 +118,7 @@ async def import_org(request: Request, actor: PageActor) -> Response:
             ),
         )
     except Refused as r:
-        return await _import_page(request, actor, r.status, error=_said(r))
+        return await _import_page(request, actor, r.status, error=said(r))
     if done.result.problems:
         return await _import_page(request, actor, 422, problems=_report(done.result.problems))
     return await _import_page(request, actor, imported=done.result, forwarded=done.forwarded)
@@ -183,7 +182,7 @@ async def new_cycle(request: Request, actor: PageActor) -> Response:
     try:
         cycle_id: UUID = await attempt(request, define)
     except Refused as r:
-        return await _new_cycle_page(request, actor, r.status, form=dict(form), error=_said(r))
+        return await _new_cycle_page(request, actor, r.status, form=dict(form), error=said(r))
     return redirect(f"/hr/siklus/{cycle_id}", "siklus-dibuat")
 
 
@@ -222,137 +221,3 @@ async def opening(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLRes
         refresh=not done and cycle["status"] != "closed",
         zone=cycle["time_zone"],
     )
-
-
-# --- people left out -------------------------------------------------------------------------------
-
-
-async def _left_out(request: Request, cycle_id: UUID) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The cycle, and the employees of its agency's org data who do not take part, with the reason."""
-    state = request.app.state
-    cycle = await views_cycle(request, cycle_id)
-    taking_part = set((await run_in_threadpool(state.appraisals.cycle, cycle_id)).participants)
-    agency = await run_in_threadpool(state.appraisals.find_agency, cycle["agency_id"])
-    if agency is None:
-        return cycle, []
-    skipped = dict(agency.participants().skipped)
-    rows = []
-    for nip, e in sorted(agency.employees.items(), key=lambda item: item[1]["name"]):
-        if nip in taking_part:
-            continue
-        appraiser, atasan = agency.reporting_line(nip)
-        rows.append(
-            {
-                "nip": nip,
-                "name": e["name"],
-                "unit": agency.units.get(e["unit_id"], {}).get("name", e["unit_id"]),
-                "appraiser_nip": appraiser or "",
-                "atasan_nip": atasan or "",
-                "skipped": nip in skipped,
-            }
-        )
-    return cycle, rows
-
-
-async def views_cycle(request: Request, cycle_id: UUID) -> dict[str, Any]:
-    cycle: dict[str, Any] = await request.app.state.cycle_views.cycle(cycle_id)
-    return cycle
-
-
-async def _participants_page(
-    request: Request, actor: Any, cycle_id: UUID, status: int = 200, **context: Any
-) -> HTMLResponse:
-    cycle, rows = await _left_out(request, cycle_id)
-    return page(
-        request, "hr_peserta.html", actor, status, cycle=cycle, left_out=rows, form=context.pop("form", {}), **context
-    )
-
-
-@router.get("/siklus/{cycle_id}/peserta", response_class=HTMLResponse)
-async def participants(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLResponse:
-    hr_only(actor)
-    return await _participants_page(request, actor, cycle_id)
-
-
-@router.post("/siklus/{cycle_id}/peserta", response_class=HTMLResponse)
-async def add_participant(request: Request, cycle_id: UUID, actor: PageActor) -> Response:
-    """Add one person left out, with the pejabat penilai and atasan HR names; the appraisal opens at once."""
-    form = await request.form()
-    state = request.app.state
-
-    async def add() -> Any:
-        hr = require_hr(actor)
-        cycle = await views_cycle(request, cycle_id)
-        agency = await run_in_threadpool(state.appraisals.agency, cycle["agency_id"])
-        nip = forms.text(form, "nip")
-        person = agency.participant(nip, forms.text(form, f"appraiser-{nip}"), forms.text(form, f"atasan-{nip}"))
-        return await cycle_actions(request).add_participant(cycle_id, AddParticipant(hr, person), forms.key(form))
-
-    try:
-        await attempt(request, add)
-    except Refused as r:
-        return await _participants_page(request, actor, cycle_id, r.status, error=_said(r), form=dict(form))
-    return redirect(f"/hr/siklus/{cycle_id}/peserta", "peserta-ditambah")
-
-
-# --- a change of supervisor (mutasi) ---------------------------------------------------------------
-
-
-async def _mutation_page(
-    request: Request, actor: Any, cycle_id: UUID, status: int = 200, **context: Any
-) -> HTMLResponse:
-    state = request.app.state
-    cycle = await views_cycle(request, cycle_id)
-    agency = await run_in_threadpool(state.appraisals.find_agency, cycle["agency_id"])
-    people = sorted((agency.employees.values() if agency else []), key=lambda e: e["name"])
-    return page(
-        request,
-        "hr_mutasi.html",
-        actor,
-        status,
-        cycle=cycle,
-        people=people,
-        names={e["nip"]: e["name"] for e in people},
-        history=list(reversed(agency.supervisor_history)) if agency else [],
-        today=local_day(state.clock(), cycle["time_zone"]).isoformat(),
-        zone=cycle["time_zone"],
-        form=context.pop("form", {}),
-        **context,
-    )
-
-
-@router.get("/siklus/{cycle_id}/mutasi", response_class=HTMLResponse)
-async def mutation_form(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLResponse:
-    hr_only(actor)
-    return await _mutation_page(request, actor, cycle_id)
-
-
-@router.post("/siklus/{cycle_id}/mutasi", response_class=HTMLResponse)
-async def mutation(request: Request, cycle_id: UUID, actor: PageActor) -> Response:
-    """Record the new supervisor in the org data from its effective date; running appraisals follow."""
-    form = await request.form()
-    state = request.app.state
-
-    async def record() -> list[dict[str, Any]]:
-        hr = require_hr(actor)
-        cycle = await views_cycle(request, cycle_id)
-        effective: date = parse_day("effective_date", forms.text(form, "effective_date"))
-        return await record_mutation(
-            state.appraisals,
-            actions(request),
-            state.readside,
-            cycle["agency_id"],
-            forms.text(form, "nip"),
-            forms.text(form, "supervisor_nip"),
-            actor=hr,
-            reason=forms.text(form, "reason"),
-            effective=effective,
-            at=state.clock(),
-            key=forms.key(form),
-        )
-
-    try:
-        forwarded: list[dict[str, Any]] = await attempt(request, record)
-    except Refused as r:
-        return await _mutation_page(request, actor, cycle_id, r.status, error=_said(r), form=dict(form))
-    return await _mutation_page(request, actor, cycle_id, forwarded=forwarded, recorded=True)

@@ -24,6 +24,7 @@ from web import (
     employee,
     hr,
     hr_admin,
+    hr_people,
     inbox,
     receipts,
     session,
@@ -42,7 +43,21 @@ def is_page(request: Request) -> bool:
 
 def install(app: FastAPI) -> None:
     """Call after api.errors.install(app): page paths answer errors as HTML."""
-    pages = (session, signin, bulk, inbox, task_forms, employee, hr, hr_admin, audit, citizen, receipts, documents)
+    pages = (
+        session,
+        signin,
+        bulk,
+        inbox,
+        task_forms,
+        employee,
+        hr,
+        hr_admin,
+        hr_people,
+        audit,
+        citizen,
+        receipts,
+        documents,
+    )
     for module in pages:
         app.include_router(module.router, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
