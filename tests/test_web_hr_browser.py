@@ -247,6 +247,26 @@ async def _after_restart(b: Browser, w: World, cycle: str) -> None:
             assert response.status == 403, (nip, path)
             await expect(other.locator("main")).to_contain_text("Hanya pengelola kinerja (BKPSDM)")
             assert_indonesian(await other.content(), path)
+        # Sending HR's forms anyway (with their own valid CSRF token) is refused the same way, and the refusal
+        # shows none of the org data those pages list (agencies, names, reporting lines).
+        token = await form_fields(other, "form.whoami")
+        for path, form, listing in (
+            ("/hr/siklus-baru", {"agency_id": AGENCY, "year": "2030", "period": "quarterly"}, "agency_id"),
+            (
+                f"/hr/siklus/{cycle}/peserta",
+                {"nip": OUTSIDER, f"appraiser-{OUTSIDER}": ATASAN, f"atasan-{OUTSIDER}": EMP2},
+                "belum-ikut",
+            ),
+            (
+                f"/hr/siklus/{cycle}/mutasi",
+                {"nip": EMP1, "supervisor_nip": EMP2, "reason": "x", "effective_date": "2027-07-01"},
+                "riwayat-mutasi",
+            ),
+        ):
+            sent = await other.request.post(path, form={**token, "kunci": "k", **form})
+            body = await sent.text()
+            assert sent.status == 403 and "Hanya pengelola kinerja (BKPSDM)" in body, (nip, path, sent.status)
+            assert f'id="{listing}"' not in body and "Citra" not in body, (nip, path)
         await other.context.close()
 
     # The Kepala Dinas reads the agency's overview, and is offered none of HR's work.

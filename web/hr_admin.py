@@ -155,6 +155,7 @@ async def _new_cycle_page(
 @router.post("/siklus-baru", response_class=HTMLResponse)
 async def new_cycle(request: Request, actor: PageActor) -> Response:
     """Define the agency's cycle from its org data; the people left out are listed on the cycle's page."""
+    hr_only(actor)  # before anything: a refusal shown on the page would list the agencies with org data
     form = await request.form()
     state = request.app.state
 

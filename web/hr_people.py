@@ -49,7 +49,9 @@ async def _form_on(
     act: Callable[[FormData], Awaitable[Response | dict[str, Any]]],
 ) -> Response:
     """Run a cycle page's form: its answer (a redirect, or what the page shows besides), or, refused, the
-    page again with the rule in Bahasa Indonesia and what was typed."""
+    page again with the rule in Bahasa Indonesia and what was typed. Anyone but HR is refused first: a refusal
+    shown on the page would list the org data it holds."""
+    hr_only(actor)
     form = await request.form()
     try:
         done: Response | dict[str, Any] = await attempt(request, partial(act, form))
