@@ -8,9 +8,9 @@ kinerja cycle status CYCLE_ID
 kinerja audit verify [ID]            # the whole log against its checkpoints and witnesses, or one record
 kinerja audit replay|export ID
 kinerja audit checkpoint|receipt|verify-receipt|keys, kinerja witness serve   (transparency/cli.py)
-kinerja projections rebuild
+kinerja projections rebuild            (readmodels/cli.py)
 kinerja accounts issue NIP [--role hr]   # a local account; prints the initial password once
-kinerja notifications list|retry ID      # the outbox's pending and dead-lettered mails; send a dead one again
+kinerja notifications list|retry ID      # the outbox's pending and dead-lettered mails (readmodels/cli.py)
 
 Every failure ends in one sentence on stderr and a non-zero exit, never a traceback.
 """
@@ -22,37 +22,30 @@ import json
 from datetime import datetime, timezone
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
 from domain.application import Appraisals
 from domain.audit import Audit, history_csv
 from domain.base import HR, Actor
 from domain.errors import DomainError
+from readmodels import cli as read_side_commands
 from settings import event_store_env, get_settings
 from transparency import cli as proof_commands
-
-if TYPE_CHECKING:
-    from readmodels.outbox import Outbox
 
 app = typer.Typer(help="Kinerja: appraisal cycles of Indonesian civil servants", no_args_is_help=True)
 cycle_app = typer.Typer(help="Appraisal cycles", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit the domain log", no_args_is_help=True)
-projections_app = typer.Typer(help="Read models", no_args_is_help=True)
 accounts_app = typer.Typer(help="Local accounts (agencies without single sign-on)", no_args_is_help=True)
-notifications_app = typer.Typer(help="The notification outbox (mails to people)", no_args_is_help=True)
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(audit_app, name="audit")
-app.add_typer(projections_app, name="projections")
 app.add_typer(accounts_app, name="accounts")
-app.add_typer(notifications_app, name="notifications")
 console = Console()
 proof_commands.register(audit_app, app)
+read_side_commands.register(app)
 HR_NIP_OPTION = typer.Option("system-hr", "--as", help="NIP of the HR officer acting (recorded in the log)")
 
 
@@ -183,52 +176,6 @@ def audit_export(record_id: UUID, fmt: ExportFormat = typer.Option("json", "--fo
         typer.echo(json.dumps(history, indent=2))
         return
     typer.echo(history_csv(history), nl=False)
-
-
-@projections_app.command("rebuild")
-def projections_rebuild() -> None:
-    """Drop the read models and project the whole domain log again."""
-    from readmodels.projector import Projector, make_engine
-
-    projector = Projector(_app(), make_engine(get_settings().database_url))
-    with Progress(console=console, transient=True) as progress:
-        progress.add_task("rebuilding read models", total=None)
-        count = projector.rebuild()
-    console.print(f"read models rebuilt: {count} events projected, position {projector.position()}")
-
-
-def _outbox() -> Outbox:
-    from readmodels.outbox import Outbox
-    from readmodels.projector import make_engine
-
-    return Outbox(_app(), make_engine(get_settings().database_url), start_at_head=True)
-
-
-@notifications_app.command("list")
-def notifications_list() -> None:
-    """Mails still pending or dead-lettered, with their attempts and last error."""
-    outbox = _outbox()
-    status = outbox.status(_now())
-    for m in outbox.listing():  # one line each, whole (for grep)
-        console.print(
-            f"{m['message_id']}\t{m['state']}\tto {m['recipient']}\tattempts {m['attempts']}\t"
-            f"{m['last_error'] or '-'}\t{m['subject']}",
-            soft_wrap=True,
-            markup=False,
-            highlight=False,
-        )
-    console.print(
-        f"{status['delivered']} delivered, {status['pending']} pending, {status['dead']} dead, "
-        f"{status['waiting_for_digest']} reminders waiting for their digest"
-    )
-
-
-@notifications_app.command("retry")
-def notifications_retry(message_id: str) -> None:
-    """Send a dead-lettered mail again (pending from now, attempts from zero)."""
-    if not _outbox().retry(message_id, _now()):
-        _fail(f"no dead-lettered notification {message_id!r} (kinerja notifications list shows them)")
-    console.print(f"{message_id}: pending again; the worker sends it within seconds")
 
 
 @accounts_app.command("issue")

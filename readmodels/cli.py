@@ -1,0 +1,82 @@
+"""The read side's commands of `kinerja` (registered on its root app by cli.py).
+
+kinerja projections rebuild          # drop the read models and project the whole domain log again
+kinerja notifications list           # the outbox's pending and dead-lettered mails
+kinerja notifications retry ID       # send a dead one again
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+if TYPE_CHECKING:
+    from readmodels.outbox import Outbox
+
+console = Console()
+
+
+def _log_and_engine() -> tuple[Any, Any]:
+    """(application, read-model engine) as configured; imported lazily so `kinerja --help` stays quick."""
+    from domain.application import Appraisals
+    from readmodels.projector import make_engine
+    from settings import event_store_env, get_settings
+
+    settings = get_settings()
+    return Appraisals(env=event_store_env(settings.database_url, settings)), make_engine(settings.database_url)
+
+
+def _outbox() -> Outbox:
+    from readmodels.outbox import Outbox
+
+    return Outbox(*_log_and_engine(), start_at_head=True)
+
+
+def register(root: typer.Typer) -> None:
+    projections_app = typer.Typer(help="Read models", no_args_is_help=True)
+    notifications_app = typer.Typer(help="The notification outbox (mails to people)", no_args_is_help=True)
+    root.add_typer(projections_app, name="projections")
+    root.add_typer(notifications_app, name="notifications")
+
+    @projections_app.command("rebuild")
+    def projections_rebuild() -> None:
+        """Drop the read models and project the whole domain log again."""
+        from readmodels.projector import Projector
+
+        projector = Projector(*_log_and_engine())
+        with Progress(console=console, transient=True) as progress:
+            progress.add_task("rebuilding read models", total=None)
+            count = projector.rebuild()
+        console.print(f"read models rebuilt: {count} events projected, position {projector.position()}")
+
+    @notifications_app.command("list")
+    def notifications_list() -> None:
+        """Mails still pending or dead-lettered, with their attempts and last error."""
+        outbox = _outbox()
+        status = outbox.status(datetime.now(timezone.utc))
+        for m in outbox.listing():  # one line each, whole (for grep)
+            console.print(
+                f"{m['message_id']}\t{m['state']}\tto {m['recipient']}\tattempts {m['attempts']}\t"
+                f"{m['last_error'] or '-'}\t{m['subject']}",
+                soft_wrap=True,
+                markup=False,
+                highlight=False,
+            )
+        console.print(
+            f"{status['delivered']} delivered, {status['pending']} pending, {status['dead']} dead, "
+            f"{status['waiting_for_digest']} reminders waiting for their digest"
+        )
+
+    @notifications_app.command("retry")
+    def notifications_retry(message_id: str) -> None:
+        """Send a dead-lettered mail again (pending from now, attempts from zero)."""
+        if not _outbox().retry(message_id, datetime.now(timezone.utc)):
+            console.print(
+                f"[red]no dead-lettered notification {message_id!r} (kinerja notifications list shows them)[/red]"
+            )
+            raise typer.Exit(1)
+        console.print(f"{message_id}: pending again; the worker sends it within seconds")
