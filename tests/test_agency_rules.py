@@ -217,3 +217,136 @@ def test_participants_take_the_supervisor_as_appraiser_and_the_next_one_up_as_at
     a.change_supervisor(ADMIN, SEKDA, "196502021988032002", "struktur baru", date(2024, 1, 5), AT)
     head = next(p for p in a.participants().participants if p["nip"] == KABID)
     assert (head["appraiser_nip"], head["atasan_nip"], head["is_unit_head"]) == (SEKDA, "196502021988032002", True)
+
+
+# --- the org chart's questions: who heads the agency, each employee as a participant -----------------
+# The head of the agency (Kepala Dinas, Sekda) heads a unit and has no supervisor inside the agency:
+# their own superior (a regent or governor, the PPK of DOMAIN.md §4) is outside its org chart.
+REGENT = "196001011985031001"  # the Kepala Daerah above the agency: not one of its employees
+
+
+def chart() -> Agency:
+    """umum: KABID heads it, STAF under KABID, SEKDA (no supervisor) heads no unit of its own here but
+    kantor; dinas: ANALIS heads it and answers to the regent, outside the agency."""
+    a = agency()  # umum (head KABID); SEKDA <- KABID <- STAF
+    a.register_unit(ADMIN, "kantor", "Kantor Walikota", SEKDA, AT)
+    a.register_unit(ADMIN, "dinas", "Dinas Kesehatan", ANALIS, AT)
+    a.register_employee(
+        ADMIN,
+        {
+            "nip": ANALIS,
+            "name": "Kepala Dinas",
+            "position": "Kepala",
+            "rank": "IV/c",
+            "unit_id": "dinas",
+            "supervisor_nip": REGENT,
+        },
+        AT,
+    )
+    return a
+
+
+@pytest.mark.parametrize(
+    ("nip", "expected"),
+    [
+        pytest.param(SEKDA, True, id="heads-a-unit-and-no-supervisor"),
+        pytest.param(ANALIS, True, id="heads-a-unit-and-the-supervisor-is-outside"),
+        pytest.param(KABID, False, id="heads-a-unit-under-someone-inside"),
+        pytest.param(STAF, False, id="heads-nothing"),
+        pytest.param(REGENT, False, id="not-an-employee"),
+        pytest.param("", False, id="nobody"),
+    ],
+)
+def test_the_head_of_the_agency_heads_a_unit_and_answers_to_nobody_inside_it(nip: str, expected: bool) -> None:
+    assert chart().is_head_of_agency(nip) is expected
+
+
+def test_an_employee_heading_no_unit_is_not_the_head_of_the_agency_even_at_the_top() -> None:
+    a = agency()
+    a.register_employee(ADMIN, {"nip": ANALIS, "name": "Tanpa Atasan", "unit_id": "umum"}, AT)
+    assert a.is_head_of_agency(ANALIS) is False
+
+
+PARTICIPANTS = [
+    pytest.param(
+        STAF,
+        KABID,
+        SEKDA,
+        {
+            "nip": STAF,
+            "name": f"Pegawai {STAF[-3:]}",
+            "position": "",
+            "rank": "",
+            "unit_id": "umum",
+            "unit_name": "Bidang Umum",
+            "appraiser_nip": KABID,
+            "atasan_nip": SEKDA,
+            "is_unit_head": False,
+        },
+        id="staff",
+    ),
+    pytest.param(
+        KABID,
+        SEKDA,
+        STAF,  # HR names the line for those left out: not the org chart's
+        {
+            "nip": KABID,
+            "name": f"Pegawai {KABID[-3:]}",
+            "position": "",
+            "rank": "",
+            "unit_id": "umum",
+            "unit_name": "Bidang Umum",
+            "appraiser_nip": SEKDA,
+            "atasan_nip": STAF,
+            "is_unit_head": True,
+        },
+        id="head-of-their-own-unit-with-the-line-hr-names",
+    ),
+    pytest.param(
+        SEKDA,
+        KABID,
+        STAF,
+        {
+            "nip": SEKDA,
+            "name": f"Pegawai {SEKDA[-3:]}",
+            "position": "",
+            "rank": "",
+            "unit_id": "umum",
+            "unit_name": "Bidang Umum",
+            "appraiser_nip": KABID,
+            "atasan_nip": STAF,
+            "is_unit_head": False,
+        },
+        id="heads-another-unit-than-their-own",
+    ),
+    pytest.param(
+        ANALIS,
+        REGENT,
+        SEKDA,
+        {
+            "nip": ANALIS,
+            "name": "Kepala Dinas",
+            "position": "Kepala",
+            "rank": "IV/c",
+            "unit_id": "dinas",
+            "unit_name": "Dinas Kesehatan",
+            "appraiser_nip": REGENT,
+            "atasan_nip": SEKDA,
+            "is_unit_head": True,
+        },
+        id="every-field-from-the-org-data",
+    ),
+]
+
+
+@pytest.mark.parametrize(("nip", "appraiser", "atasan", "expected"), PARTICIPANTS)
+def test_an_employee_as_a_participant_carries_their_org_data_and_the_line_given(
+    nip: str, appraiser: str, atasan: str, expected: dict[str, Any]
+) -> None:
+    assert chart().participant(nip, appraiser, atasan) == expected
+
+
+def test_only_an_employee_of_the_agency_becomes_a_participant() -> None:
+    assert refusal(chart().participant, REGENT, KABID, SEKDA) == (
+        f"InvalidInput: nip: {REGENT} is not an employee of pemkot-palu"
+    )

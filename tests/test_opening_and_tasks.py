@@ -14,10 +14,12 @@ import pytest
 
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
+from domain.audit import Audit
 from domain.cycle_commands import StartCycle
-from domain.errors import NotFound, WrongStage
+from domain.errors import ConcurrencyConflict, NotFound, WrongStage
+from domain.opening import CycleRunning
 from domain.result_commands import DecideKeberatan
-from tests.factories import HR_ACTOR, OUTSIDER, SEKDA, STAFF, Scenario, T, actor, define_cycle, reach
+from tests.factories import ANALIS, HEAD, HR_ACTOR, OUTSIDER, SEKDA, STAFF, Scenario, T, actor, define_cycle, reach
 
 
 def test_an_appraisal_opens_only_in_a_started_cycle_and_only_for_a_participant() -> None:
@@ -71,3 +73,83 @@ def test_a_command_the_appraisal_does_not_know_is_refused_not_ignored() -> None:
     with pytest.raises(AssertionError):
         appraisal.execute(stranger, T["check_in"], None)
     assert appraisal.pending_events == []
+
+
+# --- the fact that an appraisal's workflow runs (domain/opening.py) --------------------------------------
+# README "Open means its workflow runs": once Temporal accepted a page of starts, the opening activity
+# records their NIPs on the cycle's one CycleRunning record, one event per page; a retried page records
+# nothing twice, nothing recorded is taken back, and progress counts an appraisal open only from it.
+PAGES = [
+    pytest.param([[STAFF, HEAD]], [[HEAD, STAFF]], [HEAD, STAFF], id="one-page"),
+    pytest.param([[STAFF], [STAFF]], [[STAFF], []], [STAFF], id="a-retried-page"),
+    pytest.param(
+        [[STAFF, HEAD], [ANALIS, STAFF, ANALIS]], [[HEAD, STAFF], [ANALIS]], [HEAD, STAFF, ANALIS], id="pages-overlap"
+    ),
+    pytest.param([[ANALIS], [STAFF, HEAD]], [[ANALIS], [HEAD, STAFF]], [ANALIS, HEAD, STAFF], id="in-recorded-order"),
+    pytest.param([[]], [[]], [], id="an-empty-page"),
+]
+
+
+@pytest.mark.parametrize(("pages", "answers", "recorded"), PAGES)
+def test_each_page_records_only_the_nips_new_to_the_cycles_record(
+    pages: list[list[str]], answers: list[list[str]], recorded: list[str]
+) -> None:
+    s = Scenario.new()
+    other = define_cycle(s.app, agency_id="pemkot-lain")
+    assert s.app.workflows_running(s.cycle_id) == frozenset()
+    at = [T["open"] + timedelta(minutes=i) for i in range(len(pages))]
+    assert [
+        s.app.record_workflows_started(s.cycle_id, page, when) for page, when in zip(pages, at, strict=True)
+    ] == answers
+    assert s.app.workflows_running(s.cycle_id) == frozenset(recorded)
+    assert s.app.workflows_running(other) == frozenset()  # one record per cycle
+    record_id = CycleRunning.create_id(s.cycle_id)
+    assert record_id != CycleRunning.create_id(other)
+    if not recorded:
+        with pytest.raises(NotFound):  # nothing to record: no record at all
+            Audit(s.app).history(record_id)
+        return
+    record = s.app.repository.get(record_id)
+    assert (record.cycle_id, record.nips, record.running()) == (s.cycle_id, recorded, frozenset(recorded))
+    facts = [(e["type"], e["at"]) for e in Audit(s.app).history(record_id)]
+    pages_recorded = [when.isoformat() for answer, when in zip(answers, at, strict=True) if answer]
+    assert facts == [("Begun", pages_recorded[0]), *(("WorkflowsStarted", when) for when in pages_recorded)]
+
+
+def test_a_page_that_lost_a_race_is_recorded_again_over_the_other_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Scenario.new()
+    save, raced = s.app._save, []
+
+    def another_page_first(*aggregates: Any) -> None:
+        if not raced:  # another page (a participant added meanwhile) is saved between the read and the save
+            monkeypatch.setattr(s.app, "_save", save)
+            raced.append(s.app.record_workflows_started(s.cycle_id, [STAFF, ANALIS], T["open"]))
+        save(*aggregates)
+
+    monkeypatch.setattr(s.app, "_save", another_page_first)
+    assert s.app.record_workflows_started(s.cycle_id, [STAFF, HEAD], T["open"]) == [HEAD]
+    assert raced == [[STAFF, ANALIS]]  # NIP order
+    assert s.app.workflows_running(s.cycle_id) == {HEAD, STAFF, ANALIS}
+
+
+@pytest.mark.parametrize(("losses", "recorded"), [(1, True), (4, True), (5, False)])
+def test_a_page_is_tried_five_times_then_the_conflict_is_said(
+    monkeypatch: pytest.MonkeyPatch, losses: int, recorded: bool
+) -> None:
+    s = Scenario.new()
+    save, tries = s.app._save, []
+
+    def losing(*aggregates: Any) -> None:
+        tries.append(1)
+        if len(tries) <= losses:
+            raise ConcurrencyConflict("CycleRunning was changed by another command first; reload and retry")
+        save(*aggregates)
+
+    monkeypatch.setattr(s.app, "_save", losing)
+    if recorded:
+        assert s.app.record_workflows_started(s.cycle_id, [STAFF], T["open"]) == [STAFF]
+    else:
+        with pytest.raises(ConcurrencyConflict):
+            s.app.record_workflows_started(s.cycle_id, [STAFF], T["open"])
+    assert len(tries) == min(losses + 1, 5)
+    assert s.app.workflows_running(s.cycle_id) == (frozenset({STAFF}) if recorded else frozenset())

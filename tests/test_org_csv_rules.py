@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from domain.org_csv import REQUIRED, read
+from domain.org_csv import REQUIRED, read, reporting_loop
 from domain.organisation import Agency
 
 HEADER = "agency_code,agency_name,time_zone,unit_code,unit_name,nip,name,supervisor_nip,unit_head,effective_date"
@@ -240,3 +240,31 @@ def test_an_org_chart_that_would_break_the_atasan_rule_is_refused_by_line_and_co
     case: str, rows: list[str], expected: list[str]
 ) -> None:
     assert problems(*rows) == expected
+
+
+# --- reporting_loop: the loop a person's chain of supervisors closes through them ------------------------
+# A pejabat penilai is the direct superior (DOMAIN.md §4): following supervisors upward must end at the
+# top of the org chart (no supervisor, or one outside the agency). A chain that comes back to the person
+# is their loop, named from the person round to the person again; a loop higher up that does not pass
+# through them is not theirs (it is reported on the lines that form it).
+A, B, C, D = STAFF_NIP, HEAD_NIP, OTHER_NIP, "196801011990031001"
+LOOPS = [
+    pytest.param(A, {A: B, B: C, C: D, D: None}, [], id="a-chain-to-the-top"),
+    pytest.param(A, {A: B, B: "196001011985031001"}, [], id="a-chain-leaving-the-agency"),
+    pytest.param(A, {B: C}, [], id="a-person-not-in-the-chart"),
+    pytest.param(A, {A: None}, [], id="the-top-itself"),
+    pytest.param(A, {A: A}, [A, A], id="their-own-supervisor"),
+    pytest.param(A, {A: B, B: A}, [A, B, A], id="two"),
+    pytest.param(A, {A: B, B: C, C: A}, [A, B, C, A], id="three"),
+    pytest.param(A, {A: B, B: C, C: D, D: A}, [A, B, C, D, A], id="four"),
+    pytest.param(A, {A: B, B: C, C: B}, [], id="a-loop-higher-up"),
+    pytest.param(A, {A: B, B: B}, [], id="a-self-loop-higher-up"),
+    pytest.param(B, {A: B, B: C, C: B}, [B, C, B], id="the-loop-seen-from-inside"),
+]
+
+
+@pytest.mark.parametrize(("nip", "supervisors", "expected"), LOOPS)
+def test_a_reporting_loop_is_named_from_the_person_round_to_them_again(
+    nip: str, supervisors: dict[str, str | None], expected: list[str]
+) -> None:
+    assert reporting_loop(nip, supervisors) == expected

@@ -8,14 +8,16 @@ supervisor carries a reason (README: the history of who appraised whom stays rea
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from typing import Any
 
 import pytest
 
 from domain.application import Appraisals
 from domain.audit import Audit
 from domain.base import Actor
-from domain.errors import ConcurrencyConflict, NotFound
+from domain.errors import ConcurrencyConflict, InvalidInput, NotAllowed, NotFound
+from domain.org_changes import reporting_changes
 from domain.organisation import Agency
 from tests.factories import ANALIS, HEAD, HR_ACTOR, KADIS, OUTSIDER, SEKDA, STAFF
 
@@ -158,3 +160,205 @@ def test_an_import_that_lost_a_race_asks_to_import_again_and_writes_nothing(monk
         app.import_org(org(*BASE, line(OUTSIDER, "umum", HEAD)), by=HR_ACTOR, at=LATER)
     monkeypatch.undo()
     assert OUTSIDER not in app.agency(CODE).employees and ANALIS in app.agency(CODE).employees
+
+
+# --- one mutation without a file: Organisation.change_org_supervisor ---------------------------------
+# HR keeps the superior mapping (DOMAIN.md §4, admin instansi); the pejabat penilai is the direct
+# superior and the atasan that superior's superior (§4), so moving a person changes their own line and
+# the atasan of everyone they supervise. Each row: who moves under whom, then every employee whose line
+# changes as (previous pejabat penilai, pejabat penilai, previous atasan, atasan, their own move).
+TEAM = [*BASE, line(ANALIS, "umum", HEAD)]  # KADIS <- SEKDA <- HEAD (head of umum) <- STAFF, ANALIS
+EFFECTIVE = date(2024, 3, 1)
+MUTATIONS = [
+    pytest.param(STAFF, SEKDA, {STAFF: (HEAD, SEKDA, SEKDA, KADIS, True)}, id="staff-up-one-level"),
+    pytest.param(STAFF, ANALIS, {STAFF: (HEAD, ANALIS, SEKDA, HEAD, True)}, id="staff-under-a-peer"),
+    pytest.param(
+        HEAD,
+        KADIS,
+        {
+            HEAD: (SEKDA, KADIS, KADIS, None, True),
+            STAFF: (HEAD, HEAD, SEKDA, KADIS, False),
+            ANALIS: (HEAD, HEAD, SEKDA, KADIS, False),
+        },
+        id="a-head-moves-and-their-staffs-atasan-follows",
+    ),
+]
+
+
+def team() -> Appraisals:
+    app = Appraisals()
+    assert app.import_org(org(*TEAM), by=HR_ACTOR, at=FIRST).ok
+    return app
+
+
+@pytest.mark.parametrize(("nip", "supervisor", "expected"), MUTATIONS)
+def test_a_mutation_names_everyone_whose_reporting_line_it_changes(
+    nip: str, supervisor: str, expected: dict[str, tuple[str | None, ...]]
+) -> None:
+    app = team()
+    changes = app.change_org_supervisor(
+        CODE, nip, supervisor, by=HR_ACTOR, at=LATER, reason="mutasi jabatan", effective=EFFECTIVE, key="mutasi-1"
+    )
+    assert {
+        c.nip: (c.previous_appraiser_nip, c.appraiser_nip, c.previous_atasan_nip, c.atasan_nip, c.recorded)
+        for c in changes
+    } == expected
+    assert len(changes) == len(expected)
+    assert {(c.agency_code, c.reason, c.effective) for c in changes} == {(CODE, "mutasi jabatan", EFFECTIVE)}
+    saved = app.agency(CODE)  # read again: the change was saved
+    assert {n: saved.reporting_line(n) for n in expected} == {n: (row[1], row[3]) for n, row in expected.items()}
+    assert saved.supervisor_history == [
+        {
+            "nip": nip,
+            "from": expected[nip][0],
+            "to": supervisor,
+            "reason": "mutasi jabatan",
+            "effective": "2024-03-01",
+            "by": HR_ACTOR.nip,
+        }
+    ]
+    [fact] = [e for e in Audit(app).history(Agency.create_id(CODE)) if e["type"] == "SupervisorChanged"]
+    assert fact["at"] == LATER.isoformat()
+
+
+REFUSED_MUTATIONS = [
+    pytest.param(
+        STAFF,
+        OUTSIDER,
+        HR_ACTOR,
+        "x",
+        InvalidInput,
+        f"supervisor_nip: no employee {OUTSIDER} in agency {CODE}",
+        id="supervisor-not-an-employee",
+    ),
+    pytest.param(
+        SEKDA,
+        STAFF,
+        HR_ACTOR,
+        "x",
+        InvalidInput,
+        f"supervisor_nip: the reporting line loops: {SEKDA} -> {STAFF} -> {HEAD} -> {SEKDA}",
+        id="a-loop",
+    ),
+    pytest.param(
+        STAFF,
+        STAFF,
+        HR_ACTOR,
+        "x",
+        InvalidInput,
+        f"supervisor_nip: the reporting line loops: {STAFF} -> {STAFF}",
+        id="oneself",
+    ),
+    pytest.param(
+        STAFF, HEAD, HR_ACTOR, "x", InvalidInput, f"supervisor_nip: {HEAD} already supervises {STAFF}", id="no-change"
+    ),
+    pytest.param(
+        OUTSIDER,
+        HEAD,
+        HR_ACTOR,
+        "x",
+        InvalidInput,
+        f"nip: {OUTSIDER} is not an employee of {CODE}",
+        id="not-an-employee",
+    ),
+    pytest.param(STAFF, SEKDA, HR_ACTOR, " ", InvalidInput, "reason: is required", id="no-reason"),
+    pytest.param(STAFF, SEKDA, Actor(HEAD), "x", NotAllowed, "only HR records a change of supervisor", id="not-hr"),
+]
+
+
+@pytest.mark.parametrize(("nip", "supervisor", "by", "reason", "error", "message"), REFUSED_MUTATIONS)
+def test_a_refused_mutation_names_its_rule_and_records_nothing(
+    nip: str, supervisor: str, by: Actor, reason: str, error: type[Exception], message: str
+) -> None:
+    app = team()
+    version = app.agency(CODE).version
+    with pytest.raises(error) as refused:
+        app.change_org_supervisor(CODE, nip, supervisor, by=by, at=LATER, reason=reason, effective=EFFECTIVE)
+    assert str(refused.value) == message
+    assert app.agency(CODE).version == version and app.agency(CODE).supervisor_history == []
+    with pytest.raises(NotFound, match="^no agency 'pemkot-lain'$"):
+        app.change_org_supervisor("pemkot-lain", STAFF, SEKDA, by=HR_ACTOR, at=LATER, reason="x", effective=EFFECTIVE)
+
+
+def test_a_repeated_mutation_records_nothing_and_answers_the_reporting_lines_as_they_stand() -> None:
+    app = team()
+    kw: dict[str, Any] = {"by": HR_ACTOR, "at": LATER, "reason": "mutasi", "effective": EFFECTIVE, "key": "m-1"}
+    app.change_org_supervisor(CODE, HEAD, KADIS, **kw)
+    version = app.agency(CODE).version
+    again = app.change_org_supervisor(CODE, HEAD, KADIS, **kw)
+    assert app.agency(CODE).version == version
+    assert [
+        (c.nip, c.previous_appraiser_nip, c.appraiser_nip, c.previous_atasan_nip, c.atasan_nip, c.recorded)
+        for c in again
+    ] == [
+        (HEAD, None, KADIS, None, None, True),
+        (STAFF, None, HEAD, None, KADIS, False),
+        (ANALIS, None, HEAD, None, KADIS, False),
+    ]
+    assert {(c.agency_code, c.reason, c.effective) for c in again} == {(CODE, "mutasi", EFFECTIVE)}
+    with pytest.raises(InvalidInput, match=f"^supervisor_nip: {KADIS} already supervises {HEAD}$"):
+        app.change_org_supervisor(CODE, HEAD, KADIS, **{**kw, "key": "m-2"})  # a new key is a new mutation
+
+
+def test_a_mutation_that_lost_a_race_asks_to_try_again_and_writes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = team()
+    stale = app.agency(CODE)  # what the second mutation read before the first one was saved
+    app.change_org_supervisor(CODE, STAFF, SEKDA, by=HR_ACTOR, at=LATER, reason="mutasi", effective=EFFECTIVE)
+    monkeypatch.setattr(app, "find_agency", lambda code: stale)
+    with pytest.raises(ConcurrencyConflict, match="^another change of the organisation came first; try again$"):
+        app.change_org_supervisor(CODE, ANALIS, SEKDA, by=HR_ACTOR, at=LATER, reason="mutasi", effective=EFFECTIVE)
+    monkeypatch.undo()
+    assert app.agency(CODE).reporting_line(ANALIS) == (HEAD, SEKDA)
+
+
+# --- reporting_changes: whose (pejabat penilai, atasan) differs after the changes -----------------------
+# Each row: the moves recorded (nip, new supervisor, their own reason and effective day), then the
+# changes expected, with the import's reason and day for those moved only through their supervisor.
+IMPORT_DAY = date(2024, 3, 4)
+OWN_DAY = date(2024, 2, 1)
+CHANGES = [
+    pytest.param([], {}, id="nothing-moved"),
+    pytest.param(
+        [(STAFF, SEKDA)], {STAFF: (HEAD, SEKDA, SEKDA, KADIS, True, "own reason", OWN_DAY)}, id="one-without-staff"
+    ),
+    pytest.param(
+        [(HEAD, KADIS)],
+        {
+            HEAD: (SEKDA, KADIS, KADIS, None, True, "own reason", OWN_DAY),
+            STAFF: (HEAD, HEAD, SEKDA, KADIS, False, "impor", IMPORT_DAY),
+            ANALIS: (HEAD, HEAD, SEKDA, KADIS, False, "impor", IMPORT_DAY),
+        },
+        id="a-head-and-the-atasan-of-their-staff",
+    ),
+    pytest.param(
+        [(STAFF, SEKDA), (STAFF, HEAD)],
+        {},
+        id="moved-and-moved-back",
+    ),
+]
+
+
+@pytest.mark.parametrize(("moves", "expected"), CHANGES)
+def test_reporting_changes_are_exactly_the_lines_that_differ(
+    moves: list[tuple[str, str]], expected: dict[str, tuple[Any, ...]]
+) -> None:
+    agency = team().agency(CODE)
+    before = {n: agency.reporting_line(n) for n in agency.employees}
+    moved: dict[str, tuple[str, date]] = {}
+    for nip, supervisor in moves:
+        agency.change_supervisor(HR_ACTOR, nip, supervisor, "own reason", OWN_DAY, LATER)
+        moved[nip] = ("own reason", OWN_DAY)
+    changes = reporting_changes(agency, before, moved, "impor", IMPORT_DAY)
+    assert {
+        c.nip: (
+            c.previous_appraiser_nip,
+            c.appraiser_nip,
+            c.previous_atasan_nip,
+            c.atasan_nip,
+            c.recorded,
+            c.reason,
+            c.effective,
+        )
+        for c in changes
+    } == expected
+    assert len(changes) == len(expected) and {c.agency_code for c in changes} <= {CODE}
