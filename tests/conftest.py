@@ -15,11 +15,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.needs import need, on_ci
+
 POSTGRES_URL_VAR = "KINERJA_TEST_POSTGRES_URL"
-
-
-def _on_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
 
 
 def _postgres_problem(url: str | None) -> str | None:
@@ -74,14 +72,19 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield empty_postgres()
 
 
+def need_postgres() -> str:
+    """The test PostgreSQL's URL; skipped without one locally, failed without one on CI."""
+    need(
+        _postgres_status(),
+        on_ci_say="CI=true requires the PostgreSQL runs (see scripts/ensure-postgres.sh)",
+        locally_say="start it or run make test",
+    )
+    return os.environ[POSTGRES_URL_VAR]
+
+
 def empty_postgres() -> str:
     """The test PostgreSQL's URL, emptied; skipped without one locally, failed without one on CI."""
-    problem = _postgres_status()
-    if problem is not None:
-        if _on_ci():
-            pytest.fail(f"{problem}: CI=true requires the PostgreSQL runs (see scripts/ensure-postgres.sh)")
-        pytest.skip(f"{problem}: start it or run make test")
-    url = os.environ[POSTGRES_URL_VAR]
+    url = need_postgres()
     _reset_public_schema(url)
     return url
 
@@ -96,7 +99,7 @@ def pytest_report_header(config: pytest.Config) -> str:
     problem = _postgres_status()
     if problem is None:
         return f"PostgreSQL store tests: ENABLED ({os.environ[POSTGRES_URL_VAR]})"
-    then = "will FAIL (CI=true)" if _on_ci() else "will be SKIPPED"
+    then = "will FAIL (CI=true)" if on_ci() else "will be SKIPPED"
     return f"PostgreSQL store tests: DISABLED, {then}: {problem}"
 
 

@@ -7,12 +7,10 @@ is run by hand (its figures are in the README).
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from chaos.run import Plan, passed, run
-from tests.conftest import POSTGRES_URL_VAR, _on_ci, _postgres_status
+from tests.conftest import need_postgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.temporal]
 
@@ -20,12 +18,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.temporal]
 def test_a_bounded_chaos_run_loses_nothing_and_leaves_every_workflow_as_planned(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    problem = _postgres_status()
-    if problem is not None:
-        if _on_ci():
-            pytest.fail(f"{problem}: CI=true requires the PostgreSQL runs (see scripts/ensure-postgres.sh)")
-        pytest.skip(f"{problem}: start it or run make test")
-    figures = run(Plan(employees=30, kills=2, temporal_restarts=1, cut_seconds=5), os.environ[POSTGRES_URL_VAR])
+    figures = run(Plan(employees=30, kills=2, temporal_restarts=1, cut_seconds=5), need_postgres())
     out = capsys.readouterr().out
     assert out.strip().splitlines()[-1] == (
         f"RESULT chaos lost=0 duplicated=0 plain500=0 stuck=0 "

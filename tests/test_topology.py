@@ -37,7 +37,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
 from demo.seed import AUDITOR, demo_users, employees, seed
-from tests.conftest import POSTGRES_URL_VAR, _on_ci, _postgres_status
+from tests.conftest import need_postgres
 from workflows.ids import appraisal_workflow_id
 
 pytestmark = [pytest.mark.postgres, pytest.mark.temporal]
@@ -124,12 +124,7 @@ class Topology:
 @pytest.fixture
 def topology_database() -> Iterator[str]:
     """A fresh PostgreSQL database on the server KINERJA_TEST_POSTGRES_URL names; dropped afterwards."""
-    problem = _postgres_status()
-    if problem is not None:
-        if _on_ci():
-            pytest.fail(f"{problem}: CI=true requires the PostgreSQL runs (see scripts/ensure-postgres.sh)")
-        pytest.skip(f"{problem}: start it or run make test")
-    server = sa.engine.make_url(os.environ[POSTGRES_URL_VAR])
+    server = sa.engine.make_url(need_postgres())
     name = f"kinerja_topology_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:

@@ -14,7 +14,6 @@ worker live on that loop.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import socket
 from collections.abc import AsyncIterator
@@ -27,6 +26,7 @@ import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import local_day
+from tests.needs import need
 from tests.page_language import assert_indonesian
 from tests.pdf_reading import qr_codes
 from tests.test_api_support import ATASAN, AUDITOR, EMP1, HR_NIP, SUPERVISOR, UNIT, appraisal_id, participant
@@ -59,12 +59,7 @@ pytestmark = pytest.mark.temporal
 
 
 def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} is missing: `make test` installs Debian's chromium with apt-get"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    need(None if CHROMIUM.exists() else f"{CHROMIUM} is missing: `make test` installs Debian's chromium with apt-get")
 
 
 @pytest.fixture(scope="module")
