@@ -95,6 +95,12 @@ def store_env(store_url: str) -> dict[str, str]:
     return {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": store_url}
 
 
+@pytest.fixture
+def sqlite_env(tmp_path: Path) -> dict[str, str]:
+    """The eventsourcing environment for an Application on a fresh SQLite file (the workflow tests' store)."""
+    return {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": f"sqlite:///{tmp_path / 'events.db'}"}
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     problem = _postgres_status()
     if problem is None:

@@ -28,7 +28,7 @@ from domain.application import Appraisals
 from domain.audit import Audit
 from settings import event_store_env
 from tests.test_api_support import HR_NIP, PARTICIPANTS, appraisal_id, build_app, settings_for
-from tests.test_workflows import settle
+from tests.workflow_kit import settle
 from worker import build_worker
 from workflows.ids import appraisal_workflow_id, cycle_workflow_id
 

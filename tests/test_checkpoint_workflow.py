@@ -6,7 +6,6 @@ and at once when a phase closes (the `request` signal); it keeps going across co
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,7 @@ from domain.application import Appraisals
 from domain.cycle_commands import CloseCycle
 from settings import Settings, WitnessConfig, event_store_env
 from tests.factories import ANALIS, HEAD, reach
-from tests.test_workflows import HR, kit, nip_of, participant
+from tests.workflow_kit import HR, kit, nip_of, participant, time_skipping
 from transparency.log import Log
 from transparency.tree import LogTree
 from transparency.witnesses import DirectoryWitness
@@ -29,16 +28,11 @@ from worker import build_worker
 from workflows.checkpoints import CheckpointInput, CheckpointWorkflow, checkpoint_workflow_id
 from workflows.cycle import CycleWorkflow
 
-BIN = Path(sys.executable).parent
-
 
 @pytest.fixture(scope="module")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server")
-    )
-    yield environment
-    await environment.shutdown()
+    async with time_skipping() as environment:
+        yield environment
 
 
 async def checkpoints(log: Log, count: int, env: WorkflowEnvironment) -> list[tuple[int, str]]:

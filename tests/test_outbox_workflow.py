@@ -22,10 +22,9 @@ from readmodels.outbox import Outbox
 from readmodels.outbox_tables import DELIVERED
 from readmodels.projector import make_engine
 from tests.test_outbox import Relay, free_port
-from tests.test_workflows import (
+from tests.workflow_kit import (
     APPRAISER,
     ATASAN,
-    BIN,
     COLLEAGUE,
     EMPLOYEE,
     HR,
@@ -35,6 +34,7 @@ from tests.test_workflows import (
     kit,
     local,
     participant,
+    time_skipping,
 )
 from web.mail import renderer
 from workflows.appraisal import AppraisalWorkflow as W
@@ -61,11 +61,8 @@ def org_csv() -> str:
 
 @pytest.fixture(scope="module")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server")
-    )
-    yield environment
-    await environment.shutdown()
+    async with time_skipping() as environment:
+        yield environment
 
 
 @pytest.fixture

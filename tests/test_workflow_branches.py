@@ -11,10 +11,8 @@ branches and their files.
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +30,7 @@ from services.actions import AppraisalActions
 from services.gateway import Gateway
 from services.readside import ReadSide
 from tests.recording import save_history
-from tests.test_workflows import (
+from tests.workflow_kit import (
     APPRAISER,
     ATASAN,
     COLLEAGUE,
@@ -54,26 +52,17 @@ from tests.test_workflows import (
     plan_and_approve,
     reach_review,
     stage_is,
+    time_skipping,
 )
 from workflows.appraisal import AppraisalWorkflow
 from workflows.appraisal import AppraisalWorkflow as W
 from workflows.cycle import CycleWorkflow
 
-BIN = Path(sys.executable).parent
-
 
 @pytest.fixture(scope="module")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server")
-    )
-    yield environment
-    await environment.shutdown()
-
-
-@pytest.fixture
-def sqlite_env(tmp_path: Path) -> dict[str, str]:
-    return {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": f"sqlite:///{tmp_path / 'events.db'}"}
+    async with time_skipping() as environment:
+        yield environment
 
 
 async def missed(k: Kit, deadline: str, day: str) -> dict[str, Any]:

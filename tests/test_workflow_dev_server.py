@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -18,7 +17,8 @@ from domain.base import Actor
 from domain.cycle_commands import CloseCycle, ExtendDeadline
 from domain.result_commands import OpenReview
 from domain.work_commands import ApproveSkp, ReportProgress
-from tests.test_workflows import (
+from tests.recording import runs
+from tests.workflow_kit import (
     APPRAISER,
     BIN,
     EMPLOYEE,
@@ -29,7 +29,6 @@ from tests.test_workflows import (
     nip_of,
     participant,
     plan_and_approve,
-    runs,
     start_appraisal,
     updates_in,
 )
@@ -38,11 +37,6 @@ from workflows.appraisal import AppraisalWorkflow as W
 from workflows.cycle import CycleWorkflow
 
 pytestmark = pytest.mark.temporal
-
-
-@pytest.fixture
-def sqlite_env(tmp_path: Path) -> dict[str, str]:
-    return {"PERSISTENCE_MODULE": "eventsourcing_sqlalchemy", "SQLALCHEMY_URL": f"sqlite:///{tmp_path / 'events.db'}"}
 
 
 @pytest.fixture(scope="session")
