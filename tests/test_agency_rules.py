@@ -267,24 +267,8 @@ def test_an_employee_heading_no_unit_is_not_the_head_of_the_agency_even_at_the_t
     assert a.is_head_of_agency(ANALIS) is False
 
 
+# A staff member with the org chart's own line: test_participants_take_the_supervisor_as_appraiser_and_the_next_one_up_as_atasan.
 PARTICIPANTS = [
-    pytest.param(
-        STAF,
-        KABID,
-        SEKDA,
-        {
-            "nip": STAF,
-            "name": f"Pegawai {STAF[-3:]}",
-            "position": "",
-            "rank": "",
-            "unit_id": "umum",
-            "unit_name": "Bidang Umum",
-            "appraiser_nip": KABID,
-            "atasan_nip": SEKDA,
-            "is_unit_head": False,
-        },
-        id="staff",
-    ),
     pytest.param(
         KABID,
         SEKDA,

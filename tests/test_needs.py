@@ -6,30 +6,26 @@ import pytest
 
 from tests.needs import need
 
+SKIPPED, FAILED = pytest.skip.Exception, pytest.fail.Exception
 
-@pytest.mark.parametrize("ci", ["", "false", "1"])
-def test_locally_a_missing_tool_skips_with_the_problem_and_the_local_advice(
-    monkeypatch: pytest.MonkeyPatch, ci: str
+
+@pytest.mark.parametrize(
+    ("ci", "outcome", "advice"),
+    [
+        ("", SKIPPED, "install it"),
+        ("false", SKIPPED, "install it"),
+        ("1", SKIPPED, "install it"),
+        ("true", FAILED, "CI needs it"),
+        ("TRUE", FAILED, "CI needs it"),
+        ("True", FAILED, "CI needs it"),
+    ],
+)
+def test_a_missing_tool_skips_locally_and_fails_under_ci_saying_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, ci: str, outcome: type[BaseException], advice: str
 ) -> None:
     monkeypatch.setenv("CI", ci)
-    with pytest.raises(pytest.skip.Exception, match="^node is not installed: install it$"):
+    with pytest.raises(outcome, match=f"^node is not installed: {advice}$"):
         need("node is not installed", on_ci_say="CI needs it", locally_say="install it")
-    with pytest.raises(pytest.skip.Exception, match="^node is not installed$"):
+    with pytest.raises(outcome, match="^node is not installed$"):
         need("node is not installed")
-
-
-@pytest.mark.parametrize("ci", ["true", "TRUE", "True"])
-def test_under_ci_a_missing_tool_fails_with_the_problem_and_the_ci_advice(
-    monkeypatch: pytest.MonkeyPatch, ci: str
-) -> None:
-    monkeypatch.setenv("CI", ci)
-    with pytest.raises(pytest.fail.Exception, match="^node is not installed: CI needs it$"):
-        need("node is not installed", on_ci_say="CI needs it", locally_say="install it")
-    with pytest.raises(pytest.fail.Exception, match="^node is not installed$"):
-        need("node is not installed")
-
-
-@pytest.mark.parametrize("ci", ["", "true"])
-def test_nothing_happens_when_nothing_is_missing(monkeypatch: pytest.MonkeyPatch, ci: str) -> None:
-    monkeypatch.setenv("CI", ci)
-    need(None, on_ci_say="CI needs it", locally_say="install it")  # neither skipped nor failed: the test goes on
+    need(None, on_ci_say="CI needs it", locally_say="install it")  # nothing missing: neither skipped nor failed
