@@ -334,3 +334,17 @@ def test_only_an_employee_of_the_agency_becomes_a_participant() -> None:
     assert refusal(chart().participant, REGENT, KABID, SEKDA) == (
         f"InvalidInput: nip: {REGENT} is not an employee of pemkot-palu"
     )
+
+
+@pytest.mark.parametrize(
+    ("nip", "expected"),
+    [
+        pytest.param(ANALIS, "kepala.dinas@palukota.go.id", id="the-address-the-org-csv-gives"),
+        pytest.param(STAF, None, id="no-address-given"),
+        pytest.param(REGENT, None, id="not-an-employee"),
+    ],
+)
+def test_an_employees_mail_address_is_the_one_the_org_data_gives_or_none(nip: str, expected: str | None) -> None:
+    a = chart()
+    a.update_employee(ADMIN, ANALIS, {"email": " kepala.dinas@PaluKota.go.id "}, LATER)
+    assert a.email_of(nip) == expected

@@ -362,3 +362,12 @@ def test_reporting_changes_are_exactly_the_lines_that_differ(
         for c in changes
     } == expected
     assert len(changes) == len(expected) and {c.agency_code for c in changes} <= {CODE}
+
+
+def test_mutations_without_a_key_are_each_recorded() -> None:
+    app = team()
+    kw: dict[str, Any] = {"by": HR_ACTOR, "at": LATER, "reason": "mutasi", "effective": EFFECTIVE}
+    app.change_org_supervisor(CODE, STAFF, SEKDA, **kw)
+    [second] = app.change_org_supervisor(CODE, ANALIS, SEKDA, **kw)
+    assert (second.nip, second.recorded, second.appraiser_nip) == (ANALIS, True, SEKDA)
+    assert [h["nip"] for h in app.agency(CODE).supervisor_history] == [STAFF, ANALIS]
