@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import subprocess
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -110,3 +113,10 @@ def passed(figures: dict[str, Any]) -> bool:
         and figures["read_models_ok"]
         and not figures["problems"]
     )
+
+
+def keep_evidence(logs: Path, into: Path = ROOT / "test-artifacts") -> Path:
+    """A copy of the run's logs, keys and witness folder (its temporary folder goes with the run)."""
+    kept = into / f"chaos-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    shutil.copytree(logs, kept)
+    return kept

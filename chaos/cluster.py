@@ -8,12 +8,13 @@ import sys
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
 import sqlalchemy as sa
 
+from chaos.plan import say
 from tests.test_topology import Process, Topology, _namespace_ready, _wait, api_command, temporal_command
 
 
@@ -86,8 +87,8 @@ class Cluster:
 
 
 @contextmanager
-def database(server: str) -> Iterator[sa.URL]:
-    """A fresh PostgreSQL database for the run, dropped afterwards."""
+def database(server: str, keep: Callable[[], bool] = lambda: False) -> Iterator[sa.URL]:
+    """A fresh PostgreSQL database for the run, dropped afterwards unless `keep()` says it is evidence."""
     url = sa.engine.make_url(server)
     name = f"kinerja_chaos_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -96,6 +97,9 @@ def database(server: str) -> Iterator[sa.URL]:
     try:
         yield url.set(database=name)
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if keep():
+            say(f"kept the run's database {name} for analysis (drop it when done)")
+        else:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()

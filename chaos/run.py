@@ -47,7 +47,7 @@ from uuid import UUID
 
 from temporalio.client import WorkflowExecutionStatus
 
-from chaos.checks import check_log, passed, settle, verify
+from chaos.checks import check_log, keep_evidence, passed, settle, verify
 from chaos.clients import Driver, Stats, drive
 from chaos.cluster import Cluster, database
 from chaos.faults import faults
@@ -71,7 +71,11 @@ def run(plan: Plan, server_url: str, keep_logs: Path | None = None) -> dict[str,
 
     people = staff(plan.employees)
     stats = Stats()
-    with tempfile.TemporaryDirectory(prefix="kinerja-chaos-") as tmp, database(server_url) as url:
+    unverified: list[str] = []  # what did not verify: then the database and the logs are kept as evidence
+    with (
+        tempfile.TemporaryDirectory(prefix="kinerja-chaos-") as tmp,
+        database(server_url, keep=lambda: bool(unverified)) as url,
+    ):
         logs = keep_logs or Path(tmp)
         logs.mkdir(parents=True, exist_ok=True)
         users_file = logs / "dev-users.json"
@@ -147,6 +151,8 @@ def run(plan: Plan, server_url: str, keep_logs: Path | None = None) -> dict[str,
                 chains_ok, chains_out = verify(verify_env)
                 models_ok, models_out = verify(verify_env, "--read-models")
                 log(f"chains verified: {chains_ok}; read models equal a rebuild: {models_ok}")
+                unverified += [] if chains_ok else ["log"]
+                unverified += [] if models_ok else ["read models"]
             except BaseException:
                 say(topology.report())
                 raise
@@ -154,6 +160,8 @@ def run(plan: Plan, server_url: str, keep_logs: Path | None = None) -> dict[str,
                 supervising.set()
                 with cluster.lock:
                     topology.stop_all()
+        if unverified and keep_logs is None:
+            say(f"kept the run's logs, keys and witness for analysis in {keep_evidence(logs)}")
     retried = [w for w in stats.writes if w.attempts > 1]
     completed = [w for w in retried if w.acknowledged]
     figures = {
