@@ -3,18 +3,23 @@
 Secure by default: dev login and the development signing secret exist only in the explicit
 development mode that `kinerja dev` (`make run`) turns on. Every other start of the API or the
 worker goes through `check_startup`, which refuses to start with dev login on or with a signing
-secret that is short or a known default, naming the variable to set.
+secret that is short or a known default, naming the variable to set, and warns (without refusing)
+about a public address that only this machine can open.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+log = logging.getLogger("kinerja.settings")
 DATA_DIR = Path("data")
 MIN_SECRET_BYTES = 32
 DEV_SECRET = "kinerja-development-mode-only-secret-do-not-deploy"
@@ -49,7 +54,9 @@ class Settings(BaseSettings):
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_sender: str = "kinerja@localhost"
-    # The pages' public address: each mail links to its task's page under it.
+    # The pages' public address: each mail links to its task's page under it, and the QR code printed on
+    # each SKP and evaluation PDF opens its verification page under it. Outside development mode a
+    # loopback address here is warned about at startup (`startup_warnings`).
     public_base_url: str = "http://127.0.0.1:8000"
     # Reminders go out as one digest per person a day at this hour of the agency's zone (WIB/WITA/WIT).
     digest_hour: Annotated[int, Field(ge=0, le=23)] = 7
@@ -136,7 +143,34 @@ def check_startup(settings: Settings) -> Settings:
         problems.append(f"KINERJA_JWT_SECRET has {len(secret.encode())} bytes: it needs at least {MIN_SECRET_BYTES}")
     if problems:
         raise InsecureSettings("Kinerja refuses to start: " + "; ".join(problems))
+    for warning in startup_warnings(settings):
+        log.warning("Kinerja starts with a setting to fix: %s", warning)
     return settings
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == ""  # no host at all: nothing outside this machine can open it either
+
+
+def startup_warnings(settings: Settings) -> list[str]:
+    """Settings that are not unsafe but would mislead people outside development mode, naming the variable.
+
+    A loopback KINERJA_PUBLIC_BASE_URL (the default) makes every mail link and every QR code printed on a
+    document point at the reader's own machine: the process starts (a trial on one machine is legitimate),
+    and says so at startup."""
+    if settings.development or not _is_loopback(settings.public_base_url):
+        return []
+    return [
+        f"KINERJA_PUBLIC_BASE_URL is {settings.public_base_url!r}, an address of this machine only: the links "
+        "in mails and the QR codes printed on SKP and evaluation documents will not open for anyone else; "
+        "set it to the pages' public address (e.g. https://kinerja.example.go.id)"
+    ]
 
 
 def development_settings(**overrides: object) -> Settings:

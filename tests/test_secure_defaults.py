@@ -6,6 +6,7 @@ starts them, as separate processes with no KINERJA_ variable, and must exit nami
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import jwt
 import pytest
 
 from api.main import create_app
-from settings import DEV_SECRET, InsecureSettings, Settings, check_startup, development_settings
+from settings import DEV_SECRET, InsecureSettings, Settings, check_startup, development_settings, startup_warnings
 from tests.test_api_support import EMP1, build_app, running, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,49 @@ def test_defaults_are_production_without_dev_login(monkeypatch: pytest.MonkeyPat
     dev = development_settings()
     assert (dev.mode, dev.dev_login) == ("development", True)
     check_startup(dev)  # the one place where the dev secret and dev login are allowed
+
+
+@pytest.mark.parametrize(
+    "address", ["http://127.0.0.1:8000", "http://localhost:8000/", "https://[::1]/", "http://127.0.1.1", "http:///"]
+)
+def test_a_public_address_only_this_machine_opens_is_warned_about_in_production(
+    address: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every QR code printed on a document (and every mail link) points under KINERJA_PUBLIC_BASE_URL: left at
+    its loopback default, a printed SKP's code opens 127.0.0.1 on the reader's phone. Not open to anyone, so
+    the process starts (a trial on one machine is legitimate), but it says so, naming the variable."""
+    settings = Settings(_env_file=None, jwt_secret=STRONG, public_base_url=address)
+    with caplog.at_level(logging.WARNING, logger="kinerja.settings"):
+        assert check_startup(settings) is settings
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    assert "KINERJA_PUBLIC_BASE_URL" in caplog.text and "QR" in caplog.text
+
+
+def test_the_default_public_address_is_loopback_and_a_real_one_or_development_mode_is_not_warned_about(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("KINERJA_PUBLIC_BASE_URL", raising=False)
+    assert startup_warnings(Settings(_env_file=None, jwt_secret=STRONG))  # the default itself is warned about
+    with caplog.at_level(logging.WARNING, logger="kinerja.settings"):
+        for settings in (
+            Settings(_env_file=None, jwt_secret=STRONG, public_base_url="https://kinerja.palukota.go.id"),
+            Settings(_env_file=None, jwt_secret=STRONG, public_base_url="http://10.1.2.3:8000"),  # an intranet
+            Settings(_env_file=None, jwt_secret=STRONG, public_base_url="https://localhost.example.go.id"),
+            development_settings(),  # `kinerja dev` runs on this machine on purpose
+        ):
+            assert startup_warnings(settings) == []
+            check_startup(settings)
+    assert caplog.records == []
+
+
+async def test_the_api_warns_at_startup_about_a_loopback_public_address(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_for(tmp_path, mode="production", dev_login=False, jwt_secret=STRONG)
+    with caplog.at_level(logging.WARNING, logger="kinerja.settings"):
+        async with running(build_app(settings)) as client:
+            assert (await client.get("/masuk")).status_code == 200  # it starts and serves
+    assert "KINERJA_PUBLIC_BASE_URL is 'http://127.0.0.1:8000'" in caplog.text
 
 
 async def test_a_token_forged_with_the_published_secret_is_refused(tmp_path: Path) -> None:
