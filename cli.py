@@ -99,6 +99,12 @@ def cycle_create(agency: str, year: int, hr_nip: str = HR_NIP_OPTION) -> None:
     for nip, reason in people.skipped:
         console.print(f"[yellow]left out {nip}: {reason}[/yellow]")
     console.print(f"cycle {cycle_id}: {len(people.participants)} participants")
+    if people.skipped:  # unit heads whose superior is outside the file: HR names their appraisers on a page
+        page = f"{get_settings().public_base_url.rstrip('/')}/hr/siklus/{cycle_id}/peserta"
+        console.print(
+            f"add the {len(people.skipped)} left out, with their pejabat penilai and atasan, at {page} "
+            f"once the cycle has started (kinerja cycle start {cycle_id})"
+        )
 
 
 @cycle_app.command("start")

@@ -20,6 +20,7 @@ from activities.errors import domain_errors_fail_fast
 from domain import calendar
 from domain.application import Appraisals
 from domain.base import Actor
+from domain.cycle_calendar import DEADLINES
 from domain.cycle_commands import ExtendDeadline
 from domain.errors import WrongStage
 from domain.participants import check_participant
@@ -159,11 +160,16 @@ async def test_the_hr_dashboard_still_opens_after_a_deadline_extension(app) -> N
     cycle_id, _ = app.state.seeded
     hr = Actor(HR_NIP, ("hr",))
     store = app.state.seeded_store
-    store.execute_cycle(
-        cycle_id,
-        ExtendDeadline(hr, "planning", "2030-02-15", "Server BKN terganggu"),
-        at=datetime(2030, 1, 20, tzinfo=timezone.utc),
-    )
+    extensions = {  # each of the cycle's deadlines (domain/cycle_calendar.DEADLINES), each with its reason
+        "planning": ("2030-02-15", "15 Februari 2030", "Server BKN terganggu"),
+        "review": ("2031-11-16", "16 November 2031", "Penilai cuti panjang"),
+        "follow_up": ("2031-12-17", "17 Desember 2031", "Menunggu SK Sekda"),
+    }
+    assert set(extensions) == set(DEADLINES)
+    for name, (until, _, reason) in extensions.items():
+        store.execute_cycle(
+            cycle_id, ExtendDeadline(hr, name, until, reason), at=datetime(2030, 1, 20, tzinfo=timezone.utc)
+        )
     async with running(app) as client:
         await app.state.readside.catch_up()
         for nip in (HR_NIP, AUDITOR):
@@ -171,7 +177,8 @@ async def test_the_hr_dashboard_still_opens_after_a_deadline_extension(app) -> N
             for _ in range(2):  # opened again: the page must not break for good
                 page = await client.get(f"/hr/siklus/{cycle_id}")
                 assert page.status_code == 200, page.text
-                assert "15 Februari 2030" in page.text and "Server BKN terganggu" in page.text
+                for _, shown, reason in extensions.values():
+                    assert shown in page.text and reason in page.text, (nip, shown)
                 assert "Temporal) sedang tidak terjangkau" in page.text  # this app has no Temporal: said, not a 503
 
 
