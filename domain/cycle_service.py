@@ -14,6 +14,7 @@ from domain.appraisal import FINALISED, Appraisal
 from domain.cycle import AppraisalCycle
 from domain.cycle_commands import CalibrateUnit, CloseCycle, CycleCommand, DefineCycle
 from domain.errors import WrongStage
+from domain.explanation import PredikatReasons, explain_predikat
 from domain.rules import PREDIKATS
 from domain.schedule import schedule
 from domain.store import Store
@@ -43,6 +44,10 @@ class CycleService(Store):
         instant its reminders name, and the inbox shows."""
         cycle = self.cycle(appraisal.cycle_id)
         return task_due(appraisal, cycle.deadline, schedule(cycle).check_ins)
+
+    def predikat_reasons(self, appraisal: Appraisal) -> PredikatReasons | None:
+        """Why the appraisal has its predikat (domain/explanation.py); None before it is rated."""
+        return explain_predikat(appraisal, self.cycle(appraisal.cycle_id))
 
     def execute_cycle(self, cycle_id: UUID, cmd: CycleCommand, *, at: datetime, key: str = "") -> int:
         """Run one of HR's cycle commands; returns the cycle's version."""

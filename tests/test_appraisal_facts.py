@@ -50,6 +50,7 @@ from tests.factories import (
     SEKDA,
     STAFF,
     UTC,
+    Rating,
     Scenario,
     T,
     actor,
@@ -240,3 +241,67 @@ def test_an_skp_is_submitted_by_its_employee_as_a_draft_or_again_after_a_return(
     s.do(STAFF, SubmitSkp(actor(STAFF)), T["approve"])  # resubmitted as it was, with the reasons answered in talk
     assert s.get(STAFF).skp_status == "submitted"
     assert [r["id"] for r in s.app.superior_rhk(s.get(STAFF)) or []] == ["head-1", "head-2"]
+
+
+# --- #13: why this predikat, as the domain gives the reasons to every page and document ----------------------
+
+
+def test_the_reasons_of_a_predikat_name_realisations_values_cell_calibration_keberatan_and_rule_set() -> None:
+    s = reach(REVIEW)
+    assert s.app.predikat_reasons(s.get(STAFF)) is None  # not rated: nothing to explain
+    own = STAFF[-3:]  # the factories' RHK ids: the NIP's last three digits
+    s.do(STAFF, ReportProgress(actor(STAFF), "Q1", f"{own}-1", "300 surat diproses", "https://arsip/q1.pdf"), AT)
+    s.deliver({STAFF: Rating(results="di_atas", behaviour=values(akuntabel="di_atas", loyal="di_bawah"))})
+    why = s.app.predikat_reasons(s.get(STAFF))
+    assert why is not None and why.predikat == "baik" and why.cell == ("di_atas", "sesuai")
+    assert (why.results.rating, why.results.unit_org_predikat) == ("di_atas", None)
+    [main, extra] = why.results.rhk
+    assert (main.rhk_id, main.kind, main.text) == (f"{own}-1", "utama", "Layanan administrasi umum tepat waktu")
+    assert main.targets[0] == {"aspect": "kuantitas", "text": "Surat diproses", "target": "1200"}
+    assert main.realisations == [
+        {"period": "Q1", "realisation": "300 surat diproses", "evidence": "https://arsip/q1.pdf"}
+    ]
+    assert (extra.rhk_id, extra.realisations) == (f"{own}-2", [])
+    # The seven values in the rule set's order; one above and one below leave the middle one: Sesuai.
+    assert why.behaviour.rating == "sesuai" and why.behaviour.rule == "median"
+    assert [v for v, _ in why.behaviour.values] == [
+        "berorientasi_pelayanan",
+        "akuntabel",
+        "kompeten",
+        "harmonis",
+        "loyal",
+        "adaptif",
+        "kolaboratif",
+    ]
+    assert dict(why.behaviour.values)["loyal"] == "di_bawah"
+    assert why.behaviour.counts == {"di_atas": 1, "sesuai": 5, "di_bawah": 1}
+    assert why.calibration is not None and why.calibration.justification == (
+        "unit kecil: pola distribusi tidak dapat dipenuhi"
+    )
+    assert (why.calibration.unit_id, why.calibration.org_predikat, sum(why.calibration.counts.values())) == (
+        "bidang-umum",
+        "baik",
+        3,
+    )
+    assert why.keberatan is None and why.rule_set_id == "permenpanrb-6-2022"
+    assert why.rule_set_source.startswith("PermenPANRB 6/2022")
+
+    # A keberatan amended: the reasons are the amended ratings, with the atasan's recorded reasons.
+    s.do(STAFF, FileKeberatan(actor(STAFF), "realisasi Q4 belum dihitung"), T["deliver"] + timedelta(days=1))
+    s.do(STAFF, DecideKeberatan(actor(SEKDA), "amended", "bukti sah", None, values("di_atas")), WINDOW_ENDS)
+    amended = s.app.predikat_reasons(s.get(STAFF))
+    assert amended is not None and (amended.predikat, amended.cell) == ("sangat_baik", ("di_atas", "di_atas"))
+    assert amended.keberatan is not None
+    assert (amended.keberatan.outcome, amended.keberatan.decision, amended.keberatan.decided_by) == (
+        "amended",
+        "bukti sah",
+        SEKDA,
+    )
+    assert amended.keberatan.reasons == "realisasi Q4 belum dihitung"
+
+
+def test_a_unit_heads_results_rating_is_explained_by_the_units_organisation_predikat() -> None:
+    s = reach(REVIEW, HEAD, org_predikat="istimewa")
+    s.deliver()
+    why = s.app.predikat_reasons(s.get(HEAD))
+    assert why is not None and (why.results.rating, why.results.unit_org_predikat) == ("di_atas", "istimewa")

@@ -229,6 +229,24 @@ async def _cycle(b: Browser, w: World, cycle: str) -> None:
     # Result and keberatan, decided by the atasan.
     await budi.goto(f"/saya/{a1}")
     await expect(budi.locator(".deadline")).to_contain_text("14 hari")
+    # Why this predikat (#13): each reason in plain Bahasa Indonesia, quoted by the keberatan form.
+    why = budi.locator("#mengapa-predikat")
+    await expect(why).to_contain_text("Mengapa predikat Anda Baik")
+    await expect(why.locator("#alasan-hasil")).to_contain_text("Rating hasil kerja: Di Atas Ekspektasi")
+    await expect(why.locator("#alasan-hasil")).to_contain_text("realisasi Q1: 410 KTP elektronik diterbitkan")
+    await expect(why.locator("#alasan-perilaku")).to_contain_text("Dari 7 nilai BerAKHLAK, 7 dinilai Sesuai Ekspektasi")
+    await expect(why.locator("#alasan-perilaku")).to_contain_text("nilai tengah dari ketujuh rating")
+    await expect(why.locator("#alasan-kuadran")).to_contain_text(
+        "hasil kerja Di Atas Ekspektasi dan perilaku kerja Sesuai Ekspektasi berada pada kotak yang memberi predikat Baik"
+    )
+    await expect(why.locator("#alasan-kalibrasi")).to_contain_text("Unit satu orang; sebaran mengikuti bukti.")
+    await expect(why.locator("#alasan-kalibrasi")).to_contain_text("Kurva mengharapkan")
+    await expect(why.locator("#alasan-aturan")).to_contain_text("PermenPANRB Nomor 6 Tahun 2022")
+    await expect(budi.locator("form #kutipan-penilaian")).to_contain_text(
+        "Predikat Baik: hasil kerja Di Atas Ekspektasi dan perilaku kerja Sesuai Ekspektasi"
+    )
+    await why.scroll_into_view_if_needed()
+    await b.shot(budi, "pegawai-mengapa-predikat")
     await budi.get_by_label("Alasan keberatan").fill("Realisasi triwulan IV belum diperhitungkan.")
     await b.shot(budi, "pegawai-hasil-keberatan")
     await click(budi, "Ajukan keberatan", "Keberatan diajukan")
@@ -249,6 +267,10 @@ async def _cycle(b: Browser, w: World, cycle: str) -> None:
     await click(atasan, "Konfirmasi dan simpan", "Keputusan keberatan tercatat")
     await budi.goto(f"/saya/{a1}")
     await expect(budi.locator("#hasil")).to_contain_text("Sangat Baik")
+    # After-effect: the reasons follow the amendment, with the atasan's recorded reasons.
+    await expect(budi.locator("#mengapa-predikat")).to_contain_text("Mengapa predikat Anda Sangat Baik")
+    await expect(budi.locator("#alasan-keberatan")).to_contain_text("Penilaian diubah")
+    await expect(budi.locator("#alasan-keberatan")).to_contain_text("Bukti triwulan IV sah.")
     await b.shot(budi, "pegawai-hasil-akhir")
     for name in ("skp", "evaluasi"):  # the PDF exports, with the same session cookie
         document = await budi.request.get(f"/saya/{a1}/{name}.pdf")

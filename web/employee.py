@@ -13,11 +13,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from domain.explanation import PredikatReasons
 from domain.result_commands import FileKeberatan, SelfAssess
 from domain.work_commands import DraftSkp, ReportProgress, SubmitSkp
 from services.authz import require_writer
 from services.views import load_appraisal_async, read_appraisal, superior_rhk
 from web import forms
+from web.chart import unit_chart
 from web.documents import document_pdf
 from web.outcome import Refused, act_on_form, actions
 from web.render import page, redirect
@@ -48,6 +50,7 @@ async def my_page(
     state = request.app.state
     appraisal, view = await read_appraisal(state.appraisals, actor, appraisal_id, state.clock())
     superior = await run_in_threadpool(superior_rhk, state.appraisals, appraisal)
+    why = await run_in_threadpool(state.appraisals.predikat_reasons, appraisal)
     rows = forms.skp_rows(appraisal.rhk if rhk is None else rhk, extra_rhk)
     return page(
         request,
@@ -61,7 +64,19 @@ async def my_page(
         rows=rows,
         error=error,
         form=form or {},
+        why=why,
+        why_deviations=deviations(why),
     )
+
+
+def deviations(why: PredikatReasons | None) -> list[str]:
+    """Where the unit's calibrated distribution left the curve, said as the HR dashboard says it (web/chart.py)."""
+    if why is None or why.calibration is None:
+        return []
+    c = why.calibration
+    row = {"rated": sum(c.counts.values()), "counts": c.counts, "org_predikat": c.org_predikat}
+    found: list[str] = unit_chart(why.rule_set_id, row)["warnings"]
+    return found
 
 
 @router.get("/{appraisal_id}", response_class=HTMLResponse)
