@@ -18,9 +18,9 @@ from domain.result_commands import FileKeberatan, SelfAssess
 from domain.work_commands import DraftSkp, ReportProgress, SubmitSkp
 from services.authz import require_writer
 from services.views import load_appraisal_async, read_appraisal, superior_rhk
-from web import forms
-from web.chart import unit_chart
+from web import explain, forms
 from web.documents import document_pdf
+from web.labels import label
 from web.outcome import Refused, act_on_form, actions
 from web.render import page, redirect
 from web.session import PageActor, same_origin
@@ -64,19 +64,15 @@ async def my_page(
         rows=rows,
         error=error,
         form=form or {},
-        why=why,
-        why_deviations=deviations(why),
+        why=said(why),
     )
 
 
-def deviations(why: PredikatReasons | None) -> list[str]:
-    """Where the unit's calibrated distribution left the curve, said as the HR dashboard says it (web/chart.py)."""
-    if why is None or why.calibration is None:
-        return []
-    c = why.calibration
-    row = {"rated": sum(c.counts.values()), "counts": c.counts, "org_predikat": c.org_predikat}
-    found: list[str] = unit_chart(why.rule_set_id, row)["warnings"]
-    return found
+def said(why: PredikatReasons | None) -> dict[str, Any] | None:
+    """The reasons of the predikat as the page says them (web/explain.py); None before the rating."""
+    if why is None:
+        return None
+    return {"predikat": label(why.predikat, "predikat"), "reasons": explain.reasons(why), "quoted": explain.quoted(why)}
 
 
 @router.get("/{appraisal_id}", response_class=HTMLResponse)
