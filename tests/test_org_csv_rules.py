@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from domain.errors import InvalidInput
 from domain.org_csv import REQUIRED, read, reporting_loop
 from domain.organisation import Agency
+from domain.text import check_email
 
 HEADER = "agency_code,agency_name,time_zone,unit_code,unit_name,nip,name,supervisor_nip,unit_head,effective_date"
 HEAD_NIP = "197503152000011003"
@@ -268,3 +270,60 @@ def test_a_reporting_loop_is_named_from_the_person_round_to_them_again(
     nip: str, supervisors: dict[str, str | None], expected: list[str]
 ) -> None:
     assert reporting_loop(nip, supervisors) == expected
+
+
+# The `email` column's rule (domain/text.py check_email): one address as RFC 5321/5322 allow for a relay
+# inside the agency: an ASCII dot-atom local part of at most 64 characters, a host of two or more labels
+# (letters, digits, inner hyphens, at most 63 each) ending in a letters-only top-level label, and at most
+# 254 characters in all. Each row: the cell, and what is stored (the host lower-cased, spaces around
+# stripped) or the rule code of the refusal.
+LOCAL_64 = "a" * 64
+LABEL_63 = "h" * 63
+LONGEST = f"{LOCAL_64}@{LABEL_63}.{LABEL_63}.{'d' * 58}.id"  # 64 + 1 + 63 + 1 + 63 + 1 + 58 + 3 = 254
+EMAIL_CASES: list[tuple[object, str]] = [
+    ("staf@palukota.go.id", "staf@palukota.go.id"),
+    ("  Staf.Umum@PaluKota.GO.ID \t", "Staf.Umum@palukota.go.id"),  # the local part keeps its case
+    ("a.b+kinerja@sub.palukota.go.id", "a.b+kinerja@sub.palukota.go.id"),
+    ("o'neil_x-y@p-k.id", "o'neil_x-y@p-k.id"),
+    ("1@2a.id", "1@2a.id"),
+    (f"{LOCAL_64}@palukota.go.id", f"{LOCAL_64}@palukota.go.id"),  # the longest local part
+    (f"staf@{LABEL_63}.id", f"staf@{LABEL_63}.id"),  # the longest label
+    (LONGEST, LONGEST),  # the longest address
+    (LONGEST + "x", "length"),
+    (f"a{LOCAL_64}@palukota.go.id", "email"),
+    (f"staf@h{LABEL_63}.id", "email"),
+    (None, "required"),
+    (42, "required"),
+    ("", "email"),
+    ("staf", "email"),
+    ("@palukota.go.id", "email"),
+    ("staf@", "email"),
+    ("staf@palukota", "email"),
+    ("staf@palukota.", "email"),
+    ("staf@.palukota.id", "email"),
+    ("staf@palu..kota.id", "email"),
+    ("staf@palu_kota.id", "email"),
+    ("staf@palukota-.id", "email"),
+    ("staf@palukota.i-d", "email"),
+    ("staf@palukota.go1", "email"),
+    (".staf@palukota.go.id", "email"),
+    ("st..af@palukota.go.id", "email"),
+    ("st af@palukota.go.id", "email"),
+    ("st(af)@palukota.go.id", "email"),
+    ("staf@palukota.go.id>", "email"),
+]
+
+
+@pytest.mark.parametrize(("cell", "expected"), EMAIL_CASES, ids=[repr(c)[:40] for c, _ in EMAIL_CASES])
+def test_an_address_is_stored_normalised_or_refused_under_its_rule(cell: object, expected: str) -> None:
+    if "@" in expected:
+        assert check_email("email", cell) == expected
+        return
+    with pytest.raises(InvalidInput) as refused:
+        check_email("email", cell)
+    assert (refused.value.field, refused.value.rule) == ("email", expected)
+    assert str(refused.value).startswith("email: must be ")
+    if expected == "length":
+        assert refused.value.params == {"limit": 254}
+    if expected == "email" and isinstance(cell, str):
+        assert repr(cell.strip()[:60]) in str(refused.value)  # the refusal quotes what it was given

@@ -421,3 +421,71 @@ def test_a_diff_names_the_bound_that_carries_no_time_zone(naive: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         Audit(s.app).diff(s.cycle_id, bounds["since"], bounds["until"])
     assert str(refused.value) == f"{naive}: must carry a time zone"
+
+
+# The daily digest's hour (domain/calendar.next_local_hour): the first HH:00 in the agency's zone strictly after
+# the instant, returned in UTC. WIB is UTC+7, WITA UTC+8, WIT UTC+9 (DOMAIN.md §12 "Time").
+NEXT_DIGEST = [
+    # (instant in UTC, hour, zone, the digest's instant in UTC)
+    (
+        datetime(2026, 3, 10, 22, 59, 59, 999999, timezone.utc),
+        7,
+        "WITA",
+        datetime(2026, 3, 10, 23, 0, tzinfo=timezone.utc),
+    ),
+    (datetime(2026, 3, 10, 23, 0, tzinfo=timezone.utc), 7, "WITA", datetime(2026, 3, 11, 23, 0, tzinfo=timezone.utc)),
+    (datetime(2026, 3, 10, 23, 0, 0, 1, timezone.utc), 7, "WITA", datetime(2026, 3, 11, 23, 0, tzinfo=timezone.utc)),
+    (datetime(2026, 3, 10, 1, 0, tzinfo=timezone.utc), 7, "WIB", datetime(2026, 3, 11, 0, 0, tzinfo=timezone.utc)),
+    (datetime(2026, 3, 10, 1, 0, tzinfo=timezone.utc), 7, "WIT", datetime(2026, 3, 10, 22, 0, tzinfo=timezone.utc)),
+    (datetime(2026, 3, 10, 15, 30, tzinfo=timezone.utc), 0, "WITA", datetime(2026, 3, 10, 16, 0, tzinfo=timezone.utc)),
+    (datetime(2026, 3, 10, 15, 30, tzinfo=timezone.utc), 23, "WITA", datetime(2026, 3, 11, 15, 0, tzinfo=timezone.utc)),
+    (datetime(2026, 12, 31, 23, 30, tzinfo=timezone.utc), 7, "WITA", datetime(2027, 1, 1, 23, 0, tzinfo=timezone.utc)),
+    (
+        datetime(2026, 3, 10, 8, 0, tzinfo=timezone(timedelta(hours=8))),
+        7,
+        "WITA",
+        datetime(2026, 3, 10, 23, 0, tzinfo=timezone.utc),
+    ),
+]
+
+
+@pytest.mark.parametrize(("instant", "hour", "zone", "expected"), NEXT_DIGEST)
+def test_the_digest_goes_out_at_the_first_local_hour_strictly_after_the_notice(
+    instant: datetime, hour: int, zone: str, expected: datetime
+) -> None:
+    sent = calendar.next_local_hour(instant, hour, zone)
+    assert sent == expected
+    assert sent.utcoffset() == timedelta(0)  # stored instants are UTC
+    assert (sent.minute, sent.second, sent.microsecond) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("hour", [-1, 24, 99])
+def test_a_digest_hour_outside_the_day_is_refused_naming_its_field(hour: int) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        calendar.next_local_hour(datetime(2026, 3, 10, tzinfo=timezone.utc), hour, "WITA")
+    assert refused.value.field == "digest_hour" and f"got {hour}" in str(refused.value)
+
+
+def test_a_digest_for_an_instant_without_a_zone_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="^at: instants must carry a time zone"):
+        calendar.next_local_hour(datetime(2026, 3, 10, 8, 0), 7, "WITA")
+
+
+def test_check_command_reads_the_rules_of_a_command_class_it_meets_for_the_first_time() -> None:
+    # A class made here is new to check_command's cache of rules per class, so its rules are read now.
+    @dataclass(frozen=True)
+    class Fresh:
+        title: Name
+        note: OptionalText
+        untyped: str
+
+    check_command(Fresh("Budi", "", "\x00 no rule declared"))
+    with pytest.raises(InvalidInput) as refused:
+        check_command(Fresh("Bu\x00di", "", ""))
+    assert (refused.value.field, refused.value.rule) == ("title", "control")
+    with pytest.raises(InvalidInput) as refused:
+        check_command(Fresh("Budi", "n" * 5001, ""))
+    assert (refused.value.field, refused.value.rule) == ("note", "length")
+    check_command(Fresh("Budi", "", ""))  # read once, the same rules hold on the next command
+    with pytest.raises(InvalidInput):
+        check_command(Fresh("n" * 201, "", ""))
