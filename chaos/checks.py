@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -19,7 +20,7 @@ from chaos.plan import STEPS
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from settings import event_store_env
-from tests.test_topology import BIN, NAMESPACE, ROOT
+from tests.test_topology import NAMESPACE, ROOT
 from workflows.ids import appraisal_workflow_id, cycle_workflow_id
 
 
@@ -89,10 +90,17 @@ def check_log(url: str, cycle: str, people: list[dict[str, Any]], writes: list[W
     return lost, duplicated, notes
 
 
+def kinerja(*args: str) -> list[str]:
+    """This tree's CLI, run as a script: its own folder leads sys.path, so the verifier decodes the log with the
+    code the workers wrote it with (they run `python worker.py` here). The console script `kinerja` would import
+    from wherever the venv's editable install points: with a venv shared between worktrees, another tree's code."""
+    return [sys.executable, str(ROOT / "cli.py"), *args]
+
+
 def verify(env: dict[str, str], *args: str) -> tuple[bool, str]:
     """`kinerja audit verify` as an auditor runs it, against the database directly."""
     done = subprocess.run(
-        [str(BIN / "kinerja"), "audit", "verify", *args],
+        kinerja("audit", "verify", *args),
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -7,12 +7,15 @@ whatever the verdict. Now a run that does not verify keeps both and says where.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from chaos.checks import keep_evidence
+from chaos.checks import keep_evidence, kinerja
 from chaos.cluster import database
 from tests.conftest import empty_postgres
 
@@ -58,3 +61,26 @@ def test_the_logs_keys_and_witness_of_a_run_are_copied_out_of_its_temporary_fold
     assert kept.parent == tmp_path / "test-artifacts" and kept.name.startswith("chaos-")
     assert (kept / "worker-0.1.log").read_text() == "checkpoint 1\n"
     assert (kept / "keys" / "kinerja.pub").read_text() == "kinerja.local/kinerja+abc\n"
+
+
+def test_the_chaos_verifier_runs_this_trees_code_even_when_another_tree_comes_first(tmp_path: Path) -> None:
+    # Another tree's domain/ ahead of site-packages on the path, as a venv shared between worktrees puts it.
+    impostor = tmp_path / "domain"
+    impostor.mkdir()
+    (impostor / "__init__.py").write_text('raise ImportError("another tree\'s domain/")\n')
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    ours = subprocess.run(
+        kinerja("audit", "verify", "--help"), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert ours.returncode == 0, ours.stderr
+    assert "verify" in ours.stdout
+    # The console script the chaos run used before: it imports whatever the path offers first.
+    console = subprocess.run(
+        [str(Path(sys.executable).parent / "kinerja"), "audit", "verify", "--help"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert console.returncode != 0 and "another tree's domain/" in console.stderr
