@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from temporalio.exceptions import ApplicationError
 
@@ -16,10 +17,26 @@ def domain_errors_fail_fast() -> Iterator[None]:
     try:
         yield
     except ConcurrencyConflict as e:
-        raise ApplicationError(str(e), type=type(e).__name__) from e
-    except InvalidInput as e:  # the field and the general rule travel along, for a page to say them in Indonesian
-        params = {k: v if isinstance(v, (str, int, float, bool)) else str(v) for k, v in e.params.items()}
-        rule = {"field": e.field, "rule": e.rule, "params": params}  # JSON-safe: a date as ISO text
-        raise ApplicationError(str(e), rule, type=type(e).__name__, non_retryable=True) from e
+        raise ApplicationError(str(e), said(e), type=type(e).__name__) from e
     except DomainError as e:
-        raise ApplicationError(str(e), type=type(e).__name__, non_retryable=True) from e
+        raise ApplicationError(str(e), said(e), type=type(e).__name__, non_retryable=True) from e
+
+
+def said(e: DomainError) -> dict[str, Any]:
+    """The refused field, the rule's code and its figures travel along, for the API and the pages to say
+    the refusal in the reader's language (JSON-safe: a date as ISO text)."""
+    params = {k: v if isinstance(v, (str, int, float, bool)) else str(v) for k, v in e.params.items()}
+    return {"field": e.field if isinstance(e, InvalidInput) else None, "code": e.code, "params": params}
+
+
+def refusal_in(exc: BaseException) -> dict[str, Any] | None:
+    """The field, code and figures of the first domain refusal down a failure's cause chain (an update that
+    failed in its activity), as `said` put them there; None when the chain holds none."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ApplicationError):
+            found = next((d for d in seen.details or () if isinstance(d, dict) and "code" in d), None)
+            if found is not None:
+                return found
+        seen = seen.__cause__ or getattr(seen, "cause", None)
+    return None

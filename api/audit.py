@@ -14,8 +14,11 @@ from starlette.concurrency import run_in_threadpool
 from api.audit_models import ChainOut, DiffOut, EventOut, IntegrityOut, ReadModelsOut, RecomputeOut, StateOut
 from api.deps import AppraisalsDep, AuditDep, Oversight, ProofDep, ReadModelsDep
 from domain.audit import history_csv
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, refusal
 from services.errors import ApiError
+
+VERSION_OR_AT = refusal("audit.version_or_at", "give either version or at, not both")
+NO_SUCH_VERSION = refusal("audit.version", "the record has {current} versions, asked for {version}")
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -77,11 +80,11 @@ def state(
 ) -> dict[str, Any]:
     """The record as it stood at a version or at a moment (give one, or neither for now)."""
     if version is not None and at is not None:
-        raise InvalidInput("version", "give either version or at, not both")
+        raise InvalidInput("version", VERSION_OR_AT)
     if version is not None:
         current = audit.history(record_id)[-1]["version"]
         if version > current:
-            raise InvalidInput("version", f"the record has {current} versions, asked for {version}")
+            raise InvalidInput("version", NO_SUCH_VERSION, current=current, version=version)
     return audit.state_at(record_id, version=version, at=at)
 
 

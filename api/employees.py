@@ -23,12 +23,14 @@ from api.models import (
     Text,
 )
 from domain.appraisal import FINALISED, FOLLOW_UP, KEBERATAN, RESULT_DELIVERED
-from domain.errors import WrongStage
+from domain.errors import WrongStage, refusal
 from domain.outcome import Outcome
 from domain.result_commands import FileKeberatan, SelfAssess
 from domain.work_commands import DraftSkp, ReportProgress, SubmitSkp
 from services import views
 from services.views import load_appraisal_async, superior_rhk
+
+NOT_DELIVERED = refusal("result.not_delivered", "the result is not delivered yet (the appraisal is at {stage})")
 
 router = APIRouter(prefix="/employees", tags=["employees"])
 AppraisalId = Annotated[UUID, Path(description="the appraisal's id", examples=[EXAMPLE_APPRAISAL])]
@@ -188,7 +190,7 @@ async def read_result(
     """My result once delivered, with the days left to file a keberatan."""
     appraisal, view = await views.read_appraisal(app, actor, appraisal_id, clock())
     if appraisal.stage not in (RESULT_DELIVERED, KEBERATAN, FOLLOW_UP, FINALISED):
-        raise WrongStage(f"the result is not delivered yet (the appraisal is at {appraisal.stage})")
+        raise WrongStage(NOT_DELIVERED, stage=appraisal.stage)
     return {"appraisal_id": view["id"], **{k: view[k] for k in ResultOut.model_fields if k in view}}
 
 

@@ -1,10 +1,12 @@
 """One place that turns failures into HTTP answers.
 
-Body of every error: {"error": <kind>, "message": <the rule>, "field": <field or null>,
-"errors": [...]} (errors only for request validation). Domain errors map by class;
-a failed workflow update carries the domain error as an ApplicationError whose
-`type` is the domain class name, so it maps by that name. Nothing a caller sends
-can produce a 500: malformed bodies are 422 before any handler runs.
+Body of every error: {"error": <kind>, "code": <the rule's code>, "params": {<its figures>},
+"message": <the rule, in the reader's language>, "field": <field or null>, "errors": [...]} (errors only
+for request validation). The message is said in Bahasa Indonesia, or in English when the caller's
+Accept-Language prefers it (web/catalogue.py); a refusal without a code keeps its English text.
+Domain errors map by class; a failed workflow update carries the domain error as an ApplicationError
+whose `type` is the domain class name and whose details hold its field, code and figures, so it maps
+by that name. Nothing a caller sends can produce a 500: malformed bodies are 422 before any handler runs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.errors import DomainError, IntegrityBroken, InvalidInput
 from services.errors import RETRY_AFTER_SECONDS, ApiError, IssuerUnavailable, Unauthenticated
+from web import catalogue
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +54,60 @@ DATABASE_OUTAGES = (
 )
 
 
-def body(kind: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"error": kind, "message": message, "field": field, **extra}
+def body(
+    kind: str,
+    message: str,
+    field: str | None = None,
+    code: str = "",
+    params: dict[str, Any] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {"error": kind, "code": code, "params": json_safe(params or {}), "message": message, "field": field, **extra}
 
 
-def domain_answer(kind: str, message: str, field: str | None = None) -> JSONResponse:
+def json_safe(params: dict[str, Any]) -> dict[str, Any]:
+    """A refusal's figures as JSON: text, numbers and lists of them; anything else (a date) as its text."""
+
+    def safe(value: Any) -> Any:
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [safe(v) for v in value]
+        return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+    return {str(k): safe(v) for k, v in params.items()}
+
+
+def answer(
+    request: Request,
+    status: int,
+    kind: str,
+    english: str,
+    field: str | None = None,
+    code: str = "",
+    params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    plain_english: bool = False,
+    **extra: Any,
+) -> JSONResponse:
+    """One error answer, its message in the language the caller's Accept-Language prefers (Indonesian by default).
+
+    `plain_english`: the English text as given is the better one (pydantic's own words for a malformed body)."""
+    locale = catalogue.negotiate(request.headers.get("accept-language"))
+    kept = plain_english and locale == "en"
+    message = (not kept and catalogue.say(code, params, locale, field)) or english
+    language = {"Content-Language": locale, "Vary": "Accept-Language"}
+    return JSONResponse(
+        body(kind, message, field, code, params, **extra), status_code=status, headers={**language, **(headers or {})}
+    )
+
+
+def domain_answer(
+    request: Request, kind: str, message: str, field: str | None = None, details: dict[str, Any] | None = None
+) -> JSONResponse:
+    details = details or {}
     if kind == "InvalidInput" and field is None and ": " in message:
         field = message.split(": ", 1)[0]  # InvalidInput's message is "<field>: <rule>"
-    return JSONResponse(body(kind, message, field), status_code=STATUS.get(kind, 409))
+    code, params = str(details.get("code") or ""), dict(details.get("params") or {})
+    return answer(request, STATUS.get(kind, 409), kind, message, field, code, params)
 
 
 def unavailable(kind: str, message: str) -> JSONResponse:
@@ -77,13 +126,15 @@ def _application_error(exc: BaseException) -> ApplicationError | None:
     return None
 
 
-def _field_of(err: ApplicationError) -> str | None:
+def details_of(err: ApplicationError) -> tuple[str | None, dict[str, Any]]:
+    """The refused field and the refusal's code and figures, as an activity's failure carries them
+    (activities/errors.py); a history recorded before codes carried only the field."""
     for detail in err.details or ():
-        if isinstance(detail, dict) and detail.get("field"):
-            return str(detail["field"])
+        if isinstance(detail, dict):
+            return (str(detail["field"]) if detail.get("field") else None), detail
         if isinstance(detail, str) and detail and err.type == "InvalidInput":
-            return detail
-    return None
+            return detail, {}
+    return None, {}
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -100,20 +151,20 @@ def install(app: FastAPI) -> None:
     install_unavailable(app)
 
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         if isinstance(exc, IntegrityBroken):  # which record, and the kind of the first broken thing
-            extra = {"record_id": exc.record_id, "finding": exc.finding}
-            return JSONResponse(body("IntegrityBroken", str(exc), None, **extra), status_code=409)
+            said = (str(exc), None, exc.code, exc.params)
+            return answer(request, 409, "IntegrityBroken", *said, record_id=exc.record_id, finding=exc.finding)
         field = exc.field if isinstance(exc, InvalidInput) else None
-        return domain_answer(type(exc).__name__, str(exc), field)
+        return domain_answer(request, type(exc).__name__, str(exc), field, {"code": exc.code, "params": exc.params})
 
     @app.exception_handler(AggregateNotFoundError)
     async def aggregate_not_found(_: Request, exc: AggregateNotFoundError) -> JSONResponse:
         return JSONResponse(body("NotFound", f"no record {exc}"), status_code=404)
 
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(body(exc.kind, exc.message, exc.field), status_code=exc.status, headers=exc.headers)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return answer(request, exc.status, exc.kind, exc.message, exc.field, exc.code, exc.params, exc.headers)
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
@@ -126,21 +177,25 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body("IssuerUnavailable", str(exc)), status_code=503)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"field": _loc(tuple(e.get("loc", ()))), "rule": e.get("msg", "")} for e in exc.errors()]
         first = errors[0] if errors else {"field": "body", "rule": "invalid request"}
         message = f"{first['field']}: {first['rule']}"
-        return JSONResponse(body("InvalidInput", message, first["field"], errors=errors), status_code=422)
+        code, params = catalogue.validation_refusal(list(exc.errors()))
+        plain = code in catalogue.PYDANTIC_WORDED  # else a domain rule refused it inside the model: its own text
+        return answer(
+            request, 422, "InvalidInput", message, first["field"], code, params, plain_english=plain, errors=errors
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(body("HTTPError", str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(WorkflowUpdateFailedError)
-    async def update_failed(_: Request, exc: WorkflowUpdateFailedError) -> JSONResponse:
+    async def update_failed(request: Request, exc: WorkflowUpdateFailedError) -> JSONResponse:
         err = _application_error(exc)
         if err is not None:
-            return domain_answer(err.type or "", err.message, _field_of(err))
+            return domain_answer(request, err.type or "", err.message, *details_of(err))
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type == "Unavailable":
             return unavailable("Unavailable", cause.message)
@@ -150,10 +205,10 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body("UpdateFailed", _message(exc)), status_code=502)
 
     @app.exception_handler(FailureError)
-    async def failure(_: Request, exc: FailureError) -> JSONResponse:
+    async def failure(request: Request, exc: FailureError) -> JSONResponse:
         err = _application_error(exc)
         if err is not None:
-            return domain_answer(err.type or "", err.message, _field_of(err))
+            return domain_answer(request, err.type or "", err.message, *details_of(err))
         log.error("workflow failure", exc_info=exc)
         return JSONResponse(body("WorkflowFailure", _message(exc)), status_code=502)
 

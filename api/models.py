@@ -30,7 +30,7 @@ def _nip(value: str) -> str:
     try:
         return check_nip(value.strip(), today=datetime.now(timezone.utc).date())
     except InvalidInput as e:
-        raise ValueError(str(e).removeprefix("nip: ")) from None
+        raise ValueError(str(e).removeprefix("nip: ")) from e  # the cause keeps the rule's code for the answer
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def checked(rule: TextRule) -> Any:
         try:
             rule.check_shape("value", value)  # presence: min_length here, the command's own rule in the domain
         except InvalidInput as e:
-            raise ValueError(str(e).removeprefix("value: ")) from None
+            raise ValueError(str(e).removeprefix("value: ")) from e
         return value
 
     return AfterValidator(check)

@@ -17,7 +17,10 @@ from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentActor, ProofDep
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, refusal
+
+RECEIPT_TOO_BIG = refusal("receipt.size", "a receipt is at most {limit} KiB")
+NOT_JSON = refusal("receipt.json", "the receipt is not JSON")
 
 router = APIRouter(prefix="/receipts", tags=["receipts"])
 MAX_RECEIPT = 256 * 1024
@@ -103,11 +106,11 @@ async def verify(request: Request, proof: ProofDep) -> dict[str, Any]:
     """Check a receipt (no login): the agency's seal, the checkpoint and inclusion proof, and the log now."""
     raw = await request.body()
     if len(raw) > MAX_RECEIPT:
-        raise InvalidInput("body", f"a receipt is at most {MAX_RECEIPT // 1024} KiB")
+        raise InvalidInput("body", RECEIPT_TOO_BIG, limit=MAX_RECEIPT // 1024)
     try:
         document = json.loads(raw)
     except ValueError:
-        raise InvalidInput("body", "the receipt is not JSON") from None
+        raise InvalidInput("body", NOT_JSON) from None
     return await run_in_threadpool(proof.verify, document)
 
 

@@ -24,12 +24,15 @@ from domain.commands import AppraisalCommand
 from domain.cycle import AppraisalCycle
 from domain.cycle_service import CycleService
 from domain.cycle_state import STARTED
-from domain.errors import ConcurrencyConflict, NotFound, WrongStage
+from domain.errors import ConcurrencyConflict, NotFound, WrongStage, refusal
 from domain.opening import CycleRunning
 from domain.org_import import Organisation
 from domain.outcome import Outcome
 from domain.people_commands import ChangeSupervisor
 from domain.text import check_command
+
+NOT_STARTED = refusal("cycle.not_started", "the cycle is {cycle_status}; appraisals open once it is started")
+NOT_IN_CYCLE = refusal("cycle.no_participant", "{nip} does not take part in cycle {cycle_id}")
 
 
 class Appraisals(Organisation, CycleService):
@@ -68,9 +71,9 @@ class Appraisals(Organisation, CycleService):
     def _open(self, cycle: AppraisalCycle, nip: str, at: datetime) -> Outcome:
         cycle_id = cycle.id
         if cycle.status != STARTED:
-            raise WrongStage(f"the cycle is {cycle.status}; appraisals open once it is started")
+            raise WrongStage(NOT_STARTED, cycle_status=cycle.status)
         if nip not in cycle.participants:
-            raise NotFound(f"{nip} does not take part in cycle {cycle_id}")
+            raise NotFound(NOT_IN_CYCLE, nip=nip, cycle_id=str(cycle_id))
         appraisal_id = Appraisal.create_id(cycle_id, nip)
         existing = self._find(Appraisal, appraisal_id)
         if existing is not None:

@@ -12,8 +12,12 @@ from uuid import UUID
 from domain.application import Appraisals
 from domain.calendar import as_utc, check_instant
 from domain.chain import ChainReport, verify_chain
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound, refusal
 from domain.rules import rule_set
+
+NOT_YET = refusal("audit.not_yet", "the record did not exist yet at {at}")
+BEFORE_SINCE = refusal("audit.until_before_since", "must not be before since")
+NO_RECORD = refusal("record.none", "no record {record_id}")
 
 META = {"originator_id", "originator_version", "timestamp", "originator_topic", "prev_digest", "digest", "command_key"}
 HIDDEN_STATE = {"_id", "_version", "_pending_events", "_created_on", "_modified_on", "applied_keys", "chain_head"}
@@ -74,14 +78,14 @@ class Audit:
             if as_utc(e.timestamp) <= moment:
                 version = e.originator_version
         if version == 0:
-            raise InvalidInput("at", f"the record did not exist yet at {moment.isoformat()}")
+            raise InvalidInput("at", NOT_YET, at=moment.isoformat())
         return version
 
     def diff(self, aggregate_id: UUID, since: datetime, until: datetime) -> dict[str, Any]:
         """What changed between two moments: fields before and after, and the events in between."""
         since, until = check_instant("since", since), check_instant("until", until)
         if until < since:
-            raise InvalidInput("until", "must not be before since")
+            raise InvalidInput("until", BEFORE_SINCE)
         before = self.state_at(aggregate_id, at=since)
         after = self.state_at(aggregate_id, at=until)
         changed = {
@@ -131,7 +135,7 @@ class Audit:
             self.app.integrity_check(aggregate_id)
         stored = list(self.app.recorder.select_events(aggregate_id))
         if not stored:
-            raise NotFound(f"no record {aggregate_id}")
+            raise NotFound(NO_RECORD, record_id=str(aggregate_id))
         return stored
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.chain import ChainedAggregate
-from domain.errors import NotAllowed
+from domain.errors import NotAllowed, Refusal
 from domain.text import refuse_control_characters
 
 HR, AUDITOR, SYSTEM_ROLE = "hr", "auditor", "system"
@@ -75,6 +75,6 @@ class KinerjaAggregate(ChainedAggregate):
             self.__dict__.pop("_command_key", None)
 
 
-def require(condition: bool, message: str) -> None:
+def require(condition: bool, said: Refusal, **params: Any) -> None:
     if not condition:
-        raise NotAllowed(message)
+        raise NotAllowed(said, **params)

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from domain.errors import InvalidInput
+from domain.errors import NOT_A_DATE, OUT_OF_RANGE, InvalidInput, refusal
+
+NO_SUCH_ZONE = refusal("time.zone", "must be one of {zones}, got {value!r}")
+NO_ZONE = refusal("time.no_zone", "must carry a time zone")
+INSTANT_NO_ZONE = refusal("time.instant_no_zone", "instants must carry a time zone")
+NOT_AN_HOUR = refusal("time.hour", "must be an hour 0-23, got {hour}")
+NO_UTC = refusal("time.no_utc", "{instant} has no UTC equivalent")
 
 ZONES = {
     "WIB": timezone(timedelta(hours=7), "WIB"),
@@ -25,7 +31,7 @@ def zone(name: str) -> timezone:
     try:
         return ZONES[name]
     except KeyError:
-        raise InvalidInput("time_zone", f"must be one of {', '.join(ZONES)}, got {name!r}") from None
+        raise InvalidInput("time_zone", NO_SUCH_ZONE, zones=", ".join(ZONES), value=name) from None
 
 
 def parse_day(field: str, value: str, earliest: date = EARLIEST, latest: date = LATEST) -> date:
@@ -33,26 +39,18 @@ def parse_day(field: str, value: str, earliest: date = EARLIEST, latest: date = 
     try:
         day = date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise InvalidInput(field, f"must be a date YYYY-MM-DD, got {str(value)[:40]!r}", "date") from None
+        raise InvalidInput(field, NOT_A_DATE, value=str(value)[:40]) from None
     if not earliest <= day <= latest:
-        raise InvalidInput(
-            field, f"must fall between {earliest} and {latest}, got {day}", "range", earliest=earliest, latest=latest
-        )
+        raise InvalidInput(field, OUT_OF_RANGE, earliest=earliest, latest=latest, value=day)
     return day
 
 
 def check_instant(field: str, value: datetime) -> datetime:
     """An instant with its zone within Kinerja's span, as UTC (year 1 at +14:00 has no UTC at all)."""
     if value.tzinfo is None:
-        raise InvalidInput(field, "must carry a time zone")
+        raise InvalidInput(field, NO_ZONE)
     if not EARLIEST.year <= value.year <= LATEST.year:
-        raise InvalidInput(
-            field,
-            f"must fall between {EARLIEST} and {LATEST}, got {value.isoformat()}",
-            "range",
-            earliest=EARLIEST,
-            latest=LATEST,
-        )
+        raise InvalidInput(field, OUT_OF_RANGE, earliest=EARLIEST, latest=LATEST, value=value.isoformat())
     return as_utc(value, field)
 
 
@@ -72,7 +70,7 @@ def next_local_hour(instant: datetime, hour: int, zone_name: str) -> datetime:
     hour waits for the next day's. Everything recorded between two such hours shares one digest.
     """
     if not 0 <= hour <= 23:
-        raise InvalidInput("digest_hour", f"must be an hour 0-23, got {hour}")
+        raise InvalidInput("digest_hour", NOT_AN_HOUR, hour=hour)
     local = as_utc(instant).astimezone(zone(zone_name))
     candidate = local.replace(hour=hour, minute=0, second=0, microsecond=0)
     if candidate <= local:
@@ -87,8 +85,8 @@ def days_after(instant: datetime, days: int, zone_name: str) -> datetime:
 
 def as_utc(instant: datetime, field: str = "at") -> datetime:
     if instant.tzinfo is None:
-        raise InvalidInput(field, "instants must carry a time zone")
+        raise InvalidInput(field, INSTANT_NO_ZONE)
     try:
         return instant.astimezone(timezone.utc)
     except OverflowError:
-        raise InvalidInput(field, f"{instant.isoformat()} has no UTC equivalent") from None
+        raise InvalidInput(field, NO_UTC, instant=instant.isoformat()) from None

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, refusal
 from domain.ratings import (
     BAIK,
     BUTUH_PERBAIKAN,
@@ -23,6 +23,8 @@ from domain.ratings import (
     SANGAT_BAIK,
     SANGAT_KURANG,
 )
+
+NO_SUCH_ORG_PREDIKAT = refusal("calibration.org_predikat", "must be one of {choices}")
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def check_shares(
 ) -> list[ShareCheck]:
     """Every constraint of the curve for the organisation predikat, checked against a unit's counts."""
     if org_predikat not in curve:
-        raise InvalidInput("org_predikat", f"must be one of {', '.join(ORG_PREDIKATS)}")
+        raise InvalidInput("org_predikat", NO_SUCH_ORG_PREDIKAT, choices=", ".join(ORG_PREDIKATS))
     total = sum(counts.get(p, 0) for p in PREDIKATS)
     return [
         ShareCheck(share, share.allowed(total), sum(counts.get(p, 0) for p in share.predikats), total)

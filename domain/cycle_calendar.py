@@ -9,9 +9,18 @@ from domain import calendar
 from domain.base import require
 from domain.cycle_commands import DefineCycle, ExtendDeadline
 from domain.cycle_state import CycleState
-from domain.errors import InvalidInput
+from domain.errors import REQUIRED, InvalidInput, refusal
 from domain.participants import check_participant, require_not_self_appointed
 from domain.rules import rule_set
+
+ONLY_HR_DEFINES = refusal("cycle.who_defines", "only HR (BKPSDM) defines an appraisal cycle")
+TOO_EARLY = refusal("cycle.year", "cycles under PermenPANRB 6/2022 start in 2022")
+UNKNOWN_DEADLINE = refusal("cycle.unknown_deadline", "unknown deadline {deadline!r}; known: {deadlines}")
+NIP_TWICE = refusal("cycle.nip_twice", "a NIP appears twice")
+ONLY_HR_EXTENDS = refusal("cycle.who_extends", "only HR extends a deadline")
+NO_SUCH_DEADLINE = refusal("cycle.deadline", "must be one of {deadlines}")
+NOT_LATER = refusal("cycle.extension_later", "an extension must move the {deadline} deadline later than {current}")
+NO_REASON = refusal("cycle.extension_reason", "an extension must record its reason")
 
 DEADLINES = ("planning", "review", "follow_up")
 # A cycle's deadlines (and their extensions) fall within its year and the two after it: planning in
@@ -27,13 +36,13 @@ def deadline_span(year: int) -> tuple[date, date]:
 def defined_cycle(cmd: DefineCycle, at: datetime) -> dict[str, Any]:
     """Check HR's definition of a cycle; the facts its Defined event records (without the key and time)."""
     by, agency_id, time_zone, year = cmd.by, cmd.agency_id, cmd.time_zone, cmd.year
-    require(by.is_hr, "only HR (BKPSDM) defines an appraisal cycle")
+    require(by.is_hr, ONLY_HR_DEFINES)
     rules = rule_set(cmd.rule_set_id)
     calendar.zone(time_zone)
     if not 2022 <= year <= 2100:
-        raise InvalidInput("year", "cycles under PermenPANRB 6/2022 start in 2022")
+        raise InvalidInput("year", TOO_EARLY)
     if not agency_id.strip():
-        raise InvalidInput("agency_id", "is required")
+        raise InvalidInput("agency_id", REQUIRED)
     period = cmd.period or rules.period
     rules.period_names(period)  # a known kind of period
     defaults = {
@@ -44,7 +53,7 @@ def defined_cycle(cmd: DefineCycle, at: datetime) -> dict[str, Any]:
     given = cmd.deadlines or {}
     unknown = set(given) - set(DEADLINES)
     if unknown:
-        raise InvalidInput("deadlines", f"unknown deadline {sorted(unknown)[0]!r}; known: {', '.join(DEADLINES)}")
+        raise InvalidInput("deadlines", UNKNOWN_DEADLINE, deadline=sorted(unknown)[0], deadlines=", ".join(DEADLINES))
     merged = {name: given.get(name) or defaults[name] for name in DEADLINES}
     for name, day in merged.items():
         calendar.parse_day(f"deadlines.{name}", day, *deadline_span(year))
@@ -53,7 +62,7 @@ def defined_cycle(cmd: DefineCycle, at: datetime) -> dict[str, Any]:
         require_not_self_appointed(by, p["appraiser_nip"], p["atasan_nip"], f"participants[{i}]: ")
     nips = [p["nip"] for p in checked]
     if len(set(nips)) != len(nips):
-        raise InvalidInput("participants", "a NIP appears twice")
+        raise InvalidInput("participants", NIP_TWICE)
     return {
         "agency_id": agency_id.strip(),
         "year": year,
@@ -72,13 +81,13 @@ class CycleCalendar(CycleState):
 
     def extend_deadline(self, cmd: ExtendDeadline, at: datetime) -> None:
         by, name, until, reason = cmd.by, cmd.name, cmd.until, cmd.reason
-        require(by.is_hr, "only HR extends a deadline")
+        require(by.is_hr, ONLY_HR_EXTENDS)
         self._require_open()
         if name not in self.deadlines:
-            raise InvalidInput("deadline", f"must be one of {', '.join(self.deadlines)}")
+            raise InvalidInput("deadline", NO_SUCH_DEADLINE, deadlines=", ".join(self.deadlines))
         new_day = calendar.parse_day("until", until, *deadline_span(self.year))
         if new_day <= date.fromisoformat(self.deadlines[name]):
-            raise InvalidInput("until", f"an extension must move the {name} deadline later than {self.deadlines[name]}")
+            raise InvalidInput("until", NOT_LATER, deadline=name, current=self.deadlines[name])
         if not reason.strip():
-            raise InvalidInput("reason", "an extension must record its reason")
+            raise InvalidInput("reason", NO_REASON)
         self._deadline_extended(by.nip, name, self.deadlines[name], new_day.isoformat(), reason.strip(), at)

@@ -5,10 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.base import require
+from domain.curve import NO_SUCH_ORG_PREDIKAT
 from domain.cycle_commands import CalibrateUnit, SetOrgPredikat
 from domain.cycle_state import CycleState
-from domain.errors import InvalidInput, WrongStage
+from domain.errors import InvalidInput, WrongStage, refusal
 from domain.rules import ORG_PREDIKATS, PREDIKATS, rule_set
+
+ONLY_HR_ORG_PREDIKAT = refusal(
+    "calibration.who_sets_org_predikat", "HR records the organisation predikat set by the level above"
+)
+NO_PARTICIPANT_IN_UNIT = refusal("calibration.unit", "no participant works in unit {unit_id!r}")
+FROZEN = refusal(
+    "calibration.frozen",
+    "the organisation predikat of unit {unit_id!r} is frozen once the unit is calibrated: "
+    "it stays {org_predikat!r}, the predikat its distribution was checked against",
+)
+ONLY_HR_CALIBRATES = refusal("calibration.who_calibrates", "HR calibrates the distribution")
+NO_ORG_PREDIKAT = refusal(
+    "calibration.no_org_predikat", "set the organisation predikat of unit {unit_id!r} before calibrating"
+)
+DEVIATES = refusal("calibration.deviates", "the distribution deviates from the curve: {warnings}")
 
 
 class CycleCalibration(CycleState):
@@ -17,29 +33,26 @@ class CycleCalibration(CycleState):
     def set_org_predikat(self, cmd: SetOrgPredikat, at: datetime) -> None:
         """The head of the organisation one level up fixes the unit's predikat (§2.3 step 1)."""
         by, unit_id, predikat = cmd.by, cmd.unit_id, cmd.predikat
-        require(by.is_hr, "HR records the organisation predikat set by the level above")
+        require(by.is_hr, ONLY_HR_ORG_PREDIKAT)
         self._require_open()
         if predikat not in ORG_PREDIKATS:
-            raise InvalidInput("predikat", f"must be one of {', '.join(ORG_PREDIKATS)}")
+            raise InvalidInput("predikat", NO_SUCH_ORG_PREDIKAT, choices=", ".join(ORG_PREDIKATS))
         if unit_id not in self.units():
-            raise InvalidInput("unit_id", f"no participant works in unit {unit_id!r}")
+            raise InvalidInput("unit_id", NO_PARTICIPANT_IN_UNIT, unit_id=unit_id)
         if unit_id in self.calibrations:
-            raise WrongStage(
-                f"the organisation predikat of unit {unit_id!r} is frozen once the unit is calibrated: "
-                f"it stays {self.org_predikat[unit_id]!r}, the predikat its distribution was checked against"
-            )
+            raise WrongStage(FROZEN, unit_id=unit_id, org_predikat=self.org_predikat[unit_id])
         self._org_predikat_set(by.nip, unit_id, predikat, at)
 
     def calibrate(self, cmd: CalibrateUnit, counts: dict[str, int], at: datetime) -> list[str]:
         """Check a unit's predikat against the curve; deviations need a recorded justification."""
         by, unit_id, justification = cmd.by, cmd.unit_id, cmd.justification
-        require(by.is_hr, "HR calibrates the distribution")
+        require(by.is_hr, ONLY_HR_CALIBRATES)
         self._require_open()
         if unit_id not in self.org_predikat:
-            raise WrongStage(f"set the organisation predikat of unit {unit_id!r} before calibrating")
+            raise WrongStage(NO_ORG_PREDIKAT, unit_id=unit_id)
         warnings = [w.message for w in rule_set(self.rule_set_id).check_curve(self.org_predikat[unit_id], counts)]
         if warnings and not justification.strip():
-            raise InvalidInput("justification", "the distribution deviates from the curve: " + "; ".join(warnings))
+            raise InvalidInput("justification", DEVIATES, warnings="; ".join(warnings))
         self._calibrated(
             by.nip,
             unit_id,

@@ -13,13 +13,18 @@ from uuid import UUID
 from domain.appraisal import FINALISED, Appraisal
 from domain.cycle import AppraisalCycle
 from domain.cycle_commands import CalibrateUnit, CloseCycle, CycleCommand, DefineCycle
-from domain.errors import WrongStage
+from domain.errors import WrongStage, refusal
 from domain.explanation import PredikatReasons, explain_predikat
 from domain.rules import PREDIKATS
 from domain.schedule import schedule
 from domain.store import Store
 from domain.tasks import task_due
 from domain.text import check_command
+
+CYCLE_EXISTS = refusal("cycle.exists", "agency {agency_id} already has a cycle for {year}")
+NOT_ALL_RATED = refusal(
+    "calibration.not_all_rated", "{name} ({nip}) of unit {unit_id} is not rated yet: calibrate a whole unit"
+)
 
 
 class CycleService(Store):
@@ -32,7 +37,7 @@ class CycleService(Store):
         if existing is not None:
             if key and existing.applied_version(key) is not None:
                 return cycle_id
-            raise WrongStage(f"agency {existing.agency_id} already has a cycle for {existing.year}")
+            raise WrongStage(CYCLE_EXISTS, agency_id=existing.agency_id, year=existing.year)
         self._save(AppraisalCycle.define(cmd, at, key))
         return cycle_id
 
@@ -89,7 +94,7 @@ class CycleService(Store):
                 continue
             appraisal = self._find(Appraisal, Appraisal.create_id(cycle_id, nip))
             if appraisal is None or appraisal.predikat is None:
-                raise WrongStage(f"{p['name']} ({nip}) of unit {cmd.unit_id} is not rated yet: calibrate a whole unit")
+                raise WrongStage(NOT_ALL_RATED, name=p["name"], nip=nip, unit_id=cmd.unit_id)
             counts[appraisal.predikat] += 1
         with cycle.command(key):
             warnings = cycle.calibrate(cmd, counts, at)

@@ -12,8 +12,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from domain import calendar
-from domain.errors import WrongStage
+from domain.errors import WrongStage, refusal
 from domain.rules import rule_set
+
+CYCLE_CLOSED = refusal("cycle.closed", "the cycle is closed")
 
 DEFINED, STARTED, CLOSED = "defined", "started", "closed"
 
@@ -51,7 +53,7 @@ class CycleState:
 
     def _require_open(self) -> None:
         if self.status == CLOSED:
-            raise WrongStage("the cycle is closed")
+            raise WrongStage(CYCLE_CLOSED)
 
     if TYPE_CHECKING:  # the events, recorded by domain/cycle.py
 

@@ -25,8 +25,11 @@ from uuid import UUID
 from domain import calendar
 from domain.appraisal import Appraisal
 from domain.cycle import AppraisalCycle
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, refusal
 from domain.organisation import Agency
+
+NOT_A_REFERENCE = refusal("document.reference", "is not the reference of a Kinerja document")
+NO_SUCH_KIND = refusal("document.kind", "must be one of {choices}")
 
 FORMAT = "kinerja-dokumen/v1"
 SKP, EVALUATION = "skp", "evaluasi"
@@ -65,10 +68,10 @@ class Reference:
         """A reference from its token; InvalidInput("rujukan") for anything else, however long or strange."""
         found = TOKEN.fullmatch(token) if len(token) <= MAX_TOKEN else None
         if found is None:
-            raise InvalidInput("rujukan", "is not the reference of a Kinerja document", rule="reference")
+            raise InvalidInput("rujukan", NOT_A_REFERENCE)
         kind, hex_id, version, cycle_version, agency_version, digest = found.groups()
         if int(version) < 1 or int(cycle_version) < 1:
-            raise InvalidInput("rujukan", "is not the reference of a Kinerja document", rule="reference")
+            raise InvalidInput("rujukan", NOT_A_REFERENCE)
         position = Position(UUID(hex=hex_id), int(version), int(cycle_version), int(agency_version))
         return cls(kind, position, digest)
 
@@ -89,7 +92,7 @@ def person(nip: str, cycle: AppraisalCycle, agency: Agency | None) -> dict[str, 
 def content(kind: str, appraisal: Appraisal, cycle: AppraisalCycle, agency: Agency | None) -> dict[str, Any]:
     """Everything the document of `kind` states, as plain JSON data (codes, not their labels)."""
     if kind not in KINDS:
-        raise InvalidInput("kind", f"must be one of {', '.join(KINDS)}")
+        raise InvalidInput("kind", NO_SUCH_KIND, choices=", ".join(KINDS))
     year = int(cycle.year)
     stated: dict[str, Any] = {
         "kind": kind,

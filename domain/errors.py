@@ -1,10 +1,59 @@
-"""Domain errors: each message names the rule that refused the command."""
+"""Domain errors: each carries the stable code of the rule that refused the command, and its figures.
+
+A rule's refusal is declared once, beside the rule, with `refusal(code, english)`; the English text is
+the developer's and the log's (and the `en` catalogue's first wording). Pages and the API say the code
+in the reader's language through the message catalogue (web/locale/*/LC_MESSAGES/messages.po);
+tests/test_catalogue.py fails when a code has no Indonesian text there.
+"""
 
 from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One rule's refusal: a stable code ("skp.not_submitted") and its English text with {params}."""
+
+    code: str
+    english: str
+    extra: tuple[str, ...] = ()  # figures the English text leaves out but another language may say
+
+    @property
+    def params(self) -> frozenset[str]:
+        named = (name for _, name, _, _ in string.Formatter().parse(self.english) if name)
+        return frozenset((*named, *self.extra))
+
+    def say(self, params: dict[str, Any]) -> str:
+        """The English text with its figures (a figure left out stays as {name}, never an error)."""
+        return self.english.format_map(_Figures(params))
+
+
+class _Figures(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+# Every refusal the domain (and the services around it) can raise, by code.
+REFUSALS: dict[str, Refusal] = {}
+
+
+def refusal(code: str, english: str, *extra: str) -> Refusal:
+    """Declare a refusal (once per code; the same code twice must say the same thing)."""
+    found = REFUSALS.setdefault(code, Refusal(code, english, extra))
+    if found != Refusal(code, english, extra):
+        raise ValueError(f"refusal {code} is declared twice with different texts")
+    return found
 
 
 class DomainError(Exception):
     """A command broke a business rule; retrying it cannot help."""
+
+    def __init__(self, said: Refusal, /, **params: Any) -> None:
+        super().__init__(said.say(params))
+        self.code, self.params = said.code, params
 
 
 class NotAllowed(DomainError):
@@ -16,14 +65,11 @@ class WrongStage(DomainError):
 
 
 class InvalidInput(DomainError):
-    """A value is malformed or outside its allowed set."""
+    """A value is malformed or outside its allowed set: the refusal names the field."""
 
-    def __init__(self, field: str, message: str, rule: str = "", **params: object) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        # Which general rule refused the value (a code such as "link" or "control"), and its figures,
-        # so a page can say it in the reader's language; empty for a rule only its message states.
-        self.rule, self.params = rule, params
+    def __init__(self, field: str, said: Refusal, /, **params: Any) -> None:
+        Exception.__init__(self, f"{field}: {said.say(params)}")
+        self.field, self.code, self.params = field, said.code, params
 
 
 class DeadlinePassed(DomainError):
@@ -38,6 +84,11 @@ class ConcurrencyConflict(DomainError):
     """Another command changed the record first; reload and try again."""
 
 
+INTEGRITY = refusal(
+    "record.integrity_broken", "the record {record_id} failed its integrity check: {message}", "finding"
+)
+
+
 class IntegrityBroken(DomainError):
     """A record's stored events no longer prove themselves (its chain, seals or tree say it was altered).
 
@@ -45,5 +96,14 @@ class IntegrityBroken(DomainError):
     """
 
     def __init__(self, record_id: str, finding: str, message: str) -> None:
-        super().__init__(f"the record {record_id} failed its integrity check: {message}")
+        super().__init__(INTEGRITY, record_id=record_id, message=message, finding=finding)
         self.record_id, self.finding = record_id, finding
+
+
+# The general rules of any input, shared by every field.
+REQUIRED = refusal("input.required", "is required")
+ONE_OF = refusal("input.one_of", "must be one of {choices}, got {value!r}")
+NOT_A_DATE = refusal("input.date", "must be a date YYYY-MM-DD, got {value!r}")
+OUT_OF_RANGE = refusal("input.range", "must fall between {earliest} and {latest}, got {value}")
+TOO_LONG = refusal("input.length", "must be at most {limit} characters")
+NOT_TEXT = refusal("input.text", "must be text")

@@ -5,11 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.base import require
-from domain.errors import InvalidInput, WrongStage
+from domain.errors import InvalidInput, WrongStage, refusal
 from domain.rules import BERAKHLAK
-from domain.stages import EXECUTION, FINALISED, REVIEW, AppraisalState, Facts, text
+from domain.stages import EXECUTION, FINALISED, IS_FINALISED, REVIEW, AppraisalState, Facts, text
 from domain.text import COMMENT, LINK
 from domain.work_commands import GiveFeedback, GivePeerFeedback, HoldCheckIn, RecordCitizenFeedback, ReportProgress
+
+ONLY_OWN_PROGRESS = refusal("execution.own_progress", "only the employee reports their own progress")
+NOT_AN_RHK = refusal("execution.rhk", "{rhk_id!r} is not an RHK of this SKP")
+NO_REALISATION = refusal("execution.realisation", "describe what was achieved")
+FEEDBACK_ABOUT = refusal("execution.feedback_about", "feedback is about an RHK id of this SKP or a BerAKHLAK value")
+OWN_PEER_FEEDBACK = refusal(
+    "execution.own_peer_feedback", "an employee cannot give peer feedback on their own appraisal"
+)
+PEER_SAME_UNIT = refusal("execution.peer_same_unit", "peer feedback comes from a colleague of the same unit")
+SKM_SCALE = refusal("execution.skm_scale", "the SKM scale runs from 1 to 4")
+WITHDRAWN = refusal("execution.withdrawn", "{nip} was withdrawn from the cycle: the appraisal takes no more input")
 
 
 class Execution(AppraisalState):
@@ -21,13 +32,13 @@ class Execution(AppraisalState):
 
     def report_progress(self, cmd: ReportProgress, at: datetime, facts: Facts) -> None:
         by = cmd.by
-        require(by.nip == self.employee_nip, "only the employee reports their own progress")
+        require(by.nip == self.employee_nip, ONLY_OWN_PROGRESS)
         self._require_stage(EXECUTION, REVIEW)
         self._require_period(cmd.period)
         if cmd.rhk_id not in {r["id"] for r in self.rhk}:
-            raise InvalidInput("rhk_id", f"{cmd.rhk_id!r} is not an RHK of this SKP")
+            raise InvalidInput("rhk_id", NOT_AN_RHK, rhk_id=cmd.rhk_id)
         if not cmd.realisation.strip():
-            raise InvalidInput("realisation", "describe what was achieved")
+            raise InvalidInput("realisation", NO_REALISATION)
         realisation, evidence = text("realisation", cmd.realisation), LINK.check("evidence", cmd.evidence)
         self._require_taking_part(facts)
         self._progress_reported(by.nip, cmd.period, cmd.rhk_id, realisation, evidence, at)
@@ -37,18 +48,15 @@ class Execution(AppraisalState):
         self._require_appraiser(cmd.by, "gives continuous feedback")
         self._require_stage(EXECUTION, REVIEW)
         if cmd.about not in {r["id"] for r in self.rhk} | set(BERAKHLAK):
-            raise InvalidInput("about", "feedback is about an RHK id of this SKP or a BerAKHLAK value")
+            raise InvalidInput("about", FEEDBACK_ABOUT)
         feedback = text("text", cmd.text)
         self._require_taking_part(facts)
         self._feedback_given(cmd.by.nip, "supervisor", cmd.about, feedback, at)
 
     def give_peer_feedback(self, cmd: GivePeerFeedback, at: datetime, facts: Facts) -> None:
         by = cmd.by
-        require(by.nip != self.employee_nip, "an employee cannot give peer feedback on their own appraisal")
-        require(
-            facts.unit_of(by.nip) == self.employee.get("unit_id"),
-            "peer feedback comes from a colleague of the same unit",
-        )
+        require(by.nip != self.employee_nip, OWN_PEER_FEEDBACK)
+        require(facts.unit_of(by.nip) == self.employee.get("unit_id"), PEER_SAME_UNIT)
         self._require_stage(EXECUTION, REVIEW)
         feedback = text("text", cmd.text)
         self._require_taking_part(facts)
@@ -56,9 +64,9 @@ class Execution(AppraisalState):
 
     def record_citizen_feedback(self, cmd: RecordCitizenFeedback, at: datetime, facts: Facts) -> None:
         if isinstance(cmd.score, bool) or not isinstance(cmd.score, int) or not 1 <= cmd.score <= 4:
-            raise InvalidInput("score", "the SKM scale runs from 1 to 4")
+            raise InvalidInput("score", SKM_SCALE)
         if self.stage == FINALISED:
-            raise WrongStage("the appraisal is finalised")
+            raise WrongStage(IS_FINALISED)
         comment = COMMENT.check("comment", cmd.comment)
         self._require_taking_part(facts)
         self._feedback_given("citizen", "citizen", cmd.channel, f"{cmd.score}: {comment}", at)
@@ -67,7 +75,7 @@ class Execution(AppraisalState):
         """An employee withdrawn from the cycle (pension, transfer) gets no more progress or feedback: the
         appraisal keeps what it has. Asked last, so a refusal for any other reason does not load the cycle."""
         if facts.unit_of(self.employee_nip) is None:
-            raise WrongStage(f"{self.employee_nip} was withdrawn from the cycle: the appraisal takes no more input")
+            raise WrongStage(WITHDRAWN, nip=self.employee_nip)
 
     def hold_check_in(self, cmd: HoldCheckIn, at: datetime) -> None:
         """A periodic dialogue; a periodic predikat is set when both ratings are given."""

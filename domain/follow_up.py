@@ -7,10 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from domain.base import require
-from domain.errors import InvalidInput, WrongStage
+from domain.errors import InvalidInput, WrongStage, refusal
 from domain.result_commands import DecideFollowUp, Finalise
 from domain.rules import BELOW, PREDIKATS, RuleSet, check_predikat
 from domain.stages import FOLLOW_UP, AppraisalState
+
+YEARS_IN_RANK = refusal("follow_up.years_in_rank", "must be between 0 and 45")
+ONLY_HR_FOLLOW_UP = refusal("follow_up.who_decides", "HR (pengelola kinerja) decides the follow-up")
+WHO_FINALISES = refusal("follow_up.who_finalises", "HR or the cycle finalises an appraisal")
+UNDECIDED = refusal("follow_up.undecided", "decide the follow-up before finalising")
 
 
 def recommend(
@@ -26,7 +31,7 @@ def recommend(
     """What the agency's table says follows from this year's result."""
     table = rules.follow_up
     if years_in_rank < 0 or years_in_rank > 45:
-        raise InvalidInput("years_in_rank", "must be between 0 and 45")
+        raise InvalidInput("years_in_rank", YEARS_IN_RANK)
     for i, p in enumerate(previous_predikats):
         check_predikat(f"previous_predikats[{i}]", p)
     floor = PREDIKATS.index(table.promotion_min_predikat)
@@ -57,7 +62,7 @@ class FollowUp(AppraisalState):
     """The rules of the follow-up stage: HR applies the agency's table, then finalises."""
 
     def decide_follow_up(self, cmd: DecideFollowUp, at: datetime) -> None:
-        self._require_hr(cmd.by, "HR (pengelola kinerja) decides the follow-up")
+        self._require_hr(cmd.by, ONLY_HR_FOLLOW_UP)
         self._require_stage(FOLLOW_UP)
         assert self.rating is not None and self.predikat is not None
         advice = recommend(
@@ -73,10 +78,10 @@ class FollowUp(AppraisalState):
         self._follow_up_decided(cmd.by.nip, previous, cmd.years_in_rank, advice, cmd.notes.strip(), at)
 
     def finalise(self, cmd: Finalise, at: datetime) -> None:
-        require(cmd.by.is_hr or cmd.by.is_system, "HR or the cycle finalises an appraisal")
+        require(cmd.by.is_hr or cmd.by.is_system, WHO_FINALISES)
         if not cmd.by.is_system:
             self._require_not_own(cmd.by)
         self._require_stage(FOLLOW_UP)
         if self.follow_up is None:
-            raise WrongStage("decide the follow-up before finalising")
+            raise WrongStage(UNDECIDED)
         self._finalised(cmd.by.nip, at)

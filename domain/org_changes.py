@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from domain import calendar
 from domain.base import Actor
-from domain.errors import DomainError, InvalidInput
+from domain.errors import DomainError
 from domain.org_csv import Line, Problem
 from domain.organisation import EMPLOYEE_DEFAULTS, Agency
 
@@ -72,8 +72,7 @@ def apply_lines(
         try:
             _employee(agency_, line, by, at, reason, day, moved)
         except DomainError as e:
-            field_name = e.field if isinstance(e, InvalidInput) else "nip"
-            raise LineRefused(Problem(line.line, field_name, str(e).removeprefix(f"{field_name}: "))) from e
+            raise LineRefused(Problem.refused(line.line, e)) from e
     result.supervisor_changes += reporting_changes(agency_, before, moved, reason, day)
     return agency_
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.errors import InvalidInput
+from domain.org_refusals import NOT_AN_EMPLOYEE
 
 
 @dataclass
@@ -80,5 +81,5 @@ class OrgChart:
 
     def _employee(self, nip: str) -> dict[str, Any]:
         if nip not in self.employees:
-            raise InvalidInput("nip", f"{nip} is not an employee of {self.code}")
+            raise InvalidInput("nip", NOT_AN_EMPLOYEE, nip=nip, agency_id=self.code)
         return self.employees[nip]

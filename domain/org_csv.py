@@ -8,16 +8,31 @@ domain.nip.check_nip, so the message says which part of the NIP is wrong.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import Any
 
 from domain import calendar
-from domain.errors import InvalidInput
+from domain.errors import REQUIRED as IS_REQUIRED
+from domain.errors import DomainError, InvalidInput, Refusal
 from domain.nip import check_nip
+from domain.org_refusals import (
+    DIFFERS,
+    LOOP,
+    NIP_REPEATS,
+    NO_COLUMN,
+    NO_COLUMNS,
+    NO_LINES,
+    NOT_YES_OR_NO,
+    SECOND_HEAD,
+    SUPERVISES_SELF,
+    UNKNOWN_SUPERVISOR,
+    ZONE_REQUIRED,
+)
 from domain.organisation import Agency
 from domain.text import CODE, ITEM, NAME, RANK, check_email
 
@@ -41,9 +56,23 @@ YES, NO = {"y", "ya", "yes", "1", "true"}, {"", "n", "tidak", "no", "0", "false"
 
 @dataclass(frozen=True)
 class Problem:
+    """A refused line of the file: where, and the refusal's code and figures (said in English as `reason`)."""
+
     line: int
     field: str
     reason: str
+    code: str = ""
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, line: int, field: str, said: Refusal, /, **params: Any) -> Problem:
+        return cls(line, field, said.say(params), said.code, params)
+
+    @classmethod
+    def refused(cls, line: int, e: DomainError) -> Problem:
+        """A rule's refusal of one value of the line (a NIP, a date, a text); without a field, the line's NIP."""
+        where = e.field if isinstance(e, InvalidInput) else "nip"
+        return cls(line, where, str(e).removeprefix(f"{where}: "), e.code, dict(e.params))
 
     def __str__(self) -> str:
         return f"line {self.line}, {self.field}: {self.reason}"
@@ -97,9 +126,9 @@ def read(
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in header]
     if missing and len(header) <= 1:
-        return [], [Problem(1, "header", f"no columns found: separate them with ',' or ';' ({', '.join(REQUIRED)})")]
+        return [], [Problem.of(1, "header", NO_COLUMNS, columns=", ".join(REQUIRED))]
     if missing:
-        return [], [Problem(1, c, "column is missing from the header") for c in missing]
+        return [], [Problem.of(1, c, NO_COLUMN) for c in missing]
     reader.fieldnames = header
     lines, problems = [], []
     named: set[tuple[str, str]] = set()  # (agency, NIP) of every line, valid or not
@@ -112,7 +141,7 @@ def read(
         if line is not None:
             lines.append(line)
     if not lines and not problems:
-        problems.append(Problem(1, "file", "has no employee lines"))
+        problems.append(Problem.of(1, "file", NO_LINES))
     problems += _across_lines(lines, existing, named)
     return lines, sorted(problems, key=lambda p: p.line)
 
@@ -122,27 +151,27 @@ def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None
         try:
             return fn()
         except InvalidInput as e:
-            problems.append(Problem(n, e.field, str(e).removeprefix(f"{e.field}: ")))
+            problems.append(Problem.refused(n, e))
             return None
 
     for name in ("agency_code", "agency_name", "unit_code", "unit_name", "nip", "name"):
         if not v[name]:
-            problems.append(Problem(n, name, "is required"))
+            problems.append(Problem.of(n, name, IS_REQUIRED))
     for name, rule in TEXTS.items():
         if v[name]:
             check(partial(rule.check, name, v[name]))
     if v["time_zone"]:
         check(lambda: calendar.zone(v["time_zone"]))
     else:
-        problems.append(Problem(n, "time_zone", f"is required (one of {', '.join(calendar.ZONES)})"))
+        problems.append(Problem.of(n, "time_zone", ZONE_REQUIRED, zones=", ".join(calendar.ZONES)))
     if v["nip"]:
         check(lambda: check_nip(v["nip"], "nip", today))
     if v["supervisor_nip"]:
         check(lambda: check_nip(v["supervisor_nip"], "supervisor_nip", today))
         if v["supervisor_nip"] == v["nip"]:
-            problems.append(Problem(n, "supervisor_nip", "an employee cannot supervise themselves"))
+            problems.append(Problem.of(n, "supervisor_nip", SUPERVISES_SELF))
     if v["unit_head"].lower() not in YES | NO:
-        problems.append(Problem(n, "unit_head", f"must be ya or tidak (yes or no), got {v['unit_head']!r}"))
+        problems.append(Problem.of(n, "unit_head", NOT_YES_OR_NO, value=v["unit_head"]))
     email = check(lambda: check_email("email", v["email"])) if v["email"] else ""
     effective = None
     if v["effective_date"]:
@@ -177,7 +206,7 @@ def _across_lines(
     for line in lines:
         seen = first.setdefault(("nip", line.nip), line)
         if seen is not line:
-            problems.append(Problem(line.line, "nip", f"{line.nip} is already on line {seen.line}"))
+            problems.append(Problem.of(line.line, "nip", NIP_REPEATS, nip=line.nip, line=seen.line))
         for field, key, owner in (
             ("agency_name", (line.agency_code,), "agency_code"),
             ("time_zone", (line.agency_code,), "agency_code"),
@@ -185,19 +214,12 @@ def _across_lines(
         ):
             seen = first.setdefault((field, *key), line)
             if getattr(seen, field) != getattr(line, field):
-                problems.append(
-                    Problem(
-                        line.line,
-                        field,
-                        f"differs from line {seen.line} of the same {owner} ({getattr(seen, field)!r})",
-                    )
-                )
+                value = getattr(seen, field)
+                problems.append(Problem.of(line.line, field, DIFFERS, line=seen.line, owner=owner, value=value))
         if line.unit_head:
             seen = first.setdefault(("head", line.agency_code, line.unit_code), line)
             if seen is not line:
-                problems.append(
-                    Problem(line.line, "unit_head", f"unit {line.unit_code} already has its head on line {seen.line}")
-                )
+                problems.append(Problem.of(line.line, "unit_head", SECOND_HEAD, unit_id=line.unit_code, line=seen.line))
     supervisors: dict[str, dict[str, str | None]] = {}
     for code in {line.agency_code for line in lines}:
         agency = existing(code)
@@ -208,18 +230,12 @@ def _across_lines(
         if line.supervisor_nip and line.supervisor_nip not in chain:
             if (line.agency_code, line.supervisor_nip) in named:
                 continue  # the supervisor's own line is wrong, and reported there
-            problems.append(
-                Problem(
-                    line.line,
-                    "supervisor_nip",
-                    f"no employee {line.supervisor_nip} in agency "
-                    f"{line.agency_code}, neither in this file nor registered before",
-                )
-            )
+            nip, agency_id = line.supervisor_nip, line.agency_code
+            problems.append(Problem.of(line.line, "supervisor_nip", UNKNOWN_SUPERVISOR, nip=nip, agency_id=agency_id))
             continue
         loop = reporting_loop(line.nip, chain)
         if loop:
-            problems.append(Problem(line.line, "supervisor_nip", "the reporting line loops: " + " -> ".join(loop)))
+            problems.append(Problem.of(line.line, "supervisor_nip", LOOP, loop=" -> ".join(loop)))
     return problems
 
 

@@ -23,6 +23,7 @@ from domain.errors import ConcurrencyConflict, InvalidInput, NotFound
 from domain.org_changes import ImportResult, LineRefused, SupervisorChange, apply_lines, reporting_changes
 from domain.org_chart import Participants
 from domain.org_csv import read, reporting_loop
+from domain.org_refusals import CHANGE_RACE, IMPORT_RACE, LOOP, NO_SUCH_AGENCY, NO_SUCH_SUPERVISOR
 from domain.organisation import Agency
 from domain.rules import DEFAULT_RULE_SET
 
@@ -49,7 +50,7 @@ class Organisation(_Base):
     def agency(self, code: str) -> Agency:
         found = self.find_agency(code)
         if found is None:
-            raise NotFound(f"no agency {code!r}")
+            raise NotFound(NO_SUCH_AGENCY, agency_id=code)
         return found
 
     def import_org(
@@ -80,7 +81,7 @@ class Organisation(_Base):
         try:
             self.save(*changed)
         except IntegrityError:
-            raise ConcurrencyConflict("another import changed the organisation first; import again") from None
+            raise ConcurrencyConflict(IMPORT_RACE) from None
         return result
 
     def change_org_supervisor(
@@ -110,10 +111,10 @@ class Organisation(_Base):
             ]
         chain = {n: e["supervisor_nip"] for n, e in agency_.employees.items()}
         if supervisor_nip not in chain:
-            raise InvalidInput("supervisor_nip", f"no employee {supervisor_nip} in agency {code}")
+            raise InvalidInput("supervisor_nip", NO_SUCH_SUPERVISOR, nip=supervisor_nip, agency_id=code)
         loop = reporting_loop(nip, {**chain, nip: supervisor_nip})
         if loop:
-            raise InvalidInput("supervisor_nip", "the reporting line loops: " + " -> ".join(loop))
+            raise InvalidInput("supervisor_nip", LOOP, loop=" -> ".join(loop))
         before = {n: agency_.reporting_line(n) for n in agency_.employees}
         with agency_.command(key):
             agency_.change_supervisor(by, nip, supervisor_nip, reason, effective, at)
@@ -121,7 +122,7 @@ class Organisation(_Base):
         try:
             self.save(agency_)
         except IntegrityError:
-            raise ConcurrencyConflict("another change of the organisation came first; try again") from None
+            raise ConcurrencyConflict(CHANGE_RACE) from None
         return changes
 
     def heads_agency(self, nip: str, code: str) -> bool:

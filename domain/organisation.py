@@ -14,10 +14,28 @@ from eventsourcing.domain import event
 
 from domain import calendar
 from domain.base import Actor, KinerjaAggregate, require
-from domain.errors import InvalidInput
+from domain.errors import REQUIRED, InvalidInput
 from domain.nip import check_nip
 from domain.org_chart import OrgChart
+from domain.org_refusals import (
+    ALREADY_SUPERVISES,
+    EMPLOYEE_EXISTS,
+    EMPLOYEE_UNCHANGED,
+    NO_SUCH_UNIT,
+    NO_UNIT_IN_AGENCY,
+    NOTHING_CHANGES,
+    ONLY_HR_CHANGES_AGENCY,
+    ONLY_HR_CHANGES_EMPLOYEE,
+    ONLY_HR_CHANGES_UNIT,
+    ONLY_HR_REGISTERS_AGENCY,
+    ONLY_HR_REGISTERS_EMPLOYEE,
+    ONLY_HR_REGISTERS_UNIT,
+    SUPERVISES_SELF,
+    UNIT_EXISTS,
+    UNIT_UNCHANGED,
+)
 from domain.participants import FIELDS as EMPLOYEE_RULES
+from domain.participants import ONLY_HR_SUPERVISOR
 from domain.text import CODE, ITEM, NAME, TextRule, check_email
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kinerja.example/agency")
@@ -35,7 +53,7 @@ class Agency(KinerjaAggregate, OrgChart):
 
     @classmethod
     def register(cls, by: Actor, code: str, name: str, time_zone: str, at: datetime, key: str = "") -> Agency:
-        require(by.is_hr, "only HR registers an agency")
+        require(by.is_hr, ONLY_HR_REGISTERS_AGENCY)
         calendar.zone(time_zone)
         return cls(
             code=_required("code", code, CODE),
@@ -54,10 +72,10 @@ class Agency(KinerjaAggregate, OrgChart):
         self.supervisor_history: list[dict[str, str]] = []
 
     def update(self, by: Actor, name: str, time_zone: str, at: datetime) -> None:
-        require(by.is_hr, "only HR changes an agency")
+        require(by.is_hr, ONLY_HR_CHANGES_AGENCY)
         calendar.zone(time_zone)
         if (name, time_zone) == (self.name, self.time_zone):
-            raise InvalidInput("name", "nothing changes")
+            raise InvalidInput("name", NOTHING_CHANGES)
         self._updated(by.nip, _required("name", name), time_zone, at)
 
     @event("Updated")
@@ -67,9 +85,9 @@ class Agency(KinerjaAggregate, OrgChart):
     # --- units ------------------------------------------------------------
 
     def register_unit(self, by: Actor, unit_id: str, name: str, head_nip: str | None, at: datetime) -> None:
-        require(by.is_hr, "only HR registers a unit")
+        require(by.is_hr, ONLY_HR_REGISTERS_UNIT)
         if unit_id in self.units:
-            raise InvalidInput("unit_id", f"unit {unit_id!r} is already registered")
+            raise InvalidInput("unit_id", UNIT_EXISTS, unit_id=unit_id)
         self._unit_registered(
             by.nip, _required("unit_id", unit_id, CODE), _required("unit_name", name), _head(head_nip), at
         )
@@ -79,11 +97,11 @@ class Agency(KinerjaAggregate, OrgChart):
         self.units[unit_id] = {"unit_id": unit_id, "name": name, "head_nip": head_nip}
 
     def update_unit(self, by: Actor, unit_id: str, name: str, head_nip: str | None, at: datetime) -> None:
-        require(by.is_hr, "only HR changes a unit")
+        require(by.is_hr, ONLY_HR_CHANGES_UNIT)
         if unit_id not in self.units:
-            raise InvalidInput("unit_id", f"no unit {unit_id!r}")
+            raise InvalidInput("unit_id", NO_SUCH_UNIT, unit_id=unit_id)
         if self.units[unit_id] == {"unit_id": unit_id, "name": name, "head_nip": head_nip}:
-            raise InvalidInput("unit_id", f"unit {unit_id!r} does not change")
+            raise InvalidInput("unit_id", UNIT_UNCHANGED, unit_id=unit_id)
         self._unit_updated(by.nip, unit_id, _required("unit_name", name), _head(head_nip), at)
 
     @event("UnitUpdated")
@@ -94,10 +112,10 @@ class Agency(KinerjaAggregate, OrgChart):
 
     def register_employee(self, by: Actor, employee: dict[str, Any], at: datetime) -> None:
         """A new employee; the supervisor may be registered in the same import, so only its shape is checked."""
-        require(by.is_hr, "only HR registers an employee")
+        require(by.is_hr, ONLY_HR_REGISTERS_EMPLOYEE)
         nip = check_nip(str(employee.get("nip", "")), "nip", at.date())
         if nip in self.employees:
-            raise InvalidInput("nip", f"{nip} is already registered in {self.code}")
+            raise InvalidInput("nip", EMPLOYEE_EXISTS, nip=nip, agency_id=self.code)
         record = {"nip": nip, **self._fields(employee), "supervisor_nip": self._supervisor(nip, employee)}
         self._employee_registered(by.nip, record, at)
 
@@ -107,12 +125,12 @@ class Agency(KinerjaAggregate, OrgChart):
 
     def update_employee(self, by: Actor, nip: str, changes: dict[str, Any], at: datetime) -> None:
         """Name, position, rank, unit or e-mail address; a new supervisor goes through change_supervisor."""
-        require(by.is_hr, "only HR changes an employee")
+        require(by.is_hr, ONLY_HR_CHANGES_EMPLOYEE)
         current = {**EMPLOYEE_DEFAULTS, **self._employee(nip)}
         fields = self._fields({**current, **changes})
         changed = {k: v for k, v in fields.items() if current.get(k) != v}
         if not changed:
-            raise InvalidInput("nip", f"nothing changes for {nip}")
+            raise InvalidInput("nip", EMPLOYEE_UNCHANGED, nip=nip)
         self._employee_updated(by.nip, nip, changed, at)
 
     @event("EmployeeUpdated")
@@ -122,11 +140,11 @@ class Agency(KinerjaAggregate, OrgChart):
     def change_supervisor(
         self, by: Actor, nip: str, supervisor_nip: str | None, reason: str, effective: date, at: datetime
     ) -> None:
-        require(by.is_hr, "only HR records a change of supervisor")
+        require(by.is_hr, ONLY_HR_SUPERVISOR)
         current = self._employee(nip)
         new = self._supervisor(nip, {"supervisor_nip": supervisor_nip})
         if new == current["supervisor_nip"]:
-            raise InvalidInput("supervisor_nip", f"{new} already supervises {nip}")
+            raise InvalidInput("supervisor_nip", ALREADY_SUPERVISES, supervisor_nip=new, nip=nip)
         self._supervisor_changed(
             by.nip, nip, current["supervisor_nip"], new, _required("reason", reason, ITEM), effective.isoformat(), at
         )
@@ -157,7 +175,7 @@ class Agency(KinerjaAggregate, OrgChart):
     def _fields(self, employee: dict[str, Any]) -> dict[str, Any]:
         fields = {k: EMPLOYEE_RULES[k].check(k, _text(employee.get(k))) for k in EMPLOYEE_FIELDS}
         if fields["unit_id"] not in self.units:
-            raise InvalidInput("unit_id", f"no unit {fields['unit_id']!r} in {self.code}")
+            raise InvalidInput("unit_id", NO_UNIT_IN_AGENCY, unit_id=fields["unit_id"], agency_id=self.code)
         email = _text(employee.get("email"))
         fields["email"] = check_email("email", email) if email else ""
         return fields
@@ -168,13 +186,13 @@ class Agency(KinerjaAggregate, OrgChart):
         if supervisor is not None:
             check_nip(supervisor, "supervisor_nip")
             if supervisor == nip:
-                raise InvalidInput("supervisor_nip", "an employee cannot supervise themselves")
+                raise InvalidInput("supervisor_nip", SUPERVISES_SELF)
         return supervisor
 
 
 def _required(name: str, value: str, rule: TextRule = NAME) -> str:
     if not str(value or "").strip():
-        raise InvalidInput(name, "is required")
+        raise InvalidInput(name, REQUIRED)
     return rule.check(name, value)
 
 

@@ -6,9 +6,25 @@ from datetime import date
 from typing import Any
 
 from domain.base import Actor, require
-from domain.errors import InvalidInput
+from domain.errors import REQUIRED, InvalidInput, refusal
 from domain.nip import check_nip
 from domain.text import CODE, NAME, RANK
+
+SELF_APPOINTED = refusal(
+    "participant.self_appointed",
+    "{where}HR cannot make itself anyone's pejabat penilai or atasan: another pengelola kinerja must name them",
+)
+OWN_APPRAISAL = refusal(
+    "appraisal.own", "nobody acts as HR on their own appraisal: another pengelola kinerja must do it"
+)
+ONLY_HR_SUPERVISOR = refusal("cycle.who_changes_supervisor", "only HR records a change of supervisor")
+OWN_APPRAISER = refusal("participant.own_appraiser", "an employee cannot be their own pejabat penilai")
+OWN_ATASAN = refusal("participant.own_atasan", "an employee cannot be their own atasan pejabat penilai")
+ATASAN_IS_APPRAISER = refusal(
+    "participant.atasan_is_appraiser",
+    "the atasan pejabat penilai cannot be the pejabat penilai: a keberatan is decided by the appraiser's superior",
+)
+NOT_A_COEFFICIENT = refusal("participant.ak_coefficient", "must be a positive number for functional staff")
 
 # A participant's texts and their rules (domain/text.py): required name and unit, the rest optional.
 FIELDS = {"name": NAME, "position": NAME.optional(), "rank": RANK, "unit_id": CODE, "unit_name": NAME.optional()}
@@ -16,10 +32,7 @@ FIELDS = {"name": NAME, "position": NAME.optional(), "rank": RANK, "unit_id": CO
 
 def require_not_self_appointed(by: Actor, appraiser_nip: str, atasan_nip: str, where: str = "") -> None:
     """HR cannot make itself anyone's pejabat penilai (nor atasan, who decides the keberatan)."""
-    require(
-        by.nip not in (appraiser_nip, atasan_nip),
-        f"{where}HR cannot make itself anyone's pejabat penilai or atasan: another pengelola kinerja must name them",
-    )
+    require(by.nip not in (appraiser_nip, atasan_nip), SELF_APPOINTED, where=where)
 
 
 def check_participant(p: dict[str, Any], where: str = "participant", today: date | None = None) -> dict[str, Any]:
@@ -28,24 +41,20 @@ def check_participant(p: dict[str, Any], where: str = "participant", today: date
     appraiser = check_nip(str(p.get("appraiser_nip", "")), f"{where}.appraiser_nip", today)
     atasan = check_nip(str(p.get("atasan_nip", "")), f"{where}.atasan_nip", today)
     if appraiser == nip:
-        raise InvalidInput(f"{where}.appraiser_nip", "an employee cannot be their own pejabat penilai", "not_self")
+        raise InvalidInput(f"{where}.appraiser_nip", OWN_APPRAISER)
     if atasan == nip:  # the keberatan against one's own rating would go to oneself
-        raise InvalidInput(f"{where}.atasan_nip", "an employee cannot be their own atasan pejabat penilai", "not_self")
+        raise InvalidInput(f"{where}.atasan_nip", OWN_ATASAN)
     if atasan == appraiser:  # the keberatan is decided above the appraiser, never by them (PP 30/2019 Pasal 59)
-        raise InvalidInput(
-            f"{where}.atasan_nip",
-            "the atasan pejabat penilai cannot be the pejabat penilai: a keberatan is decided by the appraiser's superior",
-            "not_appraiser",
-        )
+        raise InvalidInput(f"{where}.atasan_nip", ATASAN_IS_APPRAISER)
     texts = {}
     for key, rule in FIELDS.items():
         value = _str(p.get(key))
         if rule.required and isinstance(value, str) and not value.strip():
-            raise InvalidInput(f"{where}.{key}", "is required")
+            raise InvalidInput(f"{where}.{key}", REQUIRED)
         texts[key] = rule.check(f"{where}.{key}", value)
     coefficient = p.get("ak_coefficient")
     if coefficient is not None and not (isinstance(coefficient, (int, float)) and coefficient > 0):
-        raise InvalidInput(f"{where}.ak_coefficient", "must be a positive number for functional staff")
+        raise InvalidInput(f"{where}.ak_coefficient", NOT_A_COEFFICIENT)
     return {
         "nip": nip,
         "name": texts["name"],

@@ -6,12 +6,28 @@ from datetime import datetime
 
 from domain import calendar
 from domain.base import require
-from domain.errors import InvalidInput, WrongStage
+from domain.errors import InvalidInput, WrongStage, refusal
 from domain.nip import check_nip
-from domain.participants import require_not_self_appointed
+from domain.participants import ONLY_HR_SUPERVISOR, require_not_self_appointed
 from domain.people_commands import ChangeSupervisor, DelegateTask, RecordDeadlineMissed, RecordReminder
 from domain.rules import ATASAN_PARTY
-from domain.stages import FINALISED, AppraisalState, Facts, text
+from domain.stages import FINALISED, IS_FINALISED, AppraisalState, Facts, text
+
+APPRAISES_SELF = refusal("appraisal.appraises_self", "an employee cannot appraise themselves")
+SAME_APPRAISER = refusal("appraisal.same_appraiser", "this is already the employee's appraiser")
+ONLY_APPRAISER_DELEGATES = refusal(
+    "appraisal.who_delegates", "only the employee's pejabat penilai delegates their tasks"
+)
+OWN_DELEGATE = refusal("appraisal.own_delegate", "an employee cannot act as their own pejabat penilai")
+ALREADY_ACTS = refusal("appraisal.already_acts", "{nip} already acts as the pejabat penilai")
+DELEGATE_COLLEAGUE = refusal(
+    "appraisal.delegate_colleague",
+    "to_nip: {nip} is not an active employee of this agency: "
+    "a pejabat penilai delegates only to a colleague of the same agency",
+)
+REMINDERS_BY_CALENDAR = refusal("appraisal.reminders_by_calendar", "reminders are sent by the calendar")
+MISSED_BY_CALENDAR = refusal("appraisal.missed_by_calendar", "missed deadlines are recorded by the calendar")
+NOT_MISSED = refusal("appraisal.deadline_not_passed", "the {task} deadline has not passed yet")
 
 HR_INBOX = "hr"  # the assignee of HR's tasks: the agency's pengelola kinerja, whoever holds the role
 
@@ -21,13 +37,13 @@ class People(AppraisalState):
 
     def reassign_supervisor(self, cmd: ChangeSupervisor, at: datetime) -> None:
         """Mutation: the employee gets a new pejabat penilai mid-cycle."""
-        self._require_hr(cmd.by, "only HR records a change of supervisor")
+        self._require_hr(cmd.by, ONLY_HR_SUPERVISOR)
         require_not_self_appointed(cmd.by, cmd.appraiser_nip, cmd.atasan_nip)
         if self.stage == FINALISED:
-            raise WrongStage("the appraisal is finalised")
-        require(cmd.appraiser_nip != self.employee_nip, "an employee cannot appraise themselves")
+            raise WrongStage(IS_FINALISED)
+        require(cmd.appraiser_nip != self.employee_nip, APPRAISES_SELF)
         if cmd.appraiser_nip == self.appraiser_nip and cmd.atasan_nip == self.atasan_nip:
-            raise InvalidInput("appraiser_nip", "this is already the employee's appraiser")
+            raise InvalidInput("appraiser_nip", SAME_APPRAISER)
         reason = text("reason", cmd.reason)
         self._supervisor_reassigned(cmd.by.nip, self.appraiser_nip, cmd.appraiser_nip, cmd.atasan_nip, reason, at)
 
@@ -38,32 +54,28 @@ class People(AppraisalState):
         records both names. Delegating back to oneself ends the delegation. The delegate acts on
         the appraiser's tasks; the keberatan stays with the atasan.
         """
-        require(cmd.by.nip == self.appraiser_nip, "only the employee's pejabat penilai delegates their tasks")
+        require(cmd.by.nip == self.appraiser_nip, ONLY_APPRAISER_DELEGATES)
         if self.stage == FINALISED:
-            raise WrongStage("the appraisal is finalised")
+            raise WrongStage(IS_FINALISED)
         to_nip = check_nip(cmd.to_nip, "to_nip", at.date())
-        require(to_nip != self.employee_nip, "an employee cannot act as their own pejabat penilai")
+        require(to_nip != self.employee_nip, OWN_DELEGATE)
         if to_nip == (self.delegate_nip or self.appraiser_nip):
-            raise InvalidInput("to_nip", f"{to_nip} already acts as the pejabat penilai")
+            raise InvalidInput("to_nip", ALREADY_ACTS, nip=to_nip)
         reason = text("reason", cmd.reason)
         to_name = facts.colleague(to_nip)
         if to_nip != self.appraiser_nip:
-            require(
-                to_name is not None,
-                f"to_nip: {to_nip} is not an active employee of this agency: "
-                "a pejabat penilai delegates only to a colleague of the same agency",
-            )
+            require(to_name is not None, DELEGATE_COLLEAGUE, nip=to_nip)
         by_name = facts.colleague(cmd.by.nip) or ""
         self._task_delegated(cmd.by.nip, to_nip, reason, at, by_name=by_name, to_name=to_name or "")
 
     def record_reminder(self, cmd: RecordReminder, at: datetime) -> None:
-        require(cmd.by.is_system, "reminders are sent by the calendar")
+        require(cmd.by.is_system, REMINDERS_BY_CALENDAR)
         self._reminder_sent(cmd.by.nip, cmd.task, cmd.to, cmd.due, at)
 
     def record_deadline_missed(self, cmd: RecordDeadlineMissed, at: datetime) -> None:
-        require(cmd.by.is_system, "missed deadlines are recorded by the calendar")
+        require(cmd.by.is_system, MISSED_BY_CALENDAR)
         if calendar.as_utc(at) <= calendar.as_utc(cmd.due):
-            raise WrongStage(f"the {cmd.task} deadline has not passed yet")
+            raise WrongStage(NOT_MISSED, task=cmd.task)
         self._deadline_missed(cmd.by.nip, cmd.task, cmd.due, self.escalation_target(cmd.task), at)
 
     def escalation_target(self, task: str) -> str:

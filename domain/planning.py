@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.base import require
-from domain.errors import InvalidInput, WrongStage
+from domain.errors import InvalidInput, WrongStage, refusal
 from domain.skp import check_cascade, check_skp
 from domain.stages import PLANNING, AppraisalState, Facts
 from domain.work_commands import ApproveSkp, DraftSkp, ReturnSkp, SubmitSkp
+
+ONLY_EMPLOYEE_DRAFTS = refusal("skp.who_drafts", "only the employee (or HR's pengelola kinerja) drafts the SKP")
+WITH_APPRAISER = refusal("skp.with_appraiser", "the SKP is with the appraiser; wait until it is returned")
+ONLY_EMPLOYEE_SUBMITS = refusal("skp.who_submits", "only the employee (or HR's pengelola kinerja) submits the SKP")
+NOT_A_DRAFT = refusal("skp.not_draft", "an SKP can be submitted only as a draft, it is {skp_status}")
+RETURN_WITHOUT_REASON = refusal("skp.return_reason", "a returned SKP must say why")
+NOT_SUBMITTED = refusal("skp.not_submitted", "the SKP is {skp_status}, not submitted")
 
 
 class Planning(AppraisalState):
@@ -16,20 +23,18 @@ class Planning(AppraisalState):
 
     def draft_skp(self, cmd: DraftSkp, at: datetime) -> None:
         by = cmd.by
-        require(by.nip == self.employee_nip or by.is_hr, "only the employee (or HR's pengelola kinerja) drafts the SKP")
+        require(by.nip == self.employee_nip or by.is_hr, ONLY_EMPLOYEE_DRAFTS)
         self._require_stage(PLANNING)
         if self.skp_status == "submitted":
-            raise WrongStage("the SKP is with the appraiser; wait until it is returned")
+            raise WrongStage(WITH_APPRAISER)
         self._skp_drafted(by.nip, check_skp(cmd.rhk), at)
 
     def submit_skp(self, cmd: SubmitSkp, at: datetime, facts: Facts) -> None:
         by = cmd.by
-        require(
-            by.nip == self.employee_nip or by.is_hr, "only the employee (or HR's pengelola kinerja) submits the SKP"
-        )
+        require(by.nip == self.employee_nip or by.is_hr, ONLY_EMPLOYEE_SUBMITS)
         self._require_stage(PLANNING)
         if self.skp_status not in ("draft", "returned"):
-            raise WrongStage(f"an SKP can be submitted only as a draft, it is {self.skp_status}")
+            raise WrongStage(NOT_A_DRAFT, skp_status=self.skp_status)
         check_cascade(self.rhk, facts.superior_rhk_ids())
         self._skp_submitted(by.nip, at)
 
@@ -37,7 +42,7 @@ class Planning(AppraisalState):
         self._require_appraiser(cmd.by, "returns an SKP")
         self._require_submitted()
         if not cmd.reasons.strip():
-            raise InvalidInput("reasons", "a returned SKP must say why")
+            raise InvalidInput("reasons", RETURN_WITHOUT_REASON)
         self._skp_returned(cmd.by.nip, cmd.reasons.strip(), at)
 
     def approve_skp(self, cmd: ApproveSkp, at: datetime) -> None:
@@ -48,4 +53,4 @@ class Planning(AppraisalState):
     def _require_submitted(self) -> None:
         self._require_stage(PLANNING)
         if self.skp_status != "submitted":
-            raise WrongStage(f"the SKP is {self.skp_status}, not submitted")
+            raise WrongStage(NOT_SUBMITTED, skp_status=self.skp_status)

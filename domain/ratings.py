@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from domain.errors import InvalidInput
+from domain.errors import ONE_OF, InvalidInput
 
 # Rating of hasil kerja (results) and of perilaku kerja (behaviour), DOMAIN.md §3.1.
 ABOVE, AS_EXPECTED, BELOW = "di_atas", "sesuai", "di_bawah"
@@ -68,11 +68,11 @@ MATRIX_6_2022: Mapping[tuple[str, str], str] = MappingProxyType(
 
 def check_rating(field_name: str, rating: str) -> str:
     if rating not in RATINGS:
-        raise InvalidInput(field_name, f"must be one of {', '.join(RATINGS)}, got {rating!r}")
+        raise InvalidInput(field_name, ONE_OF, choices=", ".join(RATINGS), value=rating)
     return rating
 
 
 def check_predikat(field_name: str, predikat: str) -> str:
     if predikat not in PREDIKATS:
-        raise InvalidInput(field_name, f"must be one of {', '.join(PREDIKATS)}, got {predikat!r}")
+        raise InvalidInput(field_name, ONE_OF, choices=", ".join(PREDIKATS), value=predikat)
     return predikat

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from domain.curve import CURVE_6_2022, CurveWarning, Share, ShareCheck, check_shares
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound, refusal
 from domain.ratings import (
     ABOVE,
     AS_EXPECTED,
@@ -34,6 +34,15 @@ from domain.ratings import (
     check_predikat,
     check_rating,
 )
+
+RATE_EACH_VALUE = refusal(
+    "rating.behaviour_values",
+    "rate each of the {count} BerAKHLAK values exactly once (missing: {missing}; unknown: {unknown})",
+)
+UNKNOWN_BEHAVIOUR_RULE = refusal("rules.behaviour_rule", "unknown rule {rule!r}")
+NO_SUCH_PERIODS = refusal("rules.period", "must be one of {periods}")
+RULE_SET_TAKEN = refusal("rules.registered", "{rule_set_id} is already registered with other rules")
+NO_RULE_SET = refusal("rules.unknown", "no rule set {rule_set_id!r}; known: {known}")
 
 __all__ = [
     "ABOVE",
@@ -155,13 +164,15 @@ class RuleSet:
         if missing or unknown:
             raise InvalidInput(
                 "behaviour_ratings",
-                f"rate each of the {len(self.behaviour_values)} BerAKHLAK values exactly once"
-                f" (missing: {', '.join(missing) or '-'}; unknown: {', '.join(unknown) or '-'})",
+                RATE_EACH_VALUE,
+                count=len(self.behaviour_values),
+                missing=", ".join(missing) or "-",
+                unknown=", ".join(unknown) or "-",
             )
         for name, rating in values.items():
             check_rating(f"behaviour_ratings.{name}", rating)
         if self.behaviour_rule != "median":
-            raise InvalidInput("behaviour_rule", f"unknown rule {self.behaviour_rule!r}")
+            raise InvalidInput("behaviour_rule", UNKNOWN_BEHAVIOUR_RULE, rule=self.behaviour_rule)
         ordered = sorted(values.values(), key=RATINGS.index)
         return ordered[len(ordered) // 2]
 
@@ -176,7 +187,7 @@ class RuleSet:
     def period_names(self, period: str) -> list[str]:
         """The check-in periods of a kind of period (Q1..Q4, M01..M12)."""
         if period not in self.periods:
-            raise InvalidInput("period", f"must be one of {', '.join(self.periods)}")
+            raise InvalidInput("period", NO_SUCH_PERIODS, periods=", ".join(self.periods))
         return list(self.periods[period])
 
     def angka_kredit(self, predikat: str, coefficient: float, months: int = 12) -> float:
@@ -201,7 +212,7 @@ def register_rule_set(rule_set: RuleSet) -> None:
     """Add a rule set; an id, once registered, never changes meaning."""
     existing = RULE_SETS.get(rule_set.id)
     if existing is not None and existing != rule_set:
-        raise InvalidInput("rule_set_id", f"{rule_set.id} is already registered with other rules")
+        raise InvalidInput("rule_set_id", RULE_SET_TAKEN, rule_set_id=rule_set.id)
     RULE_SETS[rule_set.id] = rule_set
 
 
@@ -209,4 +220,4 @@ def rule_set(rule_set_id: str) -> RuleSet:
     try:
         return RULE_SETS[rule_set_id]
     except KeyError:
-        raise NotFound(f"no rule set {rule_set_id!r}; known: {', '.join(RULE_SETS)}") from None
+        raise NotFound(NO_RULE_SET, rule_set_id=rule_set_id, known=", ".join(RULE_SETS)) from None

@@ -17,8 +17,10 @@ from datetime import date, datetime, timedelta
 
 from domain import calendar
 from domain.cycle_state import CycleState
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, refusal
 from domain.rules import rule_set
+
+NOT_DAYS = refusal("cycle.reminder_days", "must be a whole number of days from {earliest} to {latest}, got {value}")
 
 ONE_SECOND = timedelta(seconds=1)
 # The check-in reminder HR may choose: from the due day itself to two months before it.
@@ -73,10 +75,10 @@ def start_choice(
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MOST_CHECK_IN_REMINDER_DAYS:
         raise InvalidInput(
             "check_in_reminder_days_before",
-            f"must be a whole number of days from 0 to {MOST_CHECK_IN_REMINDER_DAYS}, got {str(days)[:20]}",
-            "range",
+            NOT_DAYS,
             earliest=0,
             latest=MOST_CHECK_IN_REMINDER_DAYS,
+            value=str(days)[:20],
         )
     return month_day, days
 

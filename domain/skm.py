@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, refusal
+
+UNKNOWN_ELEMENT = refusal("skm.unknown_element", "unknown SKM element {element!r}; known: {elements}")
+UNANSWERED = refusal("skm.unanswered", "every SKM element must be answered; missing: {elements}")
+NOT_A_SCORE = refusal("skm.score", "must be a whole number from {lowest} to {highest}")
 
 ELEMENTS = (
     "persyaratan",
@@ -41,13 +45,13 @@ def check_answers(answers: dict[str, int]) -> dict[str, int]:
     """
     for element in answers:
         if element not in ELEMENTS:
-            raise InvalidInput("answers", f"unknown SKM element {element!r}; known: {', '.join(ELEMENTS)}")
+            raise InvalidInput("answers", UNKNOWN_ELEMENT, element=element, elements=", ".join(ELEMENTS))
     missing = [e for e in ELEMENTS if e not in answers]
     if missing:
-        raise InvalidInput("answers", f"every SKM element must be answered; missing: {', '.join(missing)}")
+        raise InvalidInput("answers", UNANSWERED, elements=", ".join(missing))
     for element, value in answers.items():
         if isinstance(value, bool) or not isinstance(value, int) or not LOWEST <= value <= HIGHEST:
-            raise InvalidInput(f"answers.{element}", f"must be a whole number from {LOWEST} to {HIGHEST}")
+            raise InvalidInput(f"answers.{element}", NOT_A_SCORE, lowest=LOWEST, highest=HIGHEST)
     return dict(answers)
 
 

@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from domain.errors import InvalidInput
+from domain.errors import ONE_OF, InvalidInput, refusal
 from domain.rules import ASPECTS
 from domain.text import CODE, ITEM, TextRule
+
+NO_RHK = refusal("skp.no_rhk", "an SKP needs at least one RHK")
+RHK_REPEATS = refusal("skp.rhk_repeats", "RHK ids must be unique, {rhk_id!r} repeats")
+NO_IKI = refusal("skp.no_iki", "each RHK needs at least one IKI")
+NO_UTAMA = refusal("skp.no_utama", "an SKP needs at least one RHK of kind utama")
+SUPERIOR_EMPTY = refusal(
+    "skp.superior_empty", "the superior has no RHK yet: a subordinate's SKP cascades from the superior's RHK"
+)
+NOT_SUPPORTED = refusal("skp.supports", "must name one of the superior's RHK ({known}), got {value!r}")
 
 RHK_KINDS = ("utama", "tambahan")
 
@@ -16,21 +25,21 @@ def check_skp(rhk: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Validate and normalise a list of RHK; every message names the field."""
     items = list(rhk)
     if not items:
-        raise InvalidInput("rhk", "an SKP needs at least one RHK")
+        raise InvalidInput("rhk", NO_RHK)
     seen: set[str] = set()
     normalised = []
     for i, item in enumerate(items):
         where = f"rhk[{i}]"
         rhk_id = _text(item, "id", where, CODE)
         if rhk_id in seen:
-            raise InvalidInput(f"{where}.id", f"RHK ids must be unique, {rhk_id!r} repeats")
+            raise InvalidInput(f"{where}.id", RHK_REPEATS, rhk_id=rhk_id)
         seen.add(rhk_id)
         kind = item.get("kind", "utama")
         if kind not in RHK_KINDS:
-            raise InvalidInput(f"{where}.kind", f"must be one of {', '.join(RHK_KINDS)}, got {kind!r}")
+            raise InvalidInput(f"{where}.kind", ONE_OF, choices=", ".join(RHK_KINDS), value=kind)
         indicators = list(item.get("indicators") or [])
         if not indicators:
-            raise InvalidInput(f"{where}.indicators", "each RHK needs at least one IKI")
+            raise InvalidInput(f"{where}.indicators", NO_IKI)
         normalised.append(
             {
                 "id": rhk_id,
@@ -41,7 +50,7 @@ def check_skp(rhk: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     if not any(r["kind"] == "utama" for r in normalised):
-        raise InvalidInput("rhk", "an SKP needs at least one RHK of kind utama")
+        raise InvalidInput("rhk", NO_UTAMA)
     return normalised
 
 
@@ -55,21 +64,18 @@ def check_cascade(rhk: list[dict[str, Any]], superior_rhk_ids: Iterable[str] | N
         return
     known = set(superior_rhk_ids)
     if not known:
-        raise InvalidInput(
-            "rhk.supports", "the superior has no RHK yet: a subordinate's SKP cascades from the superior's RHK"
-        )
+        raise InvalidInput("rhk.supports", SUPERIOR_EMPTY)
     for i, item in enumerate(rhk):
         if item["kind"] == "utama" and item["supports"] not in known:
             raise InvalidInput(
-                f"rhk[{i}].supports",
-                f"must name one of the superior's RHK ({', '.join(sorted(known))}), got {item['supports']!r}",
+                f"rhk[{i}].supports", NOT_SUPPORTED, known=", ".join(sorted(known)), value=item["supports"]
             )
 
 
 def _indicator(item: Mapping[str, Any], where: str) -> dict[str, str]:
     aspect = item.get("aspect")
     if aspect not in ASPECTS:
-        raise InvalidInput(f"{where}.aspect", f"must be one of {', '.join(ASPECTS)}, got {aspect!r}")
+        raise InvalidInput(f"{where}.aspect", ONE_OF, choices=", ".join(ASPECTS), value=aspect)
     return {
         "id": _text(item, "id", where, CODE),
         "aspect": str(aspect),

@@ -11,9 +11,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.base import Actor, require
-from domain.errors import InvalidInput, WrongStage
+from domain.errors import InvalidInput, Refusal, WrongStage, refusal
+from domain.participants import OWN_APPRAISAL
 from domain.rules import RuleSet, rule_set
 from domain.text import text as text  # the stages' modules take the text rule from here
+
+WRONG_STAGE = refusal("appraisal.wrong_stage", "the appraisal is at {stage}, not {stages}")
+ONLY_APPRAISER = refusal("appraisal.only_appraiser", "only the employee's pejabat penilai (or their delegate) {action}")
+HR_NAMED_APPRAISER = refusal(
+    "appraisal.hr_named_appraiser",
+    "HR cannot make itself anyone's pejabat penilai: the pengelola kinerja who named this appraiser "
+    "cannot act as appraiser here (another pengelola kinerja must name one) and so never {action}",
+)
+IS_FINALISED = refusal("appraisal.finalised", "the appraisal is finalised")
+NO_SUCH_PERIOD = refusal("appraisal.period", "must be one of {periods}, got {value!r}")
 
 PLANNING, EXECUTION, REVIEW = "planning", "execution", "review"
 RESULT_DELIVERED, KEBERATAN, FOLLOW_UP, FINALISED = "result_delivered", "keberatan", "follow_up", "finalised"
@@ -81,30 +92,23 @@ class AppraisalState:
 
     def _require_stage(self, *stages: str) -> None:
         if self.stage not in stages:
-            raise WrongStage(f"the appraisal is at {self.stage}, not {' or '.join(stages)}")
+            raise WrongStage(WRONG_STAGE, stage=self.stage, stages=" or ".join(stages))
 
     def _require_appraiser(self, by: Actor, action: str) -> None:
-        require(by.nip == self.acting_appraiser, f"only the employee's pejabat penilai (or their delegate) {action}")
-        require(
-            self.__dict__.get("appraiser_named_by") != by.nip,
-            "HR cannot make itself anyone's pejabat penilai: the pengelola kinerja who named this appraiser "
-            f"cannot act as appraiser here (another pengelola kinerja must name one) and so never {action}",
-        )
+        require(by.nip == self.acting_appraiser, ONLY_APPRAISER, action=action)
+        require(self.__dict__.get("appraiser_named_by") != by.nip, HR_NAMED_APPRAISER, action=action)
 
-    def _require_hr(self, by: Actor, rule: str) -> None:
+    def _require_hr(self, by: Actor, rule: Refusal) -> None:
         """An act only HR may take: never on HR's own appraisal (another pengelola kinerja must act)."""
         require(by.is_hr, rule)
         self._require_not_own(by)
 
     def _require_not_own(self, by: Actor) -> None:
-        require(
-            by.nip != self.employee_nip,
-            "nobody acts as HR on their own appraisal: another pengelola kinerja must do it",
-        )
+        require(by.nip != self.employee_nip, OWN_APPRAISAL)
 
     def _require_period(self, period: str) -> None:
         if period not in self.periods:
-            raise InvalidInput("period", f"must be one of {', '.join(self.periods)}, got {period!r}")
+            raise InvalidInput("period", NO_SUCH_PERIOD, periods=", ".join(self.periods), value=period)
 
     if TYPE_CHECKING:  # the events, recorded by domain/appraisal.py
 

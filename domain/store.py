@@ -16,7 +16,12 @@ from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 
 from domain.base import KinerjaAggregate
-from domain.errors import ConcurrencyConflict, IntegrityBroken, NotFound
+from domain.errors import ConcurrencyConflict, IntegrityBroken, NotFound, refusal
+
+RACE = refusal("record.changed", "{names} was changed by another command first; reload and retry")
+NO_SUCH = refusal("record.missing", "no {what} {record_id}")
+NOT_A = refusal("record.kind", "{record_id} is not {article} {what}")
+UNREADABLE = "its stored events cannot be replayed ({error})"
 
 A = TypeVar("A", bound=KinerjaAggregate)
 
@@ -64,7 +69,7 @@ class Store(Application[UUID]):
             self.save(*aggregates)
         except IntegrityError:
             names = ", ".join(f"{type(a).__name__} {a.id}" for a in aggregates)
-            raise ConcurrencyConflict(f"{names} was changed by another command first; reload and retry") from None
+            raise ConcurrencyConflict(RACE, names=names) from None
 
     def _get(self, cls: type[A], aggregate_id: UUID, what: str, version: int | None = None) -> A:
         if self.integrity_check is not None:
@@ -72,14 +77,13 @@ class Store(Application[UUID]):
         try:
             aggregate: object = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
-            raise NotFound(f"no {what} {aggregate_id}") from None
+            raise NotFound(NO_SUCH, what=what, record_id=str(aggregate_id)) from None
         except (OriginatorVersionError, OriginatorIDError, ValueError, TypeError, KeyError, AttributeError) as e:
             # Rows that cannot be replayed into the record: deleted, reordered or modified by hand.
-            raise IntegrityBroken(
-                str(aggregate_id), "unreadable", f"its stored events cannot be replayed ({type(e).__name__}: {e})"[:500]
-            ) from None
+            error = f"{type(e).__name__}: {e}"
+            raise IntegrityBroken(str(aggregate_id), "unreadable", UNREADABLE.format(error=error)[:500]) from None
         if not isinstance(aggregate, cls):
-            raise NotFound(f"{aggregate_id} is not a{'n' if what[0] in 'aeiou' else ''} {what}")
+            raise NotFound(NOT_A, record_id=str(aggregate_id), article="an" if what[0] in "aeiou" else "a", what=what)
         return aggregate
 
     def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:

@@ -28,7 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from domain.errors import InvalidInput
+from domain.errors import NOT_TEXT, TOO_LONG, InvalidInput, refusal
+
+TEXT_REQUIRED = refusal("input.required_text", "is required and must be non-empty text")
+CONTROL = refusal("input.control", "must not contain control characters ({character} found)")
+INVISIBLE = refusal("input.invisible", "must not contain invisible formatting characters ({character} found)")
+NOT_A_LINK = refusal("input.link", "must be a link starting with http:// or https:// and naming a host{found}")
+NOT_AN_EMAIL = refusal("input.email", "must be one e-mail address such as nama@instansi.go.id, got {value!r}")
 
 # C0 controls except tab, line feed and carriage return; DEL; C1 controls; lone surrogates.
 _CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
@@ -81,24 +87,22 @@ class TextRule:
         """The value stripped, or InvalidInput naming the field and the rule."""
         stripped = self.check_shape(field, value)
         if self.required and not stripped:
-            raise InvalidInput(field, "is required and must be non-empty text", "required")
+            raise InvalidInput(field, TEXT_REQUIRED)
         return stripped
 
     def check_shape(self, field: str, value: object) -> str:
         """Everything but presence (which the command's own rule may state better): text, length,
         control characters, and a link's scheme; the value stripped."""
         if not isinstance(value, str):
-            raise InvalidInput(field, "must be text", "required")
+            raise InvalidInput(field, NOT_TEXT)
         if len(value) > self.limit:
-            raise InvalidInput(field, f"must be at most {self.limit} characters", "length", limit=self.limit)
+            raise InvalidInput(field, TOO_LONG, limit=self.limit)
         bad = forbidden_character(value, self.multiline)
         if bad is not None:
-            raise InvalidInput(field, f"must not contain control characters ({describe(bad)} found)", "control")
+            raise InvalidInput(field, CONTROL, character=describe(bad))
         hidden = invisible_character(value, self.multiline)
         if hidden is not None:
-            raise InvalidInput(
-                field, f"must not contain invisible formatting characters ({describe(hidden)} found)", "invisible"
-            )
+            raise InvalidInput(field, INVISIBLE, character=describe(hidden))
         stripped = value.strip()
         if self.link and stripped:
             check_link(field, stripped)
@@ -125,7 +129,7 @@ def check_link(field: str, value: str) -> str:
     if not is_web_link(value):
         scheme = value.split(":", 1)[0].lower() if ":" in value else ""
         found = f", not {scheme}:" if scheme and scheme not in LINK_SCHEMES else ""
-        raise InvalidInput(field, f"must be a link starting with http:// or https:// and naming a host{found}", "link")
+        raise InvalidInput(field, NOT_A_LINK, found=found)
     return value
 
 
@@ -140,10 +144,10 @@ EMAIL_LIMIT = 254  # RFC 5321: a path holds at most 256 octets, two of them the 
 def check_email(field: str, value: object) -> str:
     """One mail address (stripped, the host lower-cased), or InvalidInput naming the field and the rule."""
     if not isinstance(value, str):
-        raise InvalidInput(field, "must be text", "required")
+        raise InvalidInput(field, NOT_TEXT)
     address = value.strip()
     if len(address) > EMAIL_LIMIT:
-        raise InvalidInput(field, f"must be at most {EMAIL_LIMIT} characters", "length", limit=EMAIL_LIMIT)
+        raise InvalidInput(field, TOO_LONG, limit=EMAIL_LIMIT)
     local, at, host = address.rpartition("@")
     labels = host.split(".")
     if (
@@ -154,9 +158,7 @@ def check_email(field: str, value: object) -> str:
         or not all(_EMAIL_LABEL.fullmatch(label) for label in labels)
         or not labels[-1].isalpha()
     ):
-        raise InvalidInput(
-            field, f"must be one e-mail address such as nama@instansi.go.id, got {address[:60]!r}", "email"
-        )
+        raise InvalidInput(field, NOT_AN_EMAIL, value=address[:60])
     return f"{local}@{host.lower()}"
 
 
@@ -218,11 +220,10 @@ def _walk(path: str, value: Any) -> None:
     if isinstance(value, str):
         bad = forbidden_character(value, multiline=True)
         if bad is not None:
-            raise InvalidInput(path, f"must not contain control characters ({describe(bad)} found)", "control")
+            raise InvalidInput(path, CONTROL, character=describe(bad))
         hidden = _BIDI.search(value)
         if hidden:
-            found = describe(hidden.group())
-            raise InvalidInput(path, f"must not contain invisible formatting characters ({found} found)", "invisible")
+            raise InvalidInput(path, INVISIBLE, character=describe(hidden.group()))
     elif isinstance(value, Mapping):
         for key, item in value.items():
             _walk(path, key)

@@ -18,7 +18,7 @@ from temporalio.workflow import UpdateMethodMultiParam
 from domain.application import Appraisals
 from domain.base import Actor
 from domain.cycle_commands import AddParticipant, CalibrateUnit, CloseCycle, ExtendDeadline, ReopenCycle, SetOrgPredikat
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, refusal
 from domain.outcome import Outcome
 from domain.people_commands import ChangeSupervisor, DelegateTask
 from domain.result_commands import (
@@ -47,6 +47,9 @@ from services.gateway import Gateway, Unorchestrated
 from services.proof import Proof
 from workflows.appraisal import AppraisalWorkflow as W
 from workflows.cycle import CycleWorkflow
+
+NO_BULK_KEY = refusal("bulk.key", "is required: each item's idempotency key derives from it")
+NOT_BULK = refusal("bulk.task", "must be one of {choices}")
 
 C = TypeVar("C", bound=Any)
 # The tasks a pejabat penilai may do for several appraisals with one confirmation (web/bulk.py).
@@ -147,13 +150,13 @@ class AppraisalActions:
     async def bulk_item(self, appraisal_id: UUID, task: str, actor: Actor, bulk_key: str) -> Outcome:
         """One item of a bulk request: the very command the task's own form sends, under its own key."""
         if not bulk_key:
-            raise InvalidInput("kunci", "is required: each item's idempotency key derives from it")
+            raise InvalidInput("kunci", NO_BULK_KEY)
         key = item_key(bulk_key, appraisal_id, task)
         if task == "review_skp":
             return await self.approve_skp(appraisal_id, ApproveSkp(actor), key)
         if task == "deliver_result":
             return await self.deliver_result(appraisal_id, DeliverResult(actor), key)
-        raise InvalidInput("task", f"must be one of {', '.join(BULK_TASKS)}")
+        raise InvalidInput("task", NOT_BULK, choices=", ".join(BULK_TASKS))
 
     # --- HR (pengelola kinerja) --------------------------------------------------
 

@@ -21,16 +21,20 @@ from collections.abc import Iterable
 from typing import Any
 
 from domain.base import AUDITOR, HR, Actor
+from domain.errors import Refusal, refusal
 from domain.org_import import Organisation
 from services.errors import ApiError
 
 EMPLOYEE, APPRAISER, ATASAN, DECIDER = "employee", "appraiser", "atasan", "decider"
 
-# The refusals of a role, named once (the pages say them in Bahasa Indonesia: web/labels.py REFUSAL_TEXTS).
-READ_ONLY = "auditors have read-only access: this action changes a record"
-ONLY_HR = "only HR (pengelola kinerja) may do this"
-OVERSIGHT = "only HR (pengelola kinerja) and auditors may read this"
-AGENCY_OVERVIEW = "only HR (pengelola kinerja), auditors and the head of the agency may read this"
+# The refusals of a role, named once (the catalogue says them in the reader's language: web/locale).
+READ_ONLY = refusal("role.read_only", "auditors have read-only access: this action changes a record")
+ONLY_HR = refusal("role.only_hr", "only HR (pengelola kinerja) may do this")
+OVERSIGHT = refusal("role.oversight", "only HR (pengelola kinerja) and auditors may read this")
+NOT_YOURS = refusal("role.relation", "this action is for the appraisal's {relations}")
+AGENCY_OVERVIEW = refusal(
+    "role.agency_overview", "only HR (pengelola kinerja), auditors and the head of the agency may read this"
+)
 
 
 def is_auditor(actor: Actor) -> bool:
@@ -41,8 +45,8 @@ def is_hr(actor: Actor) -> bool:
     return HR in actor.roles
 
 
-def forbidden(message: str) -> ApiError:
-    return ApiError(403, "NotAllowed", message)
+def forbidden(said: Refusal, **params: Any) -> ApiError:
+    return ApiError.of(403, "NotAllowed", said, **params)
 
 
 def require_writer(actor: Actor) -> Actor:
@@ -111,5 +115,4 @@ def require_write(actor: Actor, appraisal: Any, *allowed: str) -> None:
     require_writer(actor)
     found = require_read(actor, appraisal)
     if allowed and not (found & set(allowed)) and not is_hr(actor):
-        names = " or ".join(allowed)
-        raise forbidden(f"this action is for the appraisal's {names}")
+        raise forbidden(NOT_YOURS, relations=" or ".join(allowed))

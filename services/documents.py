@@ -23,8 +23,10 @@ from domain.appraisal import Appraisal
 from domain.base import KinerjaAggregate
 from domain.cycle import AppraisalCycle
 from domain.document import EVALUATION, Position, Reference, content, reference
-from domain.errors import IntegrityBroken, NotFound
+from domain.errors import IntegrityBroken, NotFound, refusal
 from domain.organisation import Agency
+
+NO_VERSION = refusal("document.no_version", "no {what} {record_id} at version {version}")
 
 MATCHES, SUPERSEDED, NO_MATCH = "cocok", "diperbarui", "tidak_cocok"
 R = TypeVar("R", bound=KinerjaAggregate)
@@ -97,7 +99,7 @@ class Documents:
         """The record exactly at `version` (the store answers a later version with the latest one)."""
         found = self.app.record(record_id, version)
         if not isinstance(found, cls) or found.version != version:
-            raise NotFound(f"no {cls.__name__} {record_id} at version {version}")
+            raise NotFound(NO_VERSION, what=cls.__name__, record_id=str(record_id), version=version)
         return found
 
     def _latest(self, cls: type[R], record_id: UUID) -> R | None:

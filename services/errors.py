@@ -6,6 +6,10 @@ and web/ shows the same answer as a page.
 
 from __future__ import annotations
 
+from typing import Any
+
+from domain.errors import Refusal
+
 # How long a client waits before retrying what an outage or a starting workflow refused (Retry-After).
 RETRY_AFTER_SECONDS = 5
 
@@ -20,9 +24,19 @@ class ApiError(Exception):
         message: str,
         field: str | None = None,
         headers: dict[str, str] | None = None,
+        code: str = "",
+        params: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.kind, self.message, self.field, self.headers = status, kind, message, field, headers
+        # The catalogue's code and figures (web/catalogue.py), when the refusal has a text there.
+        self.code, self.params = code, params or {}
+
+    @classmethod
+    def of(cls, status: int, kind: str, said: Refusal, field: str | None = None, **params: Any) -> ApiError:
+        """A refusal with a code in the catalogue: the English text is its developer's wording."""
+        message = f"{field}: {said.say(params)}" if field else said.say(params)
+        return cls(status, kind, message, field, code=said.code, params=params)
 
 
 class Unauthenticated(Exception):

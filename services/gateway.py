@@ -39,7 +39,7 @@ from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.base import Actor
 from domain.cycle_commands import DefineCycle
-from domain.errors import ConcurrencyConflict, WrongStage
+from domain.errors import ConcurrencyConflict, WrongStage, refusal
 from domain.outcome import Outcome
 from domain.text import check_command
 from domain.work_commands import GiveFeedback, GivePeerFeedback, RecordCitizenFeedback, ReportProgress
@@ -49,6 +49,14 @@ from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleWorkflow
 from workflows.cycle_runtime import CycleInput
 from workflows.ids import appraisal_workflow_id, attempt_id, command_key, cycle_workflow_id, start_once
+
+NO_WORKFLOW = refusal(
+    "cycle.no_workflow", "cycle {cycle_id} has no running workflow: start it first (or it is already closed)"
+)
+NOT_RUNNING = refusal(
+    "appraisal.not_running",
+    "the appraisal's workflow is not running (the appraisal is {stage}); nothing more can change it",
+)
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +202,7 @@ class Gateway:
             result: dict[str, Any] = await self._update(handle, update, cmd, actor, key)
         except RPCError as e:
             if e.status == RPCStatusCode.NOT_FOUND:
-                raise WrongStage(
-                    f"cycle {cycle_id} has no running workflow: start it first (or it is already closed)"
-                ) from None
+                raise WrongStage(NO_WORKFLOW, cycle_id=str(cycle_id)) from None
             raise
         await self.readside.catch_up()
         return result
@@ -232,9 +238,7 @@ async def _not_running(handle: WorkflowHandle[Any, Any], appraisal: Appraisal) -
         return _starting()
     if described.status == WorkflowExecutionStatus.RUNNING:
         return _starting()
-    return WrongStage(
-        f"the appraisal's workflow is not running (the appraisal is {appraisal.stage}); nothing more can change it"
-    )
+    return WrongStage(NOT_RUNNING, stage=appraisal.stage)
 
 
 def _starting() -> ApiError:

@@ -14,14 +14,24 @@ from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 
+from activities.errors import refusal_in
 from domain.application import Appraisals
 from domain.appraisal import FINALISED
 from domain.base import Actor
-from domain.errors import DomainError, InvalidInput, NotFound
+from domain.errors import DomainError, InvalidInput, NotFound, Refusal, refusal
 from domain.org_changes import ImportResult, SupervisorChange
 from domain.people_commands import ChangeSupervisor
 from services.actions import AppraisalActions
 from services.readside import ReadSide
+
+NO_ORG_DATA = refusal(
+    "org.no_data",
+    "no org data for agency {agency_id!r}: import it first (POST /api/v1/hr/org/import) or list the participants",
+)
+NOBODY_IN_UNITS = refusal("org.nobody_in_units", "no employee of {agency_id!r} can take part in these units")
+FILE_TOO_BIG = refusal("org.file_size", "at most {limit} bytes")
+NO_REPORTING_LINE = refusal("org.no_reporting_line", "the new reporting line has no appraiser or atasan")
+NOT_UTF8 = refusal("org.encoding", "must be UTF-8 text ({reason} at byte {byte})")
 
 
 def participants_from_org(
@@ -31,12 +41,9 @@ def participants_from_org(
     try:
         people = app.cycle_participants(agency_id, set(unit_ids) if unit_ids else None)
     except NotFound:
-        raise InvalidInput(
-            "participants",
-            f"no org data for agency {agency_id!r}: import it first (POST /api/v1/hr/org/import) or list the participants",
-        ) from None
+        raise InvalidInput("participants", NO_ORG_DATA, agency_id=agency_id) from None
     if not people.participants:
-        raise InvalidInput("unit_ids", f"no employee of {agency_id!r} can take part in these units")
+        raise InvalidInput("unit_ids", NOBODY_IN_UNITS, agency_id=agency_id)
     return people.participants, [{"nip": nip, "reason": why} for nip, why in people.skipped]
 
 
@@ -46,11 +53,11 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 def csv_text(raw: bytes) -> str:
     """An uploaded org file as text (read at most MAX_CSV_BYTES + 1 bytes of it): UTF-8, a BOM allowed."""
     if len(raw) > MAX_CSV_BYTES:
-        raise InvalidInput("file", f"at most {MAX_CSV_BYTES} bytes", "file_size", limit=MAX_CSV_BYTES)
+        raise InvalidInput("file", FILE_TOO_BIG, limit=MAX_CSV_BYTES)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InvalidInput("file", f"must be UTF-8 text ({e.reason} at byte {e.start})", "encoding") from None
+        raise InvalidInput("file", NOT_UTF8, reason=e.reason, byte=e.start) from None
 
 
 async def import_csv(app: Appraisals, text: str, actor: Actor, reason: str, at: datetime) -> ImportResult:
@@ -126,7 +133,7 @@ async def forward(
             "atasan_nip": change.atasan_nip,
         }
         if not change.appraiser_nip or not change.atasan_nip:
-            rows.append({**row, "forwarded": False, "reason": "the new reporting line has no appraiser or atasan"})
+            rows.append({**row, "forwarded": False, **_said(NO_REPORTING_LINE, {})})
             continue
         step_key = hashlib.sha256(f"{key}:{change.nip}:{found['cycle_id']}".encode()).hexdigest()[:32] if key else ""
         cmd = ChangeSupervisor(actor, change.appraiser_nip, change.atasan_nip, change.reason)
@@ -134,7 +141,12 @@ async def forward(
             await actions.change_supervisor(UUID(found["appraisal_id"]), cmd, step_key)
             rows.append({**row, "forwarded": True, "reason": ""})
         except DomainError as e:
-            rows.append({**row, "forwarded": False, "reason": str(e)})
+            rows.append({**row, "forwarded": False, "reason": str(e), "code": e.code, "params": e.params})
         except Exception as e:  # noqa: BLE001 - reported per employee; the import itself is recorded
-            rows.append({**row, "forwarded": False, "reason": f"{type(e).__name__}: {e}"})
+            found = refusal_in(e)  # a domain refusal inside the workflow carries its code
+            rows.append({**row, "forwarded": False, "reason": f"{type(e).__name__}: {e}", **(found or {})})
     return rows
+
+
+def _said(said: Refusal, params: dict[str, Any]) -> dict[str, Any]:
+    return {"reason": said.say(params), "code": said.code, "params": params}

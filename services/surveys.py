@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.application import Appraisals
 from domain.appraisal import FINALISED, Appraisal
 from domain.base import Actor
-from domain.errors import InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound, refusal
 from domain.skm import check_answers, score
 from domain.text import CODE, COMMENT
 from services.authz import APPRAISER, ATASAN, DECIDER, forbidden, is_auditor, is_hr
@@ -26,6 +26,13 @@ from services.errors import ApiError
 from services.readside import ReadSide
 from services.survey_store import SurveyStore
 from services.views import load_appraisal_async
+
+SURVEYS_ABOUT = refusal("survey.readers", "the surveys about an employee are for their appraiser, atasan and HR")
+
+ONE_SUBJECT = refusal("survey.one_subject", "give exactly one of unit_id or employee_nip")
+NO_AGENCY = refusal("survey.agency", "no agency {agency_id!r}")
+NO_UNIT = refusal("survey.unit", "no unit {unit_id!r} in {agency_id}")
+NO_APPRAISAL = refusal("survey.no_appraisal", "employee_nip: {nip} has no appraisal in progress at {agency_id}")
 
 
 class Limiter(Protocol):
@@ -57,7 +64,7 @@ class Surveys:
     ) -> dict[str, Any]:
         """Score and keep one survey (beside the appraisal when it is about an employee)."""
         if (unit_id is None) == (employee_nip is None):
-            raise InvalidInput("unit_id", "give exactly one of unit_id or employee_nip")
+            raise InvalidInput("unit_id", ONE_SUBJECT)
         answers = check_answers(answers)
         comment = COMMENT.check("comment", comment)
         agency_id = CODE.check("agency_id", agency_id)
@@ -80,7 +87,7 @@ class Surveys:
         """The surveys about the appraised employee, for their appraiser, atasan and HR (newest first)."""
         appraisal, relations = await load_appraisal_async(self.appraisals, actor, appraisal_id)
         if not relations & {APPRAISER, ATASAN, DECIDER} and not is_hr(actor) and not is_auditor(actor):
-            raise forbidden("the surveys about an employee are for their appraiser, atasan and HR")
+            raise forbidden(SURVEYS_ABOUT)
         return await run_in_threadpool(self.store().about, appraisal.employee_nip, appraisal.employee["unit_id"])
 
     async def summary(self, agency_id: str, unit_id: str) -> dict[str, Any]:
@@ -101,9 +108,9 @@ class Surveys:
     def _check_unit(self, agency_id: str, unit_id: str | None) -> None:
         agency = self.appraisals.find_agency(agency_id)
         if agency is None:
-            raise InvalidInput("agency_id", f"no agency {agency_id!r}")
+            raise InvalidInput("agency_id", NO_AGENCY, agency_id=agency_id)
         if unit_id not in agency.units:
-            raise InvalidInput("unit_id", f"no unit {unit_id!r} in {agency_id}")
+            raise InvalidInput("unit_id", NO_UNIT, unit_id=unit_id, agency_id=agency_id)
 
     async def _current_appraisal(self, agency_id: str, nip: str) -> Appraisal:
         rows = [
@@ -112,7 +119,7 @@ class Surveys:
             if r["agency_id"] == agency_id and r["stage"] != FINALISED
         ]
         if not rows:
-            raise NotFound(f"employee_nip: {nip} has no appraisal in progress at {agency_id}")
+            raise NotFound(NO_APPRAISAL, nip=nip, agency_id=agency_id)
         return await run_in_threadpool(self.appraisals.appraisal, UUID(rows[0]["appraisal_id"]))
 
 

@@ -6,7 +6,12 @@ Not a test module: the page tests (test_web_pages.py) and the browser test (test
 
 from __future__ import annotations
 
+import html as markup
 import re
+import string
+from functools import cache
+
+from web.catalogue import catalogue
 
 KNOWN_ENGLISH = (
     "HTTPError",
@@ -46,10 +51,26 @@ ISO_DATE = re.compile(r">[^<]*\b\d{4}-\d{2}-\d{2}\b[^<]*<")
 RECORDED = re.compile(r"<pre>.*?</pre>", re.S)
 
 
+@cache
+def catalogue_english() -> tuple[str, ...]:
+    """Every English refusal of the message catalogue (web/locale/en), as the phrases between its figures:
+    a page that shows one said a refusal in the developer's English instead of through its code."""
+    phrases = set()
+    for message in catalogue("en"):
+        if not message.id:
+            continue
+        for literal, *_ in string.Formatter().parse(str(message.string)):
+            phrase = literal.strip(" ,;:.()'\"")
+            if len(phrase) >= 10 and " " in phrase:
+                phrases.add(phrase)
+    return tuple(sorted(phrases))
+
+
 def english_on(html: str) -> list[str]:
     """The known English messages (and ISO dates) the page shows, outside the raw records it quotes."""
     html = RECORDED.sub("", html)
-    found = [text for text in KNOWN_ENGLISH if text in html]
+    text = markup.unescape(html)
+    found = [phrase for phrase in (*KNOWN_ENGLISH, *catalogue_english()) if phrase in text]
     return found + [m.group(0) for m in ISO_DATE.finditer(html)]
 
 

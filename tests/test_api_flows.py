@@ -201,6 +201,8 @@ async def test_a_whole_cycle_through_http(env: WorkflowEnvironment, tmp_path: Pa
         )
         assert after == {  # written straight to the domain, which refuses it: no workflow is asked
             "error": "WrongStage",
+            "code": "appraisal.wrong_stage",
+            "params": {"stage": "finalised", "stages": "execution or review"},
             "message": "the appraisal is at finalised, not execution or review",
             "field": None,
         }

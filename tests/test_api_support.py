@@ -27,6 +27,8 @@ from services.users import UserDirectory
 from settings import Settings, event_store_env
 
 HR_NIP = "196001012000011001"
+# The API answers in Bahasa Indonesia unless the caller prefers English (web/catalogue.py negotiate).
+ENGLISH = {"Accept-Language": "en"}
 AUDITOR = "196203032001012001"
 ATASAN = "196501012000011001"  # the appraiser's superior: decides keberatan
 SUPERVISOR = "197001012000011001"  # pejabat penilai of EMP1 and EMP2
@@ -98,7 +100,9 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan run, and an httpx client on it (no network)."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as client:
+        # The API's messages are read in English here (the developer's text); tests/test_catalogue.py reads
+        # the default, Bahasa Indonesia.
+        async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test", headers=ENGLISH) as client:
             yield client
 
 

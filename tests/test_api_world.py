@@ -27,7 +27,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.application import Appraisals
 from domain.audit import Audit
 from settings import event_store_env
-from tests.test_api_support import HR_NIP, PARTICIPANTS, appraisal_id, build_app, settings_for
+from tests.test_api_support import ENGLISH, HR_NIP, PARTICIPANTS, appraisal_id, build_app, settings_for
 from tests.workflow_kit import settle
 from worker import build_worker
 from workflows.ids import appraisal_workflow_id, cycle_workflow_id
@@ -182,7 +182,7 @@ async def world(
             app.router.lifespan_context(app),
         ):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as http:
+            async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test", headers=ENGLISH) as http:
                 w = World(env, app, http, store, clock)
                 try:
                     yield w

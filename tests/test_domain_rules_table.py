@@ -256,12 +256,12 @@ def test_the_start_records_hrs_review_opening_and_check_in_reminder_and_the_cale
 @pytest.mark.parametrize(
     ("review_opens", "reminder_days", "field", "rule"),
     [
-        ("02-30", None, "review_opens", "date"),  # no such day
-        ("13-01", None, "review_opens", "date"),
-        ("1201", None, "review_opens", "date"),
-        (None, -1, "check_in_reminder_days_before", "range"),
-        (None, 61, "check_in_reminder_days_before", "range"),
-        (None, True, "check_in_reminder_days_before", "range"),  # a boolean is no number of days
+        ("02-30", None, "review_opens", "input.date"),  # no such day
+        ("13-01", None, "review_opens", "input.date"),
+        ("1201", None, "review_opens", "input.date"),
+        (None, -1, "check_in_reminder_days_before", "cycle.reminder_days"),
+        (None, 61, "check_in_reminder_days_before", "cycle.reminder_days"),
+        (None, True, "check_in_reminder_days_before", "cycle.reminder_days"),  # a boolean is no number of days
     ],
 )
 def test_a_start_with_an_impossible_choice_is_refused_naming_the_field_and_leaves_the_cycle_defined(
@@ -271,7 +271,7 @@ def test_a_start_with_an_impossible_choice_is_refused_naming_the_field_and_leave
     cycle_id = app.define_cycle(DefineCycle(HR_ACTOR, "bad", "Dinas", "WITA", 2024, participants()), at=T["define"])
     with pytest.raises(InvalidInput) as refused:
         app.execute_cycle(cycle_id, StartCycle(HR_ACTOR, review_opens, reminder_days), at=T["start"])
-    assert (refused.value.field, refused.value.rule) == (field, rule)
+    assert (refused.value.field, refused.value.code) == (field, rule)
     assert app.cycle(cycle_id).status == "defined" and app.cycle(cycle_id).version == 1
 
 

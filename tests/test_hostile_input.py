@@ -74,7 +74,7 @@ def test_evidence_that_is_not_an_http_link_is_refused_naming_the_field(link: str
     before = written(s.app)
     with pytest.raises(InvalidInput, match="^evidence: must be a link starting with http:// or https://") as e:
         s.do(STAFF, ReportProgress(actor(STAFF), "Q1", "004-1", "312 surat", link), T["check_in"])
-    assert e.value.field == "evidence" and e.value.rule == "link"
+    assert e.value.field == "evidence" and e.value.code == "input.link"
     assert written(s.app) == before and s.get(STAFF).progress == []
 
 
@@ -381,7 +381,7 @@ def test_a_name_holding_an_invisible_formatting_character_is_refused_naming_it(c
     people[1] = {**people[1], "name": f"Bu{char}di"}
     with pytest.raises(InvalidInput, match=r"^participants\[1\]\.name: must not contain invisible formatting") as e:
         app.define_cycle(DefineCycle(HR_ACTOR, AGENCY, "Kota", "WITA", YEAR, people), at=T["define"])
-    assert e.value.rule == "invisible" and f"U+{ord(char):04X}" in str(e.value)
+    assert e.value.code == "input.invisible" and f"U+{ord(char):04X}" in str(e.value)
     assert written(app) == 0
 
 

@@ -26,12 +26,14 @@ from fastapi import FastAPI
 from domain.application import Appraisals
 from domain.chain import event_digest
 from settings import event_store_env
+from tests.page_language import assert_indonesian
 from tests.test_api_support import AUDITOR, EMP1, OUTSIDER, build_app, login, running, seed_appraisal, settings_for
 from tests.test_audit_chain import Rows
 from tests.test_web_pages import sign_in
 from transparency.log import Log
 from transparency.publish import Publisher
 from transparency.wiring import log_signer
+from web.labels import label
 
 
 @dataclass
@@ -167,7 +169,9 @@ async def test_a_read_of_an_altered_record_names_what_broke(
         async with page_client:
             await sign_in(page_client, reader)
             page = await page_client.get(page_path)
-        assert page.status_code == 409 and "Integritas rusak" in page.text and says in page.text
+        # The page says it in Bahasa Indonesia: the kind of break by the auditor's own names for it.
+        assert page.status_code == 409 and "Integritas rusak" in page.text and label(finding, "finding") in page.text
+        assert_indonesian(page.text, page_path)
         # The check reports rather than refuses: the auditor still learns what broke.
         chain = await client.get(f"/api/v1/audit/records/{record}/integrity", headers=auditor)
         assert chain.status_code == 200 and (chain.json()["ok"], chain.json()["first"]["kind"]) == (False, finding)

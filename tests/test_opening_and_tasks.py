@@ -19,6 +19,7 @@ from domain.cycle_commands import StartCycle
 from domain.errors import ConcurrencyConflict, NotFound, WrongStage
 from domain.opening import CycleRunning
 from domain.result_commands import DecideKeberatan
+from domain.store import RACE
 from tests.factories import ANALIS, HEAD, HR_ACTOR, OUTSIDER, SEKDA, STAFF, Scenario, T, actor, define_cycle, reach
 
 
@@ -142,7 +143,7 @@ def test_a_page_is_tried_five_times_then_the_conflict_is_said(
     def losing(*aggregates: Any) -> None:
         tries.append(1)
         if len(tries) <= losses:
-            raise ConcurrencyConflict("CycleRunning was changed by another command first; reload and retry")
+            raise ConcurrencyConflict(RACE, names="CycleRunning")
         save(*aggregates)
 
     monkeypatch.setattr(s.app, "_save", losing)

@@ -15,7 +15,7 @@ from domain.errors import InvalidInput
 from domain.text import check_email
 from tests.factories import HEAD, HR_ACTOR, STAFF, T
 from tests.test_org_import import AGENCY, HEADER, org_csv
-from web.labels import input_rule
+from web.catalogue import say
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_the_rule_says_what_an_address_is_in_both_languages() -> None:
     with pytest.raises(InvalidInput) as refused:
         check_email("email", "bukan alamat")
     assert refused.value.field == "email" and "nama@instansi.go.id" in str(refused.value)
-    assert input_rule("email", "email", {}) == (
-        "Alamat email harus berupa satu alamat email, misalnya nama@instansi.go.id"
+    assert say(refused.value.code, refused.value.params, "id", "email") == (
+        "Alamat email harus berupa satu alamat email, misalnya nama@instansi.go.id (bukan «bukan alamat»)"
     )
     assert check_email("email", "a.b+kinerja@sub.palukota.go.id") == "a.b+kinerja@sub.palukota.go.id"

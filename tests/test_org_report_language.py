@@ -1,5 +1,6 @@
 """The org import's report is said in Bahasa Indonesia (#13): every refusal the file's rules give for a
-range of broken lines has an Indonesian text in web/labels.py, so a new rule without one fails here."""
+range of broken lines carries a code with an Indonesian text in the catalogue, so a new rule without one
+fails here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import date
 import pytest
 
 from domain.org_csv import REQUIRED, read
-from web.labels import org_reason
+from tests.page_language import assert_indonesian
+from web.catalogue import say
 
 BOSS, EMP = "196501012000011001", "198503152010011001"
 GOOD = ("AG", "Dinas", "WIB", "U1", "Unit Satu")
@@ -54,5 +56,6 @@ def test_every_refusal_of_the_org_file_is_said_in_indonesian(case: str) -> None:
     _, problems = read(BROKEN[case], lambda code: None, date(2026, 11, 30))
     assert problems, f"{case}: the file was accepted"
     for problem in problems:
-        said = org_reason(problem.reason)
-        assert said != problem.reason, f"{case}: no Indonesian text for {problem.reason!r}"
+        said = say(problem.code, dict(problem.params), "id", problem.field, named=False)
+        assert said, f"{case}: no Indonesian text for {problem.reason!r} ({problem.code or 'no code'})"
+        assert_indonesian(said, f"{case}: {said}")

@@ -39,3 +39,14 @@ def test_every_module_the_processes_import_is_installed_and_copied_into_the_imag
         if match := re.match(r"COPY\s+(.+)\s+\S+$", line):
             copied |= {Path(p).stem if p.endswith(".py") else p for p in match.group(1).split()}
     assert used - copied == set(), "add these to the Dockerfile's COPY lines"
+
+
+def test_the_message_catalogue_is_package_data() -> None:
+    """The pages and the API read web/locale/*/LC_MESSAGES/messages.po at run time (web/catalogue.py): an
+    installed package (the image runs `pip install .`) must carry them, or every refusal falls back to English."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    catalogues = sorted((ROOT / "web" / "locale").glob("*/LC_MESSAGES/messages.po"))
+    assert {p.parent.parent.name for p in catalogues} == {"id", "en"}
+    for po in catalogues:
+        inside = po.relative_to(ROOT / "web")
+        assert any(inside.match(pattern) for pattern in config["web"]), f"{inside} is not in web's package-data"

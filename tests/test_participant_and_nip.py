@@ -134,7 +134,11 @@ def test_the_three_people_of_an_appraisal_are_three_people(
     """The employee, the pejabat penilai and the atasan who decides the keberatan (PP 30/2019 Pasal 59)."""
     with pytest.raises(InvalidInput) as refused:
         check_participant(participant(**fields), "participants[2]")
-    assert (refused.value.field, refused.value.rule) == (f"participants[2].{field}", rule)
+    code = {
+        "not_self": f"participant.own_{field.removesuffix('_nip')}",
+        "not_appraiser": "participant.atasan_is_appraiser",
+    }
+    assert (refused.value.field, refused.value.code) == (f"participants[2].{field}", code[rule])
     assert str(refused.value) == f"participants[2].{field}: {message}"
 
 

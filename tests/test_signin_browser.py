@@ -21,6 +21,7 @@ from domain.application import Appraisals
 from domain.base import Actor
 from settings import event_store_env
 from tests.oidc_provider import free_port, oidc_provider
+from tests.page_language import assert_indonesian
 from tests.test_api_support import HR_NIP, build_app, settings_for
 from tests.test_signin import ORG, RINA, STRONG
 from tests.test_web_browser import ARGS, CHROMIUM, SHOTS, _need_chromium
@@ -78,6 +79,7 @@ async def _single_sign_on(chromium, base: str) -> None:  # type: ignore[no-untyp
     page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
     await page.goto("/tugas")
     await expect(page.get_by_label("NIP (18 digit)")).to_have_count(0)  # no dev login in production
+    assert_indonesian(await page.content(), "masuk-produksi")  # Kinerja's pages; the issuer's own are English
     await page.screenshot(path=str(SHOTS / "masuk-produksi.png"), full_page=True)
     await page.get_by_role("link", name="Masuk dengan akun instansi").click()
     # The provider's own pages (oidc-provider's interactions): login, then consent.
@@ -93,6 +95,7 @@ async def _single_sign_on(chromium, base: str) -> None:  # type: ignore[no-untyp
     await expect(page).to_have_url(f"{base}/tugas")  # back where she started, signed in
     await expect(page.get_by_role("button", name="Keluar")).to_be_visible()
     await expect(page.locator("header")).to_contain_text("Rina Wulandari")  # the employee the NIP names
+    assert_indonesian(await page.content(), "sso-masuk-berhasil")  # Kinerja's pages; the issuer's own are English
     await page.screenshot(path=str(SHOTS / "sso-masuk-berhasil.png"), full_page=True)
     await page.get_by_role("button", name="Keluar").click()
     await expect(page.locator(".note")).to_contain_text("Anda telah keluar")
@@ -111,6 +114,7 @@ async def _single_sign_on(chromium, base: str) -> None:  # type: ignore[no-untyp
     await page.get_by_role("button", name="Sign-in").click()
     await page.get_by_role("button", name="Continue").click()
     await expect(page.locator("#galat")).to_contain_text("bukan pegawai instansi")
+    assert_indonesian(await page.content(), "masuk-ditolak")
     await context.close()
 
 
@@ -126,6 +130,7 @@ async def _local_account(chromium, base: str, app) -> None:  # type: ignore[no-u
     await page.get_by_label("Kata sandi sekarang").fill(initial)
     await page.get_by_label("Kata sandi baru (paling sedikit 12 karakter)").fill(STRONG)
     await page.get_by_label("Ulangi kata sandi baru").fill(STRONG)
+    assert_indonesian(await page.content(), "akun-lokal-ganti-sandi")  # Kinerja's pages; the issuer's own are English
     await page.screenshot(path=str(SHOTS / "akun-lokal-ganti-sandi.png"), full_page=True)
     await page.get_by_role("button", name="Simpan kata sandi baru").click()
     await expect(page).to_have_url(f"{base}/tugas")

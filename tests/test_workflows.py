@@ -31,7 +31,7 @@ from domain.cycle_commands import (
     RemoveParticipant,
     ReopenCycle,
 )
-from domain.errors import NotAllowed
+from domain.errors import NotAllowed, Refusal
 from domain.outcome import Outcome
 from domain.people_commands import ChangeSupervisor, DelegateTask, RecordReminder
 from domain.result_commands import (
@@ -548,7 +548,7 @@ class RefusingAppraisals(Appraisals):
 
     def execute(self, appraisal_id: uuid.UUID, cmd: Any, **kwargs: Any) -> Outcome:
         if isinstance(cmd, RecordReminder) and self.appraisal(appraisal_id).employee_nip == nip_of(1):
-            raise NotAllowed("reminders to this employee are blocked by the agency directory")
+            raise NotAllowed(Refusal("test.blocked", "reminders to this employee are blocked by the agency directory"))
         return super().execute(appraisal_id, cmd, **kwargs)
 
 

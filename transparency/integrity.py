@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from eventsourcing.persistence import StoredEvent
 
 from domain.application import Appraisals
-from domain.audit import Audit
+from domain.audit import NO_RECORD, Audit
 from domain.errors import IntegrityBroken, NotFound
 from domain.merkle import event_leaf, leaf_hash
 from transparency.findings import Report
@@ -113,7 +113,7 @@ class RecordCheck:
         report = Report(self.log.name, self.origin)
         oid = str(record_id)
         if not stored and not leaves and not seals:
-            raise NotFound(f"no record {record_id}")
+            raise NotFound(NO_RECORD, record_id=str(record_id))
         rows = [
             Row(int(r.id), oid, int(r.originator_version), record_label(r.topic), _leaf(r, record_id)) for r in stored
         ]

@@ -23,7 +23,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from domain.errors import NotFound
+from domain.errors import NotFound, refusal
 from domain.merkle import event_leaf, leaf_hash
 from transparency.log import Log
 from transparency.note import Verifier, parse
@@ -31,6 +31,9 @@ from transparency.persistence import row_summary
 from transparency.publish import ACCEPTED
 from transparency.tables import utc_iso
 from transparency.tree import LogTree
+
+NO_EVENT = refusal("receipt.no_event", "no event {version} of record {record_id}")
+NO_SEAL = refusal("receipt.no_seal", "event {version} of record {record_id} has no seal")
 
 FORMAT = "kinerja-receipt/v1"
 
@@ -53,10 +56,10 @@ class Receipts:
         with self.log.engine.connect() as conn:
             row = self._row(conn, record_id, version)
             if row is None:
-                raise NotFound(f"no event {version} of record {record_id}")
+                raise NotFound(NO_EVENT, version=version, record_id=str(record_id))
             seal = conn.execute(sa.select(self.t.seals.c.note).where(self.t.seals.c.notification_id == row.id)).scalar()
         if seal is None:
-            raise NotFound(f"event {version} of record {record_id} has no seal")
+            raise NotFound(NO_SEAL, version=version, record_id=str(record_id))
         state = bytes(row.state)
         kind, at, digest = row_summary(row.topic, state)
         try:

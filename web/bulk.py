@@ -15,16 +15,20 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from domain.errors import DomainError, InvalidInput
+from domain.errors import DomainError, InvalidInput, refusal
 from services.actions import BULK_TASKS, MAX_BULK
 from services.authz import require_writer
 from services.errors import ApiError
 from services.views import load_appraisal_async, my_tasks
 from web import forms
-from web.labels import bulk_refusal
 from web.outcome import Refused, actions, attempt
+from web.refusals import bulk_refusal
 from web.render import page, redirect
 from web.session import PageActor, same_origin
+
+NOT_A_TASK = refusal("bulk.not_a_task", "not a task of the inbox: {value!r}")
+NOT_IN_BULK = refusal("bulk.not_bulk", "{task!r} cannot be done in bulk")
+TOO_MANY = refusal("bulk.too_many", "at most {limit} tasks at once")
 
 router = APIRouter(prefix="/tugas", dependencies=[Depends(same_origin)])
 
@@ -37,13 +41,13 @@ def chosen(form: Any) -> list[tuple[UUID, str]]:
         try:
             item = (UUID(appraisal), task)
         except ValueError:
-            raise InvalidInput("pilih", f"not a task of the inbox: {str(value)[:80]!r}") from None
+            raise InvalidInput("pilih", NOT_A_TASK, value=str(value)[:80]) from None
         if task not in BULK_TASKS:
-            raise InvalidInput("pilih", f"{task[:40]!r} cannot be done in bulk")
+            raise InvalidInput("pilih", NOT_IN_BULK, task=task[:40])
         if item not in items:
             items.append(item)
     if len(items) > MAX_BULK:
-        raise InvalidInput("pilih", f"at most {MAX_BULK} tasks at once")
+        raise InvalidInput("pilih", TOO_MANY, limit=MAX_BULK)
     return items
 
 
@@ -96,5 +100,5 @@ async def bulk(request: Request, actor: PageActor) -> Response:
             await attempt(request, one)
             row["done"] = True
         except Refused as r:
-            row["done"], row["reason"] = False, bulk_refusal(r.kind, r.said, r.message)
+            row["done"], row["reason"] = False, bulk_refusal(r.kind, r.said)
     return page(request, "bulk.html", actor, rows=rows, step="hasil", done=sum(1 for r in rows if r["done"]))

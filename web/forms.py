@@ -6,8 +6,10 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, refusal
 from domain.rules import BERAKHLAK
+
+NOT_WHOLE = refusal("input.whole_number", "must be a whole number, got {value!r}")
 
 MAX_RHK, MAX_IKI = 50, 10
 
@@ -27,7 +29,7 @@ def integer(form: FormData, name: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise InvalidInput(name, f"must be a whole number, got {value!r}") from None
+        raise InvalidInput(name, NOT_WHOLE, value=value) from None
 
 
 def key(form: FormData) -> str:

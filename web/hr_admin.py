@@ -19,13 +19,13 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain import org_csv
 from domain.cycle_commands import DefineCycle
-from domain.errors import InvalidInput
+from domain.errors import REQUIRED, InvalidInput
 from domain.org_csv import Problem
 from services.authz import ONLY_HR, forbidden, is_hr, require_hr
 from services.edge import CSRF_FIELD, CSRF_REFUSED_HEADERS, CSRF_REFUSED_PAGE, form_token_ok
 from services.org import MAX_CSV_BYTES, Imported, csv_text, import_and_forward, participants_from_org
 from web import forms
-from web.labels import org_reason, org_refusal
+from web.catalogue import say
 from web.outcome import Refused, actions, attempt
 from web.render import page, redirect
 from web.session import PageActor, same_origin
@@ -38,12 +38,6 @@ def hr_only(actor: Any) -> None:
     """Reading an HR page: anyone but HR is told the page is HR's (an auditor too: these pages only write)."""
     if not is_hr(actor):
         raise forbidden(ONLY_HR)
-
-
-def said(r: Refused) -> str:
-    """A refusal in Bahasa Indonesia: the org rules' texts first, then the general mapping."""
-    text = org_refusal(r.message)
-    return f"{r.text.split(':', 1)[0]}: {text}" if text else r.text
 
 
 async def _org(request: Request) -> list[dict[str, Any]]:
@@ -104,10 +98,10 @@ async def import_org(request: Request, actor: PageActor) -> Response:
     problems: list[Problem] = []
     try:
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise InvalidInput("file", "is required")
+            raise InvalidInput("file", REQUIRED)
         text = csv_text(await upload.read(MAX_CSV_BYTES + 1))
     except InvalidInput as e:
-        problems = [Problem(0, "file", str(e).removeprefix("file: "))]
+        problems = [Problem.refused(0, e)]
     if problems:
         return await _import_page(request, actor, 422, problems=_report(problems))
     try:
@@ -118,14 +112,22 @@ async def import_org(request: Request, actor: PageActor) -> Response:
             ),
         )
     except Refused as r:
-        return await _import_page(request, actor, r.status, error=said(r))
+        return await _import_page(request, actor, r.status, error=r.text)
     if done.result.problems:
         return await _import_page(request, actor, 422, problems=_report(done.result.problems))
     return await _import_page(request, actor, imported=done.result, forwarded=done.forwarded)
 
 
 def _report(problems: list[Problem]) -> list[dict[str, Any]]:
-    return [{"line": p.line, "field": p.field, "reason": org_reason(p.reason)} for p in problems]
+    """The refused lines: line, column, and the reason in Bahasa Indonesia (the catalogue's text of its code)."""
+    return [
+        {
+            "line": p.line,
+            "field": p.field,
+            "reason": say(p.code, dict(p.params), "id", p.field, named=False) or p.reason,
+        }
+        for p in problems
+    ]
 
 
 # --- a new cycle and its start ---------------------------------------------------------------------
@@ -164,7 +166,7 @@ async def new_cycle(request: Request, actor: PageActor) -> Response:
         agency_id = forms.text(form, "agency_id")
         agency = await run_in_threadpool(state.appraisals.agency, agency_id) if agency_id else None
         if agency is None:
-            raise InvalidInput("agency_id", "is required")
+            raise InvalidInput("agency_id", REQUIRED)
         participants, _ = await run_in_threadpool(participants_from_org, state.appraisals, agency_id, None)
         planning = forms.text(form, "planning")
         definition = DefineCycle(
@@ -183,7 +185,7 @@ async def new_cycle(request: Request, actor: PageActor) -> Response:
     try:
         cycle_id: UUID = await attempt(request, define)
     except Refused as r:
-        return await _new_cycle_page(request, actor, r.status, form=dict(form), error=said(r))
+        return await _new_cycle_page(request, actor, r.status, form=dict(form), error=r.text)
     return redirect(f"/hr/siklus/{cycle_id}", "siklus-dibuat")
 
 

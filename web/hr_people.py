@@ -23,7 +23,7 @@ from domain.organisation import Agency
 from services.authz import require_hr
 from services.org import record_mutation
 from web import forms
-from web.hr_admin import hr_only, said
+from web.hr_admin import hr_only
 from web.outcome import Refused, actions, attempt, cycle_actions
 from web.render import page, redirect
 from web.session import PageActor, same_origin
@@ -56,7 +56,7 @@ async def _form_on(
     try:
         done: Response | dict[str, Any] = await attempt(request, partial(act, form))
     except Refused as r:
-        return await shown(request, actor, cycle_id, r.status, error=said(r), form=dict(form))
+        return await shown(request, actor, cycle_id, r.status, error=r.text, form=dict(form))
     return done if isinstance(done, Response) else await shown(request, actor, cycle_id, **done)
 
 

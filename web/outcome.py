@@ -15,12 +15,10 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
-from temporalio.exceptions import ApplicationError
 
-from domain.errors import InvalidInput
 from services.actions import AppraisalActions, CycleActions
-from web import forms
-from web.labels import domain_message, input_rule, label, validation_rule
+from web import catalogue, forms
+from web.labels import label
 from web.render import redirect
 
 T = TypeVar("T")
@@ -33,14 +31,21 @@ class Refused(Exception):
 
     @property
     def text(self) -> str:
-        """The refusal in Bahasa Indonesia where the rule is a general one, with the rule's own message."""
+        """The refusal in Bahasa Indonesia from its code and figures; a refusal without a code keeps its message."""
         if self.said:  # the rule said in Bahasa Indonesia: the API's English message is not repeated
             return f"{label(self.kind, 'refusal')}: {self.said}"
         return f"{label(self.kind, 'refusal')}: {self.message}"
 
 
 async def refusal(request: Request, exc: BaseException) -> tuple[int, str, str]:
-    """(status, kind, message) exactly as the API would answer `exc`; unmapped errors propagate."""
+    """(status, kind, message) as the API would answer `exc`, the message in Bahasa Indonesia where the
+    catalogue has its code; unmapped errors propagate."""
+    status, answer = await api_answer(request, exc)
+    return status, str(answer.get("error", "")), said_in_indonesian(answer) or str(answer.get("message", ""))
+
+
+async def api_answer(request: Request, exc: BaseException) -> tuple[int, dict[str, Any]]:
+    """The API's status and error body for `exc` (its code, figures and field); unmapped errors propagate."""
     if isinstance(exc, ValidationError):
         exc = RequestValidationError(exc.errors())
     handlers = getattr(request.app.state, "api_exception_handlers", None) or request.app.exception_handlers
@@ -49,11 +54,12 @@ async def refusal(request: Request, exc: BaseException) -> tuple[int, str, str]:
         raise exc
     response = await handler(request, exc)
     answer: dict[str, Any] = json.loads(bytes(response.body))
-    return response.status_code, str(answer.get("error", "")), str(answer.get("message", ""))
+    return response.status_code, answer
 
 
 async def attempt(request: Request, action: Callable[[], Awaitable[T] | T]) -> T:
-    """Run an action (and await it); a refusal becomes `Refused` with the API's status, kind and message.
+    """Run an action (and await it); a refusal becomes `Refused` with the API's status, kind and message,
+    and the refusal said in Bahasa Indonesia from its code through the catalogue.
 
     The action is a callable so that building its input (a pydantic model) is checked the same way.
     """
@@ -61,33 +67,17 @@ async def attempt(request: Request, action: Callable[[], Awaitable[T] | T]) -> T
         result = action()
         return await result if inspect.isawaitable(result) else result
     except Exception as e:
-        status, kind, message = await refusal(request, e)
+        status, answer = await api_answer(request, e)
         if status == 500:
             raise
-        said = said_in_indonesian(e, message)
-        raise Refused(status, kind, message, said) from None
+        kind, message = str(answer.get("error", "")), str(answer.get("message", ""))
+        raise Refused(status, kind, message, said_in_indonesian(answer)) from None
 
 
-def said_in_indonesian(e: BaseException, message: str) -> str:
-    """The refusal in Bahasa Indonesia where its rule has an Indonesian text; "" otherwise."""
-    if isinstance(e, InvalidInput):
-        return input_rule(e.field, e.rule, e.params)
-    if isinstance(e, (ValidationError, RequestValidationError)):
-        return validation_rule(list(e.errors()))
-    rule = _input_rule_from_workflow(e)
-    if rule:
-        return input_rule(str(rule.get("field", "")), str(rule.get("rule", "")), dict(rule.get("params") or {}))
-    return domain_message(message)
-
-
-def _input_rule_from_workflow(e: BaseException) -> dict[str, Any] | None:
-    """An InvalidInput refused inside a workflow: its field, rule and figures ride in the failure's details."""
-    seen: BaseException | None = e
-    while seen is not None:
-        if isinstance(seen, ApplicationError) and seen.type == "InvalidInput":
-            return next((d for d in seen.details if isinstance(d, dict) and d.get("rule")), None)
-        seen = seen.__cause__ or getattr(seen, "cause", None)
-    return None
+def said_in_indonesian(answer: dict[str, Any]) -> str:
+    """An API error body's refusal in Bahasa Indonesia from its code; "" for a refusal without a text."""
+    field = answer.get("field")
+    return catalogue.say(str(answer.get("code") or ""), answer.get("params") or {}, "id", field and str(field))
 
 
 async def act_on_form(

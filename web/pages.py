@@ -31,7 +31,9 @@ from web import (
     signin,
     task_forms,
 )
-from web.labels import domain_message, http_status, label
+from web.labels import label
+from web.outcome import said_in_indonesian
+from web.refusals import http_status
 from web.render import HERE, page
 
 Handler = Callable[[Request, Any], Awaitable[Response]]
@@ -77,7 +79,7 @@ def _as_page(handler: Handler) -> Handler:
         except (ValueError, AttributeError):
             return response
         kind, message = str(body.get("error", "")), str(body.get("message", ""))
-        title, message = label(kind, "refusal"), domain_message(message) or message
+        title, message = label(kind, "refusal"), said_in_indonesian(body) or message
         if kind == "HTTPError":  # no domain error: an unknown address or method, said for a person
             title, message = http_status(response.status_code)
         return page(

@@ -22,7 +22,8 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from domain.document import SKP
-from web.labels import label, when
+from web.dates import when
+from web.labels import label
 from web.pdf_sections import evaluation, skp
 
 NEXT: dict[str, Any] = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}

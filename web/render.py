@@ -21,13 +21,13 @@ from services.actions import BULK_TASKS
 from services.edge import CSRF_FIELD, csrf_token
 from services.errors import ApiError
 from services.proof import summary
-from web import labels
+from web import advice, catalogue, dates, labels
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["label"] = labels.label
-templates.env.filters["when"] = labels.when
-templates.env.filters["org_reason"] = labels.org_reason
+templates.env.filters["when"] = dates.when
+templates.env.filters["refusal"] = catalogue.said_of
 templates.env.tests["web_link"] = is_web_link  # only http(s) evidence becomes a link, even one stored before the rule
 templates.env.globals["VALUES"] = labels.VALUES
 templates.env.globals["RATINGS"] = labels.RATING_LABELS
@@ -35,7 +35,7 @@ templates.env.globals["REVIEW_OPENS_FROM"] = REVIEW_OPENS_FROM
 templates.env.globals["PREDIKAT"] = labels.PREDIKAT_LABELS
 templates.env.globals["ORG_PREDIKAT"] = labels.ORG_PREDIKAT
 templates.env.globals["ASPECTS"] = labels.ASPECTS
-templates.env.globals["follow_up_value"] = labels.follow_up_value
+templates.env.globals["follow_up_value"] = advice.follow_up_value
 templates.env.globals["new_key"] = lambda: uuid.uuid4().hex
 templates.env.globals["BULK_TASKS"] = BULK_TASKS
 
