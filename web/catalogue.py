@@ -135,7 +135,7 @@ def say(
     said = template.format_map(_Kept(figures))
     if field is not None and named and "field" not in placeholders(template):
         said = f"{figures['field']}: {said}"
-    return said[:1].upper() + said[1:] if locale == "id" else said  # English keeps the developer's text
+    return said
 
 
 def said_of(row: dict[str, Any]) -> str:
