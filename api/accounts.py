@@ -11,6 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import HRActor, Users
 from api.errors import ApiError
 from api.models import EMPLOYEE_NIP, Nip, StandingRole
+from services.errors import NOT_CONFIGURED
+from services.signin import NOT_EMPLOYED
 
 router = APIRouter(prefix="/hr/accounts", tags=["hr"])
 
@@ -47,10 +49,10 @@ async def issue_account(body: AccountIn, actor: HRActor, users: Users, request: 
     """Issue (or reset) the local account of an employee; any earlier sessions of that person end."""
     state = request.app.state
     if state.accounts is None:
-        raise ApiError(503, "ReadModelsUnavailable", "the account store is not configured on this server")
+        raise ApiError.of(503, "ReadModelsUnavailable", NOT_CONFIGURED, store="account store")
     user = await run_in_threadpool(users.get, body.nip)
     if user is None:
-        raise ApiError(422, "InvalidInput", f"nip: {body.nip} is not an employee of any agency here", "nip")
+        raise ApiError.of(422, "InvalidInput", NOT_EMPLOYED, "nip", nip=body.nip)
     roles = tuple(dict.fromkeys(body.roles))
     password = await run_in_threadpool(state.accounts.issue, body.nip, user.name, roles, actor.nip)
     await run_in_threadpool(state.sessions.end_all, body.nip)

@@ -15,7 +15,7 @@ from api.audit_models import ChainOut, DiffOut, EventOut, IntegrityOut, ReadMode
 from api.deps import AppraisalsDep, AuditDep, Oversight, ProofDep, ReadModelsDep
 from domain.audit import history_csv
 from domain.errors import InvalidInput, refusal
-from services.errors import ApiError
+from services.errors import NOT_CONFIGURED, ApiError
 
 VERSION_OR_AT = refusal("audit.version_or_at", "give either version or at, not both")
 NO_SUCH_VERSION = refusal("audit.version", "the record has {current} versions, asked for {version}")
@@ -32,7 +32,7 @@ def verify_read_models(app: AppraisalsDep, readside: ReadModelsDep, _: Oversight
     from readmodels.verify import verify_read_models as verify  # noqa: PLC0415 - the read side is optional
 
     if readside.engine is None:
-        raise ApiError(503, "ReadModelsUnavailable", "the read models are not configured on this server")
+        raise ApiError.of(503, "ReadModelsUnavailable", NOT_CONFIGURED, store="read models")
     return verify(app, readside.engine).as_dict()
 
 

@@ -25,11 +25,25 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.errors import DomainError, IntegrityBroken, InvalidInput
+from domain.audit import NO_RECORD
+from domain.errors import DomainError, IntegrityBroken, InvalidInput, Refusal, refusal
 from services.errors import RETRY_AFTER_SECONDS, ApiError, IssuerUnavailable, Unauthenticated
 from web import catalogue
 
 log = logging.getLogger(__name__)
+
+# The API's own refusals (no domain rule behind them): outages, timeouts, a workflow that is not there.
+DATABASE_DOWN = refusal(
+    "service.database",
+    "the database cannot be reached; nothing was changed, retry later with the same Idempotency-Key",
+)
+TEMPORAL_DOWN = refusal(
+    "service.temporal", "Temporal cannot be reached; nothing was changed, retry later with the same Idempotency-Key"
+)
+TIMED_OUT = refusal("service.timeout", "the workflow did not answer in time; retry with the same Idempotency-Key")
+NO_RUNNING_WORKFLOW = refusal("service.no_workflow", "no running workflow for this record ({detail})")
+ALREADY_RUNNING = refusal("service.already_running", "workflow {workflow_id} is already running")
+INTERNAL = refusal("service.internal", "unexpected error; it was logged")
 
 STATUS = {
     "NotAllowed": 403,
@@ -110,10 +124,11 @@ def domain_answer(
     return answer(request, STATUS.get(kind, 409), kind, message, field, code, params)
 
 
-def unavailable(kind: str, message: str) -> JSONResponse:
+def unavailable(request: Request, kind: str, message: str, said: Refusal | None = None) -> JSONResponse:
     """503 with the error body and Retry-After (a database cut, Temporal away, a command whose worker could not
     reach the database): nothing final happened, the same request with the same Idempotency-Key may be retried."""
-    return JSONResponse(body(kind, message), status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    code = said.code if said else ""
+    return answer(request, 503, kind, message, None, code, {}, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _application_error(exc: BaseException) -> ApplicationError | None:
@@ -159,8 +174,10 @@ def install(app: FastAPI) -> None:
         return domain_answer(request, type(exc).__name__, str(exc), field, {"code": exc.code, "params": exc.params})
 
     @app.exception_handler(AggregateNotFoundError)
-    async def aggregate_not_found(_: Request, exc: AggregateNotFoundError) -> JSONResponse:
-        return JSONResponse(body("NotFound", f"no record {exc}"), status_code=404)
+    async def aggregate_not_found(request: Request, exc: AggregateNotFoundError) -> JSONResponse:
+        return answer(
+            request, 404, "NotFound", NO_RECORD.say({"record_id": exc}), None, NO_RECORD.code, {"record_id": exc}
+        )
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -198,7 +215,7 @@ def install(app: FastAPI) -> None:
             return domain_answer(request, err.type or "", err.message, *details_of(err))
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type == "Unavailable":
-            return unavailable("Unavailable", cause.message)
+            return unavailable(request, "Unavailable", cause.message)
         if isinstance(cause, ApplicationError):  # an update validator refused: the workflow's state forbids it
             return JSONResponse(body("WrongStage", cause.message), status_code=409)
         log.error("workflow update failed without a domain error", exc_info=exc)
@@ -213,50 +230,42 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body("WorkflowFailure", _message(exc)), status_code=502)
 
     @app.exception_handler(WorkflowAlreadyStartedError)
-    async def already_started(_: Request, exc: WorkflowAlreadyStartedError) -> JSONResponse:
-        return JSONResponse(body("WrongStage", f"workflow {exc.workflow_id} is already running"), status_code=409)
+    async def already_started(request: Request, exc: WorkflowAlreadyStartedError) -> JSONResponse:
+        params = {"workflow_id": exc.workflow_id}
+        return answer(request, 409, "WrongStage", ALREADY_RUNNING.say(params), None, ALREADY_RUNNING.code, params)
 
     @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
-    async def update_timeout(_: Request, exc: WorkflowUpdateRPCTimeoutOrCancelledError) -> JSONResponse:
-        return JSONResponse(
-            body("Timeout", "the workflow did not answer in time; retry with the same Idempotency-Key"),
-            status_code=504,
-            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-        )
+    async def update_timeout(request: Request, exc: WorkflowUpdateRPCTimeoutOrCancelledError) -> JSONResponse:
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return answer(request, 504, "Timeout", TIMED_OUT.english, None, TIMED_OUT.code, {}, retry)
 
     @app.exception_handler(RPCError)
-    async def rpc_error(_: Request, exc: RPCError) -> JSONResponse:
+    async def rpc_error(request: Request, exc: RPCError) -> JSONResponse:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            return JSONResponse(
-                body("NotFound", f"no running workflow for this record ({exc.message})"), status_code=404
-            )
+            params = {"detail": exc.message}
+            message = NO_RUNNING_WORKFLOW.say(params)
+            return answer(request, 404, "NotFound", message, None, NO_RUNNING_WORKFLOW.code, params)
         if exc.status == RPCStatusCode.ALREADY_EXISTS:
             return JSONResponse(body("WrongStage", exc.message), status_code=409)
         log.error("Temporal RPC error", exc_info=exc)
-        return unavailable("TemporalUnavailable", exc.message)
+        return unavailable(request, "TemporalUnavailable", exc.message, TEMPORAL_DOWN)
 
 
 def install_unavailable(app: FastAPI) -> None:
-    async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", exc)
-        return unavailable(
-            "DatabaseUnavailable",
-            "the database cannot be reached; nothing was changed, retry later with the same Idempotency-Key",
-        )
+        return unavailable(request, "DatabaseUnavailable", DATABASE_DOWN.english, DATABASE_DOWN)
 
     for outage in DATABASE_OUTAGES:
         app.add_exception_handler(outage, database_unavailable)
 
     @app.exception_handler(RuntimeError)
-    async def runtime_error(_: Request, exc: RuntimeError) -> JSONResponse:
+    async def runtime_error(request: Request, exc: RuntimeError) -> JSONResponse:
         # A lazy Temporal client that cannot reach its server raises RuntimeError("Failed client connect...").
         if "client connect" in str(exc):
-            return unavailable(
-                "TemporalUnavailable",
-                "Temporal cannot be reached; nothing was changed, retry later with the same Idempotency-Key",
-            )
+            return unavailable(request, "TemporalUnavailable", TEMPORAL_DOWN.english, TEMPORAL_DOWN)
         log.error("unexpected error", exc_info=exc)
-        return JSONResponse(body("InternalError", "unexpected error; it was logged"), status_code=500)
+        return answer(request, 500, "InternalError", INTERNAL.english, None, INTERNAL.code, {})
 
 
 def _message(exc: BaseException) -> str:

@@ -32,6 +32,7 @@ READ_ONLY = refusal("role.read_only", "auditors have read-only access: this acti
 ONLY_HR = refusal("role.only_hr", "only HR (pengelola kinerja) may do this")
 OVERSIGHT = refusal("role.oversight", "only HR (pengelola kinerja) and auditors may read this")
 NOT_YOURS = refusal("role.relation", "this action is for the appraisal's {relations}")
+NOT_READABLE = refusal("role.not_readable", "no appraisal {appraisal_id} among the ones you may see")
 AGENCY_OVERVIEW = refusal(
     "role.agency_overview", "only HR (pengelola kinerja), auditors and the head of the agency may read this"
 )
@@ -101,7 +102,7 @@ def require_read(actor: Actor, appraisal: Any) -> set[str]:
     """The caller may see this appraisal; returns the relationships (empty for HR/auditor)."""
     found = relations(actor, appraisal)
     if not found and not is_hr(actor) and not is_auditor(actor):
-        raise ApiError(404, "NotFound", f"no appraisal {appraisal.id} among the ones you may see")
+        raise ApiError.of(404, "NotFound", NOT_READABLE, appraisal_id=str(appraisal.id))
     return found
 
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.errors import Refusal
+from domain.errors import Refusal, refusal
 
 # How long a client waits before retrying what an outage or a starting workflow refused (Retry-After).
 RETRY_AFTER_SECONDS = 5
+
+
+# The server lacks a part it was not given (a store, a read model): nothing the caller can change.
+NOT_CONFIGURED = refusal("service.not_configured", "the {store} is not configured on this server")
 
 
 class ApiError(Exception):
@@ -33,10 +37,18 @@ class ApiError(Exception):
         self.code, self.params = code, params or {}
 
     @classmethod
-    def of(cls, status: int, kind: str, said: Refusal, field: str | None = None, **params: Any) -> ApiError:
+    def of(
+        cls,
+        status: int,
+        kind: str,
+        said: Refusal,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+        **params: Any,
+    ) -> ApiError:
         """A refusal with a code in the catalogue: the English text is its developer's wording."""
         message = f"{field}: {said.say(params)}" if field else said.say(params)
-        return cls(status, kind, message, field, code=said.code, params=params)
+        return cls(status, kind, message, field, headers, code=said.code, params=params)
 
 
 class Unauthenticated(Exception):

@@ -50,6 +50,15 @@ from workflows.cycle import CycleWorkflow
 from workflows.cycle_runtime import CycleInput
 from workflows.ids import appraisal_workflow_id, attempt_id, command_key, cycle_workflow_id, start_once
 
+NO_ANSWER = refusal(
+    "service.update_wait", "the workflow did not answer within {seconds:g} seconds; retry with the same Idempotency-Key"
+)
+STARTING = refusal(
+    "service.starting",
+    "the appraisal's workflow is still starting (the cycle is opening its appraisals); "
+    "retry in {seconds} seconds with the same Idempotency-Key",
+)
+
 NO_WORKFLOW = refusal(
     "cycle.no_workflow", "cycle {cycle_id} has no running workflow: start it first (or it is already closed)"
 )
@@ -109,12 +118,8 @@ class Gateway:
                 handle.execute_update(update, cmd, id=update_id(actor, key)), self.update_wait
             )
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):  # how the SDK reports the wait cut short
-            raise ApiError(
-                503,
-                "Unavailable",
-                f"the workflow did not answer within {self.update_wait:g} seconds; retry with the same Idempotency-Key",
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            ) from None
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            raise ApiError.of(503, "Unavailable", NO_ANSWER, headers=retry, seconds=self.update_wait) from None
 
     # --- appraisals -----------------------------------------------------------
 
@@ -242,10 +247,5 @@ async def _not_running(handle: WorkflowHandle[Any, Any], appraisal: Appraisal) -
 
 
 def _starting() -> ApiError:
-    return ApiError(
-        409,
-        "WorkflowStarting",
-        "the appraisal's workflow is still starting (the cycle is opening its appraisals); "
-        f"retry in {RETRY_AFTER_SECONDS} seconds with the same Idempotency-Key",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
+    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return ApiError.of(409, "WorkflowStarting", STARTING, headers=retry, seconds=RETRY_AFTER_SECONDS)

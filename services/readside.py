@@ -13,7 +13,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from domain.application import Appraisals
-from services.errors import ApiError
+from services.errors import NOT_CONFIGURED, ApiError
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class ReadSide:
 
     def _q(self, name: str) -> Any:
         if self.queries is None or self.engine is None:
-            raise ApiError(503, "ReadModelsUnavailable", "the read models are not configured on this server")
+            raise ApiError.of(503, "ReadModelsUnavailable", NOT_CONFIGURED, store="read models")
         return getattr(self.queries, name)
 
     async def catch_up(self) -> None:
@@ -82,7 +82,7 @@ class ReadSide:
     async def retry_notification(self, message_id: str, now: datetime) -> bool:
         """HR sends a dead-lettered message again; False when no such dead message exists."""
         if self.outbox is None:
-            raise ApiError(503, "ReadModelsUnavailable", "the notification outbox is not configured on this server")
+            raise ApiError.of(503, "ReadModelsUnavailable", NOT_CONFIGURED, store="notification outbox")
         done: bool = await run_in_threadpool(self.outbox.retry, message_id, now)
         return done
 

@@ -22,7 +22,7 @@ from domain.errors import InvalidInput, NotFound, refusal
 from domain.skm import check_answers, score
 from domain.text import CODE, COMMENT
 from services.authz import APPRAISER, ATASAN, DECIDER, forbidden, is_auditor, is_hr
-from services.errors import ApiError
+from services.errors import NOT_CONFIGURED, ApiError
 from services.readside import ReadSide
 from services.survey_store import SurveyStore
 from services.views import load_appraisal_async
@@ -102,7 +102,7 @@ class Surveys:
 
     def store(self) -> SurveyStore:
         if self.readside.engine is None:
-            raise ApiError(503, "ReadModelsUnavailable", "the survey store is not configured on this server")
+            raise ApiError.of(503, "ReadModelsUnavailable", NOT_CONFIGURED, store="survey store")
         return SurveyStore(self.readside.engine)
 
     def _check_unit(self, agency_id: str, unit_id: str | None) -> None:

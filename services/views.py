@@ -17,7 +17,7 @@ from domain.base import Actor
 from domain.cycle import AppraisalCycle
 from domain.errors import IntegrityBroken
 from domain.people import HR_INBOX
-from services.authz import is_auditor, is_hr, require_read
+from services.authz import NOT_READABLE, is_auditor, is_hr, require_read
 from services.errors import ApiError
 from services.gateway import Gateway
 from services.readside import ReadSide
@@ -33,7 +33,7 @@ def load_appraisal(app: Appraisals, actor: Actor, appraisal_id: UUID) -> tuple[A
         appraisal = app.appraisal(appraisal_id)
     except IntegrityBroken:
         if not (is_hr(actor) or is_auditor(actor) or actor.nip in app.named_at_opening(appraisal_id)):
-            raise ApiError(404, "NotFound", f"no appraisal {appraisal_id} among the ones you may see") from None
+            raise ApiError.of(404, "NotFound", NOT_READABLE, appraisal_id=str(appraisal_id)) from None
         raise
     return appraisal, require_read(actor, appraisal)
 

@@ -40,7 +40,7 @@ from domain.cycle_commands import StartCycle
 from settings import event_store_env
 from tests.conftest import empty_postgres
 from tests.tcp_proxy import TcpProxy
-from tests.test_api_support import EMP1, HR_NIP, PARTICIPANTS, RHK, appraisal_id, build_app, settings_for
+from tests.test_api_support import EMP1, ENGLISH, HR_NIP, PARTICIPANTS, RHK, appraisal_id, build_app, settings_for
 from tests.test_api_world import API, ServerClock, World, eventually, start_server, world
 from worker import build_worker
 from workflows.ids import appraisal_workflow_id
@@ -162,7 +162,7 @@ async def test_a_workflow_no_worker_runs_answers_503_and_the_retry_with_the_same
     with ThreadPoolExecutor(8) as executor:
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test") as http:
+            async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test", headers=ENGLISH) as http:
                 w = World(env, app, http, store, clock)
                 try:
                     # No sticky cache: the test server never hands a stopped worker's sticky tasks on.

@@ -89,7 +89,7 @@ async def test_pages_ask_for_login_and_logout_ends_the_session_on_the_server(app
         assert bad.status_code == 422 and "Isian belum benar: NIP harus tepat 18 digit angka" in bad.text
         assert "a NIP has" not in bad.text  # the rule in Bahasa Indonesia, not the developer's English
         stranger = await post_form(client, "/masuk/dev", {"nip": "199912312020121001"})
-        assert stranger.status_code == 401 and "is not an employee of any agency here" in stranger.text
+        assert stranger.status_code == 401 and "bukan pegawai instansi mana pun di sini" in stranger.text
         response = await post_form(client, "/masuk/dev", {"nip": HR_NIP, "lanjut": "//evil.example/"})
         assert response.headers["location"] == "/hr"  # an open redirect is refused
         session = client.cookies.get("kinerja_sesi")
@@ -121,7 +121,7 @@ async def test_errors_are_pages_on_page_paths_and_json_on_the_api(app) -> None:
         await sign_in(client, EMP2)
         hidden = await client.get(f"/tugas/{appraisal_id}")  # not hers: 404, as in the API
         assert hidden.status_code == 404 and hidden.headers["content-type"].startswith("text/html")
-        assert "among the ones you may see" in hidden.text
+        assert "di antara yang boleh Anda lihat" in hidden.text
         audit = await client.get("/audit")
         assert audit.status_code == 403 and "hanya untuk pengelola kinerja (BKPSDM) dan auditor" in audit.text
         api = await client.get(f"/api/v1/employees/appraisals/{appraisal_id}")
@@ -129,7 +129,7 @@ async def test_errors_are_pages_on_page_paths_and_json_on_the_api(app) -> None:
         foreign = await post_form(
             client, f"/tugas/{appraisal_id}/skp/setujui", headers={"Origin": "https://evil.example"}
         )
-        assert foreign.status_code == 403 and "from another site" in foreign.text
+        assert foreign.status_code == 403 and "dikirim dari situs lain" in foreign.text
 
 
 async def test_the_auditor_sees_the_timeline_verified(app) -> None:

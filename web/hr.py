@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.appraisal import FINALISED
 from domain.cycle_commands import CalibrateUnit, CloseCycle, ExtendDeadline, ReopenCycle, SetOrgPredikat
+from domain.errors import refusal
 from domain.result_commands import OpenReview
 from services.authz import headed_agencies, is_auditor, is_hr, require_agency_overview, require_hr, require_oversight
 from services.errors import ApiError
@@ -21,6 +22,8 @@ from web.chart import unit_chart
 from web.outcome import Refused, act_on_form, actions, cycle_actions
 from web.render import page, redirect
 from web.session import PageActor, same_origin
+
+NO_DEAD_LETTER = refusal("outbox.no_dead_letter", "no dead-lettered notification {message_id!r}")
 
 router = APIRouter(prefix="/hr", dependencies=[Depends(same_origin)])
 
@@ -180,5 +183,5 @@ async def retry_notification(request: Request, actor: PageActor) -> Response:
     form = await request.form()
     message_id = forms.text(form, "message_id")[:100]
     if not await request.app.state.readside.retry_notification(message_id, request.app.state.clock()):
-        raise ApiError(404, "NotFound", f"message_id: no dead-lettered notification {message_id!r}", "message_id")
+        raise ApiError.of(404, "NotFound", NO_DEAD_LETTER, "message_id", message_id=message_id)
     return redirect("/hr", "notifikasi-dikirim-ulang")

@@ -16,8 +16,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from domain.base import Actor
+from domain.errors import refusal
 from services.errors import ApiError
 from web.render import redirect
+
+OTHER_SITE = refusal("signin.other_site", "this form was sent from another site")
 
 COOKIE = "kinerja_sesi"
 CHANGE_PASSWORD = "/masuk/ganti-sandi"
@@ -52,7 +55,7 @@ def same_origin(request: Request) -> None:
     """A form may only be posted from this site."""
     origin = request.headers.get("origin")
     if request.method == "POST" and origin and origin != "null" and urlparse(origin).netloc != request.url.netloc:
-        raise ApiError(403, "NotAllowed", "this form was sent from another site")
+        raise ApiError.of(403, "NotAllowed", OTHER_SITE)
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]

@@ -18,7 +18,7 @@ from domain.nip import check_nip
 from identity.accounts import PasswordRejected, SignInRefused
 from identity.oidc import OAuthError
 from services.errors import ApiError
-from services.signin import dev_user
+from services.signin import ISSUER_SILENT, NO_SSO, dev_user
 from services.users import standing_roles
 from web.labels import label
 from web.outcome import refusal
@@ -103,21 +103,19 @@ async def sso(request: Request, lanjut: str = "") -> Response:
     """Off to the agency's issuer (authorization code + PKCE); it sends the browser back to /masuk/sso/kembali."""
     issuer = request.app.state.issuer
     if issuer is None:
-        raise ApiError(404, "NotFound", "single sign-on is not configured on this server (KINERJA_OIDC_CLIENT_ID)")
+        raise ApiError.of(404, "NotFound", NO_SSO, hint=" (KINERJA_OIDC_CLIENT_ID)")
     request.session[NEXT] = safe_next(lanjut)
     try:
         return await issuer.redirect(request, str(request.url_for("sso_callback")))
     except Exception as e:  # noqa: BLE001 - the issuer's discovery document could not be fetched
-        raise ApiError(
-            503, "IssuerUnavailable", f"the identity provider does not answer ({type(e).__name__})"
-        ) from None
+        raise ApiError.of(503, "IssuerUnavailable", ISSUER_SILENT, error=type(e).__name__) from None
 
 
 @router.get("/sso/kembali", name="sso_callback")
 async def sso_callback(request: Request) -> Response:
     state = request.app.state
     if state.issuer is None:
-        raise ApiError(404, "NotFound", "single sign-on is not configured on this server")
+        raise ApiError.of(404, "NotFound", NO_SSO, hint="")
     try:
         claims = await state.issuer.claims(request)
     except OAuthError as e:
