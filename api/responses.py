@@ -3,7 +3,7 @@
 Declared from what a route depends on, so a new route is covered without a list to keep:
 authentication (401, 403), a path that names a record (404), a write through a workflow
 (409, 502, 503, 504), the read models or Temporal (503), the citizens' rate limit (429), and any
-input at all (422). The body is api.errors.body: {"error", "message", "field", "errors"?}.
+input at all (422). The body is api.errors.body: {"error", "code", "params", "message", "field", "errors"?}.
 """
 
 from __future__ import annotations
@@ -27,11 +27,24 @@ class ErrorBody(BaseModel):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"error": "NotAllowed", "message": "only HR (pengelola kinerja) may do this", "field": None}]
+            "examples": [
+                {
+                    "error": "NotAllowed",
+                    "code": "role.only_hr",
+                    "params": {},
+                    "message": "Hanya pengelola kinerja (BKPSDM) yang dapat melakukan tindakan ini.",
+                    "field": None,
+                }
+            ]
         }
     )
     error: str = Field(description="the kind: InvalidInput, NotAllowed, NotFound, WrongStage, Unauthenticated, …")
-    message: str = Field(description="the rule that refused the request, naming the field where there is one")
+    code: str = Field("", description="the refusal's stable code (skp.not_submitted, input.required, …); empty if none")
+    params: dict[str, Any] = Field(default_factory=dict, description="the refusal's figures, named as in its text")
+    message: str = Field(
+        description="the rule that refused the request, naming the field where there is one: in Bahasa Indonesia,"
+        " or in English when Accept-Language prefers it"
+    )
     field: str | None = None
     errors: list[FieldError] | None = Field(None, description="every invalid field (422 only)")
 
