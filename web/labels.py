@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from domain.ratings import BERAKHLAK, PREDIKAT_LABELS, RATING_LABELS
+from web.dates import when
 from web.refusals import FIELDS, REFUSALS
 
-__all__ = ["BERAKHLAK", "PREDIKAT_LABELS", "RATING_LABELS", "label"]
+# `when` lives in web/dates.py; named here too, as the pages' modules have long imported it with the labels.
+__all__ = ["BERAKHLAK", "PREDIKAT_LABELS", "RATING_LABELS", "label", "when"]
 
 STAGES = {
     "planning": "Perencanaan SKP",
