@@ -28,7 +28,10 @@ class Refusal:
 
     def say(self, params: dict[str, Any]) -> str:
         """The English text with its figures (a figure left out stays as {name}, never an error)."""
-        return self.english.format_map(_Figures(params))
+        try:
+            return self.english.format_map(_Figures(params))
+        except (ValueError, IndexError, AttributeError):  # figures that do not fit their places: the text as declared
+            return self.english
 
 
 class _Figures(dict[str, Any]):

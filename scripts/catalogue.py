@@ -22,7 +22,8 @@ HEADER = """\
 # The msgid is the refusal's stable code; {names} are its figures. Updated by scripts/catalogue.py."""
 
 
-def update(locale: str, text_of: dict[str, str]) -> None:
+def update(locale: str, text_of: dict[str, str], keep: bool = True) -> None:
+    """Write a locale's catalogue with these codes; `keep`: a text already written wins over the one given."""
     path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
     old = read_po(path.open("rb"), locale=locale) if path.exists() else Catalog(locale=locale)
     new = Catalog(
@@ -40,7 +41,8 @@ def update(locale: str, text_of: dict[str, str]) -> None:
     )
     for code, default in sorted(text_of.items()):
         kept = old.get(code)
-        new.add(code, (kept.string if kept is not None and kept.string else default), flags=("python-brace-format",))
+        written = kept.string if keep and kept is not None and kept.string else default
+        new.add(code, written, flags=("python-brace-format",))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
         write_po(f, new, width=120, omit_header=False, sort_output=True)
@@ -48,7 +50,7 @@ def update(locale: str, text_of: dict[str, str]) -> None:
 
 def main() -> None:
     refusals = every_refusal()
-    update("en", {code: r.english for code, r in refusals.items()})
+    update("en", {code: r.english for code, r in refusals.items()}, keep=False)
     update("id", dict.fromkeys(refusals, ""))
 
 

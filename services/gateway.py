@@ -51,7 +51,7 @@ from workflows.cycle_runtime import CycleInput
 from workflows.ids import appraisal_workflow_id, attempt_id, command_key, cycle_workflow_id, start_once
 
 NO_ANSWER = refusal(
-    "service.update_wait", "the workflow did not answer within {seconds:g} seconds; retry with the same Idempotency-Key"
+    "service.update_wait", "the workflow did not answer within {seconds} seconds; retry with the same Idempotency-Key"
 )
 STARTING = refusal(
     "service.starting",
@@ -119,7 +119,7 @@ class Gateway:
             )
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):  # how the SDK reports the wait cut short
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-            raise ApiError.of(503, "Unavailable", NO_ANSWER, headers=retry, seconds=self.update_wait) from None
+            raise ApiError.of(503, "Unavailable", NO_ANSWER, headers=retry, seconds=f"{self.update_wait:g}") from None
 
     # --- appraisals -----------------------------------------------------------
 

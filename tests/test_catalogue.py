@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import string
 from pathlib import Path
 from typing import Any
 
@@ -261,3 +262,14 @@ def test_the_page_check_knows_every_english_refusal() -> None:
     appointed = NotAllowed(SELF_APPOINTED, where="")
     assert english_on(f"<p>Tidak diizinkan: {escape(str(appointed))}</p>")  # the apostrophe escaped, as on a page
     assert not english_on(f"<p>Belum/tidak dapat dilakukan: {say(refused.code, refused.params, 'id')}</p>")
+
+
+def test_texts_take_their_figures_as_given_text() -> None:
+    """Figures reach the catalogue as text (JSON, a workflow's failure): a format spec such as {seconds:g}
+    would fail on them and turn a refusal into a 500, so no text, English or Indonesian, carries one."""
+    for code, declared in every_refusal().items():
+        texts = (declared.english, text(code, "id"), text(code, "en"))
+        for said in texts:
+            specs = [spec for _, name, spec, _ in string.Formatter().parse(said) if name and spec]
+            assert not specs, f"{code}: {said!r} formats its figures ({specs})"
+    assert say("skp.not_submitted", {"skp_status": object()}, "en")  # any figure is said as text, never an error

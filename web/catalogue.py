@@ -132,7 +132,10 @@ def say(
     figures = {k: figure(k, v, locale, str(zone)) for k, v in params.items()}
     if field is not None:
         figures["field"] = field_name(field, locale)
-    said = template.format_map(_Kept(figures))
+    try:
+        said = template.format_map(_Kept(figures))
+    except (ValueError, IndexError, AttributeError):  # a text the figures do not fit: the caller keeps the English
+        return ""
     if field is not None and named and "field" not in placeholders(template):
         said = f"{figures['field']}: {said}"
     return said
