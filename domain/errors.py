@@ -74,6 +74,21 @@ class InvalidInput(DomainError):
         Exception.__init__(self, f"{field}: {said.say(params)}")
         self.field, self.code, self.params = field, said.code, params
 
+    @property
+    def rule(self) -> str:
+        """The rule's short name ("length", "required", "not_self"), as refusals were named before codes."""
+        return SHORT_NAMES.get(self.code, self.code.rpartition(".")[2])
+
+
+# The short names of rules whose code says more than the name they were known by.
+SHORT_NAMES = {
+    "input.text": "required",
+    "input.required_text": "required",
+    "participant.own_appraiser": "not_self",
+    "participant.own_atasan": "not_self",
+    "participant.atasan_is_appraiser": "not_appraiser",
+}
+
 
 class DeadlinePassed(DomainError):
     """The action came after its legal or configured deadline."""
