@@ -9,9 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import HRActor, Users
-from api.errors import ApiError
 from api.models import EMPLOYEE_NIP, Nip, StandingRole
-from services.errors import NOT_CONFIGURED
+from services.errors import NOT_CONFIGURED, ApiError
 from services.signin import NOT_EMPLOYED
 
 router = APIRouter(prefix="/hr/accounts", tags=["hr"])

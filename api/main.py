@@ -25,7 +25,7 @@ from api import (
     audit,
     docs,
     employees,
-    errors,
+    error_handlers,
     feedback,
     hr,
     hr_appraisals,
@@ -161,7 +161,7 @@ def create_app(
     app.state.idempotency_cache = ResponseCache()
     app.add_middleware(IdempotencyMiddleware, cache=app.state.idempotency_cache)
     edge.install(app, settings)
-    errors.install(app)
+    error_handlers.install(app)
     pages.install(app)
     docs.install(app)
 

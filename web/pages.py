@@ -44,7 +44,7 @@ def is_page(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    """Call after api.errors.install(app): page paths answer errors as HTML."""
+    """Call after api.error_handlers.install(app): page paths answer errors as HTML."""
     pages = (
         session,
         signin,
