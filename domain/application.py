@@ -12,6 +12,7 @@ organisation's in domain/org_import.py, loading and saving in domain/store.py.
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -135,6 +136,11 @@ class Appraisals(Organisation, CycleService):
         self._save(appraisal)
         return _outcome(appraisal)
 
+    def rehearse(self, appraisal: Appraisal, cmd: AppraisalCommand, at: datetime) -> None:
+        """Run a command on a copy of the appraisal and keep nothing: the rules' refusal, if they refuse it now
+        (a caller checks a daily log entry before it stores the entry's file)."""
+        copy.deepcopy(appraisal).execute(cmd, at, CycleFacts(self, appraisal))
+
     def actions(self, appraisal: Appraisal, by: Actor, at: datetime) -> list[str]:
         """Which actions `by` may take on the appraisal now, as the aggregate's own rules answer."""
         return open_actions(appraisal, by, at, CycleFacts(self, appraisal))
@@ -173,6 +179,9 @@ class CycleFacts:
     def unit_of(self, nip: str) -> str | None:
         found = self.cycle.participants.get(nip)
         return str(found["unit_id"]) if found else None
+
+    def cycle_year(self) -> int:
+        return self.cycle.year
 
     def org_predikat(self) -> str | None:
         return self.cycle.org_predikat.get(self.appraisal.employee["unit_id"])

@@ -79,6 +79,7 @@ class Appraisal(KinerjaAggregate, AppraisalRules):
         self.skp_status, self.rhk = "empty", []
         self.skp_returns: list[dict[str, Any]] = []
         self.progress: list[dict[str, Any]] = []
+        self.daily_log: list[dict[str, Any]] = []
         self.feedback: list[dict[str, Any]] = []
         self.check_ins: dict[str, dict[str, Any]] = {}
         self.self_assessment = ""
@@ -115,6 +116,20 @@ class Appraisal(KinerjaAggregate, AppraisalRules):
         self, by: str, period: str, rhk_id: str, realisation: str, evidence: str, timestamp: datetime
     ) -> None:
         self.progress.append({"period": period, "rhk_id": rhk_id, "realisation": realisation, "evidence": evidence})
+
+    @event("DailyLogged")
+    def _daily_logged(
+        self,
+        by: str,
+        day: str,
+        period: str,
+        rhk_id: str,
+        text: str,
+        evidence: list[dict[str, Any]],
+        timestamp: datetime,
+    ) -> None:
+        entry = {"day": day, "period": period, "rhk_id": rhk_id, "text": text, "evidence": evidence}
+        self.daily_log.append({**entry, "at": timestamp.isoformat()})
 
     @event("FeedbackGiven")
     def _feedback_given(self, by: str, source: str, about: str, text: str, timestamp: datetime) -> None:

@@ -32,6 +32,7 @@ from domain.work_commands import (
     GiveFeedback,
     GivePeerFeedback,
     HoldCheckIn,
+    LogDailyWork,
     RecordCitizenFeedback,
     ReportProgress,
     ReturnSkp,
@@ -44,6 +45,7 @@ AppraisalCommand = (
     | ReturnSkp
     | ApproveSkp
     | ReportProgress
+    | LogDailyWork
     | GiveFeedback
     | GivePeerFeedback
     | RecordCitizenFeedback

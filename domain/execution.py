@@ -20,7 +20,6 @@ OWN_PEER_FEEDBACK = refusal(
 )
 PEER_SAME_UNIT = refusal("execution.peer_same_unit", "peer feedback comes from a colleague of the same unit")
 SKM_SCALE = refusal("execution.skm_scale", "the SKM scale runs from 1 to 4")
-WITHDRAWN = refusal("execution.withdrawn", "{nip} was withdrawn from the cycle: the appraisal takes no more input")
 
 
 class Execution(AppraisalState):
@@ -70,12 +69,6 @@ class Execution(AppraisalState):
         comment = COMMENT.check("comment", cmd.comment)
         self._require_taking_part(facts)
         self._feedback_given("citizen", "citizen", cmd.channel, f"{cmd.score}: {comment}", at)
-
-    def _require_taking_part(self, facts: Facts) -> None:
-        """An employee withdrawn from the cycle (pension, transfer) gets no more progress or feedback: the
-        appraisal keeps what it has. Asked last, so a refusal for any other reason does not load the cycle."""
-        if facts.unit_of(self.employee_nip) is None:
-            raise WrongStage(WITHDRAWN, nip=self.employee_nip)
 
     def hold_check_in(self, cmd: HoldCheckIn, at: datetime) -> None:
         """A periodic dialogue; a periodic predikat is set when both ratings are given."""

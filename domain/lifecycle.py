@@ -1,7 +1,7 @@
 """The appraisal's rules together: one typed command to the stage that rules on it, and the task it waits for.
 
-`AppraisalRules` gathers the stage mixins (planning, execution, review, keberatan, follow_up,
-people) over `AppraisalState`; the Appraisal aggregate (domain/appraisal.py) adds the events that
+`AppraisalRules` gathers the stage mixins (planning, execution, daily_log, review, keberatan,
+follow_up, people) over `AppraisalState`; the Appraisal aggregate (domain/appraisal.py) adds the events that
 record the facts. Kept apart so that module holds only the events, whose stored topics never move.
 """
 
@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import assert_never
 
 from domain.commands import AppraisalCommand
+from domain.daily_log import DailyLog
 from domain.execution import Execution
 from domain.follow_up import FollowUp
 from domain.keberatan import Keberatan
@@ -38,6 +39,7 @@ from domain.work_commands import (
     GiveFeedback,
     GivePeerFeedback,
     HoldCheckIn,
+    LogDailyWork,
     RecordCitizenFeedback,
     ReportProgress,
     ReturnSkp,
@@ -45,7 +47,7 @@ from domain.work_commands import (
 )
 
 
-class AppraisalRules(Planning, Execution, Review, Keberatan, FollowUp, People):
+class AppraisalRules(Planning, Execution, DailyLog, Review, Keberatan, FollowUp, People):
     """Every rule of an appraisal, reached through one typed command at a time."""
 
     def execute(self, cmd: AppraisalCommand, at: datetime, facts: Facts) -> None:
@@ -61,6 +63,8 @@ class AppraisalRules(Planning, Execution, Review, Keberatan, FollowUp, People):
                 self.approve_skp(cmd, at)
             case ReportProgress():
                 self.report_progress(cmd, at, facts)
+            case LogDailyWork():
+                self.log_daily_work(cmd, at, facts)
             case GiveFeedback():
                 self.give_feedback(cmd, at, facts)
             case GivePeerFeedback():

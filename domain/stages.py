@@ -24,6 +24,7 @@ HR_NAMED_APPRAISER = refusal(
     "cannot act as appraiser here (another pengelola kinerja must name one) and so never {action}",
 )
 IS_FINALISED = refusal("appraisal.finalised", "the appraisal is finalised")
+WITHDRAWN = refusal("execution.withdrawn", "{nip} was withdrawn from the cycle: the appraisal takes no more input")
 NO_SUCH_PERIOD = refusal("appraisal.period", "must be one of {periods}, got {value!r}")
 
 PLANNING, EXECUTION, REVIEW = "planning", "execution", "review"
@@ -52,6 +53,10 @@ class Facts(Protocol):
 
     def calibrated(self) -> bool:
         """Whether the employee's unit was calibrated against the curve."""
+        ...
+
+    def cycle_year(self) -> int:
+        """The year the appraisal's cycle appraises."""
         ...
 
     def colleague(self, nip: str) -> str | None:
@@ -106,6 +111,12 @@ class AppraisalState:
     def _require_not_own(self, by: Actor) -> None:
         require(by.nip != self.employee_nip, OWN_APPRAISAL)
 
+    def _require_taking_part(self, facts: Facts) -> None:
+        """An employee withdrawn from the cycle (pension, transfer) gets no more progress, daily log entries or
+        feedback: the appraisal keeps what it has. Asked last, so a refusal for any other reason does not load the cycle."""
+        if facts.unit_of(self.employee_nip) is None:
+            raise WrongStage(WITHDRAWN, nip=self.employee_nip)
+
     def _require_period(self, period: str) -> None:
         if period not in self.periods:
             raise InvalidInput("period", NO_SUCH_PERIOD, periods=", ".join(self.periods), value=period)
@@ -116,6 +127,16 @@ class AppraisalState:
         def _skp_submitted(self, by: str, timestamp: datetime) -> None: ...
         def _skp_returned(self, by: str, reasons: str, timestamp: datetime) -> None: ...
         def _skp_approved(self, by: str, timestamp: datetime) -> None: ...
+        def _daily_logged(
+            self,
+            by: str,
+            day: str,
+            period: str,
+            rhk_id: str,
+            text: str,
+            evidence: list[dict[str, Any]],
+            timestamp: datetime,
+        ) -> None: ...
         def _progress_reported(
             self, by: str, period: str, rhk_id: str, realisation: str, evidence: str, timestamp: datetime
         ) -> None: ...

@@ -169,6 +169,7 @@ RANK = TextRule(100).optional()  # pangkat/golongan, e.g. "Pembina Utama Madya (
 ITEM = TextRule(2000, multiline=True)  # an RHK, an IKI and its target, a short reason
 TEXT = TextRule(5000, multiline=True)  # free text: reasons, notes, realisation, self-assessment
 LINK = TextRule(2000, link=True, required=False)  # evidence (bukti dukung)
+LINE = TextRule(300)  # one line of a daily log (catatan harian): typed on a phone in a few seconds
 COMMENT = TextRule(2000, multiline=True, required=False)  # a citizen's survey comment
 
 Code = typing.Annotated[str, CODE]
@@ -178,6 +179,7 @@ Item = typing.Annotated[str, ITEM]
 Text = typing.Annotated[str, TEXT]
 OptionalText = typing.Annotated[str, TEXT.optional()]
 Link = typing.Annotated[str, LINK]
+Line = typing.Annotated[str, LINE]
 
 
 def text(field: str, value: object, rule: TextRule = TEXT) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from domain.base import Actor
-from domain.text import COMMENT, Code, Link, Text
+from domain.text import COMMENT, Code, Line, Link, Text
 
 # --- planning ---------------------------------------------------------------
 
@@ -43,6 +43,18 @@ class ReportProgress:
     rhk_id: Code
     realisation: Text
     evidence: Link = ""
+
+
+@dataclass(frozen=True)
+class LogDailyWork:
+    """A daily log entry (catatan harian): one line about one RHK on one day (agency-local, YYYY-MM-DD), with
+    the evidence files it cites (each {sha256, size, type, name}: stored content-addressed beside the log)."""
+
+    by: Actor
+    day: Code
+    rhk_id: Code
+    text: Line
+    evidence: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The Appraisal's and the Agency's events keep the topics they were stored under, wherever their rules move.
 
 A stored event is found again by its topic (module:qualname) and chained by its qualname
-(domain/chain.py): these are the 23 topics rows already hold, written out, not read from the code.
+(domain/chain.py): these are the 24 topics rows already hold, written out, not read from the code.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ STORED = {
         "SkpReturned",
         "SkpApproved",
         "ProgressReported",
+        "DailyLogged",
         "FeedbackGiven",
         "CheckInHeld",
         "ReviewOpened",
