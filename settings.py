@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     # file (key, certificate, chain) and passphrase. Empty: the PDFs are not signed electronically.
     document_signing_p12: str = ""
     document_signing_passphrase: str = ""
+    # Evidence files of the daily log (services/evidence.py), stored by their SHA-256; empty: an "evidence"
+    # folder beside the SQLite file, else data/evidence. Daily log entries per employee per hour (429 past it).
+    evidence_dir: str = ""
+    daily_log_per_hour: Annotated[int, Field(ge=1)] = 60
     # Proof of the record (transparency/, docs/proof.md). Each log (event-store partition) signs its
     # seals and checkpoints with the Ed25519 key <log_keys_dir>/<log>.key, created on first use;
     # empty: a "keys" folder beside the SQLite file, else data/keys.
@@ -183,6 +187,11 @@ def development_settings(**overrides: object) -> Settings:
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def evidence_dir_of(settings: Settings) -> Path:
+    """Where the daily log's evidence files are stored (settings.evidence_dir, else beside the data)."""
+    return Path(settings.evidence_dir) if settings.evidence_dir else data_dir_of(settings.database_url) / "evidence"
 
 
 def data_dir_of(database_url: str) -> Path:

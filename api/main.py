@@ -43,15 +43,17 @@ from identity.oidc import issuer_for
 from identity.stores import identity_stores
 from services import edge
 from services.actions import AppraisalActions, CycleActions
+from services.daily_log import DailyLogs
 from services.document_signing import DocumentSigner
 from services.documents import Documents
+from services.evidence import EvidenceStore
 from services.gateway import Gateway
 from services.proof import Proof
 from services.readside import ReadSide
 from services.surveys import Surveys
 from services.users import UserDirectory
 from services.views import CycleViews
-from settings import InsecureSettings, Settings, check_startup, event_store_env, get_settings
+from settings import InsecureSettings, Settings, check_startup, event_store_env, evidence_dir_of, get_settings
 from transparency.wiring import integrity_check
 from web import pages
 
@@ -116,6 +118,8 @@ def create_app(
         )
         state.actions = AppraisalActions(state.appraisals, state.gateway, state.proof)
         state.cycle_actions = CycleActions(state.gateway, state.proof)
+        evidence = EvidenceStore(evidence_dir_of(settings))
+        state.daily_logs = DailyLogs(state.appraisals, state.actions, evidence, state.daily_log_limiter, state.clock)
         state.cycle_views = CycleViews(state.appraisals, state.readside, state.gateway)
         state.surveys = Surveys(state.appraisals, state.readside, state.survey_limiter)
         state.documents = Documents(state.appraisals)
@@ -156,6 +160,7 @@ def create_app(
     )
     app.state.document_signer = DocumentSigner.from_settings(settings)  # refuses a named key it cannot use
     app.state.document_limiter = AddressLimiter(settings.document_checks_per_address_per_hour, "document-check")
+    app.state.daily_log_limiter = AddressLimiter(settings.daily_log_per_hour, "daily-log")  # keyed by NIP
     app.state.db_check = db_check or db_check_of(settings.database_url)
     app.state.anonymous_prefix = f"{PREFIX}/feedback"
     app.state.idempotency_cache = ResponseCache()

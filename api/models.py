@@ -146,6 +146,12 @@ class AppraisalOut(BaseModel):
     rhk: list[dict[str, Any]]
     skp_returns: list[dict[str, Any]]
     progress: list[dict[str, Any]]
+    daily_log: list[dict[str, Any]] = Field(
+        default_factory=list, description="catatan harian: day, period, rhk_id, text, evidence (sha256, size, type)"
+    )
+    realisation: list[dict[str, Any]] = Field(
+        default_factory=list, description="each period's realisation per RHK: the report and the daily entries"
+    )
     check_ins: dict[str, dict[str, Any]]
     self_assessment: str
     rating: dict[str, Any] | None
@@ -180,6 +186,8 @@ class AppraisalOut(BaseModel):
                     "rhk": [],
                     "skp_returns": [],
                     "progress": [],
+                    "daily_log": [],
+                    "realisation": [],
                     "check_ins": {},
                     "self_assessment": "",
                     "rating": None,

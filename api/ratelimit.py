@@ -1,5 +1,6 @@
 """Limits on the public pages (no login): the citizens' survey, per client address and per rated
-employee, and the check of a document, per client address.
+employee, and the check of a document, per client address; and on each employee's daily log entries
+(an AddressLimiter keyed by the NIP: the evidence files they carry fill a disk).
 
 Per address: a moving one-hour window (the `limits` library, in this process's memory; with N
 replicas an address gets N windows, still a bound). The address is the TCP peer, or the one a

@@ -37,6 +37,7 @@ from domain.work_commands import (
     DraftSkp,
     GiveFeedback,
     HoldCheckIn,
+    LogDailyWork,
     RecordCitizenFeedback,
     ReportProgress,
     ReturnSkp,
@@ -113,6 +114,10 @@ class AppraisalActions:
         return await self._act(appraisal_id, W.submit_skp, cmd, key, OWN)
 
     async def report_progress(self, appraisal_id: UUID, cmd: ReportProgress, key: str) -> Outcome:
+        return await self._record(appraisal_id, cmd, key, OWN)
+
+    async def log_daily_work(self, appraisal_id: UUID, cmd: LogDailyWork, key: str) -> Outcome:
+        """A daily log entry (its evidence files already stored: services/daily_log.py)."""
         return await self._record(appraisal_id, cmd, key, OWN)
 
     async def self_assess(self, appraisal_id: UUID, cmd: SelfAssess, key: str) -> Outcome:

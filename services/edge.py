@@ -11,6 +11,7 @@ and logout included, with or without cookies. The JSON API is not: it authentica
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -71,13 +72,16 @@ class SecurityHeaders:
 
 # Pages whose form changes nothing and belongs to no session: the public checks of a receipt and of
 # a document, whose forms upload a file (multipart, which asgi-csrf cannot parse with today's python-multipart).
-# HR's org import uploads a file too: its route checks the same token itself (form_token_ok).
+# HR's org import and an employee's daily log entry upload a file too: their routes check the same token
+# themselves (form_token_ok) before they act.
 NO_CSRF = frozenset({"/verifikasi", "/dokumen"})
 CHECKED_BY_ROUTE = frozenset({"/hr/impor"})
+CHECKED_BY_ROUTE_PATTERN = re.compile(r"/saya/[0-9a-fA-F-]{32,36}/catatan-harian")
 
 
 def _csrf_protected(path: str) -> bool:
-    return is_page_path(path) and path not in NO_CSRF and path not in CHECKED_BY_ROUTE
+    checked_by_route = path in CHECKED_BY_ROUTE or CHECKED_BY_ROUTE_PATTERN.fullmatch(path) is not None
+    return is_page_path(path) and path not in NO_CSRF and not checked_by_route
 
 
 class _Pages:

@@ -9,8 +9,8 @@ models catch up, so the inbox a caller reads next already shows it.
 
 Two exceptions. Defining a cycle is a single domain command with no clock attached, and no workflow
 exists before it; it runs on the application directly, with the same idempotency key (see define_cycle).
-And input that needs no orchestration, progress entries and feedback, which change no stage and no
-task, goes straight to the domain (see `record`): through the workflow it cost an Update and an
+And input that needs no orchestration, progress entries, daily log entries and feedback, which change no
+stage and no task, goes straight to the domain (see `record`): through the workflow it cost an Update and an
 activity each, and the workflow's history grew with every citizen survey and progress report.
 """
 
@@ -42,7 +42,7 @@ from domain.cycle_commands import DefineCycle
 from domain.errors import ConcurrencyConflict, WrongStage, refusal
 from domain.outcome import Outcome
 from domain.text import check_command
-from domain.work_commands import GiveFeedback, GivePeerFeedback, RecordCitizenFeedback, ReportProgress
+from domain.work_commands import GiveFeedback, GivePeerFeedback, LogDailyWork, RecordCitizenFeedback, ReportProgress
 from services.errors import RETRY_AFTER_SECONDS, ApiError
 from services.readside import ReadSide
 from workflows.appraisal import AppraisalWorkflow
@@ -75,7 +75,7 @@ CITIZEN = Actor("citizen")
 
 # Input written straight to the domain: it changes no stage and no task, so no clock of the workflow
 # waits for it (the aggregate still rules on the stage it arrives in).
-Unorchestrated = ReportProgress | GiveFeedback | GivePeerFeedback | RecordCitizenFeedback
+Unorchestrated = ReportProgress | LogDailyWork | GiveFeedback | GivePeerFeedback | RecordCitizenFeedback
 # Such a write that loses the race for the appraisal's next version (a stage change the workflow made
 # meanwhile, another person's write) reloads and tries again, so the aggregate rules on the new state;
 # after this many lost races in a row it answers ConcurrencyConflict (409, nothing written).

@@ -15,6 +15,7 @@ from domain.appraisal import RESULT_DELIVERED, Appraisal
 from domain.audit import jsonable
 from domain.base import Actor
 from domain.cycle import AppraisalCycle
+from domain.daily_log import roll_up
 from domain.errors import IntegrityBroken
 from domain.people import HR_INBOX
 from services.authz import NOT_READABLE, is_auditor, is_hr, require_read
@@ -74,6 +75,8 @@ def appraisal_view(
             "rhk": appraisal.rhk,
             "skp_returns": appraisal.skp_returns,
             "progress": appraisal.progress,
+            "daily_log": appraisal.daily_log,
+            "realisation": roll_up(appraisal.periods, appraisal.rhk, appraisal.progress, appraisal.daily_log),
             "check_ins": appraisal.check_ins,
             "self_assessment": appraisal.self_assessment,
             "rating": appraisal.rating,

@@ -1,4 +1,5 @@
-"""Employees: my appraisals, the SKP editor, progress with evidence, self-assessment, result and keberatan.
+"""Employees: my appraisals, the SKP editor, the daily log and progress with evidence, self-assessment,
+result and keberatan.
 
 Each action is the service layer's (services/actions.py), as the API's routes call it.
 """
@@ -12,16 +13,22 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
 
+from domain.calendar import local_day
+from domain.daily_log import EVIDENCE_LIMIT_BYTES, wrong_size
 from domain.explanation import PredikatReasons
 from domain.result_commands import FileKeberatan, SelfAssess
 from domain.work_commands import DraftSkp, ReportProgress, SubmitSkp
 from services.authz import require_writer
+from services.daily_log import Upload, attachment_headers
+from services.edge import CSRF_FIELD, CSRF_REFUSED_HEADERS, CSRF_REFUSED_PAGE, form_token_ok
+from services.evidence import too_large
 from services.views import load_appraisal_async, read_appraisal, superior_rhk
 from web import explain, forms
 from web.documents import document_pdf
 from web.labels import label
-from web.outcome import Refused, act_on_form, actions
+from web.outcome import Refused, act_on_form, actions, attempt, receipt_param
 from web.render import page, redirect
 from web.session import PageActor, same_origin
 
@@ -59,6 +66,8 @@ async def my_page(
         status,
         a=view,
         zone=appraisal.time_zone,
+        today=local_day(state.clock(), appraisal.time_zone).isoformat(),
+        evidence_mb=EVIDENCE_LIMIT_BYTES // 2**20,
         periods=appraisal.periods,
         superior=superior,
         rows=rows,
@@ -142,6 +151,44 @@ async def progress(request: Request, appraisal_id: UUID, actor: PageActor) -> Re
     return await _act(
         request, actor, appraisal_id, "realisasi", lambda f, k: act.report_progress(appraisal_id, report(f), k)
     )
+
+
+@router.post("/{appraisal_id}/catatan-harian")
+async def daily_log(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
+    """A daily log entry from a phone: one line, its RHK, its day and at most one evidence file (multipart).
+    A body larger than one file and a short form is refused unread; the route checks its CSRF token itself."""
+    form = None if too_large(request.headers.get("content-length")) else await request.form(max_files=1, max_fields=10)
+    if form is not None and not form_token_ok(request.scope, form.get(CSRF_FIELD)):
+        return HTMLResponse(CSRF_REFUSED_PAGE, 403, headers=CSRF_REFUSED_HEADERS)
+
+    async def log() -> Any:
+        if form is None:
+            raise wrong_size("file")
+        upload, file = form.get("file"), None
+        if isinstance(upload, UploadFile) and upload.filename:
+            file = Upload(upload.filename, await upload.read(EVIDENCE_LIMIT_BYTES + 1))
+        day, rhk_id, text = forms.text(form, "day"), forms.text(form, "rhk_id"), forms.text(form, "text")
+        return await request.app.state.daily_logs.log(appraisal_id, actor, day, rhk_id, text, file, forms.key(form))
+
+    try:
+        result = await attempt(request, log)
+    except Refused as r:
+        kept = _refill(form)
+        return await my_page(request, actor, appraisal_id, error=r.text, status=r.status, form=kept)
+    return redirect(f"/saya/{appraisal_id}", "catatan-harian", **receipt_param(result))
+
+
+def _refill(form: FormData | None) -> dict[str, str]:
+    """The entry's fields to show again after a refusal (never the file: a browser cannot be handed one)."""
+    fields = ("day", "rhk_id", "text")
+    return {f"harian_{name}": forms.text(form, name) for name in fields} if form is not None else {}
+
+
+@router.get("/{appraisal_id}/bukti/{sha256}")
+async def evidence_file(request: Request, appraisal_id: UUID, sha256: str, actor: PageActor) -> Response:
+    """An evidence file a daily log entry cites, as a download, for whoever may read the appraisal."""
+    ref, data = await request.app.state.daily_logs.evidence(appraisal_id, actor, sha256)
+    return Response(data, media_type=ref["type"], headers=attachment_headers(ref))
 
 
 @router.post("/{appraisal_id}/penilaian-diri")

@@ -62,6 +62,7 @@ EVENTS = {
     "SkpReturned": "SKP dikembalikan",
     "SkpApproved": "SKP disetujui",
     "ProgressReported": "Realisasi dilaporkan",
+    "DailyLogged": "Catatan harian",
     "FeedbackGiven": "Umpan balik",
     "CheckInHeld": "Dialog kinerja",
     "ReviewOpened": "Penilaian tahunan dibuka",
@@ -153,6 +154,8 @@ WITNESS_STATUS = {
     "rolled back": "dimundurkan",
 }
 
+EVIDENCE_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
 TABLES: dict[str, dict[str, str]] = {
     "stage": STAGES,
     "task": TASKS,
@@ -179,6 +182,7 @@ TABLES: dict[str, dict[str, str]] = {
     "record_kind": RECORD_KINDS,
     "character": CHARACTERS,
     "field": FIELDS,
+    "evidence_type": EVIDENCE_TYPES,
 }
 
 

@@ -24,6 +24,9 @@ HTTP_STATUS = {
 }
 # The fields of the page forms and the API's bodies, as a refusal names them (web/catalogue.py).
 FIELDS = {
+    "day": "Tanggal",
+    "rhk_id": "RHK",
+    "sha256": "Berkas bukti",
     "evidence": "Tautan bukti dukung",
     "realisation": "Realisasi",
     "text": "Isian",

@@ -62,6 +62,7 @@ NOTES = {
     "keberatan": "Keberatan diajukan kepada atasan pejabat penilai.",
     "diputuskan": "Keputusan keberatan tercatat.",
     "realisasi": "Realisasi tercatat.",
+    "catatan-harian": "Catatan harian tersimpan.",
     "penilaian-diri": "Penilaian diri tersimpan.",
     "perpanjangan": "Batas waktu diperpanjang.",
     "siklus-ditutup": "Siklus ditutup.",
