@@ -8,7 +8,10 @@ instead, as check-ins are closed from then on:
 - Bidang Pendaftaran Penduduk: SKP approved, check-ins held for part of the staff;
 - Bidang Pencatatan Sipil: rated, calibrated and delivered; one keberatan waits on the Kepala Dinas.
 Every write carries an Idempotency-Key, and a cycle that already exists is left alone,
-so running it twice changes nothing.
+so running it twice changes nothing. Given the store (`kinerja dev` passes it), a fresh demo first
+records the year before, finished, at the dates of its year (demo/history.py): the auditor's "state
+at a date" and "diff" show an appraisal change over a year, which the live cycle, seeded in one go
+through its workflows, cannot.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from demo.history import seed_history
 from demo.steps import DemoClient, draft_skp, review_capil, wait_open
 from domain import calendar
+from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.cycle import AppraisalCycle
 from domain.rules import PERMENPANRB_6_2022
@@ -76,7 +81,7 @@ def demo_year(today: date) -> int:
     return today.year + 1 if today >= opens else today.year
 
 
-def seed(base: str, today: date | None = None) -> str:
+def seed(base: str, today: date | None = None, history: Appraisals | None = None) -> str:
     today = today or calendar.local_day(datetime.now(timezone.utc), ZONE)
     api, staff, hr = DemoClient(base), employees(), _hr()["nip"]
     year = demo_year(today)
@@ -84,6 +89,9 @@ def seed(base: str, today: date | None = None) -> str:
     existing = api.http.get(f"/hr/cycles/{cycle}", headers={"Authorization": f"Bearer {api._token(hr)}"})
     if existing.status_code == 200:
         return f"cycle {cycle} already seeded"
+    past = ""
+    if history is not None:  # before the live import: the org data's first record is the past year's
+        past = seed_history(history, AGENCY_CSV.read_text(encoding="utf-8"), AGENCY, hr, today) + "; "
     api.call("POST", "/hr/org/import", hr, key="import", files={"file": ("agency.csv", AGENCY_CSV.read_bytes())})
     planning = max(date(year, 1, 31), today + timedelta(days=21)).isoformat()
     created = api.call(
@@ -152,4 +160,4 @@ def seed(base: str, today: date | None = None) -> str:
                     },
                 )
     review_capil(api, appraisals, by_unit["CAPIL"], heads["CAPIL"]["nip"], kadis, hr, cycle)
-    return f"cycle {cycle} seeded: {created['participants']} appraisals"
+    return f"{past}cycle {cycle} seeded: {created['participants']} appraisals"
