@@ -19,14 +19,18 @@ from typer.testing import CliRunner
 import cli
 import settings as settings_module
 from demo.history import past_year, seed_history
-from demo.seed import AGENCY, AGENCY_CSV, ZONE, _hr, demo_year
+from demo.seed import AGENCY, AGENCY_CSV, AUDITOR, ZONE, _hr, demo_users, demo_year
 from domain import calendar
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.audit import Audit
 from domain.cycle import AppraisalCycle
 from domain.daily_log import roll_up
+from services.users import UserDirectory
 from settings import event_store_env
+from tests.page_language import assert_indonesian
+from tests.test_api_support import build_app, running, settings_for
+from tests.test_web_pages import sign_in
 
 HR = _hr()["nip"]
 TODAY = date(2026, 12, 1)
@@ -133,3 +137,29 @@ def test_the_backdated_year_verifies_and_a_second_run_changes_nothing(history, m
         assert json.loads(verified.stdout)["ok"] is True
     finally:
         settings_module.get_settings.cache_clear()
+
+
+async def test_the_auditor_pages_show_march_and_december_apart(history) -> None:
+    app, folder, _ = history
+    cycle_id = AppraisalCycle.create_id(AGENCY, 2025)
+    staff = sorted(n for n, p in app.cycle(cycle_id).participants.items() if not p["is_unit_head"])[0]
+    record = f"/audit/penilaian/{Appraisal.create_id(cycle_id, staff)}"
+    users = UserDirectory.from_mapping(demo_users()["users"])
+    web = build_app(settings_for(folder), app, users=users, project_every_seconds=None)
+    async with running(web) as client:
+        await sign_in(client, AUDITOR)
+        march = await client.get(record, params={"pada": "2025-03-31"})
+        december = await client.get(record, params={"pada": "2025-12-31"})
+        assert march.status_code == december.status_code == 200
+        assert "Pelaksanaan" in _section(march.text, "keadaan")
+        assert "Pelaksanaan" not in _section(december.text, "keadaan")
+        between = await client.get(record, params={"dari": "2025-03-31", "sampai": "2025-12-31"})
+        changes = _section(between.text, "beda")
+        for event in ("Catatan harian", "Dialog kinerja", "Penilaian tahunan dibuka", "Dinilai", "Hasil disampaikan"):
+            assert event in changes, event
+        assert_indonesian(between.text, "auditor diff of the demo year")
+
+
+def _section(html: str, id_: str) -> str:
+    start = html.index(f'id="{id_}"')
+    return html[start : html.find("</section>", start)]
