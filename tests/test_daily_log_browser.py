@@ -56,8 +56,10 @@ async def test_a_daily_log_entry_with_a_photo_on_a_phone(env: WorkflowEnvironmen
 async def _phone(b: Browser, w: World, cycle: str, photo: Path) -> None:
     a = appraisal_id(cycle, EMP1)
     budi = await b.login(EMP1, mobile=True)
-    await budi.goto(f"/saya/{a}#catatan-harian")
+    await budi.goto(f"/saya/{a}")
     await expect(budi.get_by_label("Tanggal")).to_have_value(w.clock().date().isoformat())
+    line = await budi.get_by_label("Apa yang Anda kerjakan?").bounding_box()
+    assert line is not None and line["y"] + line["height"] < 844, "the entry's line is below the phone's first screen"
     await shot(budi, "formulir")
     started = time.monotonic()
     await budi.get_by_label("Apa yang Anda kerjakan?").fill("Melayani 14 pemohon KTP elektronik di loket 2")
