@@ -15,6 +15,7 @@ from domain.audit import Audit
 from domain.base import Actor
 from services.actions import AppraisalActions, CycleActions
 from services.authz import require_hr, require_oversight, require_writer
+from services.daily_log import DailyLogs
 from services.gateway import Gateway
 from services.proof import Proof
 from services.readside import ReadSide
@@ -82,6 +83,11 @@ def get_actions(request: Request) -> AppraisalActions:
     return request.app.state.actions
 
 
+def get_daily_logs(request: Request) -> DailyLogs:
+    """The daily log's entries and evidence files (shared with the pages)."""
+    return request.app.state.daily_logs
+
+
 bearer = HTTPBearer(
     auto_error=False,
     scheme_name="bearer",
@@ -134,6 +140,7 @@ Users = Annotated[UserDirectory, Depends(get_users)]
 Verifier = Annotated[TokenVerifier, Depends(get_verifier)]
 Writes = Annotated[Gateway, Depends(get_gateway)]
 Actions = Annotated[AppraisalActions, Depends(get_actions)]
+DailyLogsDep = Annotated[DailyLogs, Depends(get_daily_logs)]
 Cycles = Annotated[CycleActions, Depends(get_cycle_actions)]
 CycleViewsDep = Annotated[CycleViews, Depends(get_cycle_views)]
 ProofDep = Annotated[Proof, Depends(get_proof)]

@@ -6,10 +6,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Actions, AppraisalsDep, Clock, CurrentActor, IdempotencyKey, ReadModelsDep, Writer
+from api.deps import Actions, AppraisalsDep, Clock, CurrentActor, DailyLogsDep, IdempotencyKey, ReadModelsDep, Writer
 from api.models import (
     EXAMPLE_APPRAISAL,
     AppraisalOut,
@@ -22,12 +23,15 @@ from api.models import (
     RhkKind,
     Text,
 )
+from api.responses import ErrorBody
 from domain.appraisal import FINALISED, FOLLOW_UP, KEBERATAN, RESULT_DELIVERED
+from domain.daily_log import EVIDENCE_TYPES
 from domain.errors import WrongStage, refusal
 from domain.outcome import Outcome
 from domain.result_commands import FileKeberatan, SelfAssess
 from domain.work_commands import DraftSkp, ReportProgress, SubmitSkp
 from services import views
+from services.daily_log import attachment_headers
 from services.views import load_appraisal_async, superior_rhk
 
 NOT_DELIVERED = refusal("result.not_delivered", "the result is not delivered yet (the appraisal is at {stage})")
@@ -181,6 +185,29 @@ async def read_appraisal(
     """One appraisal: for the employee, the appraiser, the atasan, HR and auditors (others: 404)."""
     _, view = await views.read_appraisal(app, actor, appraisal_id, clock())
     return view
+
+
+@router.get(
+    "/appraisals/{appraisal_id}/evidence/{sha256}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the evidence file, as an attachment (never rendered: nosniff, CSP sandbox)",
+            "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in EVIDENCE_TYPES},
+        },
+        409: {"model": ErrorBody, "description": "the stored file no longer has its SHA-256 (IntegrityBroken)"},
+    },
+)
+async def read_evidence(
+    appraisal_id: AppraisalId,
+    sha256: Annotated[str, Path(description="the SHA-256 a daily log entry records", max_length=64)],
+    actor: CurrentActor,
+    logs: DailyLogsDep,
+) -> Response:
+    """An evidence file a daily log entry of the appraisal cites: for whoever may read the appraisal
+    (the employee, the appraiser, the atasan, HR, auditors); any other caller or digest: 404."""
+    ref, data = await logs.evidence(appraisal_id, actor, sha256)
+    return Response(data, media_type=ref["type"], headers=attachment_headers(ref))
 
 
 @router.get("/appraisals/{appraisal_id}/result", response_model=ResultOut)

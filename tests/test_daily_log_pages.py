@@ -138,9 +138,18 @@ async def test_an_entry_from_the_phone_form_shows_rolls_up_and_outlives_a_restar
         assert served.headers["content-disposition"].startswith("attachment;")
         assert served.headers["x-content-type-options"] == "nosniff"
         assert "sandbox" in served.headers["content-security-policy"]
-        api = await client.get(f"/api/v1/employees/appraisals/{site.appraisal_id}", headers=await login(client, EMP1))
-        assert api.json()["daily_log"][0]["evidence"][0]["sha256"] == sha
-        assert [(r["period"], r["entries"], r["files"]) for r in api.json()["realisation"]] == [("Q2", 1, 1)]
+        api = f"/api/v1/employees/appraisals/{site.appraisal_id}"
+        read = await client.get(api, headers=await login(client, EMP1))
+        assert read.json()["daily_log"][0]["evidence"][0]["sha256"] == sha
+        assert [(r["period"], r["entries"], r["files"]) for r in read.json()["realisation"]] == [("Q2", 1, 1)]
+        # The API serves the same file to the appraisal's readers, with the same headers; to nobody else.
+        for reader in (EMP1, SUPERVISOR, AUDITOR):
+            got = await client.get(f"{api}/evidence/{sha}", headers=await login(client, reader))
+            assert got.status_code == 200 and got.content == image, reader
+            assert got.headers["content-disposition"].startswith("attachment;")
+        for stranger, digest in ((OUTSIDER, sha), (EMP2, sha), (EMP1, "0" * 64), (EMP1, "..%2F..%2Fkinerja.db")):
+            refused = await client.get(f"{api}/evidence/{digest}", headers=await login(client, stranger))
+            assert refused.status_code == 404 and image not in refused.content, (stranger, digest)
 
 
 async def logged_then_read_by(client: httpx.AsyncClient, site: Site, reader: str) -> None:
