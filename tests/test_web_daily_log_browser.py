@@ -3,7 +3,8 @@
 Budi's SKP is approved (over the API); in mid-January of the cycle's year he opens his page on a phone,
 types one line, picks the RHK, attaches a photo and saves. The entry is there after the page is reopened,
 the first quarter's realisation counts it, the photo downloads as an attachment, and his pejabat penilai
-sees the entry on the task page. Screenshots: test-artifacts/screenshots/pegawai-catatan-harian-*.png.
+sees the entry on the task page. Screenshots: test-artifacts/screenshots/pegawai-catatan-harian-*.png (this module runs after
+test_web_browser.py, which clears the folder first).
 """
 
 from __future__ import annotations
