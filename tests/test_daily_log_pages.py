@@ -197,11 +197,11 @@ async def test_path_tricks_reach_no_file(site: Site) -> None:
     [
         (
             ("ktp.png", b"<html><script>alert(1)</script></html>", "image/png"),
-            "Berkas harus berupa berkas PDF, JPEG, PNG",
+            "Berkas harus berupa berkas PDF, JPEG atau PNG",
         ),
-        (("laporan.pdf", b"MZ\x90\x00 not a pdf", "application/pdf"), "Berkas harus berupa berkas PDF, JPEG, PNG"),
+        (("laporan.pdf", b"MZ\x90\x00 not a pdf", "application/pdf"), "Berkas harus berupa berkas PDF, JPEG atau PNG"),
         (("potong.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n", "application/pdf"), "Berkas harus berupa berkas PDF"),
-        (("ktp.png", png()[:40], "image/png"), "Berkas harus berupa berkas PDF, JPEG, PNG"),  # a PNG cut short
+        (("ktp.png", png()[:40], "image/png"), "Berkas harus berupa berkas PDF, JPEG atau PNG"),  # a PNG cut short
         (("besar.pdf", b"%PDF-1.4\n" + b"0" * EVIDENCE_LIMIT_BYTES + b"\n%%EOF", "application/pdf"), "terlalu besar"),
     ],
 )
@@ -240,7 +240,7 @@ async def test_a_body_larger_than_any_entry_is_refused_unread(site: Site) -> Non
         ({"day": "2030-05-16"}, "Tanggal tidak boleh tanggal yang belum tiba"),
         ({"day": "2029-12-31"}, "harus jatuh pada tahun siklus penilaian (2030)"),
         ({"day": "15/05/2030"}, "Tanggal harus berupa tanggal"),
-        ({"rhk_id": "R9"}, "RHK harus salah satu RHK dalam SKP ini"),
+        ({"rhk_id": "R9"}, "RHK: «R9» bukan RHK dalam SKP ini"),
     ],
 )
 async def test_a_refused_line_names_field_and_rule_in_indonesian_and_keeps_no_file(
