@@ -240,7 +240,7 @@ async def test_a_body_larger_than_any_entry_is_refused_unread(site: Site) -> Non
         ({"day": "2030-05-16"}, "Tanggal tidak boleh tanggal yang belum tiba"),
         ({"day": "2029-12-31"}, "harus jatuh pada tahun siklus penilaian (2030)"),
         ({"day": "15/05/2030"}, "Tanggal harus berupa tanggal"),
-        ({"rhk_id": "R9"}, "RHK: «R9» bukan RHK dalam SKP ini"),
+        ({"rhk_id": "R9"}, "RHK harus salah satu RHK dalam SKP ini (bukan «R9»)"),
     ],
 )
 async def test_a_refused_line_names_field_and_rule_in_indonesian_and_keeps_no_file(
