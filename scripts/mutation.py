@@ -48,10 +48,13 @@ def main() -> int:
         shutil.rmtree(HERE / "mutants", ignore_errors=True)
     children = str(max(1, (os.cpu_count() or 2)))
     started = time.monotonic()
-    mutmut("run", "--max-children", children)
+    runs = [mutmut("run", "--max-children", children)]
     again = survivors()
     if again:  # re-test every survivor against today's tests
-        mutmut("run", "--max-children", children, *again)
+        runs.append(mutmut("run", "--max-children", children, *again))
+    if any(done.returncode for done in runs):  # mutmut stopped early: its counts would be partial
+        print("mutmut run failed (its output is above): no RESULT line", file=sys.stderr)  # noqa: T201
+        return 1
     minutes = (time.monotonic() - started) / 60
     mutmut("export-cicd-stats")
     stats = json.loads((HERE / "mutants" / "mutmut-cicd-stats.json").read_text())
