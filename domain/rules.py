@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from domain.career_rules import CareerTable
 from domain.curve import CURVE_6_2022, CurveWarning, Share, ShareCheck, check_shares
 from domain.errors import InvalidInput, NotFound, refusal
 from domain.ratings import (
@@ -150,6 +151,7 @@ class RuleSet:
             {SANGAT_BAIK: 150, BAIK: 100, BUTUH_PERBAIKAN: 75, KURANG: 50, SANGAT_KURANG: 25}
         )
     )
+    career: CareerTable = field(default_factory=CareerTable)
 
     def predikat(self, results: str, behaviour: str) -> str:
         """The kuadran: results rating x behaviour rating -> predikat."""
