@@ -9,6 +9,7 @@ kinerja audit verify [ID]            # the whole log against its checkpoints and
 kinerja audit replay|export ID
 kinerja audit checkpoint|receipt|verify-receipt|keys, kinerja witness serve   (transparency/cli.py)
 kinerja projections rebuild            (readmodels/cli.py)
+kinerja partitions list|move|rollup|project   (partitioning/cli.py)
 kinerja accounts issue NIP [--role hr]   # a local account; prints the initial password once
 kinerja notifications list|retry ID      # the outbox's pending and dead-lettered mails (readmodels/cli.py)
 
@@ -32,6 +33,7 @@ from domain.application import Appraisals
 from domain.audit import Audit, history_csv
 from domain.base import HR, Actor
 from domain.errors import DomainError
+from partitioning import cli as partition_commands
 from readmodels import cli as read_side_commands
 from settings import event_store_env, get_settings
 from transparency import cli as proof_commands
@@ -46,6 +48,7 @@ app.add_typer(accounts_app, name="accounts")
 console = Console()
 proof_commands.register(audit_app, app)
 read_side_commands.register(app)
+partition_commands.register(app)
 HR_NIP_OPTION = typer.Option("system-hr", "--as", help="NIP of the HR officer acting (recorded in the log)")
 
 

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # One SQLAlchemy URL for the event store and the read models.
     # SQLite file by default; production: postgresql+psycopg://user@host/db
     database_url: str = f"sqlite:///{DATA_DIR / 'kinerja.db'}"
+    # One event-store log per agency (partitioning/, README "Partitions"); off: one log, `kinerja_events`.
+    partitioned: bool = False
     temporal_address: str = "localhost:7233"
     temporal_namespace: str = "default"
     task_queue: str = "kinerja"

@@ -131,9 +131,13 @@ class Audit:
 
     def _stored(self, aggregate_id: UUID, guarded: bool = True) -> list[Any]:
         """The stored rows; first the integrity check (IntegrityBroken), except for verify, which reports it."""
-        if guarded and self.app.integrity_check is not None:
-            self.app.integrity_check(aggregate_id)
-        stored = list(self.app.recorder.select_events(aggregate_id))
+        try:
+            home = self.app.home(aggregate_id)  # the record's partition (domain/partitions.py)
+        except NotFound:
+            raise NotFound(NO_RECORD, record_id=str(aggregate_id)) from None
+        if guarded and home.integrity_check is not None:
+            home.integrity_check(aggregate_id)
+        stored = list(home.recorder.select_events(aggregate_id))
         if not stored:
             raise NotFound(NO_RECORD, record_id=str(aggregate_id))
         return stored

@@ -49,6 +49,10 @@ class Store(Application[UUID]):
                 time.sleep(0.2 * (attempt + 1))
         raise AssertionError("unreachable")
 
+    def home(self, record_id: UUID) -> Store:
+        """The store whose log holds the record: this one (a partitioned store answers with the agency's)."""
+        return self
+
     def named_at_opening(self, record_id: UUID) -> set[str]:
         """The NIPs a record's first stored event names (an appraisal's employee, appraiser, atasan),
         read without the integrity check: who may be told that a broken record exists. Empty if unreadable."""

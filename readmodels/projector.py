@@ -76,8 +76,10 @@ class Projector(FailureRecords):
 
     name = "appraisals"
 
-    def __init__(self, app: Appraisals, engine: sa.Engine, batch_size: int = 200) -> None:
+    def __init__(self, app: Appraisals, engine: sa.Engine, batch_size: int = 200, name: str | None = None) -> None:
+        """`app` is the log followed (one agency's partition, say) and `name` its tracking row (default "appraisals")."""
         self.app, self.engine, self.batch_size = app, engine, batch_size
+        self.name = name or self.name
         self._tables_ready = False
         # The last failure of a whole catch-up (the connection, say), until a catch-up succeeds again.
         self.last_error: dict[str, str] | None = None

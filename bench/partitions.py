@@ -1,0 +1,266 @@
+"""Event-store saves on PostgreSQL: one log for everyone vs one log per agency vs raw INSERTs.
+
+eventsourcing-sqlalchemy takes `LOCK TABLE <log>_events IN EXCLUSIVE MODE` in every insert
+transaction (notification ids in commit order), so one events table admits one writer at a time
+whatever the number of writers. Per agency, each log has its own table and so its own lock.
+
+Three modes, each with the same number of writer processes (default 16), each writer saving one
+event per transaction (as an activity does: one command, one save) on aggregates of its own:
+
+- **one**: every writer saves into one log (`bench_one_events`, sealed as Kinerja's store is);
+- **partitioned**: 4 agencies x 4 writers, each agency its own log (`bench_p<k>_events`), opened
+  through Kinerja's partitioned store (`partitioning/store.py`): the routing, the directory and
+  the shared datastore are in the measured path;
+- **raw**: plain SQLAlchemy Core INSERTs of rows of the same shape and size (id, originator,
+  version, topic, state; the same unique index), one transaction per row, into one table.
+
+Rounds interleaved one, partitioned, raw, raw, partitioned, one (A,B,C,C,B,A); each mode's rate is
+its total events over its total time. Ends with
+`RESULT partitions speedup=<partitioned/one> raw_ratio=<partitioned/raw> ...`.
+
+    .venv/bin/python bench/partitions.py                 # 16 writers x 150 saves per round
+    .venv/bin/python bench/partitions.py --saves 25      # the CI size (make bench)
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from eventsourcing.application import Application
+from eventsourcing.domain import event
+
+from domain.chain import ChainedAggregate
+from partitioning.store import open_partitioned as open_store
+from settings import Settings
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/kinerja_test"
+AGENCIES = 4
+AGGREGATES_PER_WRITER = 5
+RAW_TABLE = "bench_raw_events"
+MODES = ("one", "partitioned", "raw")
+
+
+class Probe(ChainedAggregate):
+    @event("Opened")
+    def __init__(self, agency_id: str, timestamp: datetime) -> None:
+        self.agency_id = agency_id
+        self.n = 0
+
+    @event("Noted")
+    def note(self, text: str, timestamp: datetime) -> None:
+        self.n += 1
+
+
+class OneLog(Application):
+    name = "bench_one"
+
+
+def env_of(url: str, keys: str) -> dict[str, str]:
+    return {
+        "PERSISTENCE_MODULE": "transparency.persistence:SealingFactory",
+        "SQLALCHEMY_URL": url,
+        "SEAL_KEYS_DIR": keys,
+        "SEAL_ORIGIN_PREFIX": "bench.local",
+    }
+
+
+def partition_code(k: int) -> str:
+    return f"bench-agency-{k}"
+
+
+def open_partitioned(url: str, keys: str) -> Any:
+    settings = Settings(database_url=url, log_keys_dir=keys, log_origin_prefix="bench.local")
+    return open_store(env_of(url, keys), settings, check_reads=False)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def writer(
+    mode: str, index: int, url: str, keys: str, saves: int, samples: list[tuple[str, int]], barrier: Any, out: Any
+) -> None:
+    """One writer process: open its store, wait for the others, save `saves` events one per transaction."""
+    if mode == "raw":
+        engine = sa.create_engine(url)
+        table = raw_table(sa.MetaData())
+        ids = [uuid.uuid4() for _ in range(AGGREGATES_PER_WRITER)]
+        rows = []
+        for k in range(saves):
+            topic, size = samples[k % len(samples)]
+            rows.append(
+                {
+                    "originator_id": ids[k % len(ids)],
+                    "version": k // len(ids) + 1,
+                    "topic": topic,
+                    "state": os.urandom(size),
+                }
+            )
+        insert = table.insert()
+        with engine.connect():
+            pass  # the pool's first connection before the clock, as the stores open theirs
+        barrier.wait()
+        start = time.perf_counter()
+        for row in rows:
+            with engine.begin() as conn:
+                conn.execute(insert, row)
+        out.put((start, time.perf_counter(), saves))
+        engine.dispose()
+        return
+    if mode == "one":
+        store: Any = OneLog(env=env_of(url, keys))
+        agency = "one"
+    else:
+        store = open_partitioned(url, keys)
+        agency = partition_code(index % AGENCIES)
+    probes = [Probe(agency_id=agency, timestamp=now()) for _ in range(AGGREGATES_PER_WRITER)]
+    store.save(*probes)  # the aggregates exist before the clock starts: every timed save is one event
+    barrier.wait()
+    start = time.perf_counter()
+    for k in range(saves):
+        probe = probes[k % len(probes)]
+        probe.note(text=f"progress entry {k} of writer {index}", timestamp=now())
+        store.save(probe)
+    out.put((start, time.perf_counter(), saves))
+    store.close()
+
+
+def raw_table(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        RAW_TABLE,
+        metadata,
+        sa.Column("id", sa.BigInteger(), primary_key=True, autoincrement=True),
+        sa.Column("originator_id", sa.Uuid(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("topic", sa.Text(), nullable=False),
+        sa.Column("state", sa.LargeBinary(), nullable=False),
+        sa.Index(f"{RAW_TABLE}_aggregate_idx", "originator_id", "version", unique=True),
+    )
+
+
+def reset(url: str) -> None:
+    """Drop every table of an earlier round (logs, seals, directory entries of the bench agencies, raw)."""
+    engine = sa.create_engine(url)
+    names = [
+        t
+        for t in sa.inspect(engine).get_table_names()
+        if t.startswith(("bench_one_", RAW_TABLE, "kinerja_bench_agency_"))
+    ]
+    with engine.begin() as conn:
+        for name in names:
+            conn.execute(sa.text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
+        if "kinerja_partition_directory" in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text("DELETE FROM kinerja_partition_directory WHERE agency LIKE 'bench-agency-%'"))
+    engine.dispose()
+
+
+def prepare(mode: str, url: str, keys: str) -> None:
+    """Create the mode's tables and keys once, before the writers start (they would race to create them)."""
+    reset(url)
+    if mode == "raw":
+        engine = sa.create_engine(url)
+        raw_table(sa.MetaData()).create(engine)
+        engine.dispose()
+    elif mode == "one":
+        OneLog(env=env_of(url, keys)).close()
+    else:
+        store = open_partitioned(url, keys)
+        for k in range(AGENCIES):
+            store.partition(partition_code(k))
+        store.close()
+
+
+@dataclass
+class Round:
+    mode: str
+    events: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+
+def run_round(mode: str, url: str, keys: str, writers: int, saves: int, samples: list[tuple[str, int]]) -> Round:
+    prepare(mode, url, keys)
+    ctx = mp.get_context("fork")
+    barrier, out = ctx.Barrier(writers), ctx.Queue()
+    procs = [
+        ctx.Process(target=writer, args=(mode, i, url, keys, saves, samples, barrier, out)) for i in range(writers)
+    ]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join()
+        if p.exitcode != 0:
+            raise SystemExit(f"a {mode} writer failed (exit {p.exitcode})")
+    start, end = min(r[0] for r in results), max(r[1] for r in results)
+    return Round(mode, sum(r[2] for r in results), end - start)
+
+
+def samples_of(url: str, keys: str) -> list[tuple[str, int]]:
+    """(topic, size) of the rows a writer stores, for the raw INSERTs of the same shape."""
+    reset(url)
+    app = OneLog(env=env_of(url, keys))
+    probe = Probe(agency_id="one", timestamp=now())
+    for k in range(9):
+        probe.note(text=f"progress entry {k} of writer 0", timestamp=now())
+    app.save(probe)
+    found = [(e.topic, len(e.state)) for e in app.recorder.select_events(probe.id)]
+    app.close()
+    return found
+
+
+def postgres_url() -> str:
+    return os.environ.get("KINERJA_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--writers", type=int, default=16, help="writer processes in every mode (default 16)")
+    parser.add_argument("--saves", type=int, default=150, help="saves per writer per round (default 150)")
+    args = parser.parse_args()
+    if args.writers % AGENCIES:
+        raise SystemExit(f"--writers must be a multiple of {AGENCIES} (the agencies)")
+    url = postgres_url()
+    try:
+        sa.create_engine(url, connect_args={"connect_timeout": 3}).connect().close()
+    except Exception as error:  # noqa: BLE001
+        raise SystemExit(f"PostgreSQL not reachable at {url}: {error}; run scripts/ensure-postgres.sh") from None
+    with open("/proc/loadavg") as f:
+        load_before = f.read().split()[:3]
+    rounds: list[Round] = []
+    with tempfile.TemporaryDirectory(prefix="kinerja-bench-partitions-") as keys:
+        samples = samples_of(url, keys)
+        order = ["one", "partitioned", "raw", "raw", "partitioned", "one"]
+        for mode in order:
+            r = run_round(mode, url, keys, args.writers, args.saves, samples)
+            rounds.append(r)
+            print(f"{mode:<12} {r.events:>6} events in {r.seconds:6.2f} s: {r.rate:8,.0f} ev/s", flush=True)
+        reset(url)
+    with open("/proc/loadavg") as f:
+        load_after = f.read().split()[:3]
+    rate = {
+        m: sum(r.events for r in rounds if r.mode == m) / sum(r.seconds for r in rounds if r.mode == m) for m in MODES
+    }
+    print(f"load average before {' '.join(load_before)}, after {' '.join(load_after)}")
+    print(
+        f"RESULT partitions speedup={rate['partitioned'] / rate['one']:.2f} "
+        f"raw_ratio={rate['partitioned'] / rate['raw']:.2f} one_ev_s={rate['one']:.0f} "
+        f"partitioned_ev_s={rate['partitioned']:.0f} raw_rows_s={rate['raw']:.0f} "
+        f"writers={args.writers} agencies={AGENCIES}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""The event store partitioned by agency (domain/partitions.py, partitioning/), on SQLite and PostgreSQL.
+
+Two agencies run the same unit's cycle; each one's records land in its own log (events table,
+notification sequence, seals, tree), found by agency code or by record id, and each log verifies
+on its own (chains, seals, checkpoints, witnesses).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from domain.application import Appraisals
+from domain.audit import Audit
+from domain.errors import NotFound
+from domain.partitions import PartitionedAppraisals, partition_name
+from domain.work_commands import ReportProgress
+from partitioning import move as move_module
+from partitioning.move import Move, MoveRefused
+from partitioning.projection import positions, projector_for, rebuild_all
+from partitioning.store import open_appraisals, open_partitioned
+from readmodels.national import national_rollup
+from readmodels.projector import make_engine
+from readmodels.tables import READ_TABLES
+from readmodels.verify import compare
+from settings import Settings, WitnessConfig, event_store_env
+from tests.factories import HEAD, STAFF, Scenario, T, actor
+from transparency.log import Log
+from transparency.verify import LogVerifier
+from transparency.wiring import log_keys, origin_of, publisher, witnesses
+
+PALU, DONGGALA = "pemkot-palu", "pemkab-donggala"
+
+
+def settings_for(store_url: str, tmp_path: Path, **more: object) -> Settings:
+    witness = [WitnessConfig(kind="directory", path=str(tmp_path / "witness"))]
+    return Settings(database_url=store_url, log_keys_dir=str(tmp_path / "keys"), witnesses=witness, **more)
+
+
+def two_agencies(store_url: str, tmp_path: Path) -> tuple[PartitionedAppraisals, Settings, Scenario, Scenario]:
+    settings = settings_for(store_url, tmp_path, partitioned=True)
+    app = open_appraisals(settings)
+    assert isinstance(app, PartitionedAppraisals)
+    palu, donggala = Scenario.new(app, agency_id=PALU), Scenario.new(app, agency_id=DONGGALA)
+    palu.plan(HEAD)
+    palu.plan(STAFF)
+    donggala.plan(HEAD)
+    return app, settings, palu, donggala
+
+
+def notification_ids(app: Appraisals) -> list[int]:
+    return [n.id for n in app.recorder.select_notifications(1, 1000)]
+
+
+def test_partition_names_are_table_safe_distinct_and_short() -> None:
+    assert partition_name("pemkot-palu") == partition_name("pemkot-palu")
+    assert partition_name("Pemkot Palu") != partition_name("pemkot-palu")  # the hash keeps look-alikes apart
+    long = partition_name("x" * 100 + "'; DROP TABLE kinerja_events; --")
+    assert len(long) <= 41 and long.replace("_", "").isalnum()
+
+
+def test_without_partitioning_the_store_is_the_one_log_it_was(store_url: str, tmp_path: Path) -> None:
+    app = open_appraisals(settings_for(store_url, tmp_path))
+    assert type(app) is Appraisals and Log.of(app).name == "kinerja"
+    app.close()
+
+
+def test_each_agency_has_its_own_log_sequence_and_directory_entries(store_url: str, tmp_path: Path) -> None:
+    app, _, palu, donggala = two_agencies(store_url, tmp_path)
+    parts = app.partitions()
+    assert sorted(parts) == [DONGGALA, PALU]
+    assert {Log.of(p).name for p in parts.values()} == {partition_name(PALU), partition_name(DONGGALA)}
+    # Each log numbers its own notifications from 1, without gaps; nothing is written to the single log.
+    palu_ids, donggala_ids = notification_ids(parts[PALU]), notification_ids(parts[DONGGALA])
+    assert palu_ids == list(range(1, len(palu_ids) + 1)) and donggala_ids == list(range(1, len(donggala_ids) + 1))
+    assert len(palu_ids) > len(donggala_ids) > 0
+    assert notification_ids(app) == []
+    # Found by record id (through the directory) and by agency code, also from another process's store.
+    settings = settings_for(store_url, tmp_path)
+    other = open_partitioned(event_store_env(store_url, settings), settings, check_reads=True)
+    assert other.appraisal(palu.id(STAFF)).employee_nip == STAFF
+    assert other.agency_of_record(donggala.id(HEAD)) == DONGGALA
+    assert other.partition(PALU).appraisal(palu.id(STAFF)).version == palu.get(STAFF).version
+    with pytest.raises(NotFound):
+        other.partition(DONGGALA).appraisal(palu.id(STAFF))  # not in another agency's log
+    # Writes after a reopening go to the same log; the audit reads the record's own log.
+    other.execute(palu.id(STAFF), ReportProgress(actor(STAFF), "Q1", f"{STAFF[-3:]}-1", "312 surat"), at=T["approve"])
+    assert Audit(other).history(palu.id(STAFF))[-1]["type"] == "ProgressReported"
+    assert len(notification_ids(other.partition(PALU))) == len(palu_ids) + 1
+    assert len(notification_ids(other.partition(DONGGALA))) == len(donggala_ids)
+    other.close()
+    app.close()
+
+
+def test_unknown_records_are_not_found_and_a_record_never_changes_agency(store_url: str, tmp_path: Path) -> None:
+    app, _, palu, _ = two_agencies(store_url, tmp_path)
+    with pytest.raises(NotFound):
+        app.appraisal(Scenario(app, app.partition(PALU).cycle(palu.cycle_id).id).id("199001012015031999"))
+    with pytest.raises(ValueError, match="another agency"):
+        app.directory.register({palu.id(STAFF): DONGGALA})
+    assert app.agency_of_record(palu.id(STAFF)) == PALU
+    app.close()
+
+
+def test_every_partition_verifies_on_its_own(store_url: str, tmp_path: Path) -> None:
+    """Chains, seals, the Merkle tree and the witnesses' checkpoints, per log; a change in one names that log only."""
+    app, settings, palu, _ = two_agencies(store_url, tmp_path)
+    for part in app.partitions().values():
+        publisher(settings, part).publish("test")
+    reports = {}
+    for code, part in app.partitions().items():
+        log = Log.of(part)
+        keys = log_keys(settings, log)
+        reports[code] = LogVerifier(part, origin_of(settings, log), keys, witnesses(settings, keys)).run()
+    assert all(r.ok for r in reports.values()), {c: r.as_dict() for c, r in reports.items()}
+    assert reports[PALU].events > reports[DONGGALA].events > 0
+    # A row of Palu's log altered by hand: Palu's log says so, Donggala's still verifies.
+    palu_log = Log.of(app.partition(PALU))
+    with palu_log.engine.begin() as conn:
+        table = sa.table(f"{palu_log.name}_events", sa.column("id"), sa.column("state"))
+        state = conn.execute(sa.select(table.c.state).where(table.c.id == 3)).scalar_one()
+        conn.execute(table.update().where(table.c.id == 3).values(state=state.replace(b"2024", b"2023", 1)))
+    for code, part in app.partitions().items():
+        log = Log.of(part)
+        keys = log_keys(settings, log)
+        ok = LogVerifier(part, origin_of(settings, log), keys, witnesses(settings, keys)).run().ok
+        assert ok is (code != PALU)
+    app.close()
+
+
+def single_log_of_two_agencies(store_url: str, tmp_path: Path) -> tuple[Settings, Scenario, Scenario]:
+    """The store as it was before partitions: both agencies' records interleaved in one log."""
+    settings = settings_for(store_url, tmp_path)
+    app = open_appraisals(settings)
+    palu, donggala = Scenario.new(app, agency_id=PALU), Scenario.new(app, agency_id=DONGGALA)
+    palu.plan(HEAD)
+    donggala.plan(HEAD)
+    palu.plan(STAFF)
+    return settings, palu, donggala
+
+
+def test_moving_the_single_log_keeps_every_row_and_order_per_agency_and_verifies(
+    store_url: str, tmp_path: Path
+) -> None:
+    settings, palu, donggala = single_log_of_two_agencies(store_url, tmp_path)
+    single = [(n.originator_id, n.originator_version, n.topic, n.state) for n in Log.of(palu.app).rows()]
+    store = open_partitioned(event_store_env(store_url, settings), settings, check_reads=True)
+    published: list[str] = []
+    report = Move(store).run(publish=lambda part: published.append(publisher(settings, part).publish("moved").size))
+    assert report.ok and not report.already_done and report.source_rows == len(single)
+    assert sorted(report.rows) == [DONGGALA, PALU] and sum(report.rows.values()) == len(single)
+    for code, part in store.partitions().items():
+        mine = [row for row in single if store.agency_of_record(row[0]) == code]
+        moved = [(n.originator_id, n.originator_version, n.topic, n.state) for n in Log.of(part).rows()]
+        assert moved == mine  # same ids, versions and bytes (so the same chains), in the single log's order
+        assert notification_ids(part) == list(range(1, len(mine) + 1))
+        log = Log.of(part)
+        keys = log_keys(settings, log)
+        verified = LogVerifier(part, origin_of(settings, log), keys, witnesses(settings, keys)).run()
+        assert verified.ok and verified.events == len(mine), verified.as_dict()
+    assert len(published) == 2
+    # The moved store answers as the single one did, by record id.
+    assert store.appraisal(palu.id(STAFF)).version == palu.get(STAFF).version
+    assert store.appraisal(donggala.id(HEAD)).stage == donggala.get(HEAD).stage
+    # Again: nothing copied, said so.
+    again = Move(store).run()
+    assert again.ok and again.already_done and again.copied == {PALU: 0, DONGGALA: 0}
+    assert sum(_rows_of(store).values()) == len(single)
+    store.close()
+
+
+def _rows_of(store: PartitionedAppraisals) -> dict[str, int]:
+    return {code: len(notification_ids(part)) for code, part in store.partitions().items()}
+
+
+def test_a_move_stopped_half_way_is_refused_until_resumed_and_then_copies_nothing_twice(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, palu, _ = single_log_of_two_agencies(store_url, tmp_path)
+    total = len(notification_ids(palu.app))
+    store = open_partitioned(event_store_env(store_url, settings), settings, check_reads=False)
+    monkeypatch.setattr(move_module, "BATCH", 5)
+    inserted = {"batches": 0}
+    real_insert = Move._insert
+
+    def dies_after_two_batches(target: Appraisals, batch: list[object]) -> int:
+        if inserted["batches"] == 2:
+            raise KeyboardInterrupt("the operator's ^C")
+        inserted["batches"] += 1
+        return real_insert(target, batch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Move, "_insert", staticmethod(dies_after_two_batches))
+    with pytest.raises(KeyboardInterrupt):
+        Move(store).run()
+    monkeypatch.setattr(Move, "_insert", staticmethod(real_insert))
+    half = sum(_rows_of(store).values())
+    assert 0 < half < total  # two whole batches, nothing of the third
+    with pytest.raises(MoveRefused, match="did not finish.*--resume"):
+        Move(store).run()
+    assert sum(_rows_of(store).values()) == half  # the refusal wrote nothing
+    report = Move(store).run(resume=True)
+    assert report.ok and report.resumed and sum(report.copied.values()) == total - half
+    assert sum(_rows_of(store).values()) == total
+    store.close()
+
+
+def test_a_move_into_logs_that_already_hold_rows_is_refused(store_url: str, tmp_path: Path) -> None:
+    app, settings, _, _ = two_agencies(store_url, tmp_path)  # written partitioned from the start
+    single = open_appraisals(settings.model_copy(update={"partitioned": False}))
+    Scenario.new(single, agency_id="pemkab-sigi")
+    with pytest.raises(MoveRefused, match="already hold rows"):
+        Move(app).run()
+    single.close()
+    app.close()
+
+
+def test_each_agency_is_projected_from_its_own_position_and_rolled_up_nationally(
+    store_url: str, tmp_path: Path
+) -> None:
+    app, _, palu, donggala = two_agencies(store_url, tmp_path)
+    engine = make_engine(store_url)
+    projectors = {code: projector_for(app, code, engine) for code in app.partitions()}
+    for p in projectors.values():
+        p.catch_up()
+    heads = {code: part.recorder.max_notification_id() for code, part in app.partitions().items()}
+    assert positions(engine) == heads  # each its own position, in its own log
+    rolled = national_rollup(engine, 2024)
+    by_agency = {a["agency_id"]: a for a in rolled["agencies"]}
+    assert sorted(by_agency) == [DONGGALA, PALU]
+    assert by_agency[PALU]["appraisals"] == 2 and by_agency[DONGGALA]["appraisals"] == 1
+    assert rolled["national"]["appraisals"] == 3 and rolled["national"]["by_stage"] == {"execution": 3}
+    # One agency writes on: only its projector moves; a rebuild from zero gives the same tables.
+    donggala.plan(STAFF)
+    assert projectors[PALU].catch_up() == 0 and projectors[DONGGALA].catch_up() > 0
+    incremental = projectors[PALU].snapshot(READ_TABLES)[1]
+    rebuilt_count = rebuild_all(app, engine)
+    assert rebuilt_count == sum(part.recorder.max_notification_id() for part in app.partitions().values())
+    rebuilt = projectors[PALU].snapshot(READ_TABLES)[1]
+    assert [d for t in READ_TABLES for d in compare(t, incremental[t.name], rebuilt[t.name])] == []
+    assert sum(len(rows) for rows in rebuilt.values()) > 10
+    assert national_rollup(engine)["national"]["appraisals"] == 4
+    engine.dispose()
+    app.close()
