@@ -35,7 +35,7 @@ from domain.base import HR, Actor
 from domain.errors import DomainError
 from partitioning import cli as partition_commands
 from readmodels import cli as read_side_commands
-from settings import event_store_env, get_settings
+from settings import get_settings
 from transparency import cli as proof_commands
 
 app = typer.Typer(help="Kinerja: appraisal cycles of Indonesian civil servants", no_args_is_help=True)
@@ -53,8 +53,9 @@ HR_NIP_OPTION = typer.Option("system-hr", "--as", help="NIP of the HR officer ac
 
 
 def _app() -> Appraisals:
-    settings = get_settings()
-    return Appraisals(env=event_store_env(settings.database_url, settings))
+    from partitioning.store import open_appraisals
+
+    return open_appraisals(get_settings())
 
 
 def _now() -> datetime:

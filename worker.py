@@ -33,8 +33,9 @@ from activities.checkpoints import CheckpointActivities
 from activities.notifications import NotificationActivities, dispatcher_from_settings
 from activities.opening import OpeningActivities
 from domain.application import Appraisals
+from partitioning.store import log_named, logs_of, open_appraisals
 from readmodels.projector import make_engine
-from settings import DATA_DIR, InsecureSettings, Settings, check_startup, event_store_env, get_settings
+from settings import DATA_DIR, InsecureSettings, Settings, check_startup, get_settings
 from transparency.log import Log
 from transparency.wiring import publisher
 from workflows.appraisal import AppraisalWorkflow
@@ -50,7 +51,9 @@ def activities_for(app: Appraisals, settings: Settings | None = None) -> list[Ca
     """Every activity: one per command, the readers, the opening fan-out, the notifications, the checkpoints."""
     opening, notifications = OpeningActivities(app), NotificationActivities(app)
     config = settings or get_settings()
-    checkpoints = CheckpointActivities(lambda _log: publisher(config, app), lambda: config.checkpoint_interval_seconds)
+    checkpoints = CheckpointActivities(
+        lambda name: publisher(config, log_named(app, name)), lambda: config.checkpoint_interval_seconds
+    )
     return [
         *AppraisalActivities(app).all(),
         opening.open_appraisals,
@@ -85,7 +88,7 @@ def build_worker(
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     check_startup(settings)
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
-    app = Appraisals(env=event_store_env(settings.database_url, settings))
+    app = open_appraisals(settings)
     with ThreadPoolExecutor(ACTIVITY_THREADS) as executor, dispatching(settings, app):
         worker = build_worker(client, app, settings.task_queue, executor, settings)
         async with worker:
@@ -115,15 +118,16 @@ def dispatching(settings: Settings, app: Appraisals) -> Iterator[None]:
 
 
 async def start_checkpoints(client: Client, settings: Settings, app: Appraisals) -> None:
-    """The log's CheckpointWorkflow, started once: every worker asks, the first one starts it."""
-    log_name = Log.of(app).name
-    await client.start_workflow(
-        CheckpointWorkflow.run,
-        CheckpointInput(log_name, settings.checkpoint_interval_seconds),
-        id=checkpoint_workflow_id(log_name),
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
+    """Each log's CheckpointWorkflow (each agency's, when partitioned), started once: every worker asks, the first starts it."""
+    for store in logs_of(app):
+        log_name = Log.of(store).name
+        await client.start_workflow(
+            CheckpointWorkflow.run,
+            CheckpointInput(log_name, settings.checkpoint_interval_seconds),
+            id=checkpoint_workflow_id(log_name),
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
 
 
 def dev_server_binary() -> Path:

@@ -32,6 +32,7 @@ from domain.outcome import Outcome, Stamp
 from domain.people import HR_INBOX
 from domain.people_commands import RecordDeadlineMissed, RecordReminder
 from domain.result_commands import EscalateKeberatan
+from partitioning.outbox import outbox_for
 from readmodels.outbox import Outbox
 from readmodels.outbox_tables import NO_ADDRESS, Policy, Render
 from settings import Settings
@@ -244,6 +245,6 @@ def dispatcher_from_settings(
 ) -> Dispatcher:
     """The worker's dispatcher: the outbox on the read-model database, SMTP (or the log), the mail text."""
     directory = Directory(app, settings.hr_email)
-    outbox = Outbox(app, engine, outbox_policy(settings), start_at_head=True)
+    outbox = outbox_for(app, engine, outbox_policy(settings), start_at_head=True)  # each agency's log, when partitioned
     render = renderer(settings.public_base_url, directory.name_of)
     return Dispatcher(outbox, sender or sender_from_settings(settings), render, directory.address_of)

@@ -39,8 +39,10 @@ from api.health import db_check_of, health
 from api.idempotency import IdempotencyMiddleware, ResponseCache
 from api.ratelimit import AddressLimiter, SurveyLimiter
 from domain.application import Appraisals
+from domain.partitions import PartitionedAppraisals
 from identity.oidc import issuer_for
 from identity.stores import identity_stores
+from partitioning.store import open_appraisals
 from services import edge
 from services.actions import AppraisalActions, CycleActions
 from services.daily_log import DailyLogs
@@ -53,7 +55,7 @@ from services.readside import ReadSide
 from services.surveys import Surveys
 from services.users import UserDirectory
 from services.views import CycleViews
-from settings import InsecureSettings, Settings, check_startup, event_store_env, evidence_dir_of, get_settings
+from settings import InsecureSettings, Settings, check_startup, evidence_dir_of, get_settings
 from transparency.wiring import integrity_check
 from web import pages
 
@@ -96,7 +98,7 @@ def create_app(
             )
         owned = state.appraisals is None
         if owned:
-            state.appraisals = Appraisals(env=event_store_env(settings.database_url, settings))
+            state.appraisals = open_appraisals(settings)
         state.proof = Proof(settings, state.appraisals)
         if state.appraisals.integrity_check is None and settings.check_integrity_on_read:
             state.appraisals.integrity_check = integrity_check(settings, state.appraisals)
@@ -127,7 +129,7 @@ def create_app(
         # use switches the file to WAL, which cannot happen while the projector holds the write lock.
         await anyio.to_thread.run_sync(state.appraisals.recorder.max_notification_id)
         stop = threading.Event()
-        loop = _project_in_background(state.readside, stop, project_every_seconds)
+        loop = _project_in_background(state.readside, stop, project_every_seconds, state.appraisals)
         try:
             yield
         finally:
@@ -200,12 +202,22 @@ TAGS = [
 ]
 
 
-def _project_in_background(readside: ReadSide, stop: threading.Event, every: float | None) -> threading.Thread | None:
-    """Keep the read models following the log (opening, timers: writes the API did not make)."""
+def _project_in_background(
+    readside: ReadSide, stop: threading.Event, every: float | None, store: Appraisals | None = None
+) -> threading.Thread | None:
+    """Keep the read models following the log (opening, timers: writes the API did not make); a partitioned
+    store's every agency's log, each in a loop of its own (partitioning/projection.py)."""
     if every is None or readside.projector is None:
         return None
     from readmodels.projector import run  # noqa: PLC0415
 
+    if isinstance(store, PartitionedAppraisals):
+        from partitioning.projection import run_partitions  # noqa: PLC0415
+
+        args: tuple[Any, ...] = (store, readside.engine, stop, every)
+        thread = threading.Thread(target=run_partitions, args=args, name="projectors", daemon=True)
+        thread.start()
+        return thread
     thread = threading.Thread(target=run, args=(readside.projector, stop, every), name="projector", daemon=True)
     thread.start()
     return thread

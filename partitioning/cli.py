@@ -66,6 +66,11 @@ def register(root: typer.Typer) -> None:
             for finding in report.findings:
                 console.print(f"[red]{finding}[/red]")
             raise typer.Exit(2)
+        from partitioning.outbox import sent_before_the_move
+        from readmodels.projector import make_engine
+
+        heads = {code: part.recorder.max_notification_id() or 0 for code, part in store.partitions().items()}
+        sent_before_the_move(make_engine(settings.database_url), heads)  # the single log's outbox sent those
         console.print(
             f"{report.source_rows} rows in {len(report.rows)} agencies' logs, verified; "
             "set KINERJA_PARTITIONED=true and run `kinerja projections rebuild`"

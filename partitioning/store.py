@@ -94,3 +94,13 @@ def open_partitioned(
     store = Partitioned(env, open_directory=open_directory, open_partition=open_partition)
     store.shared_key = key
     return store
+
+
+def logs_of(app: Appraisals) -> list[Appraisals]:
+    """The stores whose logs hold the records: each agency's for a partitioned store, else the store itself."""
+    return list(app.partitions().values()) if isinstance(app, PartitionedAppraisals) else [app]
+
+
+def log_named(app: Appraisals, name: str) -> Appraisals:
+    """The store of the log called `name` (a checkpoint workflow names its log); the store itself if none is."""
+    return next((part for part in logs_of(app) if part.name.lower() == name), app)

@@ -22,12 +22,12 @@ console = Console()
 
 def _log_and_engine() -> tuple[Any, Any]:
     """(application, read-model engine) as configured; imported lazily so `kinerja --help` stays quick."""
-    from domain.application import Appraisals
+    from partitioning.store import open_appraisals
     from readmodels.projector import make_engine
-    from settings import event_store_env, get_settings
+    from settings import get_settings
 
     settings = get_settings()
-    return Appraisals(env=event_store_env(settings.database_url, settings)), make_engine(settings.database_url)
+    return open_appraisals(settings), make_engine(settings.database_url)
 
 
 def _outbox() -> Outbox:
@@ -45,9 +45,15 @@ def register(root: typer.Typer) -> None:
     @projections_app.command("rebuild")
     def projections_rebuild() -> None:
         """Drop the read models and project the whole domain log again."""
+        from domain.partitions import PartitionedAppraisals
+        from partitioning.projection import rebuild_all
         from readmodels.projector import Projector
 
-        projector = Projector(*_log_and_engine())
+        store, engine = _log_and_engine()
+        if isinstance(store, PartitionedAppraisals):  # one projector per agency's log, each from its first row
+            console.print(f"read models rebuilt: {rebuild_all(store, engine)} events of every agency's log projected")
+            return
+        projector = Projector(store, engine)
         with Progress(console=console, transient=True) as progress:
             progress.add_task("rebuilding read models", total=None)
             count = projector.rebuild()

@@ -7,26 +7,34 @@ on its own (chains, seals, checkpoints, witnesses).
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from typer.testing import CliRunner
 
+import cli
+import settings as settings_module
 from domain.application import Appraisals
 from domain.audit import Audit
+from domain.base import SYSTEM
 from domain.errors import NotFound
 from domain.partitions import PartitionedAppraisals, partition_name
+from domain.people_commands import RecordReminder
 from domain.work_commands import ReportProgress
 from partitioning import move as move_module
 from partitioning.move import Move, MoveRefused
+from partitioning.outbox import PartitionedOutbox, feed_name, outbox_for, sent_before_the_move
 from partitioning.projection import positions, projector_for, rebuild_all
 from partitioning.store import open_appraisals, open_partitioned
 from readmodels.national import national_rollup
 from readmodels.projector import make_engine
-from readmodels.tables import READ_TABLES
+from readmodels.tables import READ_TABLES, projection_tracking
 from readmodels.verify import compare
 from settings import Settings, WitnessConfig, event_store_env
-from tests.factories import HEAD, STAFF, Scenario, T, actor
+from tests.factories import ANALIS, HEAD, STAFF, UTC, Scenario, T, actor
 from transparency.log import Log
 from transparency.verify import LogVerifier
 from transparency.wiring import log_keys, origin_of, publisher, witnesses
@@ -241,5 +249,65 @@ def test_each_agency_is_projected_from_its_own_position_and_rolled_up_nationally
     assert [d for t in READ_TABLES for d in compare(t, incremental[t.name], rebuilt[t.name])] == []
     assert sum(len(rows) for rows in rebuilt.values()) > 10
     assert national_rollup(engine)["national"]["appraisals"] == 4
+    engine.dispose()
+    app.close()
+
+
+def test_the_commands_move_verify_each_log_rebuild_and_roll_up(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kinerja partitions move`, then with KINERJA_PARTITIONED: `audit verify` per log, `projections rebuild`,
+    `partitions list` and `partitions rollup`; a second move says it is done."""
+    settings, palu, _ = single_log_of_two_agencies(store_url, tmp_path)
+    palu.app.close()
+    monkeypatch.setenv("KINERJA_DATABASE_URL", store_url)
+    monkeypatch.setenv("KINERJA_LOG_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("KINERJA_WITNESSES", json.dumps([{"kind": "directory", "path": str(tmp_path / "witness")}]))
+    settings_module.get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        moved = runner.invoke(cli.app, ["partitions", "move"])
+        assert moved.exit_code == 0 and "verified" in moved.output, moved.output
+        again = runner.invoke(cli.app, ["partitions", "move"])
+        assert again.exit_code == 0 and "already moved" in again.output and "(0 copied now)" in again.output
+        monkeypatch.setenv("KINERJA_PARTITIONED", "true")
+        settings_module.get_settings.cache_clear()
+        verified = runner.invoke(cli.app, ["audit", "verify"])
+        assert verified.exit_code == 0, verified.output
+        logs = json.loads(verified.stdout)["logs"]
+        assert sorted(r["log"] for r in logs) == sorted([partition_name(PALU), partition_name(DONGGALA)])
+        one = runner.invoke(cli.app, ["audit", "verify", str(palu.id(STAFF))])
+        assert one.exit_code == 0, one.output
+        rebuilt = runner.invoke(cli.app, ["projections", "rebuild"])
+        assert rebuilt.exit_code == 0 and "every agency's log" in rebuilt.output, rebuilt.output
+        listed = runner.invoke(cli.app, ["partitions", "list"])
+        assert listed.exit_code == 0 and PALU in listed.output and "projected 0" not in listed.output
+        rolled = json.loads(runner.invoke(cli.app, ["partitions", "rollup", "--year", "2024"]).stdout)
+        assert rolled["national"]["appraisals"] == 3
+    finally:
+        settings_module.get_settings.cache_clear()
+
+
+def test_the_outbox_follows_every_agencys_log_from_its_own_position(store_url: str, tmp_path: Path) -> None:
+    app, _, palu, donggala = two_agencies(store_url, tmp_path)
+    engine = make_engine(store_url)
+    for scenario in (palu, donggala):
+        scenario.open(ANALIS)
+        due = datetime(2024, 1, 31, 16, tzinfo=UTC)
+        scenario.do(ANALIS, RecordReminder(SYSTEM, "review_skp", HEAD, due), at=T["draft"], key="reminder:1")
+    outbox = outbox_for(app, engine, start_at_head=True)
+    assert isinstance(outbox, PartitionedOutbox)
+    assert outbox.catch_up() == 2 and outbox.catch_up() == 0
+    with engine.connect() as conn:
+        tracked = dict(
+            conn.execute(sa.select(projection_tracking.c.projection, projection_tracking.c.last_notification_id)).all()
+        )
+    for code, part in app.partitions().items():
+        assert tracked[feed_name(code)] == part.recorder.max_notification_id()
+    # After a move the feeds start after the moved rows: a fresh dispatcher adds nothing the single log's sent.
+    with engine.begin() as conn:
+        conn.execute(projection_tracking.delete().where(projection_tracking.c.projection.startswith("outbox@")))
+    sent_before_the_move(engine, {code: p.recorder.max_notification_id() or 0 for code, p in app.partitions().items()})
+    assert outbox_for(app, engine, start_at_head=True).catch_up() == 0
     engine.dispose()
     app.close()

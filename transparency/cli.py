@@ -24,12 +24,12 @@ console = Console()
 
 def _proof() -> tuple[Any, Any, Any]:
     """(settings, application, log) as configured; imported lazily so `kinerja --help` stays quick."""
-    from domain.application import Appraisals
-    from settings import event_store_env, get_settings
+    from partitioning.store import open_appraisals
+    from settings import get_settings
     from transparency.log import Log
 
     settings = get_settings()
-    app = Appraisals(env=event_store_env(settings.database_url, settings))
+    app = open_appraisals(settings)
     return settings, app, Log.of(app)
 
 
@@ -71,13 +71,22 @@ def register(audit_app: typer.Typer, root: typer.Typer) -> None:
             if not found.ok:
                 raise typer.Exit(2)
             return
-        keys = log_keys(settings, log)
-        if record_id is None:
-            report = LogVerifier(app, origin_of(settings, log), keys, witnesses(settings, keys)).run()
+        from partitioning.store import logs_of
+        from transparency.log import Log
+
+        if record_id is not None:
+            home = app.home(record_id)  # the record's own log (its agency's, when partitioned)
+            log = Log.of(home)
+            keys = log_keys(settings, log)
+            reports = [RecordCheck(home, origin_of(settings, log), keys).check(record_id)]
         else:
-            report = RecordCheck(app, origin_of(settings, log), keys).check(record_id)
-        _emit(report.as_dict())
-        if not report.ok:
+            reports = []
+            for store in logs_of(app):  # every agency's log on its own, when partitioned
+                log = Log.of(store)
+                keys = log_keys(settings, log)
+                reports.append(LogVerifier(store, origin_of(settings, log), keys, witnesses(settings, keys)).run())
+        _emit(reports[0].as_dict() if len(reports) == 1 else {"logs": [r.as_dict() for r in reports]})
+        if not all(r.ok for r in reports):
             raise typer.Exit(2)
 
     @audit_app.command("checkpoint")
