@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+import anyio
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
@@ -35,6 +36,8 @@ from readmodels.tables import READ_TABLES, projection_tracking
 from readmodels.verify import compare
 from settings import Settings, WitnessConfig, event_store_env
 from tests.factories import ANALIS, HEAD, STAFF, UTC, Scenario, T, actor
+from tests.test_api_support import AUDITOR, EMP1, build_app, login, running, seed_appraisal
+from tests.test_api_support import settings_for as api_settings
 from transparency.log import Log
 from transparency.verify import LogVerifier
 from transparency.wiring import log_keys, origin_of, publisher, witnesses
@@ -311,3 +314,29 @@ def test_the_outbox_follows_every_agencys_log_from_its_own_position(store_url: s
     assert outbox_for(app, engine, start_at_head=True).catch_up() == 0
     engine.dispose()
     app.close()
+
+
+async def test_the_api_writes_each_agencys_log_projects_it_in_the_background_and_rolls_up(
+    store_url: str, tmp_path: Path
+) -> None:
+    """The API on a partitioned store: its background loop projects each agency's log (one thread each), and
+    an auditor reads the national roll-up (counts only); an employee may not."""
+    settings = api_settings(tmp_path, database_url=store_url, partitioned=True)
+    store = open_partitioned(event_store_env(store_url, settings), settings)
+    _, appraisal = seed_appraisal(store)  # agency AG-TEST
+    Scenario.new(store, agency_id=PALU).plan(HEAD)
+    async with running(build_app(settings, store, project_every_seconds=0.1)) as client:
+        auditor = await login(client, AUDITOR)
+        for _ in range(100):
+            rolled = (await client.get("/api/v1/audit/national", headers=auditor)).json()
+            if rolled["national"]["appraisals"] == 2:
+                break
+            await anyio.sleep(0.1)
+        assert {a["agency_id"]: a["appraisals"] for a in rolled["agencies"]} == {"AG-TEST": 1, PALU: 1}
+        assert set(rolled["positions"]) >= {"appraisals@AG-TEST", f"appraisals@{PALU}"}
+        mine = await client.get(f"/api/v1/employees/appraisals/{appraisal}", headers=await login(client, EMP1))
+        assert mine.status_code == 200, mine.text  # read through the directory, from AG-TEST's log
+        employee = await client.get("/api/v1/audit/national", headers=await login(client, EMP1))
+        assert employee.status_code == 403
+        assert (await client.get("/api/v1/audit/national?year=1999", headers=auditor)).status_code == 422
+    store.close()
