@@ -132,10 +132,29 @@ class SealingRecorder(SQLAlchemyApplicationRecorder):
     def _insert_stored_events(
         self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int]:
-        ids = super()._insert_stored_events(session, stored_events, **kwargs)
+        ids = self._insert_rows(session, stored_events) if stored_events else []
         if self.sealer is not None and stored_events:
             rows = [self.sealer.seal(i, e) for i, e in zip(ids, stored_events, strict=True)]
             session.execute(sa.insert(self.log_tables.seals), rows)
+        return ids
+
+    def _insert_rows(self, session: Session, stored_events: Sequence[StoredEvent]) -> list[int]:
+        """eventsourcing-sqlalchemy's insert (the table's lock, then the rows, then NOTIFY), with one Core
+        INSERT ... RETURNING instead of ORM records and a flush: less CPU per save (bench/partitions.py)."""
+        self._lock_table(session)
+        table: sa.Table = self.events_record_cls.__table__
+        rows = [
+            {
+                "originator_id": e.originator_id,
+                "originator_version": e.originator_version,
+                "topic": e.topic,
+                "state": e.state,
+            }
+            for e in stored_events
+        ]
+        found = session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        ids = [int(i) for i in found.scalars()]
+        self._notify_channel(session)
         return ids
 
 
