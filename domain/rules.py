@@ -35,6 +35,7 @@ from domain.ratings import (
     check_predikat,
     check_rating,
 )
+from domain.talent_rules import TalentTable
 
 RATE_EACH_VALUE = refusal(
     "rating.behaviour_values",
@@ -152,6 +153,7 @@ class RuleSet:
         )
     )
     career: CareerTable = field(default_factory=CareerTable)
+    talent: TalentTable = field(default_factory=TalentTable)
 
     def predikat(self, results: str, behaviour: str) -> str:
         """The kuadran: results rating x behaviour rating -> predikat."""
