@@ -23,6 +23,7 @@ from temporalio.client import Client
 from api import (
     accounts,
     audit,
+    cascade,
     docs,
     employees,
     error_handlers,
@@ -173,7 +174,8 @@ def create_app(
     docs.install(app)
 
     api = APIRouter(prefix=PREFIX)
-    routers = [m.router for m in (login, hr, accounts, hr_appraisals, tasks, employees, audit, receipts, feedback)]
+    modules = (login, hr, accounts, hr_appraisals, tasks, employees, cascade, audit, receipts, feedback)
+    routers = [m.router for m in modules]
     for router in (*routers, feedback.surveys_router):
         responses.declare(router.routes)
         api.include_router(router)

@@ -29,12 +29,14 @@ from domain.result_commands import (
     SelfAssess,
 )
 from domain.stages import Facts
+from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
 from domain.work_commands import (
     ApproveSkp,
     DraftSkp,
     GiveFeedback,
     GivePeerFeedback,
     HoldCheckIn,
+    LinkRhk,
     LogDailyWork,
     ReportProgress,
     ReturnSkp,
@@ -50,6 +52,7 @@ PROBES: Mapping[str, Callable[[Actor], AppraisalCommand]] = {
     "submit_skp": lambda by: SubmitSkp(by),
     "return_skp": lambda by: ReturnSkp(by, ""),
     "approve_skp": lambda by: ApproveSkp(by),
+    "link_rhk": lambda by: LinkRhk(by, "", ""),
     "report_progress": lambda by: ReportProgress(by, "", "", ""),
     "log_daily_work": lambda by: LogDailyWork(by, "", "", ""),
     "give_feedback": lambda by: GiveFeedback(by, "", ""),
@@ -65,6 +68,8 @@ PROBES: Mapping[str, Callable[[Actor], AppraisalCommand]] = {
     "decide_follow_up": lambda by: DecideFollowUp(by, [], -1),
     "finalise": lambda by: Finalise(by),
     "delegate_task": lambda by: DelegateTask(by, "", ""),
+    "flag_wrong_supervisor": lambda by: FlagWrongSupervisor(by, ""),
+    "dismiss_supervisor_flag": lambda by: DismissSupervisorFlag(by, ""),
 }
 NOT_NOW = (NotAllowed, WrongStage, DeadlinePassed)
 

@@ -26,12 +26,14 @@ from domain.result_commands import (
     ReassignKeberatanDecider,
     SelfAssess,
 )
+from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
 from domain.work_commands import (
     ApproveSkp,
     DraftSkp,
     GiveFeedback,
     GivePeerFeedback,
     HoldCheckIn,
+    LinkRhk,
     LogDailyWork,
     RecordCitizenFeedback,
     ReportProgress,
@@ -44,6 +46,7 @@ AppraisalCommand = (
     | SubmitSkp
     | ReturnSkp
     | ApproveSkp
+    | LinkRhk
     | ReportProgress
     | LogDailyWork
     | GiveFeedback
@@ -64,4 +67,6 @@ AppraisalCommand = (
     | DelegateTask
     | RecordReminder
     | RecordDeadlineMissed
+    | FlagWrongSupervisor
+    | DismissSupervisorFlag
 )

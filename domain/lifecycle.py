@@ -1,7 +1,7 @@
 """The appraisal's rules together: one typed command to the stage that rules on it, and the task it waits for.
 
-`AppraisalRules` gathers the stage mixins (planning, execution, daily_log, review, keberatan,
-follow_up, people) over `AppraisalState`; the Appraisal aggregate (domain/appraisal.py) adds the events that
+`AppraisalRules` gathers the stage mixins (cascade, planning, execution, daily_log, review, keberatan,
+follow_up, supervisor_flag over people) over `AppraisalState`; the Appraisal aggregate (domain/appraisal.py) adds the events that
 record the facts. Kept apart so that module holds only the events, whose stored topics never move.
 """
 
@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import assert_never
 
+from domain.cascade import Cascade
 from domain.commands import AppraisalCommand
 from domain.daily_log import DailyLog
 from domain.execution import Execution
 from domain.follow_up import FollowUp
 from domain.keberatan import Keberatan
-from domain.people import HR_INBOX, People
+from domain.people import HR_INBOX
 from domain.people_commands import DelegateTask, RecordDeadlineMissed, RecordReminder
 from domain.planning import Planning
 from domain.result_commands import (
@@ -33,12 +34,15 @@ from domain.result_commands import (
 )
 from domain.review import Review
 from domain.stages import EXECUTION, FOLLOW_UP, KEBERATAN, PLANNING, REVIEW, Facts
+from domain.supervisor_flag import SupervisorFlags
+from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
 from domain.work_commands import (
     ApproveSkp,
     DraftSkp,
     GiveFeedback,
     GivePeerFeedback,
     HoldCheckIn,
+    LinkRhk,
     LogDailyWork,
     RecordCitizenFeedback,
     ReportProgress,
@@ -47,7 +51,7 @@ from domain.work_commands import (
 )
 
 
-class AppraisalRules(Planning, Execution, DailyLog, Review, Keberatan, FollowUp, People):
+class AppraisalRules(Cascade, Planning, Execution, DailyLog, Review, Keberatan, FollowUp, SupervisorFlags):
     """Every rule of an appraisal, reached through one typed command at a time."""
 
     def execute(self, cmd: AppraisalCommand, at: datetime, facts: Facts) -> None:
@@ -60,7 +64,9 @@ class AppraisalRules(Planning, Execution, DailyLog, Review, Keberatan, FollowUp,
             case ReturnSkp():
                 self.return_skp(cmd, at)
             case ApproveSkp():
-                self.approve_skp(cmd, at)
+                self.approve_skp(cmd, at, facts)
+            case LinkRhk():
+                self.link_rhk(cmd, at, facts)
             case ReportProgress():
                 self.report_progress(cmd, at, facts)
             case LogDailyWork():
@@ -101,6 +107,10 @@ class AppraisalRules(Planning, Execution, DailyLog, Review, Keberatan, FollowUp,
                 self.record_reminder(cmd, at)
             case RecordDeadlineMissed():
                 self.record_deadline_missed(cmd, at)
+            case FlagWrongSupervisor():
+                self.flag_wrong_supervisor(cmd, at)
+            case DismissSupervisorFlag():
+                self.dismiss_supervisor_flag(cmd, at)
             case _:
                 assert_never(cmd)
 

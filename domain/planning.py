@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.base import require
+from domain.cascade import LINKS_MISSING, unlinked
 from domain.errors import InvalidInput, WrongStage, refusal
 from domain.skp import check_cascade, check_skp
 from domain.stages import PLANNING, AppraisalState, Facts
@@ -45,9 +46,12 @@ class Planning(AppraisalState):
             raise InvalidInput("reasons", RETURN_WITHOUT_REASON)
         self._skp_returned(cmd.by.nip, cmd.reasons.strip(), at)
 
-    def approve_skp(self, cmd: ApproveSkp, at: datetime) -> None:
+    def approve_skp(self, cmd: ApproveSkp, at: datetime, facts: Facts) -> None:
         self._require_appraiser(cmd.by, "approves an SKP")
         self._require_submitted()
+        missing = unlinked(self.rhk, facts.superior_rhk_ids())  # every RHK utama is linked (domain/cascade.py)
+        if missing:
+            raise WrongStage(LINKS_MISSING, rhk_ids=", ".join(missing))
         self._skp_approved(cmd.by.nip, at)
 
     def _require_submitted(self) -> None:

@@ -13,10 +13,14 @@ NO_RHK = refusal("skp.no_rhk", "an SKP needs at least one RHK")
 RHK_REPEATS = refusal("skp.rhk_repeats", "RHK ids must be unique, {rhk_id!r} repeats")
 NO_IKI = refusal("skp.no_iki", "each RHK needs at least one IKI")
 NO_UTAMA = refusal("skp.no_utama", "an SKP needs at least one RHK of kind utama")
-SUPERIOR_EMPTY = refusal(
-    "skp.superior_empty", "the superior has no RHK yet: a subordinate's SKP cascades from the superior's RHK"
-)
 NOT_SUPPORTED = refusal("skp.supports", "must name one of the superior's RHK ({known}), got {value!r}")
+NOT_YET = refusal(
+    "cascade.not_yet",
+    "the superior has no RHK yet: an RHK utama waits as {provisional!r} and is linked once they exist, got {value!r}",
+)
+
+# An RHK utama whose superior has no RHK yet waits with this in `supports` ("menunggu RHK atasan", #15).
+PROVISIONAL = "menunggu-rhk-atasan"
 
 RHK_KINDS = ("utama", "tambahan")
 
@@ -58,18 +62,27 @@ def check_cascade(rhk: list[dict[str, Any]], superior_rhk_ids: Iterable[str] | N
     """Each utama RHK names the superior's RHK it supports (Matriks Peran Hasil).
 
     `superior_rhk_ids` is None when the superior takes no part in the cycle
-    (the top of the chain): then nothing is cascaded.
+    (the top of the chain): then nothing is cascaded. While the superior has no RHK yet, each RHK utama
+    waits (PROVISIONAL, or left empty) and is linked later (domain/cascade.py); the SKP may be submitted so.
     """
     if superior_rhk_ids is None:
         return
     known = set(superior_rhk_ids)
     if not known:
-        raise InvalidInput("rhk.supports", SUPERIOR_EMPTY)
+        for i, item in enumerate(rhk):
+            if item["kind"] == "utama" and not is_waiting(item):
+                raise InvalidInput(f"rhk[{i}].supports", NOT_YET, provisional=PROVISIONAL, value=item["supports"])
+        return
     for i, item in enumerate(rhk):
         if item["kind"] == "utama" and item["supports"] not in known:
             raise InvalidInput(
                 f"rhk[{i}].supports", NOT_SUPPORTED, known=", ".join(sorted(known)), value=item["supports"]
             )
+
+
+def is_waiting(item: Mapping[str, Any]) -> bool:
+    """An RHK utama that names no superior RHK yet ("menunggu RHK atasan")."""
+    return bool(item["kind"] == "utama" and item.get("supports") in ("", None, PROVISIONAL))
 
 
 def _indicator(item: Mapping[str, Any], where: str) -> dict[str, str]:

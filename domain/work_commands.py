@@ -33,6 +33,15 @@ class ApproveSkp:
     by: Actor
 
 
+@dataclass(frozen=True)
+class LinkRhk:
+    """An RHK that waited for the superior's RHK ("menunggu RHK atasan") now supports one of them (#15)."""
+
+    by: Actor
+    rhk_id: Code
+    supports: Code
+
+
 # --- execution --------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ from eventsourcing.utils import get_topic
 
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
+from domain.appraisal_events import TOPICS as APPRAISAL_EVENTS_ELSEWHERE
 from domain.cycle import AppraisalCycle
 from domain.opening import CycleRunning
 from domain.organisation import Agency
@@ -203,7 +204,7 @@ class Projector(FailureRecords):
         the last version the batch holds; one that cannot be loaded carries its error instead."""
         latest: dict[UUID, Notification] = {}
         for n in notifications:
-            if n.topic.rpartition(".")[0] in PROJECTED:
+            if n.topic.rpartition(".")[0] in PROJECTED or n.topic in APPRAISAL_EVENTS_ELSEWHERE:
                 latest[UUID(str(n.originator_id))] = n  # keeps first-seen order
         return [self._load_one(i, n.originator_version, n.id, n.topic) for i, n in latest.items()]
 

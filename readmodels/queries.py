@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from domain.calendar import as_utc
 from domain.rules import PREDIKATS, rule_set
+from readmodels.cascade_queries import cascade_waits_of, open_supervisor_flags, waiting_on  # noqa: F401 - #15's reads
 from readmodels.rows import ANNUAL
 from readmodels.tables import appraisals, cycle_progress, cycles, distribution, employees, inbox, trends
 

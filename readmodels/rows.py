@@ -20,6 +20,7 @@ from domain.opening import CycleRunning
 from domain.organisation import Agency
 from domain.schedule import CheckInDue, schedule
 from domain.tasks import task_due, tasks_bounded_by
+from readmodels.cascade_rows import project_cascade
 from readmodels.tables import (
     appraisal_periods,
     appraisals,
@@ -138,6 +139,7 @@ def project_appraisal(conn: sa.Connection, appraisal: Appraisal) -> Group:
             }
         ]
     _replace(conn, inbox, inbox.c.appraisal_id == appraisal_id, entry)
+    project_cascade(conn, appraisal, _replace)
     return cycle_id, employee["unit_id"]
 
 

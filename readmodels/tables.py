@@ -192,6 +192,38 @@ projection_failures = sa.Table(
     sa.Column("retry_at", UtcDateTime, nullable=False),
 )
 
+# #15: one row per appraisal whose RHK utama wait for the superior's RHK ("menunggu RHK atasan"), and who they
+# wait on (its pejabat penilai); the superior's own row in rm_appraisals says whether their RHK exist yet.
+cascade_waits = sa.Table(
+    "rm_cascade_waits",
+    metadata,
+    _id("appraisal_id", primary_key=True),
+    _id("cycle_id", nullable=False),
+    _nip("employee_nip", nullable=False),
+    sa.Column("employee_name", sa.String(200), nullable=False),
+    sa.Column("unit_id", sa.String(100), nullable=False),
+    sa.Column("unit_name", sa.String(200), nullable=False),
+    _nip("waits_on", nullable=False, index=True),
+    sa.Column("rhk_ids", sa.JSON, nullable=False),
+    sa.Column("skp_status", sa.String(20), nullable=False),
+)
+
+# #15: one row per appraisal with a wrong supervisor flagged and not yet answered: HR's task.
+supervisor_flags = sa.Table(
+    "rm_supervisor_flags",
+    metadata,
+    _id("appraisal_id", primary_key=True),
+    _id("cycle_id", nullable=False, index=True),
+    _nip("employee_nip", nullable=False),
+    sa.Column("employee_name", sa.String(200), nullable=False),
+    sa.Column("unit_id", sa.String(100), nullable=False),
+    _nip("flagged_by", nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    _nip("appraiser_nip", nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("flagged_at", sa.String(40), nullable=False),
+)
+
 # Everything the projector rebuilds (the tracking table survives a rebuild and is reset instead).
 READ_TABLES = (
     cycles,
@@ -204,4 +236,6 @@ READ_TABLES = (
     trends,
     employees,
     workflows_running,
+    cascade_waits,
+    supervisor_flags,
 )

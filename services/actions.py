@@ -32,11 +32,13 @@ from domain.result_commands import (
     ReassignKeberatanDecider,
     SelfAssess,
 )
+from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
 from domain.work_commands import (
     ApproveSkp,
     DraftSkp,
     GiveFeedback,
     HoldCheckIn,
+    LinkRhk,
     LogDailyWork,
     RecordCitizenFeedback,
     ReportProgress,
@@ -120,6 +122,14 @@ class AppraisalActions:
         """A daily log entry (its evidence files already stored: services/daily_log.py)."""
         return await self._record(appraisal_id, cmd, key, OWN)
 
+    async def link_rhk(self, appraisal_id: UUID, cmd: LinkRhk, key: str) -> Outcome:
+        """A waiting RHK linked to the superior's (#15): no stage or task changes, so straight to the domain."""
+        return await self._record(appraisal_id, cmd, key, (EMPLOYEE, APPRAISER))
+
+    async def flag_wrong_supervisor(self, appraisal_id: UUID, cmd: FlagWrongSupervisor, key: str) -> Outcome:
+        """ "Atasan saya salah" (#15): the employee or the person named as appraiser; HR's task is a read model."""
+        return await self._record(appraisal_id, cmd, key, (EMPLOYEE, APPRAISER))
+
     async def self_assess(self, appraisal_id: UUID, cmd: SelfAssess, key: str) -> Outcome:
         return await self._act(appraisal_id, W.self_assess, cmd, key, OWN)
 
@@ -176,6 +186,9 @@ class AppraisalActions:
 
     async def reassign_keberatan_decider(self, appraisal_id: UUID, cmd: ReassignKeberatanDecider, key: str) -> Outcome:
         return await self._act(appraisal_id, W.reassign_keberatan_decider, _hr(cmd), key, ())
+
+    async def dismiss_supervisor_flag(self, appraisal_id: UUID, cmd: DismissSupervisorFlag, key: str) -> Outcome:
+        return await self._record(appraisal_id, _hr(cmd), key, ())
 
     async def change_supervisor(self, appraisal_id: UUID, cmd: ChangeSupervisor, key: str) -> Outcome:
         """Mutation: a new pejabat penilai mid-cycle; the cycle's master data changes with the appraisal."""

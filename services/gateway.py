@@ -41,8 +41,16 @@ from domain.base import Actor
 from domain.cycle_commands import DefineCycle
 from domain.errors import ConcurrencyConflict, WrongStage, refusal
 from domain.outcome import Outcome
+from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
 from domain.text import check_command
-from domain.work_commands import GiveFeedback, GivePeerFeedback, LogDailyWork, RecordCitizenFeedback, ReportProgress
+from domain.work_commands import (
+    GiveFeedback,
+    GivePeerFeedback,
+    LinkRhk,
+    LogDailyWork,
+    RecordCitizenFeedback,
+    ReportProgress,
+)
 from services.errors import RETRY_AFTER_SECONDS, ApiError
 from services.readside import ReadSide
 from workflows.appraisal import AppraisalWorkflow
@@ -75,7 +83,17 @@ CITIZEN = Actor("citizen")
 
 # Input written straight to the domain: it changes no stage and no task, so no clock of the workflow
 # waits for it (the aggregate still rules on the stage it arrives in).
-Unorchestrated = ReportProgress | LogDailyWork | GiveFeedback | GivePeerFeedback | RecordCitizenFeedback
+Unorchestrated = (
+    ReportProgress
+    | LogDailyWork
+    | GiveFeedback
+    | GivePeerFeedback
+    | RecordCitizenFeedback
+    # #15: a link of a waiting RHK, a flagged supervisor and HR's dismissal change no stage and no task either.
+    | LinkRhk
+    | FlagWrongSupervisor
+    | DismissSupervisorFlag
+)
 # Such a write that loses the race for the appraisal's next version (a stage change the workflow made
 # meanwhile, another person's write) reloads and tries again, so the aggregate rules on the new state;
 # after this many lost races in a row it answers ConcurrencyConflict (409, nothing written).

@@ -293,7 +293,9 @@ def test_a_returned_skp_says_why_and_goes_back_to_the_employee() -> None:
 
 
 @pytest.mark.parametrize("superior", ["not opened", "opened without an SKP"])
-def test_a_subordinate_cannot_submit_an_skp_while_the_superior_has_no_rhk(superior: str) -> None:
+def test_a_subordinate_cannot_name_a_superior_rhk_while_the_superior_has_none(superior: str) -> None:
+    """#15: the SKP is not refused for the superior's lateness; only a link to an RHK that does not exist is
+    (the RHK waits as "menunggu RHK atasan" instead: tests/test_cascade_rules.py)."""
     s = Scenario.new()
     if superior == "opened without an SKP":
         s.open(HEAD)
@@ -303,7 +305,8 @@ def test_a_subordinate_cannot_submit_an_skp_while_the_superior_has_no_rhk(superi
     with pytest.raises(InvalidInput) as e:
         s.do(STAFF, SubmitSkp(EMPLOYEE), T["submit"])
     assert str(e.value) == (
-        "rhk.supports: the superior has no RHK yet: a subordinate's SKP cascades from the superior's RHK"
+        "rhk[0].supports: the superior has no RHK yet: an RHK utama waits as 'menunggu-rhk-atasan' "
+        "and is linked once they exist, got 'head-1'"
     )
 
     # The head is the top of the chain here (the sekda takes no part), so the head's SKP needs no cascade.

@@ -12,8 +12,10 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
+from domain.appraisal_events import TOPICS
 from domain.organisation import Agency
 from tests.factories import HR_ACTOR, KADIS, SEKDA, STAFF
+from transparency.rows import record_label
 
 STORED = {
     f"domain.appraisal:Appraisal.{name}"
@@ -119,3 +121,18 @@ def test_an_agency_stored_under_the_pinned_topics_loads_again() -> None:
     assert isinstance(loaded, Agency)
     assert loaded.reporting_line(STAFF) == (KADIS, None)
     assert loaded.supervisor_history[0]["reason"] == "mutasi"
+
+
+# #15 on: the appraisal's newer events are classes of their rules' modules, found by these topics.
+ELSEWHERE_STORED = {
+    "domain.cascade:RhkLinked",
+    "domain.supervisor_flag:SupervisorFlagged",
+    "domain.supervisor_flag:SupervisorFlagResolved",
+}
+
+
+def test_the_appraisal_events_declared_elsewhere_keep_their_topics_and_are_projected() -> None:
+    assert set(TOPICS) == ELSEWHERE_STORED
+    for topic in ELSEWHERE_STORED:
+        assert get_topic(resolve_topic(topic)) == topic
+        assert record_label(topic) == "appraisal"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from domain.appraisal_events import TOPICS as APPRAISAL_EVENTS_ELSEWHERE
 from domain.merkle import Frontier
 from transparency.findings import Report
 from transparency.note import NoteError, Verifier
@@ -32,6 +33,8 @@ class Row:
 
 
 def record_label(topic: str) -> str:
+    if topic in APPRAISAL_EVENTS_ELSEWHERE:  # an appraisal's event declared in its rules' module (#15 on)
+        return "appraisal"
     cls = topic.partition(":")[2].split(".")[0]
     return {"AppraisalCycle": "cycle"}.get(cls, cls.lower() or "record")
 

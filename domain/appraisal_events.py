@@ -1,0 +1,16 @@
+"""The Appraisal's events declared outside domain/appraisal.py (#15 on), each in the module of its rules.
+
+domain/appraisal.py keeps only the `@event`s stored before; a newer event is a class of its own module
+(topic `domain.<module>:<Event>`), triggered on the Appraisal. Readers that pick an appraisal's rows by topic (the
+projector, the log's labels) ask `TOPICS` as well as the `domain.appraisal:Appraisal.` prefix.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.utils import get_topic
+
+from domain.cascade import RhkLinked
+from domain.supervisor_flag import SupervisorFlagged, SupervisorFlagResolved
+
+ELSEWHERE = (RhkLinked, SupervisorFlagged, SupervisorFlagResolved)
+TOPICS = frozenset(get_topic(cls) for cls in ELSEWHERE)

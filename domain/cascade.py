@@ -1,0 +1,90 @@
+"""Cascading without deadlock (#15): a subordinate's SKP waits for the superior's RHK instead of being refused.
+
+While the pejabat penilai (a participant of the same cycle) has drafted no RHK, an RHK utama may point to the
+provisional `PROVISIONAL` ("menunggu RHK atasan"); the SKP can be drafted and submitted so. Once the superior's
+RHK exist, each waiting RHK is linked to one of them (`LinkRhk`: the employee, or the appraiser while the SKP is
+with them), and the SKP is approved only when every RHK utama names one of the superior's RHK.
+
+The link's fact is its own event class here (`RhkLinked`, topic `domain.cascade:RhkLinked`), not an `@event`
+of domain/appraisal.py: that module keeps only the events stored before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from domain.base import KinerjaAggregate, require
+from domain.errors import InvalidInput, WrongStage, refusal
+from domain.skp import NOT_SUPPORTED, PROVISIONAL, is_waiting
+from domain.stages import PLANNING, AppraisalState, Facts
+from domain.work_commands import LinkRhk
+
+__all__ = ["PROVISIONAL", "Cascade", "RhkLinked", "is_waiting", "unlinked", "waiting_ids"]
+
+LINKS_MISSING = refusal(
+    "cascade.links_missing",
+    "every RHK utama must name one of the superior's RHK before the SKP is approved: {rhk_ids} still wait",
+)
+WHO_LINKS = refusal(
+    "cascade.who_links",
+    "only the employee links their RHK (or the pejabat penilai while the SKP is with them)",
+)
+NOTHING_TO_LINK = refusal("cascade.no_superior", "the pejabat penilai takes no part in the cycle: nothing cascades")
+NO_SUCH_RHK = refusal("cascade.unknown_rhk", "must be one of the SKP's RHK ({known}), got {value!r}")
+LINK_WHEN = refusal("cascade.link_when", "an RHK is linked while the SKP is planned, it is {skp_status}")
+
+
+class RhkLinked(KinerjaAggregate.Event):
+    """An RHK of the SKP now supports one of the superior's RHK (it waited as PROVISIONAL, or named another)."""
+
+    by: str
+    rhk_id: str
+    supports: str
+    previous: str
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.rhk = [{**r, "supports": self.supports} if r["id"] == self.rhk_id else r for r in aggregate.rhk]
+
+
+def waiting_ids(rhk: Iterable[dict[str, Any]]) -> list[str]:
+    return [str(r["id"]) for r in rhk if is_waiting(r)]
+
+
+def unlinked(rhk: Iterable[dict[str, Any]], superior_rhk_ids: Sequence[str] | None) -> list[str]:
+    """The RHK utama that name none of the superior's RHK (nothing, when nothing cascades: no superior)."""
+    if superior_rhk_ids is None:
+        return []
+    known = set(superior_rhk_ids)
+    return [str(r["id"]) for r in rhk if r["kind"] == "utama" and r.get("supports") not in known]
+
+
+class Cascade(AppraisalState):
+    """Linking a waiting RHK to the superior's (the approval's rule that every RHK utama is linked: planning.py)."""
+
+    def link_rhk(self, cmd: LinkRhk, at: datetime, facts: Facts) -> None:
+        by = cmd.by
+        submitted = self.skp_status == "submitted"
+        require(by.nip == self.employee_nip or by.is_hr or (submitted and by.nip == self.acting_appraiser), WHO_LINKS)
+        if by.nip != self.employee_nip and not by.is_hr:
+            self._require_appraiser(by, "links an RHK")
+        self._require_stage(PLANNING)
+        if self.skp_status not in ("draft", "returned", "submitted"):
+            raise WrongStage(LINK_WHEN, skp_status=self.skp_status)
+        superior = facts.superior_rhk_ids()
+        require(superior is not None, NOTHING_TO_LINK)
+        ids = [str(r["id"]) for r in self.rhk]
+        if cmd.rhk_id not in ids:
+            raise InvalidInput("rhk_id", NO_SUCH_RHK, known=", ".join(ids), value=cmd.rhk_id)
+        known = sorted(superior or [])
+        if cmd.supports not in known:
+            raise InvalidInput("supports", NOT_SUPPORTED, known=", ".join(known), value=cmd.supports)
+        previous = next(str(r.get("supports") or "") for r in self.rhk if r["id"] == cmd.rhk_id)
+        self.trigger_event(
+            RhkLinked, by=by.nip, rhk_id=cmd.rhk_id, supports=cmd.supports, previous=previous, timestamp=at
+        )
+
+    if TYPE_CHECKING:  # the aggregate's own (eventsourcing's Aggregate)
+
+        def trigger_event(self, event_class: Any, **kwargs: Any) -> None: ...

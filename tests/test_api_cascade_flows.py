@@ -1,0 +1,177 @@
+"""#15 through HTTP on the real Temporal test server: a late leader and a wrong supervisor.
+
+A late leader: the staff draft and submit while their pejabat penilai has no RHK ("menunggu RHK atasan"); the
+leader sees "N bawahan menunggu RHK Anda", HR sees the blocked chain; time passes; the leader's RHK arrive; the
+employee links one SKP and the appraiser the other during the review; approval, refused before, goes through.
+A wrong supervisor: the employee flags it with a reason, HR sees the task and corrects it with a change of
+supervisor, which resolves the flag in the log. Each ends with the auditor's state-at at three moments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from domain.cascade import PROVISIONAL
+from tests.test_api_support import ATASAN, AUDITOR, EMP1, EMP2, HR_NIP, OUTSIDER, RHK, SUPERVISOR, UNIT, appraisal_id
+from tests.test_api_world import World, start_server, world
+
+LEADER_RHK = [
+    {
+        "id": "K1",
+        "kind": "utama",
+        "text": "Cakupan kepemilikan dokumen kependudukan meningkat",
+        "indicators": [{"id": "KI1", "aspect": "kuantitas", "text": "Persentase cakupan", "target": "98"}],
+    }
+]
+WAITING = [{**RHK[0], "supports": PROVISIONAL}]
+
+
+def member(nip: str, name: str, appraiser: str, atasan: str) -> dict[str, Any]:
+    return {
+        "nip": nip,
+        "name": name,
+        "unit_id": UNIT,
+        "unit_name": "Bidang Pelayanan",
+        "appraiser_nip": appraiser,
+        "atasan_nip": atasan,
+    }
+
+
+# The leader (SUPERVISOR) takes part: the staff's RHK utama cascade from the leader's.
+TEAM = [
+    member(SUPERVISOR, "Pak Penilai", ATASAN, OUTSIDER),
+    member(EMP1, "Budi", SUPERVISOR, ATASAN),
+    member(EMP2, "Citra", SUPERVISOR, ATASAN),
+]
+
+
+@pytest.fixture(scope="module")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    environment = await start_server()
+    yield environment
+    await environment.shutdown()
+
+
+async def moment(w: World) -> str:
+    """Now on the server's clock, then a minute passes: the next step is recorded after this moment."""
+    now = w.clock().isoformat()
+    await w.sleep(timedelta(minutes=1))
+    return now
+
+
+async def state_at(w: World, record: Any, at: str) -> dict[str, Any]:
+    found: dict[str, Any] = await w.call("GET", f"/audit/records/{record}/state", AUDITOR, params={"at": at})
+    return found
+
+
+async def test_a_late_leader_staff_submit_wait_link_and_are_approved(
+    env: WorkflowEnvironment, tmp_path: Path, store_url: str
+) -> None:
+    async with world(env, tmp_path, store_url) as w:
+        cycle = await w.launch(HR_NIP, TEAM)
+        a1, a2, lead = (appraisal_id(cycle, n) for n in (EMP1, EMP2, SUPERVISOR))
+        for a, nip in ((a1, EMP1), (a2, EMP2)):
+            await w.call("PUT", f"/employees/appraisals/{a}/skp", nip, {"rhk": WAITING}, key=f"draft-{nip}")
+            sent = await w.call("POST", f"/employees/appraisals/{a}/skp/submit", nip, key=f"submit-{nip}")
+            assert sent["pending"] == {"task": "review_skp", "assignee": SUPERVISOR}
+        waiting = await w.call("GET", "/tasks/me/waiting-subordinates", SUPERVISOR)
+        assert sorted(r["employee_nip"] for r in waiting) == [EMP1, EMP2]
+        assert await w.call("GET", "/tasks/me/waiting-subordinates", EMP1) == []
+        chains = await w.call("GET", f"/hr/cycles/{cycle}/cascade", HR_NIP)
+        assert [
+            (u["unit_id"], [(s["nip"], s["blocked"], len(s["waiting"])) for s in u["superiors"]]) for u in chains
+        ] == [(UNIT, [(SUPERVISOR, True, 2)])]
+        await w.call("GET", f"/hr/cycles/{cycle}/cascade", EMP1, expect=403)
+        early = await w.call("POST", f"/tasks/appraisals/{a1}/skp/approve", SUPERVISOR, expect=409)
+        assert early["code"] == "cascade.links_missing" and "R1" in early["message"]
+        waited = await moment(w)
+
+        await w.sleep(timedelta(days=10))  # the leader is late
+        await w.call("PUT", f"/employees/appraisals/{lead}/skp", SUPERVISOR, {"rhk": LEADER_RHK})
+        await w.call("POST", f"/employees/appraisals/{lead}/skp/submit", SUPERVISOR)
+        assert await w.call("GET", "/tasks/me/waiting-subordinates", SUPERVISOR) == []
+        chains = await w.call("GET", f"/hr/cycles/{cycle}/cascade", HR_NIP)
+        assert [s["blocked"] for s in chains[0]["superiors"]] == [False]  # only the links are missing now
+        arrived = await moment(w)
+
+        # A stranger cannot link; a link to an RHK the leader does not have names the ones there are.
+        await w.call(
+            "POST", f"/employees/appraisals/{a1}/skp/links", OUTSIDER, {"rhk_id": "R1", "supports": "K1"}, expect=404
+        )
+        wrong = await w.call(
+            "POST", f"/employees/appraisals/{a1}/skp/links", EMP1, {"rhk_id": "R1", "supports": "K9"}, expect=422
+        )
+        assert wrong["code"] == "skp.supports" and "K1" in wrong["message"]
+        body = {"rhk_id": "R1", "supports": "K1"}
+        linked = await w.call("POST", f"/employees/appraisals/{a1}/skp/links", EMP1, body, key="link-1")
+        again = await w.call("POST", f"/employees/appraisals/{a1}/skp/links", EMP1, body, key="link-1")
+        assert again["version"] == linked["version"]
+        await w.call("POST", f"/employees/appraisals/{a2}/skp/links", SUPERVISOR, body)  # the appraiser, in review
+        for a in (a1, a2):
+            assert (await w.call("POST", f"/tasks/appraisals/{a}/skp/approve", SUPERVISOR))["stage"] == "execution"
+        assert await w.call("GET", f"/hr/cycles/{cycle}/cascade", HR_NIP) == []
+        assert w.events(cycle, EMP1).count("RhkLinked") == 1
+        approved = w.clock().isoformat()
+
+        # The auditor: who was in charge, and what the RHK supported, at three moments.
+        seen = [await state_at(w, a2, at) for at in (waited, arrived, approved)]
+        assert [(s["appraiser_nip"], s["rhk"][0]["supports"], s["stage"]) for s in seen] == [
+            (SUPERVISOR, PROVISIONAL, "planning"),
+            (SUPERVISOR, PROVISIONAL, "planning"),
+            (SUPERVISOR, "K1", "execution"),
+        ]
+        leader = [await state_at(w, lead, at) for at in (waited, arrived, approved)]
+        assert [s["skp_status"] for s in leader] == ["empty", "submitted", "submitted"]
+
+
+async def test_a_wrong_supervisor_flagged_then_corrected(
+    env: WorkflowEnvironment, tmp_path: Path, store_url: str
+) -> None:
+    async with world(env, tmp_path, store_url) as w:
+        cycle = await w.launch(HR_NIP)
+        a1 = appraisal_id(cycle, EMP1)
+        before = await moment(w)
+        reason = "Atasan langsung saya Kepala Seksi (Citra), bukan Pak Penilai"
+        await w.call("POST", f"/employees/appraisals/{a1}/supervisor-flag", EMP2, {"reason": "x"}, expect=404)
+        await w.call("POST", f"/employees/appraisals/{a1}/supervisor-flag", EMP1, {"reason": "a\x00b"}, expect=422)
+        await w.call("POST", f"/employees/appraisals/{a1}/supervisor-flag", EMP1, {"reason": reason}, key="flag")
+        await w.call("POST", f"/employees/appraisals/{a1}/supervisor-flag", EMP1, {"reason": reason}, key="flag")
+        twice = await w.call(
+            "POST",
+            f"/employees/appraisals/{a1}/supervisor-flag",
+            SUPERVISOR,
+            {"reason": "Bukan bawahan saya"},
+            expect=409,
+        )
+        assert twice["code"] == "flag.open"
+        flags = await w.call("GET", "/hr/supervisor-flags", HR_NIP, params={"cycle_id": cycle})
+        assert [(f["employee_nip"], f["flagged_by"], f["appraiser_nip"], f["reason"]) for f in flags] == [
+            (EMP1, EMP1, SUPERVISOR, reason)
+        ]
+        await w.call("GET", "/hr/supervisor-flags", EMP1, expect=403)
+        flagged = await moment(w)
+
+        change = {"appraiser_nip": EMP2, "atasan_nip": SUPERVISOR, "reason": "Koreksi atas laporan atasan salah"}
+        moved = await w.call("POST", f"/hr/appraisals/{a1}/supervisor", HR_NIP, change)
+        assert moved["pending"] == {"task": "draft_skp", "assignee": EMP1}
+        assert await w.call("GET", "/hr/supervisor-flags", HR_NIP) == []
+        events = w.events(cycle, EMP1)
+        assert events[-3:] == ["SupervisorFlagged", "SupervisorReassigned", "SupervisorFlagResolved"]
+        # The workflows follow it: the new appraiser reviews the SKP.
+        await w.call("PUT", f"/employees/appraisals/{a1}/skp", EMP1, {"rhk": RHK})
+        sent = await w.call("POST", f"/employees/appraisals/{a1}/skp/submit", EMP1)
+        assert sent["pending"] == {"task": "review_skp", "assignee": EMP2}
+        after = w.clock().isoformat()
+
+        seen = [await state_at(w, a1, at) for at in (before, flagged, after)]
+        assert [s["appraiser_nip"] for s in seen] == [SUPERVISOR, SUPERVISOR, EMP2]
+        assert [bool(s.get("supervisor_flag")) for s in seen] == [False, True, False]
+        resolution = seen[2]["supervisor_flags"][0]["resolution"]
+        assert (resolution["outcome"], resolution["by"], resolution["appraiser_nip"]) == ("corrected", HR_NIP, EMP2)
+        assert datetime.fromisoformat(resolution["at"]) > datetime.fromisoformat(flagged)
