@@ -18,6 +18,7 @@ from domain.cycle import AppraisalCycle
 from domain.daily_log import roll_up
 from domain.errors import IntegrityBroken
 from domain.people import HR_INBOX
+from domain.supervisor_flag import open_flag
 from services.authz import NOT_READABLE, is_auditor, is_hr, require_read
 from services.errors import ApiError
 from services.gateway import Gateway
@@ -87,6 +88,8 @@ def appraisal_view(
             "follow_up": appraisal.follow_up,
             "pending": appraisal.pending_task(),
             "pending_due": pending_due,
+            "supervisor_flag": open_flag(appraisal),  # #15: "atasan saya salah", waiting for HR
+            "supervisor_flags": appraisal.__dict__.get("supervisor_flags", []),  # and the ones HR answered
             "your_relations": sorted(relations),
             "your_actions": list(actions),
         }

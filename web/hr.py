@@ -85,6 +85,8 @@ async def dashboard(
         form=form or {},
         unit_names={u["unit_id"]: u["unit_name"] for u in progress["units"]},
         read_models=await state.readside.status(),
+        cascade=await state.readside.call("cascade_waits_of", str(cycle_id)),  # #15: blocked chains per unit
+        flags=await state.readside.call("open_supervisor_flags", str(cycle_id)),  # #15: HR's tasks
         # The agency's mails and their delivery (HR and auditors; the head of the agency reads figures only).
         notifications=await state.readside.notifications(state.clock(), cycle["agency_id"])
         if is_hr(actor) or is_auditor(actor)

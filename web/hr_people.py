@@ -146,7 +146,8 @@ async def _mutation_page(
 @router.get("/siklus/{cycle_id}/mutasi", response_class=HTMLResponse)
 async def mutation_form(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLResponse:
     hr_only(actor)
-    return await _mutation_page(request, actor, cycle_id)
+    # A flagged wrong supervisor links here with the employee chosen (#15, web/templates/hr.html).
+    return await _mutation_page(request, actor, cycle_id, form={"nip": request.query_params.get("nip", "")[:18]})
 
 
 @router.post("/siklus/{cycle_id}/mutasi", response_class=HTMLResponse)

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.authz import headed_agencies
 from services.errors import ApiError
-from services.views import my_tasks, read_appraisal
+from services.views import my_tasks, read_appraisal, superior_rhk
 from web.render import page
 from web.session import PageActor, same_origin
 
@@ -70,6 +70,7 @@ async def inbox(request: Request, actor: PageActor) -> HTMLResponse:
         zones=zones,
         mine=mine,
         agency_head=bool(headed),
+        waiting=await state.readside.call("waiting_on", actor.nip),  # #15: "N bawahan menunggu RHK Anda"
     )
 
 
@@ -100,6 +101,7 @@ async def task_page(
         form=form or {},
         preview=preview,
         delegate=appraisal.delegate_nip,
+        superior=await run_in_threadpool(superior_rhk, state.appraisals, appraisal),  # #15: links during review
         surveys=await _surveys(request, actor, appraisal_id),
     )
 

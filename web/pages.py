@@ -19,6 +19,7 @@ from services.edge import is_page_path
 from web import (
     audit,
     bulk,
+    cascade,
     citizen,
     documents,
     employee,
@@ -55,6 +56,7 @@ def install(app: FastAPI) -> None:
         hr,
         hr_admin,
         hr_people,
+        cascade,
         audit,
         citizen,
         receipts,

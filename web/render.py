@@ -78,6 +78,9 @@ NOTES = {
     "siklus-dibuat": "Siklus dibuat. Periksa pegawai yang tidak ikut, lalu mulai siklus.",
     "siklus-dimulai": "Siklus dimulai: penilaian setiap peserta sedang dibuka.",
     "peserta-ditambah": "Peserta ditambahkan; penilaiannya dibuka.",
+    "rhk-ditautkan": "RHK ditautkan ke RHK atasan.",
+    "atasan-salah": "Laporan atasan salah dikirim ke pengelola kinerja.",
+    "laporan-ditolak": "Laporan atasan salah dijawab: pejabat penilai tetap.",
 }
 
 
