@@ -6,17 +6,21 @@ cycle half (domain/cycle_service.py).
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import OriginatorIDError, OriginatorVersionError
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
 
 from domain.base import KinerjaAggregate
 from domain.errors import ConcurrencyConflict, IntegrityBroken, NotFound, refusal
+from domain.snapshots import SNAPSHOT_EVERY, Snapshots, replay
 
 RACE = refusal("record.changed", "{names} was changed by another command first; reload and retry")
 NO_SUCH = refusal("record.missing", "no {what} {record_id}")
@@ -24,6 +28,7 @@ NOT_A = refusal("record.kind", "{record_id} is not {article} {what}")
 UNREADABLE = "its stored events cannot be replayed ({error})"
 
 A = TypeVar("A", bound=KinerjaAggregate)
+log = logging.getLogger(__name__)
 
 
 class Store(Application[UUID]):
@@ -64,22 +69,84 @@ class Store(Application[UUID]):
         names = (getattr(event, f, None) for f in ("employee_nip", "appraiser_nip", "atasan_nip"))
         return {n for n in names if isinstance(n, str)}
 
-    def record(self, record_id: UUID, version: int | None = None) -> KinerjaAggregate:
-        """Any record (appraisal, cycle, agency) by id, checked as every load is."""
-        return self._get(KinerjaAggregate, record_id, "record", version)
+    def record(
+        self, record_id: UUID, version: int | None = None, rows: Sequence[StoredEvent] | None = None
+    ) -> KinerjaAggregate:
+        """Any record (appraisal, cycle, agency) by id, checked as every load is; or rebuilt from `rows`,
+        its stored events as a caller read them after that check (the auditor's state at a moment)."""
+        return self._get(KinerjaAggregate, record_id, "record", version, rows)
+
+    @cached_property
+    def snapshots_kept(self) -> Snapshots | None:
+        """The snapshots of this log (domain/snapshots.py), under a key the database does not hold: the
+        environment's SNAPSHOT_KEY, or one the recorder derives from the log's sealing key. None without
+        a key: every record is replayed from its first event."""
+        text = self.env.get("SNAPSHOT_KEY")
+        key = hashlib.sha256(text.encode()).digest() if text else getattr(self.recorder, "snapshot_key", None)
+        if not isinstance(key, bytes):
+            return None
+        every = int(self.env.get("SNAPSHOT_EVERY") or SNAPSHOT_EVERY)
+        for attempt in range(5):  # processes starting together race to create the table, as for the events'
+            try:
+                return Snapshots(self.mapper, self.factory.aggregate_recorder(purpose="snapshots"), key, every)
+            except Exception:
+                if attempt == 4:
+                    log.warning("no snapshot table for %s: records are replayed in full", self.name, exc_info=True)
+                    return None
+                time.sleep(0.2 * (attempt + 1))
+        return None
+
+    def replay(
+        self, record_id: UUID, version: int | None = None, rows: Sequence[StoredEvent] | None = None
+    ) -> KinerjaAggregate:
+        """A record at a version (the latest without one), each event decoded once: from its latest valid
+        snapshot at or before that version and the events after it, else from its first event. `rows`, a
+        caller's read of the record's stored events in version order, saves a second read of them."""
+
+        def events(after: int) -> Sequence[StoredEvent]:
+            if rows is None:
+                return self.recorder.select_events(record_id, gt=after or None, lte=version)
+            return [
+                r for r in rows if r.originator_version > after and (version is None or r.originator_version <= version)
+            ]
+
+        kept = self.snapshots_kept
+        snapshot = kept.latest(record_id, version) if kept is not None else None
+        found = replay(self.mapper, events(snapshot.originator_version - 1), snapshot) if snapshot else None
+        if found is None:
+            found = replay(self.mapper, events(0))
+        if found is None:
+            raise AggregateNotFoundError(record_id)
+        return found
 
     def _save(self, *aggregates: KinerjaAggregate) -> None:
+        saved_from = [a.version - len(a.pending_events) for a in aggregates]
         try:
             self.save(*aggregates)
         except IntegrityError:
             names = ", ".join(f"{type(a).__name__} {a.id}" for a in aggregates)
             raise ConcurrencyConflict(RACE, names=names) from None
+        kept = self.snapshots_kept
+        if kept is not None:
+            for aggregate, version in zip(aggregates, saved_from, strict=True):
+                kept.after_save(aggregate, version)
 
-    def _get(self, cls: type[A], aggregate_id: UUID, what: str, version: int | None = None) -> A:
-        if self.integrity_check is not None:
+    def _get(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        what: str,
+        version: int | None = None,
+        rows: Sequence[StoredEvent] | None = None,
+    ) -> A:
+        if rows is None and self.integrity_check is not None:
             self.integrity_check(aggregate_id)
         try:
-            aggregate: object = self.repository.get(aggregate_id, version=version)
+            aggregate: object
+            if version is None and rows is None and self.repository.cache is not None:  # the aggregate cache, if set
+                aggregate = self.repository.get(aggregate_id)
+            else:
+                aggregate = self.replay(aggregate_id, version, rows)
         except AggregateNotFoundError:
             raise NotFound(NO_SUCH, what=what, record_id=str(aggregate_id)) from None
         except (OriginatorVersionError, OriginatorIDError, ValueError, TypeError, KeyError, AttributeError) as e:

@@ -12,6 +12,7 @@ employee's receipt is the seal of the event their action wrote.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 from domain.merkle import event_leaf, leaf_hash
 from transparency.keys import load_or_create
 from transparency.note import Note, NoteError, Signer, Verifier, parse, sign
+from transparency.reads import CoreReads
 from transparency.tables import log_tables
 
 
@@ -119,7 +121,7 @@ def open_seal(note_text: str, log_keys: list[Verifier]) -> tuple[SealText, Note]
     return sealed, note
 
 
-class SealingRecorder(SQLAlchemyApplicationRecorder):
+class SealingRecorder(CoreReads, SQLAlchemyApplicationRecorder):
     """eventsourcing-sqlalchemy's application recorder, which also seals what it inserts."""
 
     sealer: Sealer | None = None
@@ -157,11 +159,20 @@ class SealingRecorder(SQLAlchemyApplicationRecorder):
         self._notify_channel(session)
         return ids
 
+    @property
+    def snapshot_key(self) -> bytes | None:
+        """The key of the log's snapshots' MACs (domain/snapshots.py): derived from the sealing key, so the
+        database, which holds the snapshots, does not hold it. An Ed25519 signature is deterministic."""
+        if self.sealer is None:
+            return None
+        return hashlib.sha256(self.sealer.signer.private_key.sign(b"kinerja snapshot key v1")).digest()
+
 
 class SealingFactory(SQLAlchemyFactory):
     """The persistence factory: SQLAlchemy, with the log's key from SEAL_KEYS_DIR/<application>.key."""
 
     application_recorder_class = SealingRecorder
+    aggregate_recorder_class = CoreReads  # the snapshots' table (domain/snapshots.py)
 
     def application_recorder(self) -> ApplicationRecorder:
         recorder = super().application_recorder()
