@@ -78,7 +78,8 @@ bench: $(STAMP)
 		export KINERJA_TEST_POSTGRES_URL="$$url"; \
 	fi; \
 	$(VENV)/bin/python bench/event_store.py $(BENCH_ARGS) && \
-	$(VENV)/bin/python bench/partitions.py --saves 25
+	$(VENV)/bin/python bench/partitions.py --saves 25 && \
+	$(VENV)/bin/python bench/state_at.py
 
 # About 4 minutes (.ci/run runs it after make test): the processes of production on loopback, faults
 # injected while clients drive a cycle (chaos/run.py); `make test` runs a bounded one (tests/test_chaos.py).
