@@ -125,10 +125,14 @@ class Appraisals(Organisation, CycleService):
     def appraisal(self, appraisal_id: UUID, version: int | None = None) -> Appraisal:
         return self._get(Appraisal, appraisal_id, "appraisal", version)
 
-    def execute(self, appraisal_id: UUID, cmd: AppraisalCommand, *, at: datetime, key: str = "") -> Outcome:
-        """Run one appraisal command, at most once per idempotency key."""
+    def execute(
+        self, appraisal_id: UUID, cmd: AppraisalCommand, *, at: datetime, key: str = "", loaded: Appraisal | None = None
+    ) -> Outcome:
+        """Run one appraisal command, at most once per idempotency key. `loaded`: the appraisal as its caller
+        just loaded it (to authorise the command), used instead of a second load; a stale one loses the
+        optimistic save (ConcurrencyConflict), and the caller's retry loads it again."""
         check_command(cmd)
-        appraisal = self.appraisal(appraisal_id)
+        appraisal = loaded if loaded is not None and loaded.id == appraisal_id else self.appraisal(appraisal_id)
         if key and appraisal.applied_version(key) is not None:
             return self._replay(appraisal, key)
         with appraisal.command(key):
@@ -170,7 +174,7 @@ class CycleFacts:
 
     @cached_property
     def cycle(self) -> AppraisalCycle:
-        return self.app.cycle(self.appraisal.cycle_id)
+        return self.app.current(AppraisalCycle, self.appraisal.cycle_id, "cycle")
 
     def superior_rhk_ids(self) -> list[str] | None:
         superior = self.app.superior_rhk(self.appraisal, self.cycle)

@@ -173,12 +173,12 @@ class Gateway:
         workflow_id = appraisal_workflow_id(appraisal.cycle_id, appraisal.employee_nip)
         command = command_key(workflow_id, request_id(actor, key)) if key else ""
 
-        def execute() -> Outcome:
-            return self.appraisals.execute(appraisal.id, cmd, at=self.clock(), key=command)
+        def execute(loaded: Appraisal | None) -> Outcome:
+            return self.appraisals.execute(appraisal.id, cmd, at=self.clock(), key=command, loaded=loaded)
 
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
-            try:
-                outcome = await run_in_threadpool(execute)
+            try:  # the first attempt takes the appraisal as authorisation loaded it; a retry loads it anew
+                outcome = await run_in_threadpool(execute, appraisal if attempt == 1 else None)
                 break
             except ConcurrencyConflict:
                 if attempt == CONFLICT_ATTEMPTS:

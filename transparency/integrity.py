@@ -29,6 +29,7 @@ from domain.merkle import event_leaf, leaf_hash
 from transparency.findings import Report
 from transparency.log import Log
 from transparency.note import Verifier
+from transparency.persistence import SealText
 from transparency.rows import Missing, Row, check_seal, classify_missing, record_label
 from transparency.snapshot import read_snapshot
 from transparency.tree import LogTree
@@ -40,6 +41,9 @@ class RecordCheck:
     def __init__(self, app: Appraisals, origin: str, log_keys: list[Verifier]) -> None:
         self.app, self.origin, self.keys = app, origin, log_keys
         self._intact: dict[UUID, bytes] = {}
+        # Seals whose signature verified, by their text: a record checked again after a write verifies only
+        # its new seals (an altered seal is another text, verified afresh).
+        self._verified_seals: dict[bytes, SealText] = {}
         self.log = Log.of(app)
         self.tree = LogTree(self.log)
         self.t = self.log.tables
@@ -123,7 +127,7 @@ class RecordCheck:
             if not chain.ok:
                 report.add("chain", f"{rows[0].label} {oid}", f"{rows[0].label} {oid}: {chain.problem}", oid)
         for row in rows:
-            check_seal(report, row, seals.get(row.nid), self.keys)
+            check_seal(report, row, seals.get(row.nid), self.keys, self._verified_seals)
         report.sealed = len([r for r in rows if r.nid in seals])
         by_nid = {r.nid: r for r in rows}
         missing: Missing = {}

@@ -7,6 +7,7 @@ record), or some in the middle (a deletion the hash chain also names).
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -14,8 +15,9 @@ from domain.appraisal_events import TOPICS as APPRAISAL_EVENTS_ELSEWHERE
 from domain.merkle import Frontier
 from transparency.findings import Report
 from transparency.note import NoteError, Verifier
-from transparency.persistence import open_seal
+from transparency.persistence import SealText, open_seal
 
+MAX_VERIFIED_SEALS = 100_000  # seals remembered as verified (by the SHA-256 of their text), then forgotten at once
 Missing = dict[int, tuple[str, int]]  # notification id -> (record id, version) of rows gone from the log
 
 
@@ -50,17 +52,27 @@ def describe(label: str, oid: str, versions: list[int]) -> str:
     return f"{label} {oid}: {span}"
 
 
-def check_seal(report: Report, row: Row, note: str | None, keys: list[Verifier]) -> None:
-    """The row must carry the agency's seal, and the seal must name this very row."""
+def check_seal(
+    report: Report, row: Row, note: str | None, keys: list[Verifier], verified: dict[bytes, SealText] | None = None
+) -> None:
+    """The row must carry the agency's seal, and the seal must name this very row. `verified`: seals (by
+    the SHA-256 of their exact text) whose signature verified before, which are not verified again."""
     if note is None:
         message = f"{row.where} carries no seal of the agency: it was written around Kinerja (a forged event)"
         report.add("unsealed", row.where, message, row.oid)
         return
-    try:
-        sealed, _ = open_seal(note, keys)
-    except NoteError as e:
-        report.add("seal-invalid", row.where, f"the seal of {row.where} does not verify: {e}", row.oid)
-        return
+    known = hashlib.sha256(note.encode()).digest()
+    sealed = verified.get(known) if verified is not None else None
+    if sealed is None:
+        try:
+            sealed, _ = open_seal(note, keys)
+        except NoteError as e:
+            report.add("seal-invalid", row.where, f"the seal of {row.where} does not verify: {e}", row.oid)
+            return
+        if verified is not None:
+            if len(verified) >= MAX_VERIFIED_SEALS:
+                verified.clear()
+            verified[known] = sealed
     if (sealed.leaf, sealed.notification_id, str(sealed.originator_id), sealed.version) != (
         row.leaf,
         row.nid,
