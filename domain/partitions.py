@@ -22,10 +22,11 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import EnvType
 
 from domain.application import Appraisals
@@ -122,11 +123,18 @@ class PartitionedAppraisals(Appraisals):
 
     # --- the Store's persistence, routed ------------------------------------------
 
-    def _get(self, cls: type[A], aggregate_id: UUID, what: str, version: int | None = None) -> A:
+    def _get(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        what: str,
+        version: int | None = None,
+        rows: Sequence[StoredEvent] | None = None,
+    ) -> A:
         agency = self.agency_of_record(aggregate_id)
         if agency is None:
             raise NotFound(NO_SUCH, what=what, record_id=str(aggregate_id))
-        return self.partition(agency)._get(cls, aggregate_id, what, version)
+        return self.partition(agency)._get(cls, aggregate_id, what, version, rows)
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Each record to its agency's log (Store._save and the org import both save through here)."""

@@ -128,6 +128,9 @@ class Store(Application[UUID]):
         decoded when there are none. The first load is checked as every load is; later events are applied
         to a copy, so a caller never sees the record change under it. A cycle of 20,000 participants costs
         its full decoding once per process instead of once per daily log entry."""
+        home = self.home(record_id)
+        if home is not self:  # a partitioned store: the record's own log keeps it
+            return home.current(cls, record_id, what)
         with self._kept_lock:
             kept = self._kept.get(record_id)
         if kept is None or not isinstance(kept, cls):
@@ -164,9 +167,9 @@ class Store(Application[UUID]):
         except IntegrityError:
             names = ", ".join(f"{type(a).__name__} {a.id}" for a in aggregates)
             raise ConcurrencyConflict(RACE, names=names) from None
-        kept = self.snapshots_kept
-        if kept is not None:
-            for aggregate, version in zip(aggregates, saved_from, strict=True):
+        for aggregate, version in zip(aggregates, saved_from, strict=True):
+            kept = self.home(aggregate.id).snapshots_kept  # a partitioned store: the log that took the save
+            if kept is not None:
                 kept.after_save(aggregate, version)
 
     def _get(
