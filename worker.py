@@ -61,6 +61,7 @@ def activities_for(app: Appraisals, settings: Settings | None = None) -> list[Ca
         notifications.send_reminder,
         notifications.escalate_missed_deadline,
         notifications.escalate_keberatan,
+        notifications.waiting_subordinates,
         checkpoints.publish_checkpoint,
     ]
 

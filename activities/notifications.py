@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Protocol
+from uuid import UUID
 
 import sqlalchemy as sa
 from temporalio import activity
@@ -145,6 +146,12 @@ class NotificationActivities:
     def escalate_missed_deadline(self, r: Reminder) -> Outcome:
         """The deadline passed: recorded with the escalation target the domain's chain names, who is told."""
         return self._record(r, RecordDeadlineMissed(SYSTEM, r.task, r.due))
+
+    @activity.defn
+    def waiting_subordinates(self, appraisal_id: str) -> int:
+        """How many subordinates wait on this appraisal's employee for their RHK (#15); 0 once they have some."""
+        with domain_errors_fail_fast():
+            return self.app.waiting_on(UUID(appraisal_id))
 
     @activity.defn
     def escalate_keberatan(self, r: Reminder) -> Outcome:

@@ -24,6 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.errors import domain_errors_fail_fast
 from domain.application import Appraisals
+from domain.cascade import cascade_dues
 from domain.cycle import AppraisalCycle
 from domain.errors import DomainError
 from domain.outcome import Outcome
@@ -61,6 +62,9 @@ class AppraisalInput:
     failures: list[dict[str, str]] = field(default_factory=list)  # the latest ones, bounded
     run: int = 1  # which run of the appraisal's workflow this is
     updates_per_run: int = 200  # human actions after which a run hands over to the next (continue-as-new)
+    # #15: when this employee's RHK are due because subordinates cascade from them (domain/cascade.py); None
+    # for an employee nobody in the cycle reports to, and for every appraisal opened before the field.
+    cascade_due: str | None = None
 
 
 @dataclass
@@ -118,6 +122,7 @@ class OpeningActivities:
     @activity.defn
     async def open_appraisals(self, batch: OpenBatch) -> OpenedBatch:
         page, outcomes, failures, done, plan = await asyncio.to_thread(self._open_records, batch)
+        dues = plan.pop("cascade_dues")
         activity.heartbeat(len(page))
         client, task_queue = activity.client(), activity.info().task_queue
         gate = asyncio.Semaphore(STARTS_IN_FLIGHT)
@@ -130,6 +135,7 @@ class OpeningActivities:
                 stage=outcome.stage,
                 pending=outcome.pending,
                 cycle_workflow_id=batch.cycle_workflow_id,
+                cascade_due=dues[nip].isoformat() if nip in dues else None,
                 **plan,
             )
             async with gate:
@@ -163,6 +169,7 @@ class OpeningActivities:
         with domain_errors_fail_fast():
             cycle = self.app.cycle(UUID(batch.cycle_id))
             plan = appraisal_plan(cycle, batch.review_opens, batch.check_in_reminder_days_before)
+            plan["cascade_dues"] = cascade_dues(cycle)
         if batch.nips is not None:
             page, done = list(batch.nips), True
         else:

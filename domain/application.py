@@ -19,8 +19,9 @@ from typing import Any
 from uuid import UUID
 
 from domain.actions import open_actions
-from domain.appraisal import Appraisal
+from domain.appraisal import PLANNING, Appraisal
 from domain.base import Actor
+from domain.cascade import waiting_ids
 from domain.commands import AppraisalCommand
 from domain.cycle import AppraisalCycle
 from domain.cycle_service import CycleService
@@ -160,6 +161,21 @@ class Appraisals(Organisation, CycleService):
             return None
         found = self._find(Appraisal, Appraisal.create_id(cycle.id, appraisal.appraiser_nip))
         return list(found.rhk) if found is not None else []
+
+    def waiting_on(self, appraisal_id: UUID) -> int:
+        """How many subordinates' SKPs wait on this appraisal's employee for their RHK (#15): those in planning
+        whose RHK utama name none yet; none once the employee has drafted RHK (then only links are missing)."""
+        superior = self.appraisal(appraisal_id)
+        if superior.rhk:
+            return 0
+        cycle = self.cycle(superior.cycle_id)
+        below = [nip for nip, p in cycle.participants.items() if p["appraiser_nip"] == superior.employee_nip]
+        found = (self._find(Appraisal, Appraisal.create_id(cycle.id, nip)) for nip in below)
+        return sum(
+            1
+            for a in found
+            if a is not None and a.stage == PLANNING and a.appraiser_nip == superior.employee_nip and waiting_ids(a.rhk)
+        )
 
     def _replay(self, appraisal: Appraisal, key: str) -> Outcome:
         version = appraisal.applied_version(key)

@@ -12,16 +12,17 @@ of domain/appraisal.py: that module keeps only the events stored before it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from domain.base import KinerjaAggregate, require
 from domain.errors import InvalidInput, WrongStage, refusal
+from domain.rules import rule_set
 from domain.skp import NOT_SUPPORTED, PROVISIONAL, is_waiting
 from domain.stages import PLANNING, AppraisalState, Facts
 from domain.work_commands import LinkRhk
 
-__all__ = ["PROVISIONAL", "Cascade", "RhkLinked", "is_waiting", "unlinked", "waiting_ids"]
+__all__ = ["PROVISIONAL", "RHK_ATASAN", "Cascade", "RhkLinked", "cascade_dues", "is_waiting", "unlinked", "waiting_ids"]
 
 LINKS_MISSING = refusal(
     "cascade.links_missing",
@@ -34,6 +35,34 @@ WHO_LINKS = refusal(
 NOTHING_TO_LINK = refusal("cascade.no_superior", "the pejabat penilai takes no part in the cycle: nothing cascades")
 NO_SUCH_RHK = refusal("cascade.unknown_rhk", "must be one of the SKP's RHK ({known}), got {value!r}")
 LINK_WHEN = refusal("cascade.link_when", "an RHK is linked while the SKP is planned, it is {skp_status}")
+
+
+RHK_ATASAN = "rhk_atasan"  # the superior's task while subordinates wait on their RHK ("N bawahan menunggu RHK Anda")
+
+
+def cascade_dues(cycle: Any) -> dict[str, datetime]:
+    """When each superior's RHK are due: the planning deadline less the rule set's days, and less more days for
+    each further level of subordinates below them, so heads come first. Only participants with subordinates in
+    the cycle have one."""
+    rules = rule_set(cycle.rule_set_id)
+    below: dict[str, list[str]] = {}
+    for nip, p in cycle.participants.items():
+        if p["appraiser_nip"] in cycle.participants:
+            below.setdefault(p["appraiser_nip"], []).append(nip)
+    levels: dict[str, int] = {}
+
+    def height(nip: str, seen: frozenset[str]) -> int:
+        if nip not in levels:
+            children = [c for c in below.get(nip, []) if c not in seen]
+            levels[nip] = 1 + max((height(c, seen | {c}) for c in children), default=0) if children else 0
+        return levels[nip]
+
+    planning = cycle.deadline("planning")
+    dues = {}
+    for nip in sorted(below):
+        extra = rules.cascade_days_per_level * (height(nip, frozenset({nip})) - 1)
+        dues[nip] = planning - timedelta(days=rules.cascade_days_before + extra)
+    return dues
 
 
 class RhkLinked(KinerjaAggregate.Event):

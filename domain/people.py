@@ -10,7 +10,7 @@ from domain.errors import InvalidInput, WrongStage, refusal
 from domain.nip import check_nip
 from domain.participants import ONLY_HR_SUPERVISOR, require_not_self_appointed
 from domain.people_commands import ChangeSupervisor, DelegateTask, RecordDeadlineMissed, RecordReminder
-from domain.rules import ATASAN_PARTY
+from domain.rules import APPRAISER_PARTY, ATASAN_PARTY
 from domain.stages import FINALISED, IS_FINALISED, AppraisalState, Facts, text
 
 APPRAISES_SELF = refusal("appraisal.appraises_self", "an employee cannot appraise themselves")
@@ -84,4 +84,6 @@ class People(AppraisalState):
         The appraiser's tasks go up to the atasan whoever does them (the appraiser or a delegate).
         """
         party = self.rules.escalation.get(task, HR_INBOX)
+        if party == APPRAISER_PARTY:  # the RHK subordinates wait on (#15): the superior's own pejabat penilai
+            return self.appraiser_nip
         return self.atasan_nip if party == ATASAN_PARTY else HR_INBOX

@@ -72,6 +72,8 @@ __all__ = [
 
 # Who hears of an overdue task: the atasan pejabat penilai, or HR's pengelola kinerja.
 ATASAN_PARTY, HR_PARTY = "atasan", "hr"
+# The pejabat penilai of the appraisal the task is on (#15: a superior late with their RHK is told to their own).
+APPRAISER_PARTY = "pejabat_penilai"
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,10 @@ class RuleSet:
     # Reminders: days before a deadline, and days before each periodic check-in falls due.
     reminder_days_before: tuple[int, ...] = (7, 1)
     check_in_reminder_days_before: int = 7
+    # #15, heads first: a superior's RHK are due this many days before the planning deadline, and this many days
+    # earlier again for each further level of subordinates below them (domain/cascade.py:cascade_dues).
+    cascade_days_before: int = 7
+    cascade_days_per_level: int = 5
     # The escalation chain: an overdue task of the pejabat penilai (or their delegate) goes up to the
     # atasan; an SKP nobody drafted is taken over by the pengelola kinerja (8/2021, §2.1); HR's own tasks
     # and an undecided keberatan go to HR (§12).
@@ -143,6 +149,7 @@ class RuleSet:
                 "decide_keberatan": HR_PARTY,
                 "decide_follow_up": HR_PARTY,
                 "finalise": HR_PARTY,
+                "rhk_atasan": APPRAISER_PARTY,  # #15: subordinates wait on these RHK
             }
         )
     )

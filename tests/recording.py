@@ -106,6 +106,9 @@ BRANCHES = {
     "tasks back (`test_a_delegate_approves_and_holds_a_check_in_until_the_appraiser_takes_the_tasks_back`)",
     "appraisal_withdrawn": "withdrawal from the cycle in execution: the workflow ends "
     "(`test_a_withdrawn_employee_s_workflow_ends_and_the_domain_takes_no_more_input`)",
+    "appraisal_cascade_escalated": "a superior late with the RHK subordinates wait on (#15, `cascade-rhk-deadline-2026-11`): "
+    "reminded before their own deadline, escalated to their pejabat penilai, then drafts "
+    "(`test_a_late_leader_is_reminded_then_escalated_to_their_own_appraiser`)",
     "cycle_happy_path": "the cycle's workflow until HR closes it (recorded before `closed-cycle-waits-for-reopen`; "
     "not recorded since: its branch is now cycle_closed_and_reopened)",
     "cycle_closed_and_reopened": "the cycle calibrates (answering with the version written), is closed, "

@@ -33,6 +33,7 @@ TASKS = {
     "decide_keberatan": "Keputusan atas keberatan",
     "decide_follow_up": "Tindak lanjut hasil penilaian",
     "finalise": "Finalisasi penilaian",
+    "rhk_atasan": "Menyusun RHK: bawahan menunggu RHK Anda",  # #15
 }
 SKP_STATUS = {
     "empty": "Belum disusun",

@@ -24,12 +24,12 @@ from temporalio import workflow
 # The workflow's own modules load in the sandbox (not passed through), so the payload modules they
 # import below through imports_passed_through() are ones the sandbox has seen.
 from workflows.appraisal_clocks import StageClocks
-from workflows.appraisal_runtime import CONTINUE_AS_NEW, FAILURES_KEPT, HUMAN, Failure, rejection
+from workflows.appraisal_runtime import CASCADE_DEADLINE, CONTINUE_AS_NEW, FAILURES_KEPT, HUMAN, Failure, rejection
 from workflows.appraisal_updates import HumanActions
 
 with workflow.unsafe.imports_passed_through():
     from activities.opening import AppraisalInput
-    from domain.appraisal import EXECUTION, FINALISED, KEBERATAN, RESULT_DELIVERED
+    from domain.appraisal import EXECUTION, FINALISED, KEBERATAN, PLANNING, RESULT_DELIVERED
     from domain.tasks import deadline_of
 
 __all__ = ["HUMAN", "AppraisalWorkflow", "DeadlineMoved", "Failure", "rejection"]
@@ -77,6 +77,8 @@ class AppraisalWorkflow(HumanActions, StageClocks):
             elif self.stage == KEBERATAN:
                 await self._keberatan_decision()
             elif deadline is not None:  # the domain's mapping: which cycle deadline the pending task answers to
+                if self.stage == PLANNING and self.input.cascade_due and workflow.patched(CASCADE_DEADLINE):
+                    await self._cascade_deadline(self.input.cascade_due)  # the superior's own, earlier one (#15)
                 await self._deadline(deadline, lambda name=deadline: self.deadlines[name], self._escalate_missed)
             else:
                 await self._until_changed()

@@ -18,8 +18,9 @@ from workflows.appraisal_runtime import AppraisalRuntime
 with workflow.unsafe.imports_passed_through():
     from activities.appraisals import AppraisalActivities
     from activities.notifications import NotificationActivities, Reminder
-    from domain.appraisal import EXECUTION, KEBERATAN, RESULT_DELIVERED
+    from domain.appraisal import EXECUTION, KEBERATAN, PLANNING, RESULT_DELIVERED
     from domain.base import SYSTEM
+    from domain.cascade import RHK_ATASAN
 
     # Payload classes are imported from the module that defines them (see workflows/appraisal.py).
     from domain.result_commands import CloseKeberatanWindow, OpenReview
@@ -113,6 +114,35 @@ class StageClocks(AppraisalRuntime):
             return await self._until_changed()
         due = view.keberatan_decision_due
         await self._deadline("keberatan_decision", lambda: due, self._escalate_keberatan)
+
+    async def _cascade_deadline(self, due_iso: str) -> None:
+        """#15: while subordinates wait on this employee's RHK, remind them (the rule set's days before their own,
+        earlier deadline) and, once it passed, tell their own pejabat penilai; returns when its steps are past."""
+        due = datetime.fromisoformat(due_iso)
+        steps = [
+            (due - timedelta(days=d), f"reminder:{RHK_ATASAN}:{due_iso}:{d}d")
+            for d in sorted(set(self.input.reminder_days_before), reverse=True)
+        ]
+        steps.append((due + ONE_SECOND, f"missed:{RHK_ATASAN}:{due_iso}"))
+        while self._keeps_time(PLANNING):
+            now = workflow.now()
+            late = [key for when, key in steps[:-1] if when <= now]
+            self.done.update(late if now > due else late[:-1])
+            todo = [(when, key) for when, key in steps if key not in self.done]
+            if not todo:
+                return
+            when, key = todo[0]
+            if not await self._sleep_until(when):
+                continue  # the stage or the assignee changed: recompute
+            self.done.add(key)
+            waiting = await self._calendar(NotificationActivities.waiting_subordinates, self.input.appraisal_id)
+            if not waiting:
+                continue  # their RHK exist (or nobody waits): nothing to tell
+            notice = Reminder(self._stamp(key), RHK_ATASAN, self.input.nip, due)
+            if key.startswith("reminder:"):
+                await self._calendar(NotificationActivities.send_reminder, notice)
+            else:
+                await self._calendar(NotificationActivities.escalate_missed_deadline, notice)
 
     # --- what happens when a clock rings ------------------------------------
 

@@ -55,6 +55,9 @@ CONTINUE_AS_NEW = "continue-as-new-2026-11"
 # attempt re-run after a worker died (its workflow task timed out before the marker was written) finds
 # its key already applied and writes nothing. Histories written before it replay with regular activities.
 LOCAL_COMMANDS = "human-command-local-activity-2026-11"
+# #15: a superior's own deadline for the RHK their subordinates wait on, reminded and escalated in planning.
+# Asked only by runs whose input carries `cascade_due` (none before the field), so older histories never ask.
+CASCADE_DEADLINE = "cascade-rhk-deadline-2026-11"
 
 
 @dataclass
