@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,12 +11,10 @@ from domain.cascade import waiting_ids
 from domain.supervisor_flag import open_flag
 from readmodels.tables import cascade_waits, supervisor_flags
 
-Replace = Callable[[sa.Connection, sa.Table, Any, list[dict[str, Any]]], None]
 
-
-def project_cascade(conn: sa.Connection, appraisal: Appraisal, replace: Replace) -> None:
-    """Replace the appraisal's waiting row (an SKP in planning whose RHK utama name no superior RHK yet) and its
-    open flag row. Whether the superior takes part in the cycle (else nothing cascades and nothing waits) is
+def cascade_rows(appraisal: Appraisal) -> dict[sa.Table, list[dict[str, Any]]]:
+    """The appraisal's waiting row (an SKP in planning whose RHK utama name no superior RHK yet) and its
+    open flag row, by table (readmodels/rows.py writes them with the appraisal's other rows). Whether the superior takes part in the cycle (else nothing cascades and nothing waits) is
     asked when reading, by the superior's own row in rm_appraisals (readmodels/cascade_queries.py)."""
     appraisal_id, employee = str(appraisal.id), appraisal.employee
     waiting = waiting_ids(appraisal.rhk) if appraisal.stage == PLANNING else []
@@ -36,7 +33,6 @@ def project_cascade(conn: sa.Connection, appraisal: Appraisal, replace: Replace)
                 "skp_status": appraisal.skp_status,
             }
         ]
-    replace(conn, cascade_waits, cascade_waits.c.appraisal_id == appraisal_id, rows)
     flag = open_flag(appraisal)
     flags = []
     if flag is not None:
@@ -54,4 +50,4 @@ def project_cascade(conn: sa.Connection, appraisal: Appraisal, replace: Replace)
                 "flagged_at": flag["at"],
             }
         ]
-    replace(conn, supervisor_flags, supervisor_flags.c.appraisal_id == appraisal_id, flags)
+    return {cascade_waits: rows, supervisor_flags: flags}

@@ -13,6 +13,12 @@ Why in order is enough: the event store hands out notification ids in commit
 order (SQLite serialises writers; eventsourcing-sqlalchemy locks the events table
 on PostgreSQL), so nothing can appear later below the tracked position.
 
+Events, not reloads: each stored event is decoded once and applied to the projector's working set
+(readmodels/working_set.py), which holds the aggregates it follows in memory; rows are written per
+batch with batched SQL and the counts move by deltas (readmodels/rows.py). It runs as its own loop
+(`run`, `kinerja projections run`), never inside a request: a request that must see its write waits
+for the position (services/readside.py).
+
 Never frozen: a batch one aggregate's rows spoil is applied aggregate by aggregate and the failing
 one is recorded and retried later (readmodels/projection_failures.py), while the position goes on.
 """
@@ -29,7 +35,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import ApplicationRecorder, Notification
 from eventsourcing.utils import get_topic
 
 from domain.application import Appraisals
@@ -39,8 +45,17 @@ from domain.cycle import AppraisalCycle
 from domain.opening import CycleRunning
 from domain.organisation import Agency
 from readmodels.projection_failures import POISON, TRANSIENT, FailureRecords, Loaded, describe
-from readmodels.rows import Group, project_agency, project_appraisal, project_cycle, project_running, refresh_counts
+from readmodels.rows import (
+    Deltas,
+    cycle_facts,
+    project_agency,
+    project_appraisal,
+    project_cycle,
+    project_running,
+    write_appraisals,
+)
 from readmodels.tables import READ_TABLES, metadata, projection_failures, projection_tracking
+from readmodels.working_set import WorkingSet
 
 log = logging.getLogger(__name__)
 _CREATING = threading.Lock()
@@ -73,21 +88,40 @@ def create_tables(engine: sa.Engine, tables: sa.MetaData, only: Sequence[sa.Tabl
 
 
 class Projector(FailureRecords):
-    """Appraisal and cycle events -> cycles, appraisals, inbox, progress, distribution and trends."""
+    """Appraisal and cycle events -> cycles, appraisals, inbox, progress, distribution and trends.
+
+    `log` is the notification log it follows (the application's recorder unless given: one partition's,
+    say) and `name` its tracking row, so one projector may run per log, each at its own position.
+    """
 
     name = "appraisals"
 
-    def __init__(self, app: Appraisals, engine: sa.Engine, batch_size: int = 200, name: str | None = None) -> None:
-        """`app` is the log followed (one agency's partition, say) and `name` its tracking row (default "appraisals")."""
+    def __init__(
+        self,
+        app: Appraisals,
+        engine: sa.Engine,
+        batch_size: int = 200,
+        *,
+        name: str | None = None,
+        log: ApplicationRecorder | None = None,
+        rebuild_batch_size: int = 10_000,
+        working_set_size: int = 20_000,
+    ) -> None:
         self.app, self.engine, self.batch_size = app, engine, batch_size
         self.name = name or self.name
+        self.log = log if log is not None else app.recorder
+        self.rebuild_batch_size = rebuild_batch_size
+        self.working_set = WorkingSet(app.mapper, self._load_one, working_set_size)
         self._tables_ready = False
         # The last failure of a whole catch-up (the connection, say), until a catch-up succeeds again.
         self.last_error: dict[str, str] | None = None
+        self.known_position = 0  # the last position this process saw (read, or moved itself)
+        self.wake = threading.Event()  # set by a reader waiting for a write: the loop catches up at once
+        self.applied = 0  # notifications applied by this process (metrics)
 
     # --- the entry points ---------------------------------------------------
 
-    def catch_up(self, until: int | None = None) -> int:
+    def catch_up(self, until: int | None = None, batch_size: int | None = None) -> int:
         """Apply every notification after the tracked position (up to `until`); returns how many it applied.
 
         Without `until`, the failed aggregates whose retry time has come are retried afterwards.
@@ -95,14 +129,14 @@ class Projector(FailureRecords):
         self.ensure_tables()
         total, more = 0, True
         while more:
-            done, more = self._step(until)
+            done, more = self._step(until, batch_size or self.batch_size)
             total += done
         if until is None:
             self.retry_failures()
         return total
 
     def rebuild(self) -> int:
-        """Drop the read tables, recreate them and replay the whole log from zero."""
+        """Drop the read tables, recreate them and replay the whole log from zero, in large batches."""
         self.ensure_tables()
         with self.engine.begin() as conn:
             self._lock(conn)  # a concurrent catch_up waits, then resumes from zero
@@ -110,7 +144,7 @@ class Projector(FailureRecords):
             metadata.create_all(conn, tables=list(READ_TABLES))
             conn.execute(projection_failures.delete().where(projection_failures.c.projection == self.name))
             conn.execute(self._tracking().values(last_notification_id=0))
-        return self.catch_up()
+        return self.catch_up(batch_size=self.rebuild_batch_size)
 
     def snapshot(self, tables: Sequence[sa.Table]) -> tuple[int, dict[str, list[dict[str, Any]]]]:
         """The position and every row of `tables`, read under the projector's lock: no batch lands in between."""
@@ -122,13 +156,19 @@ class Projector(FailureRecords):
     def position(self) -> int:
         self.ensure_tables()
         with self.engine.connect() as conn:
-            return int(
+            found = int(
                 conn.execute(
                     sa.select(projection_tracking.c.last_notification_id).where(
                         projection_tracking.c.projection == self.name
                     )
                 ).scalar_one()
             )
+        self._moved_to(found)
+        return found
+
+    def head(self) -> int:
+        """The last notification id of the log this projector follows."""
+        return int(self.log.max_notification_id() or 0)
 
     def ensure_tables(self) -> None:
         if self._tables_ready:
@@ -143,19 +183,19 @@ class Projector(FailureRecords):
 
     # --- one batch, one transaction ---------------------------------------
 
-    def _step(self, until: int | None = None) -> tuple[int, bool]:
+    def _step(self, until: int | None, batch_size: int) -> tuple[int, bool]:
         """Apply one batch; returns how many notifications it applied and whether more may follow.
 
-        The batch and the aggregates are read BEFORE the transaction opens, so no lock of the
-        read models is held while waiting on the event store; the position is checked again
-        under the lock, and a batch another projector applied meanwhile is dropped, not doubled.
+        The batch is read and its events applied to the working set BEFORE the transaction opens, so
+        no lock of the read models is held while waiting on the event store; the position is checked
+        again under the lock, and a batch another projector applied meanwhile is dropped, not doubled.
         The batch is applied whole in a savepoint; if one aggregate's rows fail (POISON), it is
         applied again aggregate by aggregate, recording each failure, and the position moves on.
         """
         position = self.position()
         if until is not None and position >= until:
             return 0, False
-        notifications = self.app.recorder.select_notifications(position + 1, self.batch_size, stop=until)
+        notifications = self.log.select_notifications(position + 1, batch_size, stop=until)
         if not notifications:
             return 0, False
         batch = self.load_batch(notifications)
@@ -176,7 +216,12 @@ class Projector(FailureRecords):
                     self._failed(conn, loaded, loaded.error)
             conn.execute(self._tracking().values(last_notification_id=notifications[-1].id))
         last = notifications[-1].id
-        return len(notifications), len(notifications) == self.batch_size and (until is None or last < until)
+        self._moved_to(last)
+        self.applied += len(notifications)
+        return len(notifications), len(notifications) == batch_size and (until is None or last < until)
+
+    def _moved_to(self, position: int) -> None:
+        self.known_position = position
 
     def _lock(self, conn: sa.Connection) -> int:
         # A write first: it takes the row lock on PostgreSQL and the write lock on SQLite
@@ -195,20 +240,13 @@ class Projector(FailureRecords):
     def _tracking(self) -> Any:
         return projection_tracking.update().where(projection_tracking.c.projection == self.name)
 
-    def load(self, notifications: Sequence[Notification]) -> list[Aggregate]:
-        """Each cycle and appraisal the batch touched, at the last version the batch holds."""
-        return [b.aggregate for b in self.load_batch(notifications) if b.aggregate is not None]
-
     def load_batch(self, notifications: Sequence[Notification]) -> list[Loaded]:
-        """Each aggregate the batch touched (first-seen order: cycles before their appraisals), loaded at
-        the last version the batch holds; one that cannot be loaded carries its error instead."""
-        latest: dict[UUID, Notification] = {}
-        for n in notifications:
-            if n.topic.rpartition(".")[0] in PROJECTED or n.topic in APPRAISAL_EVENTS_ELSEWHERE:
-                latest[UUID(str(n.originator_id))] = n  # keeps first-seen order
-        return [self._load_one(i, n.originator_version, n.id, n.topic) for i, n in latest.items()]
+        """Each aggregate the batch touched (first-seen order: cycles before their appraisals), at the last
+        version the batch holds (readmodels/working_set.py); one that cannot be had carries its error instead."""
+        return self.working_set.advance(notifications, projected)
 
     def _load_one(self, aggregate_id: UUID, version: int | None, notification_id: int, topic: str) -> Loaded:
+        """One aggregate read from the event store (a retry, or one the working set does not hold)."""
         try:
             aggregate: Aggregate = self.app.repository.get(aggregate_id, version=version)
         except TRANSIENT:
@@ -218,26 +256,37 @@ class Projector(FailureRecords):
         return Loaded(aggregate_id, aggregate.version, notification_id, topic, aggregate)
 
     def apply(self, conn: sa.Connection, aggregates: list[Aggregate]) -> None:
-        groups: list[Group] = []
+        """Write the rows of a batch's aggregates: cycles and agencies first (appraisals read their cycle's
+        rows), then the appraisals in one go, then which workflows run; then the counts, once."""
+        deltas = Deltas()
         for aggregate in aggregates:
             if isinstance(aggregate, AppraisalCycle):
                 project_cycle(conn, aggregate)
-            elif isinstance(aggregate, Appraisal):
-                groups.append(project_appraisal(conn, aggregate))
             elif isinstance(aggregate, Agency):
                 project_agency(conn, aggregate)
+        found = [a for a in aggregates if isinstance(a, Appraisal)]
+        facts = cycle_facts(conn, (str(a.cycle_id) for a in found))
+        write_appraisals(conn, [project_appraisal(a, facts[str(a.cycle_id)]) for a in found], deltas)
         # After the appraisals: a batch may hold a page's records and, later, the fact that they run.
         for aggregate in aggregates:
             if isinstance(aggregate, CycleRunning):
-                groups.extend(project_running(conn, aggregate))
-        refresh_counts(conn, groups)
+                project_running(conn, aggregate, deltas)
+        deltas.flush(conn)
+
+
+def projected(topic: str) -> bool:
+    """Whether the projector follows events of this topic (#15's appraisal events live in their own modules)."""
+    return topic.rpartition(".")[0] in PROJECTED or topic in APPRAISAL_EVENTS_ELSEWHERE
 
 
 def run(projector: Projector, stop: threading.Event, every_seconds: float = 1.0, most_seconds: float = 60.0) -> None:
-    """The background loop: catch up, wait, again. A failed catch-up (the database gone, say) is logged,
-    kept as the projector's last error (status()) and retried after a delay that doubles up to a minute."""
+    """The projector's own loop (a thread of the API, or `kinerja projections run`): catch up, then wait
+    `every_seconds` or until a reader nudges it (`projector.wake`), again. A failed catch-up (the database
+    gone, say) is logged, kept as the projector's last error (status()) and retried after a delay that
+    doubles up to a minute. Set `stop` (and `wake`, to end the wait at once) to end it."""
     failures = 0
     while not stop.is_set():
+        projector.wake.clear()  # a nudge from now on calls for another round
         try:
             projector.catch_up()
         except Exception as e:
@@ -248,4 +297,4 @@ def run(projector: Projector, stop: threading.Event, every_seconds: float = 1.0,
             stop.wait(wait)
             continue
         failures, projector.last_error = 0, None
-        stop.wait(every_seconds)
+        projector.wake.wait(every_seconds)

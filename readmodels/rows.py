@@ -1,17 +1,22 @@
-"""From aggregate state to read-model rows, inside the projector's transaction.
+"""From aggregate state to read-model rows, inside the projector's transaction, a batch at a time.
 
-Each row is a function of the aggregate's state (and, for due dates, of its
-cycle's rows), never of the order or batching of events, so a projection caught
-up event by event equals one rebuilt from zero. Counts are recomputed from the
-per-appraisal rows of the (cycle, unit) groups a batch touched.
+Each row is a function of the aggregate's state (and, for due dates, of its cycle's rows), never of
+the order or batching of events, so a projection caught up event by event equals one rebuilt from zero.
+The counts (progress, distribution, trends) change by deltas: what an appraisal's old rows counted
+(read back from the read model, in the same transaction) is taken away and what its new rows count is
+added, so counts always equal a recount of the rows present (tests/test_readmodels.py checks it).
+Rows are written with one DELETE per few hundred ids and one executemany INSERT per table and batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.appraisal import Appraisal
 from domain.cycle import AppraisalCycle
@@ -20,7 +25,7 @@ from domain.opening import CycleRunning
 from domain.organisation import Agency
 from domain.schedule import CheckInDue, schedule
 from domain.tasks import task_due, tasks_bounded_by
-from readmodels.cascade_rows import project_cascade
+from readmodels.cascade_rows import cascade_rows
 from readmodels.tables import (
     appraisal_periods,
     appraisals,
@@ -35,7 +40,54 @@ from readmodels.tables import (
 )
 
 ANNUAL = "annual"
-Group = tuple[str, str]  # (cycle_id, unit_id)
+CHUNK = 500  # ids per IN (...): well below SQLite's bound-parameter limit
+
+
+@dataclass
+class AppraisalRows:
+    """An appraisal's rows in rm_appraisals, rm_appraisal_periods and rm_inbox, and its other tables' (#15's
+    cascade waits and supervisor flags: readmodels/cascade_rows.py), each keyed by appraisal_id."""
+
+    row: dict[str, Any]
+    periods: list[dict[str, Any]]
+    inbox: list[dict[str, Any]]
+    others: dict[sa.Table, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+@dataclass
+class CycleFacts:
+    """What an appraisal's rows need of its cycle, read once per batch from the read model."""
+
+    row: Mapping[str, Any]
+    check_ins: list[CheckInDue]
+
+
+@dataclass
+class Deltas:
+    """Changes to the counts, summed over a batch and written once (`flush`)."""
+
+    progress: Counter[tuple[Any, ...]] = field(default_factory=Counter)
+    distribution: Counter[tuple[Any, ...]] = field(default_factory=Counter)
+    trends: Counter[tuple[Any, ...]] = field(default_factory=Counter)
+
+    def count(self, row: Mapping[str, Any], periods: Iterable[Mapping[str, Any]], running: bool, sign: int) -> None:
+        """Add (sign=1) or take away (sign=-1) what one appraisal's rows count."""
+        cycle_id, unit_id = row["cycle_id"], row["unit_id"]
+        if running:  # open means its workflow runs: a record still waiting for it is not counted yet
+            self.progress[(cycle_id, unit_id, row["stage"])] += sign
+        if row["predikat"] is not None:
+            self.distribution[(cycle_id, unit_id, row["predikat"])] += sign
+        for p in periods:
+            self.trends[(row["agency_id"], row["year"], p["period"], unit_id, p["predikat"])] += sign
+
+    def flush(self, conn: sa.Connection) -> None:
+        for table, counts in (
+            (cycle_progress, self.progress),
+            (distribution, self.distribution),
+            (trends, self.trends),
+        ):
+            add_counts(conn, table, counts)
+            counts.clear()
 
 
 def project_agency(conn: sa.Connection, agency: Agency) -> None:
@@ -46,7 +98,7 @@ def project_agency(conn: sa.Connection, agency: Agency) -> None:
     ]
     conn.execute(employees.delete().where(employees.c.agency_id == agency.code))
     if rows:
-        conn.execute(employees.delete().where(employees.c.nip.in_([r["nip"] for r in rows])))  # moved agency
+        delete_in(conn, employees, employees.c.nip, [r["nip"] for r in rows])  # moved agency
         conn.execute(employees.insert(), rows)
 
 
@@ -83,17 +135,28 @@ def project_cycle(conn: sa.Connection, cycle: AppraisalCycle) -> None:
             conn.execute(inbox.update().where(where).values(due_at=row[f"{name}_due"]))
 
 
-def project_appraisal(conn: sa.Connection, appraisal: Appraisal) -> Group:
-    """Replace the appraisal's row, its predikat per period and its inbox entry; return its group."""
+def cycle_facts(conn: sa.Connection, cycle_ids: Iterable[str]) -> dict[str, CycleFacts]:
+    """The cycle rows and check-in dues of these cycles, as the read model holds them (one query each)."""
+    wanted = sorted(set(cycle_ids))
+    if not wanted:
+        return {}
+    rows = {r["cycle_id"]: r for r in conn.execute(sa.select(cycles).where(cycles.c.cycle_id.in_(wanted))).mappings()}
+    dues: dict[str, list[CheckInDue]] = {c: [] for c in rows}
+    query = sa.select(check_in_dues).where(check_in_dues.c.cycle_id.in_(wanted))
+    for r in conn.execute(query.order_by(check_in_dues.c.cycle_id, check_in_dues.c.period)).mappings():
+        dues[r["cycle_id"]].append(CheckInDue(r["period"], r["due_at"]))
+    return {c: CycleFacts(dict(row), dues[c]) for c, row in rows.items()}
+
+
+def project_appraisal(appraisal: Appraisal, cycle: CycleFacts) -> AppraisalRows:
+    """The appraisal's row, its predikat per period and its inbox entry (a pure function of the two)."""
     appraisal_id, cycle_id = str(appraisal.id), str(appraisal.cycle_id)
-    cycle = conn.execute(sa.select(cycles).where(cycles.c.cycle_id == cycle_id)).mappings().one()
-    employee = appraisal.employee
-    rating = appraisal.rating or {}
+    employee, rating, c = appraisal.employee, appraisal.rating or {}, cycle.row
     row = {
         "appraisal_id": appraisal_id,
         "cycle_id": cycle_id,
-        "agency_id": cycle["agency_id"],
-        "year": cycle["year"],
+        "agency_id": c["agency_id"],
+        "year": c["year"],
         "employee_nip": appraisal.employee_nip,
         "employee_name": employee["name"],
         "unit_id": employee["unit_id"],
@@ -110,22 +173,17 @@ def project_appraisal(conn: sa.Connection, appraisal: Appraisal) -> Group:
         "updated_at": appraisal.modified_on,
         "version": appraisal.version,
     }
-    _replace(conn, appraisals, appraisals.c.appraisal_id == appraisal_id, [row])
     periods = [
-        {"appraisal_id": appraisal_id, "period": period, "predikat": c["predikat"]}
-        for period, c in sorted(appraisal.check_ins.items())
-        if c.get("predikat")
+        {"appraisal_id": appraisal_id, "period": period, "predikat": ci["predikat"]}
+        for period, ci in sorted(appraisal.check_ins.items())
+        if ci.get("predikat")
     ]
     if appraisal.predikat:
         periods.append({"appraisal_id": appraisal_id, "period": ANNUAL, "predikat": appraisal.predikat})
-    _replace(conn, appraisal_periods, appraisal_periods.c.appraisal_id == appraisal_id, periods)
     task = appraisal.pending_task()
     entry = []
     if task is not None:
-        periods_due = conn.execute(sa.select(check_in_dues).where(check_in_dues.c.cycle_id == cycle_id)).mappings()
-        check_ins = [CheckInDue(r["period"], r["due_at"]) for r in periods_due]
-        due = task_due(appraisal, lambda name: cycle[f"{name}_due"], check_ins)
-        entry = [
+        entry.append(
             {
                 "appraisal_id": appraisal_id,
                 "cycle_id": cycle_id,
@@ -134,30 +192,75 @@ def project_appraisal(conn: sa.Connection, appraisal: Appraisal) -> Group:
                 "unit_id": employee["unit_id"],
                 "task": task["task"],
                 "assignee_nip": task["assignee"],
-                "due_at": due,
+                "due_at": task_due(appraisal, lambda name: c[f"{name}_due"], cycle.check_ins),
                 "stage": appraisal.stage,
             }
-        ]
-    _replace(conn, inbox, inbox.c.appraisal_id == appraisal_id, entry)
-    project_cascade(conn, appraisal, _replace)
-    return cycle_id, employee["unit_id"]
+        )
+    return AppraisalRows(row, periods, entry, cascade_rows(appraisal))
 
 
-def project_running(conn: sa.Connection, running: CycleRunning) -> list[Group]:
-    """Mark the cycle's appraisals whose workflow runs; return the groups whose progress changes."""
+def write_appraisals(conn: sa.Connection, projected: Sequence[AppraisalRows], deltas: Deltas) -> None:
+    """Replace the appraisals' rows; the counts move by what their old rows counted and their new ones count."""
+    if not projected:
+        return
+    ids = [p.row["appraisal_id"] for p in projected]
+    old_rows = {r["appraisal_id"]: r for r in select_in(conn, appraisals, appraisals.c.appraisal_id, ids)}
+    old_periods: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+    for r in select_in(conn, appraisal_periods, appraisal_periods.c.appraisal_id, ids):
+        old_periods[r["appraisal_id"]].append(r)
+    pairs = [(p.row["cycle_id"], p.row["employee_nip"]) for p in projected]
+    pairs += [(r["cycle_id"], r["employee_nip"]) for r in old_rows.values()]
+    running = running_among(conn, pairs)
+    for p in projected:
+        old = old_rows.get(p.row["appraisal_id"])
+        if old is not None:
+            deltas.count(old, old_periods[old["appraisal_id"]], (old["cycle_id"], old["employee_nip"]) in running, -1)
+        deltas.count(p.row, p.periods, (p.row["cycle_id"], p.row["employee_nip"]) in running, 1)
+    tables: dict[sa.Table, list[dict[str, Any]]] = {
+        appraisals: [p.row for p in projected],
+        appraisal_periods: [r for p in projected for r in p.periods],
+        inbox: [r for p in projected for r in p.inbox],
+    }
+    for p in projected:
+        for table, rows in p.others.items():
+            tables.setdefault(table, []).extend(rows)
+    for table, rows in tables.items():
+        delete_in(conn, table, table.c.appraisal_id, ids)
+        if rows:
+            conn.execute(table.insert(), rows)
+
+
+def project_running(conn: sa.Connection, running: CycleRunning, deltas: Deltas) -> None:
+    """Mark the cycle's appraisals whose workflow runs; each one with rows now counts in progress."""
     cycle_id, w = str(running.cycle_id), workflows_running
     known = set(conn.execute(sa.select(w.c.employee_nip).where(w.c.cycle_id == cycle_id)).scalars())
     new = [nip for nip in running.nips if nip not in known]
-    for start in range(0, len(new), 500):
-        conn.execute(w.insert(), [{"cycle_id": cycle_id, "employee_nip": nip} for nip in new[start : start + 500]])
-    units: set[str] = set()
-    for start in range(0, len(new), 500):
-        part = new[start : start + 500]
-        query = sa.select(appraisals.c.unit_id).where(
-            appraisals.c.cycle_id == cycle_id, appraisals.c.employee_nip.in_(part)
+    if not new:
+        return
+    conn.execute(w.insert(), [{"cycle_id": cycle_id, "employee_nip": nip} for nip in new])
+    a = appraisals
+    for start in range(0, len(new), CHUNK):
+        query = sa.select(a.c.unit_id, a.c.stage).where(
+            a.c.cycle_id == cycle_id, a.c.employee_nip.in_(new[start : start + CHUNK])
         )
-        units.update(conn.execute(query.distinct()).scalars())
-    return [(cycle_id, unit) for unit in sorted(units)]
+        for unit_id, stage in conn.execute(query):
+            deltas.progress[(cycle_id, unit_id, stage)] += 1
+
+
+def running_among(conn: sa.Connection, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (cycle_id, employee_nip) of these have a running workflow recorded."""
+    by_cycle: dict[str, set[str]] = {}
+    for cycle_id, nip in pairs:
+        by_cycle.setdefault(cycle_id, set()).add(nip)
+    w, found = workflows_running, set[tuple[str, str]]()
+    for cycle_id, nips in by_cycle.items():
+        listed = sorted(nips)
+        for start in range(0, len(listed), CHUNK):
+            query = sa.select(w.c.employee_nip).where(
+                w.c.cycle_id == cycle_id, w.c.employee_nip.in_(listed[start : start + CHUNK])
+            )
+            found.update((cycle_id, nip) for nip in conn.execute(query).scalars())
+    return found
 
 
 def keberatan_status(appraisal: Appraisal) -> str | None:
@@ -169,50 +272,33 @@ def keberatan_status(appraisal: Appraisal) -> str | None:
     return "escalated" if k.get("escalated") else "filed"
 
 
-def refresh_counts(conn: sa.Connection, groups: Iterable[Group]) -> None:
-    """Recount progress, distribution and trends of each touched (cycle, unit) from the appraisal rows."""
-    a, p = appraisals, appraisal_periods
-    for cycle_id, unit_id in sorted(set(groups)):
-        in_group = sa.and_(a.c.cycle_id == cycle_id, a.c.unit_id == unit_id)
-        w = workflows_running
-        _recount(  # open means its workflow runs: a record still waiting for it is not counted yet
-            conn,
-            cycle_progress,
-            [a.c.cycle_id, a.c.unit_id, a.c.stage],
-            in_group,
-            sa.and_(cycle_progress.c.cycle_id == cycle_id, cycle_progress.c.unit_id == unit_id),
-            join=a.join(w, sa.and_(w.c.cycle_id == a.c.cycle_id, w.c.employee_nip == a.c.employee_nip)),
-        )
-        _recount(
-            conn,
-            distribution,
-            [a.c.cycle_id, a.c.unit_id, a.c.predikat],
-            sa.and_(in_group, a.c.predikat.is_not(None)),
-            sa.and_(distribution.c.cycle_id == cycle_id, distribution.c.unit_id == unit_id),
-        )
-        agency_id, year = conn.execute(
-            sa.select(cycles.c.agency_id, cycles.c.year).where(cycles.c.cycle_id == cycle_id)
-        ).one()
-        # A trend row is keyed by agency and year: recount over every cycle of that agency-year.
-        same_year = sa.and_(a.c.agency_id == agency_id, a.c.year == year, a.c.unit_id == unit_id)
-        _recount(
-            conn,
-            trends,
-            [a.c.agency_id, a.c.year, p.c.period, a.c.unit_id, p.c.predikat],
-            same_year,
-            sa.and_(trends.c.agency_id == agency_id, trends.c.year == year, trends.c.unit_id == unit_id),
-            join=p.join(a, p.c.appraisal_id == a.c.appraisal_id),
-        )
+def add_counts(conn: sa.Connection, table: sa.Table, counts: Mapping[tuple[Any, ...], int]) -> None:
+    """count += delta for each key (one multi-row upsert); rows that reach zero are removed, as a recount
+    would never have written them."""
+    changed = {k: n for k, n in counts.items() if n}
+    if not changed:
+        return
+    keys = [c.name for c in table.primary_key.columns]
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+    upsert = insert.on_conflict_do_update(
+        index_elements=keys, set_={"count": table.c["count"] + insert.excluded["count"]}
+    )
+    conn.execute(upsert, [{**dict(zip(keys, k, strict=True)), "count": n} for k, n in sorted(changed.items())])
+    if any(n < 0 for n in changed.values()):
+        conn.execute(table.delete().where(table.c["count"] <= 0))
 
 
-def _recount(
-    conn: sa.Connection, table: sa.Table, keys: list[Any], where: Any, existing: Any, join: Any = None
-) -> None:
-    query = sa.select(*keys, sa.func.count().label("count")).where(where).group_by(*keys)
-    if join is not None:
-        query = query.select_from(join)
-    conn.execute(table.delete().where(existing))
-    conn.execute(table.insert().from_select([c.name for c in table.columns], query))
+def select_in(conn: sa.Connection, table: sa.Table, column: Any, ids: Sequence[str]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(ids), CHUNK):
+        query = sa.select(table).where(column.in_(ids[start : start + CHUNK]))
+        found.extend(dict(r) for r in conn.execute(query).mappings())
+    return found
+
+
+def delete_in(conn: sa.Connection, table: sa.Table, column: Any, ids: Sequence[str]) -> None:
+    for start in range(0, len(ids), CHUNK):
+        conn.execute(table.delete().where(column.in_(ids[start : start + CHUNK])))
 
 
 def _replace(conn: sa.Connection, table: sa.Table, where: Any, rows: list[dict[str, Any]]) -> None:

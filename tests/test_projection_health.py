@@ -124,10 +124,10 @@ def test_a_failing_record_is_skipped_then_healed_by_its_retry(store_url: str, mo
     broken = s.id(STAFF)
     real = readmodels.projector.project_appraisal
 
-    def bug_for_one(conn: sa.Connection, appraisal: Any) -> Any:
+    def bug_for_one(appraisal: Any, cycle: Any) -> Any:
         if appraisal.id == broken:
             raise KeyError("unit_name")
-        return real(conn, appraisal)
+        return real(appraisal, cycle)
 
     monkeypatch.setattr(readmodels.projector, "project_appraisal", bug_for_one)
     projector = Projector(app, make_engine(store_url))  # one batch: one attempt
@@ -186,6 +186,12 @@ def test_a_lost_connection_skips_nothing_and_is_shown_until_a_catch_up_succeeds(
     monkeypatch.setattr(Projector, "apply", real)
     stop.clear()
     waits.clear()
+
+    def idle(seconds: float | None = None) -> bool:  # after a catch-up that succeeded: stop there
+        stop.set()
+        return False
+
+    monkeypatch.setattr(projector.wake, "wait", idle)
     run(projector, stop, every_seconds=0.5)
     assert projector.status() == {
         "ok": True,

@@ -51,6 +51,9 @@ def test_a_connection_lost_while_a_record_is_loaded_blames_no_record(
 ) -> None:
     app, s = store(store_url)
     s.plan(STAFF)
+    Projector(app, make_engine(store_url)).catch_up()
+    report_progress(s)
+    # A projector that does not hold STAFF's record (a restart: its working set is empty) loads it once.
     projector = Projector(app, make_engine(store_url))
     get, lost = app.repository.get, []
 
@@ -61,9 +64,10 @@ def test_a_connection_lost_while_a_record_is_loaded_blames_no_record(
         return get(aggregate_id, **kwargs)
 
     monkeypatch.setattr(app.repository, "get", connection_lost_once)
+    position = projector.position()
     with pytest.raises(OperationalError):
         projector.catch_up()  # the batch waits whole: the background loop backs off and tries again
-    assert (projector.position(), projector.failures()) == (0, [])
+    assert lost and (projector.position(), projector.failures()) == (position, [])
     assert projector.catch_up() > 0
     assert projector.failures() == [] and differences(app, projector.engine) == []
     app.close()
@@ -78,10 +82,10 @@ def test_a_retry_that_loaded_an_older_version_does_not_undo_a_newer_projection(
     background, after_a_write = Projector(app, engine), Projector(app, engine)  # as the API runs them, at once
     real, broken = readmodels.projector.project_appraisal, s.id(STAFF)
 
-    def bug_for_one(conn: sa.Connection, appraisal: Any) -> Any:
+    def bug_for_one(appraisal: Any, cycle: Any) -> Any:
         if appraisal.id == broken:
             raise KeyError("unit_name")
-        return real(conn, appraisal)
+        return real(appraisal, cycle)
 
     monkeypatch.setattr(readmodels.projector, "project_appraisal", bug_for_one)
     background.catch_up()
