@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -24,9 +25,13 @@ from domain.application import Appraisals
 from domain.audit import HIDDEN_STATE, Audit, jsonable
 from domain.base import SYSTEM
 from domain.calendar import as_utc
+from domain.cycle import AppraisalCycle
+from domain.partitions import PartitionedAppraisals
 from domain.result_commands import OpenReview
 from domain.snapshots import MAC_BYTES, Snapshots, restore
 from domain.work_commands import LogDailyWork, ReportProgress
+from partitioning.store import open_appraisals
+from settings import Settings
 from tests.factories import HEAD, STAFF, Scenario, actor, reach
 
 SNAPSHOTS_TABLE = "kinerja_snapshots"
@@ -230,3 +235,22 @@ def test_every_kind_of_record_restores_from_a_snapshot_at_every_version() -> Non
             snapshot = kept.latest(record_id, version)
             assert snapshot is not None and snapshot.originator_version == version
             assert restore(snapshot).__dict__ == app.repository.get(record_id, version=version).__dict__
+
+
+def test_on_a_partitioned_store_each_agency_s_log_keeps_its_records_snapshots(store_url: str, tmp_path: Path) -> None:
+    """The snapshots and the kept cycle live with the record's own log (its agency's partition)."""
+    settings = Settings(database_url=store_url, log_keys_dir=str(tmp_path / "keys"), partitioned=True)
+    app = open_appraisals(settings)
+    assert isinstance(app, PartitionedAppraisals)
+    s = Scenario.new(app, agency_id="pemkot-palu")
+    write(s, [("daily", 5)] * 50)  # 4 events of the SKP and the opening, then 50: one snapshot, at 50
+    record_id, home = s.id(STAFF), app.home(s.id(STAFF))
+    assert home is not app
+    kept = home.snapshots_kept
+    assert kept is not None and [r.originator_version for r in kept.recorder.select_events(record_id)] == [50]
+    assert app.snapshots_kept is None or not app.snapshots_kept.recorder.select_events(record_id)
+    audit = Audit(app)
+    for version in (1, 49, 50, 54):
+        assert audit.state_at(record_id, version=version) == full_replay(home, record_id, version)
+    assert app.current(AppraisalCycle, s.cycle_id, "cycle") is home.current(AppraisalCycle, s.cycle_id, "cycle")
+    app.close()
