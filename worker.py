@@ -28,6 +28,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 
+from activities.acting import ActingActivities
 from activities.appraisals import AppraisalActivities
 from activities.checkpoints import CheckpointActivities
 from activities.notifications import NotificationActivities, dispatcher_from_settings
@@ -38,12 +39,13 @@ from readmodels.projector import make_engine
 from settings import DATA_DIR, InsecureSettings, Settings, check_startup, get_settings
 from transparency.log import Log
 from transparency.wiring import publisher
+from workflows.acting import ActingWorkflow
 from workflows.appraisal import AppraisalWorkflow
 from workflows.checkpoints import CheckpointInput, CheckpointWorkflow, checkpoint_workflow_id
 from workflows.cycle import CycleWorkflow
 
 log = logging.getLogger("kinerja.worker")
-WORKFLOWS = [CycleWorkflow, AppraisalWorkflow, CheckpointWorkflow]
+WORKFLOWS = [CycleWorkflow, AppraisalWorkflow, CheckpointWorkflow, ActingWorkflow]
 ACTIVITY_THREADS = 16
 
 
@@ -63,6 +65,7 @@ def activities_for(app: Appraisals, settings: Settings | None = None) -> list[Ca
         notifications.escalate_keberatan,
         notifications.waiting_subordinates,
         checkpoints.publish_checkpoint,
+        ActingActivities(app).step_acting,
     ]
 
 

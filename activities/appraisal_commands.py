@@ -10,6 +10,7 @@ from __future__ import annotations
 from temporalio import activity
 
 from activities.errors import domain_errors_fail_fast
+from domain.acting_commands import BeginActing, EndActing
 from domain.application import Appraisals
 from domain.commands import AppraisalCommand
 from domain.outcome import Outcome, Stamp
@@ -134,6 +135,14 @@ class AppraisalCommandActivities:
 
     @activity.defn
     def delegate_task(self, stamp: Stamp, cmd: DelegateTask) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def begin_acting(self, stamp: Stamp, cmd: BeginActing) -> Outcome:
+        return self._run(stamp, cmd)
+
+    @activity.defn
+    def end_acting(self, stamp: Stamp, cmd: EndActing) -> Outcome:
         return self._run(stamp, cmd)
 
     @activity.defn

@@ -22,6 +22,7 @@ from temporalio.client import Client
 
 from api import (
     accounts,
+    acting,
     audit,
     cascade,
     docs,
@@ -174,7 +175,7 @@ def create_app(
     docs.install(app)
 
     api = APIRouter(prefix=PREFIX)
-    modules = (login, hr, accounts, hr_appraisals, tasks, employees, cascade, audit, receipts, feedback)
+    modules = (login, hr, accounts, hr_appraisals, acting, tasks, employees, cascade, audit, receipts, feedback)
     routers = [m.router for m in modules]
     for router in (*routers, feedback.surveys_router):
         responses.declare(router.routes)

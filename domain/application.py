@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any
 from uuid import UUID
 
+from domain.acting_service import ActingService
 from domain.actions import open_actions
 from domain.appraisal import PLANNING, Appraisal
 from domain.base import Actor
@@ -37,7 +38,7 @@ NOT_STARTED = refusal("cycle.not_started", "the cycle is {cycle_status}; apprais
 NOT_IN_CYCLE = refusal("cycle.no_participant", "{nip} does not take part in cycle {cycle_id}")
 
 
-class Appraisals(Organisation, CycleService):
+class Appraisals(Organisation, CycleService, ActingService):
     """Agencies, appraisal cycles and appraisals, with their audit trail."""
 
     name = "kinerja"

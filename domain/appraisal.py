@@ -18,7 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.base import KinerjaAggregate
+from domain.acting_facts import ActingFacts
 from domain.lifecycle import AppraisalRules
 from domain.stages import (
     AMENDED,
@@ -50,7 +50,7 @@ __all__ = [
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kinerja.example/appraisal")
 
 
-class Appraisal(KinerjaAggregate, AppraisalRules):
+class Appraisal(ActingFacts, AppraisalRules):
     """One employee's appraisal in one cycle."""
 
     @staticmethod

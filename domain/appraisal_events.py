@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from eventsourcing.utils import get_topic
 
+from domain.acting_facts import ActingFacts
 from domain.cascade import RhkLinked
 from domain.supervisor_flag import SupervisorFlagged, SupervisorFlagResolved
 
-ELSEWHERE = (RhkLinked, SupervisorFlagged, SupervisorFlagResolved)
+# The acting heads' events are a base class's of Appraisal (domain/acting_facts.py), topics ActingFacts.<Event>.
+ELSEWHERE = (RhkLinked, SupervisorFlagged, SupervisorFlagResolved, ActingFacts.ActingBegan, ActingFacts.ActingEnded)
 TOPICS = frozenset(get_topic(cls) for cls in ELSEWHERE)

@@ -12,6 +12,7 @@ not part of it: the workflow adds them (`workflow.now()`, the update id) when it
 
 from __future__ import annotations
 
+from domain.acting_commands import BeginActing, EndActing
 from domain.people_commands import DelegateTask, RecordDeadlineMissed, RecordReminder
 from domain.result_commands import (
     CloseKeberatanWindow,
@@ -69,4 +70,6 @@ AppraisalCommand = (
     | RecordDeadlineMissed
     | FlagWrongSupervisor
     | DismissSupervisorFlag
+    | BeginActing
+    | EndActing
 )

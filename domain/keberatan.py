@@ -54,7 +54,7 @@ class Keberatan(AppraisalState):
             raise DeadlinePassed(FILED_LATE, days=days, deadline=local, zone=self.time_zone, filed=filed)
         self._require_stage(RESULT_DELIVERED)
         due = calendar.days_after(at, self.rules.keberatan_decision_days, self.time_zone)
-        self._keberatan_filed(cmd.by.nip, text("reasons", cmd.reasons), self.atasan_nip, due, at)
+        self._keberatan_filed(cmd.by.nip, text("reasons", cmd.reasons), self.acting_atasan, due, at)
 
     def close_keberatan_window(self, cmd: CloseKeberatanWindow, at: datetime) -> None:
         require(cmd.by.is_system, CLOSES_BY_ITSELF)

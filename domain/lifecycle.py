@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import assert_never
 
+from domain.acting_commands import BeginActing, EndActing
+from domain.acting_rules import ActingRules
 from domain.cascade import Cascade
 from domain.commands import AppraisalCommand
 from domain.daily_log import DailyLog
@@ -51,7 +53,7 @@ from domain.work_commands import (
 )
 
 
-class AppraisalRules(Cascade, Planning, Execution, DailyLog, Review, Keberatan, FollowUp, SupervisorFlags):
+class AppraisalRules(Cascade, Planning, Execution, DailyLog, Review, Keberatan, FollowUp, SupervisorFlags, ActingRules):
     """Every rule of an appraisal, reached through one typed command at a time."""
 
     def execute(self, cmd: AppraisalCommand, at: datetime, facts: Facts) -> None:
@@ -111,6 +113,10 @@ class AppraisalRules(Cascade, Planning, Execution, DailyLog, Review, Keberatan, 
                 self.flag_wrong_supervisor(cmd, at)
             case DismissSupervisorFlag():
                 self.dismiss_supervisor_flag(cmd, at)
+            case BeginActing():
+                self.begin_acting(cmd, at)
+            case EndActing():
+                self.end_acting(cmd, at)
             case _:
                 assert_never(cmd)
 

@@ -86,4 +86,4 @@ class People(AppraisalState):
         party = self.rules.escalation.get(task, HR_INBOX)
         if party == APPRAISER_PARTY:  # the RHK subordinates wait on (#15): the superior's own pejabat penilai
             return self.appraiser_nip
-        return self.atasan_nip if party == ATASAN_PARTY else HR_INBOX
+        return self.acting_atasan if party == ATASAN_PARTY else HR_INBOX

@@ -92,8 +92,19 @@ class AppraisalState:
 
     @property
     def acting_appraiser(self) -> str:
-        """Who does the pejabat penilai's tasks now: the delegate, if any, else the appraiser."""
+        """Who does the pejabat penilai's tasks now: an acting head (Plt/Plh) for the appraiser, else the
+        delegate, if any, else the appraiser. An acting head acts only for the head it was designated for:
+        after a change of supervisor the new appraiser acts."""
+        acting = (self.__dict__.get("acting") or {}).get("appraiser")
+        if acting and acting["head_nip"] == self.appraiser_nip:
+            return str(acting["nip"])
         return self.__dict__.get("delegate_nip") or self.appraiser_nip
+
+    @property
+    def acting_atasan(self) -> str:
+        """Who takes the atasan's part now: an acting head (Plt/Plh) for the atasan, else the atasan."""
+        acting = (self.__dict__.get("acting") or {}).get("atasan")
+        return str(acting["nip"]) if acting and acting["head_nip"] == self.atasan_nip else self.atasan_nip
 
     def _require_stage(self, *stages: str) -> None:
         if self.stage not in stages:

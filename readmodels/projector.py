@@ -38,6 +38,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import ApplicationRecorder, Notification
 from eventsourcing.utils import get_topic
 
+from domain.acting_facts import ActingFacts
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.appraisal_events import TOPICS as APPRAISAL_EVENTS_ELSEWHERE
@@ -59,7 +60,14 @@ from readmodels.working_set import WorkingSet
 
 log = logging.getLogger(__name__)
 _CREATING = threading.Lock()
-PROJECTED = {get_topic(AppraisalCycle), get_topic(Appraisal), get_topic(Agency), get_topic(CycleRunning)}
+# An appraisal's acting heads' events are stored under their own module's class (domain/acting_facts.py).
+PROJECTED = {
+    get_topic(AppraisalCycle),
+    get_topic(Appraisal),
+    get_topic(ActingFacts),
+    get_topic(Agency),
+    get_topic(CycleRunning),
+}
 
 
 def make_engine(url: str) -> sa.Engine:

@@ -90,7 +90,9 @@ def relations(actor: Actor, appraisal: Any) -> set[str]:
         found.add(EMPLOYEE)
     if actor.nip in (appraisal.appraiser_nip, getattr(appraisal, "delegate_nip", None)):
         found.add(APPRAISER)  # a delegate acts for the appraiser; the domain checks which of them may
-    if actor.nip == appraisal.atasan_nip:
+    if actor.nip == getattr(appraisal, "acting_appraiser", None):
+        found.add(APPRAISER)  # an acting head (Plt/Plh) for the appraiser, while the designation runs
+    if actor.nip in (appraisal.atasan_nip, getattr(appraisal, "acting_atasan", None)):
         found.add(ATASAN)
     keberatan = getattr(appraisal, "keberatan", None) or {}
     if actor.nip == keberatan.get("decider"):

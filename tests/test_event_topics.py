@@ -10,9 +10,11 @@ from datetime import datetime, timezone
 
 from eventsourcing.utils import get_topic, resolve_topic
 
+from domain.acting_facts import ActingFacts
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
 from domain.appraisal_events import TOPICS
+from domain.base import KinerjaAggregate
 from domain.organisation import Agency
 from tests.factories import HR_ACTOR, KADIS, SEKDA, STAFF
 from transparency.rows import record_label
@@ -64,8 +66,25 @@ def test_every_stored_topic_resolves_to_an_appraisal_event() -> None:
 
 
 def test_the_aggregate_declares_exactly_the_stored_events() -> None:
-    declared = {get_topic(cls) for cls in _event_classes().values()} - {get_topic(Appraisal.Created)}
+    own = {name: cls for name, cls in _event_classes().items() if name not in vars(ActingFacts)}
+    declared = {get_topic(cls) for cls in own.values()} - {get_topic(Appraisal.Created)}
     assert declared == STORED
+
+
+# The acting heads' events (issue 15) live on Appraisal's base ActingFacts, in their own module: their stored
+# topics name it, and a decorated method of Appraisal records them under those topics.
+ACTING_STORED = {"domain.acting_facts:ActingFacts.ActingBegan", "domain.acting_facts:ActingFacts.ActingEnded"}
+
+
+def test_the_acting_heads_events_are_stored_under_their_own_module() -> None:
+    declared = {
+        get_topic(value)
+        for name, value in vars(ActingFacts).items()
+        if isinstance(value, type) and issubclass(value, ActingFacts.Event) and name not in ("Event", "Created")
+    }
+    assert declared == ACTING_STORED
+    for topic in ACTING_STORED:
+        assert issubclass(resolve_topic(topic), KinerjaAggregate.Event)
 
 
 # The Agency's events stay on Agency in domain/organisation.py while its reading moved to domain/org_chart.py.

@@ -81,6 +81,7 @@ NOTES = {
     "rhk-ditautkan": "RHK ditautkan ke RHK atasan.",
     "atasan-salah": "Laporan atasan salah dikirim ke pengelola kinerja.",
     "laporan-ditolak": "Laporan atasan salah dijawab: pejabat penilai tetap.",
+    "plt-ditunjuk": "Penunjukan Plt/Plh tercatat; tugas kepala unit beralih pada hari pertamanya.",
 }
 
 

@@ -14,6 +14,7 @@ from workflows.appraisal_runtime import AppraisalRuntime
 
 with workflow.unsafe.imports_passed_through():
     from activities.appraisals import AppraisalActivities
+    from domain.acting_commands import BeginActing, EndActing
     from domain.outcome import Outcome
     from domain.people_commands import ChangeSupervisor, DelegateTask
     from domain.result_commands import (
@@ -221,4 +222,22 @@ class HumanActions(AppraisalRuntime):
 
     @change_supervisor.validator
     def _admit_change_supervisor(self, cmd: ChangeSupervisor) -> None:
+        self._admit(cmd.by)
+
+    @workflow.update
+    async def begin_acting(self, cmd: BeginActing) -> Outcome:
+        """An acting head's designation begins: the head's tasks here go to the acting head (workflows/acting.py)."""
+        return await self._human(AppraisalActivities.begin_acting, cmd)
+
+    @begin_acting.validator
+    def _admit_begin_acting(self, cmd: BeginActing) -> None:
+        self._admit(cmd.by)
+
+    @workflow.update
+    async def end_acting(self, cmd: EndActing) -> Outcome:
+        """The designation is over: the tasks go back to the head."""
+        return await self._human(AppraisalActivities.end_acting, cmd)
+
+    @end_acting.validator
+    def _admit_end_acting(self, cmd: EndActing) -> None:
         self._admit(cmd.by)
