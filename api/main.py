@@ -24,6 +24,7 @@ from api import (
     accounts,
     acting,
     audit,
+    bulk,
     cascade,
     docs,
     employees,
@@ -175,7 +176,7 @@ def create_app(
     docs.install(app)
 
     api = APIRouter(prefix=PREFIX)
-    modules = (login, hr, accounts, hr_appraisals, acting, tasks, employees, cascade, audit, receipts, feedback)
+    modules = (login, hr, accounts, hr_appraisals, acting, tasks, bulk, employees, cascade, audit, receipts, feedback)
     routers = [m.router for m in modules]
     for router in (*routers, feedback.surveys_router):
         responses.declare(router.routes)

@@ -108,10 +108,11 @@ class World:
         hr: str,
         participants: list[dict[str, Any]] | None = None,
         start: dict[str, Any] | None = None,
+        wait: float = 30,
         **definition: Any,
     ) -> str:
         """Define next year's cycle and start it over HTTP (with HR's `start` choice, if any); returns once
-        every appraisal is open."""
+        every appraisal is open (within `wait` seconds)."""
         participants = PARTICIPANTS if participants is None else participants
         body = {
             "agency_id": f"AG-{uuid.uuid4().hex[:8]}",
@@ -126,7 +127,7 @@ class World:
         assert started["workflow_id"] == f"cycle-{cycle_id}"
         nips = [p["nip"] for p in participants]
         self.cycles.append((cycle_id, nips))
-        await eventually(lambda: self.opened(cycle_id, nips))
+        await eventually(lambda: self.opened(cycle_id, nips), timeout=wait)
         return cycle_id
 
     async def opened(self, cycle_id: str, nips: list[str]) -> bool:

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from domain.errors import DomainError, InvalidInput, refusal
 from services.actions import BULK_TASKS, MAX_BULK
 from services.authz import require_writer
+from services.bulk import each
 from services.errors import ApiError
 from services.views import load_appraisal_async, my_tasks
 from web import forms
@@ -90,15 +91,16 @@ async def bulk(request: Request, actor: PageActor) -> Response:
             step="konfirmasi",
         )
     act = actions(request)
-    for row in rows:
-        appraisal_id, task = row["appraisal_id"], row["task"]
 
-        async def one(appraisal_id: UUID = appraisal_id, task: str = task) -> Any:
-            return await act.bulk_item(appraisal_id, task, actor, key)
-
+    async def run(appraisal_id: UUID, task: str) -> tuple[bool, str]:
         try:
-            await attempt(request, one)
-            row["done"] = True
+            await attempt(request, lambda: act.bulk_item(appraisal_id, task, actor, key))
         except Refused as r:
-            row["done"], row["reason"] = False, bulk_refusal(r.kind, r.said)
+            return False, bulk_refusal(r.kind, r.said)
+        return True, ""
+
+    for row, (done, reason) in zip(rows, await each(items, run), strict=True):
+        row["done"] = done
+        if not done:
+            row["reason"] = reason
     return page(request, "bulk.html", actor, rows=rows, step="hasil", done=sum(1 for r in rows if r["done"]))

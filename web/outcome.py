@@ -7,7 +7,6 @@ API can never disagree on what an error means or which status it has.
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -17,6 +16,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.actions import AppraisalActions, CycleActions
+from services.bulk import error_answer
 from web import catalogue, forms
 from web.labels import label
 from web.render import redirect
@@ -48,13 +48,7 @@ async def api_answer(request: Request, exc: BaseException) -> tuple[int, dict[st
     """The API's status and error body for `exc` (its code, figures and field); unmapped errors propagate."""
     if isinstance(exc, ValidationError):
         exc = RequestValidationError(exc.errors())
-    handlers = getattr(request.app.state, "api_exception_handlers", None) or request.app.exception_handlers
-    handler = next((handlers[c] for c in type(exc).__mro__ if c in handlers), None)
-    if handler is None or not isinstance(exc, Exception):
-        raise exc
-    response = await handler(request, exc)
-    answer: dict[str, Any] = json.loads(bytes(response.body))
-    return response.status_code, answer
+    return await error_answer(request, exc)
 
 
 async def attempt(request: Request, action: Callable[[], Awaitable[T] | T]) -> T:
