@@ -93,8 +93,11 @@ async def bulk(request: Request, actor: PageActor) -> Response:
     act = actions(request)
 
     async def run(appraisal_id: UUID, task: str) -> tuple[bool, str]:
+        async def one() -> Any:
+            return await act.bulk_item(appraisal_id, task, actor, key)
+
         try:
-            await attempt(request, lambda: act.bulk_item(appraisal_id, task, actor, key))
+            await attempt(request, one)
         except Refused as r:
             return False, bulk_refusal(r.kind, r.said)
         return True, ""
