@@ -52,6 +52,18 @@ def chosen(form: Any) -> list[tuple[UUID, str]]:
     return items
 
 
+def every(form: Any, waiting: list[dict[str, Any]], nip: str) -> list[tuple[UUID, str]]:
+    """`semua=<task>` (the inbox's "pick all" of a large unit): every such task waiting for the caller, in the
+    inbox's order, up to MAX_BULK."""
+    task = str(form.get("semua") or "")
+    if not task:
+        return []
+    if task not in BULK_TASKS:
+        raise InvalidInput("semua", NOT_IN_BULK, task=task[:40])
+    mine = [(UUID(str(t["appraisal_id"])), task) for t in waiting if t["task"] == task and t["assignee_nip"] == nip]
+    return mine[:MAX_BULK]
+
+
 async def _named(request: Request, actor: Any, appraisal_id: UUID) -> dict[str, str]:
     try:
         appraisal, _ = await load_appraisal_async(request.app.state.appraisals, actor, appraisal_id)
@@ -65,14 +77,15 @@ async def bulk(request: Request, actor: PageActor) -> Response:
     """`langkah=konfirmasi`: the confirmation page; `langkah=jalankan`: each item, and the result of each."""
     form = await request.form()
     require_writer(actor)
+    state = request.app.state
+    waiting = await my_tasks(state.readside, actor, state.clock())
     try:
-        items = await attempt(request, lambda: chosen(form))
+        items = await attempt(request, lambda: every(form, waiting, actor.nip) or chosen(form))
     except Refused as r:
         return page(request, "bulk.html", actor, r.status, error=r.text, rows=[], step="konfirmasi")
     if not items:
         return redirect("/tugas", "tidak-ada-pilihan")
-    state = request.app.state
-    tasks = {(str(t["appraisal_id"]), t["task"]): t for t in await my_tasks(state.readside, actor, state.clock())}
+    tasks = {(str(t["appraisal_id"]), t["task"]): t for t in waiting}
     rows = [{**tasks.get((str(a), task), {}), "appraisal_id": a, "task": task} for a, task in items]
     for row in rows:
         if not row.get("employee_name"):  # no longer in the inbox: named only if the caller may read it

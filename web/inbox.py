@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from services.actions import BULK_TASKS
 from services.authz import headed_agencies
 from services.errors import ApiError
 from services.views import my_tasks, read_appraisal, superior_rhk
@@ -21,6 +22,14 @@ from web.session import PageActor, same_origin
 
 router = APIRouter(prefix="/tugas", dependencies=[Depends(same_origin)])
 
+
+# From this many tasks (a kepala sekolah with forty teachers) the inbox groups them by stage, and offers to pick
+# every SKP approval (or result delivery) waiting for the caller at once.
+GROUPED_FROM = 40
+ALL_LABELS = {
+    "review_skp": "Pilih semua SKP yang menunggu persetujuan",
+    "deliver_result": "Pilih semua hasil yang siap disampaikan",
+}
 
 # How the inbox may be ordered (?urut=): the read model's urgency order, the nearest due date, the name.
 SORTS = {"urgensi": "Urgensi (terlambat dulu)", "batas": "Batas waktu terdekat", "nama": "Nama pegawai"}
@@ -71,7 +80,15 @@ async def inbox(request: Request, actor: PageActor) -> HTMLResponse:
         mine=mine,
         agency_head=bool(headed),
         waiting=await state.readside.call("waiting_on", actor.nip),  # #15: "N bawahan menunggu RHK Anda"
+        grouped=len(rows) >= GROUPED_FROM,
+        bulk_counts=bulk_counts(rows, actor.nip),
+        all_labels=ALL_LABELS,
     )
+
+
+def bulk_counts(rows: list[dict[str, Any]], nip: str) -> dict[str, int]:
+    """How many of each kind of bulk task wait for the caller (HR's inbox tasks are not the caller's own)."""
+    return {task: sum(1 for t in rows if t["task"] == task and t["assignee_nip"] == nip) for task in BULK_TASKS}
 
 
 async def task_page(
