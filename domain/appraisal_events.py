@@ -14,5 +14,6 @@ from domain.cascade import RhkLinked
 from domain.supervisor_flag import SupervisorFlagged, SupervisorFlagResolved
 
 # The acting heads' events are a base class's of Appraisal (domain/acting_facts.py), topics ActingFacts.<Event>.
-ELSEWHERE = (RhkLinked, SupervisorFlagged, SupervisorFlagResolved, ActingFacts.ActingBegan, ActingFacts.ActingEnded)
+ACTING: tuple[type, ...] = (vars(ActingFacts)["ActingBegan"], vars(ActingFacts)["ActingEnded"])  # made by @event
+ELSEWHERE = (RhkLinked, SupervisorFlagged, SupervisorFlagResolved, *ACTING)
 TOPICS = frozenset(get_topic(cls) for cls in ELSEWHERE)

@@ -147,6 +147,8 @@ ELSEWHERE_STORED = {
     "domain.cascade:RhkLinked",
     "domain.supervisor_flag:SupervisorFlagged",
     "domain.supervisor_flag:SupervisorFlagResolved",
+    "domain.acting_facts:ActingFacts.ActingBegan",
+    "domain.acting_facts:ActingFacts.ActingEnded",
 }
 
 
