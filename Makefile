@@ -18,7 +18,8 @@ help:
 	@echo "make test        run all tests, on SQLite and on the local PostgreSQL"
 	@echo "                 (PYTEST_ARGS='-k store -x' passes options to pytest)"
 	@echo "make histories   re-record the replay corpus of the current generation (tests/histories/README.md)"
-	@echo "make bench       event store vs raw SQLAlchemy benchmark (BENCH_ARGS='--events 20000')"
+	@echo "make bench       CI-sized benchmarks: event store vs raw SQLAlchemy (BENCH_ARGS='--events 20000'),"
+	@echo "                 projections rebuild vs raw SELECT (bench/projections.py; full size: --appraisals 4000)"
 	@echo "make chaos       fault-injection run: 200 employees on PostgreSQL, worker kill -9s, a Temporal restart,"
 	@echo "                 a 30 s database cut; ends with a RESULT line (CHAOS_ARGS='--employees 30 --kills 2')"
 	@echo "make venv        create/refresh .venv (re-installs when pyproject.toml changes)"
@@ -78,6 +79,7 @@ bench: $(STAMP)
 		export KINERJA_TEST_POSTGRES_URL="$$url"; \
 	fi; \
 	$(VENV)/bin/python bench/event_store.py $(BENCH_ARGS) && \
+	PYTHONPATH=. $(VENV)/bin/python bench/projections.py --appraisals 200 && \
 	$(VENV)/bin/python bench/partitions.py --saves 25 && \
 	$(VENV)/bin/python bench/state_at.py
 
