@@ -254,23 +254,27 @@ def test_a_keberatan_falls_due_14_days_after_it_was_filed() -> None:
 HR = HR_ACTOR.nip
 OPEN = [
     # (stage, who, the actions the domain offers them)
-    (PLANNING, STAFF, ["draft_skp"]),
+    (PLANNING, STAFF, ["draft_skp", "flag_wrong_supervisor"]),
     (PLANNING, HR, ["draft_skp"]),
-    (PLANNING, HEAD, ["delegate_task"]),
+    (PLANNING, HEAD, ["delegate_task", "flag_wrong_supervisor"]),
     (PLANNING, OUTSIDER, []),
-    ("submitted", HEAD, ["return_skp", "approve_skp", "delegate_task"]),
-    ("submitted", STAFF, []),
-    (EXECUTION, STAFF, ["report_progress", "log_daily_work"]),
-    (EXECUTION, HEAD, ["give_feedback", "give_peer_feedback", "hold_check_in", "delegate_task"]),
+    ("submitted", HEAD, ["return_skp", "approve_skp", "link_rhk", "delegate_task", "flag_wrong_supervisor"]),
+    ("submitted", STAFF, ["link_rhk", "flag_wrong_supervisor"]),
+    (EXECUTION, STAFF, ["report_progress", "log_daily_work", "flag_wrong_supervisor"]),
+    (
+        EXECUTION,
+        HEAD,
+        ["give_feedback", "give_peer_feedback", "hold_check_in", "delegate_task", "flag_wrong_supervisor"],
+    ),
     (EXECUTION, ANALIS, ["give_peer_feedback"]),
     (EXECUTION, HR, ["open_review"]),
     (EXECUTION, SEKDA, []),
-    (REVIEW, STAFF, ["report_progress", "log_daily_work", "self_assess"]),
-    (REVIEW, HEAD, ["give_feedback", "give_peer_feedback", "rate", "delegate_task"]),
-    (RESULT_DELIVERED, STAFF, ["file_keberatan"]),
-    (RESULT_DELIVERED, HEAD, ["delegate_task"]),
+    (REVIEW, STAFF, ["report_progress", "log_daily_work", "self_assess", "flag_wrong_supervisor"]),
+    (REVIEW, HEAD, ["give_feedback", "give_peer_feedback", "rate", "delegate_task", "flag_wrong_supervisor"]),
+    (RESULT_DELIVERED, STAFF, ["file_keberatan", "flag_wrong_supervisor"]),
+    (RESULT_DELIVERED, HEAD, ["delegate_task", "flag_wrong_supervisor"]),
     (KEBERATAN, SEKDA, ["decide_keberatan"]),
-    (KEBERATAN, HEAD, ["delegate_task"]),
+    (KEBERATAN, HEAD, ["delegate_task", "flag_wrong_supervisor"]),
     (FOLLOW_UP, HR, ["decide_follow_up"]),
     ("finalised", HR, []),
     ("finalised", HEAD, []),
@@ -293,7 +297,7 @@ def test_the_actions_open_to_each_person_at_each_stage(stage: str, who: str, exp
 
 def test_the_keberatan_is_no_longer_offered_once_its_window_has_closed() -> None:
     s = reach(RESULT_DELIVERED)
-    assert s.app.actions(s.get(STAFF), actor(STAFF), T["window_closed"]) == []
+    assert s.app.actions(s.get(STAFF), actor(STAFF), T["window_closed"]) == ["flag_wrong_supervisor"]  # #15
 
 
 def test_once_the_follow_up_is_decided_hr_may_finalise_or_decide_again() -> None:
