@@ -35,8 +35,8 @@ from api.errors import (
 )
 from domain.audit import NO_RECORD
 from domain.errors import DomainError, IntegrityBroken, InvalidInput
+from services import catalogue
 from services.errors import RETRY_AFTER_SECONDS, ApiError, IssuerUnavailable, Unauthenticated
-from web import catalogue
 
 log = logging.getLogger("api.errors")  # the name operators' log filters already use
 

@@ -3,7 +3,7 @@
 Body of every error: {"error": <kind>, "code": <the rule's code>, "params": {<its figures>},
 "message": <the rule, in the reader's language>, "field": <field or null>, "errors": [...]} (errors only
 for request validation). The message is said in Bahasa Indonesia, or in English when the caller's
-Accept-Language prefers it (web/catalogue.py); a refusal without a code keeps its English text.
+Accept-Language prefers it (services/catalogue.py); a refusal without a code keeps its English text.
 Domain errors map by class; a failed workflow update carries the domain error as an ApplicationError
 whose `type` is the domain class name and whose details hold its field, code and figures, so it maps
 by that name. Nothing a caller sends can produce a 500: malformed bodies are 422 before any handler runs.
@@ -21,8 +21,8 @@ from fastapi.responses import JSONResponse
 from temporalio.exceptions import ApplicationError
 
 from domain.errors import Refusal, refusal
+from services import catalogue
 from services.errors import RETRY_AFTER_SECONDS
-from web import catalogue
 
 log = logging.getLogger(__name__)
 

@@ -12,18 +12,17 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentActor, ProofDep
 from domain.errors import InvalidInput, refusal
+from services.proof import MAX_RECEIPT
 
 RECEIPT_TOO_BIG = refusal("receipt.size", "a receipt is at most {limit} KiB")
 NOT_JSON = refusal("receipt.json", "the receipt is not JSON")
 
 router = APIRouter(prefix="/receipts", tags=["receipts"])
-MAX_RECEIPT = 256 * 1024
 
 EXAMPLE_EVENT: dict[str, Any] = {
     "record_id": "0b8f3f3e-3c43-5b5e-9a3f-6f0b6c1f2a11",
@@ -112,14 +111,3 @@ async def verify(request: Request, proof: ProofDep) -> dict[str, Any]:
     except ValueError:
         raise InvalidInput("body", NOT_JSON) from None
     return await run_in_threadpool(proof.verify, document)
-
-
-def download(document: dict[str, Any]) -> Response:
-    """A receipt as a file to keep (the pages offer the same download)."""
-    event = document["event"]
-    name = f"tanda-terima-{event['record_id']}-{event['version']}.json"
-    return Response(
-        json.dumps(document, ensure_ascii=False, indent=1) + "\n",
-        media_type="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )

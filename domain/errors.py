@@ -2,7 +2,7 @@
 
 A rule's refusal is declared once, beside the rule, with `refusal(code, english)`; the English text is
 the developer's and the log's (and the `en` catalogue's first wording). Pages and the API say the code
-in the reader's language through the message catalogue (web/locale/*/LC_MESSAGES/messages.po);
+in the reader's language through the message catalogue (services/locale/*/LC_MESSAGES/messages.po);
 tests/test_catalogue.py fails when a code has no Indonesian text there.
 """
 

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po, write_po
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from web.catalogue import LOCALE_DIR, every_refusal
+from services.catalogue import LOCALE_DIR, every_refusal
 
 HEADER = """\
 # Kinerja's refusals, by code (domain/errors.py and the modules that declare them).

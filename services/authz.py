@@ -27,7 +27,7 @@ from services.errors import ApiError
 
 EMPLOYEE, APPRAISER, ATASAN, DECIDER = "employee", "appraiser", "atasan", "decider"
 
-# The refusals of a role, named once (the catalogue says them in the reader's language: web/locale).
+# The refusals of a role, named once (the catalogue says them in the reader's language: services/locale).
 READ_ONLY = refusal("role.read_only", "auditors have read-only access: this action changes a record")
 ONLY_HR = refusal("role.only_hr", "only HR (pengelola kinerja) may do this")
 OVERSIGHT = refusal("role.oversight", "only HR (pengelola kinerja) and auditors may read this")

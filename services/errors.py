@@ -33,7 +33,7 @@ class ApiError(Exception):
     ) -> None:
         super().__init__(message)
         self.status, self.kind, self.message, self.field, self.headers = status, kind, message, field, headers
-        # The catalogue's code and figures (web/catalogue.py), when the refusal has a text there.
+        # The catalogue's code and figures (services/catalogue.py), when the refusal has a text there.
         self.code, self.params = code, params or {}
 
     @classmethod

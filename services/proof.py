@@ -28,6 +28,8 @@ from transparency.tables import utc_iso
 from transparency.verify import LogVerifier
 from transparency.wiring import log_keys, origin_of, witness_keys, witnesses
 
+# The largest receipt anyone may hand in to be checked (the API's body, the page's upload or paste).
+MAX_RECEIPT = 256 * 1024
 RECEIPT_FIELDS = ("record_id", "version", "notification_id", "type", "at", "by", "digest")
 
 

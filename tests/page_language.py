@@ -11,7 +11,7 @@ import re
 import string
 from functools import cache
 
-from web.catalogue import catalogue
+from services.catalogue import catalogue
 
 KNOWN_ENGLISH = (
     "HTTPError",
@@ -53,7 +53,7 @@ RECORDED = re.compile(r"<pre>.*?</pre>", re.S)
 
 @cache
 def catalogue_english() -> tuple[str, ...]:
-    """Every English refusal of the message catalogue (web/locale/en), as the phrases between its figures:
+    """Every English refusal of the message catalogue (services/locale/en), as the phrases between its figures:
     a page that shows one said a refusal in the developer's English instead of through its code."""
     phrases = set()
     for message in catalogue("en"):

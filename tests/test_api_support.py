@@ -27,7 +27,7 @@ from services.users import UserDirectory
 from settings import Settings, event_store_env
 
 HR_NIP = "196001012000011001"
-# The API answers in Bahasa Indonesia unless the caller prefers English (web/catalogue.py negotiate).
+# The API answers in Bahasa Indonesia unless the caller prefers English (services/catalogue.py negotiate).
 ENGLISH = {"Accept-Language": "en"}
 AUDITOR = "196203032001012001"
 ATASAN = "196501012000011001"  # the appraiser's superior: decides keberatan

@@ -25,10 +25,10 @@ from domain.errors import REFUSALS, DomainError, InvalidInput, NotAllowed, Refus
 from domain.participants import SELF_APPOINTED
 from domain.planning import NOT_SUBMITTED
 from domain.text import TEXT
+from services import catalogue
+from services.catalogue import every_refusal, negotiate, placeholders, say, text
 from tests.page_language import english_on
 from tests.test_api_support import build_app, settings_for
-from web import catalogue
-from web.catalogue import every_refusal, negotiate, placeholders, say, text
 
 ROOT = Path(__file__).resolve().parent.parent
 ERRORS = {
@@ -51,7 +51,7 @@ def test_every_code_has_an_indonesian_text_that_uses_only_its_figures() -> None:
     for locale in catalogue.LOCALES:
         for code, declared in refusals.items():
             said = text(code, locale)
-            assert said, f"{code} has no {locale} text in web/locale/{locale}/LC_MESSAGES/messages.po"
+            assert said, f"{code} has no {locale} text in services/locale/{locale}/LC_MESSAGES/messages.po"
             unknown = placeholders(said) - declared.params - {"field"}
             assert not unknown, f"the {locale} text of {code} uses {unknown}, which the refusal does not carry"
 

@@ -20,10 +20,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain import calendar
 from domain.audit import Audit
+from services.dates import when
 from tests.test_api_support import EMP1, HR_NIP, PARTICIPANTS, RHK, SUPERVISOR, appraisal_id
 from tests.test_api_world import World, eventually, start_server, world
 from tests.test_web_pages import sign_in
-from web.dates import when
 
 ZONE = "WIB"
 CHOICE = {"review_opens": "09-15", "check_in_reminder_days_before": 10}

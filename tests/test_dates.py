@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from web.dates import when
+from services.dates import when
 
 WITA = timezone(timedelta(hours=8))
 

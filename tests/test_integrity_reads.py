@@ -25,6 +25,7 @@ from fastapi import FastAPI
 
 from domain.application import Appraisals
 from domain.chain import event_digest
+from services.labels import label
 from settings import event_store_env
 from tests.page_language import assert_indonesian
 from tests.test_api_support import AUDITOR, EMP1, OUTSIDER, build_app, login, running, seed_appraisal, settings_for
@@ -33,7 +34,6 @@ from tests.test_web_pages import sign_in
 from transparency.log import Log
 from transparency.publish import Publisher
 from transparency.wiring import log_signer
-from web.labels import label
 
 
 @dataclass

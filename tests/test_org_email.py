@@ -13,9 +13,9 @@ import pytest
 from domain.application import Appraisals
 from domain.errors import InvalidInput
 from domain.text import check_email
+from services.catalogue import say
 from tests.factories import HEAD, HR_ACTOR, STAFF, T
 from tests.test_org_import import AGENCY, HEADER, org_csv
-from web.catalogue import say
 
 
 @pytest.fixture

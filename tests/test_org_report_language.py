@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from domain.org_csv import REQUIRED, read
+from services.catalogue import say
 from tests.page_language import assert_indonesian
-from web.catalogue import say
 
 BOSS, EMP = "196501012000011001", "198503152010011001"
 GOOD = ("AG", "Dinas", "WIB", "U1", "Unit Satu")

@@ -42,11 +42,11 @@ def test_every_module_the_processes_import_is_installed_and_copied_into_the_imag
 
 
 def test_the_message_catalogue_is_package_data() -> None:
-    """The pages and the API read web/locale/*/LC_MESSAGES/messages.po at run time (web/catalogue.py): an
+    """The pages and the API read services/locale/*/LC_MESSAGES/messages.po at run time (services/catalogue.py): an
     installed package (the image runs `pip install .`) must carry them, or every refusal falls back to English."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
-    catalogues = sorted((ROOT / "web" / "locale").glob("*/LC_MESSAGES/messages.po"))
+    catalogues = sorted((ROOT / "services" / "locale").glob("*/LC_MESSAGES/messages.po"))
     assert {p.parent.parent.name for p in catalogues} == {"id", "en"}
     for po in catalogues:
-        inside = po.relative_to(ROOT / "web")
-        assert any(inside.match(pattern) for pattern in config["web"]), f"{inside} is not in web's package-data"
+        inside = po.relative_to(ROOT / "services")
+        assert any(inside.match(p) for p in config["services"]), f"{inside} is not in services' package-data"

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from domain.ratings import PREDIKAT_LABELS, RATING_LABELS
-from web.labels import label
+from services.labels import label
 
 # The follow-up's reasons as domain/follow_up.py words them, in Bahasa Indonesia.
 PROMOTION_REASONS = (

@@ -20,10 +20,10 @@ from services.actions import BULK_TASKS, MAX_BULK
 from services.authz import require_writer
 from services.bulk import each
 from services.errors import ApiError
+from services.refusals import bulk_refusal
 from services.views import load_appraisal_async, my_tasks
 from web import forms
 from web.outcome import Refused, actions, attempt
-from web.refusals import bulk_refusal
 from web.render import page, redirect
 from web.session import PageActor, same_origin
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.rules import PREDIKATS, rule_set
-from web.labels import CURVE_LIMIT, PREDIKAT_LABELS
+from services.labels import CURVE_LIMIT, PREDIKAT_LABELS
 
 BOUND_WORDS = {"max": "paling banyak", "min": "paling sedikit"}
 

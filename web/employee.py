@@ -24,10 +24,10 @@ from services.authz import require_writer
 from services.daily_log import Upload, attachment_headers
 from services.edge import CSRF_FIELD, CSRF_REFUSED_HEADERS, CSRF_REFUSED_PAGE, form_token_ok
 from services.evidence import too_large
+from services.labels import label
 from services.views import load_appraisal_async, read_appraisal, superior_rhk
 from web import explain, forms
 from web.documents import document_pdf
-from web.labels import label
 from web.outcome import Refused, act_on_form, actions, attempt, receipt_param
 from web.render import page, redirect
 from web.session import PageActor, same_origin

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.explanation import PredikatReasons
+from services.labels import label
 from web.chart import unit_chart
-from web.labels import label
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,10 @@ from domain.cycle_commands import DefineCycle
 from domain.errors import REQUIRED, InvalidInput
 from domain.org_csv import Problem
 from services.authz import ONLY_HR, forbidden, is_hr, require_hr
+from services.catalogue import say
 from services.edge import CSRF_FIELD, CSRF_REFUSED_HEADERS, CSRF_REFUSED_PAGE, form_token_ok
 from services.org import MAX_CSV_BYTES, Imported, csv_text, import_and_forward, participants_from_org
 from web import forms
-from web.catalogue import say
 from web.outcome import Refused, actions, attempt
 from web.render import page, redirect
 from web.session import PageActor, same_origin

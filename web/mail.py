@@ -1,6 +1,6 @@
 """The words of the notification mails, in Bahasa Indonesia: a task's name, its due time in the agency's
 zone and the link to its page. No rule lives here (who is told and when is the domain's and the outbox's);
-the names are web/labels.py's and the dates web/dates.py's, as on the pages.
+the names are services/labels.py's and the dates services/dates.py's, as on the pages.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from readmodels.outbox_tables import ESCALATION, KEBERATAN, REMINDER
-from web.dates import when
-from web.labels import task_name
+from services.dates import when
+from services.labels import task_name
 
 
 def task_link(base_url: str, item: dict[str, Any]) -> str:

@@ -15,10 +15,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from services import catalogue
 from services.actions import AppraisalActions, CycleActions
 from services.bulk import error_answer
-from web import catalogue, forms
-from web.labels import label
+from services.labels import label
+from web import forms
 from web.render import redirect
 
 T = TypeVar("T")

@@ -16,6 +16,8 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from services.edge import is_page_path
+from services.labels import label
+from services.refusals import http_status
 from web import (
     audit,
     bulk,
@@ -33,9 +35,7 @@ from web import (
     signin,
     task_forms,
 )
-from web.labels import label
 from web.outcome import said_in_indonesian
-from web.refusals import http_status
 from web.render import HERE, page
 
 Handler = Callable[[Request, Any], Awaitable[Response]]

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.receipts import MAX_RECEIPT, download
+from services.proof import MAX_RECEIPT
 from web.render import page
 from web.session import PageActor, same_origin
 
@@ -34,6 +34,17 @@ CHECKS = {
     "in the log": "Peristiwa masih ada di log, tidak berubah",
     "log consistent": "Log masih sesuai dengan checkpoint",
 }
+
+
+def download(document: dict[str, Any]) -> Response:
+    """A receipt as a file to keep."""
+    event = document["event"]
+    name = f"tanda-terima-{event['record_id']}-{event['version']}.json"
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=1) + "\n",
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.get("/tanda-terima/{record_id}/{version}")

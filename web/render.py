@@ -17,11 +17,12 @@ from domain.base import Actor
 from domain.errors import DomainError
 from domain.stages import REVIEW_OPENS_FROM
 from domain.text import is_web_link
+from services import catalogue, dates, labels
 from services.actions import BULK_TASKS
 from services.edge import CSRF_FIELD, csrf_token
 from services.errors import ApiError
 from services.proof import summary
-from web import advice, catalogue, dates, labels
+from web import advice
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))

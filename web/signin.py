@@ -18,9 +18,9 @@ from domain.nip import check_nip
 from identity.accounts import PasswordRejected, SignInRefused
 from identity.oidc import OAuthError
 from services.errors import ApiError
+from services.labels import label
 from services.signin import ISSUER_SILENT, NO_SSO, dev_user
 from services.users import standing_roles
-from web.labels import label
 from web.outcome import refusal
 from web.render import page
 from web.session import CHANGE_PASSWORD, COOKIE, home_for, page_session, safe_next, set_session_cookie

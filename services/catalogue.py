@@ -1,6 +1,6 @@
 """The message catalogue: a refusal's code and figures said in Bahasa Indonesia or English.
 
-The texts are gettext catalogues (web/locale/<locale>/LC_MESSAGES/messages.po), read with Babel when
+The texts are gettext catalogues (services/locale/<locale>/LC_MESSAGES/messages.po), read with Babel when
 first needed: no compile step, so `pip install` of the package is all an install needs. The msgid is
 the refusal's stable code (domain/errors.py); the text names its figures as {params}.
 """
@@ -22,7 +22,7 @@ from babel.messages.pofile import read_po
 
 from domain.calendar import ZONES
 from domain.errors import NOT_TEXT, REFUSALS, REQUIRED, TOO_LONG, DomainError, Refusal, refusal
-from web import dates, labels, refusals
+from services import dates, labels, refusals
 
 LOCALES = ("id", "en")
 DEFAULT = "id"

@@ -1,6 +1,6 @@
 """How a refusal reads on a page: its kind, the field it names, and what a bulk item or a bare HTTP status says.
 
-The refusal's own sentence comes from the message catalogue (web/catalogue.py) by its code.
+The refusal's own sentence comes from the message catalogue (services/catalogue.py) by its code.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ HTTP_STATUS = {
     404: ("Halaman tidak ditemukan", "Alamat ini tidak ada. Periksa tautannya atau kembali ke beranda."),
     405: ("Cara akses tidak didukung", "Alamat ini tidak dapat dibuka dengan cara tersebut."),
 }
-# The fields of the page forms and the API's bodies, as a refusal names them (web/catalogue.py).
+# The fields of the page forms and the API's bodies, as a refusal names them (services/catalogue.py).
 FIELDS = {
     "day": "Tanggal",
     "rhk_id": "RHK",
