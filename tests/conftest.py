@@ -18,6 +18,18 @@ import sqlalchemy as sa
 from tests.needs import need, on_ci
 
 POSTGRES_URL_VAR = "KINERJA_TEST_POSTGRES_URL"
+# Every browser test's screenshots, named by the test that takes them (test-artifacts/screenshots/<name>.png).
+SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """The screenshots folder, emptied once per session before the first browser test writes to it, so that
+    every browser test's shots of this run survive the run (a test emptying it would lose those taken before)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("*.png"):
+        old.unlink()
+    return SHOTS
 
 
 def _postgres_problem(url: str | None) -> str | None:

@@ -58,9 +58,10 @@ async def _execute(page: object) -> tuple[str, str]:
     return (await status.inner_text()).strip(), body
 
 
-async def test_the_docs_authorize_button_sends_a_valid_token_and_a_forged_one_is_refused(tmp_path: Path) -> None:
+async def test_the_docs_authorize_button_sends_a_valid_token_and_a_forged_one_is_refused(
+    tmp_path: Path, screenshots: Path
+) -> None:
     _need_chromium()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     settings = settings_for(tmp_path)
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -26,6 +26,7 @@ import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import local_day
+from tests.conftest import SHOTS
 from tests.needs import need
 from tests.page_language import assert_indonesian
 from tests.pdf_reading import qr_codes
@@ -41,7 +42,6 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 AGENCY = "AG-WEB"
 ORG_CSV = "agency_code,agency_name,time_zone,unit_code,unit_name,nip,name,supervisor_nip,unit_head\n" + "".join(
     f"{AGENCY},Dinas Kependudukan,WIB,{unit},{unit_name},{nip},{name},{boss},{head}\n"
@@ -63,7 +63,8 @@ def _need_chromium() -> None:
 
 
 @pytest.fixture(scope="module")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
+async def env(screenshots: Path) -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal server of a browser module (and the screenshots folder, emptied once per session)."""
     _need_chromium()
     environment = await start_server()
     yield environment
@@ -100,9 +101,6 @@ async def click(page: object, name: str, note: str | None = None) -> None:
 
 
 async def test_a_whole_cycle_through_the_pages(env: WorkflowEnvironment, tmp_path: Path) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob("*.png"):
-        old.unlink()
     async with world(env, tmp_path) as w:
         await w.call("POST", "/hr/org/import", HR_NIP, files={"file": ("org.csv", ORG_CSV.encode())})
         cycle = await w.launch(HR_NIP, [participant(EMP1, "Budi")], agency_id=AGENCY)

@@ -75,7 +75,6 @@ def counts(w: World, cycle: str, event: str) -> dict[str, int]:
 
 
 async def test_bulk_approve_and_deliver_by_keyboard(env: WorkflowEnvironment, tmp_path: Path) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     async with world(env, tmp_path) as w:
         cycle = await w.launch(HR_NIP, [person(nip, name) for nip, name in PEOPLE.items()])
         for nip in PEOPLE:

@@ -3,8 +3,7 @@
 Budi's SKP is approved (over the API); in mid-January of the cycle's year he opens his page on a phone,
 types one line, picks the RHK, attaches a photo and saves. The entry is there after the page is reopened,
 the first quarter's realisation counts it, the photo downloads as an attachment, and his pejabat penilai
-sees the entry on the task page. Screenshots: test-artifacts/screenshots/pegawai-catatan-harian-*.png (this module runs after
-test_web_browser.py, which clears the folder first).
+sees the entry on the task page. Screenshots: test-artifacts/screenshots/pegawai-catatan-harian-*.png.
 """
 
 from __future__ import annotations
@@ -33,7 +32,6 @@ async def shot(page: Any, name: str) -> None:
 
 
 async def test_a_daily_log_entry_with_a_photo_on_a_phone(env: WorkflowEnvironment, tmp_path: Path) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     async with world(env, tmp_path) as w:
         cycle = await w.launch(HR_NIP, [participant(EMP1, "Budi")])
         a = appraisal_id(cycle, EMP1)

@@ -76,7 +76,6 @@ def events_of(store: Appraisals, record: Any) -> list[str]:
 
 
 async def test_hr_does_the_whole_job_in_the_browser(env: WorkflowEnvironment, tmp_path: Path) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     async with world(env, tmp_path) as w, playwright_api.async_playwright() as pw:
         chromium = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         try:
