@@ -8,7 +8,7 @@ from typing import Any
 
 from temporalio.exceptions import ApplicationError
 
-from domain.errors import ConcurrencyConflict, DomainError, InvalidInput
+from domain.errors import ConcurrencyConflict, DomainError, InvalidInput, json_figures
 
 
 @contextmanager
@@ -25,8 +25,8 @@ def domain_errors_fail_fast() -> Iterator[None]:
 def said(e: DomainError) -> dict[str, Any]:
     """The refused field, the rule's code and its figures travel along, for the API and the pages to say
     the refusal in the reader's language (JSON-safe: a date as ISO text)."""
-    params = {k: v if isinstance(v, (str, int, float, bool)) else str(v) for k, v in e.params.items()}
-    return {"field": e.field if isinstance(e, InvalidInput) else None, "code": e.code, "params": params}
+    field = e.field if isinstance(e, InvalidInput) else None
+    return {"field": field, "code": e.code, "params": json_figures(e.params)}
 
 
 def refusal_in(exc: BaseException) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import jwt
 
 from domain.base import Actor
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, refusal
 from domain.nip import check_nip
 from services.errors import IssuerUnavailable, Unauthenticated
 from settings import Settings
@@ -22,6 +22,21 @@ from settings import Settings
 DEV_ISSUER = "kinerja-dev"
 DEV_TOKEN_SECONDS = 8 * 3600
 KNOWN_ROLES = ("hr", "auditor")
+
+# Why a bearer token proves nothing (401); said in the reader's language like any refusal.
+NO_AUTHORIZATION = refusal("auth.missing", "missing Authorization header: send 'Authorization: Bearer <token>'")
+NOT_BEARER = refusal("auth.not_bearer", "the Authorization header must be 'Bearer <token>'")
+NOT_A_JWT = refusal("auth.not_jwt", "the bearer token is not a JWT ({error})")
+DEV_TOKENS_OFF = refusal("auth.dev_tokens_off", "dev tokens are disabled (KINERJA_DEV_LOGIN=false)")
+OIDC_MISCONFIGURED = refusal(
+    "auth.oidc_misconfigured", "OIDC is misconfigured: set KINERJA_OIDC_ISSUER and KINERJA_OIDC_AUDIENCE"
+)
+EXPIRED = refusal("auth.expired", "the bearer token has expired")
+ISSUER_KEYS_SILENT = refusal("auth.issuer_keys", "the identity provider's keys cannot be fetched ({error})")
+UNKNOWN_KEY = refusal("auth.unknown_key", "the token's signing key is not in the issuer's JWKS ({error})")
+INVALID_TOKEN = refusal("auth.invalid", "the bearer token is invalid: {error}")
+ALGORITHM = refusal("auth.algorithm", "tokens signed with {algorithm} are not accepted here")
+NO_VALID_NIP = refusal("auth.nip", "the token names no valid NIP ({error})")
 
 
 @dataclass
@@ -51,10 +66,10 @@ class TokenVerifier:
 
     def actor(self, authorization: str | None) -> Actor:
         if not authorization:
-            raise Unauthenticated("missing Authorization header: send 'Authorization: Bearer <token>'")
+            raise Unauthenticated(NO_AUTHORIZATION)
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+            raise Unauthenticated(NOT_BEARER)
         claims = self.claims(token.strip())
         return actor_from_claims(claims)
 
@@ -62,11 +77,11 @@ class TokenVerifier:
         try:
             alg = jwt.get_unverified_header(token).get("alg")
         except jwt.PyJWTError as e:
-            raise Unauthenticated(f"the bearer token is not a JWT ({e})") from None
+            raise Unauthenticated(NOT_A_JWT, error=str(e)) from None
         try:
             if alg == "HS256":
                 if not (self.settings.dev_login and self.settings.development):
-                    raise Unauthenticated("dev tokens are disabled (KINERJA_DEV_LOGIN=false)")
+                    raise Unauthenticated(DEV_TOKENS_OFF)
                 return jwt.decode(
                     token,
                     self.settings.jwt_secret,
@@ -76,7 +91,7 @@ class TokenVerifier:
                 )
             if alg == "RS256" and self.jwks is not None:
                 if not self.settings.oidc_issuer or not self.settings.oidc_audience:
-                    raise Unauthenticated("OIDC is misconfigured: set KINERJA_OIDC_ISSUER and KINERJA_OIDC_AUDIENCE")
+                    raise Unauthenticated(OIDC_MISCONFIGURED)
                 key = self.jwks.get_signing_key_from_jwt(token).key
                 return jwt.decode(
                     token,
@@ -87,14 +102,14 @@ class TokenVerifier:
                     options={"require": ["exp", "sub", "iss", "aud"]},
                 )
         except jwt.ExpiredSignatureError:
-            raise Unauthenticated("the bearer token has expired") from None
+            raise Unauthenticated(EXPIRED) from None
         except jwt.PyJWKClientConnectionError as e:
-            raise IssuerUnavailable(f"the identity provider's keys cannot be fetched ({e})") from None
+            raise IssuerUnavailable(ISSUER_KEYS_SILENT, error=str(e)) from None
         except jwt.PyJWKClientError as e:
-            raise Unauthenticated(f"the token's signing key is not in the issuer's JWKS ({e})") from None
+            raise Unauthenticated(UNKNOWN_KEY, error=str(e)) from None
         except jwt.PyJWTError as e:
-            raise Unauthenticated(f"the bearer token is invalid: {e}") from None
-        raise Unauthenticated(f"tokens signed with {alg!r} are not accepted here")
+            raise Unauthenticated(INVALID_TOKEN, error=str(e)) from None
+        raise Unauthenticated(ALGORITHM, algorithm=repr(alg))
 
 
 def actor_from_claims(claims: dict[str, object]) -> Actor:
@@ -103,7 +118,7 @@ def actor_from_claims(claims: dict[str, object]) -> Actor:
     try:
         check_nip(nip, "nip")
     except InvalidInput as e:
-        raise Unauthenticated(f"the token names no valid NIP ({e})") from None
+        raise Unauthenticated(NO_VALID_NIP, error=str(e)) from None
     raw = claims.get("roles") or []
     if isinstance(raw, str):
         raw = raw.split()

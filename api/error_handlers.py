@@ -63,14 +63,13 @@ def install(app: FastAPI) -> None:
         return answer(request, exc.status, exc.kind, exc.message, exc.field, exc.code, exc.params, exc.headers)
 
     @app.exception_handler(Unauthenticated)
-    async def unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
-        return JSONResponse(
-            body("Unauthenticated", str(exc)), status_code=401, headers={"WWW-Authenticate": 'Bearer realm="kinerja"'}
-        )
+    async def unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
+        challenge = {"WWW-Authenticate": 'Bearer realm="kinerja"'}
+        return answer(request, 401, "Unauthenticated", str(exc), None, exc.code, exc.params, challenge)
 
     @app.exception_handler(IssuerUnavailable)
-    async def issuer_unavailable(_: Request, exc: IssuerUnavailable) -> JSONResponse:
-        return JSONResponse(body("IssuerUnavailable", str(exc)), status_code=503)
+    async def issuer_unavailable(request: Request, exc: IssuerUnavailable) -> JSONResponse:
+        return answer(request, 503, "IssuerUnavailable", str(exc), None, exc.code, exc.params)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -20,7 +20,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from temporalio.exceptions import ApplicationError
 
-from domain.errors import Refusal, refusal
+from domain.errors import Refusal, json_figures, refusal
 from services import catalogue
 from services.errors import RETRY_AFTER_SECONDS
 
@@ -70,18 +70,14 @@ def body(
     params: dict[str, Any] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    return {"error": kind, "code": code, "params": json_safe(params or {}), "message": message, "field": field, **extra}
-
-
-def json_safe(params: dict[str, Any]) -> dict[str, Any]:
-    """A refusal's figures as JSON: text, numbers and lists of them; anything else (a date) as its text."""
-
-    def safe(value: Any) -> Any:
-        if isinstance(value, (list, tuple, set, frozenset)):
-            return [safe(v) for v in value]
-        return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
-
-    return {str(k): safe(v) for k, v in params.items()}
+    return {
+        "error": kind,
+        "code": code,
+        "params": json_figures(params or {}),
+        "message": message,
+        "field": field,
+        **extra,
+    }
 
 
 def answer(

@@ -19,6 +19,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.acting_facts import ActingFacts
+from domain.follow_up import promotion_reasons
 from domain.lifecycle import AppraisalRules
 from domain.stages import (
     AMENDED,
@@ -240,7 +241,12 @@ class Appraisal(ActingFacts, AppraisalRules):
         notes: str,
         timestamp: datetime,
     ) -> None:
-        self.follow_up = {**decision, "notes": notes}
+        # Reasons recorded as English text before codes are read as code and figures (domain/follow_up.py).
+        self.follow_up = {
+            **decision,
+            "promotion_reasons": promotion_reasons(decision.get("promotion_reasons", [])),
+            "notes": notes,
+        }
 
     @event("Finalised")
     def _finalised(self, by: str, timestamp: datetime) -> None:

@@ -81,11 +81,25 @@ class CurveWarning:
     actual: int
     total: int
     bound: str = "min"
+    predikats: tuple[str, ...] = ()
+    percent: int = 0
 
     @property
     def message(self) -> str:
         limit = "allowed" if self.bound == "max" else "required"
         return f"curve expects {self.rule}: {self.required} of {self.total} {limit}, {self.actual} rated"
+
+    @property
+    def figures(self) -> dict[str, object]:
+        """The warning as a refusal's figure (the message catalogue says it in the reader's language)."""
+        return {
+            "predikats": list(self.predikats),
+            "bound": self.bound,
+            "percent": self.percent,
+            "allowed": self.required,
+            "actual": self.actual,
+            "total": self.total,
+        }
 
 
 @dataclass(frozen=True)
@@ -105,7 +119,10 @@ class ShareCheck:
         return self.actual <= self.allowed if self.share.bound == "max" else self.actual >= self.allowed
 
     def warning(self) -> CurveWarning:
-        return CurveWarning(self.share.describe(), self.allowed, self.actual, self.total, self.share.bound)
+        share = self.share
+        return CurveWarning(
+            share.describe(), self.allowed, self.actual, self.total, share.bound, share.predikats, share.percent
+        )
 
 
 def check_shares(

@@ -19,12 +19,13 @@ FROZEN = refusal(
     "calibration.frozen",
     "the organisation predikat of unit {unit_id!r} is frozen once the unit is calibrated: "
     "it stays {org_predikat!r}, the predikat its distribution was checked against",
+    "unit_name",
 )
 ONLY_HR_CALIBRATES = refusal("calibration.who_calibrates", "HR calibrates the distribution")
 NO_ORG_PREDIKAT = refusal(
-    "calibration.no_org_predikat", "set the organisation predikat of unit {unit_id!r} before calibrating"
+    "calibration.no_org_predikat", "set the organisation predikat of unit {unit_id!r} before calibrating", "unit_name"
 )
-DEVIATES = refusal("calibration.deviates", "the distribution deviates from the curve: {warnings}")
+DEVIATES = refusal("calibration.deviates", "the distribution deviates from the curve: {warnings}", "deviations")
 
 
 class CycleCalibration(CycleState):
@@ -40,7 +41,8 @@ class CycleCalibration(CycleState):
         if unit_id not in self.units():
             raise InvalidInput("unit_id", NO_PARTICIPANT_IN_UNIT, unit_id=unit_id)
         if unit_id in self.calibrations:
-            raise WrongStage(FROZEN, unit_id=unit_id, org_predikat=self.org_predikat[unit_id])
+            org_predikat, unit_name = self.org_predikat[unit_id], self.unit_name(unit_id)
+            raise WrongStage(FROZEN, unit_id=unit_id, org_predikat=org_predikat, unit_name=unit_name)
         self._org_predikat_set(by.nip, unit_id, predikat, at)
 
     def calibrate(self, cmd: CalibrateUnit, counts: dict[str, int], at: datetime) -> list[str]:
@@ -49,10 +51,12 @@ class CycleCalibration(CycleState):
         require(by.is_hr, ONLY_HR_CALIBRATES)
         self._require_open()
         if unit_id not in self.org_predikat:
-            raise WrongStage(NO_ORG_PREDIKAT, unit_id=unit_id)
-        warnings = [w.message for w in rule_set(self.rule_set_id).check_curve(self.org_predikat[unit_id], counts)]
+            raise WrongStage(NO_ORG_PREDIKAT, unit_id=unit_id, unit_name=self.unit_name(unit_id))
+        found = rule_set(self.rule_set_id).check_curve(self.org_predikat[unit_id], counts)
+        warnings = [w.message for w in found]
         if warnings and not justification.strip():
-            raise InvalidInput("justification", DEVIATES, warnings="; ".join(warnings))
+            deviations = [w.figures for w in found]
+            raise InvalidInput("justification", DEVIATES, warnings="; ".join(warnings), deviations=deviations)
         self._calibrated(
             by.nip,
             unit_id,

@@ -21,9 +21,11 @@ from domain.store import Store
 from domain.tasks import task_due
 from domain.text import check_command
 
-CYCLE_EXISTS = refusal("cycle.exists", "agency {agency_id} already has a cycle for {year}")
+CYCLE_EXISTS = refusal("cycle.exists", "agency {agency_id} already has a cycle for {year}", "agency_name")
 NOT_ALL_RATED = refusal(
-    "calibration.not_all_rated", "{name} ({nip}) of unit {unit_id} is not rated yet: calibrate a whole unit"
+    "calibration.not_all_rated",
+    "{name} ({nip}) of unit {unit_id} is not rated yet: calibrate a whole unit",
+    "unit_name",
 )
 
 
@@ -37,7 +39,9 @@ class CycleService(Store):
         if existing is not None:
             if key and existing.applied_version(key) is not None:
                 return cycle_id
-            raise WrongStage(CYCLE_EXISTS, agency_id=existing.agency_id, year=existing.year)
+            raise WrongStage(
+                CYCLE_EXISTS, agency_id=existing.agency_id, year=existing.year, agency_name=existing.agency_name
+            )
         self._save(AppraisalCycle.define(cmd, at, key))
         return cycle_id
 
@@ -94,7 +98,8 @@ class CycleService(Store):
                 continue
             appraisal = self._find(Appraisal, Appraisal.create_id(cycle_id, nip))
             if appraisal is None or appraisal.predikat is None:
-                raise WrongStage(NOT_ALL_RATED, name=p["name"], nip=nip, unit_id=cmd.unit_id)
+                unit_name = p.get("unit_name") or cmd.unit_id
+                raise WrongStage(NOT_ALL_RATED, name=p["name"], nip=nip, unit_id=cmd.unit_id, unit_name=unit_name)
             counts[appraisal.predikat] += 1
         with cycle.command(key):
             warnings = cycle.calibrate(cmd, counts, at)

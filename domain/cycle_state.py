@@ -51,6 +51,11 @@ class CycleState:
     def units(self) -> set[str]:
         return {p["unit_id"] for p in self.participants.values()}
 
+    def unit_name(self, unit_id: str) -> str:
+        """A unit's name as its participants were listed (its code when none names it)."""
+        names = (p.get("unit_name") for p in self.participants.values() if p["unit_id"] == unit_id)
+        return next((str(n) for n in names if n), unit_id)
+
     def _require_open(self) -> None:
         if self.status == CLOSED:
             raise WrongStage(CYCLE_CLOSED)

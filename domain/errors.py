@@ -51,6 +51,19 @@ def refusal(code: str, english: str, *extra: str) -> Refusal:
     return found
 
 
+def json_figures(params: dict[str, Any]) -> dict[str, Any]:
+    """A refusal's figures as JSON: text, numbers, lists and mappings of them; anything else (a date) as its text."""
+
+    def safe(value: Any) -> Any:
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [safe(v) for v in value]
+        if isinstance(value, dict):  # a finding given in figures (a curve's deviation)
+            return {str(k): safe(v) for k, v in value.items()}
+        return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+    return {str(k): safe(v) for k, v in params.items()}
+
+
 class DomainError(Exception):
     """A command broke a business rule; retrying it cannot help."""
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from domain.base import require
-from domain.errors import InvalidInput, WrongStage, refusal
+from domain.errors import InvalidInput, Refusal, WrongStage, refusal
 from domain.result_commands import DecideFollowUp, Finalise
 from domain.rules import BELOW, PREDIKATS, RuleSet, check_predikat
 from domain.stages import FOLLOW_UP, AppraisalState
@@ -16,6 +17,44 @@ YEARS_IN_RANK = refusal("follow_up.years_in_rank", "must be between 0 and 45")
 ONLY_HR_FOLLOW_UP = refusal("follow_up.who_decides", "HR (pengelola kinerja) decides the follow-up")
 WHO_FINALISES = refusal("follow_up.who_finalises", "HR or the cycle finalises an appraisal")
 UNDECIDED = refusal("follow_up.undecided", "decide the follow-up before finalising")
+
+# Why a promotion is not (yet) advised: recorded as code and figures, said through the message catalogue.
+NEEDS_YEARS_OF_PREDIKAT = refusal("follow_up.needs_years_of_predikat", "needs predikat of the last {years} years")
+NEEDS_PREDIKAT = refusal("follow_up.needs_predikat", "needs at least {predikat} in each of the last years")
+NEEDS_YEARS_IN_RANK = refusal("follow_up.needs_years_in_rank", "needs {needed} years in rank, has {years}")
+# The same reasons as FollowUpDecided events recorded them before codes (English text with figures): read back
+# by `promotion_reasons`, never rewritten (a stored row's digest and Merkle leaf cover its text).
+RECORDED_REASONS = (
+    (re.compile(r"needs predikat of the last (?P<years>\d+) years"), NEEDS_YEARS_OF_PREDIKAT),
+    (re.compile(r"needs at least (?P<predikat>\w+) in each of the last years"), NEEDS_PREDIKAT),
+    (re.compile(r"needs (?P<needed>\d+) years in rank, has (?P<years>\d+)"), NEEDS_YEARS_IN_RANK),
+)
+
+
+def reason(said: Refusal, **params: Any) -> dict[str, Any]:
+    """One reason as a decision records it: its code and figures."""
+    return {"code": said.code, "params": params}
+
+
+def promotion_reasons(recorded: Sequence[Any]) -> list[dict[str, Any]]:
+    """A decision's reasons as code and figures, whether recorded so or, before codes, as English text.
+
+    A text that none of the old wordings matches is kept as it was (`{"code": "", "text": ...}`).
+    """
+    reasons = []
+    for item in recorded:
+        if isinstance(item, Mapping):
+            reasons.append({"code": str(item.get("code", "")), "params": dict(item.get("params") or {})})
+            continue
+        for pattern, said in RECORDED_REASONS:
+            found = pattern.fullmatch(str(item))
+            if found:
+                figures = {k: int(v) if v.isdigit() else v for k, v in found.groupdict().items()}
+                reasons.append(reason(said, **figures))
+                break
+        else:
+            reasons.append({"code": "", "params": {}, "text": str(item)})
+    return reasons
 
 
 def recommend(
@@ -41,11 +80,11 @@ def recommend(
     promotion = good and years_in_rank >= table.promotion_min_years_in_rank
     reasons = []
     if not enough_years:
-        reasons.append(f"needs predikat of the last {table.promotion_years_of_good_predikat} years")
+        reasons.append(reason(NEEDS_YEARS_OF_PREDIKAT, years=table.promotion_years_of_good_predikat))
     elif not good:
-        reasons.append(f"needs at least {table.promotion_min_predikat} in each of the last years")
+        reasons.append(reason(NEEDS_PREDIKAT, predikat=table.promotion_min_predikat))
     if years_in_rank < table.promotion_min_years_in_rank:
-        reasons.append(f"needs {table.promotion_min_years_in_rank} years in rank, has {years_in_rank}")
+        reasons.append(reason(NEEDS_YEARS_IN_RANK, needed=table.promotion_min_years_in_rank, years=years_in_rank))
     return {
         "promotion_eligible": promotion,
         "promotion_reasons": reasons,

@@ -25,6 +25,7 @@ class OrgChart:
     """The questions asked of an agency's org data (units, employees and their supervisors)."""
 
     code: str
+    name: str
     units: dict[str, dict[str, Any]]
     employees: dict[str, dict[str, Any]]
 
@@ -81,5 +82,5 @@ class OrgChart:
 
     def _employee(self, nip: str) -> dict[str, Any]:
         if nip not in self.employees:
-            raise InvalidInput("nip", NOT_AN_EMPLOYEE, nip=nip, agency_id=self.code)
+            raise InvalidInput("nip", NOT_AN_EMPLOYEE, nip=nip, agency_id=self.code, agency_name=self.name)
         return self.employees[nip]

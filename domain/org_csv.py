@@ -219,7 +219,10 @@ def _across_lines(
         if line.unit_head:
             seen = first.setdefault(("head", line.agency_code, line.unit_code), line)
             if seen is not line:
-                problems.append(Problem.of(line.line, "unit_head", SECOND_HEAD, unit_id=line.unit_code, line=seen.line))
+                unit = (line.unit_code, line.unit_name)
+                problems.append(
+                    Problem.of(line.line, "unit_head", SECOND_HEAD, unit_id=unit[0], unit_name=unit[1], line=seen.line)
+                )
     supervisors: dict[str, dict[str, str | None]] = {}
     for code in {line.agency_code for line in lines}:
         agency = existing(code)
@@ -230,8 +233,17 @@ def _across_lines(
         if line.supervisor_nip and line.supervisor_nip not in chain:
             if (line.agency_code, line.supervisor_nip) in named:
                 continue  # the supervisor's own line is wrong, and reported there
-            nip, agency_id = line.supervisor_nip, line.agency_code
-            problems.append(Problem.of(line.line, "supervisor_nip", UNKNOWN_SUPERVISOR, nip=nip, agency_id=agency_id))
+            nip, agency_id, agency_name = line.supervisor_nip, line.agency_code, line.agency_name
+            problems.append(
+                Problem.of(
+                    line.line,
+                    "supervisor_nip",
+                    UNKNOWN_SUPERVISOR,
+                    nip=nip,
+                    agency_id=agency_id,
+                    agency_name=agency_name,
+                )
+            )
             continue
         loop = reporting_loop(line.nip, chain)
         if loop:

@@ -111,7 +111,9 @@ class Organisation(_Base):
             ]
         chain = {n: e["supervisor_nip"] for n, e in agency_.employees.items()}
         if supervisor_nip not in chain:
-            raise InvalidInput("supervisor_nip", NO_SUCH_SUPERVISOR, nip=supervisor_nip, agency_id=code)
+            raise InvalidInput(
+                "supervisor_nip", NO_SUCH_SUPERVISOR, nip=supervisor_nip, agency_id=code, agency_name=agency_.name
+            )
         loop = reporting_loop(nip, {**chain, nip: supervisor_nip})
         if loop:
             raise InvalidInput("supervisor_nip", LOOP, loop=" -> ".join(loop))

@@ -87,7 +87,7 @@ class Agency(KinerjaAggregate, OrgChart):
     def register_unit(self, by: Actor, unit_id: str, name: str, head_nip: str | None, at: datetime) -> None:
         require(by.is_hr, ONLY_HR_REGISTERS_UNIT)
         if unit_id in self.units:
-            raise InvalidInput("unit_id", UNIT_EXISTS, unit_id=unit_id)
+            raise InvalidInput("unit_id", UNIT_EXISTS, unit_id=unit_id, unit_name=self.units[unit_id]["name"])
         self._unit_registered(
             by.nip, _required("unit_id", unit_id, CODE), _required("unit_name", name), _head(head_nip), at
         )
@@ -101,7 +101,7 @@ class Agency(KinerjaAggregate, OrgChart):
         if unit_id not in self.units:
             raise InvalidInput("unit_id", NO_SUCH_UNIT, unit_id=unit_id)
         if self.units[unit_id] == {"unit_id": unit_id, "name": name, "head_nip": head_nip}:
-            raise InvalidInput("unit_id", UNIT_UNCHANGED, unit_id=unit_id)
+            raise InvalidInput("unit_id", UNIT_UNCHANGED, unit_id=unit_id, unit_name=name)
         self._unit_updated(by.nip, unit_id, _required("unit_name", name), _head(head_nip), at)
 
     @event("UnitUpdated")
@@ -115,7 +115,7 @@ class Agency(KinerjaAggregate, OrgChart):
         require(by.is_hr, ONLY_HR_REGISTERS_EMPLOYEE)
         nip = check_nip(str(employee.get("nip", "")), "nip", at.date())
         if nip in self.employees:
-            raise InvalidInput("nip", EMPLOYEE_EXISTS, nip=nip, agency_id=self.code)
+            raise InvalidInput("nip", EMPLOYEE_EXISTS, nip=nip, agency_id=self.code, agency_name=self.name)
         record = {"nip": nip, **self._fields(employee), "supervisor_nip": self._supervisor(nip, employee)}
         self._employee_registered(by.nip, record, at)
 
@@ -175,7 +175,8 @@ class Agency(KinerjaAggregate, OrgChart):
     def _fields(self, employee: dict[str, Any]) -> dict[str, Any]:
         fields = {k: EMPLOYEE_RULES[k].check(k, _text(employee.get(k))) for k in EMPLOYEE_FIELDS}
         if fields["unit_id"] not in self.units:
-            raise InvalidInput("unit_id", NO_UNIT_IN_AGENCY, unit_id=fields["unit_id"], agency_id=self.code)
+            unit_id, code, name = fields["unit_id"], self.code, self.name
+            raise InvalidInput("unit_id", NO_UNIT_IN_AGENCY, unit_id=unit_id, agency_id=code, agency_name=name)
         email = _text(employee.get("email"))
         fields["email"] = check_email("email", email) if email else ""
         return fields

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from domain.errors import Refusal, refusal
 from identity import tables
 from identity.tables import accounts
 
@@ -31,7 +32,18 @@ class SignInRefused(Exception):
 
 
 class PasswordRejected(ValueError):
-    """A new password that breaks the policy (field and rule named)."""
+    """A new password that breaks the policy: the rule's code and figures, said through the message catalogue."""
+
+    def __init__(self, said: Refusal, /, **params: object) -> None:
+        super().__init__(f"new_password: {said.say(params)}")
+        self.code, self.params = said.code, params
+
+
+PASSWORD_SHORT = refusal("password.short", "at least {limit} characters")
+PASSWORD_LONG = refusal("password.long", "at most {limit} characters")
+PASSWORD_CONTROL = refusal("password.control", "control characters are not allowed")
+PASSWORD_HAS_NIP = refusal("password.nip", "must not contain the NIP")
+PASSWORD_SAME = refusal("password.same", "must differ from the current password")
 
 
 @dataclass(frozen=True)
@@ -44,15 +56,15 @@ class Account:
 
 def check_password_policy(nip: str, password: str, old: str = "") -> None:
     if len(password) < MIN_PASSWORD:
-        raise PasswordRejected(f"new_password: at least {MIN_PASSWORD} characters")
+        raise PasswordRejected(PASSWORD_SHORT, limit=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        raise PasswordRejected(f"new_password: at most {MAX_PASSWORD} characters")
+        raise PasswordRejected(PASSWORD_LONG, limit=MAX_PASSWORD)
     if any(ord(c) < 32 or ord(c) == 127 for c in password):
-        raise PasswordRejected("new_password: control characters are not allowed")
+        raise PasswordRejected(PASSWORD_CONTROL)
     if nip and nip in password:
-        raise PasswordRejected("new_password: must not contain the NIP")
+        raise PasswordRejected(PASSWORD_HAS_NIP)
     if old and password == old:
-        raise PasswordRejected("new_password: must differ from the current password")
+        raise PasswordRejected(PASSWORD_SAME)
 
 
 class Accounts:

@@ -53,6 +53,10 @@ PARAM_TABLES = {
     "character": "character",
     "owner": "field",
 }
+# A code said by the name the refusal carries beside it (a unit's code by its name, an agency's likewise).
+NAMED = {"unit_id": "unit_name", "agency_id": "agency_name"}
+# A figure that is itself a finding in figures (a curve's deviation), said as a sentence of its own.
+SENTENCES = {"deviations": labels.curve_warning}
 # A figure that names several codes ("review or planning", "draft, returned") is said code by code.
 _SEPARATORS = re.compile(r"( or |, )")
 _JOINED = {" or ": " atau ", ", ": ", "}
@@ -130,6 +134,8 @@ def say(
     params = params or {}
     zone = params.get("zone") if params.get("zone") in ZONES else "WIB"
     figures = {k: figure(k, v, locale, str(zone)) for k, v in params.items()}
+    if locale == "id":  # a unit or an agency by its name where the refusal carries it, not by its code
+        figures.update({code: str(params[name]) for code, name in NAMED.items() if params.get(name)})
     if field is not None:
         figures["field"] = field_name(field, locale)
     try:
@@ -162,7 +168,9 @@ def field_name(field: str, locale: str) -> str:
 def figure(name: str, value: Any, locale: str, zone: str = "WIB") -> str:
     """One figure of a refusal, said for the reader: dates in Indonesian format, codes by their names."""
     if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(figure(name, v, locale, zone) for v in value)
+        return ("; " if name in SENTENCES else ", ").join(figure(name, v, locale, zone) for v in value)
+    if name in SENTENCES and isinstance(value, dict):
+        return SENTENCES[name](value) if locale == "id" else str(value)
     if locale != "id":
         return value.isoformat() if isinstance(value, date) else str(value)
     if isinstance(value, date) or _is_instant(value) or dates.is_day(value):
@@ -213,7 +221,7 @@ def _weight(parameters: str) -> float:
 
 
 # Where refusals are declared: every module of these packages is imported to find them all.
-DECLARING = ("domain", "services", "api", "web", "transparency", "workflows", "activities")
+DECLARING = ("domain", "services", "api", "web", "transparency", "workflows", "activities", "identity")
 
 
 def every_refusal() -> dict[str, Refusal]:

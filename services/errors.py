@@ -51,9 +51,17 @@ class ApiError(Exception):
         return cls(status, kind, message, field, headers, code=said.code, params=params)
 
 
-class Unauthenticated(Exception):
+class SignInError(Exception):
+    """A refusal of the caller's credentials, with its code and figures (the English text is the log's)."""
+
+    def __init__(self, said: Refusal, /, **params: Any) -> None:
+        super().__init__(said.say(params))
+        self.code, self.params = said.code, params
+
+
+class Unauthenticated(SignInError):
     """No credentials, or credentials that do not prove who the caller is (401)."""
 
 
-class IssuerUnavailable(Exception):
+class IssuerUnavailable(SignInError):
     """The OIDC issuer's JWKS could not be fetched: not the caller's fault (503)."""

@@ -123,6 +123,26 @@ CURVE_LIMIT = {
     "max": "paling banyak {allowed} dari {total} diperbolehkan",
     "min": "paling sedikit {allowed} dari {total} diperlukan",
 }
+BOUND_WORDS = {"max": "paling banyak", "min": "paling sedikit"}
+
+
+def curve_share(predikats: Any, bound: str, percent: Any) -> str:
+    """One constraint of the distribution curve: "paling banyak 70% Baik"."""
+    names = " + ".join(PREDIKAT_LABELS.get(p, p) for p in predikats)
+    if bound == "some":
+        return f"ada sekurang-kurangnya satu {names}"
+    return f"{BOUND_WORDS.get(bound, bound)} {percent}% {names}"
+
+
+def curve_warning(deviation: dict[str, Any]) -> str:
+    """Where a unit's ratings leave the curve (domain/curve.py CurveWarning.figures), in Bahasa Indonesia."""
+    bound = str(deviation.get("bound", "min"))
+    total = deviation.get("total", 0)
+    limit = CURVE_LIMIT["max" if bound == "max" else "min"].format(allowed=deviation.get("allowed", 0), total=total)
+    share = curve_share(deviation.get("predikats", ()), bound, deviation.get("percent", 0))
+    return f"Kurva mengharapkan {share}: {limit}; kini {deviation.get('actual', 0)} dinilai"
+
+
 # What the log's verifier found (transparency/findings.py), as the auditor's page names it.
 FINDINGS = {
     "chain": "Rantai hash putus (baris diubah, dihapus, disisipkan atau ditukar)",

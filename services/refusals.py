@@ -60,6 +60,7 @@ FIELDS = {
     "email": "Alamat email",
     "rujukan": "Rujukan dokumen",
     "kind": "Jenis dokumen",
+    "new_password": "Kata sandi baru",
 }
 
 

@@ -42,9 +42,25 @@ KNOWN_ENGLISH = (
     "read-only access",
     "may do this",
     "may read this",
+    # lang13 (#13): sign-in refusals, the follow-up's reasons, the curve in a refusal, Chromium's file picker
+    "bearer token",
+    "Authorization header",
+    "new_password",
+    "at least 12 characters",
+    "needs at least",
+    "in each of the last years",
+    "deviates from the curve",
+    "Choose File",
+    "No file chosen",
 )
 # A calendar day or an instant as ISO text between tags: a page says dates as "15 Februari 2030".
 ISO_DATE = re.compile(r">[^<]*\b\d{4}-\d{2}-\d{2}\b[^<]*<")
+
+
+# A file input the page shows as Chromium draws it ("Choose File", "No file chosen": the browser's language, not
+# the page's); the pages' pickers are web/templates/_macros.html file_picker, whose input is visually hidden.
+FILE_INPUT = re.compile(r"<input\b[^>]*\btype=\"file\"[^>]*>")
+CHROMIUMS_BUTTON = "Choose File (a bare <input type=file>)"
 
 
 # The auditor's "Rincian": an event's payload as recorded (JSON with its English keys), on purpose.
@@ -71,7 +87,8 @@ def english_on(html: str) -> list[str]:
     html = RECORDED.sub("", html)
     text = markup.unescape(html)
     found = [phrase for phrase in (*KNOWN_ENGLISH, *catalogue_english()) if phrase in text]
-    return found + [m.group(0) for m in ISO_DATE.finditer(html)]
+    bare = [CHROMIUMS_BUTTON for m in FILE_INPUT.finditer(html) if 'class="file-input"' not in m.group(0)]
+    return found + bare + [m.group(0) for m in ISO_DATE.finditer(html)]
 
 
 def assert_indonesian(html: str, where: str) -> None:

@@ -19,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from tests.page_language import english_on
 from tests.test_api_support import AUDITOR, EMP1, HR_NIP, build_app, running, seed_appraisal, settings_for
 
 ISSUER, AUDIENCE, KID = "https://sso.example.go.id/realms/asn", "kinerja", "key-2025"
@@ -92,18 +93,19 @@ async def test_issuer_roles_drive_authorisation(app, key) -> None:
 
 
 @pytest.mark.parametrize(
-    "case, reason",
+    "case, reason, code",
     [
-        ("audience", "audience"),
-        ("issuer", "issuer"),
-        ("expired", "expired"),
-        ("unknown kid", "JWKS"),
-        ("other key", "invalid"),
-        ("no nip", "NIP"),
-        ("dev token", "disabled"),
+        ("audience", "audience", "auth.invalid"),
+        ("issuer", "issuer", "auth.invalid"),
+        ("expired", "expired", "auth.expired"),
+        ("unknown kid", "JWKS", "auth.unknown_key"),
+        ("other key", "invalid", "auth.invalid"),
+        ("no nip", "NIP", "auth.nip"),
+        ("dev token", "disabled", "auth.dev_tokens_off"),
     ],
 )
-async def test_tokens_that_prove_nothing_are_401(app, key, case: str, reason: str) -> None:
+async def test_tokens_that_prove_nothing_are_401(app, key, case: str, reason: str, code: str) -> None:
+    """Said in Bahasa Indonesia by default (#13), in English when the caller prefers it, with the same code."""
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     tokens = {
         "audience": lambda: token(key, aud="another-app"),
@@ -117,9 +119,24 @@ async def test_tokens_that_prove_nothing_are_401(app, key, case: str, reason: st
         ),
     }
     async with running(app) as client:
-        response = await client.get("/api/v1/auth/me", headers=bearer(tokens[case]()))
-    assert response.status_code == 401, response.text
-    assert reason.lower() in response.json()["message"].lower()
+        sent = tokens[case]()
+        response = await client.get("/api/v1/auth/me", headers={**bearer(sent), **INDONESIAN})
+        english = await client.get("/api/v1/auth/me", headers=bearer(sent))
+    assert response.status_code == english.status_code == 401, response.text
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="kinerja"'
+    assert response.json()["code"] == english.json()["code"] == code
+    assert response.headers["Content-Language"] == "id" and not english_on(response.json()["message"])
+    assert reason.lower() in english.json()["message"].lower()
+
+
+async def test_a_request_without_a_token_is_told_in_indonesian_how_to_send_one(app) -> None:
+    async with running(app) as client:
+        missing = await client.get("/api/v1/auth/me", headers=INDONESIAN)
+        not_bearer = await client.get("/api/v1/auth/me", headers={"Authorization": "Basic eDp5", **INDONESIAN})
+    assert (missing.status_code, missing.json()["code"]) == (401, "auth.missing")
+    assert missing.json()["message"].startswith("Anda belum masuk")
+    assert (not_bearer.status_code, not_bearer.json()["code"]) == (401, "auth.not_bearer")
+    assert not english_on(missing.json()["message"] + not_bearer.json()["message"])
 
 
 async def test_an_unreachable_issuer_is_503_not_401(tmp_path: Path, key) -> None:
@@ -127,8 +144,12 @@ async def test_an_unreachable_issuer_is_503_not_401(tmp_path: Path, key) -> None
         tmp_path, dev_login=False, oidc_issuer=ISSUER, oidc_audience=AUDIENCE, oidc_jwks_url="http://127.0.0.1:9/certs"
     )
     async with running(build_app(settings)) as client:
-        response = await client.get("/api/v1/auth/me", headers=bearer(token(key)))
+        response = await client.get("/api/v1/auth/me", headers={**bearer(token(key)), **INDONESIAN})
     assert response.status_code == 503
+    assert response.json()["code"] == "auth.issuer_keys" and "coba lagi" in response.json()["message"]
+
+
+INDONESIAN = {"Accept-Language": "id"}  # the API's default; the tests' client asks for English
 
 
 def bearer(value: str) -> dict[str, str]:

@@ -585,7 +585,10 @@ NOTHING_FOLLOWS = {
     "angka_kredit": None,
     "notes": "",
 }
-NOT_GOOD_ENOUGH = {"promotion_eligible": False, "promotion_reasons": ["needs at least baik in each of the last years"]}
+NOT_GOOD_ENOUGH = {
+    "promotion_eligible": False,
+    "promotion_reasons": [{"code": "follow_up.needs_predikat", "params": {"predikat": "baik"}}],
+}
 FOUR_BELOW = values("di_bawah", berorientasi_pelayanan="sesuai", akuntabel="sesuai", kompeten="sesuai")
 
 FOLLOW_UPS = [
@@ -601,7 +604,10 @@ FOLLOW_UPS = [
         ["baik"],
         3,
         "baik",
-        {"promotion_eligible": False, "promotion_reasons": ["needs 4 years in rank, has 3"]},
+        {
+            "promotion_eligible": False,
+            "promotion_reasons": [{"code": "follow_up.needs_years_in_rank", "params": {"needed": 4, "years": 3}}],
+        },
     ),
     (
         "no-previous-year",
@@ -611,7 +617,10 @@ FOLLOW_UPS = [
         [],
         9,
         "baik",
-        {"promotion_eligible": False, "promotion_reasons": ["needs predikat of the last 2 years"]},
+        {
+            "promotion_eligible": False,
+            "promotion_reasons": [{"code": "follow_up.needs_years_of_predikat", "params": {"years": 2}}],
+        },
     ),
     (
         "two-values-low",

@@ -39,6 +39,8 @@ ERRORS = {
     "DeadlinePassed",
     "NotFound",
     "ConcurrencyConflict",
+    "Unauthenticated",
+    "IssuerUnavailable",
 }
 # Where the refusal stands among the arguments of the calls that raise (or record) one.
 REFUSERS = {"require": 1, "forbidden": 0, "InvalidInput": 1, "ApiError": 2}

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from domain.application import Appraisals
 from domain.base import Actor
 from settings import event_store_env
+from tests.page_language import assert_indonesian
 from tests.test_api_support import HR_NIP, build_app, login, running, seed_appraisal, settings_for
 from tests.test_web_pages import csrf, post_form
 
@@ -102,11 +103,12 @@ async def test_a_local_account_must_change_its_password_and_locks_after_failures
         weak = await post_form(
             client, "/masuk/ganti-sandi", {"kata_sandi": initial, "sandi_baru": "pendek", "ulangi": "pendek"}
         )
-        assert weak.status_code == 422 and "at least 12 characters" in weak.text
+        assert weak.status_code == 422 and "Kata sandi baru: paling sedikit 12 karakter" in weak.text  # not English
+        assert_indonesian(weak.text, "the refused password change")
         with_nip = await post_form(
             client, "/masuk/ganti-sandi", {"kata_sandi": initial, "sandi_baru": RINA + "abc", "ulangi": RINA + "abc"}
         )
-        assert with_nip.status_code == 422 and "must not contain the NIP" in with_nip.text
+        assert with_nip.status_code == 422 and "Kata sandi baru: tidak boleh memuat NIP" in with_nip.text
         ok = await post_form(
             client, "/masuk/ganti-sandi", {"kata_sandi": initial, "sandi_baru": STRONG, "ulangi": STRONG}
         )

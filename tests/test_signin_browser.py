@@ -40,9 +40,10 @@ async def _serve(app, port: int):  # type: ignore[no-untyped-def]
     return server, task
 
 
-async def test_sign_in_through_the_issuers_own_login_page_and_with_a_local_account(tmp_path: Path) -> None:
+async def test_sign_in_through_the_issuers_own_login_page_and_with_a_local_account(
+    tmp_path: Path, screenshots: Path
+) -> None:
     _need_chromium()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     people = {"rina": {"nip": RINA, "name": "Rina (SSO)"}, "tamu": {"nip": "199912312020121001", "name": "Tamu"}}
@@ -127,6 +128,13 @@ async def _local_account(chromium, base: str, app) -> None:  # type: ignore[no-u
     await page.get_by_label("Kata sandi", exact=True).fill(initial)
     await page.get_by_role("button", name="Masuk dengan kata sandi").click()
     await expect(page).to_have_url(f"{base}/masuk/ganti-sandi")
+    await page.get_by_label("Kata sandi sekarang").fill(initial)
+    await page.get_by_label("Kata sandi baru (paling sedikit 12 karakter)").fill(RINA + "abc")  # holds the NIP
+    await page.get_by_label("Ulangi kata sandi baru").fill(RINA + "abc")
+    await page.get_by_role("button", name="Simpan kata sandi baru").click()
+    await expect(page.get_by_text("Kata sandi baru: tidak boleh memuat NIP")).to_be_visible()  # was English (#13)
+    assert_indonesian(await page.content(), "akun-lokal-sandi-ditolak")
+    await page.screenshot(path=str(SHOTS / "akun-lokal-sandi-ditolak.png"), full_page=True)
     await page.get_by_label("Kata sandi sekarang").fill(initial)
     await page.get_by_label("Kata sandi baru (paling sedikit 12 karakter)").fill(STRONG)
     await page.get_by_label("Ulangi kata sandi baru").fill(STRONG)

@@ -9,16 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from domain.rules import PREDIKATS, rule_set
-from services.labels import CURVE_LIMIT, PREDIKAT_LABELS
-
-BOUND_WORDS = {"max": "paling banyak", "min": "paling sedikit"}
+from services.labels import BOUND_WORDS, curve_share, curve_warning
 
 
 def describe(share: Any) -> str:
-    names = " + ".join(PREDIKAT_LABELS[p] for p in share.predikats)
-    if share.bound == "some":
-        return f"ada sekurang-kurangnya satu {names}"
-    return f"{BOUND_WORDS[share.bound]} {share.percent}% {names}"
+    return curve_share(share.predikats, share.bound, share.percent)
 
 
 def unit_chart(rule_set_id: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -40,8 +35,7 @@ def unit_chart(rule_set_id: str, row: dict[str, Any]) -> dict[str, Any]:
             share = check.share
             limits.append({"text": describe(share), "allowed": check.allowed, "actual": check.actual, "ok": check.ok})
             if not check.ok:  # the rule set's verdict, said for a person
-                limit = CURVE_LIMIT["max" if share.bound == "max" else "min"].format(allowed=check.allowed, total=total)
-                warnings.append(f"Kurva mengharapkan {describe(share)}: {limit}; kini {check.actual} dinilai")
+                warnings.append(curve_warning(check.warning().figures))
             if len(share.predikats) == 1 and share.bound in BOUND_WORDS:
                 bar = bars[PREDIKATS.index(share.predikats[0])]
                 bar["marks"].append({"percent": share.percent, "bound": share.bound})

@@ -17,6 +17,7 @@ from domain.errors import InvalidInput
 from domain.nip import check_nip
 from identity.accounts import PasswordRejected, SignInRefused
 from identity.oidc import OAuthError
+from services.catalogue import say
 from services.errors import ApiError
 from services.labels import label
 from services.signin import ISSUER_SILENT, NO_SSO, dev_user
@@ -26,6 +27,20 @@ from web.render import page
 from web.session import CHANGE_PASSWORD, COOKIE, home_for, page_session, safe_next, set_session_cookie
 
 router = APIRouter(prefix="/masuk")
+# The issuer's answer when sign-in failed (RFC 6749 §4.1.2.1, OpenID Connect Core §3.1.2.6), said in Bahasa
+# Indonesia: its own description is in the issuer's language, most often English.
+OAUTH_ERRORS = {
+    "access_denied": "Anda atau layanan identitas membatalkan permintaan masuk",
+    "login_required": "Anda perlu masuk di layanan identitas",
+    "consent_required": "persetujuan Anda diperlukan di layanan identitas",
+    "interaction_required": "layanan identitas memerlukan tindakan Anda",
+    "invalid_request": "permintaan masuk tidak lengkap atau tidak sah",
+    "invalid_scope": "cakupan data yang diminta tidak dikenal layanan identitas",
+    "unauthorized_client": "aplikasi ini belum didaftarkan di layanan identitas",
+    "server_error": "layanan identitas sedang bermasalah; coba lagi nanti",
+    "temporarily_unavailable": "layanan identitas sedang tidak tersedia; coba lagi nanti",
+    "mismatching_state": "sesi masuk sudah kedaluwarsa atau dibuka di tab lain; ulangi dari awal",
+}
 NEXT = "kinerja_lanjut"  # where to go after the issuer's round trip (kept in Authlib's signed state cookie)
 
 
@@ -119,7 +134,8 @@ async def sso_callback(request: Request) -> Response:
     try:
         claims = await state.issuer.claims(request)
     except OAuthError as e:
-        return _login_page(request, "", f"Gagal masuk melalui layanan identitas: {e.description or e.error}", "", 401)
+        said = OAUTH_ERRORS.get(e.error, "layanan identitas menolak permintaan masuk")
+        return _login_page(request, "", f"Gagal masuk melalui layanan identitas: {said} (kode {e.error}).", "", 401)
     nip = str(claims.get(state.issuer.nip_claim) or "")
     try:
         check_nip(nip, state.issuer.nip_claim)
@@ -162,8 +178,11 @@ async def change_password(
         return _change_page(request, session, "Kata sandi baru dan ulangannya berbeda.", 422)
     try:
         await run_in_threadpool(state.accounts.change_password, session.nip, kata_sandi, sandi_baru)
-    except (SignInRefused, PasswordRejected) as e:
+    except SignInRefused as e:
         return _change_page(request, session, f"Kata sandi tidak diganti: {e}", 422)
+    except PasswordRejected as e:
+        said = say(e.code, e.params, "id", "new_password")
+        return _change_page(request, session, f"Kata sandi tidak diganti: {said}", 422)
     token = request.cookies.get(COOKIE, "")
     await run_in_threadpool(state.sessions.password_changed, token)
     await run_in_threadpool(state.sessions.end_all, session.nip, token)  # other devices sign in again
