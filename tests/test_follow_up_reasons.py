@@ -18,6 +18,7 @@ from domain.result_commands import DecideFollowUp
 from settings import event_store_env
 from tests.factories import HR_ACTOR, STAFF, T, reach
 from tests.page_language import english_on
+from tests.test_appraisal_domain import NOTHING_FOLLOWS
 from web.advice import follow_up_value
 
 # Every wording domain/follow_up.py ever recorded (git log -p domain/follow_up.py), with its code and figures.
@@ -65,16 +66,8 @@ def test_a_new_decision_records_its_reasons_as_codes() -> None:
 def test_a_decision_recorded_in_english_before_codes_still_loads_verifies_and_reads(store_url: str) -> None:
     s = reach("follow_up", app=Appraisals(env=event_store_env(store_url)))
     appraisal = s.get(STAFF)
-    english = {
-        "promotion_eligible": False,
-        "promotion_reasons": [text for text, _, _ in RECORDED],
-        "training": [],
-        "coaching": False,
-        "improvement_months": 0,
-        "sanction_referral": False,
-        "tukin_cut_percent": 0.0,
-        "angka_kredit": None,
-    }
+    english = {k: v for k, v in NOTHING_FOLLOWS.items() if k != "notes"}  # the decision, as recorded then:
+    english |= {"promotion_eligible": False, "promotion_reasons": [text for text, _, _ in RECORDED]}
     appraisal._follow_up_decided(HR_ACTOR.nip, ["baik"], 3, english, "", T["follow_up"])  # as recorded then
     s.app.save(appraisal)
 
