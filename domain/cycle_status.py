@@ -20,6 +20,7 @@ STILL_OPEN = refusal(
     "cycle.open_appraisals",
     "the cycle has {count} open appraisal(s) not named as exceptions: {listed}{more}; "
     "finalise them, or name each one in exceptions with the reason it stays open",
+    "open_appraisals",
 )
 ONLY_HR_REOPENS = refusal("cycle.who_reopens", "only HR reopens a cycle")
 NOT_CLOSED = refusal("cycle.not_closed", "the cycle is {cycle_status}: only a closed cycle is reopened")
@@ -53,7 +54,11 @@ class CycleStatus(CycleState):
         if missing:
             listed = ", ".join(f"{nip} ({open_appraisals[nip]})" for nip in missing[:10])
             more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-            raise WrongStage(STILL_OPEN, count=len(missing), listed=listed, more=more)
+            still = [  # the first ten, by name and stage: said in the reader's language by the message catalogue
+                {"name": self.participants.get(nip, {}).get("name", ""), "nip": nip, "stage": open_appraisals[nip]}
+                for nip in missing[:10]
+            ]
+            raise WrongStage(STILL_OPEN, count=len(missing), listed=listed, more=more, open_appraisals=still)
         self._closed(by.nip, at, exceptions=exceptions)
 
     def reopen(self, cmd: ReopenCycle, at: datetime) -> None:

@@ -56,7 +56,7 @@ PARAM_TABLES = {
 # A code said by the name the refusal carries beside it (a unit's code by its name, an agency's likewise).
 NAMED = {"unit_id": "unit_name", "agency_id": "agency_name"}
 # A figure that is itself a finding in figures (a curve's deviation), said as a sentence of its own.
-SENTENCES = {"deviations": labels.curve_warning}
+SENTENCES = {"deviations": labels.curve_warning, "open_appraisals": labels.open_appraisal}
 # A figure that names several codes ("review or planning", "draft, returned") is said code by code.
 _SEPARATORS = re.compile(r"( or |, )")
 _JOINED = {" or ": " atau ", ", ": ", "}

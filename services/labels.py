@@ -143,6 +143,13 @@ def curve_warning(deviation: dict[str, Any]) -> str:
     return f"Kurva mengharapkan {share}: {limit}; kini {deviation.get('actual', 0)} dinilai"
 
 
+def open_appraisal(appraisal: dict[str, Any]) -> str:
+    """An appraisal still open when the cycle closes (domain/cycle_status.py), by name, NIP and stage."""
+    stage = label(str(appraisal.get("stage", "")), "stage")
+    name = appraisal.get("name") or "NIP"
+    return f"{name} ({appraisal.get('nip', '')}, {stage})"
+
+
 # What the log's verifier found (transparency/findings.py), as the auditor's page names it.
 FINDINGS = {
     "chain": "Rantai hash putus (baris diubah, dihapus, disisipkan atau ditukar)",

@@ -175,7 +175,9 @@ async def test_hr_closes_and_reopens_the_cycle_on_its_page_in_bahasa_indonesia(
         refused = await post_form(w.http, f"/hr/siklus/{cycle}/tutup", {f"alasan:{EMP1}": ""})
         assert refused.status_code == 409
         # the rule, on the page, in Bahasa Indonesia with the appraisal it names
-        assert f"1 penilaian terbuka yang tidak dicantumkan sebagai pengecualian: {EMP1}" in refused.text
+        assert f"1 penilaian terbuka yang tidak dicantumkan sebagai pengecualian: Budi ({EMP1}, Perencanaan SKP)" in (
+            refused.text
+        )
         assert logs(w, cycle) == before
 
         reason = "cuti melahirkan sampai Maret"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from api.errors import details_of
-from domain.cycle_commands import CalibrateUnit, DefineCycle
+from domain.cycle_commands import CalibrateUnit, CloseCycle, DefineCycle
 from domain.errors import DomainError, WrongStage
 from domain.organisation import Agency
 from services.catalogue import say
@@ -71,3 +71,13 @@ def test_an_employee_unknown_to_the_agency_is_refused_with_the_agencys_name() ->
 
 def test_without_a_name_the_code_is_said_as_before() -> None:
     assert say("org.no_unit", {"unit_id": "SEKRETARIAT-R2"}) == "tidak ada unit SEKRETARIAT-R2"
+
+
+def test_a_cycle_refused_closing_names_each_open_appraisal_by_name_and_stage() -> None:
+    """It said "198503152010011001 (planning)": the stage's code in an Indonesian sentence."""
+    s = Scenario.new()
+    s.open(STAFF)
+    text = said(lambda: s.app.close_cycle(s.cycle_id, CloseCycle(HR_ACTOR, {}), at=T["finalise"]))
+    assert f"Staf Umum ({STAFF}, Perencanaan SKP)" in text
+    assert "planning" not in text and "(planning)" not in text
+    assert not english_on(f"<p>{text}</p>")

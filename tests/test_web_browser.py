@@ -19,6 +19,7 @@ import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -94,6 +95,25 @@ class Browser:
         await page.screenshot(path=str(SHOTS / f"{self.shot_no:02d}-{name}.png"), full_page=True)
 
 
+async def pick_file(page: Any, label: str, file: Any) -> None:
+    """A file chosen as a person does it (#13): Chromium's own "Choose File" button is out of sight (the input is
+    visually hidden), an Indonesian button is shown, and the keyboard opens the picker (Tab to it, Space)."""
+    field = page.get_by_label(label)
+    box = await field.bounding_box()
+    assert box is not None and box["width"] <= 1 and box["height"] <= 1, f"{label}: Chromium's button is visible"
+    field_id = await field.get_attribute("id")
+    button = page.locator(f"label.file-button[for='{field_id}']")
+    await expect(button).to_be_visible()
+    await expect(button).to_contain_text("Pilih berkas")
+    await expect(page.locator(f"#{field_id}-nama")).to_have_text("Belum ada berkas dipilih")
+    await field.focus()
+    async with page.expect_file_chooser() as chosen:
+        await page.keyboard.press("Space")
+    await (await chosen.value).set_files(file)
+    name = file["name"] if isinstance(file, dict) else Path(str(file)).name
+    await expect(page.locator(f"#{field_id}-nama")).to_have_text(name)
+
+
 async def click(page: object, name: str, note: str | None = None) -> None:
     await page.get_by_role("button", name=name, exact=True).click()
     if note is not None:
@@ -123,7 +143,7 @@ async def _documents_checked(b: Browser, printed_url: str, reprinted: Path) -> N
     await expect(reader.locator("#putusan")).to_contain_text("Cocok dengan catatan")
     await expect(reader.locator("table")).to_contain_text("Sangat Baik")
     await b.shot(reader, "dokumen-cocok")
-    await reader.get_by_label("Berkas PDF dokumen").set_input_files(str(reprinted))
+    await pick_file(reader, "Berkas PDF dokumen", str(reprinted))
     await reader.get_by_role("button", name="Periksa berkas").click()
     await expect(reader.locator("#putusan")).to_contain_text("sama persis")
     await b.shot(reader, "dokumen-unggah")

@@ -21,7 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from tests.page_language import assert_indonesian
 from tests.test_api_support import EMP1, HR_NIP, RHK, SUPERVISOR, appraisal_id, participant
 from tests.test_api_world import World, world
-from tests.test_web_browser import ARGS, CHROMIUM, SHOTS, Browser, env, expect, playwright_api, serve
+from tests.test_web_browser import ARGS, CHROMIUM, SHOTS, Browser, env, expect, pick_file, playwright_api, serve
 
 __all__ = ["env"]  # the module's Temporal server fixture, as the whole-cycle browser test builds it
 
@@ -63,7 +63,7 @@ async def _phone(b: Browser, w: World, cycle: str, photo: Path) -> None:
     started = time.monotonic()
     await budi.get_by_label("Apa yang Anda kerjakan?").fill("Melayani 14 pemohon KTP elektronik di loket 2")
     await budi.get_by_label("RHK yang dikerjakan").select_option("R1")
-    await budi.get_by_label("Bukti dukung (tidak wajib)").set_input_files(str(photo))
+    await pick_file(budi, "Bukti dukung (tidak wajib)", str(photo))
     await budi.get_by_role("button", name="Simpan catatan harian").click()
     await expect(budi.locator(".note")).to_contain_text("Catatan harian tersimpan")
     elapsed = time.monotonic() - started

@@ -5,7 +5,9 @@ is imported and shown again after a reload; a cycle is created from the org data
 (a double submit starts one cycle) and its opening is followed on a page that reloads itself;
 after the API restarts the pages still show the truth; a person left out is added; a change of
 supervisor is recorded with its effective date and reaches the running appraisal, once. Everyone
-else is refused every HR page, and the head of the agency reads the cycle's overview only.
+else is refused every HR page, and the head of the agency reads the cycle's overview only. Each deadline is
+extended on the dashboard, which HR and the auditor then open again, before and after the restart; the cycle
+is closed (refused until each open appraisal is named with its reason) and reopened on its page.
 Screenshots go to test-artifacts/screenshots/hr-*.png.
 """
 
@@ -18,6 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
+import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.application import Appraisals
@@ -27,7 +30,7 @@ from settings import event_store_env
 from tests.page_language import assert_indonesian
 from tests.test_api_support import ATASAN, AUDITOR, EMP1, EMP2, HR_NIP, OUTSIDER, SUPERVISOR, UNIT, build_app
 from tests.test_api_world import World, eventually, world
-from tests.test_web_browser import ARGS, CHROMIUM, SHOTS, Browser, env, expect, playwright_api, serve
+from tests.test_web_browser import ARGS, CHROMIUM, SHOTS, Browser, env, expect, pick_file, playwright_api, serve
 
 __all__ = ["env"]  # the module's Temporal server fixture, shared with the whole-cycle browser test
 
@@ -75,6 +78,7 @@ def events_of(store: Appraisals, record: Any) -> list[str]:
     return [e["type"] for e in Audit(store).history(UUID(str(record)))]
 
 
+@pytest.mark.timeout(900)  # the longest walk of the browser tests: two API processes, a restart, a closing
 async def test_hr_does_the_whole_job_in_the_browser(env: WorkflowEnvironment, tmp_path: Path) -> None:
     async with world(env, tmp_path) as w, playwright_api.async_playwright() as pw:
         chromium = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
@@ -92,6 +96,7 @@ async def _import_create_start(b: Browser, w: World) -> str:
     await hr.goto("/hr/impor")
     await expect(hr.get_by_role("heading", name="Impor data organisasi")).to_be_visible()
     await expect(hr.locator("main")).to_contain_text(", ".join(OPTIONAL))  # the columns the domain reads
+    await pick_file(hr, "Berkas CSV data organisasi", {"name": "organisasi.csv", "mimeType": "text/csv", "buffer": b""})
     await shot(hr, "impor")
 
     # Hostile files: each is refused line by line, in Bahasa Indonesia, and nothing is imported.
@@ -145,7 +150,7 @@ async def _import_create_start(b: Browser, w: World) -> str:
     await hr.get_by_label("Tahun penilaian").fill(str(await w.year()))
     await hr.get_by_role("button", name="Buat siklus").click()
     await expect(hr.locator("#galat")).to_contain_text(
-        f"instansi {AGENCY} sudah memiliki siklus tahun {await w.year()}"
+        f"instansi Dinas Kependudukan sudah memiliki siklus tahun {await w.year()}"  # its name, not its code
     )
     await hr.goto(f"/hr/siklus/{cycle}")
 
@@ -167,7 +172,54 @@ async def _import_create_start(b: Browser, w: World) -> str:
     await expect(hr.locator("#berjalan")).to_have_text("3")  # the cycle workflow's own count of running workflows
     assert events_of(w.store, cycle).count("Started") == 1
     await shot(hr, "pembukaan")
+    await _extend_each_deadline(b, hr, w, cycle)
     return cycle
+
+
+async def extensions(w: World) -> dict[str, tuple[str, str, str]]:
+    """Each deadline of the cycle (domain/cycle_calendar.DEADLINES), extended: (until, as shown, reason)."""
+    year = await w.year()
+    return {
+        "Penyusunan SKP": (f"{year}-03-15", f"15 Maret {year}", "Server BKN terganggu"),
+        "Penilaian tahunan": (f"{year + 1}-02-16", f"16 Februari {year + 1}", "Penilai cuti <b>panjang</b>"),
+        "Tindak lanjut": (f"{year + 1}-04-17", f"17 April {year + 1}", "Menunggu SK Sekda"),
+    }
+
+
+async def _extend_each_deadline(b: Browser, hr: Any, w: World, cycle: str) -> None:
+    """#13's blocker: after an extension the dashboard answered 422 ('instants must carry a time zone') on every
+    later visit, for HR and the auditor. Each deadline is extended on the page, then the page is opened again."""
+    await hr.goto(f"/hr/siklus/{cycle}")
+    form = hr.locator("#batas-waktu form")
+    await form.get_by_label("Batas waktu", exact=True).select_option(label="Penyusunan SKP")
+    await form.get_by_label("Diperpanjang sampai").fill(f"{await w.year()}-01-10")  # earlier: refused
+    await form.get_by_label("Alasan").fill("Server BKN terganggu")
+    await form.get_by_role("button", name="Perpanjang batas waktu").click()
+    await expect(hr.locator("#galat")).to_contain_text("Batas waktu baru")
+    assert_indonesian(await hr.content(), "perpanjangan-ditolak")
+    for name, (until, _, reason) in (await extensions(w)).items():
+        form = hr.locator("#batas-waktu form")
+        await form.get_by_label("Batas waktu", exact=True).select_option(label=name)
+        await form.get_by_label("Diperpanjang sampai").fill(until)
+        await form.get_by_label("Alasan").fill(reason)
+        await form.get_by_role("button", name="Perpanjang batas waktu").click()
+        await expect(hr.locator(".note")).to_contain_text("Batas waktu diperpanjang")
+    assert events_of(w.store, cycle).count("DeadlineExtended") == 3
+    await _dashboard_shows_the_extensions(b, w, cycle, "perpanjangan")
+
+
+async def _dashboard_shows_the_extensions(b: Browser, w: World, cycle: str, name: str) -> None:
+    """HR and the auditor open the dashboard (twice: it must not break for good) and read each new date."""
+    for nip, who in ((HR_NIP, "hr"), (AUDITOR, "auditor")):
+        page = await b.login(nip)
+        for _ in range(2):
+            response = await page.goto(f"/hr/siklus/{cycle}")
+            assert response.status == 200, (who, response.status)
+            for _, shown, reason in (await extensions(w)).values():
+                await expect(page.locator("#batas-waktu")).to_contain_text(shown)
+                await expect(page.locator("#batas-waktu")).to_contain_text(reason)  # a tag in it is only text
+        await shot(page, f"{name}-{who}")
+        await page.context.close()
 
 
 class restarted:
@@ -193,6 +245,8 @@ class restarted:
 
 
 async def _after_restart(b: Browser, w: World, cycle: str) -> None:
+    await _dashboard_shows_the_extensions(b, w, cycle, "perpanjangan-setelah-restart")
+    await _receipt_check_page(b)
     hr = await b.login(HR_NIP)
     await hr.goto(f"/hr/siklus/{cycle}/pembukaan")
     await expect(hr.locator("#status-pembukaan")).to_contain_text("Selesai: 3 dari 3")
@@ -275,6 +329,61 @@ async def _after_restart(b: Browser, w: World, cycle: str) -> None:
     await expect(kepala.get_by_role("link", name=re.compile("Impor data organisasi"))).to_have_count(0)
     await expect(kepala.get_by_role("button", name="Mulai siklus")).to_have_count(0)
     await shot(kepala, "kepala-dinas-ringkasan")
+    await _close_and_reopen(b, w, cycle)
+
+
+async def _receipt_check_page(b: Browser) -> None:
+    """Anyone checks a receipt, without signing in: a file that is not one is refused in Bahasa Indonesia."""
+    anyone = await b.login("")
+    await anyone.goto("/verifikasi")
+    await shot(anyone, "verifikasi-tanda-terima")
+    await pick_file(
+        anyone, "Berkas tanda terima (JSON)", {"name": "bukan.json", "mimeType": "application/json", "buffer": b"<x>"}
+    )
+    await anyone.get_by_role("button", name="Periksa").click()
+    await expect(anyone.locator("main")).to_contain_text("bukan tanda terima Kinerja")
+    await shot(anyone, "verifikasi-tanda-terima-ditolak")
+    await anyone.context.close()
+
+
+async def _close_and_reopen(b: Browser, w: World, cycle: str) -> None:
+    """HR closes the cycle on its page (each appraisal still open named with its reason), then reopens it."""
+    hr = await b.login(HR_NIP)
+    await hr.goto(f"/hr/siklus/{cycle}")
+    closing = hr.locator("#penutupan")
+    await closing.get_by_role("button", name="Tutup siklus").click()  # no reasons: refused, each open one named
+    await expect(hr.locator("#galat")).to_contain_text("penilaian terbuka yang tidak dicantumkan")
+    await expect(hr.locator("#galat")).to_contain_text(f"Budi ({EMP1}, Perencanaan SKP)")
+    await shot(hr, "tutup-ditolak")
+    assert "Closed" not in events_of(w.store, cycle)
+    reasons = closing.get_by_label(re.compile(r"^Alasan penilaian .* tetap terbuka$"))
+    assert await reasons.count() == 4
+    for i in range(await reasons.count()):
+        await reasons.nth(i).fill("Pegawai tugas belajar; dinilai pada siklus berikutnya")
+    await closing.get_by_role("button", name="Tutup siklus").click()
+    await expect(hr.locator(".note")).to_be_visible()
+    await expect(hr.locator("#penutupan")).to_contain_text("Siklus ini sudah ditutup")
+    await expect(hr.locator("#penutupan")).to_contain_text("Pegawai tugas belajar")
+    await shot(hr, "siklus-ditutup")
+    await hr.reload()
+    await expect(hr.locator("#penutupan")).to_contain_text("Siklus ini sudah ditutup")  # it stays so
+
+    await hr.locator("#penutupan").get_by_role("button", name="Buka kembali siklus").click()  # no reason: refused
+    await expect(hr.locator("#penutupan")).to_contain_text("Siklus ini sudah ditutup")
+    await hr.get_by_label("Alasan membuka kembali siklus").fill("Koreksi nilai setelah putusan keberatan")
+    await hr.locator("#penutupan").get_by_role("button", name="Buka kembali siklus").click()
+    await expect(hr.locator(".note")).to_be_visible()
+    await expect(hr.locator("#penutupan")).to_contain_text("Siklus dapat ditutup bila")
+    await expect(hr.locator("main")).to_contain_text("Berjalan")
+    await shot(hr, "siklus-dibuka-kembali")
+    assert [e for e in events_of(w.store, cycle) if e in ("Closed", "Reopened")] == ["Closed", "Reopened"]
+    # After-effect: the cycle's workflow serves HR again (a deadline moves once more).
+    form = hr.locator("#batas-waktu form")
+    await form.get_by_label("Batas waktu", exact=True).select_option(label="Tindak lanjut")
+    await form.get_by_label("Diperpanjang sampai").fill(f"{await w.year() + 1}-05-20")
+    await form.get_by_label("Alasan").fill("Setelah dibuka kembali")
+    await form.get_by_role("button", name="Perpanjang batas waktu").click()
+    await expect(hr.locator(".note")).to_contain_text("Batas waktu diperpanjang")
 
 
 async def _events(w: World, cycle: str, nip: str) -> list[str]:
