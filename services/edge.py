@@ -33,8 +33,10 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# ReDoc (/redoc) starts its search worker from a `blob:` URL it makes itself; that page alone may.
+REDOC_PATH = "/redoc"
+REDOC_CSP = CSP + "; worker-src blob:"
 SECURITY_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
@@ -57,11 +59,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         https = scope.get("scheme") == "https"
+        csp = (REDOC_CSP if scope.get("path") == REDOC_PATH else CSP).encode()
 
         async def with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 names = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in names]
+                extra = [(n, v) for n, v in [(b"content-security-policy", csp), *SECURITY_HEADERS] if n not in names]
                 if https:
                     extra.append((b"strict-transport-security", b"max-age=31536000"))
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
