@@ -9,7 +9,12 @@ the appraisal's version, and the versions of its cycle and of the agency's maste
 The digest is SHA-256 over the canonical JSON of the content and of that position with each
 record's chain head, so recomputing the content from the log at the position gives it again,
 while an altered document, or a log rewritten before that position, does not. A `Reference`
-(kind, position, digest) is what the document's QR code and footer carry.
+(kind, position, digest, content version) is what the document's QR code and footer carry.
+
+Content versions: what a document states only grows, and a print is checked against the content of
+its own version. Version 1 (references without a version, `skp.<...>`) is the content as first
+printed; version 2 (`v2.skp.<...>`, `v2.evaluasi.<...>`) adds to the evaluation the explanation of
+its predikat (domain/explanation.py). New documents are of the current version.
 """
 
 from __future__ import annotations
@@ -26,18 +31,24 @@ from domain import calendar
 from domain.appraisal import Appraisal
 from domain.cycle import AppraisalCycle
 from domain.errors import InvalidInput, refusal
+from domain.explanation import as_data, explain_predikat
 from domain.organisation import Agency
 
 NOT_A_REFERENCE = refusal("document.reference", "is not the reference of a Kinerja document")
 NO_SUCH_KIND = refusal("document.kind", "must be one of {choices}")
 
-FORMAT = "kinerja-dokumen/v1"
+FORMATS = {1: "kinerja-dokumen/v1", 2: "kinerja-dokumen/v2"}  # content version -> the digest's "format"
+FORMAT = FORMATS[1]
+CONTENT_VERSION = 2  # what new documents are printed as
 SKP, EVALUATION = "skp", "evaluasi"
 KINDS = (SKP, EVALUATION)
 MAX_VERSION = 9_999_999
-# kind.appraisal-id(hex).version.cycle-version.agency-version.sha256: at most 139 characters.
-TOKEN = re.compile(r"(skp|evaluasi)\.([0-9a-f]{32})\.([0-9]{1,7})\.([0-9]{1,7})\.([0-9]{1,7})\.([0-9a-f]{64})")
-MAX_TOKEN = 139
+# [v<content version>.]kind.appraisal-id(hex).version.cycle-version.agency-version.sha256: at most 142
+# characters; version 1, as first printed, has no prefix.
+TOKEN = re.compile(
+    r"(?:v([2-9])\.)?(skp|evaluasi)\.([0-9a-f]{32})\.([0-9]{1,7})\.([0-9]{1,7})\.([0-9]{1,7})\.([0-9a-f]{64})"
+)
+MAX_TOKEN = 142
 
 
 @dataclass(frozen=True)
@@ -57,11 +68,15 @@ class Reference:
     kind: str
     position: Position
     digest: str
+    content_version: int = CONTENT_VERSION
 
     @property
     def token(self) -> str:
         p = self.position
-        return f"{self.kind}.{p.appraisal_id.hex}.{p.version}.{p.cycle_version}.{p.agency_version}.{self.digest}"
+        prefix = f"v{self.content_version}." if self.content_version > 1 else ""
+        return (
+            f"{prefix}{self.kind}.{p.appraisal_id.hex}.{p.version}.{p.cycle_version}.{p.agency_version}.{self.digest}"
+        )
 
     @classmethod
     def parse(cls, token: str) -> Reference:
@@ -69,11 +84,11 @@ class Reference:
         found = TOKEN.fullmatch(token) if len(token) <= MAX_TOKEN else None
         if found is None:
             raise InvalidInput("rujukan", NOT_A_REFERENCE)
-        kind, hex_id, version, cycle_version, agency_version, digest = found.groups()
-        if int(version) < 1 or int(cycle_version) < 1:
+        content_version, kind, hex_id, version, cycle_version, agency_version, digest = found.groups()
+        if int(version) < 1 or int(cycle_version) < 1 or int(content_version or 1) not in FORMATS:
             raise InvalidInput("rujukan", NOT_A_REFERENCE)
         position = Position(UUID(hex=hex_id), int(version), int(cycle_version), int(agency_version))
-        return cls(kind, position, digest)
+        return cls(kind, position, digest, int(content_version or 1))
 
 
 def person(nip: str, cycle: AppraisalCycle, agency: Agency | None) -> dict[str, str]:
@@ -89,8 +104,10 @@ def person(nip: str, cycle: AppraisalCycle, agency: Agency | None) -> dict[str, 
     return {"nip": nip, **fields, "unit": unit}
 
 
-def content(kind: str, appraisal: Appraisal, cycle: AppraisalCycle, agency: Agency | None) -> dict[str, Any]:
-    """Everything the document of `kind` states, as plain JSON data (codes, not their labels)."""
+def content(
+    kind: str, appraisal: Appraisal, cycle: AppraisalCycle, agency: Agency | None, version: int = CONTENT_VERSION
+) -> dict[str, Any]:
+    """Everything the document of `kind` and content `version` states, as plain JSON data (codes, not their labels)."""
     if kind not in KINDS:
         raise InvalidInput("kind", NO_SUCH_KIND, choices=", ".join(KINDS))
     year = int(cycle.year)
@@ -120,6 +137,9 @@ def content(kind: str, appraisal: Appraisal, cycle: AppraisalCycle, agency: Agen
         stated["keberatan"] = (
             {"reasons": k["reasons"], "outcome": k.get("outcome"), "decision": k.get("decision")} if k else None
         )
+        if version >= 2:
+            why = explain_predikat(appraisal, cycle)
+            stated["explanation"] = as_data(why) if why is not None else None
     return stated
 
 
@@ -148,10 +168,13 @@ def _rhk(r: dict[str, Any], progress: list[dict[str, Any]] | None) -> dict[str, 
     return found
 
 
-def digest(kind: str, position: Position, heads: tuple[str, str, str], stated: dict[str, Any]) -> str:
-    """SHA-256 (hex) over the canonical JSON of the content and the log position with each record's chain head."""
+def digest(
+    kind: str, position: Position, heads: tuple[str, str, str], stated: dict[str, Any], version: int = CONTENT_VERSION
+) -> str:
+    """SHA-256 (hex) over the canonical JSON of the content and the log position with each record's chain head;
+    the content version is the "format" (version 1's digest is the one first printed, unchanged)."""
     canonical = {
-        "format": FORMAT,
+        "format": FORMATS[version],
         "kind": kind,
         "log": {
             "appraisal": [str(position.appraisal_id), position.version, heads[0]],
@@ -164,8 +187,11 @@ def digest(kind: str, position: Position, heads: tuple[str, str, str], stated: d
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def reference(kind: str, appraisal: Appraisal, cycle: AppraisalCycle, agency: Agency | None) -> Reference:
-    """The reference of the document of `kind` read from these records as they stand."""
+def reference(
+    kind: str, appraisal: Appraisal, cycle: AppraisalCycle, agency: Agency | None, version: int = CONTENT_VERSION
+) -> Reference:
+    """The reference of the document of `kind` and content `version` read from these records as they stand."""
     position = Position(appraisal.id, appraisal.version, cycle.version, agency.version if agency else 0)
     heads = (appraisal.chain_head, cycle.chain_head, agency.chain_head if agency else "")
-    return Reference(kind, position, digest(kind, position, heads, content(kind, appraisal, cycle, agency)))
+    stated = content(kind, appraisal, cycle, agency, version)
+    return Reference(kind, position, digest(kind, position, heads, stated, version), version)

@@ -10,7 +10,7 @@ Pure: no words for people (the pages say them in Bahasa Indonesia), no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from domain.appraisal import Appraisal
@@ -148,4 +148,42 @@ def _keberatan(keberatan: dict[str, Any] | None) -> KeberatanReason | None:
         reasons=str(keberatan["reasons"]),
         decision=str(keberatan.get("decision", "")),
         decided_by=str(keberatan.get("decided_by", "")),
+    )
+
+
+def as_data(why: PredikatReasons) -> dict[str, Any]:
+    """The reasons as plain JSON data (lists, not tuples), as a document's content states them (domain/document.py)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    found: dict[str, Any] = plain(asdict(why))
+    return found
+
+
+def from_data(data: dict[str, Any]) -> PredikatReasons:
+    """The reasons again from `as_data`'s JSON, for whoever renders a document from its content."""
+    r, b, c, k = data["results"], data["behaviour"], data["calibration"], data["keberatan"]
+    return PredikatReasons(
+        predikat=data["predikat"],
+        results=ResultsReason(
+            rating=r["rating"],
+            rhk=[RhkRealisation(**item) for item in r["rhk"]],
+            unit_org_predikat=r["unit_org_predikat"],
+        ),
+        behaviour=BehaviourReason(
+            rating=b["rating"],
+            values=[(value, given) for value, given in b["values"]],
+            counts=dict(b["counts"]),
+            rule=b["rule"],
+        ),
+        cell=(data["cell"][0], data["cell"][1]),
+        calibration=CalibrationReason(**c) if c is not None else None,
+        keberatan=KeberatanReason(**k) if k is not None else None,
+        rule_set_id=data["rule_set_id"],
+        rule_set_source=data["rule_set_source"],
     )

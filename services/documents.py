@@ -80,11 +80,12 @@ class Documents:
             pinned = self._records(ref.position)
         except (NotFound, IntegrityBroken):
             return Verdict(NO_MATCH)
-        if not hmac.compare_digest(reference(ref.kind, *pinned).digest, ref.digest):
+        version = ref.content_version  # a print is recomputed as the content of its own version
+        if not hmac.compare_digest(reference(ref.kind, *pinned, version).digest, ref.digest):
             return Verdict(NO_MATCH)
-        stated = content(ref.kind, *pinned)
+        stated = content(ref.kind, *pinned, version)
         try:
-            changed = self._changed_at(ref.kind, pinned, stated)
+            changed = self._changed_at(ref.kind, version, pinned, stated)
         except (NotFound, IntegrityBroken):  # the record now fails its check: the print cannot be current
             return Verdict(SUPERSEDED, stated)
         return Verdict(SUPERSEDED if changed else MATCHES, stated, changed)
@@ -109,7 +110,7 @@ class Documents:
             return None
         return found if isinstance(found, cls) else None
 
-    def _changed_at(self, kind: str, pinned: Records, stated: dict[str, Any]) -> datetime | None:
+    def _changed_at(self, kind: str, version: int, pinned: Records, stated: dict[str, Any]) -> datetime | None:
         """When the document's content first differs from `stated`, record by record; None if it still holds.
 
         The appraisal moves first (its cycle and agency as printed), then the cycle, then the agency;
@@ -127,17 +128,17 @@ class Documents:
         for before, after, records in steps:
             if after is None or (before is not None and before.version == after.version):
                 continue
-            if same_substance(content(kind, *records(after)), stated):
+            if same_substance(content(kind, *records(after), version), stated):
                 continue
             if before is None:  # the agency's record appeared after the print
                 return after.created_on
-            found = self._first_change(kind, type(after), before, after.version, records, stated)
+            found = self._first_change((kind, version), type(after), before, after.version, records, stated)
             return found.modified_on
         return None
 
     def _first_change(
         self,
-        kind: str,
+        printed: tuple[str, int],  # the document's kind and content version
         cls: type[KinerjaAggregate],
         same: KinerjaAggregate,
         differs_at: int,
@@ -149,7 +150,7 @@ class Documents:
         while hi - lo > 1:
             mid = (lo + hi) // 2
             candidate = self._at(cls, same.id, mid)
-            if same_substance(content(kind, *records(candidate)), stated):
+            if same_substance(content(printed[0], *records(candidate), printed[1]), stated):
                 lo = mid
             else:
                 hi, found = mid, candidate

@@ -24,7 +24,7 @@ from tests.test_documents import SEKDA_NAME, amend, with_agency
 from tests.test_web_pages import post_form, sign_in
 
 BASE = "https://kinerja.palukota.example"
-TOKEN = re.compile(r"Rujukan: ((?:skp|evaluasi)\.[0-9a-f.]+)")
+TOKEN = re.compile(r"Rujukan:\s+((?:v[0-9]\.)?(?:skp|evaluasi)\.[0-9a-f.]+)")
 
 
 @pytest.fixture

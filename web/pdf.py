@@ -93,6 +93,17 @@ class Document(FPDF):
                 for v in values:
                     row.cell(latin(v))
 
+    def paragraph(self, title: str, text: str, items: list[str]) -> None:
+        """One reason: its title in bold, its sentence, then its items one a line."""
+        self.set_font("Helvetica", "B", 9)
+        self.multi_cell(0, 4.5, latin(title), **NEXT)
+        self.set_font("Helvetica", "", 9)
+        self.multi_cell(0, 4.5, latin(text), **NEXT)
+        for item in items:
+            self.set_x(self.l_margin + 4)
+            self.multi_cell(0, 4.5, latin(f"- {item}"), **NEXT)
+        self.ln(1)
+
     def people(self) -> None:
         """The three people of the appraisal, each with name, NIP, rank, position and unit."""
         for role, title in ROLES:

@@ -1,16 +1,19 @@
 """The sections of each kind of document after its three people (web/pdf.py draws the frame).
 
 SKP: the RHK with their indicators and targets, and the SKP's status. Evaluation: the same with
-the realisation, the BerAKHLAK ratings, the ratings and predikat, and the keberatan if one was
-filed. Each section reads only the document's content (domain/document.py), so whatever is added
-here must first be added there, where the digest covers it.
+the realisation, the BerAKHLAK ratings, the ratings and predikat, the keberatan if one was
+filed, and (content version 2) why the predikat is what it is, in the words of the result page
+(web/explain.py). Each section reads only the document's content (domain/document.py), so whatever
+is added here must first be added there, where the digest covers it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from domain.explanation import from_data
 from domain.rules import BERAKHLAK
+from web.explain import reasons
 from web.labels import label
 
 if TYPE_CHECKING:
@@ -72,3 +75,8 @@ def evaluation(doc: Document, stated: dict[str, Any]) -> None:
         doc.heading("VII. KEBERATAN")
         decision = f"{label(k['outcome'], 'outcome')}: {k['decision']}" if k["outcome"] else "Belum diputuskan"
         doc.rows((50, 140), None, [("Alasan keberatan", k["reasons"]), ("Keputusan atasan", decision)])
+    why = stated.get("explanation")  # content version 2; a version-1 print has no such section
+    if why:
+        doc.heading("VIII. PENJELASAN PREDIKAT KINERJA" if k else "VII. PENJELASAN PREDIKAT KINERJA")
+        for reason in reasons(from_data(why)):
+            doc.paragraph(reason.title, reason.text, reason.items)
