@@ -7,6 +7,7 @@ another CA does not trust it. Without a key the PDF carries no signature and cla
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,15 +25,19 @@ from pyhanko_certvalidator import ValidationContext
 
 from api.main import create_app
 from domain.application import Appraisals
-from services.document_signing import SigningKeyUnusable
+from services.document_signing import DocumentSigner, SigningKeyUnusable
 from settings import event_store_env
 from tests.factories import STAFF, reach
+from tests.page_language import assert_indonesian
 from tests.pdf_reading import qr_codes, text
 from tests.test_api_support import build_app, running, settings_for
 from tests.test_documents import with_agency
+from tests.test_documents_http import upload
 from tests.test_web_pages import sign_in
+from web import pdf
 
 PASSPHRASE = "kata-sandi-uji"
+SIGNED_COPY = "dengan tanda tangan elektronik"
 AGENCY_CN = "Pemerintah Kota Palu - Penandatangan Dokumen Kinerja"
 
 
@@ -132,6 +137,8 @@ async def _download(app, scenario, kind: str) -> bytes:
         checked = await client.post("/dokumen", files=files)
         assert checked.status_code == 200 and "Cocok dengan catatan" in checked.text
         assert ("sama persis, bita demi bita" in checked.text) is (app.state.document_signer is None)
+        # Signed: the page recognises a signed copy of the recorded document (the signature checked by pyHanko).
+        assert (SIGNED_COPY in checked.text) is (app.state.document_signer is not None)
         return response.content
 
 
@@ -194,3 +201,42 @@ def test_a_signing_key_that_cannot_be_used_stops_the_start_naming_the_variable(t
     for extra, said in cases:
         with pytest.raises(SigningKeyUnusable, match=said):
             create_app(settings_for(tmp_path, **extra))
+
+
+async def test_only_a_copy_signed_with_the_agencys_certificate_over_the_recorded_bytes_is_recognised(
+    tmp_path, test_ca
+) -> None:
+    ca_key, ca = test_ca
+    p12 = agency_p12(tmp_path / "dinas.p12", ca_key, ca)
+    app, scenario, store = _world(tmp_path, document_signing_p12=str(p12), document_signing_passphrase=PASSPHRASE)
+    other_key, other_ca = make_ca("CA Lain")
+    other = DocumentSigner.from_settings(
+        settings_for(
+            tmp_path,
+            document_signing_p12=str(agency_p12(tmp_path / "lain.p12", other_key, other_ca)),
+            document_signing_passphrase=PASSPHRASE,
+        )
+    )
+    assert other is not None and other.holder == AGENCY_CN  # the same name on another key
+    try:
+        signed = await _download(app, scenario, "evaluasi")
+        stated, ref = app.state.documents.current(store.appraisal(scenario.id(STAFF)), "evaluasi")
+        url = f"{app.state.settings.public_base_url.rstrip('/')}/dokumen/{ref.token}"
+        rendered = pdf.render(stated, url, ref.token, "Palu", AGENCY_CN)
+        assert signed.startswith(rendered) and len(signed) > len(rendered)  # an incremental update
+        reason = signed.index(b"/Reason (") + 9  # the signature's reason: in the update, in the signed range
+        forgeries = {
+            "signed by another key": await asyncio.to_thread(other.sign, rendered, "Dokumen evaluasi"),
+            "a byte changed after the print": signed[:reason] + b"R" + signed[reason + 1 :],
+            "a revision added after the signature": signed + b"\n% tambahan\n%%EOF\n",
+        }
+        async with running(app) as client:
+            for what, forged in forgeries.items():
+                checked = await upload(client, forged)
+                assert checked.status_code == 200 and "Cocok dengan catatan" in checked.text, what
+                assert SIGNED_COPY not in checked.text and "tidak sama persis" in checked.text, what
+            assert_indonesian(checked.text, "document check")
+            for name in ("evaluasi-ttd.pdf",):  # after-effect: the genuine copy is still recognised
+                assert SIGNED_COPY in (await upload(client, signed, name)).text
+    finally:
+        store.close()

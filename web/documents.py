@@ -3,8 +3,10 @@
 `/dokumen/{reference}` is what a document's QR code opens: anyone, without signing in, learns
 whether the document matches the log, matches but the record has changed since (superseded, with
 the day), or matches nothing. `/dokumen` (POST) does the same for an uploaded PDF: the reference is
-read from the file's metadata as bytes (no PDF parser runs on what a stranger uploads), and a file
-identical to the one Kinerja renders at that position is said to be so. Both are limited per
+read from the file's metadata as bytes, and a file identical to the one Kinerja renders at that
+position is said to be so; so is a copy the agency signed (PAdES, an incremental update: the rendered
+file is its first bytes), once pyHanko checks the signature (services/document_signing.py). No PDF
+parser runs on an upload that does not begin with Kinerja's own rendering. Both are limited per
 client address (KINERJA_DOCUMENT_CHECKS_PER_ADDRESS_PER_HOUR); every bad input is a 4xx page.
 """
 
@@ -76,7 +78,13 @@ def _limited(request: Request) -> int:
 
 
 def _answer(
-    request: Request, status: int, *, verdict: Verdict | None = None, error: str = "", identical: bool | None = None
+    request: Request,
+    status: int,
+    *,
+    verdict: Verdict | None = None,
+    error: str = "",
+    identical: bool | None = None,
+    signed_by: str = "",
 ) -> HTMLResponse:
     shown = verdict.summary() if verdict else {}
     response = page(
@@ -89,6 +97,7 @@ def _answer(
         shown=shown,
         error=error,
         identical=identical,
+        signed_by=signed_by,
     )
     return response
 
@@ -106,10 +115,15 @@ async def _check(request: Request, token: str, content: bytes | None = None) -> 
     except InvalidInput:
         return _answer(request, 422, error="Rujukan ini bukan rujukan dokumen Kinerja. Pindai ulang kode QR-nya.")
     verdict: Verdict = await run_in_threadpool(request.app.state.documents.verify, reference)
-    identical = None
+    identical, signed_by = None, ""
     if content is not None and verdict.matched:
-        identical = content == await run_in_threadpool(_render, request, verdict.stated, reference.token)
-    return _answer(request, 200 if verdict.matched else 404, verdict=verdict, identical=identical)
+        rendered = await run_in_threadpool(_render, request, verdict.stated, reference.token)
+        identical = content == rendered
+        signer: DocumentSigner | None = request.app.state.document_signer
+        if not identical and signer is not None and await run_in_threadpool(signer.signed_copy, content, rendered):
+            signed_by = signer.holder
+    status = 200 if verdict.matched else 404
+    return _answer(request, status, verdict=verdict, identical=identical, signed_by=signed_by)
 
 
 @router.get("/dokumen", response_class=HTMLResponse)
