@@ -34,7 +34,7 @@ async def test_redoc_renders_the_apis_operations_with_no_network_and_only_its_pa
     app = build_app(settings_for(tmp_path))
     server, task = await _serve(app, port)
     try:
-        async with httpx.AsyncClient(base_url=base) as http:
+        async with httpx.AsyncClient(base_url=base, timeout=120) as http:  # the first OpenAPI build is slow under load
             redoc = await http.get("/redoc")
             assert redoc.status_code == 200, redoc.text
             assert redoc.headers["content-security-policy"] == REDOC_CSP
