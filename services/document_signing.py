@@ -48,6 +48,8 @@ class DocumentSigner:
     ) -> None:
         self.signer, self.holder, self.place = signer, holder, place
         certificate = signer.signing_cert
+        if certificate is None:  # from_settings found one; a signer built without its certificate cannot check copies
+            raise SigningKeyUnusable("Kinerja refuses to start: the document signer has no certificate")
         # The anchors a signature of ours is checked against: the chain in the PKCS#12 file, else the certificate.
         roots = [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in chain] or [certificate]
         self.certificate_der = certificate.dump()
