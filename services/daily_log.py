@@ -1,10 +1,11 @@
 """The daily log's writes and its evidence files' reads, for the pages and the API alike.
 
 A write: the employee's hourly limit (429), the caller's right to write on the appraisal (404 for a
-stranger, 403 for another relationship) and the line's text rules, all before any byte is stored; then
-the file, content-addressed (services/evidence.py); then the entry, straight to the domain with the
-request's idempotency key (services/gateway.py `record`). A retry of the same request after an outage
-finds its file already stored under the same name and its event already written: one file, one event.
+stranger, 403 for another relationship), the line's text rules and every file's size and type (up to
+EVIDENCE_PER_ENTRY), all before any byte is stored; then the files, content-addressed
+(services/evidence.py); then the entry, straight to the domain with the request's idempotency key
+(services/gateway.py `record`). A retry of the same request after an outage finds its files already
+stored under the same names and its event already written: each file once, one event.
 
 A read of a file: only for someone who may read the appraisal (the employee, the pejabat penilai and
 the atasan, a keberatan's decider, HR, auditors), and only a file one of its entries cites: a digest
@@ -13,7 +14,7 @@ that some other appraisal cites answers 404 as if no such file existed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,8 +24,8 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.application import Appraisals
 from domain.base import Actor
-from domain.daily_log import EVIDENCE_TYPES
-from domain.errors import NotFound, refusal
+from domain.daily_log import EVIDENCE_PER_ENTRY, EVIDENCE_TYPES, TOO_MANY_FILES, check_evidence
+from domain.errors import InvalidInput, NotFound, refusal
 from domain.outcome import Outcome
 from domain.text import check_command
 from domain.work_commands import LogDailyWork
@@ -34,6 +35,8 @@ from services.errors import ApiError
 from services.evidence import EvidenceStore
 from services.views import load_appraisal
 
+# A form may carry this many files before it is refused unread; up to it, the entry's rule says how many it takes.
+MAX_FILE_PARTS = 10
 FLOOD = refusal("service.daily_log_flood", "too many daily log entries this hour; retry in {seconds} s")
 NO_FILE = refusal("evidence.none", "no evidence file {sha256} in appraisal {appraisal_id}")
 
@@ -48,6 +51,7 @@ class Limiter(Protocol):
 class Upload:
     filename: str
     data: bytes
+    field: str = "file"  # the form's field a refusal of this file names ("file" on the page, "files[1]" in the API)
 
 
 class DailyLogs:
@@ -62,9 +66,10 @@ class DailyLogs:
         self.appraisals, self.actions, self.store, self.limiter, self.clock = appraisals, actions, store, limiter, clock
 
     async def log(
-        self, appraisal_id: UUID, by: Actor, day: str, rhk_id: str, text: str, upload: Upload | None, key: str
+        self, appraisal_id: UUID, by: Actor, day: str, rhk_id: str, text: str, uploads: Sequence[Upload], key: str
     ) -> Outcome:
-        """Store the evidence file (if any) and record the entry; the outcome carries the person's receipt."""
+        """Store the evidence files (none to EVIDENCE_PER_ENTRY) and record the entry; the outcome carries the
+        person's receipt. Every file is checked before any is kept: one refused file keeps none of them."""
         wait = self.limiter.wait(by.nip)
         if wait:
             raise ApiError.of(429, "TooManyRequests", FLOOD, headers={"Retry-After": str(wait)}, seconds=wait)
@@ -74,9 +79,11 @@ class DailyLogs:
         line = LogDailyWork(by, day, rhk_id, text)
         check_command(line)
         await run_in_threadpool(self.appraisals.rehearse, appraisal, line, self.clock())
-        evidence: tuple[dict[str, Any], ...] = ()
-        if upload is not None:
-            evidence = (await run_in_threadpool(self.store.put, upload.data, upload.filename),)
+        if len(uploads) > EVIDENCE_PER_ENTRY:  # named as the form names its files: "file" (page), "files" (API)
+            raise InvalidInput(uploads[-1].field.partition("[")[0], TOO_MANY_FILES, limit=EVIDENCE_PER_ENTRY)
+        checked = [await run_in_threadpool(self.store.check, u.data, u.filename, u.field) for u in uploads]
+        check_evidence(checked)  # the domain's rules on the set (no file cited twice), before anything is kept
+        evidence = tuple([await run_in_threadpool(self.store.put, u.data, u.filename, u.field) for u in uploads])
         return await self.actions.log_daily_work(appraisal_id, LogDailyWork(by, day, rhk_id, text, evidence), key)
 
     async def evidence(self, appraisal_id: UUID, reader: Actor, sha256: str) -> tuple[dict[str, Any], bytes]:

@@ -19,15 +19,15 @@ from typing import Any
 
 from PIL import Image
 
-from domain.daily_log import EVIDENCE_LIMIT_BYTES, check_sha256, wrong_size, wrong_type
+from domain.daily_log import EVIDENCE_LIMIT_BYTES, EVIDENCE_PER_ENTRY, check_sha256, wrong_size, wrong_type
 from domain.errors import IntegrityBroken
 
 PDF_TAIL = 1024  # %%EOF ends a PDF, give or take trailing line breaks and an incremental update's padding
 IMAGE_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
 
 
-def sniff(data: bytes) -> str:
-    """The evidence type of a file as its bytes show it; InvalidInput (field "file") for anything else."""
+def sniff(data: bytes, field: str = "file") -> str:
+    """The evidence type of a file as its bytes show it; InvalidInput (naming `field`) for anything else."""
     if data.startswith(b"%PDF-"):
         if b"%%EOF" in data[-PDF_TAIL:]:
             return "application/pdf"
@@ -40,7 +40,7 @@ def sniff(data: bytes) -> str:
                 return found
         except Exception:  # noqa: BLE001 - whatever Pillow finds wrong, the file is not an image we take
             pass
-    raise wrong_type("file")
+    raise wrong_type(field)
 
 
 def shown_name(filename: str) -> str:
@@ -60,12 +60,22 @@ class EvidenceStore:
         check_sha256("sha256", sha256)  # 64 hex digits: nothing else ever becomes part of a path
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, data: bytes, filename: str) -> dict[str, Any]:
-        """Check and store one file; its reference (sha256, size, type, name) for the daily log entry."""
+    def check(self, data: bytes, filename: str, field: str = "file") -> dict[str, Any]:
+        """One file's reference (sha256, size, type, name) once its size and type pass; nothing is stored."""
         if not 0 < len(data) <= EVIDENCE_LIMIT_BYTES:
-            raise wrong_size("file")
-        kind = sniff(data)
-        sha256 = hashlib.sha256(data).hexdigest()
+            raise wrong_size(field)
+        kind = sniff(data, field)
+        return {
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size": len(data),
+            "type": kind,
+            "name": shown_name(filename),
+        }
+
+    def put(self, data: bytes, filename: str, field: str = "file") -> dict[str, Any]:
+        """Check and store one file; its reference (sha256, size, type, name) for the daily log entry."""
+        ref = self.check(data, filename, field)
+        sha256 = ref["sha256"]
         target = self.path(sha256)
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +89,7 @@ class EvidenceStore:
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
-        return {"sha256": sha256, "size": len(data), "type": kind, "name": shown_name(filename)}
+        return ref
 
     def read(self, sha256: str) -> bytes | None:
         """The stored file, or None when it is not in the store; IntegrityBroken when it is not what was stored."""
@@ -93,8 +103,9 @@ class EvidenceStore:
         return data
 
 
-def too_large(content_length: str | None, limit: int = EVIDENCE_LIMIT_BYTES) -> bool:
-    """Whether a request announces more than one evidence file and a short form may take (refused before reading)."""
+def too_large(content_length: str | None, limit: int = EVIDENCE_PER_ENTRY * EVIDENCE_LIMIT_BYTES) -> bool:
+    """Whether a request announces more than an entry's evidence files and a short form may take (refused
+    before reading)."""
     try:
         return content_length is None or int(content_length) > limit + 64 * 1024
     except ValueError:

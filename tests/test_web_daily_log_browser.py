@@ -88,3 +88,37 @@ async def _phone(b: Browser, w: World, cycle: str, photo: Path) -> None:
     penilai = await b.login(SUPERVISOR, mobile=True)
     await penilai.goto(f"/tugas/{a}")
     await expect(penilai.locator("main")).to_contain_text("Melayani 14 pemohon KTP elektronik di loket 2")
+
+    # Up to three files on one entry, picked together from the phone (#13); a fourth is refused, nothing kept.
+    three = [photo, *_more_evidence(photo.parent)]
+    await budi.goto(f"/saya/{a}")
+    await budi.get_by_label("Apa yang Anda kerjakan?").fill("Rapat koordinasi pelayanan: notulen dan daftar hadir")
+    await budi.get_by_label("Bukti dukung (tidak wajib)").set_input_files([str(p) for p in three])
+    await shot(budi, "tiga-berkas")
+    await budi.get_by_role("button", name="Simpan catatan harian").click()
+    await expect(budi.locator(".note")).to_contain_text("Catatan harian tersimpan")
+    for p in three:
+        await expect(budi.locator("#catatan-terakhir")).to_contain_text(p.name)
+    fits = await budi.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits, "the entry with three files scrolls sideways on a phone"
+    await shot(budi, "tiga-berkas-tersimpan")
+    four = [*three, _more_evidence(photo.parent, extra=True)[0]]
+    await budi.get_by_label("Apa yang Anda kerjakan?").fill("Empat berkas sekaligus")
+    await budi.get_by_label("Bukti dukung (tidak wajib)").set_input_files([str(p) for p in four])
+    await budi.get_by_role("button", name="Simpan catatan harian").click()
+    await expect(budi.locator("#galat")).to_contain_text("paling banyak 3 berkas untuk satu catatan")
+    await expect(budi.get_by_label("Apa yang Anda kerjakan?")).to_have_value("Empat berkas sekaligus")
+    await shot(budi, "empat-berkas-ditolak")
+    assert w.events(cycle, EMP1).count("DailyLogged") == 2
+
+
+def _more_evidence(folder: Path, extra: bool = False) -> list[Path]:
+    """A scanned PDF and a JPEG beside the photo (or, with `extra`, one more PNG)."""
+    if extra:
+        more = folder / "lampiran.png"
+        Image.new("RGB", (32, 32), (200, 200, 40)).save(more, format="PNG")
+        return [more]
+    scan, picture = folder / "notulen.pdf", folder / "daftar-hadir.jpg"
+    scan.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    Image.new("RGB", (48, 64), (120, 40, 90)).save(picture, format="JPEG")
+    return [scan, picture]

@@ -14,14 +14,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from domain.calendar import local_day
-from domain.daily_log import EVIDENCE_LIMIT_BYTES, wrong_size
+from domain.daily_log import EVIDENCE_LIMIT_BYTES, EVIDENCE_PER_ENTRY, TOO_MANY_FILES, wrong_size
+from domain.errors import InvalidInput
 from domain.explanation import PredikatReasons
 from domain.result_commands import FileKeberatan, SelfAssess
 from domain.work_commands import DraftSkp, ReportProgress, SubmitSkp
 from services.authz import require_writer
-from services.daily_log import Upload, attachment_headers
+from services.daily_log import MAX_FILE_PARTS, Upload, attachment_headers
 from services.edge import CSRF_FIELD, CSRF_REFUSED_HEADERS, CSRF_REFUSED_PAGE, form_token_ok
 from services.evidence import too_large
 from services.labels import label
@@ -68,6 +71,7 @@ async def my_page(
         zone=appraisal.time_zone,
         today=local_day(state.clock(), appraisal.time_zone).isoformat(),
         evidence_mb=EVIDENCE_LIMIT_BYTES // 2**20,
+        evidence_files=EVIDENCE_PER_ENTRY,
         periods=appraisal.periods,
         superior=superior,
         rows=rows,
@@ -155,20 +159,25 @@ async def progress(request: Request, appraisal_id: UUID, actor: PageActor) -> Re
 
 @router.post("/{appraisal_id}/catatan-harian")
 async def daily_log(request: Request, appraisal_id: UUID, actor: PageActor) -> Response:
-    """A daily log entry from a phone: one line, its RHK, its day and at most one evidence file (multipart).
-    A body larger than one file and a short form is refused unread; the route checks its CSRF token itself."""
-    form = None if too_large(request.headers.get("content-length")) else await request.form(max_files=1, max_fields=10)
+    """A daily log entry from a phone: one line, its RHK, its day and up to EVIDENCE_PER_ENTRY evidence files
+    (multipart, one `multiple` file field). A body larger than those files and a short form is refused unread;
+    the route checks its CSRF token itself."""
+    form, problem = None, wrong_size("file")
+    if not too_large(request.headers.get("content-length")):
+        try:
+            form = await request.form(max_files=MAX_FILE_PARTS, max_fields=10)
+        except (HTTPException, MultiPartException):  # more files than an entry takes: refused unread
+            problem = InvalidInput("file", TOO_MANY_FILES, limit=EVIDENCE_PER_ENTRY)
     if form is not None and not form_token_ok(request.scope, form.get(CSRF_FIELD)):
         return HTMLResponse(CSRF_REFUSED_PAGE, 403, headers=CSRF_REFUSED_HEADERS)
 
     async def log() -> Any:
         if form is None:
-            raise wrong_size("file")
-        upload, file = form.get("file"), None
-        if isinstance(upload, UploadFile) and upload.filename:
-            file = Upload(upload.filename, await upload.read(EVIDENCE_LIMIT_BYTES + 1))
+            raise problem
+        files = [u for u in form.getlist("file") if isinstance(u, UploadFile) and u.filename]
+        uploads = [Upload(u.filename or "", await u.read(EVIDENCE_LIMIT_BYTES + 1)) for u in files]
         day, rhk_id, text = forms.text(form, "day"), forms.text(form, "rhk_id"), forms.text(form, "text")
-        return await request.app.state.daily_logs.log(appraisal_id, actor, day, rhk_id, text, file, forms.key(form))
+        return await request.app.state.daily_logs.log(appraisal_id, actor, day, rhk_id, text, uploads, forms.key(form))
 
     try:
         result = await attempt(request, log)
