@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from api.errors import body
 HEADER = b"idempotency-key"
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_KEY = 200
+MULTIPART_BOUNDARY = re.compile(rb'^multipart/form-data;.*\bboundary="?([^";]{1,70})"?', re.IGNORECASE)
 
 
 @dataclass
@@ -84,7 +86,7 @@ class IdempotencyMiddleware:
         if caller is None:  # unauthenticated: let the route answer 401
             return await self.app(scope, receive, send)
         messages, raw = await _read_body(receive)
-        fingerprint = hashlib.sha256(f"{scope['method']} {scope['path']}\n".encode() + raw).hexdigest()
+        fingerprint = _fingerprint(scope, headers, raw)
         ident = (caller, key)
         async with self.cache.lock(ident):
             stored = self.cache.get(ident)
@@ -115,6 +117,15 @@ class IdempotencyMiddleware:
                     ident,
                     Stored(fingerprint, captured["status"], captured["headers"], captured["content"], time.monotonic()),
                 )
+
+
+def _fingerprint(scope: Scope, headers: dict[bytes, bytes], raw: bytes) -> str:
+    """What makes two requests the same: method, path and body; a multipart body without its boundary,
+    which a client draws anew for every send (a retried upload is the same request)."""
+    found = MULTIPART_BOUNDARY.search(headers.get(b"content-type", b""))
+    if found:
+        raw = raw.replace(found.group(1), b"")
+    return hashlib.sha256(f"{scope['method']} {scope['path']}\n".encode() + raw).hexdigest()
 
 
 def _final(status: int, headers: list[tuple[bytes, bytes]]) -> bool:

@@ -26,6 +26,7 @@ from api import (
     audit,
     bulk,
     cascade,
+    daily_log,
     docs,
     employees,
     error_handlers,
@@ -176,7 +177,21 @@ def create_app(
     docs.install(app)
 
     api = APIRouter(prefix=PREFIX)
-    modules = (login, hr, accounts, hr_appraisals, acting, tasks, bulk, employees, cascade, audit, receipts, feedback)
+    modules = (
+        login,
+        hr,
+        accounts,
+        hr_appraisals,
+        acting,
+        tasks,
+        bulk,
+        employees,
+        cascade,
+        daily_log,
+        audit,
+        receipts,
+        feedback,
+    )
     routers = [m.router for m in modules]
     for router in (*routers, feedback.surveys_router):
         responses.declare(router.routes)
