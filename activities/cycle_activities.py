@@ -104,7 +104,8 @@ class CycleActivities:
         for i, nip in enumerate(sorted(cycle.participants)):
             # Open means its workflow runs (domain/opening.py): a record still waiting for it is not open yet.
             try:
-                stage = self.app.appraisal(Appraisal.create_id(cycle.id, nip)).stage if nip in running else NOT_OPENED
+                found = Appraisal.create_id(cycle.id, nip, cycle.participants[nip])
+                stage = self.app.appraisal(found).stage if nip in running else NOT_OPENED
             except NotFound:
                 stage = NOT_OPENED
             counts[stage] = counts.get(stage, 0) + 1

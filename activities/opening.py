@@ -28,6 +28,7 @@ from domain.cascade import cascade_dues
 from domain.cycle import AppraisalCycle
 from domain.errors import DomainError
 from domain.outcome import Outcome
+from domain.participants import post_of
 from domain.schedule import schedule
 from workflows.ids import appraisal_workflow_id, start_once
 
@@ -121,7 +122,7 @@ class OpeningActivities:
 
     @activity.defn
     async def open_appraisals(self, batch: OpenBatch) -> OpenedBatch:
-        page, outcomes, failures, done, plan = await asyncio.to_thread(self._open_records, batch)
+        page, outcomes, failures, done, plan, posts = await asyncio.to_thread(self._open_records, batch)
         dues = plan.pop("cascade_dues")
         activity.heartbeat(len(page))
         client, task_queue = activity.client(), activity.info().task_queue
@@ -140,7 +141,7 @@ class OpeningActivities:
             )
             async with gate:
                 try:
-                    wid = appraisal_workflow_id(batch.cycle_id, nip)
+                    wid = appraisal_workflow_id(batch.cycle_id, nip, posts.get(nip, 1))
                     await start_once(client, "AppraisalWorkflow", inp, id=wid, task_queue=task_queue)
                     return nip, True
                 except WorkflowAlreadyStartedError:  # a retried page, or a re-run of the cycle
@@ -164,7 +165,9 @@ class OpeningActivities:
             failures=failures,
         )
 
-    def _open_records(self, batch: OpenBatch) -> tuple[list[str], dict[str, Outcome], list[dict[str, str]], bool, Any]:
+    def _open_records(
+        self, batch: OpenBatch
+    ) -> tuple[list[str], dict[str, Outcome], list[dict[str, str]], bool, Any, dict[str, int]]:
         at = datetime.fromisoformat(batch.at_iso)
         with domain_errors_fail_fast():
             cycle = self.app.cycle(UUID(batch.cycle_id))
@@ -190,7 +193,8 @@ class OpeningActivities:
                     outcomes[nip] = self.app.open_appraisal(cycle.id, nip, at)
                 except DomainError as error:
                     failures.append({"nip": nip, "error": type(error).__name__, "message": str(error)})
-        return page, outcomes, failures, done, plan
+        posts = {nip: post_of(cycle.participants.get(nip)) for nip in page}  # a later post runs its own workflow
+        return page, outcomes, failures, done, plan, posts
 
     @activity.defn
     async def signal_appraisals(self, req: SignalAppraisals) -> int:
@@ -215,7 +219,10 @@ class OpeningActivities:
 
         for i in range(0, len(nips), STARTS_IN_FLIGHT):
             chunk = nips[i : i + STARTS_IN_FLIGHT]
-            handles = [client.get_workflow_handle(appraisal_workflow_id(req.cycle_id, n)) for n in chunk]
+            handles = [
+                client.get_workflow_handle(appraisal_workflow_id(req.cycle_id, n, post_of(cycle.participants.get(n))))
+                for n in chunk
+            ]
             signalled += sum(await asyncio.gather(*(send(h) for h in handles)))
             activity.heartbeat(chunk[-1])
         return signalled

@@ -25,7 +25,6 @@ from domain.base import Actor
 from domain.cascade import waiting_ids
 from domain.commands import AppraisalCommand
 from domain.cycle import AppraisalCycle
-from domain.cycle_service import CycleService
 from domain.cycle_state import STARTED
 from domain.errors import ConcurrencyConflict, NotFound, WrongStage, refusal
 from domain.opening import CycleRunning
@@ -33,12 +32,13 @@ from domain.org_import import Organisation
 from domain.outcome import Outcome
 from domain.people_commands import ChangeSupervisor
 from domain.text import check_command
+from domain.transfer_service import Transfers
 
 NOT_STARTED = refusal("cycle.not_started", "the cycle is {cycle_status}; appraisals open once it is started")
 NOT_IN_CYCLE = refusal("cycle.no_participant", "{nip} does not take part in cycle {cycle_id}")
 
 
-class Appraisals(Organisation, CycleService, ActingService):
+class Appraisals(Organisation, Transfers, ActingService):
     """Agencies, appraisal cycles and appraisals, with their audit trail."""
 
     name = "kinerja"
@@ -51,7 +51,7 @@ class Appraisals(Organisation, CycleService, ActingService):
         """A mutation: the cycle's master data and the running appraisal change together, atomically."""
         check_command(cmd)
         cycle = self.cycle(cycle_id)
-        appraisal = self.appraisal(Appraisal.create_id(cycle_id, nip))
+        appraisal = self.appraisal(Appraisal.create_id(cycle_id, nip, cycle.participants.get(nip)))
         if key and appraisal.applied_version(key) is not None:
             return self._replay(appraisal, key)
         with cycle.command(key), appraisal.command(key):
@@ -77,11 +77,11 @@ class Appraisals(Organisation, CycleService, ActingService):
             raise WrongStage(NOT_STARTED, cycle_status=cycle.status)
         if nip not in cycle.participants:
             raise NotFound(NOT_IN_CYCLE, nip=nip, cycle_id=str(cycle_id))
-        appraisal_id = Appraisal.create_id(cycle_id, nip)
+        p = cycle.participants[nip]
+        appraisal_id = Appraisal.create_id(cycle_id, nip, p)
         existing = self._find(Appraisal, appraisal_id)
         if existing is not None:
             return _outcome(existing, replayed=True)
-        p = cycle.participants[nip]
         appraisal = Appraisal(
             cycle_id=cycle_id,
             employee_nip=nip,
@@ -160,7 +160,8 @@ class Appraisals(Organisation, CycleService, ActingService):
         cycle = cycle or self.cycle(appraisal.cycle_id)
         if appraisal.appraiser_nip not in cycle.participants:
             return None
-        found = self._find(Appraisal, Appraisal.create_id(cycle.id, appraisal.appraiser_nip))
+        superior = appraisal.appraiser_nip
+        found = self._find(Appraisal, Appraisal.create_id(cycle.id, superior, cycle.participants[superior]))
         return list(found.rhk) if found is not None else []
 
     def waiting_on(self, appraisal_id: UUID) -> int:
@@ -209,6 +210,13 @@ class CycleFacts:
 
     def calibrated(self) -> bool:
         return self.appraisal.employee["unit_id"] in self.cycle.calibrations
+
+    def carried_rhk(self) -> dict[str, dict[str, Any]]:
+        transfer = self.app.transfer_of(self.appraisal)
+        if transfer is None:
+            return {}
+        origin = self.app.appraisal(UUID(str(transfer.origin["appraisal_id"])))
+        return {f"{origin.id}/{r['id']}": r for r in origin.rhk}
 
     def colleague(self, nip: str) -> str | None:
         cycle = self.cycle

@@ -12,6 +12,7 @@ that an auditor's "state at a moment" means that moment.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -21,6 +22,7 @@ from eventsourcing.domain import event
 from domain.acting_facts import ActingFacts
 from domain.follow_up import promotion_reasons
 from domain.lifecycle import AppraisalRules
+from domain.participants import post_of
 from domain.stages import (
     AMENDED,
     EXECUTION,
@@ -55,8 +57,11 @@ class Appraisal(ActingFacts, AppraisalRules):
     """One employee's appraisal in one cycle."""
 
     @staticmethod
-    def create_id(cycle_id: UUID, employee_nip: str) -> UUID:
-        return uuid5(NAMESPACE, f"{cycle_id}/{employee_nip}")
+    def create_id(cycle_id: UUID, employee_nip: str, employee: Mapping[str, Any] | None = None) -> UUID:
+        """The employee's appraisal in the cycle; a later post in the same cycle (a transfer within the agency)
+        is another record, named by the participant record's post (domain/participants.py:post_of)."""
+        post = post_of(employee)
+        return uuid5(NAMESPACE, f"{cycle_id}/{employee_nip}" + (f"/{post}" if post > 1 else ""))
 
     @event("Opened")
     def __init__(

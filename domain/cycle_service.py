@@ -77,8 +77,8 @@ class CycleService(Store):
         if applied is not None:
             return applied
         open_now: dict[str, str] = {}
-        for nip in cycle.participants:
-            appraisal = self._find(Appraisal, Appraisal.create_id(cycle_id, nip))
+        for nip, p in cycle.participants.items():
+            appraisal = self._find(Appraisal, Appraisal.create_id(cycle_id, nip, p))
             if appraisal is None or appraisal.stage != FINALISED:
                 open_now[nip] = appraisal.stage if appraisal is not None else "not opened"
         with cycle.command(key):
@@ -96,7 +96,7 @@ class CycleService(Store):
         for nip, p in cycle.participants.items():
             if p["unit_id"] != cmd.unit_id:
                 continue
-            appraisal = self._find(Appraisal, Appraisal.create_id(cycle_id, nip))
+            appraisal = self._find(Appraisal, Appraisal.create_id(cycle_id, nip, p))
             if appraisal is None or appraisal.predikat is None:
                 unit_name = p.get("unit_name") or cmd.unit_id
                 raise WrongStage(NOT_ALL_RATED, name=p["name"], nip=nip, unit_id=cmd.unit_id, unit_name=unit_name)

@@ -60,7 +60,7 @@ class AppraisalRules(Cascade, Planning, Execution, DailyLog, Review, Keberatan, 
         """Run one command; `facts` answers what other records know when a rule asks."""
         match cmd:
             case DraftSkp():
-                self.draft_skp(cmd, at)
+                self.draft_skp(cmd, at, facts)
             case SubmitSkp():
                 self.submit_skp(cmd, at, facts)
             case ReturnSkp():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -24,10 +25,18 @@ ATASAN_IS_APPRAISER = refusal(
     "participant.atasan_is_appraiser",
     "the atasan pejabat penilai cannot be the pejabat penilai: a keberatan is decided by the appraiser's superior",
 )
+NOT_A_POST = refusal("participant.post", "must be a whole number from 1 to {limit}")
+MAX_POSTS = 12  # a post a month at most
 NOT_A_COEFFICIENT = refusal("participant.ak_coefficient", "must be a positive number for functional staff")
 
 # A participant's texts and their rules (domain/text.py): required name and unit, the rest optional.
 FIELDS = {"name": NAME, "position": NAME.optional(), "rank": RANK, "unit_id": CODE, "unit_name": NAME.optional()}
+
+
+def post_of(participant: Mapping[str, Any] | None) -> int:
+    """Which of the employee's posts in a cycle a participant record is: 1, or the next after a transfer
+    within the agency (domain/transfer_service.py), whose appraisal is a record of its own."""
+    return int((participant or {}).get("post", 1))
 
 
 def require_not_self_appointed(by: Actor, appraiser_nip: str, atasan_nip: str, where: str = "") -> None:
@@ -55,7 +64,7 @@ def check_participant(p: dict[str, Any], where: str = "participant", today: date
     coefficient = p.get("ak_coefficient")
     if coefficient is not None and not (isinstance(coefficient, (int, float)) and coefficient > 0):
         raise InvalidInput(f"{where}.ak_coefficient", NOT_A_COEFFICIENT)
-    return {
+    found = {
         "nip": nip,
         "name": texts["name"],
         "position": texts["position"],
@@ -67,6 +76,18 @@ def check_participant(p: dict[str, Any], where: str = "participant", today: date
         "is_unit_head": bool(p.get("is_unit_head", False)),
         "ak_coefficient": float(coefficient) if coefficient is not None else None,
     }
+    return {**found, **_transferred(p, where)}
+
+
+def _transferred(p: dict[str, Any], where: str) -> dict[str, Any]:
+    """A post taken up by a transfer: which post of the employee in the cycle it is, and the transfer's id
+    (domain/transfer_service.py); nothing for the first post of a cycle's own participants."""
+    post, transfer_id = p.get("post", 1), p.get("transfer_id")
+    if isinstance(post, bool) or not isinstance(post, int) or not 1 <= post <= MAX_POSTS:
+        raise InvalidInput(f"{where}.post", NOT_A_POST, limit=MAX_POSTS)
+    if transfer_id is None:
+        return {"post": post} if post > 1 else {}
+    return {"post": post, "transfer_id": CODE.check(f"{where}.transfer_id", transfer_id)}
 
 
 def _str(value: Any) -> Any:

@@ -8,6 +8,7 @@ from domain.base import require
 from domain.cascade import LINKS_MISSING, unlinked
 from domain.errors import InvalidInput, WrongStage, refusal
 from domain.skp import check_cascade, check_skp
+from domain.skp_lineage import check_lineage
 from domain.stages import PLANNING, AppraisalState, Facts
 from domain.work_commands import ApproveSkp, DraftSkp, ReturnSkp, SubmitSkp
 
@@ -22,13 +23,16 @@ NOT_SUBMITTED = refusal("skp.not_submitted", "the SKP is {skp_status}, not submi
 class Planning(AppraisalState):
     """The rules of the planning stage."""
 
-    def draft_skp(self, cmd: DraftSkp, at: datetime) -> None:
+    def draft_skp(self, cmd: DraftSkp, at: datetime, facts: Facts) -> None:
         by = cmd.by
         require(by.nip == self.employee_nip or by.is_hr, ONLY_EMPLOYEE_DRAFTS)
         self._require_stage(PLANNING)
         if self.skp_status == "submitted":
             raise WrongStage(WITH_APPRAISER)
-        self._skp_drafted(by.nip, check_skp(cmd.rhk), at)
+        rhk = check_skp(cmd.rhk)
+        if any("carried_from" in r for r in rhk):  # asked only then: most SKPs carry nothing over
+            check_lineage(rhk, facts.carried_rhk())
+        self._skp_drafted(by.nip, rhk, at)
 
     def submit_skp(self, cmd: SubmitSkp, at: datetime, facts: Facts) -> None:
         by = cmd.by

@@ -7,13 +7,14 @@ Rule sets are pure and deterministic: workflows may call them directly.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from domain.career_rules import CareerTable
 from domain.curve import CURVE_6_2022, CurveWarning, Share, ShareCheck, check_shares
 from domain.errors import InvalidInput, NotFound, refusal
+from domain.period_combining import MONTHS_WEIGHTED, combine
 from domain.ratings import (
     ABOVE,
     AS_EXPECTED,
@@ -69,6 +70,12 @@ __all__ = [
     "check_predikat",
     "check_rating",
 ]
+
+TRANSFER_RULE_BASIS = (
+    "Asumsi Kinerja (PermenPANRB 6/2022 tidak mengatur): predikat tiap periode ditimbang dengan bulan masa "
+    "kerjanya pada skala persentase angka kredit (PerBKN 3/2023: predikat periodik diprorata per bulan), "
+    "lalu diambil predikat terdekat; bila sama dekat, predikat yang lebih rendah."
+)
 
 # Who hears of an overdue task: the atasan pejabat penilai, or HR's pengelola kinerja.
 ATASAN_PARTY, HR_PARTY = "atasan", "hr"
@@ -162,6 +169,11 @@ class RuleSet:
     career: CareerTable = field(default_factory=CareerTable)
     talent: TalentTable = field(default_factory=TalentTable)
 
+    # A year split by a transfer (mutasi): how its periods make the annual predikat (domain/period_combining.py).
+    # [UNCONFIRMED]: the regulation states no rule; the basis is shown with the rule to the employee and auditor.
+    transfer_rule: str = MONTHS_WEIGHTED
+    transfer_rule_basis: str = TRANSFER_RULE_BASIS
+
     def predikat(self, results: str, behaviour: str) -> str:
         """The kuadran: results rating x behaviour rating -> predikat."""
         check_rating("results_rating", results)
@@ -200,6 +212,10 @@ class RuleSet:
         if period not in self.periods:
             raise InvalidInput("period", NO_SUCH_PERIODS, periods=", ".join(self.periods))
         return list(self.periods[period])
+
+    def combine_periods(self, periods: Sequence[tuple[int, str]]) -> str:
+        """The annual predikat of a year split by a transfer: `(months served, predikat)` in the order served."""
+        return combine(self.transfer_rule, periods, self.angka_kredit_percent)
 
     def angka_kredit(self, predikat: str, coefficient: float, months: int = 12) -> float:
         """Angka kredit earned by functional staff (§6.2): months/12 x % x coefficient."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.errors import ONE_OF, InvalidInput, refusal
 from domain.rules import ASPECTS
+from domain.skp_lineage import lineage_of
 from domain.text import CODE, ITEM, TextRule
 
 NO_RHK = refusal("skp.no_rhk", "an SKP needs at least one RHK")
@@ -44,15 +45,15 @@ def check_skp(rhk: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         indicators = list(item.get("indicators") or [])
         if not indicators:
             raise InvalidInput(f"{where}.indicators", NO_IKI)
-        normalised.append(
-            {
-                "id": rhk_id,
-                "kind": kind,
-                "text": _text(item, "text", where),
-                "supports": _text(item, "supports", where, CODE.optional()),
-                "indicators": [_indicator(ind, f"{where}.indicators[{j}]") for j, ind in enumerate(indicators)],
-            }
-        )
+        checked = {
+            "id": rhk_id,
+            "kind": kind,
+            "text": _text(item, "text", where),
+            "supports": _text(item, "supports", where, CODE.optional()),
+            "indicators": [_indicator(ind, f"{where}.indicators[{j}]") for j, ind in enumerate(indicators)],
+        }
+        lineage = lineage_of(item, where)  # taken over after a transfer (domain/skp_lineage.py)
+        normalised.append(checked if lineage is None else {**checked, "carried_from": lineage})
     if not any(r["kind"] == "utama" for r in normalised):
         raise InvalidInput("rhk", NO_UTAMA)
     return normalised

@@ -59,6 +59,11 @@ class Facts(Protocol):
         """The year the appraisal's cycle appraises."""
         ...
 
+    def carried_rhk(self) -> dict[str, dict[str, Any]]:
+        """The RHK of the SKP of the post the employee was transferred from into this appraisal, by
+        "appraisal_id/rhk_id" (what a draft may take over, domain/skp_lineage.py); empty without a transfer."""
+        ...
+
     def colleague(self, nip: str) -> str | None:
         """The name of an active employee of the appraisal's agency (a participant of its cycle, or an
         employee in the agency's master data); None for anyone else, or for one withdrawn from the cycle."""

@@ -42,6 +42,7 @@ from domain.cycle_commands import DefineCycle
 from domain.errors import ConcurrencyConflict, WrongStage, refusal
 from domain.outcome import Outcome
 from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
+from domain.participants import post_of
 from domain.text import check_command
 from domain.work_commands import (
     GiveFeedback,
@@ -151,9 +152,7 @@ class Gateway:
     ) -> Outcome:
         """Send one typed command to the appraisal's workflow as its own Update."""
         check_command(cmd)  # hostile text is refused at the door: it never reaches the workflow's history
-        handle = self.client.get_workflow_handle_for(
-            AppraisalWorkflow.run, appraisal_workflow_id(appraisal.cycle_id, appraisal.employee_nip)
-        )
+        handle = self.client.get_workflow_handle_for(AppraisalWorkflow.run, workflow_of(appraisal))
         try:
             outcome: Outcome = await self._update(handle, update, cmd, actor, key)
         except RPCError as e:
@@ -170,7 +169,7 @@ class Gateway:
         aggregate refuses what its stage does not allow; a version lost to a concurrent write (the workflow
         moving the stage on) is reloaded and ruled on again, never overwritten."""
         check_command(cmd)
-        workflow_id = appraisal_workflow_id(appraisal.cycle_id, appraisal.employee_nip)
+        workflow_id = workflow_of(appraisal)
         command = command_key(workflow_id, request_id(actor, key)) if key else ""
 
         def execute(loaded: Appraisal | None) -> Outcome:
@@ -267,3 +266,8 @@ async def _not_running(handle: WorkflowHandle[Any, Any], appraisal: Appraisal) -
 def _starting() -> ApiError:
     retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return ApiError.of(409, "WorkflowStarting", STARTING, headers=retry, seconds=RETRY_AFTER_SECONDS)
+
+
+def workflow_of(appraisal: Appraisal) -> str:
+    """The id of the appraisal's workflow: its cycle, its employee and which of the employee's posts it is."""
+    return appraisal_workflow_id(appraisal.cycle_id, appraisal.employee_nip, post_of(appraisal.employee))

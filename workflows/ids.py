@@ -42,8 +42,9 @@ def cycle_workflow_id(cycle_id: object) -> str:
     return f"cycle-{cycle_id}"
 
 
-def appraisal_workflow_id(cycle_id: object, nip: str) -> str:
-    return f"appraisal-{cycle_id}-{nip}"
+def appraisal_workflow_id(cycle_id: object, nip: str, post: int = 1) -> str:
+    """A later post of the employee in the same cycle (domain/participants.py:post_of) runs its own workflow."""
+    return f"appraisal-{cycle_id}-{nip}" + (f"-{post}" if post > 1 else "")
 
 
 async def start_once(
