@@ -37,6 +37,7 @@ from api import (
     receipts,
     responses,
     tasks,
+    transfers,
 )
 from api.auth import TokenVerifier
 from api.health import db_check_of, health
@@ -57,6 +58,7 @@ from services.gateway import Gateway
 from services.proof import Proof
 from services.readside import ReadSide
 from services.surveys import Surveys
+from services.transfers import Transfers
 from services.users import UserDirectory
 from services.views import CycleViews
 from settings import InsecureSettings, Settings, check_startup, evidence_dir_of, get_settings
@@ -124,6 +126,7 @@ def create_app(
         )
         state.actions = AppraisalActions(state.appraisals, state.gateway, state.proof)
         state.cycle_actions = CycleActions(state.gateway, state.proof)
+        state.transfers = Transfers(state.gateway, state.actions, state.cycle_actions)
         evidence = EvidenceStore(evidence_dir_of(settings))
         state.daily_logs = DailyLogs(state.appraisals, state.actions, evidence, state.daily_log_limiter, state.clock)
         state.cycle_views = CycleViews(state.appraisals, state.readside, state.gateway)
@@ -188,6 +191,7 @@ def create_app(
         employees,
         cascade,
         daily_log,
+        transfers,
         audit,
         receipts,
         feedback,
@@ -214,6 +218,7 @@ TAGS = [
     ("hr", "HR (pengelola kinerja): cycles, organisation predikat, calibration, dashboards, org master data."),
     ("tasks", "Supervisors: pending tasks, SKP review, check-ins, ratings, keberatan decisions."),
     ("employees", "Employees: my appraisals, SKP, progress with evidence, self-assessment, result, keberatan."),
+    ("transfers", "Mutasi: HR records a transfer, the old appraiser evaluates the months served, the year combined."),
     ("audit", "Auditors (read-only): history, state at a moment, diffs, chain verification, recomputation."),
     ("receipts", "Receipts: every write's proof for the person who made it; anyone can check one (no login)."),
     ("feedback", "Citizens, no login: the SKM survey (scale 1-4) about a service unit or an employee."),

@@ -41,8 +41,8 @@ from domain.base import Actor
 from domain.cycle_commands import DefineCycle
 from domain.errors import ConcurrencyConflict, WrongStage, refusal
 from domain.outcome import Outcome
-from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
 from domain.participants import post_of
+from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
 from domain.text import check_command
 from domain.work_commands import (
     GiveFeedback,
