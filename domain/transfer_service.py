@@ -9,7 +9,7 @@ same decree finds the record: with the same idempotency key it answers as the fi
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -92,7 +92,7 @@ class Transfers(CycleService):
                 "appraiser_nip": origin_appraisal.acting_appraiser,
                 "rule_set_id": origin_appraisal.rule_set_id,
                 "from": f"{origin_cycle.year}-01-01",
-                "until": effective.isoformat(),
+                "until": (effective - timedelta(days=1)).isoformat(),  # the last day in the old post
             },
             destination={
                 **_post(destination_cycle, new),
@@ -192,6 +192,7 @@ def _post(cycle: AppraisalCycle, p: dict[str, Any]) -> dict[str, Any]:
         "agency_id": cycle.agency_id,
         "agency_name": cycle.agency_name,
         "cycle_id": str(cycle.id),
+        "time_zone": cycle.time_zone,
         "unit_id": p["unit_id"],
         "unit_name": p.get("unit_name", p["unit_id"]),
         "appraiser_nip": p["appraiser_nip"],

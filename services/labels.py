@@ -184,6 +184,14 @@ WITNESS_STATUS = {
 
 EVIDENCE_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 
+# A transfer's periods and the rule that combines them (domain/period_combining.py).
+TRANSFER_PERIODS = {"origin": "Jabatan lama", "destination": "Jabatan baru"}
+TRANSFER_RULES = {
+    "months_weighted": "predikat tiap periode ditimbang menurut bulan masa kerja",
+    "latest": "predikat periode terakhir",
+    "lowest": "predikat terendah",
+}
+
 TABLES: dict[str, dict[str, str]] = {
     "stage": STAGES,
     "task": TASKS,
@@ -211,6 +219,8 @@ TABLES: dict[str, dict[str, str]] = {
     "character": CHARACTERS,
     "field": FIELDS,
     "evidence_type": EVIDENCE_TYPES,
+    "transfer_period": TRANSFER_PERIODS,
+    "transfer_rule": TRANSFER_RULES,
 }
 
 

@@ -43,7 +43,8 @@ async def mine(request: Request, actor: PageActor) -> Response:
     rows = await request.app.state.readside.call("employee_appraisals", actor.nip)
     if len(rows) == 1:
         return redirect(f"/saya/{rows[0]['appraisal_id']}")
-    return page(request, "mine.html", actor, rows=rows)
+    transfers = await request.app.state.transfers.mine(actor)
+    return page(request, "mine.html", actor, rows=rows, transfers=transfers)
 
 
 async def my_page(

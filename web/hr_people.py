@@ -41,7 +41,7 @@ async def _cycle_and_agency(request: Request, cycle_id: UUID) -> tuple[dict[str,
     return cycle, await run_in_threadpool(state.appraisals.find_agency, cycle["agency_id"])
 
 
-async def _form_on(
+async def form_on(
     request: Request,
     actor: Any,
     cycle_id: UUID,
@@ -116,7 +116,7 @@ async def add_participant(request: Request, cycle_id: UUID, actor: PageActor) ->
         await cycle_actions(request).add_participant(cycle_id, AddParticipant(hr, person), forms.key(form))
         return redirect(f"/hr/siklus/{cycle_id}/peserta", "peserta-ditambah")
 
-    return await _form_on(request, actor, cycle_id, _participants_page, add)
+    return await form_on(request, actor, cycle_id, _participants_page, add)
 
 
 # --- a change of supervisor (mutasi) ---------------------------------------------------------------
@@ -174,4 +174,4 @@ async def mutation(request: Request, cycle_id: UUID, actor: PageActor) -> Respon
         )
         return {"forwarded": forwarded, "recorded": True}
 
-    return await _form_on(request, actor, cycle_id, _mutation_page, record)
+    return await form_on(request, actor, cycle_id, _mutation_page, record)
