@@ -20,7 +20,7 @@ from services import acting
 from services.authz import require_hr
 from web import forms
 from web.hr_admin import hr_only
-from web.hr_people import _form_on
+from web.hr_people import form_on
 from web.render import page, redirect
 from web.session import PageActor, same_origin
 
@@ -84,4 +84,4 @@ async def designate(request: Request, cycle_id: UUID, actor: PageActor) -> Respo
         await acting.designate(state.gateway, cycle_id, cmd, state.clock(), forms.key(form))
         return redirect(f"/hr/siklus/{cycle_id}/plt", "plt-ditunjuk")
 
-    return await _form_on(request, actor, cycle_id, _acting_page, record)
+    return await form_on(request, actor, cycle_id, _acting_page, record)
