@@ -13,6 +13,7 @@ COPY api api
 COPY services services
 COPY transparency transparency
 COPY readmodels readmodels
+COPY partitioning partitioning
 COPY demo demo
 COPY web web
 COPY identity identity
