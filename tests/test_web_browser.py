@@ -107,8 +107,13 @@ async def pick_file(page: Any, label: str, file: Any) -> None:
     await expect(button).to_contain_text("Pilih berkas")
     await expect(page.locator(f"#{field_id}-nama")).to_have_text("Belum ada berkas dipilih")
     await field.focus()
-    async with page.expect_file_chooser() as chosen:
-        await page.keyboard.press("Space")
+    for attempt in range(3):  # Playwright arms its file chooser interception on the first listener, not at once:
+        try:  # a Space pressed before that opens the native dialog, unseen; a person would press it again
+            async with page.expect_file_chooser(timeout=10_000) as chosen:
+                await page.keyboard.press("Space")
+            break
+        except playwright_api.TimeoutError:
+            assert attempt < 2, f"{label}: Space on the focused picker opens no file chooser"
     await (await chosen.value).set_files(file)
     name = file["name"] if isinstance(file, dict) else Path(str(file)).name
     await expect(page.locator(f"#{field_id}-nama")).to_have_text(name)
