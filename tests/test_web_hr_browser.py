@@ -247,6 +247,7 @@ class restarted:
 async def _after_restart(b: Browser, w: World, cycle: str) -> None:
     await _dashboard_shows_the_extensions(b, w, cycle, "perpanjangan-setelah-restart")
     await _receipt_check_page(b)
+    await _home_pages(b, cycle)
     hr = await b.login(HR_NIP)
     await hr.goto(f"/hr/siklus/{cycle}/pembukaan")
     await expect(hr.locator("#status-pembukaan")).to_contain_text("Selesai: 3 dari 3")
@@ -330,6 +331,25 @@ async def _after_restart(b: Browser, w: World, cycle: str) -> None:
     await expect(kepala.get_by_role("button", name="Mulai siklus")).to_have_count(0)
     await shot(kepala, "kepala-dinas-ringkasan")
     await _close_and_reopen(b, w, cycle)
+
+
+async def _home_pages(b: Browser, cycle: str) -> None:
+    """The pages no walk above stops on, each shot and checked for English: HR's home, an employee's list of
+    appraisals, the auditor's home, cycle and proof pages, and an unknown address."""
+    for nip, path, name, heading in (
+        (HR_NIP, "/hr", "beranda", "main h1"),
+        (EMP1, "/saya", "pegawai-penilaian-saya", "main h1"),
+        (AUDITOR, "/audit", "auditor-beranda", "main h1"),
+        (AUDITOR, f"/audit/siklus/{cycle}", "auditor-siklus", "main h1"),
+        (AUDITOR, "/audit/bukti", "auditor-bukti-log", "main h1"),
+        (EMP1, "/tidak-ada", "halaman-tidak-ditemukan", "main"),
+    ):
+        page = await b.login(nip)
+        response = await page.goto(path)
+        assert response.status == (404 if name == "halaman-tidak-ditemukan" else 200), (path, response.status)
+        await expect(page.locator(heading).first).to_be_visible()
+        await shot(page, name)
+        await page.context.close()
 
 
 async def _receipt_check_page(b: Browser) -> None:
