@@ -18,17 +18,16 @@ from tests.oidc_provider import free_port
 from tests.test_api_support import build_app, settings_for
 from tests.test_docs_browser import expect, playwright_api
 from tests.test_signin_browser import _serve
-from tests.test_web_browser import ARGS, CHROMIUM, SHOTS, _need_chromium
+from tests.test_web_browser import ARGS, CHROMIUM, _need_chromium
 
 # Operations ReDoc must show, by the summary FastAPI gives them (the route's docstring or its name).
 PATHS = ("/api/v1/auth/me", "/api/v1/hr/cycles")
 
 
 async def test_redoc_renders_the_apis_operations_with_no_network_and_only_its_page_may_start_a_blob_worker(
-    tmp_path: Path,
+    tmp_path: Path, screenshots: Path
 ) -> None:
     _need_chromium()
-    SHOTS.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     app = build_app(settings_for(tmp_path))
@@ -75,7 +74,7 @@ async def test_redoc_renders_the_apis_operations_with_no_network_and_only_its_pa
             await expect(page.locator('[role="search"] ~ * li, [data-role="search:result"]').first).to_be_visible(
                 timeout=60_000
             )
-            await page.screenshot(path=str(SHOTS / "redoc-offline.png"))
+            await page.screenshot(path=str(screenshots / "redoc-offline.png"))
             assert not outside, outside
             # ReDoc's footer links its maker's logo from its CDN: the CSP blocks that image (nothing leaves the
             # machine, `outside` is empty); anything else refused (a script, the worker) fails the page.
