@@ -7,6 +7,7 @@ first sign-in. After `max_failures` wrong passwords in a row the account is lock
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,10 +118,9 @@ class Accounts:
                 _verify(_DUMMY, password)
                 refusal = "NIP atau kata sandi salah"
             elif row["locked_until"] is not None and row["locked_until"] > now:
-                refusal = (
-                    f"akun terkunci karena terlalu banyak percobaan gagal; coba lagi setelah "
-                    f"{row['locked_until']:%H:%M} UTC"
-                )
+                # Minutes left rather than a clock time: no zone to get wrong (the lock is stored in UTC).
+                minutes = max(1, math.ceil((row["locked_until"] - now).total_seconds() / 60))
+                refusal = f"akun terkunci karena terlalu banyak percobaan gagal; coba lagi dalam {minutes} menit"
             elif not _verify(row["password_hash"], password):
                 failures = row["failures"] + 1
                 locked = now + self.lockout if failures >= self.max_failures else None

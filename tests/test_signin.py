@@ -95,6 +95,8 @@ async def test_a_local_account_must_change_its_password_and_locks_after_failures
         assert locked.status_code == 401 and "terkunci" in locked.text, re.findall(r"Gagal[^<]*", locked.text)
         refused = await post_form(client, "/masuk", {"nip": RINA, "kata_sandi": initial})
         assert refused.status_code == 401 and "terkunci" in refused.text
+        # The time left, in minutes: no clock time in UTC on an Indonesian page (#13).
+        assert "coba lagi dalam 15 menit" in refused.text and "UTC" not in refused.text
         accounts.clock = lambda: datetime.now(timezone.utc) + timedelta(minutes=16)  # the lockout passes
 
         first = await post_form(client, "/masuk", {"nip": RINA, "kata_sandi": initial})
