@@ -11,9 +11,10 @@ from eventsourcing.utils import get_topic
 
 from domain.acting_facts import ActingFacts
 from domain.cascade import RhkLinked
+from domain.rule_migration import RuleSetMigrated
 from domain.supervisor_flag import SupervisorFlagged, SupervisorFlagResolved
 
 # The acting heads' events are a base class's of Appraisal (domain/acting_facts.py), topics ActingFacts.<Event>.
 ACTING: tuple[type, ...] = (vars(ActingFacts)["ActingBegan"], vars(ActingFacts)["ActingEnded"])  # made by @event
-ELSEWHERE = (RhkLinked, SupervisorFlagged, SupervisorFlagResolved, *ACTING)
+ELSEWHERE = (RhkLinked, SupervisorFlagged, SupervisorFlagResolved, *ACTING, RuleSetMigrated)
 TOPICS = frozenset(get_topic(cls) for cls in ELSEWHERE)

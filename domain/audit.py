@@ -125,9 +125,13 @@ class Audit:
     def recompute(self, appraisal_id: UUID) -> dict[str, Any]:
         """Recompute every recorded rating from its inputs under the rule set then in force."""
         appraisal = self.app.appraisal(appraisal_id)
-        rules = rule_set(appraisal.rule_set_id)
+        events = list(self._events(appraisal_id))
+        # Each rating under the rule set in force when it was recorded: the one opened under, then each migration's.
+        rules = rule_set(getattr(events[0], "rule_set_id", appraisal.rule_set_id) if events else appraisal.rule_set_id)
         checks = []
-        for e in self._events(appraisal_id):
+        for e in events:
+            if type(e).__name__ == "RuleSetMigrated":
+                rules = rule_set(e.to_rule_set)
             if type(e).__name__ not in ("Rated", "KeberatanDecided"):
                 continue
             behaviour = rules.behaviour_rating(e.behaviour_ratings)

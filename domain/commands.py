@@ -27,6 +27,7 @@ from domain.result_commands import (
     ReassignKeberatanDecider,
     SelfAssess,
 )
+from domain.rule_migration import MigrateRuleSet
 from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
 from domain.work_commands import (
     ApproveSkp,
@@ -72,4 +73,5 @@ AppraisalCommand = (
     | DismissSupervisorFlag
     | BeginActing
     | EndActing
+    | MigrateRuleSet
 )

@@ -92,7 +92,7 @@ def recommend(
         "coaching": predikat in table.coaching_predikats,
         "improvement_months": table.improvement_months if results_rating == BELOW else 0,
         "sanction_referral": predikat in table.sanction_referral_predikats,
-        "tukin_cut_percent": float(table.tukin_cut_percent.get(predikat, 0.0)),
+        "tukin_cut_percent": table.tukin_cut(predikat),
         "angka_kredit": rules.angka_kredit(predikat, ak_coefficient) if ak_coefficient else None,
     }
 

@@ -35,6 +35,7 @@ from domain.result_commands import (
     SelfAssess,
 )
 from domain.review import Review
+from domain.rule_migration import MigrateRuleSet, RuleMigration
 from domain.stages import EXECUTION, FOLLOW_UP, KEBERATAN, PLANNING, REVIEW, Facts
 from domain.supervisor_flag import SupervisorFlags
 from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
@@ -53,7 +54,9 @@ from domain.work_commands import (
 )
 
 
-class AppraisalRules(Cascade, Planning, Execution, DailyLog, Review, Keberatan, FollowUp, SupervisorFlags, ActingRules):
+class AppraisalRules(
+    Cascade, Planning, Execution, DailyLog, Review, Keberatan, FollowUp, SupervisorFlags, ActingRules, RuleMigration
+):
     """Every rule of an appraisal, reached through one typed command at a time."""
 
     def execute(self, cmd: AppraisalCommand, at: datetime, facts: Facts) -> None:
@@ -117,6 +120,8 @@ class AppraisalRules(Cascade, Planning, Execution, DailyLog, Review, Keberatan, 
                 self.begin_acting(cmd, at)
             case EndActing():
                 self.end_acting(cmd, at)
+            case MigrateRuleSet():
+                self.migrate_rule_set(cmd, at)
             case _:
                 assert_never(cmd)
 

@@ -15,6 +15,7 @@ from domain.career_rules import CareerTable
 from domain.curve import CURVE_6_2022, CurveWarning, Share, ShareCheck, check_shares
 from domain.errors import InvalidInput, NotFound, refusal
 from domain.period_combining import MONTHS_WEIGHTED, combine
+from domain.pppk_rules import PppkTable
 from domain.ratings import (
     ABOVE,
     AS_EXPECTED,
@@ -98,6 +99,11 @@ class FollowUpTable:
         default_factory=lambda: MappingProxyType({SANGAT_KURANG: 2.0, KURANG: 1.0})
     )
 
+    def tukin_cut(self, predikat: str) -> float:
+        """The monthly tunjangan kinerja cut, in percent, that a final predikat brings (0 when none)."""
+        check_predikat("predikat", predikat)
+        return float(self.tukin_cut_percent.get(predikat, 0.0))
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -168,6 +174,7 @@ class RuleSet:
     )
     career: CareerTable = field(default_factory=CareerTable)
     talent: TalentTable = field(default_factory=TalentTable)
+    pppk: PppkTable = field(default_factory=PppkTable)
 
     # A year split by a transfer (mutasi): how its periods make the annual predikat (domain/period_combining.py).
     # [UNCONFIRMED]: the regulation states no rule; the basis is shown with the rule to the employee and auditor.
@@ -231,7 +238,23 @@ PERMENPANRB_6_2022 = RuleSet(
     behaviour_values=BERAKHLAK,
 )
 
-RULE_SETS: dict[str, RuleSet] = {PERMENPANRB_6_2022.id: PERMENPANRB_6_2022}
+# A second rule set (#14, what-if and migration): the same kuadran, curve and calendar, with the follow-up table
+# of an agency that cuts the monthly tunjangan kinerja as PermenKLH/BPH 6/2025 does (paid at 90/85/80% for
+# Butuh Perbaikan / Kurang / Sangat Kurang, so cuts of 10/15/20%; DOMAIN.md §13 [REG] pasal.id) and refers
+# Butuh Perbaikan to coaching and sanctions from Kurang as before. Its calendar is the first's, so an in-flight
+# appraisal may be migrated to it (domain/rule_migration.py).
+TUKIN_KLH_6_2025 = RuleSet(
+    id="permenpanrb-6-2022-tukin-klh-6-2025",
+    title="PermenPANRB 6/2022 dengan tabel potongan tukin PermenKLH/BPH 6/2025 (90/85/80%)",
+    matrix=MATRIX_6_2022,
+    curve=CURVE_6_2022,
+    behaviour_values=BERAKHLAK,
+    follow_up=FollowUpTable(
+        tukin_cut_percent=MappingProxyType({BUTUH_PERBAIKAN: 10.0, KURANG: 15.0, SANGAT_KURANG: 20.0})
+    ),
+)
+
+RULE_SETS: dict[str, RuleSet] = {PERMENPANRB_6_2022.id: PERMENPANRB_6_2022, TUKIN_KLH_6_2025.id: TUKIN_KLH_6_2025}
 DEFAULT_RULE_SET = PERMENPANRB_6_2022.id
 
 

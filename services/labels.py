@@ -106,6 +106,8 @@ ACTORS = {"system": "sistem", "citizen": "warga (survei SKM)"}
 RULE_SETS = {
     "permenpanrb-6-2022": "Kuadran kinerja dan pola distribusi (PermenPANRB Nomor 6 Tahun 2022"
     " dan SE MenPANRB Nomor 3 Tahun 2023)",
+    "permenpanrb-6-2022-tukin-klh-6-2025": "Kuadran kinerja PermenPANRB Nomor 6 Tahun 2022 dengan potongan"
+    " tunjangan kinerja PermenKLH/BPH Nomor 6 Tahun 2025 (dibayar 90/85/80%)",
 }
 # The follow-up's advice (domain/follow_up.py recommend), item by item.
 FOLLOW_UP = {

@@ -149,6 +149,7 @@ ELSEWHERE_STORED = {
     "domain.supervisor_flag:SupervisorFlagResolved",
     "domain.acting_facts:ActingFacts.ActingBegan",
     "domain.acting_facts:ActingFacts.ActingEnded",
+    "domain.rule_migration:RuleSetMigrated",  # #14: HR moves an in-flight appraisal to another rule set
 }
 
 
