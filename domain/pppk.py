@@ -199,9 +199,7 @@ def recommend_renewal(table: PppkTable, results: Sequence[YearResult]) -> Recomm
         return Recommendation(DECLINE, tuple(reasons))
     for r in short:
         minimum = table.renew_min_predikat
-        reasons.append(
-            {"code": BELOW.code, "params": {"year": r.year, "predikat": r.predikat, "minimum": minimum}}
-        )
+        reasons.append({"code": BELOW.code, "params": {"year": r.year, "predikat": r.predikat, "minimum": minimum}})
     if short:
         return Recommendation(WEIGH, tuple(reasons))
     reasons.append({"code": ALL_GOOD.code, "params": {"minimum": table.renew_min_predikat}})

@@ -17,19 +17,19 @@ EMPLOYEE = {"nip": "199007202015032004", "name": "Staf Umum", "unit_id": "bidang
 
 
 def record(**over: object) -> dict:
-    base: dict = dict(
-        agency_id="pemkot-palu",
-        year=2024,
-        employee=EMPLOYEE,
-        post=1,
-        results_rating="sesuai",
-        behaviour_rating="di_atas",
-        predikat="baik",
-        appraiser_nip="197503152000011003",
-        angka_kredit=12.5,
-        tukin_cut_percent=0.0,
-        rule_set_id="permenpanrb-6-2022",
-    )
+    base: dict = {
+        "agency_id": "pemkot-palu",
+        "year": 2024,
+        "employee": EMPLOYEE,
+        "post": 1,
+        "results_rating": "sesuai",
+        "behaviour_rating": "di_atas",
+        "predikat": "baik",
+        "appraiser_nip": "197503152000011003",
+        "angka_kredit": 12.5,
+        "tukin_cut_percent": 0.0,
+        "rule_set_id": "permenpanrb-6-2022",
+    }
     return export_record(**{**base, **over})
 
 
@@ -62,7 +62,7 @@ def test_the_same_result_is_the_same_record_and_another_rule_set_another() -> No
 @pytest.mark.parametrize(
     ("value", "cell"),
     [
-        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
         ("+62 811", "'+62 811"),
         ("-1+1", "'-1+1"),
         ("@SUM(A1)", "'@SUM(A1)"),

@@ -117,7 +117,9 @@ def test_the_recommendation_over_the_contract(found: dict, code: str, reasons: l
 
 
 def test_an_agency_sets_its_own_thresholds_in_its_rule_set() -> None:
-    strict = PppkTable(renew_min_predikat="sangat_baik", decline_predikats=("butuh_perbaikan", "kurang", "sangat_kurang"))
+    strict = PppkTable(
+        renew_min_predikat="sangat_baik", decline_predikats=("butuh_perbaikan", "kurang", "sangat_kurang")
+    )
     results = results_over(date(2025, 1, 1), date(2025, 12, 31), {2025: ("finalised", "baik")})
     assert recommend_renewal(strict, results).code == WEIGH
     assert recommend_renewal(TABLE, results).code == RENEW

@@ -16,7 +16,7 @@ from domain.errors import InvalidInput, NotAllowed, NotFound, WrongStage
 from domain.result_commands import DecideFollowUp, Finalise
 from domain.rule_migration import MigrateRuleSet, calendar_differences
 from domain.rules import DEFAULT_RULE_SET, PERMENPANRB_6_2022, TUKIN_KLH_6_2025, rule_set
-from tests.factories import ANALIS, HEAD, HR_ACTOR, STAFF, T, Rating, Scenario, reach, values
+from tests.factories import ANALIS, HEAD, HR_ACTOR, STAFF, Rating, Scenario, T, reach, values
 
 OTHER = TUKIN_KLH_6_2025.id
 
