@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     # Evidence files of the daily log (services/evidence.py), stored by their SHA-256; empty: an "evidence"
     # folder beside the SQLite file, else data/evidence. Daily log entries per employee per hour (429 past it).
     evidence_dir: str = ""
+    # The largest request body the API and pages take (HTTP 413 past it, before it is read or buffered): the
+    # daily log's three 5 MB files and their form fit; nothing else needs as much.
+    max_request_bytes: Annotated[int, Field(ge=64 * 1024)] = 16 * 1024 * 1024
     daily_log_per_hour: Annotated[int, Field(ge=1)] = 60
     # Proof of the record (transparency/, docs/proof.md). Each log (event-store partition) signs its
     # seals and checkpoints with the Ed25519 key <log_keys_dir>/<log>.key, created on first use;

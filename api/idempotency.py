@@ -148,16 +148,17 @@ async def _caller(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
 
 
 async def _read_body(receive: Receive) -> tuple[list[Message], bytes]:
-    messages, raw = [], b""
+    """The whole body (the edge's BodyLimit, in front, caps it at KINERJA_MAX_REQUEST_BYTES)."""
+    messages, chunks = [], []
     while True:
         message = await receive()
         messages.append(message)
         if message["type"] != "http.request":
             break
-        raw += message.get("body", b"")
+        chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
-    return messages, raw
+    return messages, b"".join(chunks)
 
 
 def _replaying(messages: list[Message], then: Receive) -> Receive:

@@ -1,7 +1,10 @@
-"""What every HTTP answer passes through: trusted proxy headers, security headers, CSRF tokens.
+"""What every HTTP answer passes through: trusted proxy headers, security headers, a cap on request bodies,
+CSRF tokens.
 
 Order, outermost first: the proxy headers (only from KINERJA_TRUSTED_PROXIES: the client address
-and scheme the rest of the app sees), the security headers, then the CSRF check of page forms.
+and scheme the rest of the app sees), the security headers, the body cap (KINERJA_MAX_REQUEST_BYTES:
+413 before a byte past it is read, so no layer behind it, the Idempotency-Key's fingerprint, the CSRF
+check or a form parser, buffers more), then the CSRF check of page forms.
 
 CSRF: a double-submit token by the maintained `asgi-csrf` middleware (a signed `csrftoken` cookie
 and the same value in a hidden form field). Every state-changing page request is checked, login
@@ -11,6 +14,7 @@ and logout included, with or without cookies. The JSON API is not: it authentica
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Callable
@@ -19,7 +23,7 @@ from typing import Any
 from asgi_csrf import Errors, asgi_csrf
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from settings import Settings
@@ -119,6 +123,69 @@ async def _csrf_refused(scope: Scope, send: Send, error: Errors) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+TOO_LARGE_PAGE = (
+    b'<!doctype html><html lang="id"><meta charset="utf-8"><title>Kiriman terlalu besar</title><main>'
+    b"<h1>Kiriman terlalu besar</h1><p>Data yang dikirim melebihi batas %d MB. Kurangi ukuran atau jumlah "
+    b'berkas lalu kirim sekali lagi.</p><p><a href="/">Beranda</a></p></main></html>'
+)
+
+
+class BodyTooLarge(Exception):
+    """The body went past the cap while a layer behind `BodyLimit` was reading it."""
+
+
+class BodyLimit:
+    """Refuses a request body over `limit` bytes with 413: at once when its Content-Length says so, else (a
+    chunked body, or one longer than announced) at the first message that goes past it, before the app
+    sees those bytes. Pages get a page in Bahasa Indonesia, the API its JSON error naming the body."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        announced = dict(scope["headers"]).get(b"content-length")
+        if announced is not None and (not announced.isdigit() or int(announced) > self.limit):
+            await self._refuse(scope, send)
+            return
+        seen, started = 0, False
+
+        async def counting() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting, tracking)
+        except BodyTooLarge:
+            if started:  # the app answered before reading the rest: nothing more can be said
+                return
+            await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        if is_page_path(scope["path"]):
+            content, kind = TOO_LARGE_PAGE % (self.limit // 2**20), b"text/html; charset=utf-8"
+        else:
+            message = f"the request body is larger than {self.limit} bytes (KINERJA_MAX_REQUEST_BYTES)"
+            refusal = {"error": "PayloadTooLarge", "code": "body_too_large", "params": {"limit": self.limit}}
+            content = json.dumps({**refusal, "message": message, "field": "body"}).encode()
+            kind = b"application/json"
+        headers = [(b"content-type", kind), (b"content-length", str(len(content)).encode()), (b"connection", b"close")]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
+
+
 class ByScheme:
     """A cookie-setting middleware built twice: with the Secure flag for HTTPS requests, without for HTTP."""
 
@@ -163,6 +230,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Add the edge middlewares (call last: Starlette's last-added middleware runs first)."""
     app.add_middleware(ByScheme, build=_signin_state(settings.jwt_secret or secrets.token_urlsafe(32)))
     app.add_middleware(ByScheme, build=_csrf(settings.jwt_secret or None))
+    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)
     proxies = trusted_proxies(settings)
     if proxies:
