@@ -152,7 +152,37 @@ class Projector(FailureRecords):
             metadata.create_all(conn, tables=list(READ_TABLES))
             conn.execute(projection_failures.delete().where(projection_failures.c.projection == self.name))
             conn.execute(self._tracking().values(last_notification_id=0))
-        return self.catch_up(batch_size=self.rebuild_batch_size)
+        return self._replay()
+
+    def _replay(self) -> int:
+        """From the tracked position (zero, in a rebuild) to the head: the log read `rebuild_batch_size`
+        notifications at a time and folded into the working set, each touched aggregate's rows written
+        once, when the log is read (or when as many aggregates as the working set holds wait to be
+        written): one transaction, one statement per table, the counts summed once. Rows are a function
+        of the aggregate's state, so this writes what batch after batch would have written. Should
+        another projector move the position meanwhile, what was folded is dropped and catch_up goes on
+        from there."""
+        self.ensure_tables()
+        position = self.position()
+        last, total, read = position, 0, 0
+        waiting: dict[UUID, Loaded] = {}  # first-seen order, each aggregate at the last version read
+        while True:
+            notifications = self.log.select_notifications(last + 1, self.rebuild_batch_size)
+            for loaded in self.load_batch(notifications):
+                waiting[loaded.aggregate_id] = loaded
+            if notifications:
+                last, read = notifications[-1].id, read + len(notifications)
+            done = len(notifications) < self.rebuild_batch_size
+            if last > position and (done or len(waiting) >= self.working_set.size):
+                if not self._commit(position, last, list(waiting.values())):
+                    self.working_set.forget()
+                    return total + self.catch_up()
+                self.applied += read
+                total, position, read = total + read, last, 0
+                waiting.clear()
+            if done:
+                break
+        return total + self.catch_up()
 
     def snapshot(self, tables: Sequence[sa.Table]) -> tuple[int, dict[str, list[dict[str, Any]]]]:
         """The position and every row of `tables`, read under the projector's lock: no batch lands in between."""
@@ -207,9 +237,18 @@ class Projector(FailureRecords):
         if not notifications:
             return 0, False
         batch = self.load_batch(notifications)
+        if not self._commit(position, notifications[-1].id, batch):
+            return 0, True  # raced: read again from the other projector's position
+        last = notifications[-1].id
+        self.applied += len(notifications)
+        return len(notifications), len(notifications) == batch_size and (until is None or last < until)
+
+    def _commit(self, position: int, last: int, batch: list[Loaded]) -> bool:
+        """Apply `batch` (the aggregates of the notifications after `position` up to `last`) and move the
+        position to `last`, in one transaction; False if another projector moved the position first."""
         with self.engine.begin() as conn:
             if self._lock(conn) != position:
-                return 0, True  # raced: read again from the other projector's position
+                return False
             good = [b for b in batch if b.aggregate is not None]
             try:
                 with conn.begin_nested():
@@ -222,11 +261,9 @@ class Projector(FailureRecords):
             for loaded in batch:
                 if loaded.aggregate is None:
                     self._failed(conn, loaded, loaded.error)
-            conn.execute(self._tracking().values(last_notification_id=notifications[-1].id))
-        last = notifications[-1].id
+            conn.execute(self._tracking().values(last_notification_id=last))
         self._moved_to(last)
-        self.applied += len(notifications)
-        return len(notifications), len(notifications) == batch_size and (until is None or last < until)
+        return True
 
     def _moved_to(self, position: int) -> None:
         self.known_position = position

@@ -23,13 +23,12 @@ from uuid import UUID
 import sqlalchemy as sa
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
-from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from sqlalchemy.orm import Session
 
 from domain.merkle import event_leaf, leaf_hash
 from transparency.keys import load_or_create
 from transparency.note import Note, NoteError, Signer, Verifier, parse, sign
-from transparency.reads import CoreReads
+from transparency.reads import CoreNotifications, CoreReads
 from transparency.tables import log_tables
 
 
@@ -121,7 +120,7 @@ def open_seal(note_text: str, log_keys: list[Verifier]) -> tuple[SealText, Note]
     return sealed, note
 
 
-class SealingRecorder(CoreReads, SQLAlchemyApplicationRecorder):
+class SealingRecorder(CoreReads, CoreNotifications):
     """eventsourcing-sqlalchemy's application recorder, which also seals what it inserts."""
 
     sealer: Sealer | None = None
