@@ -24,7 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.errors import domain_errors_fail_fast
 from domain.application import Appraisals
-from domain.cascade import cascade_dues
+from domain.cascade import cascade_due, cascade_leads
 from domain.cycle import AppraisalCycle
 from domain.errors import DomainError
 from domain.outcome import Outcome
@@ -66,6 +66,9 @@ class AppraisalInput:
     # #15: when this employee's RHK are due because subordinates cascade from them (domain/cascade.py); None
     # for an employee nobody in the cycle reports to, and for every appraisal opened before the field.
     cascade_due: str | None = None
+    # The same as days before the planning deadline (domain/cascade.py:cascade_leads), so that the due moves with
+    # an extension of it (`cascade-due-follows-planning-2026-12`); None for inputs before the field.
+    cascade_days: int | None = None
 
 
 @dataclass
@@ -123,7 +126,8 @@ class OpeningActivities:
     @activity.defn
     async def open_appraisals(self, batch: OpenBatch) -> OpenedBatch:
         page, outcomes, failures, done, plan, posts = await asyncio.to_thread(self._open_records, batch)
-        dues = plan.pop("cascade_dues")
+        leads = plan.pop("cascade_leads")
+        planning = datetime.fromisoformat(plan["deadlines"]["planning"])
         activity.heartbeat(len(page))
         client, task_queue = activity.client(), activity.info().task_queue
         gate = asyncio.Semaphore(STARTS_IN_FLIGHT)
@@ -136,7 +140,8 @@ class OpeningActivities:
                 stage=outcome.stage,
                 pending=outcome.pending,
                 cycle_workflow_id=batch.cycle_workflow_id,
-                cascade_due=dues[nip].isoformat() if nip in dues else None,
+                cascade_due=cascade_due(planning, leads[nip]).isoformat() if nip in leads else None,
+                cascade_days=leads.get(nip),
                 **plan,
             )
             async with gate:
@@ -172,7 +177,7 @@ class OpeningActivities:
         with domain_errors_fail_fast():
             cycle = self.app.cycle(UUID(batch.cycle_id))
             plan = appraisal_plan(cycle, batch.review_opens, batch.check_in_reminder_days_before)
-            plan["cascade_dues"] = cascade_dues(cycle)
+            plan["cascade_leads"] = cascade_leads(cycle)
         if batch.nips is not None:
             page, done = list(batch.nips), True
         else:

@@ -33,6 +33,7 @@ from api.hr_models import (
 )
 from api.hr_views import CycleAppraisalRow, CycleOut, CycleRow, DistributionRow, ProgressOut, TrendRow
 from api.models import EXAMPLE_CYCLE, DeadlineName, checked
+from domain.cascade import cascade_choice
 from domain.cycle_commands import CalibrateUnit, CloseCycle, DefineCycle, ExtendDeadline, ReopenCycle, SetOrgPredikat
 from domain.schedule import start_choice
 from domain.text import CODE
@@ -98,8 +99,16 @@ async def start_cycle(
     body = body or StartIn.model_validate({})
     cycle = await run_in_threadpool(app.cycle, cycle_id)  # 404 before anything starts
     start_choice(cycle, body.review_opens, body.check_in_reminder_days_before)  # 422 before anything starts
+    cascade_choice(cycle, body.cascade_days_before, body.cascade_days_per_level)
     try:
-        workflow_id = await commands.start_cycle(cycle_id, actor, body.review_opens, body.check_in_reminder_days_before)
+        workflow_id = await commands.start_cycle(
+            cycle_id,
+            actor,
+            body.review_opens,
+            body.check_in_reminder_days_before,
+            body.cascade_days_before,
+            body.cascade_days_per_level,
+        )
     except WorkflowAlreadyStartedError as e:
         if not key:
             raise

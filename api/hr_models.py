@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from api.models import (
     APPRAISER_NIP,
@@ -102,6 +102,16 @@ class StartIn(BaseModel):
     )
     check_in_reminder_days_before: int | None = Field(
         None, ge=0, le=60, description="days before each check-in falls due; default: the rule set's"
+    )
+    cascade_days_before: StrictInt | None = Field(
+        None,
+        description="#15: how many days before the planning deadline the RHK of a superior whose subordinates "
+        "cascade from them are due (0-60; moves with an extension of the planning deadline); default: the rule set's",
+    )
+    cascade_days_per_level: StrictInt | None = Field(
+        None,
+        description="#15: how many days earlier again for each further level of subordinates below (heads first; "
+        "0-30); default: the rule set's",
     )
 
 

@@ -53,6 +53,11 @@ class CycleOut(BaseModel):
     open_exceptions: dict[str, str] = Field(
         default_factory=dict, description="closed cycles: the appraisals left open (NIP -> HR's reason)"
     )
+    cascade_days: dict[str, int] = Field(
+        default_factory=dict,
+        description="#15: the superiors' earlier RHK deadline in force: `before` the planning deadline and "
+        "`per_level` more for each further level below (HR's choice at the start, else the rule set's)",
+    )
 
 
 class ProgressOut(BaseModel):

@@ -22,7 +22,20 @@ from domain.skp import NOT_SUPPORTED, PROVISIONAL, is_waiting
 from domain.stages import PLANNING, AppraisalState, Facts
 from domain.work_commands import LinkRhk
 
-__all__ = ["PROVISIONAL", "RHK_ATASAN", "Cascade", "RhkLinked", "cascade_dues", "is_waiting", "unlinked", "waiting_ids"]
+__all__ = [
+    "PROVISIONAL",
+    "RHK_ATASAN",
+    "Cascade",
+    "RhkLinked",
+    "cascade_choice",
+    "cascade_days",
+    "cascade_default",
+    "cascade_dues",
+    "cascade_leads",
+    "is_waiting",
+    "unlinked",
+    "waiting_ids",
+]
 
 LINKS_MISSING = refusal(
     "cascade.links_missing",
@@ -35,16 +48,56 @@ WHO_LINKS = refusal(
 NOTHING_TO_LINK = refusal("cascade.no_superior", "the pejabat penilai takes no part in the cycle: nothing cascades")
 NO_SUCH_RHK = refusal("cascade.unknown_rhk", "must be one of the SKP's RHK ({known}), got {value!r}")
 LINK_WHEN = refusal("cascade.link_when", "an RHK is linked while the SKP is planned, it is {skp_status}")
+CASCADE_DAYS = refusal("cycle.cascade_days", "must be a whole number of days from {earliest} to {latest}, got {value}")
+
+# HR's choice when starting the cycle (`cascade_choice`): how many days before the planning deadline a superior's
+# RHK are due, and how many more for each further level below them.
+MOST_CASCADE_DAYS_BEFORE = 60
+MOST_CASCADE_DAYS_PER_LEVEL = 30
 
 
 RHK_ATASAN = "rhk_atasan"  # the superior's task while subordinates wait on their RHK ("N bawahan menunggu RHK Anda")
 
 
-def cascade_dues(cycle: Any) -> dict[str, datetime]:
-    """When each superior's RHK are due: the planning deadline less the rule set's days, and less more days for
-    each further level of subordinates below them, so heads come first. Only participants with subordinates in
-    the cycle have one."""
+def cascade_choice(cycle: Any, days_before: int | None, days_per_level: int | None) -> tuple[int, int]:
+    """HR's choice of the superiors' earlier deadline when starting the cycle, checked and completed with the rule
+    set's values: (days before the planning deadline, further days earlier for each level below)."""
     rules = rule_set(cycle.rule_set_id)
+    chosen = []
+    for field, value, default, latest in (
+        ("cascade_days_before", days_before, rules.cascade_days_before, MOST_CASCADE_DAYS_BEFORE),
+        ("cascade_days_per_level", days_per_level, rules.cascade_days_per_level, MOST_CASCADE_DAYS_PER_LEVEL),
+    ):
+        days = default if value is None else value
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= latest:
+            raise InvalidInput(field, CASCADE_DAYS, earliest=0, latest=latest, value=str(days)[:20])
+        chosen.append(days)
+    return chosen[0], chosen[1]
+
+
+def cascade_default(rule_set_id: str) -> dict[str, int]:
+    """The rule set's days, which a cycle started without HR's choice keeps (shown beside the choice)."""
+    rules = rule_set(rule_set_id)
+    return {"before": rules.cascade_days_before, "per_level": rules.cascade_days_per_level}
+
+
+def cascade_days(cycle: Any) -> dict[str, int]:
+    """The days in force for a cycle: HR's choice recorded at its start, else the rule set's."""
+    days = cascade_default(cycle.rule_set_id)
+    before, per_level = getattr(cycle, "cascade_days_before", None), getattr(cycle, "cascade_days_per_level", None)
+    return {
+        "before": days["before"] if before is None else before,
+        "per_level": days["per_level"] if per_level is None else per_level,
+    }
+
+
+def cascade_leads(cycle: Any) -> dict[str, int]:
+    """How many days before the planning deadline each superior's RHK are due: the cycle's days (HR's choice at
+    the start; the rule set's for a cycle started before it recorded one), and the days per level more for each
+    further level of subordinates below them, so heads come first. Only participants with subordinates in the
+    cycle have one."""
+    days = cascade_days(cycle)
+    before, per_level = days["before"], days["per_level"]
     below: dict[str, list[str]] = {}
     for nip, p in cycle.participants.items():
         if p["appraiser_nip"] in cycle.participants:
@@ -57,12 +110,18 @@ def cascade_dues(cycle: Any) -> dict[str, datetime]:
             levels[nip] = 1 + max((height(c, seen | {c}) for c in children), default=0) if children else 0
         return levels[nip]
 
+    return {nip: before + per_level * (height(nip, frozenset({nip})) - 1) for nip in sorted(below)}
+
+
+def cascade_due(planning: datetime, lead_days: int) -> datetime:
+    """A superior's RHK deadline: `lead_days` before the planning deadline (it moves when that one is extended)."""
+    return planning - timedelta(days=lead_days)
+
+
+def cascade_dues(cycle: Any) -> dict[str, datetime]:
+    """When each superior's RHK are due (`cascade_leads` before the cycle's planning deadline)."""
     planning = cycle.deadline("planning")
-    dues = {}
-    for nip in sorted(below):
-        extra = rules.cascade_days_per_level * (height(nip, frozenset({nip})) - 1)
-        dues[nip] = planning - timedelta(days=rules.cascade_days_before + extra)
-    return dues
+    return {nip: cascade_due(planning, lead) for nip, lead in cascade_leads(cycle).items()}
 
 
 class RhkLinked(KinerjaAggregate.Event):

@@ -97,12 +97,16 @@ class AppraisalCycle(KinerjaAggregate, CycleCalendar, CycleParticipants, CycleCa
         timestamp: datetime,
         review_opens: str | None = None,
         check_in_reminder_days_before: int | None = None,
+        cascade_days_before: int | None = None,
+        cascade_days_per_level: int | None = None,
     ) -> None:
-        # HR's review opening (month-day) and check-in reminder offset, as domain/schedule.py completes them.
-        # Events stored before they were recorded carry neither: the defaults leave the rule set's in force
-        # (no upcasting: the stored event is decoded as it was written, so its digest still proves it).
+        # HR's review opening (month-day) and check-in reminder offset, as domain/schedule.py completes them, and
+        # the superiors' earlier RHK deadline (#15, domain/cascade.py:cascade_choice). Events stored before they
+        # were recorded carry none of them: the defaults leave the rule set's in force (no upcasting: the stored
+        # event is decoded as it was written, so its digest still proves it).
         self.status = STARTED
         self.review_opens, self.check_in_reminder_days_before = review_opens, check_in_reminder_days_before
+        self.cascade_days_before, self.cascade_days_per_level = cascade_days_before, cascade_days_per_level
 
     @event("ParticipantAdded")
     def _participant_added(self, by: str, participant: dict[str, Any], timestamp: datetime) -> None:

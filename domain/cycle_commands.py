@@ -27,11 +27,15 @@ class DefineCycle:
 @dataclass(frozen=True)
 class StartCycle:
     """Start the cycle; HR may choose the review opening (month-day of the cycle year, agency time) and how
-    many days before each check-in's due its reminder goes. None: the rule set's (domain/schedule.py)."""
+    many days before each check-in's due its reminder goes, and how much earlier than the planning deadline the
+    RHK of superiors whose subordinates cascade from them are due (#15, domain/cascade.py:cascade_choice).
+    None: the rule set's (domain/schedule.py)."""
 
     by: Actor
     review_opens: str | None = None
     check_in_reminder_days_before: int | None = None
+    cascade_days_before: int | None = None
+    cascade_days_per_level: int | None = None
 
 
 @dataclass(frozen=True)

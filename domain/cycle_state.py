@@ -39,6 +39,10 @@ class CycleState:
     # whose Started event was recorded before it carried the choice (the rule set's values apply).
     review_opens: str | None = None
     check_in_reminder_days_before: int | None = None
+    # #15: the superiors' earlier RHK deadline, days before the planning deadline and more per level below
+    # (domain/cascade.py:cascade_choice); None likewise: the rule set's.
+    cascade_days_before: int | None = None
+    cascade_days_per_level: int | None = None
 
     @property
     def periods(self) -> list[str]:
@@ -68,6 +72,8 @@ class CycleState:
             timestamp: datetime,
             review_opens: str | None = None,
             check_in_reminder_days_before: int | None = None,
+            cascade_days_before: int | None = None,
+            cascade_days_per_level: int | None = None,
         ) -> None: ...
         def _participant_added(self, by: str, participant: dict[str, Any], timestamp: datetime) -> None: ...
         def _participant_removed(self, by: str, nip: str, reason: str, timestamp: datetime) -> None: ...

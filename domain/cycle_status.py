@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.base import require
+from domain.cascade import cascade_choice
 from domain.cycle_commands import CloseCycle, ReopenCycle, StartCycle
 from domain.cycle_state import CLOSED, DEFINED, CycleState
 from domain.errors import InvalidInput, WrongStage, refusal
@@ -37,7 +38,15 @@ class CycleStatus(CycleState):
         if not self.participants:
             raise InvalidInput("participants", NO_PARTICIPANTS)
         review_opens, reminder_days = start_choice(self, cmd.review_opens, cmd.check_in_reminder_days_before)
-        self._started(by.nip, at, review_opens=review_opens, check_in_reminder_days_before=reminder_days)
+        before, per_level = cascade_choice(self, cmd.cascade_days_before, cmd.cascade_days_per_level)
+        self._started(
+            by.nip,
+            at,
+            review_opens=review_opens,
+            check_in_reminder_days_before=reminder_days,
+            cascade_days_before=before,
+            cascade_days_per_level=per_level,
+        )
 
     def close(self, cmd: CloseCycle, open_appraisals: dict[str, str], at: datetime) -> None:
         """Close the year. `open_appraisals` (NIP -> stage) are the participants not finalised yet:

@@ -196,7 +196,13 @@ class Gateway:
         return cycle_id
 
     async def start_cycle(
-        self, cycle_id: UUID, actor: Actor, review_opens: str | None, check_in_reminder_days_before: int | None
+        self,
+        cycle_id: UUID,
+        actor: Actor,
+        review_opens: str | None,
+        check_in_reminder_days_before: int | None,
+        cascade_days_before: int | None = None,
+        cascade_days_per_level: int | None = None,
     ) -> str:
         """Start the CycleWorkflow: it starts the cycle in the domain and opens every appraisal."""
         workflow_id = cycle_workflow_id(cycle_id)
@@ -205,6 +211,8 @@ class Gateway:
             actor.nip,
             review_opens=review_opens,
             check_in_reminder_days_before=check_in_reminder_days_before,
+            cascade_days_before=cascade_days_before,
+            cascade_days_per_level=cascade_days_per_level,
         )
         await start_once(self.client, CycleWorkflow.run, start, id=workflow_id, task_queue=self.task_queue)
         return workflow_id

@@ -14,6 +14,7 @@ from domain.application import Appraisals
 from domain.appraisal import RESULT_DELIVERED, Appraisal
 from domain.audit import jsonable
 from domain.base import Actor
+from domain.cascade import cascade_days
 from domain.cycle import AppraisalCycle
 from domain.daily_log import roll_up
 from domain.errors import IntegrityBroken
@@ -115,6 +116,7 @@ def cycle_view(cycle: AppraisalCycle) -> dict[str, Any]:
             "org_predikat": cycle.org_predikat,
             "calibrations": cycle.calibrations,
             "open_exceptions": cycle.__dict__.get("open_exceptions", {}),  # left open at closing, with HR's reason
+            "cascade_days": cascade_days(cycle),
         }
     )
 

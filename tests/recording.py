@@ -109,6 +109,9 @@ BRANCHES = {
     "appraisal_cascade_escalated": "a superior late with the RHK subordinates wait on (#15, `cascade-rhk-deadline-2026-11`): "
     "reminded before their own deadline, escalated to their pejabat penilai, then drafts "
     "(`test_a_late_leader_is_reminded_then_escalated_to_their_own_appraiser`)",
+    "appraisal_cascade_due_extended": "the superior's RHK due as HR chose it, moved by an extension of the planning "
+    "deadline (#15, `cascade-due-follows-planning-2026-12`): reminded and escalated at the moved due "
+    "(`test_hr_chooses_the_superiors_days_and_an_extension_of_planning_moves_their_due`)",
     "cycle_happy_path": "the cycle's workflow until HR closes it (recorded before `closed-cycle-waits-for-reopen`; "
     "not recorded since: its branch is now cycle_closed_and_reopened)",
     "cycle_closed_and_reopened": "the cycle calibrates (answering with the version written), is closed, "

@@ -9,6 +9,7 @@ supervisor, which resolves the flag in the log. Each ends with the auditor's sta
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.cascade import PROVISIONAL
 from tests.test_api_support import ATASAN, AUDITOR, EMP1, EMP2, HR_NIP, OUTSIDER, RHK, SUPERVISOR, UNIT, appraisal_id
-from tests.test_api_world import World, start_server, world
+from tests.test_api_world import World, eventually, start_server, world
 
 LEADER_RHK = [
     {
@@ -68,6 +69,40 @@ async def moment(w: World) -> str:
 async def state_at(w: World, record: Any, at: str) -> dict[str, Any]:
     found: dict[str, Any] = await w.call("GET", f"/audit/records/{record}/state", AUDITOR, params={"at": at})
     return found
+
+
+async def test_hr_sets_the_superiors_earlier_deadline_when_starting_the_cycle(
+    env: WorkflowEnvironment, tmp_path: Path, store_url: str
+) -> None:
+    async with world(env, tmp_path, store_url) as w:
+        body = {
+            "agency_id": f"AG-{uuid.uuid4().hex[:8]}",  # one Temporal server for both stores
+            "agency_name": "Dinas Kependudukan",
+            "time_zone": "WIB",
+            "year": await w.year(),
+            "participants": TEAM,
+        }
+        cycle = (await w.call("POST", "/hr/cycles", HR_NIP, body, expect=201))["id"]
+        for bad, field in (
+            ({"cascade_days_before": 61}, "cascade_days_before"),
+            ({"cascade_days_before": -1}, "cascade_days_before"),
+            ({"cascade_days_per_level": 31}, "cascade_days_per_level"),
+            ({"cascade_days_before": "7"}, "cascade_days_before"),  # a number, not a text
+            ({"cascade_days_before": True}, "cascade_days_before"),
+        ):
+            refused = await w.call("POST", f"/hr/cycles/{cycle}/start", HR_NIP, bad, expect=422)
+            assert field in str(refused.get("field") or refused), refused
+        assert (await w.call("GET", f"/hr/cycles/{cycle}", HR_NIP))["status"] == "defined"  # nothing started
+        await w.call("POST", f"/hr/cycles/{cycle}/start", EMP1, {"cascade_days_before": 3}, expect=403)
+        choice = {"cascade_days_before": 10, "cascade_days_per_level": 3}
+        await w.call("POST", f"/hr/cycles/{cycle}/start", HR_NIP, choice, key="start", expect=202)
+        w.cycles.append((cycle, [p["nip"] for p in TEAM]))
+        await eventually(lambda: w.opened(cycle, [p["nip"] for p in TEAM]), timeout=30)
+        shown = await w.call("GET", f"/hr/cycles/{cycle}", HR_NIP)
+        assert shown["cascade_days"] == {"before": 10, "per_level": 3}
+        history = await w.call("GET", f"/audit/records/{cycle}/history", AUDITOR)
+        started = next(e for e in history if e["type"].endswith("Started"))
+        assert (started["payload"]["cascade_days_before"], started["payload"]["cascade_days_per_level"]) == (10, 3)
 
 
 async def test_a_late_leader_staff_submit_wait_link_and_are_approved(

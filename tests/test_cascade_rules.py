@@ -8,15 +8,32 @@ supervisor resolves it in the same command, or HR dismisses it; each resolution 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from domain.application import Appraisals
 from domain.audit import Audit
-from domain.cascade import PROVISIONAL, unlinked, waiting_ids
+from domain.cascade import PROVISIONAL, cascade_choice, cascade_days, cascade_dues, cascade_leads, unlinked, waiting_ids
+from domain.cycle_commands import StartCycle
 from domain.errors import InvalidInput, NotAllowed, WrongStage
 from domain.people_commands import ChangeSupervisor
 from domain.supervisor_flag import open_flag
 from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
 from domain.work_commands import ApproveSkp, DraftSkp, LinkRhk, ReturnSkp, SubmitSkp
-from tests.factories import ANALIS, HEAD, HR_ACTOR, KADIS, OUTSIDER, SEKDA, STAFF, Scenario, T, actor, rhk
+from tests.factories import (
+    ANALIS,
+    HEAD,
+    HR_ACTOR,
+    KADIS,
+    OUTSIDER,
+    SEKDA,
+    STAFF,
+    Scenario,
+    T,
+    actor,
+    define_cycle,
+    rhk,
+)
 
 EMPLOYEE, APPRAISER = actor(STAFF), actor(HEAD)
 
@@ -172,3 +189,57 @@ def test_a_flag_with_a_script_or_a_nul_in_its_reason_is_refused_and_nothing_is_w
         s.do(STAFF, FlagWrongSupervisor(EMPLOYEE, "salah\x00"), T["draft"])
     s.do(STAFF, FlagWrongSupervisor(EMPLOYEE, "<script>alert(1)</script>"), T["draft"])  # text, shown escaped
     assert s.get(STAFF).version == before + 1
+
+
+# --- the superiors' earlier deadline, HR's choice in the cycle -------------------------------------------
+
+
+@given(before=st.integers(-1000, 1000) | st.none(), per_level=st.integers(-1000, 1000) | st.none())
+def test_hr_s_cascade_days_are_taken_within_bounds_and_refused_naming_the_field(
+    before: int | None, per_level: int | None
+) -> None:
+    cycle = CYCLE
+    ok_before = before is None or 0 <= before <= 60
+    ok_level = per_level is None or 0 <= per_level <= 30
+    if ok_before and ok_level:
+        assert cascade_choice(cycle, before, per_level) == (
+            7 if before is None else before,
+            5 if per_level is None else per_level,
+        )
+        return
+    with pytest.raises(InvalidInput) as e:
+        cascade_choice(cycle, before, per_level)
+    assert e.value.field == ("cascade_days_before" if not ok_before else "cascade_days_per_level")
+    assert e.value.code == "cycle.cascade_days"
+
+
+@pytest.mark.parametrize("bad", [True, "7", 7.0])
+def test_cascade_days_are_whole_numbers(bad: object) -> None:
+    with pytest.raises(InvalidInput):
+        cascade_choice(CYCLE, bad, None)  # type: ignore[arg-type]
+
+
+def test_the_started_cycle_keeps_hr_s_days_and_heads_come_first_by_them() -> None:
+    app = Appraisals()
+    cycle_id = define_cycle(app, start=False)
+    with pytest.raises(InvalidInput) as refused:
+        app.execute_cycle(cycle_id, StartCycle(HR_ACTOR, cascade_days_per_level=31), at=T["start"])
+    assert refused.value.field == "cascade_days_per_level"
+    assert app.cycle(cycle_id).status == "defined"  # nothing written
+    app.execute_cycle(cycle_id, StartCycle(HR_ACTOR, cascade_days_before=12, cascade_days_per_level=4), at=T["start"])
+    cycle = app.cycle(cycle_id)
+    assert cascade_days(cycle) == {"before": 12, "per_level": 4}
+    leads, dues = cascade_leads(cycle), cascade_dues(cycle)
+    planning = cycle.deadline("planning")
+    for nip, lead in leads.items():
+        assert (planning - dues[nip]).days == lead >= 12
+        assert (lead - 12) % 4 == 0
+    assert leads == {HEAD: 12}
+    # One more level above: that head's RHK are due the chosen 4 days earlier again.
+    head = cycle.participants[HEAD]
+    cycle.participants[head["appraiser_nip"]] = {**head, "nip": head["appraiser_nip"], "appraiser_nip": "x"}
+    assert cascade_leads(cycle) == {HEAD: 12, head["appraiser_nip"]: 16}
+
+
+_app = Appraisals()
+CYCLE = _app.cycle(define_cycle(_app, start=False))

@@ -2,8 +2,10 @@
 
 While a subordinate's SKP waits ("menunggu RHK atasan"), the superior is reminded before their deadline (heads
 first: each further level below them makes it earlier) and, once it passed, their own pejabat penilai is told;
-a superior who drafted their RHK in time hears nothing. Recorded for the replay corpus
-(`appraisal_cascade_escalated`, behind workflow.patched("cascade-rhk-deadline-2026-11")).
+a superior who drafted their RHK in time hears nothing. HR chooses the days when starting the cycle, and an
+extension of the planning deadline moves the superior's due with it. Recorded for the replay corpus
+(`appraisal_cascade_escalated`, behind workflow.patched("cascade-rhk-deadline-2026-11"), and
+`appraisal_cascade_due_extended`, behind workflow.patched("cascade-due-follows-planning-2026-12")).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.base import Actor
 from domain.cascade import PROVISIONAL, cascade_dues
+from domain.cycle_commands import ExtendDeadline
 from domain.work_commands import DraftSkp, SubmitSkp
 from tests.recording import save_history
 from tests.workflow_kit import (
@@ -25,6 +28,7 @@ from tests.workflow_kit import (
     ATASAN,
     COLLEAGUE,
     EMPLOYEE,
+    HR,
     NEW_ATASAN,
     RHK,
     Kit,
@@ -36,6 +40,7 @@ from tests.workflow_kit import (
     time_skipping,
 )
 from workflows.appraisal import AppraisalWorkflow as W
+from workflows.cycle import CycleWorkflow
 
 # The appraiser leads: EMPLOYEE and COLLEAGUE report to them; their own pejabat penilai (ATASAN) is outside.
 TEAM = [participant(APPRAISER, ATASAN, NEW_ATASAN), participant(EMPLOYEE), participant(COLLEAGUE)]
@@ -75,6 +80,7 @@ async def test_a_late_leader_is_reminded_then_escalated_to_their_own_appraiser(
             e["payload"] for e in log if e["type"] == "DeadlineMissed" and e["payload"]["task"] == "rhk_atasan"
         )
         assert missed["escalated_to"] == ATASAN  # the superior's own pejabat penilai
+        assert missed["due"] == due.isoformat()
         assert any(n["recipient"] == ATASAN and n["task"] == "rhk_atasan" for n in k.notices())
         # The leader's RHK arrive late: the SKP deadline's own clock goes on as before.
         leader = k.appraisal(APPRAISER)
@@ -98,3 +104,38 @@ async def test_a_leader_with_rhk_in_time_hears_nothing_and_heads_come_first(
         cycle.participants[ATASAN] = {**cycle.participants[APPRAISER], "nip": ATASAN, "appraiser_nip": "x"}
         dues = cascade_dues(cycle)
         assert (dues[APPRAISER] - dues[ATASAN]).days == 5
+
+
+def told_of_rhk(k: Kit) -> list[tuple[str, str]]:
+    """The superior's reminders and escalation about the RHK subordinates wait on: (event, due)."""
+    return [
+        (e["type"], e["payload"]["due"])
+        for e in k.log(APPRAISER)
+        if e["type"] in ("ReminderSent", "DeadlineMissed") and e["payload"]["task"] == "rhk_atasan"
+    ]
+
+
+async def test_hr_chooses_the_superiors_days_and_an_extension_of_planning_moves_their_due(
+    env: WorkflowEnvironment, sqlite_env: dict[str, str]
+) -> None:
+    async with kit(env, sqlite_env) as k:
+        await k.launch(TEAM, cascade_days_before=10, cascade_days_per_level=3)
+        cycle = k.app.cycle(uuid.UUID(k.cycle_id))
+        assert (cycle.cascade_days_before, cycle.cascade_days_per_level) == (10, 3)  # in the Started event
+        first = cascade_dues(cycle)[APPRAISER]
+        assert first.isoformat() == f"{k.year}-01-21T16:59:59+00:00"  # 10 days before the planning deadline
+        await staff_wait(k)
+        await k.sleep_until(local(f"{k.year}-01-10"))
+        assert told_of_rhk(k) == []
+        moved = await k.hr(CycleWorkflow.extend_deadline, ExtendDeadline(HR, "planning", f"{k.year}-02-14", "SE BKN"))
+        assert moved["signalled"] == 3
+        # Past the first due: nothing rang for it, the superior's due moved 14 days with the planning deadline.
+        await k.sleep_until(first + timedelta(days=2))
+        assert told_of_rhk(k) == []
+        due = (first + timedelta(days=14)).isoformat()
+        await k.sleep_until(first + timedelta(days=14, hours=12))
+        await eventually(lambda: asyncio.to_thread(told_of_rhk, k), lambda told: len(told) == 3)
+        assert told_of_rhk(k) == [("ReminderSent", due), ("ReminderSent", due), ("DeadlineMissed", due)]
+        leader = k.appraisal(APPRAISER)
+        await act(leader, W.draft_skp, DraftSkp(Actor(APPRAISER), rhk=RHK))
+        await save_history("appraisal_cascade_due_extended", leader, k.client)

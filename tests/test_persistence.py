@@ -19,6 +19,7 @@ from sqlalchemy_utils import UUIDType
 from domain.application import Appraisals
 from domain.audit import Audit
 from domain.base import KinerjaAggregate
+from domain.cascade import cascade_days
 from domain.chain import event_digest
 from domain.cycle_commands import ExtendDeadline, StartCycle
 from domain.errors import ConcurrencyConflict
@@ -165,7 +166,8 @@ def test_a_started_event_stored_before_it_carried_hrs_choice_still_loads_and_pro
     cycle = app.cycle(cycle_id)
     cycle.execute(StartCycle(HR_ACTOR), T["start"])
     [started] = cycle.collect_events()
-    for field in ("review_opens", "check_in_reminder_days_before"):  # the shape the old code wrote
+    # the shape the old code wrote (before #15's cascade days, and before HR's review opening)
+    for field in ("review_opens", "check_in_reminder_days_before", "cascade_days_before", "cascade_days_per_level"):
         del started.__dict__[field]
     object.__setattr__(started, "digest", event_digest(started))
     app.save(started)
@@ -174,6 +176,7 @@ def test_a_started_event_stored_before_it_carried_hrs_choice_still_loads_and_pro
         [state] = connection.execute(query.bindparams(sa.bindparam("oid", type_=UUIDType())), {"oid": cycle_id}).one()
     stored = json.loads(bytes(state))
     assert "review_opens" not in stored and "check_in_reminder_days_before" not in stored and stored["by"]
+    assert "cascade_days_before" not in stored
 
     reloaded = Appraisals(env=store_env)  # another process reads the old shape
     old = reloaded.cycle(cycle_id)
@@ -182,6 +185,7 @@ def test_a_started_event_stored_before_it_carried_hrs_choice_still_loads_and_pro
     plan = schedule(old)
     assert plan.review_opens_at == datetime(2024, 12, 1, tzinfo=WITA)  # the rule set's 1 December, written out
     assert plan.check_in_reminder_days_before == 7
+    assert cascade_days(old) == {"before": 7, "per_level": 5}  # the rule set's
     # The cycle goes on: a later event of a new shape chains onto the old one.
     reloaded.execute_cycle(cycle_id, ExtendDeadline(HR_ACTOR, "review", "2025-02-28", "server turun"), at=T["rate"])
     assert Audit(reloaded).verify(cycle_id).ok and reloaded.cycle(cycle_id).review_opens is None

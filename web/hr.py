@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from domain.appraisal import FINALISED
+from domain.cascade import cascade_default
 from domain.cycle_commands import CalibrateUnit, CloseCycle, ExtendDeadline, ReopenCycle, SetOrgPredikat
 from domain.errors import refusal
 from domain.result_commands import OpenReview
@@ -86,6 +87,7 @@ async def dashboard(
         unit_names={u["unit_id"]: u["unit_name"] for u in progress["units"]},
         read_models=await state.readside.status(),
         cascade=await state.readside.call("cascade_waits_of", str(cycle_id)),  # #15: blocked chains per unit
+        cascade_default=cascade_default(cycle["rule_set_id"]),
         flags=await state.readside.call("open_supervisor_flags", str(cycle_id)),  # #15: HR's tasks
         # The agency's mails and their delivery (HR and auditors; the head of the agency reads figures only).
         notifications=await state.readside.notifications(state.clock(), cycle["agency_id"])

@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain import org_csv
+from domain.cascade import cascade_choice
 from domain.cycle_commands import DefineCycle
 from domain.errors import REQUIRED, InvalidInput
 from domain.org_csv import Problem
@@ -26,6 +27,7 @@ from services.catalogue import say
 from services.edge import CSRF_FIELD, CSRF_REFUSED_HEADERS, CSRF_REFUSED_PAGE, form_token_ok
 from services.org import MAX_CSV_BYTES, Imported, csv_text, import_and_forward, participants_from_org
 from web import forms
+from web.hr import dashboard
 from web.outcome import Refused, actions, attempt
 from web.render import page, redirect
 from web.session import PageActor, same_origin
@@ -194,11 +196,25 @@ async def start(request: Request, cycle_id: UUID, actor: PageActor) -> Response:
     """Start the cycle's workflow; a second start (a double click, a retried form) starts nothing more."""
     state = request.app.state
     require_hr(actor)
-    await run_in_threadpool(state.appraisals.cycle, cycle_id)  # 404 before anything starts
+    found = await run_in_threadpool(state.appraisals.cycle, cycle_id)  # 404 before anything starts
+    form = await request.form()
+
+    def days(name: str) -> int | None:
+        return None if forms.optional(form, name) is None else forms.integer(form, name)
+
+    async def start() -> bool:
+        before, per_level = days("cascade_days_before"), days("cascade_days_per_level")
+        cascade_choice(found, before, per_level)  # a 4xx naming the field before anything starts
+        try:
+            await state.gateway.start_cycle(cycle_id, actor, None, None, before, per_level)
+        except WorkflowAlreadyStartedError:
+            return False  # started already: the opening's page shows how far it got
+        return True
+
     try:
-        await state.gateway.start_cycle(cycle_id, actor, None, None)
-    except WorkflowAlreadyStartedError:
-        pass  # started already: the opening's page shows how far it got
+        _started: bool = await attempt(request, start)
+    except Refused as r:
+        return await dashboard(request, actor, cycle_id, error=r.text, status=r.status, form=dict(form))
     return redirect(f"/hr/siklus/{cycle_id}/pembukaan", "siklus-dimulai")
 
 

@@ -24,7 +24,15 @@ from temporalio import workflow
 # The workflow's own modules load in the sandbox (not passed through), so the payload modules they
 # import below through imports_passed_through() are ones the sandbox has seen.
 from workflows.appraisal_clocks import StageClocks
-from workflows.appraisal_runtime import CASCADE_DEADLINE, CONTINUE_AS_NEW, FAILURES_KEPT, HUMAN, Failure, rejection
+from workflows.appraisal_runtime import (
+    CASCADE_DEADLINE,
+    CASCADE_FOLLOWS,
+    CONTINUE_AS_NEW,
+    FAILURES_KEPT,
+    HUMAN,
+    Failure,
+    rejection,
+)
 from workflows.appraisal_updates import HumanActions
 
 with workflow.unsafe.imports_passed_through():
@@ -77,9 +85,15 @@ class AppraisalWorkflow(HumanActions, StageClocks):
             elif self.stage == KEBERATAN:
                 await self._keberatan_decision()
             elif deadline is not None:  # the domain's mapping: which cycle deadline the pending task answers to
+                clock = self._deadline(deadline, lambda name=deadline: self.deadlines[name], self._escalate_missed)
+                if self._cascade_follows():
+                    # The superior's own, earlier deadline (#15) keeps time beside the stage's, days before the
+                    # planning deadline as it stands: an extension moves both.
+                    await asyncio.gather(self._cascade_clock(self.input.cascade_days or 0), clock)
+                    continue
                 if self.stage == PLANNING and self.input.cascade_due and workflow.patched(CASCADE_DEADLINE):
                     await self._cascade_deadline(self.input.cascade_due)  # the superior's own, earlier one (#15)
-                await self._deadline(deadline, lambda name=deadline: self.deadlines[name], self._escalate_missed)
+                await clock
             else:
                 await self._until_changed()
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -89,6 +103,11 @@ class AppraisalWorkflow(HumanActions, StageClocks):
             "withdrawn": self.withdrawn,
             "failures": [f.__dict__ for f in self.failures],
         }
+
+    def _cascade_follows(self) -> bool:
+        """workflow.patched(CASCADE_FOLLOWS), asked only in planning by runs whose input carries `cascade_days`
+        (none before the field): older histories never ask, and keep the fixed due of CASCADE_DEADLINE."""
+        return self.stage == PLANNING and self.input.cascade_days is not None and workflow.patched(CASCADE_FOLLOWS)
 
     def _continues_as_new(self) -> bool:
         """Whether this run may continue as new. Runs started before continue-as-new existed never do: their

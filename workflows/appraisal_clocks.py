@@ -117,32 +117,58 @@ class StageClocks(AppraisalRuntime):
 
     async def _cascade_deadline(self, due_iso: str) -> None:
         """#15: while subordinates wait on this employee's RHK, remind them (the rule set's days before their own,
-        earlier deadline) and, once it passed, tell their own pejabat penilai; returns when its steps are past."""
+        earlier deadline) and, once it passed, tell their own pejabat penilai; returns when its steps are past.
+        The fixed due of the runs before CASCADE_FOLLOWS (`_cascade_clock` keeps it since)."""
         due = datetime.fromisoformat(due_iso)
-        steps = [
-            (due - timedelta(days=d), f"reminder:{RHK_ATASAN}:{due_iso}:{d}d")
-            for d in sorted(set(self.input.reminder_days_before), reverse=True)
-        ]
-        steps.append((due + ONE_SECOND, f"missed:{RHK_ATASAN}:{due_iso}"))
+        steps = self._cascade_steps(due)
         while self._keeps_time(PLANNING):
-            now = workflow.now()
-            late = [key for when, key in steps[:-1] if when <= now]
-            self.done.update(late if now > due else late[:-1])
-            todo = [(when, key) for when, key in steps if key not in self.done]
+            todo = self._cascade_todo(due, steps)
             if not todo:
                 return
             when, key = todo[0]
             if not await self._sleep_until(when):
                 continue  # the stage or the assignee changed: recompute
-            self.done.add(key)
-            waiting = await self._calendar(NotificationActivities.waiting_subordinates, self.input.appraisal_id)
-            if not waiting:
-                continue  # their RHK exist (or nobody waits): nothing to tell
-            notice = Reminder(self._stamp(key), RHK_ATASAN, self.input.nip, due)
-            if key.startswith("reminder:"):
-                await self._calendar(NotificationActivities.send_reminder, notice)
-            else:
-                await self._calendar(NotificationActivities.escalate_missed_deadline, notice)
+            await self._cascade_rang(key, due)
+
+    async def _cascade_clock(self, lead_days: int) -> None:
+        """#15, CASCADE_FOLLOWS: the same steps, due `lead_days` before the planning deadline as it stands now; runs
+        beside the stage's own clock for the whole of planning, so an extension brings its steps back."""
+        while self._keeps_time(PLANNING):
+            due = datetime.fromisoformat(self.deadlines["planning"]) - timedelta(days=lead_days)
+            todo = self._cascade_todo(due, self._cascade_steps(due))
+            if not todo:
+                await self._until_changed()
+                continue
+            when, key = todo[0]
+            if await self._sleep_until(when):
+                await self._cascade_rang(key, due)
+
+    def _cascade_steps(self, due: datetime) -> list[tuple[datetime, str]]:
+        due_iso = due.isoformat()
+        steps = [
+            (due - timedelta(days=d), f"reminder:{RHK_ATASAN}:{due_iso}:{d}d")
+            for d in sorted(set(self.input.reminder_days_before), reverse=True)
+        ]
+        steps.append((due + ONE_SECOND, f"missed:{RHK_ATASAN}:{due_iso}"))
+        return steps
+
+    def _cascade_todo(self, due: datetime, steps: list[tuple[datetime, str]]) -> list[tuple[datetime, str]]:
+        """The steps still ahead: of reminders already late only the latest, none once the due has passed."""
+        now = workflow.now()
+        late = [key for when, key in steps[:-1] if when <= now]
+        self.done.update(late if now > due else late[:-1])
+        return [(when, key) for when, key in steps if key not in self.done]
+
+    async def _cascade_rang(self, key: str, due: datetime) -> None:
+        self.done.add(key)
+        waiting = await self._calendar(NotificationActivities.waiting_subordinates, self.input.appraisal_id)
+        if not waiting:
+            return  # their RHK exist (or nobody waits): nothing to tell
+        notice = Reminder(self._stamp(key), RHK_ATASAN, self.input.nip, due)
+        if key.startswith("reminder:"):
+            await self._calendar(NotificationActivities.send_reminder, notice)
+        else:
+            await self._calendar(NotificationActivities.escalate_missed_deadline, notice)
 
     # --- what happens when a clock rings ------------------------------------
 

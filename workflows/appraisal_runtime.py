@@ -58,6 +58,10 @@ LOCAL_COMMANDS = "human-command-local-activity-2026-11"
 # #15: a superior's own deadline for the RHK their subordinates wait on, reminded and escalated in planning.
 # Asked only by runs whose input carries `cascade_due` (none before the field), so older histories never ask.
 CASCADE_DEADLINE = "cascade-rhk-deadline-2026-11"
+# #15: that deadline as days before the planning deadline (HR's choice in the cycle), kept by a clock beside the
+# stage's so that an extension of the planning deadline moves it too. Asked only by runs whose input carries
+# `cascade_days` (none before the field).
+CASCADE_FOLLOWS = "cascade-due-follows-planning-2026-12"
 
 
 @dataclass

@@ -55,9 +55,11 @@ class CycleWorkflow(HrChanges):
             cycle = await workflow.execute_activity_method(AppraisalActivities.read_cycle, input.cycle_id, **PROGRESS)
             self.state.deadlines = dict(cycle["deadlines"])
             if cycle["status"] == DEFINED:
-                # HR's review opening and check-in reminder offset, recorded by the cycle's Started event.
+                # HR's review opening, check-in reminder offset and the superiors' earlier RHK deadline (#15),
+                # recorded by the cycle's Started event.
                 choice = (input.review_opens, input.check_in_reminder_days_before)
-                start = StartCycle(Actor(input.hr_nip, ("hr",)), *choice)
+                cascade = (input.cascade_days_before, input.cascade_days_per_level)
+                start = StartCycle(Actor(input.hr_nip, ("hr",)), *choice, *cascade)
                 await self._run(AppraisalActivities.start_cycle, start, key=self._key("start"))
         pages = 0
         while not self.state.opening_done and not self.state.closed:

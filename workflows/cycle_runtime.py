@@ -73,6 +73,8 @@ class CycleInput:
     hr_nip: str  # who launches the cycle; acts for `start` when the cycle is still only defined
     review_opens: str | None = None  # month-day (agency time) the review opens; None: the rule set's
     check_in_reminder_days_before: int | None = None  # None: the rule set's
+    cascade_days_before: int | None = None  # #15: the superiors' earlier RHK deadline; None: the rule set's
+    cascade_days_per_level: int | None = None
     batch_size: int = 500
     progress_refresh_seconds: int = 86_400  # 0: only on demand (`refresh_progress`)
     pages_per_run: int = 0  # continue-as-new after this many pages; 0: when Temporal suggests it
