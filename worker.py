@@ -33,6 +33,7 @@ from activities.appraisals import AppraisalActivities
 from activities.checkpoints import CheckpointActivities
 from activities.notifications import NotificationActivities, dispatcher_from_settings
 from activities.opening import OpeningActivities
+from activities.transfers import TransferActivities
 from domain.application import Appraisals
 from partitioning.store import log_named, logs_of, open_appraisals
 from readmodels.projector import make_engine
@@ -43,15 +44,17 @@ from workflows.acting import ActingWorkflow
 from workflows.appraisal import AppraisalWorkflow
 from workflows.checkpoints import CheckpointInput, CheckpointWorkflow, checkpoint_workflow_id
 from workflows.cycle import CycleWorkflow
+from workflows.transfer_evaluation import TransferEvaluationWorkflow
 
 log = logging.getLogger("kinerja.worker")
-WORKFLOWS = [CycleWorkflow, AppraisalWorkflow, CheckpointWorkflow, ActingWorkflow]
+WORKFLOWS = [CycleWorkflow, AppraisalWorkflow, CheckpointWorkflow, ActingWorkflow, TransferEvaluationWorkflow]
 ACTIVITY_THREADS = 16
 
 
 def activities_for(app: Appraisals, settings: Settings | None = None) -> list[Callable[..., Any]]:
     """Every activity: one per command, the readers, the opening fan-out, the notifications, the checkpoints."""
     opening, notifications = OpeningActivities(app), NotificationActivities(app)
+    transfers = TransferActivities(app)
     config = settings or get_settings()
     checkpoints = CheckpointActivities(
         lambda name: publisher(config, log_named(app, name)), lambda: config.checkpoint_interval_seconds
@@ -66,6 +69,8 @@ def activities_for(app: Appraisals, settings: Settings | None = None) -> list[Ca
         notifications.waiting_subordinates,
         checkpoints.publish_checkpoint,
         ActingActivities(app).step_acting,
+        transfers.notify_transfer,
+        transfers.evaluate_served_period,
     ]
 
 

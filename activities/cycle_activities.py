@@ -53,6 +53,14 @@ class CycleActivities:
         return self._cycle(stamp, cmd)
 
     @activity.defn
+    def remove_participant_post(self, stamp: Stamp, cmd: RemoveParticipant) -> dict[str, int]:
+        """The cycle's version, and which of the employee's posts' workflow to stop (a transfer within the
+        agency leaves the first post's workflow ended and runs the next post's)."""
+        version = self._cycle(stamp, cmd)
+        with domain_errors_fail_fast():
+            return {"version": version, "post": self.app.latest_post(stamp.record_id, cmd.nip)}
+
+    @activity.defn
     def extend_deadline(self, stamp: Stamp, cmd: ExtendDeadline) -> int:
         return self._cycle(stamp, cmd)
 

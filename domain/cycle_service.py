@@ -15,6 +15,7 @@ from domain.cycle import AppraisalCycle
 from domain.cycle_commands import CalibrateUnit, CloseCycle, CycleCommand, DefineCycle
 from domain.errors import WrongStage, refusal
 from domain.explanation import PredikatReasons, explain_predikat
+from domain.participants import MAX_POSTS
 from domain.rules import PREDIKATS
 from domain.schedule import schedule
 from domain.store import Store
@@ -69,6 +70,14 @@ class CycleService(Store):
             cycle.execute(cmd, at)
         self._save(cycle)
         return cycle.version
+
+    def latest_post(self, cycle_id: UUID, nip: str) -> int:
+        """The employee's last opened post in the cycle (a transfer within the agency opens the next one): the one
+        whose workflow still runs. Read from the appraisal records, so it holds after the participant left."""
+        post = 1
+        while post < MAX_POSTS and self._find(Appraisal, Appraisal.create_id(cycle_id, nip, {"post": post + 1})):
+            post += 1
+        return post
 
     def close_cycle(self, cycle_id: UUID, cmd: CloseCycle, *, at: datetime, key: str = "") -> int:
         """Close the cycle; the appraisals not finalised yet (and those never opened) are handed to its rule."""

@@ -10,13 +10,14 @@ second period; the year's predikat combines both under the rule the transfer rec
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
-from domain.base import KinerjaAggregate, require
+from domain import calendar
+from domain.base import Actor, KinerjaAggregate, require
 from domain.errors import WrongStage, refusal
 from domain.ratings import check_rating
 from domain.rules import rule_set
@@ -31,7 +32,14 @@ ONLY_OLD_APPRAISER = refusal(
 ALREADY_EVALUATED = refusal("transfer.already_evaluated", "the months served in the old post are already evaluated")
 NOTHING_SERVED = refusal("transfer.nothing_served", "no month was served in the old post: there is nothing to evaluate")
 
+BY_CALENDAR = refusal("transfer.by_calendar", "the evaluation's reminder and escalation are sent by its calendar")
 ORIGIN, DESTINATION = "origin", "destination"
+# The old appraiser's task: the evaluation of the months served is due at the end of this many agency-local
+# days after the transfer was recorded; a reminder goes this many days before; past due it escalates to the
+# old post's atasan (workflows/transfer_evaluation.py keeps the time).
+EVALUATION_DAYS, REMIND_DAYS_BEFORE = 14, 3
+REMIND, ESCALATE = "remind", "escalate"
+EVALUATE_TASK = "evaluate_served_period"
 
 
 class Transfer(KinerjaAggregate):
@@ -78,7 +86,60 @@ class Transfer(KinerjaAggregate):
             "at": timestamp.isoformat(),
         }
 
+    @event("EvaluationReminded")
+    def _evaluation_reminded(self, by: str, to: str, due: str, timestamp: datetime) -> None:
+        self.__dict__.setdefault("notices", {})[REMIND] = {"to": to, "due": due, "at": timestamp.isoformat()}
+
+    @event("EvaluationEscalated")
+    def _evaluation_escalated(self, by: str, to: str, escalated_to: str, due: str, timestamp: datetime) -> None:
+        self.__dict__.setdefault("notices", {})[ESCALATE] = {
+            "to": to,
+            "escalated_to": escalated_to,
+            "due": due,
+            "at": timestamp.isoformat(),
+        }
+
     # --- rules ------------------------------------------------------------------
+
+    @property
+    def agency_id(self) -> str:
+        """The transfer's home agency, the origin's: the partitioned store keeps it in that agency's log, beside
+        the cycle it closes (the destination's HR reads it through the read model, readmodels/transfer_rows.py)."""
+        return str(self.origin["agency_id"])
+
+    @property
+    def evaluation_due(self) -> datetime:
+        """When the old appraiser's evaluation falls due: the end of the EVALUATION_DAYS-th agency-local day after
+        the transfer was recorded (a UTC instant)."""
+        zone_name = str(self.origin.get("time_zone") or "Asia/Jakarta")
+        recorded = calendar.local_day(self.created_on, zone_name)
+        return calendar.end_of_day(recorded + timedelta(days=EVALUATION_DAYS), zone_name)
+
+    @property
+    def evaluation_reminder(self) -> datetime:
+        return self.evaluation_due - timedelta(days=REMIND_DAYS_BEFORE)
+
+    @property
+    def evaluation_pending(self) -> bool:
+        """Whether the old appraiser still owes the evaluation (a month served there, none recorded yet)."""
+        return self.evaluation is None and self.months[ORIGIN] > 0
+
+    @property
+    def notices(self) -> dict[str, dict[str, Any]]:
+        return dict(self.__dict__.get("notices", {}))
+
+    def notify(self, by: Actor, notice: str, at: datetime) -> bool:
+        """The calendar's reminder (REMIND) or escalation to the old post's atasan (ESCALATE) of the evaluation;
+        each once, and none once it is done. Returns whether one was recorded."""
+        require(by.is_system, BY_CALENDAR)
+        if not self.evaluation_pending or notice in self.notices:
+            return False
+        appraiser, due = str(self.origin["appraiser_nip"]), self.evaluation_due.isoformat()
+        if notice == REMIND:
+            self._evaluation_reminded(by.nip, appraiser, due, at)
+        else:
+            self._evaluation_escalated(by.nip, appraiser, str(self.origin["atasan_nip"]), due, at)
+        return True
 
     @property
     def agencies(self) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.appraisal import FINALISED, Appraisal
-from domain.base import require
+from domain.base import SYSTEM, require
 from domain.calendar import local_day, parse_day, zone
 from domain.cycle import AppraisalCycle
 from domain.cycle_commands import RemoveParticipant
@@ -143,16 +143,17 @@ class Transfers(CycleService):
             return None  # a participant record naming someone else's transfer takes over nothing
         return found
 
-    def transfers(self) -> list[Transfer]:
-        """Every transfer recorded, oldest first (HR filters by agency; the auditor reads them all)."""
-        topic = f"{Transfer.__module__}:{Transfer.__qualname__}.Recorded"
-        found, start = [], 1
-        while True:
-            page = self.recorder.select_notifications(start=start, limit=500, topics=[topic])
-            found += [self.transfer(UUID(str(n.originator_id))) for n in page]
-            if len(page) < 500:
-                return found
-            start = page[-1].id + 1
+    def notify_transfer(self, transfer_id: UUID, notice: str, *, at: datetime, key: str = "") -> bool:
+        """The evaluation's calendar: a reminder to the old appraiser or the escalation to the old atasan (each
+        once, none after the evaluation); returns whether one was recorded now."""
+        transfer = self.transfer(transfer_id)
+        if key and transfer.applied_version(key) is not None:
+            return True
+        with transfer.command(key):
+            recorded = transfer.notify(SYSTEM, notice, at)
+        if recorded:
+            self._save(transfer)
+        return recorded
 
     def _destination_cycle(self, origin: AppraisalCycle, cmd: RecordTransfer) -> AppraisalCycle:
         found = self._find(AppraisalCycle, AppraisalCycle.create_id(cmd.to_agency_id, origin.year))

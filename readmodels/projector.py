@@ -45,6 +45,7 @@ from domain.appraisal_events import TOPICS as APPRAISAL_EVENTS_ELSEWHERE
 from domain.cycle import AppraisalCycle
 from domain.opening import CycleRunning
 from domain.organisation import Agency
+from domain.transfer import Transfer
 from readmodels.projection_failures import POISON, TRANSIENT, FailureRecords, Loaded, describe
 from readmodels.rows import (
     Deltas,
@@ -56,6 +57,7 @@ from readmodels.rows import (
     write_appraisals,
 )
 from readmodels.tables import READ_TABLES, metadata, projection_failures, projection_tracking
+from readmodels.transfer_rows import project_transfer
 from readmodels.working_set import WorkingSet
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ PROJECTED = {
     get_topic(ActingFacts),
     get_topic(Agency),
     get_topic(CycleRunning),
+    get_topic(Transfer),
 }
 
 
@@ -309,6 +312,8 @@ class Projector(FailureRecords):
                 project_cycle(conn, aggregate)
             elif isinstance(aggregate, Agency):
                 project_agency(conn, aggregate)
+            elif isinstance(aggregate, Transfer):
+                project_transfer(conn, aggregate)
         found = [a for a in aggregates if isinstance(a, Appraisal)]
         facts = cycle_facts(conn, (str(a.cycle_id) for a in found))
         write_appraisals(conn, [project_appraisal(a, facts[str(a.cycle_id)]) for a in found], deltas)

@@ -16,6 +16,7 @@ from domain.rules import PREDIKATS, rule_set
 from readmodels.cascade_queries import cascade_waits_of, open_supervisor_flags, waiting_on  # noqa: F401 - #15's reads
 from readmodels.rows import ANNUAL
 from readmodels.tables import appraisals, cycle_progress, cycles, distribution, employees, inbox, trends
+from readmodels.transfer_rows import evaluation_tasks, transfer_ids  # noqa: F401 - #15's transfer reads
 
 
 def _now(now: datetime | None) -> datetime:

@@ -224,6 +224,27 @@ supervisor_flags = sa.Table(
     sa.Column("flagged_at", sa.String(40), nullable=False),
 )
 
+# #15: one row per transfer (mutasi), read by HR of both agencies and the employee, and the old appraiser's task
+# to evaluate the months served (the inbox shows it while `evaluation_pending`; the escalation adds the atasan).
+transfers = sa.Table(
+    "rm_transfers",
+    metadata,
+    _id("transfer_id", primary_key=True),
+    sa.Column("origin_agency_id", sa.String(100), nullable=False, index=True),
+    sa.Column("destination_agency_id", sa.String(100), nullable=False, index=True),
+    _nip("employee_nip", nullable=False, index=True),
+    sa.Column("employee_name", sa.String(200), nullable=False),
+    _id("origin_cycle_id", nullable=False),
+    _id("origin_appraisal_id", nullable=False),
+    sa.Column("origin_unit_id", sa.String(100), nullable=False),
+    _nip("old_appraiser_nip", nullable=False, index=True),
+    _nip("escalated_to", index=True),  # the old atasan, once the evaluation is overdue
+    sa.Column("evaluation_pending", sa.Boolean, nullable=False),
+    sa.Column("evaluation_due", UtcDateTime, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
 # Everything the projector rebuilds (the tracking table survives a rebuild and is reset instead).
 READ_TABLES = (
     cycles,
@@ -238,4 +259,5 @@ READ_TABLES = (
     workflows_running,
     cascade_waits,
     supervisor_flags,
+    transfers,
 )

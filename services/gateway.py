@@ -140,6 +140,10 @@ class Gateway:
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
             raise ApiError.of(503, "Unavailable", NO_ANSWER, headers=retry, seconds=f"{self.update_wait:g}") from None
 
+    async def update(self, handle: WorkflowHandle[Any, Any], update: Any, cmd: Any, actor: Actor, key: str) -> Any:
+        """One attempt at an Update of any workflow, under the same wait and answer as the appraisals' own."""
+        return await self._update(handle, update, cmd, actor, key)
+
     # --- appraisals -----------------------------------------------------------
 
     async def appraisal(

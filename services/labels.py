@@ -23,6 +23,7 @@ STAGES = {
     "keberatan": "Keberatan",
     "follow_up": "Tindak lanjut",
     "finalised": "Selesai",
+    "mutasi": "Mutasi",  # #15: the old appraiser's evaluation of the months served (no appraisal stage)
 }
 TASKS = {
     "draft_skp": "Menyusun SKP",
@@ -34,6 +35,7 @@ TASKS = {
     "decide_follow_up": "Tindak lanjut hasil penilaian",
     "finalise": "Finalisasi penilaian",
     "rhk_atasan": "Menyusun RHK: bawahan menunggu RHK Anda",  # #15
+    "evaluate_served_period": "Penilaian masa kerja di jabatan lama (mutasi)",  # #15
 }
 SKP_STATUS = {
     "empty": "Belum disusun",

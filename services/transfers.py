@@ -3,19 +3,20 @@
 Recording a transfer is three steps, each idempotent under the request's key, so a retried request completes
 what an interrupted one began: the domain closes the old post and records the transfer in one transaction;
 the old post's workflow is told to stop (the record stays); the destination cycle's workflow takes the new
-post (an HR Update: it opens the new appraisal and starts its workflow). The old appraiser's evaluation of
-the months served needs no orchestration (the old workflow has ended): it goes straight to the domain.
+post (an HR Update: it opens the new appraisal and starts its workflow); the old appraiser's task to evaluate
+the months served starts its own workflow (workflows/transfer_evaluation.py: reminder, escalation), which takes
+the evaluation as an Update. A transfer recorded before that workflow existed is evaluated in the domain directly.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.base import Actor
@@ -25,6 +26,7 @@ from domain.errors import InvalidInput, NotFound, refusal
 from domain.outcome import Outcome
 from domain.participants import post_of
 from domain.skp_lineage import take_over
+from domain.text import check_command
 from domain.transfer import Transfer
 from domain.transfer_commands import EvaluateServedPeriod, RecordTransfer
 from domain.work_commands import DraftSkp
@@ -32,7 +34,8 @@ from services.actions import AppraisalActions, CycleActions
 from services.authz import EMPLOYEE, is_auditor, is_hr, require_hr, require_oversight, require_write, require_writer
 from services.errors import ApiError
 from services.gateway import Gateway, request_id
-from workflows.ids import appraisal_workflow_id
+from workflows.ids import appraisal_workflow_id, command_key, start_once
+from workflows.transfer_evaluation import EvaluationInput, TransferEvaluationWorkflow, transfer_evaluation_workflow_id
 
 NOT_READABLE = refusal("transfer.not_readable", "no transfer {transfer_id} among the ones you may see")
 
@@ -67,15 +70,29 @@ class Transfers:
         await self.cycles.add_participant(
             UUID(str(transfer.destination["cycle_id"])), joins, step_key(cmd.by, key, "join")
         )
+        if transfer.evaluation_pending:
+            await self._start_evaluation(transfer)
+        await self.gateway.readside.catch_up()
         return await self.view(transfer.id, cmd.by)
 
     async def evaluate(self, transfer_id: UUID, cmd: EvaluateServedPeriod, key: str) -> dict[str, Any]:
         """The old post's appraiser evaluates the months served there."""
         require_writer(cmd.by)
         await self._readable(transfer_id, cmd.by)
-        at = self.gateway.clock()
-        command = step_key(cmd.by, key, "evaluate")
-        await run_in_threadpool(lambda: self.app.evaluate_served_period(transfer_id, cmd, at=at, key=command))
+        check_command(cmd)
+        workflow_id = transfer_evaluation_workflow_id(transfer_id)
+        handle = self.gateway.client.get_workflow_handle_for(TransferEvaluationWorkflow.run, workflow_id)
+        try:
+            await self.gateway.update(handle, TransferEvaluationWorkflow.evaluate, cmd, cmd.by, key)
+        except RPCError as e:
+            if e.status != RPCStatusCode.NOT_FOUND:
+                raise
+            # No workflow to take it (a transfer recorded before it existed, or one it closed already): the domain
+            # decides, under the key the workflow would have used, so a retry of a request it took finds it applied.
+            at = self.gateway.clock()
+            command = command_key(workflow_id, request_id(cmd.by, key)) if key else ""
+            await run_in_threadpool(lambda: self.app.evaluate_served_period(transfer_id, cmd, at=at, key=command))
+        await self.gateway.readside.catch_up()
         return await self.view(transfer_id, cmd.by)
 
     async def take_over(self, appraisal_id: UUID, rhk_ids: list[str], actor: Actor, key: str) -> Outcome:
@@ -98,17 +115,18 @@ class Transfers:
         return await run_in_threadpool(self._view, transfer)
 
     async def of_agency(self, actor: Actor, agency_id: str) -> list[dict[str, Any]]:
-        """HR and auditors: the transfers out of or into an agency (HR of both agencies see each one)."""
+        """HR and auditors: the transfers out of or into an agency (HR of both agencies see each one), found in
+        the read model (readmodels/transfer_rows.py), each read from its record."""
         require_oversight(actor)
-        return await self._listing(lambda t: agency_id in t.agencies)
+        return await self._listing(await self.gateway.readside.call("transfer_ids", agency_id=agency_id))
 
     async def mine(self, actor: Actor) -> list[dict[str, Any]]:
         """The caller's own transfers."""
-        return await self._listing(lambda t: t.employee_nip == actor.nip)
+        return await self._listing(await self.gateway.readside.call("transfer_ids", nip=actor.nip))
 
-    async def _listing(self, keep: Callable[[Transfer], bool]) -> list[dict[str, Any]]:
-        everyone = await run_in_threadpool(self.app.transfers)
-        return [await run_in_threadpool(self._view, t) for t in everyone if keep(t)]
+    async def _listing(self, ids: list[str]) -> list[dict[str, Any]]:
+        found = [await run_in_threadpool(self.app.transfer, UUID(i)) for i in ids]
+        return [await run_in_threadpool(self._view, t) for t in found]
 
     async def in_charge(self, transfer_id: UUID, at: datetime, actor: Actor) -> dict[str, Any]:
         """The auditor's question: whose appraisal the employee was in, and who appraised them, at a moment."""
@@ -153,6 +171,10 @@ class Transfers:
             **state,
             **posts,
             "year": self.app.transfer_year(transfer),
+            # the old appraiser's task: due when, still pending, and the calendar's reminder and escalation
+            "evaluation_due": transfer.evaluation_due.isoformat(),
+            "evaluation_pending": transfer.evaluation_pending,
+            "notices": transfer.notices,
         }
 
     async def _readable(self, transfer_id: UUID, actor: Actor) -> Transfer:
@@ -163,6 +185,22 @@ class Transfers:
         if transfer is None or not (is_hr(actor) or is_auditor(actor) or actor.nip in readers(transfer)):
             raise ApiError.of(404, "NotFound", NOT_READABLE, transfer_id=str(transfer_id))
         return transfer
+
+    async def _start_evaluation(self, transfer: Transfer) -> None:
+        """The old appraiser's task and its clock (a repeat finds it started)."""
+        start = EvaluationInput(
+            str(transfer.id), transfer.evaluation_reminder.isoformat(), transfer.evaluation_due.isoformat()
+        )
+        try:
+            await start_once(
+                self.gateway.client,
+                TransferEvaluationWorkflow.run,
+                start,
+                id=transfer_evaluation_workflow_id(transfer.id),
+                task_queue=self.gateway.task_queue,
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # a retried record
 
     async def _withdraw(self, workflow_id: str, decree: str) -> None:
         """The old post's workflow stops keeping time (finished already: nothing to stop)."""

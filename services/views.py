@@ -148,6 +148,8 @@ def superior_rhk(app: Appraisals, appraisal: Appraisal) -> list[dict[str, str]] 
 async def my_tasks(readside: ReadSide, actor: Actor, now: datetime) -> list[dict[str, Any]]:
     """What waits for the caller, overdue first (HR also sees the tasks assigned to HR's inbox)."""
     tasks: list[dict[str, Any]] = await readside.call("assignee_inbox", actor.nip, now)
+    # #15: the old appraiser's evaluation of the months served after a transfer (and the old atasan's, escalated)
+    tasks += await readside.call("evaluation_tasks", actor.nip, now)
     if is_hr(actor):
         tasks += await readside.call("assignee_inbox", HR_INBOX, now)
     return tasks

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from uuid import UUID
 
 import anyio
 import pytest
 import sqlalchemy as sa
+from eventsourcing.utils import get_topic
 from typer.testing import CliRunner
 
 import cli
@@ -21,9 +23,12 @@ import settings as settings_module
 from domain.application import Appraisals
 from domain.audit import Audit
 from domain.base import SYSTEM
+from domain.cycle_commands import AddParticipant, DefineCycle, StartCycle
 from domain.errors import NotFound
 from domain.partitions import PartitionedAppraisals, partition_name
 from domain.people_commands import RecordReminder
+from domain.transfer import Transfer
+from domain.transfer_commands import EvaluateServedPeriod, RecordTransfer
 from domain.work_commands import ReportProgress
 from partitioning import move as move_module
 from partitioning.move import Move, MoveRefused
@@ -33,16 +38,17 @@ from partitioning.store import open_appraisals, open_partitioned
 from readmodels.national import national_rollup
 from readmodels.projector import make_engine
 from readmodels.tables import READ_TABLES, projection_tracking
+from readmodels.transfer_rows import evaluation_tasks, transfer_ids
 from readmodels.verify import compare
 from settings import Settings, WitnessConfig, event_store_env
-from tests.factories import ANALIS, HEAD, STAFF, UTC, Scenario, T, actor
+from tests.factories import ANALIS, HEAD, HR_ACTOR, KADIS, OUTSIDER, SEKDA, STAFF, UTC, Scenario, T, actor
 from tests.test_api_support import AUDITOR, EMP1, build_app, login, running, seed_appraisal
 from tests.test_api_support import settings_for as api_settings
 from transparency.log import Log
 from transparency.verify import LogVerifier
 from transparency.wiring import log_keys, origin_of, publisher, witnesses
 
-PALU, DONGGALA = "pemkot-palu", "pemkab-donggala"
+PALU, DONGGALA, SULTENG = "pemkot-palu", "pemkab-donggala", "pemprov-sulteng"
 
 
 def settings_for(store_url: str, tmp_path: Path, **more: object) -> Settings:
@@ -340,3 +346,56 @@ async def test_the_api_writes_each_agencys_log_projects_it_in_the_background_and
         assert employee.status_code == 403
         assert (await client.get("/api/v1/audit/national?year=1999", headers=auditor)).status_code == 422
     store.close()
+
+
+def test_a_transfer_between_agencies_lands_in_each_agencys_log_and_both_agencies_list_it(
+    store_url: str, tmp_path: Path
+) -> None:
+    """#15: the Transfer's home is the origin's log (beside the cycle it closes, one transaction); the new post's
+    appraisal opens in the destination's log; each log is projected on its own, and the read model lists the
+    transfer for both agencies' HR and gives the old appraiser the evaluation task."""
+    app, _, palu, _ = two_agencies(store_url, tmp_path)
+    june = datetime(2024, 6, 3, 2, 0, tzinfo=UTC)
+    someone = {"nip": OUTSIDER, "name": "Pegawai Provinsi", "unit_id": "bidang-b", "appraiser_nip": SEKDA}
+    definition = DefineCycle(HR_ACTOR, SULTENG, "Pemprov Sulteng", "WITA", 2024, [{**someone, "atasan_nip": KADIS}])
+    sulteng = app.define_cycle(definition, at=T["open"])
+    app.execute_cycle(sulteng, StartCycle(HR_ACTOR), at=T["open"])
+    move = RecordTransfer(
+        HR_ACTOR, STAFF, SULTENG, "bidang-b", "Bidang Perencanaan", SEKDA, KADIS, "2024-06-01", "821/9/BKD", "mutasi"
+    )
+    transfer, post = app.record_transfer(palu.cycle_id, move, at=june, key="t1")
+    assert app.agency_of_record(transfer.id) == PALU and transfer.agency_id == PALU
+    recorded = f"{get_topic(Transfer)}.Recorded"
+    parts = app.partitions()
+    assert [n.originator_id for n in parts[PALU].recorder.select_notifications(1, 100, topics=[recorded])] == [
+        transfer.id
+    ]
+    assert parts[SULTENG].recorder.select_notifications(1, 100, topics=[recorded]) == []
+    assert STAFF not in app.cycle(palu.cycle_id).participants  # closed in the same transaction, same log
+    again, _ = app.record_transfer(palu.cycle_id, move, at=june, key="t1")
+    assert again.version == transfer.version  # a retry writes nothing
+
+    app.execute_cycle(sulteng, AddParticipant(HR_ACTOR, post), at=june)
+    opened = app.open_appraisal(sulteng, STAFF, june)
+    new_id = UUID(transfer.destination["appraisal_id"])
+    assert opened.id == new_id and app.agency_of_record(new_id) == SULTENG
+    assert app.partition(SULTENG).appraisal(new_id).employee_nip == STAFF
+    with pytest.raises(NotFound):
+        app.partition(SULTENG).transfer(transfer.id)  # read through the directory, from the origin's log
+
+    engine = make_engine(store_url)
+    for code in app.partitions():
+        projector_for(app, code, engine).catch_up()
+    assert transfer_ids(engine, agency_id=PALU) == transfer_ids(engine, agency_id=SULTENG) == [str(transfer.id)]
+    assert transfer_ids(engine, nip=STAFF) == [str(transfer.id)]
+    owed = evaluation_tasks(engine, str(transfer.origin["appraiser_nip"]), june)
+    assert [(t["transfer_id"], t["task"], t["overdue"]) for t in owed] == [
+        (str(transfer.id), "evaluate_served_period", False)
+    ]
+    app.evaluate_served_period(
+        transfer.id, EvaluateServedPeriod(actor(str(transfer.origin["appraiser_nip"])), "sesuai", "sesuai"), at=june
+    )
+    projector_for(app, PALU, engine).catch_up()
+    assert evaluation_tasks(engine, str(transfer.origin["appraiser_nip"]), june) == []
+    engine.dispose()
+    app.close()

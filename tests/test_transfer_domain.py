@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from eventsourcing.utils import get_topic
 
 from domain.application import Appraisals
 from domain.appraisal import Appraisal
@@ -15,7 +16,7 @@ from domain.base import HR, Actor
 from domain.cycle_commands import AddParticipant, DefineCycle, StartCycle
 from domain.errors import DomainError, InvalidInput, NotAllowed, WrongStage
 from domain.skp_lineage import carry_over
-from domain.transfer import Transfer
+from domain.transfer import ESCALATE, REMIND, Transfer
 from domain.transfer_commands import EvaluateServedPeriod, RecordTransfer
 from domain.work_commands import DraftSkp
 from tests.factories import AGENCY, ANALIS, HEAD, HR_ACTOR, KADIS, OUTSIDER, SEKDA, STAFF, YEAR, Scenario, actor
@@ -81,7 +82,7 @@ def test_a_transfer_between_agencies_closes_the_old_post_and_opens_the_new(app: 
     assert str(opened.id) == transfer.destination["appraisal_id"]
     new = app.appraisal(opened.id)
     assert (new.appraiser_nip, new.atasan_nip, app.transfer_of(new)) == (SEKDA, KADIS, transfer)
-    assert [t.id for t in app.transfers()] == [transfer.id]
+    assert transfer.agency_id == AGENCY  # its home: the origin's log (domain/partitions.py routes it there)
 
     # The same request again finds the record; the same decree under another request is refused.
     again, _ = app.record_transfer(s.cycle_id, move(), at=JUNE, key="k1")
@@ -201,7 +202,7 @@ def test_what_a_transfer_refuses(app: Appraisals, cmd: RecordTransfer, error: ty
         app.record_transfer(s.cycle_id, cmd, at=JUNE)
     assert refused.value.code == code
     assert STAFF in app.cycle(s.cycle_id).participants  # nothing half-written
-    assert app.transfers() == []
+    assert app.recorder.select_notifications(1, 100, topics=[f"{get_topic(Transfer)}.Recorded"]) == []
 
 
 def test_someone_already_in_the_destination_cycle_is_not_moved_into_it(app: Appraisals) -> None:
@@ -215,6 +216,36 @@ def test_someone_already_in_the_destination_cycle_is_not_moved_into_it(app: Appr
     assert (refused.value.field, refused.value.code) == ("nip", "transfer.already_there")
 
 
+def test_the_evaluation_is_due_two_weeks_on_reminded_then_escalated_once_and_never_after_it(app: Appraisals) -> None:
+    s = Scenario.new(app)
+    s.plan(STAFF)
+    other_agency(app)
+    transfer, _ = app.record_transfer(s.cycle_id, move(), at=JUNE)
+    # Recorded on 3 June: due at the end of 17 June in the origin's zone (WITA), reminded three days before.
+    assert transfer.evaluation_due == datetime(2024, 6, 17, 15, 59, 59, tzinfo=timezone.utc)
+    assert transfer.evaluation_reminder == datetime(2024, 6, 14, 15, 59, 59, tzinfo=timezone.utc)
+    assert transfer.evaluation_pending
+    with pytest.raises(NotAllowed) as by_hand:
+        app.transfer(transfer.id).notify(HR_ACTOR, REMIND, JUNE)
+    assert by_hand.value.code == "transfer.by_calendar"
+
+    later = datetime(2024, 6, 15, tzinfo=timezone.utc)
+    assert app.notify_transfer(transfer.id, REMIND, at=later, key="r")
+    assert app.notify_transfer(transfer.id, REMIND, at=later, key="r")  # a retried activity: applied already
+    assert not app.notify_transfer(transfer.id, REMIND, at=later, key="r2")  # once
+    assert app.notify_transfer(transfer.id, ESCALATE, at=later, key="e")
+    notices = app.transfer(transfer.id).notices
+    assert notices[REMIND]["to"] == HEAD and notices[ESCALATE]["escalated_to"] == transfer.origin["atasan_nip"]
+    version = app.transfer(transfer.id).version
+    assert version == transfer.version + 2
+
+    app.evaluate_served_period(transfer.id, EvaluateServedPeriod(actor(HEAD), "sesuai", "sesuai"), at=later)
+    done = app.transfer(transfer.id)
+    assert not done.evaluation_pending
+    assert not app.notify_transfer(transfer.id, ESCALATE, at=later, key="e3")  # nothing owed: nothing recorded
+    assert app.transfer(transfer.id).version == done.version
+
+
 def test_a_transfer_on_the_first_of_january_leaves_nothing_to_evaluate(app: Appraisals) -> None:
     s = Scenario.new(app)
     s.plan(STAFF)
@@ -224,6 +255,7 @@ def test_a_transfer_on_the_first_of_january_leaves_nothing_to_evaluate(app: Appr
     with pytest.raises(WrongStage) as refused:
         app.evaluate_served_period(transfer.id, EvaluateServedPeriod(actor(HEAD), "sesuai", "sesuai"), at=JUNE)
     assert refused.value.code == "transfer.nothing_served"
+    assert not transfer.evaluation_pending  # no task for the old appraiser
     assert app.transfer(transfer.id).year("baik")["predikat"] == "baik"  # the new post's year alone
 
 

@@ -21,11 +21,13 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from domain.base import Actor
+from domain.cycle_commands import RemoveParticipant
 from domain.rules import BERAKHLAK
 from tests.test_api_support import ATASAN, AUDITOR, EMP1, EMP2, HR_NIP, OUTSIDER, RHK, SUPERVISOR, UNIT, participant
 from tests.test_api_world import World, eventually, start_server, world
-from tests.workflow_kit import settle
-from workflows.ids import appraisal_workflow_id
+from workflows.cycle import CycleWorkflow
+from workflows.ids import appraisal_workflow_id, cycle_workflow_id
 
 ABOVE = dict.fromkeys(BERAKHLAK, "di_atas")
 WIB = timezone(timedelta(hours=7))
@@ -58,6 +60,11 @@ async def plan(w: World, cycle: str, nip: str, appraiser: str) -> str:
 async def stopped(w: World, workflow_id: str) -> bool:
     described = await w.env.client.get_workflow_handle(workflow_id).describe()
     return described.status == WorkflowExecutionStatus.COMPLETED
+
+
+async def evaluations(w: World, nip: str) -> list[dict[str, Any]]:
+    """The evaluations of months served in the caller's inbox."""
+    return [t for t in await w.call("GET", "/tasks/me", nip) if t["task"] == "evaluate_served_period"]
 
 
 async def in_charge(w: World, transfer: str, at: datetime) -> dict[str, Any]:
@@ -114,6 +121,12 @@ async def test_a_transfer_in_june_between_two_agencies(
             listed = await w.call("GET", f"/hr/agencies/{agency}/transfers", HR_NIP)
             assert [t["id"] for t in listed] == [transfer]
 
+        # Pak Penilai's inbox holds the evaluation of January-May, due two weeks after the record.
+        waiting = await evaluations(w, SUPERVISOR)
+        assert [(t["transfer_id"], t["employee_nip"], t["appraisal_id"]) for t in waiting] == [(transfer, EMP1, old)]
+        assert recorded["evaluation_due"] == f"{year}-06-17T16:59:59+00:00"  # the end of 17 June in WIB
+        evaluation = w.env.client.get_workflow_handle(f"transfer-evaluation-{transfer}")
+        assert (await evaluation.describe()).status == WorkflowExecutionStatus.RUNNING
         # Pak Penilai evaluates January-May; Dedi cannot, and Pak Penilai only once.
         await w.call(
             "POST",
@@ -130,6 +143,25 @@ async def test_a_transfer_in_june_between_two_agencies(
             key="nilai-1",
         )
         assert evaluated["evaluation"]["predikat"] == "baik"
+        retried = await w.call(
+            "POST",
+            f"/transfers/{transfer}/evaluation",
+            SUPERVISOR,
+            {"results_rating": "sesuai", "behaviour_rating": "sesuai", "notes": "Januari-Mei"},
+            key="nilai-1",
+        )
+        assert (retried["version"], retried["evaluation"]) == (evaluated["version"], evaluated["evaluation"])
+        twice = await w.call(
+            "POST",
+            f"/transfers/{transfer}/evaluation",
+            SUPERVISOR,
+            {"results_rating": "di_atas", "behaviour_rating": "di_atas"},
+            key="nilai-2",
+            expect=409,
+        )
+        assert twice["code"] == "transfer.already_evaluated"
+        assert (await evaluation.result())["evaluated"] is True  # the task's workflow ends with it
+        assert not await evaluations(w, SUPERVISOR)
 
         # Budi takes R1 over into the new SKP; its lineage is recorded; Dedi approves.
         taken = await w.call("POST", f"/employees/appraisals/{new}/skp/take-over", EMP1, {"rhk_ids": ["R1"]})
@@ -216,12 +248,25 @@ async def test_a_transfer_within_an_agency_opens_a_second_appraisal(
         await w.call("POST", f"/employees/appraisals/{second}/skp/submit", EMP2)
         assert [t["task"] for t in await w.call("GET", "/tasks/me", OUTSIDER)] == ["review_skp"]
 
+        # Nobody evaluates for two weeks: Pak Penilai is reminded, then the old atasan gets the task too.
+        await until(w, datetime(year, 3, 7, 9, 0, tzinfo=WIB))
+        late = await eventually(
+            lambda: w.call("GET", f"/transfers/{recorded['id']}", HR_NIP), lambda v: len(v["notices"]) == 2
+        )
+        assert (late["notices"]["remind"]["to"], late["notices"]["escalate"]["escalated_to"]) == (SUPERVISOR, ATASAN)
+        for nip in (SUPERVISOR, ATASAN):  # the inbox follows the log through the read model
+            owed = await eventually(lambda n=nip: evaluations(w, n), lambda v: len(v) == 1)
+            assert [(t["transfer_id"], t["overdue"]) for t in owed] == [(recorded["id"], True)]
         await w.call(
             "POST",
             f"/transfers/{recorded['id']}/evaluation",
             SUPERVISOR,
             {"results_rating": "di_atas", "behaviour_rating": "di_atas"},
         )
+        for nip in (SUPERVISOR, ATASAN):
+            assert not await evaluations(w, nip)
+        done = await w.env.client.get_workflow_handle(f"transfer-evaluation-{recorded['id']}").result()
+        assert done == {"evaluated": True, "notices": ["remind", "escalate"]}
         seen = await w.call("GET", f"/transfers/{recorded['id']}", EMP2)
         assert [(p["months"], p["predikat"]) for p in seen["year"]["periods"]] == [(2, "sangat_baik"), (10, None)]
         assert seen["year"]["predikat"] is None  # until the new post is rated
@@ -231,5 +276,11 @@ async def test_a_transfer_within_an_agency_opens_a_second_appraisal(
         march = await in_charge(w, recorded["id"], await w.env.get_current_time())
         assert (january["appraiser_nip"], january["unit_id"]) == (SUPERVISOR, UNIT)
         assert (march["appraiser_nip"], march["unit_id"], march["appraisal_id"]) == (OUTSIDER, "U2", second)
-        await settle(handle)
-        await handle.terminate("test over")
+        # HR removes her from the cycle (pensiun): the second post's workflow stops, not only the first's id.
+        cycle_handle = w.env.client.get_workflow_handle(cycle_workflow_id(cycle))
+        hr = Actor(HR_NIP, ("hr",))
+        leaves = RemoveParticipant(hr, nip=EMP2, reason="pensiun dini")
+        await cycle_handle.execute_update(CycleWorkflow.remove_participant, leaves, id="leave-emp2")
+        assert (await handle.result())["withdrawn"] == "pensiun dini"
+        again = await cycle_handle.execute_update(CycleWorkflow.remove_participant, leaves, id="leave-emp2")
+        assert again["version"] > 0  # the same Update id answers again and removes nothing twice

@@ -9,6 +9,7 @@ the screenshots folder); screenshots go to test-artifacts/screenshots/mutasi-*.p
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,7 @@ async def test_hr_records_a_transfer_and_the_employee_sees_the_year(env: Workflo
                     "reason": "Mutasi <script>window.pwned=1</script>",
                 }
                 transfer = await _hr_records(b, w, origin, destination, decree)
+                await _old_appraiser_evaluates(b, w, transfer)
                 await _evaluated_and_rated(w, transfer, old)
                 await _budi_sees_the_year(b)
         finally:
@@ -137,14 +139,43 @@ async def _hr_records(b: Browser, w: World, origin: str, destination: str, decre
     return str(transfers[0]["id"])
 
 
+async def _old_appraiser_evaluates(b: Browser, w: World, transfer: str) -> None:
+    """Pak Penilai finds the evaluation of January-May in his inbox, with its deadline, and evaluates it there;
+    the new appraiser reads the page without the form; the task leaves the inbox."""
+    dedi = await b.login(OUTSIDER)
+    await dedi.goto(f"/tugas/mutasi/{transfer}")
+    await expect(dedi.locator("main")).to_contain_text("Hanya pejabat penilai lama")
+    assert await dedi.locator("#form-penilaian-periode").count() == 0
+
+    penilai = await b.login(SUPERVISOR)
+    await penilai.goto("/tugas")
+    task = penilai.get_by_role("link", name=re.compile("Penilaian masa kerja di jabatan lama"))
+    await expect(task).to_contain_text("Budi")
+    await shot(penilai, "tugas-penilai")
+    await task.click()
+    await expect(penilai.get_by_role("heading", name="Penilaian masa kerja di jabatan lama: Budi")).to_be_visible()
+    await expect(penilai.locator("main")).to_contain_text("Batas waktu")
+    await expect(penilai.locator("main")).to_contain_text("5 bulan masa kerja di jabatan lama")
+    await penilai.get_by_label("Hasil kerja selama di jabatan lama").select_option("sesuai")
+    await penilai.get_by_label("Perilaku kerja selama di jabatan lama").select_option("sesuai")
+    await penilai.get_by_label("Catatan (boleh dikosongkan)").fill("Januari-Mei <script>window.pwned=1</script>")
+    await shot(penilai, "formulir-penilaian")
+    await penilai.get_by_role("button", name="Simpan penilaian").click()
+    await expect(penilai.locator("#penilaian-tercatat")).to_contain_text("Tugas ini selesai")
+    await expect(penilai.locator("#penilaian-periode")).to_contain_text("Baik")
+    await expect(penilai.locator("#penilaian-periode")).to_contain_text("<script>window.pwned=1</script>")  # text
+    assert await penilai.evaluate("window.pwned") is None
+    await shot(penilai, "penilaian-tercatat")
+    # Reopened: the evaluation stays, the form is gone, and the inbox no longer holds the task.
+    await penilai.reload()
+    assert await penilai.locator("#form-penilaian-periode").count() == 0
+    await penilai.goto("/tugas")
+    await expect(penilai.locator("main")).not_to_contain_text("Penilaian masa kerja di jabatan lama")
+    assert (await w.call("GET", f"/transfers/{transfer}", SUPERVISOR))["evaluation"]["by"] == SUPERVISOR
+
+
 async def _evaluated_and_rated(w: World, transfer: str, old: str) -> None:
-    """The old appraiser evaluates January-May, Budi takes R1 over, Dedi rates the new post (through the API)."""
-    await w.call(
-        "POST",
-        f"/transfers/{transfer}/evaluation",
-        SUPERVISOR,
-        {"results_rating": "sesuai", "behaviour_rating": "sesuai"},
-    )
+    """Budi takes R1 over, Dedi rates the new post (through the API)."""
     new = (await w.call("GET", f"/transfers/{transfer}", EMP1))["destination"]["appraisal_id"]
     await eventually(lambda: w.call("GET", f"/employees/appraisals/{new}", EMP1))
     await w.call("POST", f"/employees/appraisals/{new}/skp/take-over", EMP1, {"rhk_ids": ["R1"]})

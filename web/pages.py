@@ -35,6 +35,7 @@ from web import (
     session,
     signin,
     task_forms,
+    transfer_task,
 )
 from web.outcome import said_in_indonesian
 from web.render import HERE, page
@@ -61,6 +62,7 @@ def install(app: FastAPI) -> None:
         cascade,
         hr_acting,
         hr_transfers,
+        transfer_task,
         audit,
         citizen,
         receipts,

@@ -33,6 +33,9 @@ with workflow.unsafe.imports_passed_through():
 # Issue 11's gap: a calibration answers with the version it wrote, so HR gets its receipt like for
 # every other write. Runs started before keep the activity that returns the warnings only.
 CALIBRATION_RECEIPT = "calibration-receipt"
+# Issue 15's gap: a participant in a later post (a transfer within the agency) runs `appraisal-{cycle}-{nip}-2`;
+# removing them stops that one. Runs started before keep the activity that returns the version only.
+WITHDRAW_POST = "withdraw-latest-post"
 
 
 class HrChanges(CycleRuntime):
@@ -51,9 +54,13 @@ class HrChanges(CycleRuntime):
 
     @workflow.update
     async def remove_participant(self, cmd: RemoveParticipant) -> dict[str, Any]:
-        """The appraisal workflow stops; its domain record stays."""
-        version = await self._run(AppraisalActivities.remove_participant, cmd)
-        handle = workflow.get_external_workflow_handle(appraisal_workflow_id(self.input.cycle_id, cmd.nip))
+        """The appraisal workflow of the employee's latest post stops; its domain record stays."""
+        if workflow.patched(WITHDRAW_POST):
+            removed = await self._run(AppraisalActivities.remove_participant_post, cmd)
+            version, post = removed["version"], removed["post"]
+        else:
+            version, post = await self._run(AppraisalActivities.remove_participant, cmd), 1
+        handle = workflow.get_external_workflow_handle(appraisal_workflow_id(self.input.cycle_id, cmd.nip, post))
         try:
             await handle.signal("withdraw", cmd.reason)
         except Exception:  # noqa: BLE001 - it may have finished already; nothing left to stop
