@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     notify_every_seconds: float = 5.0  # how often the worker's dispatcher looks for work
     # Where HR's notices (escalations to the pengelola kinerja) go; empty: dead-lettered "tanpa alamat email".
     hr_email: str = ""
+    # The national export (#14, readmodels/export_outbox.py): each final result POSTed as JSON to this URL
+    # (Idempotency-Key: the record's id), or written as a file into this directory; neither set: nothing leaves.
+    export_url: str = ""
+    export_dir: str = ""
+    export_timeout_seconds: float = 20.0
     # Signs dev tokens (development mode), the sign-in state cookie and CSRF tokens: at least 32 bytes.
     jwt_secret: str = ""
     # API bearer tokens of the agency's OpenID Connect issuer (RS256, its JWKS).

@@ -30,6 +30,7 @@ from api import (
     docs,
     employees,
     error_handlers,
+    exports,
     feedback,
     hr,
     hr_appraisals,
@@ -48,12 +49,14 @@ from domain.partitions import PartitionedAppraisals
 from identity.oidc import issuer_for
 from identity.stores import identity_stores
 from partitioning.store import open_appraisals
+from readmodels.export_outbox import receiver_from
 from services import edge
 from services.actions import AppraisalActions, CycleActions
 from services.daily_log import DailyLogs
 from services.document_signing import DocumentSigner
 from services.documents import Documents
 from services.evidence import EvidenceStore
+from services.exports import Exports
 from services.gateway import Gateway
 from services.proof import Proof
 from services.readside import ReadSide
@@ -132,6 +135,9 @@ def create_app(
         state.cycle_views = CycleViews(state.appraisals, state.readside, state.gateway)
         state.surveys = Surveys(state.appraisals, state.readside, state.survey_limiter)
         state.documents = Documents(state.appraisals)
+        if state.readside.engine is not None:
+            receiver = receiver_from(settings.export_url, settings.export_dir, settings.export_timeout_seconds)
+            state.exports = Exports(state.appraisals, state.readside.engine, receiver, state.clock)
         # Open the event store once before the projector's first transaction: on SQLite its first
         # use switches the file to WAL, which cannot happen while the projector holds the write lock.
         await anyio.to_thread.run_sync(state.appraisals.recorder.max_notification_id)
@@ -192,6 +198,7 @@ def create_app(
         cascade,
         daily_log,
         transfers,
+        exports,
         audit,
         receipts,
         feedback,

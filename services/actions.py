@@ -32,6 +32,7 @@ from domain.result_commands import (
     ReassignKeberatanDecider,
     SelfAssess,
 )
+from domain.rule_migration import MigrateRuleSet
 from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
 from domain.work_commands import (
     ApproveSkp,
@@ -45,7 +46,7 @@ from domain.work_commands import (
     ReturnSkp,
     SubmitSkp,
 )
-from services.authz import APPRAISER, ATASAN, DECIDER, EMPLOYEE, require_hr, require_write
+from services.authz import APPRAISER, ATASAN, DECIDER, EMPLOYEE, require_agency_hr, require_hr, require_write
 from services.gateway import Gateway, Unorchestrated
 from services.proof import Proof
 from workflows.appraisal import AppraisalWorkflow as W
@@ -189,6 +190,13 @@ class AppraisalActions:
 
     async def dismiss_supervisor_flag(self, appraisal_id: UUID, cmd: DismissSupervisorFlag, key: str) -> Outcome:
         return await self._record(appraisal_id, _hr(cmd), key, ())
+
+    async def migrate_rule_set(self, appraisal_id: UUID, cmd: MigrateRuleSet, key: str) -> Outcome:
+        """#14: HR of the appraisal's agency moves it to another rule set, saying why (domain/rule_migration.py)."""
+        appraisal = await run_in_threadpool(self.appraisals.appraisal, appraisal_id)
+        cycle = await run_in_threadpool(self.appraisals.cycle, appraisal.cycle_id)
+        await run_in_threadpool(require_agency_hr, self.appraisals, cmd.by, cycle.agency_id)
+        return await self._record(appraisal_id, cmd, key, ())
 
     async def change_supervisor(self, appraisal_id: UUID, cmd: ChangeSupervisor, key: str) -> Outcome:
         """Mutation: a new pejabat penilai mid-cycle; the cycle's master data changes with the appraisal."""

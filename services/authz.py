@@ -37,6 +37,10 @@ AGENCY_OVERVIEW = refusal(
     "role.agency_overview", "only HR (pengelola kinerja), auditors and the head of the agency may read this"
 )
 
+AGENCY_HR = refusal(
+    "role.agency_hr", "only HR (pengelola kinerja) of {agency_id}, in its master data, may do this for that agency"
+)
+
 
 def is_auditor(actor: Actor) -> bool:
     return AUDITOR in actor.roles
@@ -81,6 +85,18 @@ def require_agency_overview(org: Organisation, actor: Actor, agency_id: str) -> 
     if is_hr(actor) or is_auditor(actor) or headed_agencies(org, actor, (agency_id,)):
         return actor
     raise forbidden(AGENCY_OVERVIEW)
+
+
+def require_agency_hr(org: Organisation, actor: Actor, agency_id: str, *, auditors_read: bool = False) -> Actor:
+    """One agency's career data (#14: exports, the tukin recap, PPPK dossiers, what-if): HR who is an employee of
+    that agency in its master data (not HR of another agency); with `auditors_read`, auditors too (to read)."""
+    if auditors_read and is_auditor(actor):
+        return actor
+    require_hr(actor)
+    agency = org.find_agency(agency_id)
+    if agency is None or actor.nip not in agency.employees:
+        raise forbidden(AGENCY_HR, agency_id=agency_id)
+    return actor
 
 
 def relations(actor: Actor, appraisal: Any) -> set[str]:

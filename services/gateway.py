@@ -42,6 +42,7 @@ from domain.cycle_commands import DefineCycle
 from domain.errors import ConcurrencyConflict, WrongStage, refusal
 from domain.outcome import Outcome
 from domain.participants import post_of
+from domain.rule_migration import MigrateRuleSet
 from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
 from domain.text import check_command
 from domain.work_commands import (
@@ -94,6 +95,8 @@ Unorchestrated = (
     | LinkRhk
     | FlagWrongSupervisor
     | DismissSupervisorFlag
+    # #14: HR's migration to a rule set of the same calendar changes no stage, no task and no clock.
+    | MigrateRuleSet
 )
 # Such a write that loses the race for the appraisal's next version (a stage change the workflow made
 # meanwhile, another person's write) reloads and tries again, so the aggregate rules on the new state;
