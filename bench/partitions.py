@@ -47,6 +47,7 @@ AGENCIES = 4
 AGGREGATES_PER_WRITER = 5
 RAW_TABLE = "bench_raw_events"
 MODES = ("one", "partitioned", "raw")
+CORES = os.cpu_count() or 1
 
 
 class Probe(ChainedAggregate):
@@ -109,11 +110,11 @@ def writer(
         with engine.connect():
             pass  # the pool's first connection before the clock, as the stores open theirs
         barrier.wait()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for row in rows:
             with engine.begin() as conn:
                 conn.execute(insert, row)
-        out.put((start, time.perf_counter(), saves))
+        out.put((start, time.perf_counter(), saves, time.process_time() - cpu))
         engine.dispose()
         return
     if mode == "one":
@@ -125,12 +126,12 @@ def writer(
     probes = [Probe(agency_id=agency, timestamp=now()) for _ in range(AGGREGATES_PER_WRITER)]
     store.save(*probes)  # the aggregates exist before the clock starts: every timed save is one event
     barrier.wait()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for k in range(saves):
         probe = probes[k % len(probes)]
         probe.note(text=f"progress entry {k} of writer {index}", timestamp=now())
         store.save(probe)
-    out.put((start, time.perf_counter(), saves))
+    out.put((start, time.perf_counter(), saves, time.process_time() - cpu))
     store.close()
 
 
@@ -184,6 +185,7 @@ class Round:
     mode: str
     events: int
     seconds: float
+    cpu: float  # the writers' own CPU seconds (Python, the driver), not PostgreSQL's
 
     @property
     def rate(self) -> float:
@@ -205,7 +207,7 @@ def run_round(mode: str, url: str, keys: str, writers: int, saves: int, samples:
         if p.exitcode != 0:
             raise SystemExit(f"a {mode} writer failed (exit {p.exitcode})")
     start, end = min(r[0] for r in results), max(r[1] for r in results)
-    return Round(mode, sum(r[2] for r in results), end - start)
+    return Round(mode, sum(r[2] for r in results), end - start, sum(r[3] for r in results))
 
 
 def samples_of(url: str, keys: str) -> list[tuple[str, int]]:
@@ -246,19 +248,33 @@ def main() -> None:
         for mode in order:
             r = run_round(mode, url, keys, args.writers, args.saves, samples)
             rounds.append(r)
-            print(f"{mode:<12} {r.events:>6} events in {r.seconds:6.2f} s: {r.rate:8,.0f} ev/s", flush=True)
+            print(
+                f"{mode:<12} {r.events:>6} events in {r.seconds:6.2f} s: {r.rate:8,.0f} ev/s, "
+                f"writers' CPU {r.cpu / r.events * 1000:.2f} ms per save ({r.cpu / (r.seconds * CORES):.0%} of the machine)",
+                flush=True,
+            )
         reset(url)
     with open("/proc/loadavg") as f:
         load_after = f.read().split()[:3]
     rate = {
         m: sum(r.events for r in rounds if r.mode == m) / sum(r.seconds for r in rounds if r.mode == m) for m in MODES
     }
+    cpu = {
+        m: sum(r.cpu for r in rounds if r.mode == m) / sum(r.events for r in rounds if r.mode == m) * 1000
+        for m in MODES
+    }
+    share = {m: cpu[m] / 1000 * rate[m] / CORES for m in MODES}  # of the machine's cores, while the mode ran
     print(f"load average before {' '.join(load_before)}, after {' '.join(load_after)}")
+    print(
+        "writers' own CPU per save (ms): "
+        + ", ".join(f"{m} {cpu[m]:.2f} ({share[m]:.0%} of {CORES} cores)" for m in MODES)
+    )
     print(
         f"RESULT partitions speedup={rate['partitioned'] / rate['one']:.2f} "
         f"raw_ratio={rate['partitioned'] / rate['raw']:.2f} one_ev_s={rate['one']:.0f} "
         f"partitioned_ev_s={rate['partitioned']:.0f} raw_rows_s={rate['raw']:.0f} "
-        f"writers={args.writers} agencies={AGENCIES}"
+        f"one_cpu_ms={cpu['one']:.2f} partitioned_cpu_ms={cpu['partitioned']:.2f} raw_cpu_ms={cpu['raw']:.2f} "
+        f"writers={args.writers} agencies={AGENCIES} cores={CORES} loadavg={'/'.join(load_after)}"
     )
 
 

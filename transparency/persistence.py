@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import sqlalchemy as sa
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
@@ -142,11 +143,9 @@ class SealingRecorder(CoreReads, CoreNotifications):
     def _insert_rows(self, session: Session, stored_events: Sequence[StoredEvent]) -> list[int]:
         """eventsourcing-sqlalchemy's insert (the table's lock, then the rows) with one Core INSERT ... RETURNING
         instead of ORM records and a flush, and without its NOTIFY: less CPU per save (bench/partitions.py)."""
-        if session.get_bind().dialect.name == "postgresql":  # the library's lock, as a plain statement
-            name = f"{self.schema_name}.{self.events_table_name}" if self.schema_name else self.events_table_name
-            session.connection().exec_driver_sql(f"LOCK TABLE {name} IN EXCLUSIVE MODE")
-        else:
-            self._lock_table(session)
+        if session.get_bind().dialect.name == "postgresql":
+            return self._insert_rows_pipelined(session, stored_events)
+        self._lock_table(session)
         table: sa.Table = self.events_record_cls.__table__
         rows = [
             {
@@ -159,6 +158,30 @@ class SealingRecorder(CoreReads, CoreNotifications):
         ]
         found = session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
         return [int(i) for i in found.scalars()]  # no NOTIFY: nothing in Kinerja LISTENs (no subscriptions)
+
+    def _insert_rows_pipelined(self, session: Session, stored_events: Sequence[StoredEvent]) -> list[int]:
+        """On PostgreSQL: the transaction's BEGIN, the library's table lock and one INSERT ... RETURNING per
+        event sent together in one libpq pipeline (one round trip instead of three), so the lock is held
+        for less; the seals (which sign the ids) follow in the same transaction. Same statements, same
+        lock, same order of ids as the rows given."""
+        name = f"{self.schema_name}.{self.events_table_name}" if self.schema_name else self.events_table_name
+        driver: Any = session.connection().connection.driver_connection  # psycopg's, in SQLAlchemy's transaction
+        insert = (
+            f"INSERT INTO {name} (originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s) RETURNING id"
+        )
+        ids: list[int] = []
+        rows = [(e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events]
+        try:
+            with driver.cursor() as lock, driver.cursor() as cursor:
+                with driver.pipeline():
+                    lock.execute(f"LOCK TABLE {name} IN EXCLUSIVE MODE")
+                    cursor.executemany(insert, rows, returning=True)
+                while True:
+                    ids.append(int(cursor.fetchone()[0]))
+                    if not cursor.nextset():
+                        return ids
+        except psycopg.Error as e:  # as SQLAlchemy would have raised it: eventsourcing maps those (a conflict...)
+            raise sa.exc.DBAPIError.instance(insert, rows, e, psycopg.Error) from e
 
     @property
     def snapshot_key(self) -> bytes | None:
