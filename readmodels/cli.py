@@ -1,5 +1,6 @@
 """The read side's commands of `kinerja` (registered on its root app by cli.py).
 
+kinerja projections run              # the projector's own process: follow the log(s) into the read models
 kinerja projections rebuild          # drop the read models and project the whole domain log again
 kinerja notifications list           # the outbox's pending and dead-lettered mails
 kinerja notifications retry ID       # send a dead one again
@@ -58,6 +59,57 @@ def register(root: typer.Typer) -> None:
             progress.add_task("rebuilding read models", total=None)
             count = projector.rebuild()
         console.print(f"read models rebuilt: {count} events projected, position {projector.position()}")
+
+    @projections_app.command("run")
+    def projections_run(
+        every: float | None = typer.Option(
+            None, help="seconds an idle loop waits before it looks again (default: KINERJA_PROJECTOR_EVERY_SECONDS)"
+        ),
+        agency: list[str] = typer.Option(
+            [], help="partitioned store: project only this agency's log (repeat it; default: every agency's)"
+        ),
+    ) -> None:
+        """The projector's own process: follow the log(s) into the read models until SIGTERM or Ctrl-C."""
+        import signal
+        import threading
+
+        from domain.partitions import PartitionedAppraisals
+        from partitioning.projection import projector_for, run_partitions
+        from readmodels.projector import Projector, run
+        from settings import get_settings
+
+        store, engine = _log_and_engine()
+        every = every if every is not None else get_settings().projector_every_seconds
+        stop = threading.Event()
+
+        def stopping(*_: object) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, stopping)
+        signal.signal(signal.SIGINT, stopping)
+        loops: list[threading.Thread] = []
+        if isinstance(store, PartitionedAppraisals) and not agency:
+            console.print(f"projecting every agency's log (idle poll {every:g}s)", markup=False)
+            loops.append(threading.Thread(target=run_partitions, args=(store, engine, stop, every), name="projectors"))
+        elif isinstance(store, PartitionedAppraisals):
+            for code in agency:  # one process per agency (or a few): each its own loop and tracking row
+                projector = projector_for(store, code, engine)
+                loops.append(threading.Thread(target=run, args=(projector, stop, every), name=f"projector {code}"))
+            console.print(f"projecting the logs of {', '.join(agency)} (idle poll {every:g}s)", markup=False)
+        else:
+            if agency:
+                console.print("[red]--agency needs a partitioned store (KINERJA_PARTITIONED=true)[/red]")
+                raise typer.Exit(2)
+            loops.append(threading.Thread(target=run, args=(Projector(store, engine), stop, every), name="projector"))
+            console.print(f"projecting the log (idle poll {every:g}s)", markup=False)
+        for loop in loops:
+            loop.start()
+        while not stop.wait(0.5):
+            pass
+        for loop in loops:
+            loop.join(timeout=15)
+        store.close()
+        console.print("projector stopped")
 
     @notifications_app.command("list")
     def notifications_list() -> None:

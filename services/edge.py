@@ -28,7 +28,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from settings import Settings
 
-NOT_PAGES = ("/api/", "/health", "/docs", "/redoc", "/openapi.json", "/static/")
+NOT_PAGES = ("/api/", "/health", "/metrics", "/docs", "/redoc", "/openapi.json", "/static/")
 CSRF_FIELD = "csrftoken"
 
 # No inline script anywhere (pages, docs): scripts only from this origin. Inline style attributes

@@ -4,8 +4,10 @@ Idempotency: the caller's Idempotency-Key names the request; each HTTP attempt a
 its own id, `<request>~<attempt>` (workflows/ids.py), and the workflows derive the domain command key
 from the request part alone. So a repeat is answered by the domain (same command key, `replayed`)
 and never writes twice, and an attempt that failed for want of a database leaves nothing final
-behind: Temporal keeps that failure under the attempt's id, which no later request reuses. After a write the read
-models catch up, so the inbox a caller reads next already shows it.
+behind: Temporal keeps that failure under the attempt's id, which no later request reuses. No request catches the
+read models up: after a write the gateway notes the head of the log that took it (ReadSide.wrote), which the answer
+carries (`Kinerja-Notification-Id`, the pages' cookie), and a read sent with it waits for the projector to pass it
+(services/consistency.py).
 
 Two exceptions. Defining a cycle is a single domain command with no clock attached, and no workflow
 exists before it; it runs on the application directly, with the same idempotency key (see define_cycle).
@@ -20,6 +22,7 @@ import asyncio
 import hashlib
 import logging
 import random
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -30,6 +33,7 @@ from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
     WorkflowHandle,
+    WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.service import RPCError, RPCStatusCode
@@ -127,21 +131,33 @@ class Gateway:
         readside: ReadSide,
         clock: Callable[[], datetime],
         update_wait: float = 30.0,
+        metrics: Any = None,
     ) -> None:
         self.client, self.task_queue, self.appraisals, self.readside = client, task_queue, appraisals, readside
-        self.clock, self.update_wait = clock, update_wait
+        self.clock, self.update_wait, self.metrics = clock, update_wait, metrics
 
     async def _update(self, handle: WorkflowHandle[Any, Any], update: Any, cmd: Any, actor: Actor, key: str) -> Any:
         """One attempt at an Update, waited for at most `update_wait` seconds. A workflow that does not take
         it by then (no worker polling, a run handing over to the next) answers 503 with Retry-After: the
         Update may still complete, and the retry, a new attempt at the same request, finds it applied."""
+        start, outcome = time.perf_counter(), "error"
         try:
-            return await asyncio.wait_for(
+            answer = await asyncio.wait_for(
                 handle.execute_update(update, cmd, id=update_id(actor, key)), self.update_wait
             )
+            outcome = "ok"
+            return answer
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):  # how the SDK reports the wait cut short
+            outcome = "timeout"
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
             raise ApiError.of(503, "Unavailable", NO_ANSWER, headers=retry, seconds=f"{self.update_wait:g}") from None
+        except WorkflowUpdateFailedError:
+            outcome = "refused"  # the domain's refusal (or a command that could not run): answered, not lost
+            raise
+        finally:
+            if self.metrics is not None:
+                name = getattr(update, "__name__", "update")
+                self.metrics.update(handle.id.partition("-")[0], name, outcome, time.perf_counter() - start)
 
     async def update(self, handle: WorkflowHandle[Any, Any], update: Any, cmd: Any, actor: Actor, key: str) -> Any:
         """One attempt at an Update of any workflow, under the same wait and answer as the appraisals' own."""
@@ -166,7 +182,7 @@ class Gateway:
             if e.status != RPCStatusCode.NOT_FOUND:
                 raise
             raise await _not_running(handle, appraisal) from None
-        await self.readside.catch_up()
+        await self.readside.wrote(appraisal.id)
         return outcome
 
     async def record(self, appraisal: Appraisal, cmd: Unorchestrated, actor: Actor, key: str) -> Outcome:
@@ -190,7 +206,7 @@ class Gateway:
                 if attempt == CONFLICT_ATTEMPTS:
                     raise
                 await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
-        await self.readside.catch_up()
+        await self.readside.wrote(appraisal.id)
         return outcome
 
     # --- cycles ---------------------------------------------------------------
@@ -199,7 +215,7 @@ class Gateway:
         """The one direct domain write (no workflow exists yet); the key makes a repeat harmless."""
         at = self.clock()
         cycle_id = await run_in_threadpool(lambda: self.appraisals.define_cycle(cmd, at=at, key=key))
-        await self.readside.catch_up()
+        await self.readside.wrote(cycle_id)
         return cycle_id
 
     async def start_cycle(
@@ -241,7 +257,7 @@ class Gateway:
             if e.status == RPCStatusCode.NOT_FOUND:
                 raise WrongStage(NO_WORKFLOW, cycle_id=str(cycle_id)) from None
             raise
-        await self.readside.catch_up()
+        await self.readside.wrote(cycle_id)
         return result
 
     async def cycle_progress(self, cycle_id: UUID) -> dict[str, Any]:

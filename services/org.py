@@ -20,6 +20,7 @@ from domain.appraisal import FINALISED
 from domain.base import Actor
 from domain.errors import DomainError, InvalidInput, NotFound, Refusal, refusal
 from domain.org_changes import ImportResult, SupervisorChange
+from domain.organisation import Agency
 from domain.people_commands import ChangeSupervisor
 from services.actions import AppraisalActions
 from services.readside import ReadSide
@@ -87,7 +88,9 @@ async def import_and_forward(
     result = await import_csv(app, text, actor, reason, at)
     if result.problems:
         return Imported(result, [])
-    await readside.catch_up()
+    for agency in result.agencies:
+        await readside.wrote(Agency.create_id(agency))
+    await readside.settle()
     forwarded = [await forward(change, actor, actions, readside, key) for change in result.supervisor_changes]
     return Imported(result, [row for rows in forwarded for row in rows])
 
@@ -113,7 +116,8 @@ async def record_mutation(
             agency_id, nip, supervisor_nip, by=actor, at=at, reason=reason, effective=effective, key=key
         )
     )
-    await readside.catch_up()
+    await readside.wrote(Agency.create_id(agency_id))
+    await readside.settle()
     forwarded = [await forward(change, actor, actions, readside, key) for change in changes]
     return [row for rows in forwarded for row in rows]
 

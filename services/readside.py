@@ -1,21 +1,38 @@
-"""The read models as the API uses them: a projector to catch up after writes, and queries.
+"""The read models as the API uses them: queries, where the projections stand, read-your-writes.
 
 The read side is helper code in readmodels/; this wrapper keeps the routes independent of
 its module layout and answers 503 (not 500) when it is not configured.
+
+No request catches the projections up: the projector runs in its own loop (`kinerja projections run`,
+or a thread of `kinerja dev`). A write notes the head of the log that took it (`wrote`), and a read
+that must see it waits, bounded, until the projection's position passes it (`wait_for`,
+services/consistency.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+import time
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
+import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
 
 from domain.application import Appraisals
-from services.errors import NOT_CONFIGURED, ApiError
+from domain.partitions import PartitionedAppraisals
+from services import consistency
+from services.consistency import READ_BEHIND, Seen
+from services.errors import NOT_CONFIGURED, RETRY_AFTER_SECONDS, ApiError
 
 log = logging.getLogger(__name__)
+
+
+# A waiting read asks where the projection stands this often at first, then less often (seconds).
+FIRST_POLL, LAST_POLL = 0.003, 0.05
 
 
 class ReadSide:
@@ -23,6 +40,17 @@ class ReadSide:
 
     def __init__(self, engine: Any = None, projector: Any = None, queries: Any = None, outbox: Any = None) -> None:
         self.engine, self.projector, self.queries, self.outbox = engine, projector, queries, outbox
+        # Positions and heads only grow: what this process saw last spares a query to a read that is behind it.
+        self._reached: dict[str, int] = {}
+        self._heads: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self.wait_seconds = 2.0  # a read's longest wait for a write it must see (settings.read_wait_seconds)
+        self.metrics: Any = None  # services/metrics.py, when the app keeps them
+
+    @property
+    def store(self) -> Appraisals | None:
+        """The application service whose log(s) the projections follow."""
+        return self.projector.app if self.projector is not None else None
 
     @classmethod
     def from_url(cls, database_url: str, appraisals: Appraisals) -> ReadSide:
@@ -42,13 +70,176 @@ class ReadSide:
         return getattr(self.queries, name)
 
     async def catch_up(self) -> None:
-        """Bring the projections up to the log after a write; a failure is logged, never the caller's."""
+        """Bring the projections up to the log now: for tests and tools only, never inside a request (the
+        projector's own loop does it; tests/test_read_your_writes.py checks no request path calls it)."""
         if self.projector is None:
             return
+        await run_in_threadpool(self.projector.catch_up)
+
+    # --- read-your-writes (services/consistency.py) -------------------------------
+
+    async def wrote(self, record_id: UUID) -> None:
+        """Note, for this request's answer, the head of the log that holds `record_id` after a write to it."""
+        noted = consistency.written()
+        if noted is None or self.projector is None:
+            return
         try:
-            await run_in_threadpool(self.projector.catch_up)
+            log_name, head = await run_in_threadpool(self._head_after_write, record_id)
         except Exception:
-            log.exception("read-model catch-up failed after a write")
+            log.warning("no notification id for the write to %s", record_id, exc_info=True)
+            return
+        if log_name is not None:
+            noted.add(log_name, head)
+
+    def _head_after_write(self, record_id: UUID) -> tuple[str | None, int]:
+        store = self.store
+        if isinstance(store, PartitionedAppraisals):
+            agency = store.agency_of_record(record_id)
+            if agency is None:
+                return None, 0
+            part = store.partition(agency)
+            head = int(part.recorder.max_notification_id() or 0)
+            self._saw_head(part.name, head)
+            return part.name, head
+        assert store is not None
+        head = int(store.recorder.max_notification_id() or 0)
+        self._saw_head("", head)
+        return "", head
+
+    def _saw_head(self, log_name: str, head: int) -> None:
+        with self._lock:
+            self._heads[log_name] = max(self._heads.get(log_name, 0), head)
+
+    def projection_of(self, log_name: str) -> tuple[str, Any] | None:
+        """(the projection's tracking row, the log's store) for a token's log; None for a log this store has not."""
+        store = self.store
+        if store is None or self.projector is None:
+            return None
+        if not isinstance(store, PartitionedAppraisals):
+            return (self.projector.name, store) if log_name == "" else None
+        from partitioning.projection import tracking_name  # noqa: PLC0415 - only a partitioned store needs it
+
+        if log_name == "":
+            return None
+        for parts in (store._partitions, None):  # the ones open in this process, else every agency's
+            for code, part in (parts if parts is not None else store.partitions()).items():
+                if part.name == log_name:
+                    return tracking_name(code), part
+        return None
+
+    def check_seen(self, seen: Seen) -> str | None:
+        """Why `seen` cannot come from this server (a log it has not, an id its log has not reached), or None.
+        Blocking: at most one head query per log, when the id is beyond the head this process last saw."""
+        for log_name, wanted in seen.positions.items():
+            found = self.projection_of(log_name)
+            if found is None:
+                return f"no log {log_name or '(single)'!r} on this server"
+            with self._lock:
+                known = self._heads.get(log_name, 0)
+            if wanted <= known:
+                continue
+            head = int(found[1].recorder.max_notification_id() or 0)
+            self._saw_head(log_name, head)
+            if wanted > head:
+                return f"{log_name or 'the log'} has not reached {wanted}"
+        return None
+
+    def _position(self, projection: str) -> int:
+        """The tracked position of a projection (0 before its first batch)."""
+        from readmodels.tables import projection_tracking as t  # noqa: PLC0415 - optional, as in from_url
+
+        try:
+            with self.engine.connect() as conn:
+                found = conn.execute(sa.select(t.c.last_notification_id).where(t.c.projection == projection))
+                at = int(found.scalar_one_or_none() or 0)
+        except sa.exc.DatabaseError:  # no projector ever ran here (no table yet): nothing is projected
+            at = 0
+        with self._lock:
+            at = self._reached[projection] = max(self._reached.get(projection, 0), at)
+        return at
+
+    async def wait_for(self, seen: Seen, seconds: float) -> None:
+        """Return once every projection of `seen` has passed its id; 503 with Retry-After after `seconds`."""
+        start = time.monotonic()
+        deadline = start + seconds
+        try:
+            waited = await self._wait_for(seen, seconds, deadline)
+        except ApiError:
+            self._waited("behind", start)
+            raise
+        if waited:
+            self._waited("seen", start)
+
+    def _waited(self, outcome: str, start: float) -> None:
+        if self.metrics is not None:
+            self.metrics.read_waits.labels(outcome).observe(time.monotonic() - start)
+
+    async def _wait_for(self, seen: Seen, seconds: float, deadline: float) -> bool:
+        waited = False
+        for log_name, wanted in seen.positions.items():
+            found = self.projection_of(log_name)
+            if found is None:
+                continue  # checked before (check_seen); a log gone since has nothing to wait for
+            projection = found[0]
+            with self._lock:
+                if self._reached.get(projection, 0) >= wanted:
+                    continue
+            pause = FIRST_POLL
+            while (at := await run_in_threadpool(self._position, projection)) < wanted:
+                if self.projector is not None and projection == self.projector.name:
+                    self.projector.wake.set()  # a projector in this process (kinerja dev, tests) starts at once
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+                    raise ApiError.of(
+                        503,
+                        "ReadModelsBehind",
+                        READ_BEHIND,
+                        headers=retry,
+                        seconds=f"{seconds:g}",
+                        position=at,
+                        wanted=wanted,
+                        retry=RETRY_AFTER_SECONDS,
+                    )
+                waited = True
+                await asyncio.sleep(min(pause, left))
+                pause = min(pause * 2, LAST_POLL)
+        return waited
+
+    async def settle(self) -> bool:
+        """Wait (bounded) for this request's own writes to be projected before it reads the read models itself
+        (the org import forwards to the running appraisals it lists); False if they were not in time."""
+        noted = consistency.written()
+        if not noted:
+            return True
+        try:
+            await self.wait_for(noted, self.wait_seconds)
+        except ApiError:
+            log.warning(
+                "the read models did not reach this request's writes in %gs; reading them as they are",
+                self.wait_seconds,
+            )
+            return False
+        return True
+
+    def positions(self) -> list[dict[str, Any]]:
+        """Every projection of the read models: its position, its log's head and how far behind it is (blocking)."""
+        store = self.store
+        if store is None or self.projector is None:
+            return []
+        logs: list[tuple[str, Any]]
+        if isinstance(store, PartitionedAppraisals):
+            from partitioning.projection import tracking_name  # noqa: PLC0415
+
+            logs = [(tracking_name(code), part) for code, part in sorted(store.partitions().items())]
+        else:
+            logs = [(self.projector.name, store)]
+        found = []
+        for projection, part in logs:
+            head = int(part.recorder.max_notification_id() or 0)
+            at = self._position(projection)
+            found.append({"projection": projection, "position": at, "head": head, "behind": max(head - at, 0)})
+        return found
 
     async def status(self) -> dict[str, Any]:
         """How far the read models are behind the log and the last projection error (for /health, HR)."""
@@ -56,8 +247,12 @@ class ReadSide:
             return {"ok": False, "error": "the read models are not configured on this server"}
         try:
             found: dict[str, Any] = await run_in_threadpool(self.projector.status)
+            # Every projection (one per agency's log when partitioned): its position, its log's head, its lag.
+            found["projections"] = await run_in_threadpool(self.positions)
         except Exception as e:  # noqa: BLE001 - a status that cannot be read is itself the answer
             return {"ok": False, "error": f"{type(e).__name__}: {e}"[:300]}
+        if len(found["projections"]) > 1 or isinstance(self.store, PartitionedAppraisals):
+            found["behind"] = sum(p["behind"] for p in found["projections"])
         return found
 
     async def notifications(self, now: datetime, agency_id: str | None = None) -> dict[str, Any]:
@@ -95,4 +290,11 @@ class ReadSide:
         return self.queries.employee(self.engine, nip)
 
     async def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        return await run_in_threadpool(self._q(name), self.engine, *args, **kwargs)
+        query = self._q(name)
+
+        def read() -> Any:
+            if self.projector is not None:  # the projector may not have run yet (its own process): empty tables
+                self.projector.ensure_tables()
+            return query(self.engine, *args, **kwargs)
+
+        return await run_in_threadpool(read)

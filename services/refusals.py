@@ -16,6 +16,7 @@ REFUSALS = {
     "Unauthenticated": "Perlu masuk",
     "TooManyRequests": "Terlalu sering",
     "IntegrityBroken": "Integritas rusak",
+    "ReadModelsBehind": "Data belum mutakhir",
 }
 # Pages other than the API's: an HTTP status without a domain error (an unknown address).
 HTTP_STATUS = {

@@ -72,7 +72,7 @@ class Transfers:
         )
         if transfer.evaluation_pending:
             await self._start_evaluation(transfer)
-        await self.gateway.readside.catch_up()
+        await self.gateway.readside.wrote(transfer.id)  # the answer names it: a read sent with it waits for it
         return await self.view(transfer.id, cmd.by)
 
     async def evaluate(self, transfer_id: UUID, cmd: EvaluateServedPeriod, key: str) -> dict[str, Any]:
@@ -92,7 +92,7 @@ class Transfers:
             at = self.gateway.clock()
             command = command_key(workflow_id, request_id(cmd.by, key)) if key else ""
             await run_in_threadpool(lambda: self.app.evaluate_served_period(transfer_id, cmd, at=at, key=command))
-        await self.gateway.readside.catch_up()
+        await self.gateway.readside.wrote(transfer_id)
         return await self.view(transfer_id, cmd.by)
 
     async def take_over(self, appraisal_id: UUID, rhk_ids: list[str], actor: Actor, key: str) -> Outcome:

@@ -92,18 +92,46 @@ def build_app(settings: Settings, appraisals: Appraisals | None = None, **option
     appraisals = appraisals or Appraisals(env=event_store_env(settings.database_url))
     options.setdefault("readside", ReadSide.from_url(settings.database_url, appraisals))
     options.setdefault("users", UserDirectory.from_mapping(USERS, app=appraisals))
+    # The projector as a thread of the app, as `kinerja dev` runs it (production: a process of its own).
+    options.setdefault("project_every_seconds", 0.05)
     return create_app(settings, appraisals=appraisals, **options)
+
+
+class ReadsOwnWrites:
+    """What an API client does to read its own writes (services/consistency.py): the last write's
+    `Kinerja-Notification-Id` goes back as `Kinerja-Seen` on each later read, which then waits for the
+    projector to pass it. A read that names its own Kinerja-Seen keeps it."""
+
+    def __init__(self) -> None:
+        self.last: str | None = None
+
+    async def request(self, request: httpx.Request) -> None:
+        if self.last and request.method in ("GET", "HEAD") and "kinerja-seen" not in request.headers:
+            request.headers["Kinerja-Seen"] = self.last
+
+    async def response(self, response: httpx.Response) -> None:
+        written = response.headers.get("kinerja-notification-id")
+        if written:
+            self.last = written
+
+    def hooks(self) -> dict[str, Any]:
+        return {"request": [self.request], "response": [self.response]}
+
+
+def api_client(app: FastAPI) -> httpx.AsyncClient:
+    """An httpx client on the app (no network) that reads its own writes."""
+    # The API's messages are read in English here (the developer's text); tests/test_catalogue.py reads
+    # the default, Bahasa Indonesia.
+    transport = httpx.ASGITransport(app=app)
+    hooks = ReadsOwnWrites().hooks()
+    return httpx.AsyncClient(transport=transport, base_url="http://kinerja.test", headers=ENGLISH, event_hooks=hooks)
 
 
 @asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan run, and an httpx client on it (no network)."""
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        # The API's messages are read in English here (the developer's text); tests/test_catalogue.py reads
-        # the default, Bahasa Indonesia.
-        async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test", headers=ENGLISH) as client:
-            yield client
+    async with app.router.lifespan_context(app), api_client(app) as client:
+        yield client
 
 
 async def login(client: httpx.AsyncClient, nip: str) -> dict[str, str]:

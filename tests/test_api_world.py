@@ -27,7 +27,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.application import Appraisals
 from domain.audit import Audit
 from settings import event_store_env
-from tests.test_api_support import ENGLISH, HR_NIP, PARTICIPANTS, appraisal_id, build_app, settings_for
+from tests.test_api_support import HR_NIP, PARTICIPANTS, appraisal_id, build_app, settings_for
+from tests.test_api_support import api_client as http_client_of
 from tests.workflow_kit import settle
 from worker import build_worker
 from workflows.ids import appraisal_workflow_id, cycle_workflow_id
@@ -181,14 +182,13 @@ async def world(
         async with (
             build_worker(worker_client or env.client, worker_store, task_queue, executor),
             app.router.lifespan_context(app),
+            http_client_of(app) as http,
         ):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://kinerja.test", headers=ENGLISH) as http:
-                w = World(env, app, http, store, clock)
-                try:
-                    yield w
-                finally:
-                    await w.terminate_all()
+            w = World(env, app, http, store, clock)
+            try:
+                yield w
+            finally:
+                await w.terminate_all()
     store.close()
     if worker_store is not store:
         worker_store.close()

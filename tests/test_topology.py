@@ -1,8 +1,8 @@
 """The docker-compose topology without Docker: the same processes, on loopback, on the local PostgreSQL.
 
-One Temporal dev server, two workers (`python worker.py`) and two API replicas
-(`python -m uvicorn api.main:app`), each a separate OS process configured only by the
-environment variables docker-compose.yml gives the `worker` and `api` services, on a
+One Temporal dev server, two workers (`python worker.py`), the projector (`kinerja projections run`)
+and two API replicas (`python -m uvicorn api.main:app`), each a separate OS process configured only by the
+environment variables docker-compose.yml gives the `worker`, `projector` and `api` services, on a
 PostgreSQL database created for this test and dropped after it. Everything the test
 checks goes through HTTP: both replicas are healthy, the demo agency seeded through
 replica 1 reads the same through replica 2, and a write still succeeds through
@@ -46,6 +46,15 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 API = "/api/v1"
 NAMESPACE = "kinerja-topology"  # not "default": proves every process honours KINERJA_TEMPORAL_NAMESPACE
+
+
+NEWCOMER = {
+    "nip": "198503152010011001",
+    "name": "Budi",
+    "unit_id": "U1",
+    "appraiser_nip": "197001012000011001",
+    "atasan_nip": "196501012000011001",
+}
 
 
 def _free_port() -> int:
@@ -186,6 +195,12 @@ def temporal_command(port: int, state: Path, log_level: str = "warn") -> list[st
     ]
 
 
+def projector_command() -> list[str]:
+    """The projector, as the compose file's `projector` service runs it: the read models follow the log
+    in this process alone (the API replicas run none)."""
+    return [str(BIN / "kinerja"), "projections", "run"]
+
+
 def api_command(port: int) -> list[str]:
     """One API process, as the compose file's `api` service runs it."""
     return [
@@ -281,8 +296,9 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
 
         # Two workers and two API replicas, all at once, as `docker compose up` starts them.
         workers = [topology.start(f"worker-{i}", [sys.executable, "worker.py"], env) for i in (1, 2)]
+        projector = topology.start("projector", projector_command(), env)
         apis = [topology.start(f"api-{i}", api_command(port), env) for i, port in enumerate(api_ports, 1)]
-        everyone = [temporal, *workers, *apis]
+        everyone = [temporal, *workers, projector, *apis]
         one, two = (Replica(f"http://127.0.0.1:{port}") for port in api_ports)
         for replica in (one, two):
             health = _wait(
@@ -353,14 +369,26 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
             "the decided keberatan gone from the inbox on replica 1",
             lambda: not [t for t in one.call("GET", "/tasks/me", kadis) if t["appraisal_id"] == appraisal],
             20,
-            [temporal, survivor, *apis],
+            [temporal, survivor, projector, *apis],
         )
+        # Read-your-writes across replicas: a write through replica 2 answers its notification id, and a read
+        # through replica 1 sent with it waits for the projector process (never 503 while it runs).
+        hr_headers = one.login(hr)
+        written = two.http.post(
+            f"{API}/hr/cycles",
+            json={"agency_id": "AG-TOPOLOGY", "time_zone": "WIB", "year": 2040, "participants": [NEWCOMER]},
+            headers={**two.login(hr), "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert written.status_code == 201, written.text
+        seen = written.headers["Kinerja-Notification-Id"]
+        listed = one.http.get(f"{API}/hr/cycles", headers={**hr_headers, "Kinerja-Seen": seen})
+        assert listed.status_code == 200 and 2040 in [c["year"] for c in listed.json()], listed.text
         verified = one.call("GET", f"/audit/records/{appraisal}/verify", AUDITOR)
         assert verified["ok"] is True and verified["events"] > 0
-        for p in (temporal, survivor, *apis):
+        for p in (temporal, survivor, projector, *apis):
             p.assert_running()
-        # Two projectors raced on the same tables the whole time: neither logged a failure.
-        for api in apis:
+        # The projector followed the log the whole time without a failure; the replicas project nothing.
+        for api in (*apis, projector):
             assert "Traceback" not in api.log.read_text(encoding="utf-8", errors="replace"), api.tail()
         phase("replica 1 reads the decision")
     except BaseException:

@@ -90,9 +90,12 @@ def _as_page(handler: Handler) -> Handler:
         title, message = label(kind, "refusal"), said_in_indonesian(body) or message
         if kind == "HTTPError":  # no domain error: an unknown address or method, said for a person
             title, message = http_status(response.status_code)
-        return page(
+        shown = page(
             request, "error.html", _actor(request), response.status_code, kind=kind, title=title, message=message
         )
+        if "retry-after" in response.headers:  # an outage, or read models behind a write: when to try again
+            shown.headers["Retry-After"] = response.headers["retry-after"]
+        return shown
 
     return answer
 

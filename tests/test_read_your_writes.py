@@ -1,0 +1,191 @@
+"""Read-your-writes without catch-up in the request (#10), /metrics behind its token, lag in /health.
+
+A write answers the notification id it left (`Kinerja-Notification-Id`; on pages the `kinerja_seen` cookie);
+a read sent with it waits, bounded, for the projector, which runs outside the request; when it is behind the
+read says so (503, Retry-After), never answers stale without saying. Hostile tokens never hang nor 500.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.consistency import MAX_TOKENS, Malformed, Seen, parse
+from tests.page_language import assert_indonesian
+from tests.test_api_support import ENGLISH, HR_NIP, build_app, login, running, settings_for
+
+ROOT = Path(__file__).resolve().parent.parent
+API = "/api/v1"
+CYCLE = {"agency_id": "AG-RYW", "time_zone": "WIB", "year": 2031, "participants": []}
+
+
+def _cycle(year: int) -> dict[str, object]:
+    person = {"nip": "198503152010011001", "name": "Budi", "unit_id": "U1", "appraiser_nip": "197001012000011001"}
+    return {**CYCLE, "year": year, "participants": [{**person, "atasan_nip": "196501012000011001"}]}
+
+
+def test_no_request_path_catches_the_projections_up() -> None:
+    """The projector runs in its own loop: no module of the API, the pages or the services calls catch_up."""
+    calls = []
+    for package in ("api", "web", "services"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "catch_up":
+                    calls.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("7", {"": 7}), ("kinerja_ag_1_abcdef01:12", {"kinerja_ag_1_abcdef01": 12}), ("3.a:5.9", {"": 9, "a": 5})],
+)
+def test_a_token_names_the_latest_id_per_log(text: str, expected: dict[str, int]) -> None:
+    assert parse(text).positions == expected
+    assert parse(Seen(expected).token()).positions == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "-1", "abc", "1e9", "9" * 19, "Log:1", "a b:1", "1;2", ".".join(["1"] * (MAX_TOKENS + 1)), "1" * 700]
+)
+def test_a_malformed_token_is_refused_by_rule(text: str) -> None:
+    with pytest.raises(Malformed):
+        parse(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=800))
+def test_parsing_any_text_either_answers_positions_or_says_malformed(text: str) -> None:
+    try:
+        seen = parse(text)
+    except Malformed:
+        return
+    assert all(0 < at < 10**18 for at in seen.positions.values())  # a 0 asks for nothing
+
+
+def _plain(app: object) -> httpx.AsyncClient:
+    """A client that sends back nothing by itself (no Kinerja-Seen hook)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kinerja.test", headers=ENGLISH)
+
+
+@pytest.fixture
+def unprojected(tmp_path: Path):
+    """An app without a projector of its own (as in production: the projector is another process)."""
+    return build_app(settings_for(tmp_path, read_wait_seconds=0.3), project_every_seconds=None)
+
+
+async def test_a_read_waits_for_the_write_it_names_and_says_so_when_the_projector_is_behind(unprojected) -> None:
+    async with running(unprojected) as client:
+        hr = await login(client, HR_NIP)
+        written = await client.post(f"{API}/hr/cycles", json=_cycle(2031), headers={**hr, "Idempotency-Key": "k1"})
+        assert written.status_code == 201, written.text
+        token = written.headers["Kinerja-Notification-Id"]
+        head = unprojected.state.appraisals.recorder.max_notification_id()
+        assert parse(token).positions == {"": head}
+        # The projector has not run: a read that must see the write says so, within the bound, with Retry-After.
+        started = time.monotonic()
+        behind = await client.get(f"{API}/hr/cycles", headers={**hr, "Kinerja-Seen": token})
+        assert time.monotonic() - started < 10  # bounded (0.3 s here), whatever the machine's load
+        assert behind.status_code == 503, behind.text
+        assert behind.json()["error"] == "ReadModelsBehind" and behind.headers["Retry-After"] == "5"
+        assert f"your change is {head}" in behind.json()["message"]
+        # Without the header the read answers at once from the read models as they are (no promise made).
+        async with _plain(unprojected) as plain:
+            assert (await plain.get(f"{API}/hr/cycles", headers=hr)).json() == []
+        # The projector runs (its own loop, here by hand): the same read now shows the write.
+        await unprojected.state.readside.catch_up()
+        seen = await client.get(f"{API}/hr/cycles", headers={**hr, "Kinerja-Seen": token})
+        assert seen.status_code == 200 and [c["year"] for c in seen.json()] == [2031]
+        # A repeat of the write (same Idempotency-Key) answers the same notification id, and writes nothing.
+        again = await client.post(f"{API}/hr/cycles", json=_cycle(2031), headers={**hr, "Idempotency-Key": "k1"})
+        assert again.headers["Kinerja-Notification-Id"] == token
+        assert unprojected.state.appraisals.recorder.max_notification_id() == head
+        # /health and /metrics tell the lag per projection.
+        health = (await client.get("/health")).json()["read_models"]
+        assert health["projections"] == [{"projection": "appraisals", "position": head, "head": head, "behind": 0}]
+
+
+async def test_the_client_that_echoes_the_header_reads_its_write_with_the_projector_running(tmp_path: Path) -> None:
+    """A projector loop in the process (as `kinerja dev`): the read waits the few ms it needs, never 503."""
+    app = build_app(settings_for(tmp_path), project_every_seconds=0.05)
+    async with running(app) as client:  # its client sends back each Kinerja-Notification-Id (ReadsOwnWrites)
+        hr = await login(client, HR_NIP)
+        for year in (2031, 2032, 2033):
+            written = await client.post(f"{API}/hr/cycles", json=_cycle(year), headers=hr)
+            assert written.status_code == 201, written.text
+            listed = await client.get(f"{API}/hr/cycles", headers=hr)
+            assert listed.status_code == 200 and year in [c["year"] for c in listed.json()]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["abc", "-1", "1" * 25, "999999999", "nosuchlog:1", "1." * 300, "0x10", "<script>alert(1)</script>", " 1 2 "],
+)
+async def test_a_forged_seen_header_is_a_400_naming_it_never_a_wait(unprojected, value: str) -> None:
+    async with running(unprojected) as client:
+        hr = await login(client, HR_NIP)
+        answer = await client.get(f"{API}/hr/cycles", headers={**hr, "Kinerja-Seen": value})
+        assert answer.status_code == 400, answer.text  # not the 503 a wait on this projector-less app would end in
+        assert answer.json()["error"] == "InvalidInput" and answer.json()["field"] == "Kinerja-Seen"
+
+
+async def test_pages_keep_the_write_in_a_cookie_and_wait_for_it_in_bahasa_indonesia(unprojected) -> None:
+    async with running(unprojected) as client:
+        hr = await login(client, HR_NIP)
+        written = await client.post(f"{API}/hr/cycles", json=_cycle(2031), headers=hr)
+        assert "kinerja_seen" not in written.headers.get("set-cookie", "")  # the API answers a header, no cookie
+        token = written.headers["Kinerja-Notification-Id"]
+        async with _plain(unprojected) as page:
+            # A forged cookie (beyond the log's head, or not a token) is ignored and cleared: the page answers.
+            for forged in ("99999999", "abc", "-5", "x" * 900):
+                page.cookies.set("kinerja_seen", forged)
+                answer = await page.get("/masuk")
+                assert answer.status_code == 200, forged
+                assert "kinerja_seen=;" in answer.headers["set-cookie"] and "Max-Age=0" in answer.headers["set-cookie"]
+            # The write's own cookie while the projector is behind: a page that says so, in Bahasa Indonesia.
+            page.cookies.set("kinerja_seen", token)
+            behind = await page.get("/masuk")
+            assert behind.status_code == 503 and behind.headers["Retry-After"] == "5"
+            assert "data tampilan belum memuat perubahan terakhir Anda" in behind.text
+            assert_indonesian(behind.text, "the page of a read behind its write")
+            await unprojected.state.readside.catch_up()
+            seen = await page.get("/masuk")
+            assert seen.status_code == 200 and "Max-Age=0" in seen.headers["set-cookie"]  # waited once, then forgotten
+
+
+async def test_metrics_are_off_without_a_token_and_only_for_its_bearer(tmp_path: Path) -> None:
+    off = build_app(settings_for(tmp_path / "off"))
+    async with running(off) as client:
+        assert (await client.get("/metrics")).status_code == 404
+        assert (await client.get("/metrics", headers={"Authorization": "Bearer anything"})).status_code == 404
+    token = "metrics-" + "t" * 24
+    on = build_app(settings_for(tmp_path / "on", metrics_token=token))
+    async with running(on) as client:
+        assert (await client.get("/metrics")).status_code == 401
+        assert (await client.get("/metrics", headers={"Authorization": "Bearer " + "t" * 32})).status_code == 401
+        hr = await login(client, HR_NIP)
+        assert (await client.post(f"{API}/hr/cycles", json=_cycle(2031), headers=hr)).status_code == 201
+        assert (await client.get(f"{API}/hr/cycles", headers=hr)).status_code == 200
+        scraped = await client.get("/metrics", headers={"Authorization": f"Bearer {token}", **ENGLISH})
+        assert scraped.status_code == 200, scraped.text
+        text = scraped.text
+        assert (
+            'kinerja_http_request_duration_seconds_count{method="POST",route="/api/v1/hr/cycles",status="2xx"} 1.0'
+            in text
+        )
+        assert 'kinerja_projection_lag_events{projection="appraisals"}' in text
+        assert 'kinerja_projection_head{projection="appraisals"}' in text
+        assert "kinerja_workflow_update_duration_seconds" in text and "kinerja_read_wait_seconds" in text
+        assert 'route="/api/v1/nothing/here"' not in text  # unknown paths never become series
+
+
+def test_a_short_metrics_token_is_refused_at_startup() -> None:
+    from settings import InsecureSettings, Settings, check_startup  # noqa: PLC0415
+
+    with pytest.raises(InsecureSettings, match="KINERJA_METRICS_TOKEN has 5 bytes"):
+        check_startup(Settings(_env_file=None, jwt_secret="s" * 40, metrics_token="short"))
