@@ -33,6 +33,7 @@ from activities.appraisals import AppraisalActivities
 from activities.checkpoints import CheckpointActivities
 from activities.notifications import NotificationActivities, dispatcher_from_settings
 from activities.opening import OpeningActivities
+from activities.pppk import PppkActivities
 from activities.transfers import TransferActivities
 from domain.application import Appraisals
 from partitioning.store import log_named, logs_of, open_appraisals
@@ -43,11 +44,19 @@ from transparency.wiring import publisher
 from workflows.acting import ActingWorkflow
 from workflows.appraisal import AppraisalWorkflow
 from workflows.checkpoints import CheckpointInput, CheckpointWorkflow, checkpoint_workflow_id
+from workflows.contract import ContractWorkflow
 from workflows.cycle import CycleWorkflow
 from workflows.transfer_evaluation import TransferEvaluationWorkflow
 
 log = logging.getLogger("kinerja.worker")
-WORKFLOWS = [CycleWorkflow, AppraisalWorkflow, CheckpointWorkflow, ActingWorkflow, TransferEvaluationWorkflow]
+WORKFLOWS = [
+    CycleWorkflow,
+    AppraisalWorkflow,
+    CheckpointWorkflow,
+    ActingWorkflow,
+    TransferEvaluationWorkflow,
+    ContractWorkflow,
+]
 ACTIVITY_THREADS = 16
 
 
@@ -69,6 +78,7 @@ def activities_for(app: Appraisals, settings: Settings | None = None) -> list[Ca
         notifications.waiting_subordinates,
         checkpoints.publish_checkpoint,
         ActingActivities(app).step_acting,
+        PppkActivities(app).produce_dossier,
         transfers.notify_transfer,
         transfers.evaluate_served_period,
     ]

@@ -35,6 +35,7 @@ from api import (
     hr,
     hr_appraisals,
     login,
+    pppk,
     receipts,
     responses,
     tasks,
@@ -60,6 +61,7 @@ from services.evidence import EvidenceStore
 from services.exports import Exports
 from services.gateway import Gateway
 from services.metrics import Metrics, RequestTimer, RouteNoted, metrics_endpoint
+from services.pppk import Contracts
 from services.proof import Proof
 from services.readside import ReadSide
 from services.surveys import Surveys
@@ -148,6 +150,7 @@ def create_app(
         state.cycle_views = CycleViews(state.appraisals, state.readside, state.gateway)
         state.surveys = Surveys(state.appraisals, state.readside, state.survey_limiter)
         state.documents = Documents(state.appraisals)
+        state.contracts = Contracts(state.appraisals, state.temporal, settings.task_queue, state.clock)
         if state.readside.engine is not None:
             receiver = receiver_from(settings.export_url, settings.export_dir, settings.export_timeout_seconds)
             state.exports = Exports(state.appraisals, state.readside.engine, receiver, state.clock)
@@ -218,6 +221,7 @@ def create_app(
         daily_log,
         transfers,
         exports,
+        pppk,
         audit,
         receipts,
         feedback,

@@ -117,7 +117,7 @@ class ContractRecorded(KinerjaAggregate.Event):
         }
 
 
-def record_contract(agency: Any, table: PppkTable, by: Actor, nip: str, found: Mapping[str, str]) -> None:
+def record_contract(agency: Any, table: PppkTable, by: Actor, nip: str, found: Mapping[str, str], at: datetime) -> None:
     """Record (or correct) the contract of an employee of `agency`; nothing changes, nothing is recorded."""
     require(by.is_hr, ONLY_HR_CONTRACT)
     if nip not in agency.employees:
@@ -125,7 +125,7 @@ def record_contract(agency: Any, table: PppkTable, by: Actor, nip: str, found: M
     checked = check_contract(table, found["employment"], found["contract_start"], found["contract_end"])
     if contract_of(agency, nip) == checked:
         raise InvalidInput("nip", CONTRACT_UNCHANGED, nip=nip)
-    agency.trigger_event(ContractRecorded, by=by.nip, nip=nip, **checked)
+    agency.trigger_event(ContractRecorded, by=by.nip, nip=nip, timestamp=calendar.as_utc(at), **checked)
 
 
 def contract_of(agency: Any, nip: str) -> dict[str, str]:

@@ -103,3 +103,56 @@ async def test_export_recap_and_what_if_through_the_api(store_url: str, tmp_path
                 )
             ).status_code == 403
     store.close()
+
+
+async def test_pppk_contracts_and_dossiers_through_the_api(store_url: str, tmp_path: Path) -> None:
+    """Refusals name the field and the rule; a dossier (produced as the ContractWorkflow's activity does) is read
+    and decided by HR of the agency only; the auditor reads it."""
+    from datetime import datetime, timezone  # noqa: PLC0415
+
+    from domain.pppk_service import produce_dossier, save_contract  # noqa: PLC0415
+    from tests.factories import AGENCY, HR_ACTOR  # noqa: PLC0415
+
+    store = Appraisals(env=event_store_env(store_url))
+    finished(store)
+    import_agencies(store, f"{AGENCY},Pemerintah Kota Palu,WITA,bidang-umum,Bidang Umum,{STAFF},Staf Umum,\n")
+    at = datetime(2025, 3, 1, tzinfo=timezone.utc)
+    contract = {"employment": "pppk_paruh_waktu", "contract_start": "2024-01-01", "contract_end": "2025-06-30"}
+    save_contract(store, AGENCY, STAFF, contract, by=HR_ACTOR, at=at)
+    dossier_id = produce_dossier(store, AGENCY, STAFF, "2025-06-30", at)
+    settings = settings_for(tmp_path, database_url=store_url)
+    app = build_app(settings, store, users=UserDirectory.from_mapping(USERS, app=store))
+    async with running(app) as client:
+        hr, other, auditor = [await login(client, n) for n in (HR_NIP, OTHER_HR, AUDITOR_NIP)]
+        url = f"/api/v1/hr/agencies/{AGENCY}/employees/{STAFF}/contract"
+        short = await client.put(
+            url, json={"employment": "pppk", "contract_start": "2026-01-01", "contract_end": "2026-06-30"}, headers=hr
+        )
+        assert short.status_code == 422 and short.json()["code"] == "pppk.contract_too_short"
+        assert short.json()["field"] == "contract_end"
+        nul = await client.put(
+            url, json={"employment": "pppk\x00", "contract_start": "", "contract_end": ""}, headers=hr
+        )
+        assert nul.status_code == 422
+        assert (await client.put(url, json={"employment": "pns"}, headers=other)).status_code == 403
+        assert (await client.put(url, json={"employment": "pns"}, headers=auditor)).status_code == 403
+
+        listed = (await client.get(f"/api/v1/hr/agencies/{AGENCY}/pppk-dossiers", headers=auditor)).json()
+        assert [d["dossier_id"] for d in listed] == [dossier_id] and listed[0]["dossier"][
+            "recommendation"
+        ] == "perpanjang"
+        assert (await client.get(f"/api/v1/hr/agencies/{AGENCY}/pppk-dossiers", headers=other)).status_code == 403
+        assert (await client.get(f"/api/v1/hr/pppk-dossiers/{dossier_id}", headers=other)).status_code == 403
+        decide = f"/api/v1/hr/pppk-dossiers/{dossier_id}/decision"
+        assert (await client.post(decide, json={"decision": "diperpanjang"}, headers=other)).status_code == 403
+        assert (await client.post(decide, json={"decision": "mungkin"}, headers=hr)).status_code == 422
+        done = await client.post(
+            decide, json={"decision": "tidak_diperpanjang", "note": "kebutuhan berubah"}, headers=hr
+        )
+        assert done.status_code == 200 and done.json()["decision"]["by"] == HR_NIP
+        twice = await client.post(decide, json={"decision": "diperpanjang"}, headers=hr)
+        assert twice.status_code == 409
+        # PNS: no contract, no timer (no Temporal needed).
+        pns = await client.put(url, json={"employment": "pns"}, headers=hr)
+        assert pns.status_code == 200 and pns.json()["workflow_id"] == ""
+    store.close()
