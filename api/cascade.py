@@ -14,6 +14,7 @@ from api.models import EXAMPLE_APPRAISAL, EXAMPLE_CYCLE, Code, OutcomeOut, Text
 from domain.outcome import Outcome
 from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
 from domain.work_commands import LinkRhk
+from services.views import of_agency
 
 router = APIRouter(tags=["cascade"])
 AppraisalId = Annotated[UUID, Path(description="the appraisal's id", examples=[EXAMPLE_APPRAISAL])]
@@ -68,9 +69,11 @@ async def blocked_chains(cycle_id: CycleId, readside: ReadModelsDep, _: Oversigh
 
 
 @router.get("/hr/supervisor-flags", response_model=list[dict[str, Any]])
-async def supervisor_flags(readside: ReadModelsDep, _: Oversight, cycle_id: UUID | None = None) -> Any:
-    """The wrong supervisors flagged and not yet answered (HR's tasks), oldest first."""
-    return await readside.call("open_supervisor_flags", str(cycle_id) if cycle_id else None)
+async def supervisor_flags(readside: ReadModelsDep, actor: Oversight, cycle_id: UUID | None = None) -> Any:
+    """The wrong supervisors flagged and not yet answered (HR's tasks, of HR's own agency), oldest first."""
+    return await of_agency(
+        readside, actor, await readside.call("open_supervisor_flags", str(cycle_id) if cycle_id else None)
+    )
 
 
 @router.get("/tasks/me/waiting-subordinates", response_model=list[dict[str, Any]])

@@ -14,7 +14,7 @@ from domain.application import Appraisals
 from domain.audit import Audit
 from domain.base import Actor
 from services.actions import AppraisalActions, CycleActions
-from services.authz import require_hr, require_oversight, require_writer
+from services.authz import bound_to_agency, require_hr, require_oversight, require_writer, with_agency
 from services.daily_log import DailyLogs
 from services.gateway import Gateway
 from services.proof import Proof
@@ -102,8 +102,11 @@ def current_actor(
     request: Request,
     _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
 ) -> Actor:
-    """The OpenAPI document declares the bearer scheme (the docs' Authorize button); the verifier reads the header."""
-    return verifier.actor(request.headers.get("authorization"))
+    """The OpenAPI document declares the bearer scheme (the docs' Authorize button); the verifier reads the header.
+    HR is bound to its agency: the records the request names must be that agency's (services/authz.py)."""
+    actor = with_agency(verifier.actor(request.headers.get("authorization")), getattr(request.app.state, "users", None))
+    bound_to_agency(request.app.state.appraisals, actor, {**request.query_params, **request.path_params})
+    return actor
 
 
 def writer(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:

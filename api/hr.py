@@ -37,6 +37,7 @@ from domain.cascade import cascade_choice
 from domain.cycle_commands import CalibrateUnit, CloseCycle, DefineCycle, ExtendDeadline, ReopenCycle, SetOrgPredikat
 from domain.schedule import start_choice
 from domain.text import CODE
+from services.authz import require_agency
 from services.org import participants_from_org
 
 router = APIRouter(prefix="/hr", tags=["hr"])
@@ -49,6 +50,7 @@ async def define_cycle(
     body: CycleIn, actor: HRActor, app: AppraisalsDep, commands: Writes, key: IdempotencyKey
 ) -> dict[str, Any]:
     """Define an agency's cycle: calendar, rule set, participants (given, or from the org data)."""
+    require_agency(actor, body.agency_id)  # HR defines its own agency's cycles
     skipped: list[dict[str, str]] = []
     if body.participants is not None:
         participants = [p.model_dump() for p in body.participants]
@@ -60,9 +62,9 @@ async def define_cycle(
 
 
 @router.get("/cycles", response_model=list[CycleRow])
-async def list_cycles(_: Oversight, views: CycleViewsDep) -> list[dict[str, Any]]:
-    """Every cycle, newest year first (from the read model)."""
-    return await views.cycles()
+async def list_cycles(actor: Oversight, views: CycleViewsDep) -> list[dict[str, Any]]:
+    """Every cycle, newest year first (from the read model); HR's own agency's (services/authz.py)."""
+    return await views.cycles(actor)
 
 
 @router.get("/cycles/{cycle_id}/appraisals", response_model=list[CycleAppraisalRow])

@@ -57,7 +57,7 @@ def demo_users() -> dict[str, Any]:
     heads = [e for e in staff if e["unit_head"] and e["unit_code"] in UNITS]
     hr = _hr()
     users = {
-        hr["nip"]: {"name": hr["name"], "roles": ["hr"], "note": "HR / pengelola kinerja"},
+        hr["nip"]: {"name": hr["name"], "roles": ["hr"], "agency_id": AGENCY, "note": "HR / pengelola kinerja"},
         AUDITOR: {"name": "Maria Lasawedy (Inspektorat)", "roles": ["auditor"], "note": "auditor (read-only)"},
         kadis["nip"]: {"name": kadis["name"], "roles": [], "note": "Kepala Dinas: atasan, decides the keberatan"},
         SEKDA: {

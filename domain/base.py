@@ -16,10 +16,12 @@ HR, AUDITOR, SYSTEM_ROLE = "hr", "auditor", "system"
 
 @dataclass(frozen=True)
 class Actor:
-    """Who asks: a NIP and the roles the caller was authenticated with."""
+    """Who asks: a NIP and the roles the caller was authenticated with; for HR, the agency they administer
+    (services/authz.py binds them to it; "" when the user directory names none)."""
 
     nip: str
     roles: tuple[str, ...] = ()
+    agency: str = ""
 
     @property
     def is_hr(self) -> bool:

@@ -13,15 +13,23 @@ to after an escalation).
 Reads of an appraisal: the employee, appraiser, atasan, decider, HR, auditor. Anyone
 else gets 404, so that the API does not reveal who takes part in a cycle. Writes: a
 route-level check here, then the domain's own rule (its NotAllowed becomes 403).
+
+HR is bound to its agency (#15): an HR user whose agency the user directory knows (its master data, or the
+users file's `agency_id`) acts and reads only there (`bound_to_agency`, asked for every request by the API's
+and the pages' caller: a cycle, appraisal, transfer or agency of another agency in the path or the query is
+403, an appraisal 404; lists keep that agency's rows, `in_agency`). A transfer belongs to both its agencies.
+Auditors are not bound. An HR user the directory names no agency for is not bound (README, Known limits).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any, Protocol
+from uuid import UUID
 
 from domain.base import AUDITOR, HR, Actor
-from domain.errors import Refusal, refusal
+from domain.errors import IntegrityBroken, NotFound, Refusal, refusal
 from domain.org_import import Organisation
 from services.errors import ApiError
 
@@ -33,6 +41,9 @@ ONLY_HR = refusal("role.only_hr", "only HR (pengelola kinerja) may do this")
 OVERSIGHT = refusal("role.oversight", "only HR (pengelola kinerja) and auditors may read this")
 NOT_YOURS = refusal("role.relation", "this action is for the appraisal's {relations}")
 NOT_READABLE = refusal("role.not_readable", "no appraisal {appraisal_id} among the ones you may see")
+OTHER_AGENCY = refusal(
+    "role.other_agency", "HR (pengelola kinerja) of {own} acts on its own agency's records only, not on {agency_id}'s"
+)
 AGENCY_OVERVIEW = refusal(
     "role.agency_overview", "only HR (pengelola kinerja), auditors and the head of the agency may read this"
 )
@@ -135,3 +146,74 @@ def require_write(actor: Actor, appraisal: Any, *allowed: str) -> None:
     found = require_read(actor, appraisal)
     if allowed and not (found & set(allowed)) and not is_hr(actor):
         raise forbidden(NOT_YOURS, relations=" or ".join(allowed))
+
+
+# --- HR's agency (#15) ---------------------------------------------------------------------------------
+
+
+class Directory(Protocol):
+    def get(self, nip: str) -> Any: ...  # services.users.User | None
+
+
+class Records(Protocol):  # the part of domain.application.Appraisals the agency check reads
+    def cycle(self, cycle_id: UUID) -> Any: ...
+    def appraisal(self, appraisal_id: UUID) -> Any: ...
+    def transfer(self, transfer_id: UUID) -> Any: ...
+
+
+def with_agency(actor: Actor, users: Directory | None) -> Actor:
+    """An HR caller with the agency the user directory names for them (others as they are)."""
+    if not is_hr(actor) or users is None:
+        return actor
+    user = users.get(actor.nip)
+    agency = str(getattr(user, "agency_id", "") or "")
+    return replace(actor, agency=agency) if agency != actor.agency else actor
+
+
+def bound(actor: Actor) -> bool:
+    """Whether the caller is HR bound to one agency (auditors read every agency)."""
+    return is_hr(actor) and bool(actor.agency) and not is_auditor(actor)
+
+
+def in_agency(actor: Actor, *agency_ids: str) -> bool:
+    """Whether the caller may see a record of these agencies (a transfer has two: either will do)."""
+    return not bound(actor) or actor.agency in agency_ids
+
+
+def require_agency(actor: Actor, *agency_ids: str) -> None:
+    if not in_agency(actor, *agency_ids):
+        raise forbidden(OTHER_AGENCY, own=actor.agency, agency_id=" / ".join(agency_ids))
+
+
+def _uuid(value: object) -> UUID | None:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None
+
+
+def bound_to_agency(records: Records, actor: Actor, params: Mapping[str, Any]) -> None:
+    """The records a request names (path and query parameters: cycle_id, appraisal_id, transfer_id, agency_id)
+    belong to a bound HR caller's agency; a record that does not load is left to the route (its own 404/422)."""
+    if not bound(actor):
+        return
+    if "agency_id" in params:
+        require_agency(actor, str(params["agency_id"]))
+    for name, load in (("cycle_id", records.cycle), ("transfer_id", records.transfer)):
+        found_id = _uuid(params[name]) if name in params else None
+        if found_id is None:
+            continue
+        try:
+            record = load(found_id)
+        except (NotFound, IntegrityBroken):  # the route answers for it
+            continue
+        require_agency(actor, *(record.agencies if name == "transfer_id" else (record.agency_id,)))
+    appraisal_id = _uuid(params["appraisal_id"]) if "appraisal_id" in params else None
+    if appraisal_id is not None:
+        try:
+            appraisal = records.appraisal(appraisal_id)
+            agency = records.cycle(appraisal.cycle_id).agency_id
+        except (NotFound, IntegrityBroken):  # the route answers for it
+            return
+        if not in_agency(actor, agency) and not relations(actor, appraisal):
+            raise ApiError.of(404, "NotFound", NOT_READABLE, appraisal_id=str(appraisal_id))

@@ -48,13 +48,14 @@ class UserDirectory:
     def from_mapping(
         cls, entries: Mapping[str, Mapping[str, Any]], employees: EmployeeLookup | None = None, **_: Any
     ) -> UserDirectory:
-        """{"<nip>": {"name": ..., "roles": ["hr"], "unit_id": ...}}"""
+        """{"<nip>": {"name": ..., "roles": ["hr"], "unit_id": ..., "agency_id": ...}}"""
         users = {
             nip: User(
                 nip=nip,
                 name=str(e.get("name", "")),
                 unit_id=str(e.get("unit_id", "")),
                 roles=standing_roles(list(e.get("roles", ()))),
+                agency_id=str(e.get("agency_id", "")),  # HR's agency (services/authz.py binds HR to it)
             )
             for nip, e in entries.items()
         }

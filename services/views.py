@@ -20,7 +20,7 @@ from domain.daily_log import roll_up
 from domain.errors import IntegrityBroken
 from domain.people import HR_INBOX
 from domain.supervisor_flag import open_flag
-from services.authz import NOT_READABLE, is_auditor, is_hr, require_read
+from services.authz import NOT_READABLE, bound, in_agency, is_auditor, is_hr, require_read
 from services.errors import ApiError
 from services.gateway import Gateway
 from services.readside import ReadSide
@@ -151,8 +151,16 @@ async def my_tasks(readside: ReadSide, actor: Actor, now: datetime) -> list[dict
     # #15: the old appraiser's evaluation of the months served after a transfer (and the old atasan's, escalated)
     tasks += await readside.call("evaluation_tasks", actor.nip, now)
     if is_hr(actor):
-        tasks += await readside.call("assignee_inbox", HR_INBOX, now)
+        tasks += await of_agency(readside, actor, await readside.call("assignee_inbox", HR_INBOX, now))
     return tasks
+
+
+async def of_agency(readside: ReadSide, actor: Actor, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows (each naming a `cycle_id`) of the cycles of a bound HR caller's agency; all of them for others."""
+    if not bound(actor):
+        return rows
+    agencies = {c["cycle_id"]: c["agency_id"] for c in await readside.call("cycle_list")}
+    return [row for row in rows if in_agency(actor, agencies.get(str(row["cycle_id"]), ""))]
 
 
 class CycleViews:
@@ -187,6 +195,7 @@ class CycleViews:
         rows: list[dict[str, Any]] = await self.readside.call("predikat_trends", agency_id, unit_id)
         return rows
 
-    async def cycles(self) -> list[dict[str, Any]]:
+    async def cycles(self, actor: Actor) -> list[dict[str, Any]]:
+        """Every cycle the caller oversees (a bound HR caller: their agency's)."""
         rows: list[dict[str, Any]] = await self.readside.call("cycle_list")
-        return rows
+        return [row for row in rows if in_agency(actor, row["agency_id"])]

@@ -12,6 +12,8 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.application import Appraisals
 from domain.appraisal import EXECUTION, FINALISED, FOLLOW_UP, PLANNING
@@ -34,8 +36,9 @@ from domain.organisation import Agency
 from domain.people_commands import ChangeSupervisor, DelegateTask
 from domain.result_commands import DecideFollowUp, DeliverResult, Finalise, OpenReview, ReassignKeberatanDecider
 from domain.work_commands import ApproveSkp
-from services.authz import require_read
+from services.authz import bound, in_agency, require_agency, require_read, with_agency
 from services.errors import ApiError
+from services.users import UserDirectory
 from tests.factories import (
     AGENCY,
     ANALIS,
@@ -389,3 +392,36 @@ def test_the_organisation_predikat_is_frozen_once_the_unit_is_calibrated(
         return
     run()
     assert s.app.cycle(s.cycle_id).org_predikat[UNIT] == predikat
+
+
+# --- HR bound to its agency (#15) -----------------------------------------------------------------------
+
+AGENCY_CODES = st.sampled_from(["AG-A", "AG-B", "AG-C", ""])
+
+
+@given(own=AGENCY_CODES, origin=AGENCY_CODES.filter(bool), destination=AGENCY_CODES.filter(bool))
+def test_hr_sees_its_own_agency_s_records_and_a_transfer_of_either_of_its_agencies(
+    own: str, origin: str, destination: str
+) -> None:
+    hr = Actor("196001012000011001", (HR,), own)
+    assert bound(hr) == bool(own)
+    assert in_agency(hr, origin) == (not own or own == origin)
+    assert in_agency(hr, origin, destination) == (not own or own in (origin, destination))
+    auditor = Actor("196203032001012001", ("auditor",), own)
+    assert in_agency(auditor, origin) and not bound(auditor)  # auditors read every agency
+    if not in_agency(hr, origin):
+        with pytest.raises(ApiError) as refused:
+            require_agency(hr, origin)
+        assert (refused.value.status, refused.value.code) == (403, "role.other_agency")
+
+
+def test_the_directory_names_hr_s_agency_and_only_hr_s() -> None:
+    users = UserDirectory.from_mapping(
+        {
+            "196001012000011001": {"roles": ["hr"], "agency_id": "AG-A"},
+            "197002022000012003": {"roles": [], "agency_id": "AG-A"},
+        }
+    )
+    assert with_agency(Actor("196001012000011001", (HR,)), users).agency == "AG-A"
+    assert with_agency(Actor("197002022000012003"), users).agency == ""  # only HR is bound
+    assert with_agency(Actor("199912312020121001", (HR,)), users).agency == ""  # unknown: not bound

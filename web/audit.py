@@ -29,7 +29,7 @@ async def cycles(request: Request, actor: PageActor, cari: str = "") -> Response
     require_oversight(actor)
     if cari.strip():
         return redirect(f"/audit/penilaian/{cari.strip()}")
-    rows = await request.app.state.cycle_views.cycles()
+    rows = await request.app.state.cycle_views.cycles(actor)
     latest = await run_in_threadpool(request.app.state.proof.checkpoints, 1)
     return page(request, "audit_home.html", actor, cycles=rows, latest=latest[0] if latest else None)
 

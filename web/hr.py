@@ -32,7 +32,7 @@ router = APIRouter(prefix="/hr", dependencies=[Depends(same_origin)])
 @router.get("", response_class=HTMLResponse)
 async def cycles(request: Request, actor: PageActor) -> Response:
     state = request.app.state
-    rows = await state.cycle_views.cycles()
+    rows = await state.cycle_views.cycles(actor)
     if not (is_hr(actor) or is_auditor(actor)):  # the head of an agency: its cycles only, read-only
         headed = await run_in_threadpool(headed_agencies, state.appraisals, actor, {r["agency_id"] for r in rows})
         rows = [row for row in rows if row["agency_id"] in headed]
@@ -40,7 +40,8 @@ async def cycles(request: Request, actor: PageActor) -> Response:
             require_oversight(actor)  # anyone else: refused as before
     if len(rows) == 1:
         return redirect(f"/hr/siklus/{rows[0]['cycle_id']}")
-    notifications = await state.readside.notifications(state.clock()) if is_hr(actor) else None
+    # HR bound to an agency: that agency's mails (services/authz.py); an unbound HR user: every agency's.
+    notifications = await state.readside.notifications(state.clock(), actor.agency or None) if is_hr(actor) else None
     return page(
         request,
         "hr_home.html",

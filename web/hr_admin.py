@@ -22,7 +22,7 @@ from domain.cascade import cascade_choice
 from domain.cycle_commands import DefineCycle
 from domain.errors import REQUIRED, InvalidInput
 from domain.org_csv import Problem
-from services.authz import ONLY_HR, forbidden, is_hr, require_hr
+from services.authz import ONLY_HR, forbidden, is_hr, require_agency, require_hr
 from services.catalogue import say
 from services.edge import CSRF_FIELD, CSRF_REFUSED_HEADERS, CSRF_REFUSED_PAGE, form_token_ok
 from services.org import MAX_CSV_BYTES, Imported, csv_text, import_and_forward, participants_from_org
@@ -166,6 +166,7 @@ async def new_cycle(request: Request, actor: PageActor) -> Response:
     async def define() -> UUID:
         hr = require_hr(actor)
         agency_id = forms.text(form, "agency_id")
+        require_agency(actor, agency_id)  # HR defines its own agency's cycles
         agency = await run_in_threadpool(state.appraisals.agency, agency_id) if agency_id else None
         if agency is None:
             raise InvalidInput("agency_id", REQUIRED)

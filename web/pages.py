@@ -102,7 +102,7 @@ def _as_page(handler: Handler) -> Handler:
 
 def _actor(request: Request) -> Any:
     try:
-        return session.page_actor(request)
+        return session.signed_in(request)  # who is signed in, whatever the page they were refused
     except session.LoginRequired:
         return None
 

@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from domain.base import Actor
 from domain.errors import refusal
+from services.authz import bound_to_agency, with_agency
 from services.errors import ApiError
 from web.render import redirect
 
@@ -41,14 +42,22 @@ def page_session(request: Request) -> Any:  # identity.sessions.Session | None
     return sessions.resolve(token) if sessions is not None and token else None
 
 
-def page_actor(request: Request) -> Actor:
-    """The signed-in caller, from a live server-side session."""
+def signed_in(request: Request) -> Actor:
+    """The signed-in caller, from a live server-side session (HR with its agency)."""
     found = page_session(request)
     if found is None:
         raise LoginRequired(request.url.path)
     if found.must_change:
         raise LoginRequired(request.url.path, CHANGE_PASSWORD)
-    return Actor(found.nip, found.roles)
+    return with_agency(Actor(found.nip, found.roles), getattr(request.app.state, "users", None))
+
+
+def page_actor(request: Request) -> Actor:
+    """The signed-in caller of a page; HR is bound to its agency: the records the page names must be that
+    agency's (services/authz.py)."""
+    actor = signed_in(request)
+    bound_to_agency(request.app.state.appraisals, actor, {**request.query_params, **request.path_params})
+    return actor
 
 
 def same_origin(request: Request) -> None:
