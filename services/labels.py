@@ -196,6 +196,28 @@ TRANSFER_RULES = {
     "lowest": "predikat terendah",
 }
 
+# #14: careers out of Kinerja.
+RECOMMENDATIONS = {
+    "perpanjang": "Direkomendasikan diperpanjang",
+    "pertimbangkan": "Dipertimbangkan pengelola kinerja",
+    "tidak_perpanjang": "Tidak direkomendasikan diperpanjang",
+    "belum_ada_hasil": "Belum ada hasil penilaian final",
+}
+EMPLOYMENTS = {"pns": "PNS", "pppk": "PPPK penuh waktu", "pppk_paruh_waktu": "PPPK paruh waktu"}
+RENEWAL_DECISIONS = {"diperpanjang": "Diperpanjang", "tidak_diperpanjang": "Tidak diperpanjang"}
+EXPORT_STATES = {
+    "pending": "menunggu",
+    "delivered": "terkirim",
+    "failed": "gagal, dikirim ulang pada ekspor berikutnya",
+}
+CHANGED_FIELDS = {
+    "predikat": "predikat",
+    "angka_kredit": "angka kredit",
+    "tukin_cut_percent": "potongan tukin",
+    "coaching": "pembinaan",
+    "sanction_referral": "rujukan sanksi",
+}
+
 TABLES: dict[str, dict[str, str]] = {
     "stage": STAGES,
     "task": TASKS,
@@ -225,6 +247,11 @@ TABLES: dict[str, dict[str, str]] = {
     "evidence_type": EVIDENCE_TYPES,
     "transfer_period": TRANSFER_PERIODS,
     "transfer_rule": TRANSFER_RULES,
+    "recommendation": RECOMMENDATIONS,
+    "employment": EMPLOYMENTS,
+    "renewal": RENEWAL_DECISIONS,
+    "export_state": EXPORT_STATES,
+    "changed": CHANGED_FIELDS,
 }
 
 

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from domain.errors import NotFound
 from services.actions import BULK_TASKS
-from services.authz import headed_agencies
+from services.authz import headed_agencies, is_hr
 from services.errors import ApiError
 from services.views import my_tasks, read_appraisal, superior_rhk
 from web.render import page
@@ -83,7 +84,21 @@ async def inbox(request: Request, actor: PageActor) -> HTMLResponse:
         grouped=len(rows) >= GROUPED_FROM,
         bulk_counts=bulk_counts(rows, actor.nip),
         all_labels=ALL_LABELS,
+        dossiers=await run_in_threadpool(waiting_dossiers, state, actor, {c["agency_id"] for c in cycles}),
     )
+
+
+def waiting_dossiers(state: Any, actor: Any, agency_ids: set[str]) -> list[dict[str, Any]]:
+    """#14: HR's tasks of the PPPK renewal dossiers produced and not yet decided, in the agencies it is HR of."""
+    if not is_hr(actor):
+        return []
+    found = []
+    for agency_id in sorted(agency_ids):
+        try:
+            found += [{**d, "agency_id": agency_id} for d in state.contracts.waiting(actor, agency_id)]
+        except (ApiError, NotFound):  # HR of another agency, or an agency without master data
+            continue
+    return found
 
 
 def bulk_counts(rows: list[dict[str, Any]], nip: str) -> dict[str, int]:

@@ -21,6 +21,7 @@ from services.refusals import http_status
 from web import (
     audit,
     bulk,
+    careers,
     cascade,
     citizen,
     documents,
@@ -62,6 +63,7 @@ def install(app: FastAPI) -> None:
         cascade,
         hr_acting,
         hr_transfers,
+        careers,
         transfer_task,
         audit,
         citizen,

@@ -53,6 +53,7 @@ templates.env.globals["csrf_field"] = csrf_field
 # Notes shown after a successful action (POST-redirect-GET): a code in the URL, never free text.
 NOTES = {
     "skp-disimpan": "Draf SKP tersimpan.",
+    "dosir-diputuskan": "Keputusan perpanjangan perjanjian kerja tercatat.",
     "skp-diajukan": "SKP diajukan ke pejabat penilai.",
     "skp-disetujui": "SKP disetujui.",
     "skp-dikembalikan": "SKP dikembalikan kepada pegawai.",
