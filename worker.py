@@ -63,7 +63,7 @@ ACTIVITY_THREADS = 16
 def activities_for(app: Appraisals, settings: Settings | None = None) -> list[Callable[..., Any]]:
     """Every activity: one per command, the readers, the opening fan-out, the notifications, the checkpoints."""
     opening, notifications = OpeningActivities(app), NotificationActivities(app)
-    transfers = TransferActivities(app)
+    transfers, acting = TransferActivities(app), ActingActivities(app)
     config = settings or get_settings()
     checkpoints = CheckpointActivities(
         lambda name: publisher(config, log_named(app, name)), lambda: config.checkpoint_interval_seconds
@@ -77,7 +77,8 @@ def activities_for(app: Appraisals, settings: Settings | None = None) -> list[Ca
         notifications.escalate_keberatan,
         notifications.waiting_subordinates,
         checkpoints.publish_checkpoint,
-        ActingActivities(app).step_acting,
+        acting.step_acting,
+        acting.join_acting,
         PppkActivities(app).produce_dossier,
         transfers.notify_transfer,
         transfers.evaluate_served_period,

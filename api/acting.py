@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AppraisalsDep, Clock, HRActor, IdempotencyKey, Oversight, Writes
-from api.models import EXAMPLE_CYCLE, Code, Item, Nip, OneOf
+from api.models import EXAMPLE_CYCLE, Code, Item, Nip, OneOf, Text
 from domain.acting import KINDS
-from domain.acting_commands import DesignateActing
+from domain.acting_commands import DesignateActing, EndDesignation
 from services import acting
 
 router = APIRouter(prefix="/hr", tags=["hr"])
@@ -46,6 +46,17 @@ class ActingIn(BaseModel):
     decree: Item
 
 
+class EndIn(BaseModel):
+    """The designation's new last day (agency-local; the day before its first cancels it) and why."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"ends": "2027-03-31", "reason": "Kepala bidang kembali bertugas lebih awal"}]},
+    )
+    ends: Code
+    reason: Text
+
+
 class DesignationOut(BaseModel):
     id: str
     unit_id: str
@@ -60,6 +71,8 @@ class DesignationOut(BaseModel):
     at: str
     began: dict[str, Any] | None
     ended: dict[str, Any] | None
+    shortened: dict[str, Any] | None = None
+    joined: dict[str, Any] | None = None
     workflow_id: str = ""
 
 
@@ -71,6 +84,22 @@ async def designate(
     atasan) of the head's appraisals and has their tasks; after the last day they go back to the head."""
     cmd = DesignateActing(actor, body.unit_id, body.acting_nip, body.kind, body.starts, body.ends, body.decree)
     return await acting.designate(writes, cycle_id, cmd, clock(), key)
+
+
+@router.post("/cycles/{cycle_id}/acting/{designation_id}/end", response_model=DesignationOut)
+async def end_early(
+    cycle_id: CycleId,
+    designation_id: Annotated[UUID, Path(description="the designation's id")],
+    body: EndIn,
+    actor: HRActor,
+    writes: Writes,
+    clock: Clock,
+    key: IdempotencyKey,
+) -> dict[str, Any]:
+    """End a designation before its last day (or cancel one not begun): recorded with the reason; at the new end
+    the tasks go back to the head."""
+    cmd = EndDesignation(actor, str(designation_id), body.ends, body.reason)
+    return await acting.end_early(writes, cycle_id, cmd, clock(), key)
 
 
 @router.get("/cycles/{cycle_id}/acting", response_model=list[DesignationOut])

@@ -18,11 +18,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import event
 
 from domain import calendar
-from domain.acting_commands import DesignateActing
+from domain.acting_commands import DesignateActing, EndDesignation
 from domain.base import Actor, KinerjaAggregate, require
 from domain.errors import REQUIRED, InvalidInput, WrongStage, refusal
 from domain.nip import check_nip
-from domain.text import ITEM
+from domain.text import ITEM, TEXT
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kinerja.example/acting")
 PLT, PLH = "plt", "plh"
@@ -46,6 +46,11 @@ OVERLAP = refusal(
 )
 DECREE_USED = refusal("acting.decree_used", "decree {decree} already designates an acting head in this cycle")
 NO_DESIGNATION = refusal("acting.no_designation", "no designation {designation_id} in this cycle")
+NOT_EARLIER = refusal("acting.not_earlier", "must be before the designation's last day {ends}: it can only end earlier")
+BACKDATED = refusal(
+    "acting.backdated", "must not be before {yesterday}: what was done under the designation until today stays its own"
+)
+ALREADY_OVER = refusal("acting.already_over", "the designation {designation_id} is over already")
 BY_CALENDAR = refusal("acting.by_calendar", "a designation starts and ends by its own calendar")
 
 
@@ -173,6 +178,38 @@ class ActingRegister(KinerjaAggregate):
             "ended": None,
         }
 
+    def end_early(self, cmd: EndDesignation, at: datetime, *, time_zone: str) -> dict[str, Any]:
+        """HR moves the designation's last day earlier (a day before its first cancels it): not below yesterday,
+        so what was done under it stays its own, and not once its end was stepped. Returns the designation."""
+        require(cmd.by.is_hr, ONLY_HR)
+        held = self.designation(cmd.designation_id)
+        if held["ended"] is not None:
+            raise WrongStage(ALREADY_OVER, designation_id=cmd.designation_id)
+        ends = calendar.parse_day("ends", cmd.ends)
+        if ends.isoformat() >= held["ends"]:
+            raise InvalidInput("ends", NOT_EARLIER, ends=held["ends"])
+        yesterday = calendar.local_day(at, time_zone) - timedelta(days=1)
+        earliest = max(yesterday, date.fromisoformat(held["starts"]) - timedelta(days=1))
+        if ends < earliest:
+            raise InvalidInput("ends", BACKDATED, yesterday=earliest.isoformat())
+        reason = TEXT.check("reason", cmd.reason).strip()  # required: the command's Text (domain/text.py)
+        self._shortened(cmd.by.nip, cmd.designation_id, held["ends"], ends.isoformat(), reason, at)
+        return self.designations[cmd.designation_id]
+
+    @event("Shortened")
+    def _shortened(
+        self, by: str, designation_id: str, previous: str, ends: str, reason: str, timestamp: datetime
+    ) -> None:
+        held = self.designations[designation_id]
+        held["ends"] = ends
+        held["shortened"] = {
+            "by": by,
+            "at": timestamp.isoformat(),
+            "previous": previous,
+            "reason": reason,
+            "cancelled": ends < held["starts"],
+        }
+
     def designation(self, designation_id: str) -> dict[str, Any]:
         found = self.designations.get(designation_id)
         if found is None:
@@ -208,6 +245,44 @@ class ActingRegister(KinerjaAggregate):
     ) -> None:
         key = "began" if step == BEGIN else "ended"
         self.designations[designation_id][key] = {"at": timestamp.isoformat(), "reached": reached, "skipped": skipped}
+
+    def joining(self, nip: str, participant: dict[str, Any]) -> list[dict[str, Any]]:
+        """The designations running now (begun, not ended) that a participant added to the cycle since their start
+        falls under (its pejabat penilai or atasan is their head), and that have not reached them yet."""
+        heads = (participant["appraiser_nip"], participant["atasan_nip"])
+        return [
+            d
+            for d in self.designations.values()
+            if d["began"] is not None
+            and d["ended"] is None
+            and d["head_nip"] in heads
+            and nip not in d["began"]["reached"]
+            and nip not in d.get("joined", {})
+        ]
+
+    def record_joined(
+        self, by: Actor, designation_id: str, nip: str, skipped: dict[str, Any] | None, at: datetime
+    ) -> None:
+        """A participant added while the designation runs was reached (skipped: None) or could not be (the refusal's
+        code and figures), by the cycle's calendar; once per participant."""
+        require(by.is_system, BY_CALENDAR)
+        held = self.designation(designation_id)
+        if nip in held.get("joined", {}) or held["ended"] is not None:
+            raise WrongStage(BY_CALENDAR)
+        self._joined(by.nip, designation_id, nip, skipped, at)
+
+    @event("Joined")
+    def _joined(
+        self, by: str, designation_id: str, nip: str, skipped: dict[str, Any] | None, timestamp: datetime
+    ) -> None:
+        joined = self.designations[designation_id].setdefault("joined", {})
+        joined[nip] = {"at": timestamp.isoformat(), "reached": skipped is None, "skipped": skipped}
+
+    def reached_now(self, designation_id: str) -> list[str]:
+        """Whom the designation holds now: those its start reached and those who joined while it ran."""
+        held = self.designation(designation_id)
+        joined = [n for n, j in held.get("joined", {}).items() if j["reached"]]
+        return sorted(set((held["began"] or {}).get("reached", [])) | set(joined))
 
     def in_charge(self, unit_id: str, day: date) -> dict[str, Any] | None:
         """The designation acting for the unit's head on that agency-local day, if any."""

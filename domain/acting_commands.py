@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.base import Actor
-from domain.text import Code, Item
+from domain.text import Code, Item, Text
 
 
 @dataclass(frozen=True)
@@ -43,3 +43,14 @@ class EndActing:
 
     by: Actor
     designation_id: Code
+
+
+@dataclass(frozen=True)
+class EndDesignation:
+    """HR ends a designation before its last day (the head is back early), or cancels one not begun yet: the new
+    last day (agency-local YYYY-MM-DD; a day before the first cancels it), with the reason."""
+
+    by: Actor
+    designation_id: Code
+    ends: Code
+    reason: Text

@@ -2,9 +2,10 @@
 as pejabat penilai or as atasan) and ends (the part goes back). Mixed into `AppraisalRules`.
 
 Refused, and reported to HR by the designation's workflow: the acting head's own appraisal (nobody acts over
-themselves), an appraisal the head no longer takes part in, an atasan's part for the appraisal's own pejabat
-penilai (the keberatan goes to someone else than the rater), and HR's own appraisal (another pengelola kinerja
-designates).
+themselves), an appraisal the head no longer takes part in, and an atasan's part for the appraisal's own pejabat
+penilai (the keberatan goes to someone else than the rater). The designating HR officer's own appraisal is
+reached like any other of the unit (#15): the step is the designation's calendar acting on the whole unit, not
+HR acting on their own appraisal, and HR cannot name themselves the acting head (domain/acting.py).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class ActingRules(AppraisalState):
     """A designation's start and end on the appraisal."""
 
     def begin_acting(self, cmd: BeginActing, at: datetime) -> None:
-        self._require_hr(cmd.by, ONLY_HR)
+        require(cmd.by.is_hr, ONLY_HR)  # the designation's step: its designator's own appraisal is reached too
         if self.stage == FINALISED:
             raise WrongStage(IS_FINALISED)
         require(cmd.acting_nip != self.employee_nip, OWN_APPRAISAL, nip=cmd.acting_nip)
@@ -50,7 +51,7 @@ class ActingRules(AppraisalState):
         )
 
     def end_acting(self, cmd: EndActing, at: datetime) -> None:
-        self._require_hr(cmd.by, ONLY_HR)
+        require(cmd.by.is_hr, ONLY_HR)
         if not any(held["designation_id"] == cmd.designation_id for held in acting_of(self).values()):
             raise WrongStage(NOT_BEGUN, designation_id=cmd.designation_id)
         self._acting_ended(cmd.by.nip, cmd.designation_id, at)

@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.acting import ActingRegister, designation_id_of, reached
-from domain.acting_commands import DesignateActing
+from domain.acting import NO_DESIGNATION, ActingRegister, designation_id_of, reached
+from domain.acting_commands import DesignateActing, EndDesignation
 from domain.base import Actor
-from domain.errors import ConcurrencyConflict
+from domain.errors import ConcurrencyConflict, InvalidInput
+from domain.participants import post_of
 from domain.store import Store
 from domain.text import check_command
 
@@ -59,6 +60,20 @@ class ActingService(Store):
         self._save(register)
         return designation_id
 
+    def end_designation(self, cycle_id: UUID, cmd: EndDesignation, *, at: datetime, key: str = "") -> dict[str, Any]:
+        """HR ends a designation early or cancels it (once per key); returns the designation as it now stands."""
+        check_command(cmd)
+        cycle = self.cycle(cycle_id)
+        register = self.acting_register(cycle_id)
+        if register is None:
+            raise InvalidInput("designation_id", NO_DESIGNATION, designation_id=cmd.designation_id)
+        if key and register.applied_version(key) is not None:
+            return register.designation(cmd.designation_id)
+        with register.command(key):
+            held = register.end_early(cmd, at, time_zone=cycle.time_zone)
+        self._save(register)
+        return held
+
     def acting_register(self, cycle_id: UUID) -> ActingRegister | None:
         return self._find(ActingRegister, ActingRegister.create_id(cycle_id))
 
@@ -69,6 +84,32 @@ class ActingService(Store):
         designation = register.designation(designation_id)
         cycle = self.cycle(cycle_id)
         return designation, reached(cycle.participants, designation["head_nip"])
+
+    def acting_joining(self, cycle_id: UUID, nip: str) -> tuple[list[dict[str, Any]], int]:
+        """The running designations a participant just added falls under and has not been reached by, and the
+        participant's post (its workflow's id)."""
+        register = self.acting_register(cycle_id)
+        participant = self.cycle(cycle_id).participants.get(nip)
+        if register is None or participant is None:
+            return [], 1
+        return register.joining(nip, participant), post_of(participant)
+
+    def record_acting_joined(
+        self, cycle_id: UUID, designation_id: str, nip: str, skipped: dict[str, Any] | None, *, by: Actor, at: datetime
+    ) -> None:
+        """Record that a designation reached (or could not reach) a participant added while it ran; once."""
+        for _ in range(5):
+            register = self.acting_register(cycle_id)
+            assert register is not None
+            held = register.designation(designation_id)
+            if nip in held.get("joined", {}) or held["ended"] is not None:
+                return
+            register.record_joined(by, designation_id, nip, skipped, at)
+            try:
+                self._save(register)
+                return
+            except ConcurrencyConflict:
+                continue
 
     def record_acting_step(
         self,

@@ -12,9 +12,10 @@ from uuid import UUID
 
 from starlette.concurrency import run_in_threadpool
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.acting import period_instants
-from domain.acting_commands import DesignateActing
+from domain.acting_commands import DesignateActing, EndDesignation
 from services.gateway import Gateway
 from workflows.acting import ActingInput, ActingWorkflow, acting_workflow_id
 from workflows.ids import start_once
@@ -40,6 +41,23 @@ async def designate(gateway: Gateway, cycle_id: UUID, cmd: DesignateActing, at: 
     except WorkflowAlreadyStartedError:
         pass  # a repeat of the same designation
     return {**designation, "workflow_id": acting_workflow_id(designation_id)}
+
+
+async def end_early(gateway: Gateway, cycle_id: UUID, cmd: EndDesignation, at: datetime, key: str) -> dict[str, Any]:
+    """HR ends a designation early (or cancels it): recorded with the reason, then its workflow is told the new end
+    instant, where the tasks go back to the head (a retry records nothing twice and tells it again)."""
+    app = gateway.appraisals
+    held = await run_in_threadpool(lambda: app.end_designation(cycle_id, cmd, at=at, key=key))
+    cycle = await run_in_threadpool(app.cycle, cycle_id)
+    _, ends = period_instants(held, cycle.time_zone)
+    try:
+        await gateway.client.get_workflow_handle(acting_workflow_id(cmd.designation_id)).signal(
+            "shorten", ends.isoformat()
+        )
+    except RPCError as e:
+        if e.status != RPCStatusCode.NOT_FOUND:
+            raise  # a workflow already over has nothing left to move
+    return {**held, "workflow_id": acting_workflow_id(cmd.designation_id)}
 
 
 def designations(app: Any, cycle_id: UUID) -> list[dict[str, Any]]:

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from domain.acting import designation_id_of, reached, unit_head
-from domain.acting_commands import BeginActing, DesignateActing, EndActing
+from domain.acting_commands import BeginActing, DesignateActing, EndActing, EndDesignation
 from domain.audit import Audit
-from domain.base import Actor
+from domain.base import SYSTEM, Actor
 from domain.errors import DomainError, InvalidInput, NotAllowed, WrongStage
 from domain.result_commands import DecideKeberatan
 from domain.work_commands import ApproveSkp
@@ -204,9 +204,12 @@ def test_nobody_acts_over_their_own_appraisal_nor_where_the_head_takes_no_part_n
     with pytest.raises(NotAllowed) as not_hr:
         s.do(STAFF, BeginActing(actor(SEKDA), "d1", UNIT, HEAD, ANALIS, "plt", DECREE), AT)
     assert not_hr.value.code == "acting.only_hr"
-    with pytest.raises(NotAllowed) as hrs_own:
-        s.do(STAFF, BeginActing(Actor(STAFF, ("hr",)), "d1", UNIT, HEAD, ANALIS, "plt", DECREE), AT)
-    assert hrs_own.value.code == "appraisal.own"
+    # The designator's own appraisal is the unit's like any other (#15): the step reaches it, and ends there.
+    designator = Actor(STAFF, ("hr",))
+    began = s.do(STAFF, BeginActing(designator, "d1", UNIT, HEAD, ANALIS, "plt", DECREE), AT)
+    assert began.pending == {"task": "draft_skp", "assignee": STAFF} and s.get(STAFF).acting_appraiser == ANALIS
+    s.do(STAFF, EndActing(designator, "d1"), AT + timedelta(days=1))
+    assert s.get(STAFF).acting_appraiser == HEAD
 
 
 def test_an_acting_atasan_decides_the_pending_keberatan_and_hands_it_back_at_the_end() -> None:
@@ -230,3 +233,63 @@ def test_an_acting_head_acts_only_for_the_head_named_after_a_change_of_superviso
     appraisal = s.get(STAFF)
     appraisal.__dict__["appraiser_nip"] = KADIS  # as a SupervisorReassigned would leave it
     assert appraisal.acting_appraiser == KADIS
+
+
+def end(s: Scenario, designation: str, ends: str, at: datetime, key: str = "", **change: Any) -> dict[str, Any]:
+    cmd = EndDesignation(**{"by": HR_ACTOR, "designation_id": designation, "ends": ends, "reason": "kembali", **change})
+    return s.app.end_designation(s.cycle_id, cmd, at=at, key=key)
+
+
+def test_hr_ends_a_designation_early_with_a_reason_or_cancels_one_not_begun_and_the_unit_is_free_again() -> None:
+    s = Scenario.new()
+    first = designate(s)
+    feb_20 = datetime(2024, 2, 20, 2, 0, tzinfo=UTC)
+    refusals = [
+        ({"by": actor(SEKDA)}, "2024-02-20", NotAllowed, "acting.only_hr", None),
+        ({}, "2024-03-04", InvalidInput, "acting.not_earlier", "ends"),  # not earlier than its last day
+        ({}, "2024-02-18", InvalidInput, "acting.backdated", "ends"),  # before yesterday: done under it stays its own
+        ({"reason": "  "}, "2024-02-20", InvalidInput, "input.required_text", "reason"),
+        ({}, "20-02-2024", InvalidInput, "input.date", "ends"),
+        ({"designation_id": "nope"}, "2024-02-20", InvalidInput, "acting.no_designation", "designation_id"),
+    ]
+    for change, ends, error, code, field in refusals:
+        with pytest.raises(error) as refused:
+            end(s, first, ends, feb_20, **change)
+        assert refused.value.code == code and getattr(refused.value, "field", None) == field
+    held = end(s, first, "2024-02-20", feb_20, key="e1", reason="Kepala bidang kembali bertugas")
+    assert held["ends"] == "2024-02-20" and held["shortened"]["previous"] == "2024-03-04"
+    assert held["shortened"]["reason"] == "Kepala bidang kembali bertugas" and not held["shortened"]["cancelled"]
+    version = s.app.acting_register(s.cycle_id).version
+    assert end(s, first, "2024-02-20", feb_20, key="e1")["ends"] == "2024-02-20"  # a retry writes nothing
+    assert s.app.acting_register(s.cycle_id).version == version
+    register = s.app.acting_register(s.cycle_id)
+    assert register.in_charge(UNIT, datetime(2024, 2, 20).date())["id"] == first
+    assert register.in_charge(UNIT, datetime(2024, 2, 21).date()) is None
+    # The unit is free from 21 February: another designation may follow; one not begun can be cancelled.
+    later = designate(s, at=feb_20, starts="2024-04-01", ends="2024-04-30", decree="800/99")
+    cancelled = end(s, later, "2024-03-31", feb_20)
+    assert (
+        cancelled["shortened"]["cancelled"]
+        and s.app.acting_register(s.cycle_id).in_charge(UNIT, datetime(2024, 4, 2).date()) is None
+    )
+
+
+def test_a_participant_added_while_a_designation_runs_joins_it_once_and_leaves_with_it() -> None:
+    s = Scenario.new()
+    first = designate(s)
+    register = s.app.acting_register(s.cycle_id)
+    newcomer = {"appraiser_nip": HEAD, "atasan_nip": SEKDA}
+    assert register.joining(OUTSIDER, newcomer) == []  # not begun yet: its start reaches everyone then
+    s.app.record_acting_step(s.cycle_id, first, "begin", [STAFF], {}, by=SYSTEM, at=AT)
+    register = s.app.acting_register(s.cycle_id)
+    assert [d["id"] for d in register.joining(OUTSIDER, newcomer)] == [first]
+    assert register.joining(STAFF, newcomer) == []  # reached at its start already
+    assert register.joining(OUTSIDER, {"appraiser_nip": KADIS, "atasan_nip": SEKDA}) == []  # not under the head
+    with pytest.raises(NotAllowed):
+        register.record_joined(HR_ACTOR, first, OUTSIDER, None, AT)  # only the calendar records it
+    s.app.record_acting_joined(s.cycle_id, first, OUTSIDER, None, by=SYSTEM, at=AT)
+    s.app.record_acting_joined(s.cycle_id, first, OUTSIDER, None, by=SYSTEM, at=AT)  # once
+    register = s.app.acting_register(s.cycle_id)
+    assert register.joining(OUTSIDER, newcomer) == []
+    assert register.designations[first]["joined"][OUTSIDER]["reached"]
+    assert register.reached_now(first) == sorted([STAFF, OUTSIDER])  # its end leaves both

@@ -7,6 +7,8 @@ over and leaves them. Its history is a few events: two durable timers and two ac
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +24,11 @@ STEP: Any = {
     "heartbeat_timeout": timedelta(minutes=2),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(minutes=5)),
 }
+
+
+# #15: HR may end a designation early (or cancel it): the `shorten` signal moves the end instant, and a
+# run waits for its instants so that a signal wakes it. Runs started before sleep as they did.
+SHORTENABLE = "acting-shortenable-2026-12"
 
 
 def acting_workflow_id(designation_id: str) -> str:
@@ -43,17 +50,54 @@ class ActingWorkflow:
     def __init__(self) -> None:
         self.state = "waiting"
         self.steps: dict[str, StepDone] = {}
+        self.ends_at = ""  # the end instant as HR last set it (the `shorten` signal)
 
     @workflow.run
     async def run(self, input: ActingInput) -> dict[str, StepDone]:
-        for step, instant in (("begin", input.begins_at), ("end", input.ends_at)):
-            delay = (datetime.fromisoformat(instant) - workflow.now()).total_seconds()
-            if delay > 0:
-                await workflow.sleep(delay)
-            req = ActingStep(input.cycle_id, input.designation_id, step, workflow.now().isoformat())
-            self.steps[step] = await workflow.execute_activity_method(ActingActivities.step_acting, req, **STEP)
-            self.state = "acting" if step == "begin" else "ended"
+        if not workflow.patched(SHORTENABLE):
+            for step, instant in (("begin", input.begins_at), ("end", input.ends_at)):
+                delay = (datetime.fromisoformat(instant) - workflow.now()).total_seconds()
+                if delay > 0:
+                    await workflow.sleep(delay)
+                await self._step(input, step)
+            return self.steps
+        self.ends_at = self.ends_at or input.ends_at
+        await self._until(lambda: input.begins_at)
+        if datetime.fromisoformat(self.ends_at) <= datetime.fromisoformat(input.begins_at):  # cancelled: nobody reached
+            self.state = "cancelled"
+            return self.steps
+        await self._step(input, "begin")
+        await self._until(lambda: self.ends_at)
+        await self._step(input, "end")
         return self.steps
+
+    async def _until(self, instant: Callable[[], str]) -> None:
+        """Wait for the instant, woken when HR moves the end: it may be the instant waited for, or fall before it."""
+        while True:
+            target = datetime.fromisoformat(instant())
+            if datetime.fromisoformat(self.ends_at) < target:
+                return  # the end moved before the first day: the caller sees the designation cancelled
+            delay = (target - workflow.now()).total_seconds()
+            if delay <= 0:
+                return
+            try:
+                await workflow.wait_condition(functools.partial(self._moved, self.ends_at), timeout=delay)
+            except TimeoutError:
+                return
+
+    def _moved(self, seen: str) -> bool:
+        return self.ends_at != seen
+
+    async def _step(self, input: ActingInput, step: str) -> None:
+        req = ActingStep(input.cycle_id, input.designation_id, step, workflow.now().isoformat())
+        self.steps[step] = await workflow.execute_activity_method(ActingActivities.step_acting, req, **STEP)
+        self.state = "acting" if step == "begin" else "ended"
+
+    @workflow.signal
+    def shorten(self, ends_at: str) -> None:
+        """HR ended the designation early: its new end instant (ISO UTC); an earlier one never moves later."""
+        if not self.ends_at or datetime.fromisoformat(ends_at) < datetime.fromisoformat(self.ends_at):
+            self.ends_at = ends_at
 
     @workflow.query
     def status(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from temporalio import workflow
 from workflows.cycle_runtime import FAN_OUT, PHASE_CHECKPOINTS, PROGRESS, CycleRuntime
 
 with workflow.unsafe.imports_passed_through():
+    from activities.acting import ActingActivities, JoinActing
     from activities.appraisals import AppraisalActivities
     from activities.opening import OpenBatch, OpeningActivities, SignalAppraisals
 
@@ -36,6 +37,8 @@ CALIBRATION_RECEIPT = "calibration-receipt"
 # Issue 15's gap: a participant in a later post (a transfer within the agency) runs `appraisal-{cycle}-{nip}-2`;
 # removing them stops that one. Runs started before keep the activity that returns the version only.
 WITHDRAW_POST = "withdraw-latest-post"
+# #15: a participant added while an acting head's designation runs over their head gets the acting head at once.
+ACTING_REACHES_JOINERS = "acting-reaches-joiners"
 
 
 class HrChanges(CycleRuntime):
@@ -50,7 +53,11 @@ class HrChanges(CycleRuntime):
             page = await self._open(
                 OpenBatch(self.input.cycle_id, workflow.info().workflow_id, workflow.now().isoformat(), nips=[nip])
             )
-        return {"version": version, "opened": page.opened, "started": page.started, "failures": page.failures}
+        answer = {"version": version, "opened": page.opened, "started": page.started, "failures": page.failures}
+        if workflow.patched(ACTING_REACHES_JOINERS):
+            joins = JoinActing(self.input.cycle_id, nip, workflow.now().isoformat())
+            answer["acting"] = await workflow.execute_activity_method(ActingActivities.join_acting, joins, **FAN_OUT)
+        return answer
 
     @workflow.update
     async def remove_participant(self, cmd: RemoveParticipant) -> dict[str, Any]:
