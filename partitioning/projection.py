@@ -13,6 +13,7 @@ import threading
 
 import sqlalchemy as sa
 
+from domain.application import Appraisals
 from domain.partitions import PartitionedAppraisals
 from readmodels.projector import Projector, run
 from readmodels.tables import projection_failures, projection_tracking
@@ -26,6 +27,14 @@ def tracking_name(agency_code: str) -> str:
 
 def projector_for(store: PartitionedAppraisals, agency_code: str, engine: sa.Engine) -> Projector:
     return Projector(store.partition(agency_code), engine, name=tracking_name(agency_code))
+
+
+def projectors_of(app: Appraisals, engine: sa.Engine) -> list[Projector]:
+    """Every projector that writes the read tables of this store: one per agency's log when it is
+    partitioned (none before the first agency's record), else the one of its single log."""
+    if isinstance(app, PartitionedAppraisals):
+        return [projector_for(app, code, engine) for code in sorted(app.partitions())]
+    return [Projector(app, engine)]
 
 
 def positions(engine: sa.Engine) -> dict[str, int]:
@@ -43,7 +52,7 @@ def positions(engine: sa.Engine) -> dict[str, int]:
 
 def rebuild_all(store: PartitionedAppraisals, engine: sa.Engine) -> int:
     """Drop the read tables once, then project every agency's log from its first row; returns the events applied."""
-    projectors = [projector_for(store, code, engine) for code in sorted(store.partitions())]
+    projectors = projectors_of(store, engine)
     if not projectors:
         return 0
     total = projectors[0].rebuild()  # drops and recreates every read table, resets its own position
@@ -56,7 +65,7 @@ def rebuild_all(store: PartitionedAppraisals, engine: sa.Engine) -> int:
                 .where(projection_tracking.c.projection == p.name)
                 .values(last_notification_id=0)
             )
-        total += p.catch_up()
+        total += p.replay()
     return total
 
 

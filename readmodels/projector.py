@@ -155,10 +155,10 @@ class Projector(FailureRecords):
             metadata.create_all(conn, tables=list(READ_TABLES))
             conn.execute(projection_failures.delete().where(projection_failures.c.projection == self.name))
             conn.execute(self._tracking().values(last_notification_id=0))
-        return self._replay()
+        return self.replay()
 
-    def _replay(self) -> int:
-        """From the tracked position (zero, in a rebuild) to the head: the log read `rebuild_batch_size`
+    def replay(self, until: int | None = None) -> int:
+        """From the tracked position (zero, in a rebuild) to the head (or `until`): the log read `rebuild_batch_size`
         notifications at a time and folded into the working set, each touched aggregate's rows written
         once, when the log is read (or when as many aggregates as the working set holds wait to be
         written): one transaction, one statement per table, the counts summed once. Rows are a function
@@ -167,10 +167,12 @@ class Projector(FailureRecords):
         from there."""
         self.ensure_tables()
         position = self.position()
+        if until is not None and position >= until:
+            return 0
         last, total, read = position, 0, 0
         waiting: dict[UUID, Loaded] = {}  # first-seen order, each aggregate at the last version read
         while True:
-            notifications = self.log.select_notifications(last + 1, self.rebuild_batch_size)
+            notifications = self.log.select_notifications(last + 1, self.rebuild_batch_size, stop=until)
             for loaded in self.load_batch(notifications):
                 waiting[loaded.aggregate_id] = loaded
             if notifications:
@@ -179,20 +181,18 @@ class Projector(FailureRecords):
             if last > position and (done or len(waiting) >= self.working_set.size):
                 if not self._commit(position, last, list(waiting.values())):
                     self.working_set.forget()
-                    return total + self.catch_up()
+                    return total + self.catch_up(until)
                 self.applied += read
                 total, position, read = total + read, last, 0
                 waiting.clear()
             if done:
                 break
-        return total + self.catch_up()
+        return total + self.catch_up(until)
 
     def snapshot(self, tables: Sequence[sa.Table]) -> tuple[int, dict[str, list[dict[str, Any]]]]:
         """The position and every row of `tables`, read under the projector's lock: no batch lands in between."""
-        self.ensure_tables()
-        with self.engine.begin() as conn:
-            position = self._lock(conn)
-            return position, {t.name: [dict(r) for r in conn.execute(sa.select(t)).mappings()] for t in tables}
+        positions, rows = snapshot([self], tables)
+        return positions[self.name], rows
 
     def position(self) -> int:
         self.ensure_tables()
@@ -322,6 +322,23 @@ class Projector(FailureRecords):
             if isinstance(aggregate, CycleRunning):
                 project_running(conn, aggregate, deltas)
         deltas.flush(conn)
+
+
+def snapshot(
+    projectors: Sequence[Projector], tables: Sequence[sa.Table], engine: sa.Engine | None = None
+) -> tuple[dict[str, int], dict[str, list[dict[str, Any]]]]:
+    """Each projector's position and every row of `tables`, read in one transaction of their read-model
+    database (`engine`, when there are none) under every projector's lock (taken in the order of their
+    names): no batch of any of them lands in between. The projectors of one store share one database."""
+    engine = projectors[0].engine if projectors else engine
+    if engine is None:
+        raise ValueError("a snapshot needs a projector or an engine")
+    create_tables(engine, metadata)
+    for projector in projectors:
+        projector.ensure_tables()
+    with engine.begin() as conn:
+        positions = {p.name: p._lock(conn) for p in sorted(projectors, key=lambda p: p.name)}
+        return positions, {t.name: [dict(r) for r in conn.execute(sa.select(t)).mappings()] for t in tables}
 
 
 def projected(topic: str) -> bool:

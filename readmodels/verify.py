@@ -25,7 +25,8 @@ from sqlalchemy.pool import NullPool
 
 from domain.application import Appraisals
 from domain.audit import jsonable
-from readmodels.projector import Projector, make_engine
+from partitioning.projection import projectors_of
+from readmodels.projector import Projector, make_engine, snapshot
 from readmodels.tables import READ_TABLES
 
 Rows = dict[str, dict[tuple[Any, ...], dict[str, Any]]]  # table -> primary key -> row
@@ -58,11 +59,13 @@ class ReadModelReport:
     rows: dict[str, int]
     differences: list[RowDifference]
     rebuild_failures: list[dict[str, Any]]
+    positions: dict[str, int] = field(default_factory=dict)  # each projector's (one per agency's log, if partitioned)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "position": self.position,
+            "positions": self.positions,
             "rows": self.rows,
             "differences": [jsonable(asdict(d)) for d in self.differences],
             "described": [str(d) for d in self.differences],
@@ -71,21 +74,27 @@ class ReadModelReport:
 
 
 def verify_read_models(app: Appraisals, engine: sa.Engine) -> ReadModelReport:
-    """Rebuild into a scratch place up to the live position; every live row compared with its rebuilt twin."""
-    live_projector = Projector(app, engine)
-    position, live = live_projector.snapshot(READ_TABLES)
+    """Rebuild into a scratch place up to the live positions; every live row compared with its rebuilt twin.
+
+    A partitioned store's read tables are written by one projector per agency's log
+    (partitioning/projection.py): the live rows are read under all their locks at once, and each
+    agency's log is replayed into the scratch place up to its own live position."""
+    projectors = projectors_of(app, engine)
+    positions, live = snapshot(projectors, READ_TABLES, engine)
     with scratch(engine) as place:
-        rebuilt_projector = Projector(app, place)
-        rebuilt_projector.catch_up(until=position)
-        rebuilt = rebuilt_projector.snapshot(READ_TABLES)[1]
-        failures = rebuilt_projector.failures()
+        rebuilt_projectors = [Projector(p.app, place, name=p.name, log=p.log) for p in projectors]
+        for p in rebuilt_projectors:
+            p.replay(until=positions[p.name])
+        rebuilt = snapshot(rebuilt_projectors, READ_TABLES, place)[1]
+        failures = [f for p in rebuilt_projectors for f in p.failures()]
     differences = [d for table in READ_TABLES for d in compare(table, live[table.name], rebuilt[table.name])]
     return ReadModelReport(
         ok=not differences,
-        position=position,
+        position=sum(positions.values()),
         rows={t.name: len(rebuilt[t.name]) for t in READ_TABLES},
         differences=differences,
         rebuild_failures=failures,
+        positions=positions,
     )
 
 

@@ -36,6 +36,7 @@ RECEIPT_FIELDS = ("record_id", "version", "notification_id", "type", "at", "by",
 class Proof:
     def __init__(self, settings: Settings, appraisals: Appraisals) -> None:
         self.settings, self.appraisals = settings, appraisals
+        self._homes: dict[str, tuple[Appraisals, Log, list[Verifier], str, Receipts]] = {}  # partitions' logs
 
     @property
     def sealed(self) -> bool:
@@ -59,11 +60,27 @@ class Proof:
     def receipts(self) -> Receipts:
         return Receipts(self.log, self.keys)
 
+    def home_of(self, record_id: UUID) -> tuple[Appraisals, Log, list[Verifier], str, Receipts]:
+        """The log holding the record (its agency's, when the store is partitioned: domain/partitions.py),
+        with that log's keys, origin and receipts; NotFound for a record no log holds."""
+        home = self.appraisals.home(record_id)
+        if home is self.appraisals:
+            return home, self.log, self.keys, self.origin, self.receipts
+        assert isinstance(home, Appraisals)
+        name = home.name.lower()
+        found = self._homes.get(name)
+        if found is None:
+            log = Log.of(home)
+            keys = log_keys(self.settings, log)
+            found = self._homes[name] = (home, log, keys, origin_of(self.settings, log), Receipts(log, keys))
+        return found
+
     # --- verification ----------------------------------------------------------------
 
     def record_report(self, record_id: UUID) -> dict[str, Any]:
         """The record's chain, seals and tree (transparency/integrity.py), reported rather than refused."""
-        return RecordCheck(self.appraisals, self.origin, self.keys).check(record_id).as_dict()
+        home, _, keys, origin, _ = self.home_of(record_id)
+        return RecordCheck(home, origin, keys).check(record_id).as_dict()
 
     def log_report(self) -> dict[str, Any]:
         """The whole log against its checkpoints and every witness (transparency/verify.py)."""
@@ -102,8 +119,9 @@ class Proof:
     # --- receipts --------------------------------------------------------------------
 
     def receipt(self, record_id: UUID, version: int) -> dict[str, Any]:
-        """An event's receipt, completed with its inclusion proof once a checkpoint covers it."""
-        return self.receipts.issue(record_id, version)
+        """An event's receipt from the record's own log, completed with its inclusion proof once a checkpoint
+        of that log covers it."""
+        return self.home_of(record_id)[4].issue(record_id, version)
 
     def receipt_for(self, actor: Actor, record_id: UUID, version: int) -> dict[str, Any]:
         """A receipt for someone who may read the record: an appraisal's own people, else HR and auditors."""
@@ -124,9 +142,16 @@ class Proof:
             return None
 
     def verify(self, document: Any) -> dict[str, Any]:
-        """A receipt checked offline with the agency's and witnesses' keys, then against the log as it is."""
-        result = verify_receipt(document, self.keys, witness_keys(self.settings), self.receipts)
-        return {**result.as_dict(), "origin": self.origin}
+        """A receipt checked offline with the agency's and witnesses' keys, then against the log as it is: the
+        log of the record it names (its agency's, when partitioned); the store's own for a record no log
+        holds or a document that names none, where the check then says what fails."""
+        keys, origin, receipts = self.keys, self.origin, self.receipts
+        try:
+            _, _, keys, origin, receipts = self.home_of(UUID(str(document["event"]["record_id"])))
+        except (NotFound, KeyError, TypeError, ValueError, AttributeError):
+            pass
+        result = verify_receipt(document, keys, witness_keys(self.settings), receipts)
+        return {**result.as_dict(), "origin": origin}
 
 
 def summary(receipt: dict[str, Any]) -> dict[str, Any]:

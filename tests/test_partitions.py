@@ -33,13 +33,14 @@ from domain.work_commands import ReportProgress
 from partitioning import move as move_module
 from partitioning.move import Move, MoveRefused
 from partitioning.outbox import PartitionedOutbox, feed_name, outbox_for, sent_before_the_move
-from partitioning.projection import positions, projector_for, rebuild_all
+from partitioning.projection import positions, projector_for, rebuild_all, tracking_name
 from partitioning.store import open_appraisals, open_partitioned
 from readmodels.national import national_rollup
 from readmodels.projector import make_engine
-from readmodels.tables import READ_TABLES, projection_tracking
+from readmodels.tables import READ_TABLES, appraisals, projection_tracking
 from readmodels.transfer_rows import evaluation_tasks, transfer_ids
-from readmodels.verify import compare
+from readmodels.verify import compare, verify_read_models
+from services.proof import Proof
 from settings import Settings, WitnessConfig, event_store_env
 from tests.factories import ANALIS, HEAD, HR_ACTOR, KADIS, OUTSIDER, SEKDA, STAFF, UTC, Scenario, T, actor
 from tests.test_api_support import AUDITOR, EMP1, build_app, login, running, seed_appraisal
@@ -144,6 +145,33 @@ def test_every_partition_verifies_on_its_own(store_url: str, tmp_path: Path) -> 
         keys = log_keys(settings, log)
         ok = LogVerifier(part, origin_of(settings, log), keys, witnesses(settings, keys)).run().ok
         assert ok is (code != PALU)
+    app.close()
+
+
+def test_receipts_come_from_and_are_checked_against_the_records_own_log(store_url: str, tmp_path: Path) -> None:
+    """services/proof.py: an event's receipt is sealed by its agency's log and proved by that log's checkpoint;
+    checking it uses that log's keys; a receipt of one agency's record does not pass as another's."""
+    app, settings, palu, donggala = two_agencies(store_url, tmp_path)
+    proof = Proof(settings, app)
+    assert proof.sealed
+    staff, head = palu.id(STAFF), donggala.id(HEAD)
+    receipt = proof.receipt(staff, 1)
+    palu_origin = origin_of(settings, Log.of(app.partition(PALU)))
+    assert receipt["log"] == palu_origin and "proof" not in receipt  # no checkpoint of Palu's log yet
+    for part in app.partitions().values():
+        publisher(settings, part).publish("test")
+    proved = proof.receipt(staff, 1)
+    assert proved["proof"]["tree_size"] == len(notification_ids(app.partition(PALU)))
+    checked = proof.verify(proved)
+    assert checked["ok"] and checked["origin"] == palu_origin, checked
+    assert proof.verify(proof.receipt(head, 1))["ok"]  # Donggala's from Donggala's log
+    # Palu's seal on an event claimed to be Donggala's record: checked against Donggala's keys, it fails.
+    forged = json.loads(json.dumps(proved))
+    forged["event"]["record_id"] = str(head)
+    assert not proof.verify(forged)["ok"]
+    assert proof.record_report(staff)["ok"]
+    with pytest.raises(NotFound):
+        proof.receipt(UUID(int=7), 1)
     app.close()
 
 
@@ -258,6 +286,19 @@ def test_each_agency_is_projected_from_its_own_position_and_rolled_up_nationally
     assert [d for t in READ_TABLES for d in compare(t, incremental[t.name], rebuilt[t.name])] == []
     assert sum(len(rows) for rows in rebuilt.values()) > 10
     assert national_rollup(engine)["national"]["appraisals"] == 4
+    # `audit verify --read-models` rebuilds every agency's log up to its own position: all agree...
+    report = verify_read_models(app, engine)
+    assert report.ok and report.positions == {
+        tracking_name(code): part.recorder.max_notification_id() for code, part in app.partitions().items()
+    }, report.as_dict()
+    assert report.rows["rm_appraisals"] == 4
+    # ...and a row changed by hand in one agency's rows is named.
+    with engine.begin() as conn:
+        conn.execute(appraisals.update().where(appraisals.c.appraisal_id == str(palu.id(STAFF))).values(stage="closed"))
+    found = verify_read_models(app, engine)
+    assert not found.ok and [(d.table, d.kind, list(d.columns)) for d in found.differences] == [
+        ("rm_appraisals", "changed", ["stage"])
+    ]
     engine.dispose()
     app.close()
 
