@@ -87,6 +87,7 @@ class Api:
     """One HTTP client with dev-login tokens."""
 
     def __init__(self, base: str) -> None:
+        self.base = base
         self.http = httpx.Client(base_url=f"{base}{API}", timeout=60)
         self.tokens: dict[str, str] = {}
         self.seen = ""  # the last write's Kinerja-Notification-Id, sent back on reads (read-your-writes)
@@ -196,6 +197,7 @@ def bench(backend: str, database_url: str, args: argparse.Namespace, logs: Path)
     env = compose_env(database_url, address, f"kinerja-bench-{uuid.uuid4().hex[:8]}", users_file)
     env["KINERJA_LOG_KEYS_DIR"] = str(logs / "keys")
     env["KINERJA_WITNESSES"] = json.dumps([{"kind": "directory", "path": str(logs / "witness")}])
+    env["KINERJA_METRICS_TOKEN"] = METRICS_TOKEN  # where the time goes, from the API's own histograms
     topology = Topology(logs)
     try:
         temporal = topology.start("temporal", temporal_command(temporal_port, logs / "temporal.db", "error"), env)
@@ -209,7 +211,9 @@ def bench(backend: str, database_url: str, args: argparse.Namespace, logs: Path)
         cycle = open_cycle(api, people)
         persons = prepare(api, cycle, people)
         print(f"{backend}: {len(persons)} appraisals open, SKPs drafted", flush=True)
-        return asyncio.run(_rounds(address, api, persons, args))
+        found = asyncio.run(_rounds(address, api, persons, args))
+        print(where_the_time_goes(api), flush=True)
+        return found
     except BaseException:
         print(topology.report(), file=sys.stderr)
         raise
@@ -241,6 +245,30 @@ async def _rounds(address: str, api: Api, persons: list[Person], args: argparse.
         for h in handles:
             await h.terminate()
     return found
+
+
+METRICS_TOKEN = "bench-metrics-" + uuid.uuid4().hex
+
+
+def where_the_time_goes(api: Api) -> str:
+    """Means from the API's /metrics: the POSTs and the inbox reads, the Updates inside them, the reads' waits."""
+    r = httpx.get(f"{api.base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=30)
+    text = r.text
+    sums: dict[str, float] = {}
+    counts: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("#") or " " not in line:
+            continue
+        name, _, value = line.rpartition(" ")
+        for kind, table in (("_sum{", sums), ("_count{", counts)):
+            if kind in name:
+                table[name.replace(kind, "{")] = float(value)
+    parts = []
+    for key, total in sorted(sums.items()):
+        n = counts.get(key, 0)
+        if n and ("tasks" in key or "update" in key or "read_wait" in key):
+            parts.append(f"  {key}: n={n:.0f} mean={1000 * total / n:.1f} ms")
+    return "where the time goes (API means):\n" + "\n".join(parts)
 
 
 def quantiles(values: list[float]) -> tuple[float, float, float]:

@@ -76,6 +76,7 @@ def register(root: typer.Typer) -> None:
         from domain.partitions import PartitionedAppraisals
         from partitioning.projection import projector_for, run_partitions
         from readmodels.projector import Projector, run
+        from readmodels.wakeup import listen
         from settings import get_settings
 
         store, engine = _log_and_engine()
@@ -88,22 +89,32 @@ def register(root: typer.Typer) -> None:
         signal.signal(signal.SIGTERM, stopping)
         signal.signal(signal.SIGINT, stopping)
         loops: list[threading.Thread] = []
+        projectors: dict[str, Projector] = {}  # by log name ("" for the single log), for the wake-ups
         if isinstance(store, PartitionedAppraisals) and not agency:
             console.print(f"projecting every agency's log (idle poll {every:g}s)", markup=False)
             loops.append(threading.Thread(target=run_partitions, args=(store, engine, stop, every), name="projectors"))
         elif isinstance(store, PartitionedAppraisals):
             for code in agency:  # one process per agency (or a few): each its own loop and tracking row
-                projector = projector_for(store, code, engine)
+                projector = projectors[store.partition(code).name] = projector_for(store, code, engine)
                 loops.append(threading.Thread(target=run, args=(projector, stop, every), name=f"projector {code}"))
             console.print(f"projecting the logs of {', '.join(agency)} (idle poll {every:g}s)", markup=False)
         else:
             if agency:
                 console.print("[red]--agency needs a partitioned store (KINERJA_PARTITIONED=true)[/red]")
                 raise typer.Exit(2)
-            loops.append(threading.Thread(target=run, args=(Projector(store, engine), stop, every), name="projector"))
+            projector = projectors[""] = Projector(store, engine)
+            loops.append(threading.Thread(target=run, args=(projector, stop, every), name="projector"))
             console.print(f"projecting the log (idle poll {every:g}s)", markup=False)
         for loop in loops:
             loop.start()
+
+        # PostgreSQL: the API's pg_notify after a write starts the named log's catch-up at once (readmodels/wakeup.py).
+        def wake(log_name: str) -> None:
+            woken = projectors.get(log_name)
+            if woken is not None:
+                woken.wake.set()
+
+        listen(engine, wake, stop)
         while not stop.wait(0.5):
             pass
         for loop in loops:

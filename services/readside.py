@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.application import Appraisals
 from domain.partitions import PartitionedAppraisals
+from readmodels.wakeup import notify as wake_projector
 from services import consistency
 from services.consistency import READ_BEHIND, Seen
 from services.errors import NOT_CONFIGURED, RETRY_AFTER_SECONDS, ApiError
@@ -92,19 +93,24 @@ class ReadSide:
             noted.add(log_name, head)
 
     def _head_after_write(self, record_id: UUID) -> tuple[str | None, int]:
+        """The log's name and head; the projector is woken for it (readmodels/wakeup.py; in-process: its event)."""
         store = self.store
         if isinstance(store, PartitionedAppraisals):
             agency = store.agency_of_record(record_id)
             if agency is None:
                 return None, 0
             part = store.partition(agency)
-            head = int(part.recorder.max_notification_id() or 0)
-            self._saw_head(part.name, head)
-            return part.name, head
-        assert store is not None
-        head = int(store.recorder.max_notification_id() or 0)
-        self._saw_head("", head)
-        return "", head
+            log_name, head = part.name, int(part.recorder.max_notification_id() or 0)
+        else:
+            assert store is not None
+            log_name, head = "", int(store.recorder.max_notification_id() or 0)
+            self.projector.wake.set()  # a projector loop of this process (kinerja dev, tests) starts at once
+        self._saw_head(log_name, head)
+        try:
+            wake_projector(self.engine, log_name)
+        except sa.exc.DatabaseError:  # the poll wakes it anyway
+            log.warning("could not wake the projector for %s", log_name or "the log", exc_info=True)
+        return log_name, head
 
     def _saw_head(self, log_name: str, head: int) -> None:
         with self._lock:

@@ -8,15 +8,19 @@ read says so (503, Retry-After), never answers stale without saying. Hostile tok
 from __future__ import annotations
 
 import ast
+import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from readmodels.wakeup import listen, notify
 from services.consistency import MAX_TOKENS, Malformed, Seen, parse
+from tests.conftest import need_postgres
 from tests.page_language import assert_indonesian
 from tests.test_api_support import ENGLISH, HR_NIP, build_app, login, running, settings_for
 
@@ -189,3 +193,29 @@ def test_a_short_metrics_token_is_refused_at_startup() -> None:
 
     with pytest.raises(InsecureSettings, match="KINERJA_METRICS_TOKEN has 5 bytes"):
         check_startup(Settings(_env_file=None, jwt_secret="s" * 40, metrics_token="short"))
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_write_wakes_the_projector_process_at_once() -> None:
+    """The API's pg_notify after a write reaches the projector's listener, which names the log to catch up."""
+    engine = sa.create_engine(need_postgres())
+    heard: list[str] = []
+    arrived, stop = threading.Event(), threading.Event()
+
+    def wake(log_name: str) -> None:
+        heard.append(log_name)
+        arrived.set()
+
+    thread = listen(engine, wake, stop)
+    assert thread is not None
+    try:
+        deadline = time.monotonic() + 20
+        while not arrived.is_set() and time.monotonic() < deadline:  # the listener may not be listening yet
+            notify(engine, "kinerja_ag_1_abcdef01")
+            arrived.wait(0.5)
+        assert "kinerja_ag_1_abcdef01" in heard
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        engine.dispose()
+    assert listen(sa.create_engine("sqlite://"), wake, stop) is None  # SQLite: the poll alone wakes it
