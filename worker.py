@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -113,8 +113,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         worker = build_worker(client, app, settings.task_queue, executor, settings)
         async with worker:
             log.info("worker on %s, task queue %s", settings.temporal_address, settings.task_queue)
-            await start_checkpoints(client, settings, app)
-            await (stop or asyncio.Event()).wait()
+            await keep_checkpoints(client, settings, app, stop or asyncio.Event())
     app.close()
 
 
@@ -137,10 +136,16 @@ def dispatching(settings: Settings, app: Appraisals) -> Iterator[None]:
         engine.dispose()
 
 
-async def start_checkpoints(client: Client, settings: Settings, app: Appraisals) -> None:
-    """Each log's CheckpointWorkflow (each agency's, when partitioned), started once: every worker asks, the first starts it."""
-    for store in logs_of(app):
+async def start_checkpoints(
+    client: Client, settings: Settings, app: Appraisals, skip: Collection[str] = ()
+) -> set[str]:
+    """Each log's CheckpointWorkflow (each agency's, when partitioned), started once: every worker asks, the
+    first starts it. Logs named in `skip` are not asked again; returns the names of the logs asked for."""
+    asked: set[str] = set()
+    for store in await asyncio.to_thread(logs_of, app):  # the partition directory is a query
         log_name = Log.of(store).name
+        if log_name in skip:
+            continue
         await client.start_workflow(
             CheckpointWorkflow.run,
             CheckpointInput(log_name, settings.checkpoint_interval_seconds),
@@ -148,6 +153,27 @@ async def start_checkpoints(client: Client, settings: Settings, app: Appraisals)
             task_queue=settings.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
+        asked.add(log_name)
+    return asked
+
+
+async def keep_checkpoints(
+    client: Client, settings: Settings, app: Appraisals, stop: asyncio.Event, every_seconds: float = 30.0
+) -> None:
+    """Start every log's CheckpointWorkflow now, then look again every `every_seconds` until `stop`: an agency
+    whose first record arrives while the worker runs (a new partition) gets its checkpoints within that
+    time, not at the next worker start. A failure after the first round (Temporal unreachable) is logged
+    and retried at the next look."""
+    asked = await start_checkpoints(client, settings, app)
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_seconds)
+        if stop.is_set():
+            return
+        try:
+            asked |= await start_checkpoints(client, settings, app, skip=asked)
+        except Exception:
+            log.exception("starting the checkpoint workflows of new logs failed; trying again in %.0fs", every_seconds)
 
 
 def dev_server_binary() -> Path:

@@ -6,6 +6,7 @@ and at once when a phase closes (the `request` signal); it keeps going across co
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,17 +15,20 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.application import Appraisals
 from domain.cycle_commands import CloseCycle
+from domain.partitions import partition_name
+from partitioning.store import open_appraisals
 from settings import Settings, WitnessConfig, event_store_env
-from tests.factories import ANALIS, HEAD, reach
+from tests.factories import ANALIS, HEAD, Scenario, reach
 from tests.workflow_kit import HR, kit, nip_of, participant, time_skipping
 from transparency.log import Log
 from transparency.tree import LogTree
 from transparency.witnesses import DirectoryWitness
-from worker import build_worker
+from worker import build_worker, keep_checkpoints
 from workflows.checkpoints import CheckpointInput, CheckpointWorkflow, checkpoint_workflow_id
 from workflows.cycle import CycleWorkflow
 
@@ -114,3 +118,40 @@ async def test_a_cycle_asks_for_a_checkpoint_when_each_phase_closes(env: Workflo
         reasons = [r for _, r in await checkpoints(log, 2, env)]
         assert reasons[1] == f"phase close: cycle {cycle_id} closed"
         await env.client.get_workflow_handle(checkpoint_workflow_id(log_name)).terminate("test over")
+
+
+async def workflow_started(env: WorkflowEnvironment, workflow_id: str) -> None:
+    """Wait (real time, at most 20 s) until the workflow exists on the server."""
+    for _ in range(200):
+        try:
+            await env.client.get_workflow_handle(workflow_id).describe()
+            return
+        except RPCError:
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"{workflow_id} was never started")
+
+
+@pytest.mark.temporal
+async def test_a_new_agencys_log_gets_its_checkpoint_workflow_while_the_worker_runs(
+    env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """Partitioned: the worker's keep_checkpoints starts each log's workflow at start, and that of an agency
+    whose first record arrives later within its look interval, without a restart (issue #10)."""
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    settings = Settings(database_url=url, log_keys_dir=str(tmp_path / "keys"), witnesses=[], partitioned=True)
+    app = open_appraisals(settings)
+    first, later = f"pemkot-{uuid.uuid4().hex[:8]}", f"pemkab-{uuid.uuid4().hex[:8]}"  # own ids on the shared server
+    Scenario.new(app, agency_id=first)
+    stop = asyncio.Event()
+    keeping = asyncio.create_task(keep_checkpoints(env.client, settings, app, stop, every_seconds=0.2))
+    ids = {code: checkpoint_workflow_id(partition_name(code)) for code in (first, later)}
+    await workflow_started(env, ids[first])
+    with pytest.raises(RPCError):  # no record of the later agency yet: no log, no workflow
+        await env.client.get_workflow_handle(ids[later]).describe()
+    Scenario.new(app, agency_id=later)  # its first records, the worker running
+    await workflow_started(env, ids[later])
+    stop.set()
+    await asyncio.wait_for(keeping, 10)
+    for workflow_id in ids.values():
+        await env.client.get_workflow_handle(workflow_id).terminate("test over")
+    app.close()
