@@ -111,7 +111,7 @@ class Transfer(KinerjaAggregate):
     def evaluation_due(self) -> datetime:
         """When the old appraiser's evaluation falls due: the end of the EVALUATION_DAYS-th agency-local day after
         the transfer was recorded (a UTC instant)."""
-        zone_name = str(self.origin.get("time_zone") or "Asia/Jakarta")
+        zone_name = str(self.origin.get("time_zone") or "WIB")
         recorded = calendar.local_day(self.created_on, zone_name)
         return calendar.end_of_day(recorded + timedelta(days=EVALUATION_DAYS), zone_name)
 

@@ -39,6 +39,7 @@ from eventsourcing.utils import get_topic
 from domain import calendar
 from domain.appraisal import Appraisal
 from domain.text import scrub
+from domain.transfer import EVALUATE_TASK, Transfer
 from readmodels.outbox_delivery import OutboxDelivery
 from readmodels.outbox_reading import OutboxReading
 from readmodels.outbox_tables import ESCALATION, KEBERATAN, PENDING, REMINDER, Render, items, messages
@@ -48,6 +49,9 @@ TOPICS = {
     f"{get_topic(Appraisal)}.ReminderSent": REMINDER,
     f"{get_topic(Appraisal)}.DeadlineMissed": ESCALATION,
     f"{get_topic(Appraisal)}.KeberatanEscalated": KEBERATAN,
+    # #15: the old appraiser's evaluation of the months served after a transfer (workflows/transfer_evaluation.py)
+    f"{get_topic(Transfer)}.EvaluationReminded": REMINDER,
+    f"{get_topic(Transfer)}.EvaluationEscalated": ESCALATION,
 }
 
 
@@ -96,6 +100,8 @@ class Outbox(OutboxDelivery, OutboxReading):
     def _item(self, n: Notification) -> dict[str, Any]:
         event: Any = self.app.mapper.to_domain_event(n)
         kind = TOPICS[n.topic]
+        if n.topic.startswith(get_topic(Transfer)):
+            return self._transfer_item(n, event, kind)
         appraisal: Appraisal = self.app.repository.get(UUID(str(n.originator_id)), version=n.originator_version)
         cycle: Any = self.app.repository.get(appraisal.cycle_id)
         at = calendar.as_utc(event.timestamp)
@@ -125,6 +131,30 @@ class Outbox(OutboxDelivery, OutboxReading):
             "due_at": calendar.as_utc(due),
             "recorded_at": at,
             "send_after": at if urgent else calendar.next_local_hour(at, self.policy.digest_hour, appraisal.time_zone),
+            "message_id": None,
+        }
+
+    def _transfer_item(self, n: Notification, event: Any, kind: str) -> dict[str, Any]:
+        """A transfer's evaluation reminded (to the old appraiser) or escalated (to the old atasan). The item names
+        the transfer where an appraisal's notice names the appraisal: the mail links the transfer's task page."""
+        transfer: Transfer = self.app.repository.get(UUID(str(n.originator_id)), version=n.originator_version)
+        at, zone = calendar.as_utc(event.timestamp), str(transfer.origin.get("time_zone") or "WIB")
+        recipient = event.to if kind == REMINDER else event.escalated_to
+        return {
+            "item_id": f"{n.originator_id}:{n.originator_version}",
+            "notification_id": n.id,
+            "kind": kind,
+            "recipient": str(recipient),
+            "agency_id": transfer.agency_id,
+            "time_zone": zone,
+            "appraisal_id": str(n.originator_id),  # the transfer (web/mail.py links /tugas/mutasi/{id})
+            "employee_nip": transfer.employee_nip,
+            "employee_name": transfer.employee_name,
+            "task": EVALUATE_TASK,
+            "assignee": str(event.to)[:18],
+            "due_at": calendar.as_utc(datetime.fromisoformat(event.due)),
+            "recorded_at": at,
+            "send_after": at if kind != REMINDER else calendar.next_local_hour(at, self.policy.digest_hour, zone),
             "message_id": None,
         }
 

@@ -24,6 +24,8 @@ from domain.application import Appraisals
 from domain.base import SYSTEM
 from domain.calendar import next_local_hour
 from domain.people_commands import RecordDeadlineMissed, RecordReminder
+from domain.transfer import ESCALATE, REMIND
+from domain.transfer_commands import RecordTransfer
 from readmodels.outbox import Outbox
 from readmodels.outbox_tables import DEAD, DELIVERED, NO_ADDRESS, PENDING, Policy
 from readmodels.projector import make_engine
@@ -271,3 +273,32 @@ def test_the_outbox_has_one_item_per_recorded_notice_even_when_two_dispatchers_r
     assert len(server.received) == 1
     with world.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM ops_outbox_messages")).scalar_one() == 1
+
+
+def test_a_transfer_evaluation_reminds_the_old_appraiser_and_escalates_to_the_old_atasan_by_mail(
+    world: World, relay: tuple[Relay, int]
+) -> None:
+    """#15: the transfer's evaluation calendar records its notices on the Transfer; the outbox mails them like an
+    appraisal's, linking the transfer's own task page."""
+    server, _ = relay
+    recorded_at = datetime(2024, 2, 3, 9, 0, tzinfo=WITA)
+    move = RecordTransfer(
+        HR_ACTOR, STAFF, AGENCY, "bidang-b", "Bidang Perencanaan", SEKDA, KADIS, "2024-02-01", "800/5/BKD", "rotasi"
+    )
+    transfer, _ = world.app.record_transfer(world.scenario.cycle_id, move, at=recorded_at)
+    assert (transfer.origin["appraiser_nip"], transfer.origin["atasan_nip"]) == (HEAD, SEKDA)
+    due = transfer.evaluation_due  # 17 February 23:59:59 WITA
+    assert world.app.notify_transfer(transfer.id, REMIND, at=transfer.evaluation_reminder, key="r")
+    assert world.app.notify_transfer(transfer.id, ESCALATE, at=due, key="e")
+
+    later = due + timedelta(days=1)
+    assert world.dispatcher.tick(later)["delivered"] == 2
+    sent = {tuple(to): mail for to, mail in server.received}
+    reminder, escalation = sent[(HEAD_MAIL,)], sent[(SEKDA_MAIL,)]
+    name = "Penilaian masa kerja di jabatan lama (mutasi)"
+    assert reminder["Subject"] == f"Pengingat: {name} - batas waktu 17 Februari 2024 23.59 WITA"
+    assert escalation["Subject"] == f"Terlambat: {name} - Staf Umum (batas waktu 17 Februari 2024 23.59 WITA)"
+    for mail in (reminder, escalation):
+        assert f"{BASE}/tugas/mutasi/{transfer.id}" in mail.get_content()
+    assert f"Rina Kartika (NIP {HEAD})" in escalation.get_content()
+    assert world.dispatcher.tick(later + timedelta(days=1))["delivered"] == 0  # each notice once

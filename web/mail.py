@@ -8,13 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from domain.transfer import EVALUATE_TASK
 from readmodels.outbox_tables import ESCALATION, KEBERATAN, REMINDER
 from services.dates import when
 from services.labels import task_name
 
 
 def task_link(base_url: str, item: dict[str, Any]) -> str:
-    """The page of the task: the employee's own appraisal page for their own task, the task page otherwise."""
+    """The page of the task: the employee's own appraisal page for their own task, the task page otherwise (a
+    transfer's evaluation: its own page, the item naming the transfer)."""
+    if item["task"] == EVALUATE_TASK:
+        return f"{base_url.rstrip('/')}/tugas/mutasi/{item['appraisal_id']}"
     own = item["recipient"] == item["employee_nip"]
     return f"{base_url.rstrip('/')}/{'saya' if own else 'tugas'}/{item['appraisal_id']}"
 
