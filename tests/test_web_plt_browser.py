@@ -3,7 +3,8 @@
 HR opens the Plt/Plh page of a running cycle, is refused (in Bahasa Indonesia) a designation outside the
 cycle's year, records a two-month Plt (a script in the decree number is only text; the form sent twice records
 one), and the page says it waits for its first day. On the first day the page says it runs and the Plt's inbox
-shows the head's task; after the last day the page says it ended. Everyone but HR is refused the page.
+shows the head's task. On 20 February HR ends it early on the page (a later day refused, the reason kept as text);
+after the new last day the page says it ended. Everyone but HR is refused the page.
 Screenshots go to test-artifacts/screenshots/plt-*.png (this module runs after the whole-cycle browser test,
 which clears the folder).
 """
@@ -121,11 +122,32 @@ async def _designate(b: Browser, w: World, cycle: str, year: int) -> None:
     await expect(plt.locator("ul.tasks")).to_contain_text("Persetujuan SKP")
     await shot(plt, "kotak-tugas-plt")
 
-    # After the last day the tasks go back; the page says so.
-    await until(w, datetime(year, 3, 5, 1, tzinfo=WIB))
+    # 20 February: the head is back. HR ends the designation that day on the page; a later day is refused in
+    # Bahasa Indonesia, what was typed stays; the reason is only text.
+    await until(w, datetime(year, 2, 20, 9, tzinfo=WIB))
+    await hr.reload()
+    await hr.locator("summary", has_text="Akhiri lebih awal").click()
+    await hr.get_by_label("Hari terakhir yang baru").fill(f"{year}-03-10")
+    await hr.get_by_label("Alasan").fill("Kepala bidang kembali <script>window.pwned=2</script>")
+    await hr.get_by_role("button", name="Akhiri penunjukan").click()
+    await expect(hr.locator("#galat")).to_contain_text("hanya dapat diakhiri lebih awal")
+    await shot(hr, "akhiri-ditolak")  # the form stays open with what was typed
+    await expect(hr.get_by_label("Alasan")).to_have_value("Kepala bidang kembali <script>window.pwned=2</script>")
+    await hr.get_by_label("Hari terakhir yang baru").fill(f"{year}-02-20")
+    await hr.get_by_role("button", name="Akhiri penunjukan").click()
+    await expect(hr.locator(".note").first).to_contain_text("diakhiri lebih awal")
+    await expect(table).to_contain_text(f"5 Januari {year} s.d. 20 Februari {year}")
+    await expect(table).to_contain_text(f"hari terakhir semula 4 Maret {year}")
+    await expect(table).to_contain_text("Alasan: Kepala bidang kembali <script>window.pwned=2</script>")
+    assert await hr.evaluate("window.pwned") is None
+    await shot(hr, "diakhiri")
+
+    # After the new last day the tasks go back, a fortnight early; the page says so and offers no more ending.
+    await until(w, datetime(year, 2, 21, 1, tzinfo=WIB))
     await eventually(lambda: designations(w, cycle), lambda d: d[0]["ended"] is not None)
     await hr.reload()
     await expect(table).to_contain_text("tugas kembali kepada kepala unit pada 2 penilaian")
+    assert await hr.locator("summary", has_text="Akhiri lebih awal").count() == 0
     await shot(hr, "selesai")
     assert {EMP1, EMP2} == set((await designations(w, cycle))[0]["ended"]["reached"])
 

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from domain.acting import KINDS, unit_head
-from domain.acting_commands import DesignateActing
+from domain.acting_commands import DesignateActing, EndDesignation
 from domain.calendar import local_day
 from services import acting
 from services.authz import require_hr
@@ -85,3 +85,18 @@ async def designate(request: Request, cycle_id: UUID, actor: PageActor) -> Respo
         return redirect(f"/hr/siklus/{cycle_id}/plt", "plt-ditunjuk")
 
     return await form_on(request, actor, cycle_id, _acting_page, record)
+
+
+@router.post("/siklus/{cycle_id}/plt/{designation_id}/akhiri", response_class=HTMLResponse)
+async def end_early(request: Request, cycle_id: UUID, designation_id: UUID, actor: PageActor) -> Response:
+    """End a designation early (or cancel one not begun) with the reason; the tasks go back after the new last day."""
+    state = request.app.state
+
+    async def end(form: FormData) -> Response:
+        cmd = EndDesignation(
+            require_hr(actor), str(designation_id), forms.text(form, "ends"), forms.text(form, "reason")
+        )
+        await acting.end_early(state.gateway, cycle_id, cmd, state.clock(), forms.key(form))
+        return redirect(f"/hr/siklus/{cycle_id}/plt", "plt-diakhiri")
+
+    return await form_on(request, actor, cycle_id, _acting_page, end)

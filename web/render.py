@@ -84,6 +84,7 @@ NOTES = {
     "atasan-salah": "Laporan atasan salah dikirim ke pengelola kinerja.",
     "laporan-ditolak": "Laporan atasan salah dijawab: pejabat penilai tetap.",
     "plt-ditunjuk": "Penunjukan Plt/Plh tercatat; tugas kepala unit beralih pada hari pertamanya.",
+    "plt-diakhiri": "Penunjukan Plt/Plh diakhiri lebih awal; tugas kembali kepada kepala unit setelah hari terakhirnya yang baru.",
 }
 
 
