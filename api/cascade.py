@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Actions, CurrentActor, HRActor, IdempotencyKey, Oversight, ReadModelsDep, Writer
 from api.models import EXAMPLE_APPRAISAL, EXAMPLE_CYCLE, Code, OutcomeOut, Text
@@ -35,6 +35,18 @@ class ReasonIn(BaseModel):
     reason: Text
 
 
+class FlagIn(ReasonIn):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"reason": "Atasan langsung saya Kepala Seksi Pelayanan.", "about": "appraiser"}]
+        },
+    )
+    about: Code = Field(
+        "appraiser", description='what is wrong: "appraiser" (the pejabat penilai) or "atasan" (their own superior)'
+    )
+
+
 @router.post("/employees/appraisals/{appraisal_id}/skp/links", response_model=OutcomeOut)
 async def link_rhk(
     appraisal_id: AppraisalId, body: LinkIn, actor: Writer, actions: Actions, key: IdempotencyKey
@@ -46,11 +58,13 @@ async def link_rhk(
 
 @router.post("/employees/appraisals/{appraisal_id}/supervisor-flag", response_model=OutcomeOut)
 async def flag_wrong_supervisor(
-    appraisal_id: AppraisalId, body: ReasonIn, actor: Writer, actions: Actions, key: IdempotencyKey
+    appraisal_id: AppraisalId, body: FlagIn, actor: Writer, actions: Actions, key: IdempotencyKey
 ) -> Outcome:
-    """ "Atasan saya salah": the employee, or the person named as their pejabat penilai, flags it with a reason;
-    HR gets a task. HR corrects it with a change of supervisor (the mutasi), or dismisses it."""
-    return await actions.flag_wrong_supervisor(appraisal_id, FlagWrongSupervisor(actor, body.reason), key)
+    """ "Atasan saya salah": the employee, or the person named as their pejabat penilai, flags the pejabat penilai
+    (or, `about` "atasan", the atasan) with a reason; HR gets a task. HR corrects it with a change of supervisor
+    (the mutasi) naming another person for it, which resolves the flag in the log, or dismisses it."""
+    cmd = FlagWrongSupervisor(actor, body.reason, body.about)
+    return await actions.flag_wrong_supervisor(appraisal_id, cmd, key)
 
 
 @router.post("/hr/appraisals/{appraisal_id}/supervisor-flag/dismiss", response_model=OutcomeOut)

@@ -10,10 +10,12 @@ from domain.text import Text
 
 @dataclass(frozen=True)
 class FlagWrongSupervisor:
-    """The employee, or the person named as their pejabat penilai, says the appraiser is wrong, and why."""
+    """The employee, or the person named as their pejabat penilai, says the appraiser (or, `about` "atasan", the
+    atasan of the appraiser) is wrong, and why."""
 
     by: Actor
     reason: Text
+    about: str = "appraiser"
 
 
 @dataclass(frozen=True)

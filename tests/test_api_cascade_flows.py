@@ -9,6 +9,7 @@ supervisor, which resolves the flag in the log. Each ends with the auditor's sta
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -210,3 +211,49 @@ async def test_a_wrong_supervisor_flagged_then_corrected(
         resolution = seen[2]["supervisor_flags"][0]["resolution"]
         assert (resolution["outcome"], resolution["by"], resolution["appraiser_nip"]) == ("corrected", HR_NIP, EMP2)
         assert datetime.fromisoformat(resolution["at"]) > datetime.fromisoformat(flagged)
+
+
+async def test_the_appraiser_flags_a_wrong_atasan_a_flood_writes_one_flag_and_hr_s_correction_resolves_it(
+    env: WorkflowEnvironment, tmp_path: Path, store_url: str
+) -> None:
+    async with world(env, tmp_path, store_url) as w:
+        cycle = await w.launch(HR_NIP)
+        a2 = appraisal_id(cycle, EMP2)
+        before = await moment(w)
+        path = f"/employees/appraisals/{a2}/supervisor-flag"
+        bad = await w.call("POST", path, SUPERVISOR, {"reason": "x", "about": "unit"}, expect=422)
+        assert (bad["code"], bad["field"]) == ("flag.about", "about")
+        await w.call("POST", path, OUTSIDER, {"reason": "x", "about": "atasan"}, expect=404)  # not theirs
+        await w.call("POST", path, SUPERVISOR, {"reason": "x" * 100_000, "about": "atasan"}, expect=422)
+        # A flood: twenty at once, each with its own key; one flag is written, the others find it open.
+        reason = "Atasan saya <script>alert(1)</script> bukan Bu Atasan"
+        body = {"reason": reason, "about": "atasan"}
+        headers = [await w.headers(SUPERVISOR, f"flood-{i}") for i in range(20)]
+        answers = await asyncio.gather(*(w.http.post(f"/api/v1{path}", json=body, headers=h) for h in headers))
+        assert sorted(r.status_code for r in answers).count(200) == 1
+        assert {r.status_code for r in answers} <= {200, 409}
+        assert w.events(cycle, EMP2).count("SupervisorFlagged") == 1
+        flags = await w.call("GET", "/hr/supervisor-flags", HR_NIP)
+        assert [(f["employee_nip"], f["flagged_by"], f["reason"]) for f in flags] == [(EMP2, SUPERVISOR, reason)]
+        flagged = await moment(w)
+
+        # HR corrects only the pejabat penilai first: the flag, about the atasan, stays open; then the atasan.
+        first = {"appraiser_nip": EMP1, "atasan_nip": ATASAN, "reason": "SK 800/11: penilai Budi"}
+        await w.call("POST", f"/hr/appraisals/{a2}/supervisor", HR_NIP, first)
+        assert [f["employee_nip"] for f in await w.call("GET", "/hr/supervisor-flags", HR_NIP)] == [EMP2]
+        second = {"appraiser_nip": EMP1, "atasan_nip": OUTSIDER, "reason": "SK 800/12: atasan Dedi"}
+        await w.call("POST", f"/hr/appraisals/{a2}/supervisor", HR_NIP, second)
+        assert await w.call("GET", "/hr/supervisor-flags", HR_NIP) == []
+        after = w.clock().isoformat()
+        assert w.events(cycle, EMP2)[-2:] == ["SupervisorReassigned", "SupervisorFlagResolved"]
+
+        seen = [await state_at(w, a2, at) for at in (before, flagged, after)]
+        assert [(s["appraiser_nip"], s["atasan_nip"]) for s in seen] == [
+            (SUPERVISOR, ATASAN),
+            (SUPERVISOR, ATASAN),
+            (EMP1, OUTSIDER),
+        ]
+        assert [bool(s.get("supervisor_flag")) for s in seen] == [False, True, False]
+        [done] = seen[2]["supervisor_flags"]
+        assert (done["about"], done["role"], done["atasan_nip"]) == ("atasan", "appraiser", ATASAN)
+        assert (done["resolution"]["outcome"], done["resolution"]["atasan_nip"]) == ("corrected", OUTSIDER)

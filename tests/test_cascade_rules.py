@@ -243,3 +243,38 @@ def test_the_started_cycle_keeps_hr_s_days_and_heads_come_first_by_them() -> Non
 
 _app = Appraisals()
 CYCLE = _app.cycle(define_cycle(_app, start=False))
+
+
+@pytest.mark.parametrize("who", [STAFF, HEAD])
+def test_a_flag_about_the_atasan_is_resolved_by_hr_s_correction_of_the_atasan(who: str) -> None:
+    s = Scenario.new()
+    s.open(STAFF)
+    with pytest.raises(InvalidInput) as unknown:
+        s.do(STAFF, FlagWrongSupervisor(actor(who), "salah", about="unit"), T["draft"])
+    assert (unknown.value.field, unknown.value.code) == ("about", "flag.about")
+    named = s.get(STAFF).atasan_nip
+    assert named == SEKDA
+    s.do(STAFF, FlagWrongSupervisor(actor(who), "Atasan Kabid saya Sekda, bukan Kadis", about="atasan"), T["draft"])
+    flag = open_flag(s.get(STAFF))
+    assert flag is not None and (flag["about"], flag["atasan_nip"]) == ("atasan", named)
+    # A correction of the pejabat penilai alone leaves a flag about the atasan open ...
+    s.app.change_supervisor(
+        s.cycle_id, STAFF, ChangeSupervisor(HR_ACTOR, ANALIS, named, "koreksi penilai"), at=T["submit"]
+    )
+    assert open_flag(s.get(STAFF)) is not None
+    # ... the atasan's correction resolves it, with the new atasan in the log.
+    right = KADIS  # the atasan named was SEKDA
+    s.app.change_supervisor(
+        s.cycle_id, STAFF, ChangeSupervisor(HR_ACTOR, ANALIS, right, "koreksi atasan"), at=T["submit"]
+    )
+    appraisal = s.get(STAFF)
+    assert open_flag(appraisal) is None
+    [done] = appraisal.supervisor_flags
+    assert (done["about"], done["resolution"]["outcome"], done["resolution"]["atasan_nip"]) == (
+        "atasan",
+        "corrected",
+        right,
+    )
+    history = Audit(s.app).history(s.id(STAFF))
+    assert [e["type"] for e in history][-2:] == ["SupervisorReassigned", "SupervisorFlagResolved"]
+    assert history[-1]["payload"]["reason"] == "koreksi atasan"

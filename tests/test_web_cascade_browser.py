@@ -158,9 +158,11 @@ async def _wrong_supervisor(b: Browser, w: World) -> None:
     # Pak Penilai, named as Citra's appraiser, says she is not his.
     leader = await b.login(SUPERVISOR)
     await leader.goto(f"/tugas/{a2}")
+    await leader.get_by_label("Yang salah").select_option("atasan")  # the atasan named for Citra is wrong too
     await leader.get_by_label("Alasan", exact=True).fill("Citra bukan bawahan langsung saya")
     await leader.get_by_role("button", name="Laporkan pejabat penilai yang salah").click()
     await expect(leader.locator(".note")).to_contain_text("Laporan atasan salah dikirim")
+    await expect(leader.locator("#atasan-salah")).to_contain_text(f"atasan pejabat penilai, NIP {ATASAN}")
 
     # HR answers both: Citra's is dismissed with a reason, Budi's corrected with a mutasi from a date.
     hr = await b.login(HR_NIP)
@@ -188,6 +190,7 @@ async def _wrong_supervisor(b: Browser, w: World) -> None:
     await shot(budi, "pegawai-dikoreksi")
     await leader.goto(f"/tugas/{a2}")
     await expect(leader.locator("#atasan-salah")).to_contain_text("ditolak: SK penempatan menyebut Pak Penilai")
+    assert w.events(cycle, EMP2)[-2:] == ["SupervisorFlagged", "SupervisorFlagResolved"]
     assert w.events(cycle, EMP1)[-2:] == ["SupervisorReassigned", "SupervisorFlagResolved"]
 
 

@@ -41,9 +41,9 @@ def _flag(request: Request, actor: Any, appraisal_id: UUID) -> Callable[[Any, st
     act = actions(request)
 
     def call(f: Any, k: str) -> Any:
-        return act.flag_wrong_supervisor(
-            appraisal_id, FlagWrongSupervisor(require_writer(actor), forms.text(f, "reason")), k
-        )
+        about = forms.text(f, "about") or "appraiser"  # the pejabat penilai, or their atasan
+        cmd = FlagWrongSupervisor(require_writer(actor), forms.text(f, "reason"), about)
+        return act.flag_wrong_supervisor(appraisal_id, cmd, k)
 
     return call
 
