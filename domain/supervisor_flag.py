@@ -91,8 +91,8 @@ def open_flag(appraisal: Any) -> dict[str, Any] | None:
 def corrected(flag: dict[str, Any], appraiser_nip: str, atasan_nip: str) -> bool:
     """Whether the appraisal now names another person for what the flag said was wrong."""
     if flag.get("about", ABOUT_APPRAISER) == ABOUT_ATASAN:
-        return atasan_nip != flag.get("atasan_nip")
-    return appraiser_nip != flag["appraiser_nip"]
+        return bool(atasan_nip != flag.get("atasan_nip"))
+    return bool(appraiser_nip != flag["appraiser_nip"])
 
 
 class SupervisorFlags(People):
