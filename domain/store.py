@@ -37,9 +37,10 @@ KEPT_RECORDS = 64  # records kept current for reading (cycles, a few per agency)
 class Store(Application[UUID]):
     """Load and save Kinerja's aggregates; every load is checked, every lost race is a ConcurrencyConflict."""
 
-    # Run before every load (the API's reads): raises IntegrityBroken for an altered record.
+    # Run before every load (the API's reads): raises IntegrityBroken for an altered record, and may answer the
+    # record's stored events as it checked them, which the load then replays instead of reading them again.
     # Set by the composition root from transparency/integrity.py; the domain knows only the hook.
-    integrity_check: Callable[[UUID], None] | None = None
+    integrity_check: Callable[[UUID], Sequence[StoredEvent] | None] | None = None
 
     def construct_recorder(self) -> ApplicationRecorder:
         """The recorder, which creates the events table if it is missing.
@@ -181,7 +182,7 @@ class Store(Application[UUID]):
         rows: Sequence[StoredEvent] | None = None,
     ) -> A:
         if rows is None and self.integrity_check is not None:
-            self.integrity_check(aggregate_id)
+            rows = self.integrity_check(aggregate_id)  # the rows it checked: read once, not again below
         try:
             aggregate: object
             if version is None and rows is None and self.repository.cache is not None:  # the aggregate cache, if set

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import StoredEvent
 
 from domain.application import Appraisals
 from settings import Settings, log_keys_dir, witness_configs
@@ -57,7 +58,7 @@ def stamper(settings: Settings) -> TimeStamper | None:
     return TimeStamper(settings.tsa_url, load_chain(settings.tsa_certificate))
 
 
-def integrity_check(settings: Settings, app: Appraisals) -> Callable[[UUID], None] | None:
+def integrity_check(settings: Settings, app: Appraisals) -> Callable[[UUID], Sequence[StoredEvent]] | None:
     """The check every read runs first (IntegrityBroken), for a store that seals its rows; else None."""
     recorder = app.recorder
     if not isinstance(recorder, SealingRecorder) or recorder.sealer is None:
