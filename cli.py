@@ -12,6 +12,7 @@ kinerja projections rebuild            (readmodels/cli.py)
 kinerja partitions list|move|rollup|project   (partitioning/cli.py)
 kinerja accounts issue NIP [--role hr]   # a local account; prints the initial password once
 kinerja notifications list|retry ID      # the outbox's pending and dead-lettered mails (readmodels/cli.py)
+kinerja careers what-if|export|tukin|migrate   # #14 (readmodels/careers_cli.py)
 
 Every failure ends in one sentence on stderr and a non-zero exit, never a traceback.
 """
@@ -34,6 +35,7 @@ from domain.audit import Audit, history_csv
 from domain.base import HR, Actor
 from domain.errors import DomainError
 from partitioning import cli as partition_commands
+from readmodels import careers_cli as career_commands
 from readmodels import cli as read_side_commands
 from settings import get_settings
 from transparency import cli as proof_commands
@@ -48,6 +50,7 @@ app.add_typer(accounts_app, name="accounts")
 console = Console()
 proof_commands.register(audit_app, app)
 read_side_commands.register(app)
+career_commands.register(app)
 partition_commands.register(app)
 HR_NIP_OPTION = typer.Option("system-hr", "--as", help="NIP of the HR officer acting (recorded in the log)")
 
