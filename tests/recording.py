@@ -120,6 +120,9 @@ BRANCHES = {
     "recorded when that patch came; its branch is in cycle_closed_and_reopened since",
     "cycle_participant_removed": "the cycle withdraws a participant "
     "(`test_a_withdrawn_employee_s_workflow_ends_and_the_domain_takes_no_more_input`)",
+    "cycle_participant_added_and_removed": "HR adds a participant, who gets any acting head running over their "
+    "head (#15, `acting-reaches-joiners`), and removes another, whose latest post's workflow stops "
+    "(`withdraw-latest-post`), then closes (`test_a_cycle_serves_hr_and_reports_failures_per_employee`)",
 }
 NOT_RECORDED_NOW = {
     "cycle_happy_path",

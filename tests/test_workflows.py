@@ -593,6 +593,7 @@ async def test_a_cycle_serves_hr_and_reports_failures_per_employee(
         with pytest.raises(WorkflowUpdateFailedError) as again:  # closed: the workflow takes nothing but a reopening
             await k.hr(CycleWorkflow.close, CloseCycle(HR))
         assert again.value.cause.message == "the cycle is closed"
+        await save_history("cycle_participant_added_and_removed", cycle, k.client)
 
 
 async def test_the_appraiser_is_reminded_only_of_the_check_ins_not_held(
