@@ -19,7 +19,7 @@ help:
 	@echo "                 (PYTEST_ARGS='-k store -x' passes options to pytest)"
 	@echo "make histories   re-record the replay corpus of the current generation (tests/histories/README.md)"
 	@echo "make bench       CI-sized benchmarks: event store vs raw SQLAlchemy (BENCH_ARGS='--events 20000'),"
-	@echo "                 projections rebuild vs raw SELECT (bench/projections.py; full size: --appraisals 4000)"
+	@echo "                 projections rebuild vs raw SELECT (bench/projections.py; full size: --appraisals 4200, over 100,000 events)"
 	@echo "make chaos       fault-injection run: 200 employees on PostgreSQL, worker kill -9s, a Temporal restart,"
 	@echo "                 a 30 s database cut; ends with a RESULT line (CHAOS_ARGS='--employees 30 --kills 2')"
 	@echo "make venv        create/refresh .venv (re-installs when pyproject.toml changes)"

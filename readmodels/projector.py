@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
@@ -155,22 +155,27 @@ class Projector(FailureRecords):
             metadata.create_all(conn, tables=list(READ_TABLES))
             conn.execute(projection_failures.delete().where(projection_failures.c.projection == self.name))
             conn.execute(self._tracking().values(last_notification_id=0))
-        return self.replay()
+        return self._replay(None, empty=True)
 
     def replay(self, until: int | None = None) -> int:
+        return self._replay(until, empty=False)
+
+    def _replay(self, until: int | None, empty: bool) -> int:
         """From the tracked position (zero, in a rebuild) to the head (or `until`): the log read `rebuild_batch_size`
         notifications at a time and folded into the working set, each touched aggregate's rows written
         once, when the log is read (or when as many aggregates as the working set holds wait to be
         written): one transaction, one statement per table, the counts summed once. Rows are a function
         of the aggregate's state, so this writes what batch after batch would have written. Should
         another projector move the position meanwhile, what was folded is dropped and catch_up goes on
-        from there."""
+        from there. `empty`: the read tables were just created, so a record's first write has no old rows
+        to read back or delete."""
         self.ensure_tables()
         position = self.position()
         if until is not None and position >= until:
             return 0
         last, total, read = position, 0, 0
         waiting: dict[UUID, Loaded] = {}  # first-seen order, each aggregate at the last version read
+        written: set[UUID] = set()
         while True:
             notifications = self.log.select_notifications(last + 1, self.rebuild_batch_size, stop=until)
             for loaded in self.load_batch(notifications):
@@ -179,11 +184,13 @@ class Projector(FailureRecords):
                 last, read = notifications[-1].id, read + len(notifications)
             done = len(notifications) < self.rebuild_batch_size
             if last > position and (done or len(waiting) >= self.working_set.size):
-                if not self._commit(position, last, list(waiting.values())):
+                new = {i for i in waiting if i not in written} if empty else set()
+                if not self._commit(position, last, list(waiting.values()), new):
                     self.working_set.forget()
                     return total + self.catch_up(until)
                 self.applied += read
                 total, position, read = total + read, last, 0
+                written.update(waiting)
                 waiting.clear()
             if done:
                 break
@@ -246,16 +253,17 @@ class Projector(FailureRecords):
         self.applied += len(notifications)
         return len(notifications), len(notifications) == batch_size and (until is None or last < until)
 
-    def _commit(self, position: int, last: int, batch: list[Loaded]) -> bool:
+    def _commit(self, position: int, last: int, batch: list[Loaded], new: Collection[UUID] = ()) -> bool:
         """Apply `batch` (the aggregates of the notifications after `position` up to `last`) and move the
-        position to `last`, in one transaction; False if another projector moved the position first."""
+        position to `last`, in one transaction; False if another projector moved the position first.
+        `new`: records known to have no rows yet (see `apply`)."""
         with self.engine.begin() as conn:
             if self._lock(conn) != position:
                 return False
             good = [b for b in batch if b.aggregate is not None]
             try:
                 with conn.begin_nested():
-                    self.apply(conn, [b.aggregate for b in good if b.aggregate is not None])
+                    self.apply(conn, [b.aggregate for b in good if b.aggregate is not None], new=new)
                 self._healed(conn, good)
             except POISON as e:
                 log.warning("projection %s: a batch failed (%s); applying it aggregate by aggregate", self.name, e)
@@ -303,9 +311,10 @@ class Projector(FailureRecords):
             return Loaded(aggregate_id, version or 0, notification_id, topic, None, describe(e))
         return Loaded(aggregate_id, aggregate.version, notification_id, topic, aggregate)
 
-    def apply(self, conn: sa.Connection, aggregates: list[Aggregate]) -> None:
+    def apply(self, conn: sa.Connection, aggregates: list[Aggregate], new: Collection[UUID] = ()) -> None:
         """Write the rows of a batch's aggregates: cycles and agencies first (appraisals read their cycle's
-        rows), then the appraisals in one go, then which workflows run; then the counts, once."""
+        rows), then the appraisals in one go, then which workflows run; then the counts, once. Appraisals
+        in `new` have no rows yet (a rebuild's first write): none are read back or deleted for them."""
         deltas = Deltas()
         for aggregate in aggregates:
             if isinstance(aggregate, AppraisalCycle):
@@ -316,7 +325,8 @@ class Projector(FailureRecords):
                 project_transfer(conn, aggregate)
         found = [a for a in aggregates if isinstance(a, Appraisal)]
         facts = cycle_facts(conn, (str(a.cycle_id) for a in found))
-        write_appraisals(conn, [project_appraisal(a, facts[str(a.cycle_id)]) for a in found], deltas)
+        rows = [project_appraisal(a, facts[str(a.cycle_id)]) for a in found]
+        write_appraisals(conn, rows, deltas, new={str(i) for i in new})
         # After the appraisals: a batch may hold a page's records and, later, the fact that they run.
         for aggregate in aggregates:
             if isinstance(aggregate, CycleRunning):

@@ -11,7 +11,7 @@ Rows are written with one DELETE per few hundred ids and one executemany INSERT 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,14 +199,18 @@ def project_appraisal(appraisal: Appraisal, cycle: CycleFacts) -> AppraisalRows:
     return AppraisalRows(row, periods, entry, cascade_rows(appraisal))
 
 
-def write_appraisals(conn: sa.Connection, projected: Sequence[AppraisalRows], deltas: Deltas) -> None:
-    """Replace the appraisals' rows; the counts move by what their old rows counted and their new ones count."""
+def write_appraisals(
+    conn: sa.Connection, projected: Sequence[AppraisalRows], deltas: Deltas, new: Collection[str] = ()
+) -> None:
+    """Replace the appraisals' rows; the counts move by what their old rows counted and their new ones count.
+    Appraisals whose ids are in `new` are known to have no rows yet: nothing is read back or deleted for them."""
     if not projected:
         return
     ids = [p.row["appraisal_id"] for p in projected]
-    old_rows = {r["appraisal_id"]: r for r in select_in(conn, appraisals, appraisals.c.appraisal_id, ids)}
+    had = [i for i in ids if i not in new] if new else ids
+    old_rows = {r["appraisal_id"]: r for r in select_in(conn, appraisals, appraisals.c.appraisal_id, had)}
     old_periods: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
-    for r in select_in(conn, appraisal_periods, appraisal_periods.c.appraisal_id, ids):
+    for r in select_in(conn, appraisal_periods, appraisal_periods.c.appraisal_id, had):
         old_periods[r["appraisal_id"]].append(r)
     pairs = [(p.row["cycle_id"], p.row["employee_nip"]) for p in projected]
     pairs += [(r["cycle_id"], r["employee_nip"]) for r in old_rows.values()]
@@ -225,7 +229,7 @@ def write_appraisals(conn: sa.Connection, projected: Sequence[AppraisalRows], de
         for table, rows in p.others.items():
             tables.setdefault(table, []).extend(rows)
     for table, rows in tables.items():
-        delete_in(conn, table, table.c.appraisal_id, ids)
+        delete_in(conn, table, table.c.appraisal_id, had)
         if rows:
             conn.execute(table.insert(), rows)
 

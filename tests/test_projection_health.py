@@ -163,7 +163,7 @@ def test_a_lost_connection_skips_nothing_and_is_shown_until_a_catch_up_succeeds(
     assert projector.status()["behind"] == head  # nothing projected yet: the whole log is behind
     real = Projector.apply
 
-    def connection_lost(self: Projector, conn: sa.Connection, aggregates: list[Any]) -> None:
+    def connection_lost(self: Projector, conn: sa.Connection, aggregates: list[Any], **_: Any) -> None:
         raise sa.exc.OperationalError("INSERT ...", {}, ConnectionResetError("server closed the connection"))
 
     monkeypatch.setattr(Projector, "apply", connection_lost)

@@ -136,9 +136,9 @@ def test_a_rebuild_writes_each_record_once(app: Appraisals, store_url: str, monk
     applied: list[list[Any]] = []
     apply = projector.apply
 
-    def counted(conn: sa.Connection, aggregates: list[Any]) -> None:
+    def counted(conn: sa.Connection, aggregates: list[Any], **more: Any) -> None:
         applied.append(aggregates)
-        apply(conn, aggregates)
+        apply(conn, aggregates, **more)
 
     monkeypatch.setattr(projector, "apply", counted)
     assert projector.rebuild() == app.recorder.max_notification_id()

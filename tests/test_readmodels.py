@@ -236,9 +236,9 @@ def test_a_crash_inside_a_batch_rolls_back_rows_and_position_together(
     busy_unit(app)
     real_apply, calls = Projector.apply, []
 
-    def crash_on_third_batch(self: Projector, conn: sa.Connection, aggregates: list[Any]) -> None:
+    def crash_on_third_batch(self: Projector, conn: sa.Connection, aggregates: list[Any], **more: Any) -> None:
         calls.append(len(aggregates))
-        real_apply(self, conn, aggregates)  # the rows are written, then the process "dies"
+        real_apply(self, conn, aggregates, **more)  # the rows are written, then the process "dies"
         if len(calls) == 3:
             raise RuntimeError("killed")
 
