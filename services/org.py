@@ -15,6 +15,7 @@ from uuid import UUID
 from starlette.concurrency import run_in_threadpool
 
 from activities.errors import refusal_in
+from domain import org_csv
 from domain.application import Appraisals
 from domain.appraisal import FINALISED
 from domain.base import Actor
@@ -23,6 +24,7 @@ from domain.org_changes import ImportResult, SupervisorChange
 from domain.organisation import Agency
 from domain.people_commands import ChangeSupervisor
 from services.actions import AppraisalActions
+from services.authz import bound, require_agency
 from services.readside import ReadSide
 
 NO_ORG_DATA = refusal(
@@ -84,7 +86,12 @@ async def import_and_forward(
     at: datetime,
     key: str,
 ) -> Imported:
-    """The import (all or nothing); when recorded, each supervisor change goes to the running appraisals."""
+    """The import (all or nothing); when recorded, each supervisor change goes to the running appraisals. HR bound
+    to an agency imports only that agency's lines (services/authz.py): one of another agency refuses the file."""
+    if bound(actor):
+        lines, _ = org_csv.read(text, lambda _code: None)
+        for code in sorted({line.agency_code for line in lines}):
+            require_agency(actor, code)
     result = await import_csv(app, text, actor, reason, at)
     if result.problems:
         return Imported(result, [])

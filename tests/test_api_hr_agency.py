@@ -18,6 +18,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from services.users import UserDirectory
+from tests.test_api_org import AGENCY, org_csv
 from tests.test_api_support import (
     ATASAN,
     AUDITOR,
@@ -57,6 +58,16 @@ def bind(w: World) -> tuple[str, str]:
         }
     )
     return a, b
+
+
+async def import_org(w: World, hr: str, agency: str) -> httpx.Response:
+    """HR's org CSV (tests/test_api_org.py's people) for `agency`."""
+    return await w.http.post(
+        "/api/v1/hr/org/import",
+        files={"file": ("org.csv", org_csv().replace(AGENCY, agency).encode(), "text/csv")},
+        data={"reason": "Impor SIASN"},
+        headers=await w.headers(hr),
+    )
 
 
 async def test_hr_of_one_agency_is_refused_the_other_agency_s_records(
@@ -103,6 +114,10 @@ async def test_hr_of_one_agency_is_refused_the_other_agency_s_records(
         await w.call("GET", "/hr/trends", HR_B, params={"agency_id": agency_a}, expect=403)
         body = {"agency_id": agency_a, "time_zone": "WIB", "year": 2031, "participants": PARTICIPANTS}
         assert (await w.call("POST", "/hr/cycles", HR_B, body, expect=403))["code"] == "role.other_agency"
+        # HR of B cannot import A's master data: the file is refused, nothing recorded.
+        response = await import_org(w, HR_B, agency_a)
+        assert (response.status_code, response.json()["code"]) == (403, "role.other_agency")
+        assert w.app.state.appraisals.find_agency(agency_a) is None  # no master data recorded for A
         # The lists keep each agency's own rows; the flag is A's task only.
         assert await w.call("GET", "/hr/supervisor-flags", HR_B) == []
         assert {c["agency_id"] for c in await w.call("GET", "/hr/cycles", HR_B)} == {agency_b}
