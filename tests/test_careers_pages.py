@@ -81,6 +81,9 @@ async def test_the_careers_pages_for_hr_the_auditor_and_another_agency(store_url
         assert read_only.status_code == 200 and "Kirim ekspor</button>" not in read_only.text
         assert (await post_form(client, f"/hr/siklus/{cycle_id}/ekspor")).status_code == 403
         assert (await client.get(f"/hr/pppk/{dossier_id}")).status_code == 200
+        audit = await client.get(f"/audit/siklus/{cycle_id}")
+        assert f'href="/hr/siklus/{cycle_id}/simulasi-aturan"' in audit.text
+        assert_indonesian(audit.text, "the auditor's cycle page")
 
         await sign_in(client, OTHER_HR)
         for path in (f"/hr/siklus/{cycle_id}/ekspor", f"/hr/siklus/{cycle_id}/rekap-tukin", f"/hr/pppk/{dossier_id}"):
