@@ -26,6 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.application import Appraisals
 from domain.audit import Audit
+from partitioning.store import open_partitioned
 from settings import event_store_env
 from tests.test_api_support import HR_NIP, PARTICIPANTS, appraisal_id, build_app, settings_for
 from tests.test_api_support import api_client as http_client_of
@@ -161,6 +162,7 @@ async def world(
     *,
     api_client: Client | None = None,
     worker_client: Client | None = None,
+    partitioned: bool = False,
     **options: Any,
 ) -> AsyncIterator[World]:
     """One store (SQLite in tmp_path unless a URL is given) for the event log and the read models.
@@ -168,10 +170,18 @@ async def world(
     With `worker_database_url` the worker reaches the same database by another route (a proxy a
     test can cut on its own); otherwise the API and the worker share one store. `api_client` and
     `worker_client` replace the test server's client for the API or the worker (one with interceptors).
+    `partitioned`: the store is one log per agency (KINERJA_PARTITIONED, domain/partitions.py), shared by both.
     """
     task_queue = f"kinerja-api-{uuid.uuid4()}"
-    settings = settings_for(tmp_path, task_queue=task_queue, **({"database_url": database_url} if database_url else {}))
-    store = Appraisals(env=event_store_env(settings.database_url))
+    more: dict[str, Any] = {"database_url": database_url} if database_url else {}
+    if partitioned:
+        more |= {"partitioned": True, "log_keys_dir": str(tmp_path / "keys")}
+    settings = settings_for(tmp_path, task_queue=task_queue, **more)
+    store = (
+        open_partitioned(event_store_env(settings.database_url, settings), settings)
+        if partitioned
+        else Appraisals(env=event_store_env(settings.database_url))
+    )
     worker_store = Appraisals(env=event_store_env(worker_database_url)) if worker_database_url else store
     clock = ServerClock(env)
     await clock.sync()

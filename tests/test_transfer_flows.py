@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from temporalio.client import WorkflowExecutionStatus
@@ -23,6 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.base import Actor
 from domain.cycle_commands import RemoveParticipant
+from domain.partitions import PartitionedAppraisals
 from domain.rules import BERAKHLAK
 from tests.test_api_support import ATASAN, AUDITOR, EMP1, EMP2, HR_NIP, OUTSIDER, RHK, SUPERVISOR, UNIT, participant
 from tests.test_api_world import World, eventually, start_server, world
@@ -284,3 +286,49 @@ async def test_a_transfer_within_an_agency_opens_a_second_appraisal(
         assert (await handle.result())["withdrawn"] == "pensiun dini"
         again = await cycle_handle.execute_update(CycleWorkflow.remove_participant, leaves, id="leave-emp2")
         assert again["version"] > 0  # the same Update id answers again and removes nothing twice
+
+
+async def test_a_transfer_between_agencies_on_the_partitioned_store(
+    env: WorkflowEnvironment, tmp_path: Path, store_url: str
+) -> None:
+    """KINERJA_PARTITIONED: the June transfer through the API lands the Transfer and the closed post in agency A's
+    log and the new appraisal in B's; both agencies' HR list it (the read model follows both logs); the old
+    appraiser's task is in his inbox and the evaluation, through its workflow, closes it."""
+    async with world(env, tmp_path, store_url, partitioned=True) as w:
+        store = w.store
+        assert isinstance(store, PartitionedAppraisals)
+        year = await w.year()
+        origin = await w.launch(HR_NIP, [participant(EMP1, "Budi")])
+        destination = await w.launch(HR_NIP, [participant(EMP2, "Citra")], agency_name="Dinas Pendidikan")
+        agency_a = (await w.call("GET", f"/hr/cycles/{origin}", HR_NIP))["agency_id"]
+        agency_b = (await w.call("GET", f"/hr/cycles/{destination}", HR_NIP))["agency_id"]
+        await plan(w, origin, EMP1, SUPERVISOR)
+        await until(w, datetime(year, 6, 3, 9, 0, tzinfo=WIB))
+        decree = {
+            "nip": EMP1,
+            "to_agency_id": agency_b,
+            "to_unit_id": "U9",
+            "to_unit_name": "Bidang Kurikulum",
+            "to_appraiser_nip": OUTSIDER,
+            "to_atasan_nip": ATASAN,
+            "effective": f"{year}-06-01",
+            "decree": "821/77/BKD",
+            "reason": "Mutasi antarinstansi",
+        }
+        recorded = await w.call("POST", f"/hr/cycles/{origin}/transfers", HR_NIP, decree, key="m", expect=201)
+        transfer, new = recorded["id"], recorded["destination"]["appraisal_id"]
+        w.cycles.append((destination, [EMP1]))
+        await eventually(lambda: w.call("GET", f"/employees/appraisals/{new}", EMP1))
+        assert store.agency_of_record(UUID(transfer)) == agency_a == store.agency_of_record(UUID(origin))
+        assert store.agency_of_record(UUID(new)) == agency_b
+        for agency in (agency_a, agency_b):
+            listed = await eventually(
+                lambda a=agency: w.call("GET", f"/hr/agencies/{a}/transfers", HR_NIP), lambda v: len(v) == 1
+            )
+            assert [t["id"] for t in listed] == [transfer]
+        assert [t["transfer_id"] for t in await eventually(lambda: evaluations(w, SUPERVISOR))] == [transfer]
+        rating = {"results_rating": "sesuai", "behaviour_rating": "sesuai"}
+        evaluated = await w.call("POST", f"/transfers/{transfer}/evaluation", SUPERVISOR, rating, key="nilai")
+        assert evaluated["evaluation"]["predikat"] == "baik" and not evaluated["evaluation_pending"]
+        await eventually(lambda: evaluations(w, SUPERVISOR), lambda v: v == [])
+        assert (await w.env.client.get_workflow_handle(f"transfer-evaluation-{transfer}").result())["evaluated"]
