@@ -64,6 +64,21 @@ async def stopped(w: World, workflow_id: str) -> bool:
     return described.status == WorkflowExecutionStatus.COMPLETED
 
 
+def june_decree(agency_b: str, year: int) -> dict[str, str]:
+    """Budi's transfer to agency B from 1 June, under Dedi and Bu Atasan."""
+    return {
+        "nip": EMP1,
+        "to_agency_id": agency_b,
+        "to_unit_id": "U9",
+        "to_unit_name": "Bidang Kurikulum",
+        "to_appraiser_nip": OUTSIDER,
+        "to_atasan_nip": ATASAN,
+        "effective": f"{year}-06-01",
+        "decree": "821/77/BKD",
+        "reason": "Mutasi antarinstansi",
+    }
+
+
 async def evaluations(w: World, nip: str) -> list[dict[str, Any]]:
     """The evaluations of months served in the caller's inbox."""
     return [t for t in await w.call("GET", "/tasks/me", nip) if t["task"] == "evaluate_served_period"]
@@ -85,17 +100,7 @@ async def test_a_transfer_in_june_between_two_agencies(
         old = await plan(w, origin, EMP1, SUPERVISOR)
 
         await until(w, datetime(year, 6, 3, 9, 0, tzinfo=WIB))
-        decree = {
-            "nip": EMP1,
-            "to_agency_id": agency_b,
-            "to_unit_id": "U9",
-            "to_unit_name": "Bidang Kurikulum",
-            "to_appraiser_nip": OUTSIDER,
-            "to_atasan_nip": ATASAN,
-            "effective": f"{year}-06-01",
-            "decree": "821/77/BKD",
-            "reason": "Mutasi antarinstansi",
-        }
+        decree = june_decree(agency_b, year)
         # Only HR records it; a decree in the future is refused, naming the field; nothing is written.
         await w.call("POST", f"/hr/cycles/{origin}/transfers", SUPERVISOR, decree, expect=403)
         early = await w.call(
@@ -304,17 +309,7 @@ async def test_a_transfer_between_agencies_on_the_partitioned_store(
         agency_b = (await w.call("GET", f"/hr/cycles/{destination}", HR_NIP))["agency_id"]
         await plan(w, origin, EMP1, SUPERVISOR)
         await until(w, datetime(year, 6, 3, 9, 0, tzinfo=WIB))
-        decree = {
-            "nip": EMP1,
-            "to_agency_id": agency_b,
-            "to_unit_id": "U9",
-            "to_unit_name": "Bidang Kurikulum",
-            "to_appraiser_nip": OUTSIDER,
-            "to_atasan_nip": ATASAN,
-            "effective": f"{year}-06-01",
-            "decree": "821/77/BKD",
-            "reason": "Mutasi antarinstansi",
-        }
+        decree = june_decree(agency_b, year)
         recorded = await w.call("POST", f"/hr/cycles/{origin}/transfers", HR_NIP, decree, key="m", expect=201)
         transfer, new = recorded["id"], recorded["destination"]["appraisal_id"]
         w.cycles.append((destination, [EMP1]))
