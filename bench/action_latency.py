@@ -266,7 +266,7 @@ def where_the_time_goes(api: Api) -> str:
     parts = []
     for key, total in sorted(sums.items()):
         n = counts.get(key, 0)
-        if n and ("tasks" in key or "update" in key or "read_wait" in key):
+        if n and ("appraisals" in key or "tasks" in key or "update" in key or "read_wait" in key):
             parts.append(f"  {key}: n={n:.0f} mean={1000 * total / n:.1f} ms")
     return "where the time goes (API means):\n" + "\n".join(parts)
 
