@@ -16,6 +16,8 @@ from domain.base import Actor
 from domain.errors import DomainError
 from domain.org_csv import Line, Problem
 from domain.organisation import EMPLOYEE_DEFAULTS, Agency
+from domain.pppk import contract_of, record_contract
+from domain.rules import DEFAULT_RULE_SET, rule_set
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class ImportResult:
     agencies: list[str] = field(default_factory=list)
     events: int = 0
     supervisor_changes: list[SupervisorChange] = field(default_factory=list)
+    # #14: (agency, NIP, contract) of each contract the import recorded; PPPK ones get their ContractWorkflow.
+    contracts: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -74,6 +78,13 @@ def apply_lines(
         except DomainError as e:
             raise LineRefused(Problem.refused(line.line, e)) from e
     result.supervisor_changes += reporting_changes(agency_, before, moved, reason, day)
+    for line in lines:
+        if line.contract is not None and contract_of(agency_, line.nip) != line.contract:
+            try:
+                record_contract(agency_, rule_set(DEFAULT_RULE_SET).pppk, by, line.nip, line.contract, at)
+            except DomainError as e:
+                raise LineRefused(Problem.refused(line.line, e)) from e
+            result.contracts.append((agency_.code, line.nip, contract_of(agency_, line.nip)))
     return agency_
 
 

@@ -34,10 +34,15 @@ from domain.org_refusals import (
     ZONE_REQUIRED,
 )
 from domain.organisation import Agency
+from domain.pppk import check_contract
+from domain.pppk_rules import PPPK
+from domain.rules import DEFAULT_RULE_SET, rule_set
 from domain.text import CODE, ITEM, NAME, RANK, check_email
 
 REQUIRED = ("agency_code", "agency_name", "time_zone", "unit_code", "unit_name", "nip", "name", "supervisor_nip")
 OPTIONAL = ("position", "rank", "unit_head", "change_reason", "effective_date", "email")
+# #14: employment (pns, pppk, pppk_paruh_waktu) and a PPPK contract's first and last day; all empty: kept as recorded.
+CONTRACT_COLUMNS = ("employment", "contract_start", "contract_end")
 # The rule of each text column (domain/text.py); NIPs and dates have their own checks.
 TEXTS = {
     "agency_code": CODE,
@@ -97,6 +102,7 @@ class Line:
     change_reason: str
     effective_date: date | None
     email: str = ""  # where notifications go; empty: none (they are dead-lettered "tanpa alamat email")
+    contract: dict[str, str] | None = None  # #14: the employment and contract the line states (None: not stated)
 
     def employee(self) -> dict[str, Any]:
         return {
@@ -108,6 +114,10 @@ class Line:
             "supervisor_nip": self.supervisor_nip,
             "email": self.email,
         }
+
+
+def contract_rules() -> Any:
+    return rule_set(DEFAULT_RULE_SET)
 
 
 def _delimiter(text: str) -> str:
@@ -134,7 +144,7 @@ def read(
     named: set[tuple[str, str]] = set()  # (agency, NIP) of every line, valid or not
     for raw in reader:
         found: list[Problem] = []
-        values = {k: (raw.get(k) or "").strip() for k in REQUIRED + OPTIONAL}
+        values = {k: (raw.get(k) or "").strip() for k in REQUIRED + OPTIONAL + CONTRACT_COLUMNS}
         named.add((values["agency_code"], values["nip"]))
         line = _line(reader.line_num, values, found, today)
         problems += found
@@ -173,6 +183,10 @@ def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None
     if v["unit_head"].lower() not in YES | NO:
         problems.append(Problem.of(n, "unit_head", NOT_YES_OR_NO, value=v["unit_head"]))
     email = check(lambda: check_email("email", v["email"])) if v["email"] else ""
+    contract = None
+    if any(v[c] for c in CONTRACT_COLUMNS):
+        found = v["employment"] or PPPK  # contract days without an employment: a PPPK contract
+        contract = check(lambda: check_contract(contract_rules().pppk, found, v["contract_start"], v["contract_end"]))
     effective = None
     if v["effective_date"]:
         effective = check(lambda: calendar.parse_day("effective_date", v["effective_date"]))
@@ -194,6 +208,7 @@ def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None
         v["change_reason"],
         effective,
         email,
+        contract,
     )
 
 

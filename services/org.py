@@ -25,6 +25,7 @@ from domain.organisation import Agency
 from domain.people_commands import ChangeSupervisor
 from services.actions import AppraisalActions
 from services.authz import bound, require_agency
+from services.pppk import start_contract
 from services.readside import ReadSide
 
 NO_ORG_DATA = refusal(
@@ -99,6 +100,9 @@ async def import_and_forward(
         await readside.wrote(Agency.create_id(agency))
     await readside.settle()
     forwarded = [await forward(change, actor, actions, readside, key) for change in result.supervisor_changes]
+    for agency_id, nip, contract in result.contracts:  # #14: each PPPK contract's renewal timer
+        zone = (await run_in_threadpool(app.agency, agency_id)).time_zone
+        await start_contract(actions.gateway.client, actions.gateway.task_queue, agency_id, nip, contract, zone)
     return Imported(result, [row for rows in forwarded for row in rows])
 
 

@@ -34,21 +34,8 @@ class Contracts:
         contract = await run_in_threadpool(
             lambda: save_contract(self.app, agency_id, nip, found, by=actor, at=self.clock(), key=key)
         )
-        workflow_id = ""
-        if contract["employment"] in CONTRACTED:
-            agency = await run_in_threadpool(self.app.agency, agency_id)
-            due = due_instant(agency_id, contract["contract_end"], agency.time_zone)
-            workflow_id = contract_workflow_id(agency_id, nip, contract["contract_end"])
-            await self.client.start_workflow(
-                ContractWorkflow.run,
-                ContractInput(agency_id, nip, contract["contract_end"], due.isoformat()),
-                id=workflow_id,
-                task_queue=self.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            )
-            return {"nip": nip, **contract, "dossier_due_at": due.isoformat(), "workflow_id": workflow_id}
-        return {"nip": nip, **contract, "dossier_due_at": None, "workflow_id": workflow_id}
+        agency = await run_in_threadpool(self.app.agency, agency_id)
+        return await start_contract(self.client, self.task_queue, agency_id, nip, contract, agency.time_zone)
 
     def listing(self, actor: Actor, agency_id: str) -> list[dict[str, Any]]:
         require_agency_hr(self.app, actor, agency_id, auditors_read=True)
@@ -67,3 +54,22 @@ class Contracts:
         found = dossier(self.app, dossier_id)
         require_agency_hr(self.app, actor, found.agency_id)
         return decide_dossier(self.app, dossier_id, decision, note, by=actor, at=self.clock(), key=key)
+
+
+async def start_contract(
+    client: Client, task_queue: str, agency_id: str, nip: str, contract: Mapping[str, str], time_zone: str
+) -> dict[str, Any]:
+    """A PPPK contract's ContractWorkflow, started once per contract (a repeat finds it running); PNS: none."""
+    if contract["employment"] not in CONTRACTED:
+        return {"nip": nip, **contract, "dossier_due_at": None, "workflow_id": ""}
+    due = due_instant(agency_id, contract["contract_end"], time_zone)
+    workflow_id = contract_workflow_id(agency_id, nip, contract["contract_end"])
+    await client.start_workflow(
+        ContractWorkflow.run,
+        ContractInput(agency_id, nip, contract["contract_end"], due.isoformat()),
+        id=workflow_id,
+        task_queue=task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    return {"nip": nip, **contract, "dossier_due_at": due.isoformat(), "workflow_id": workflow_id}

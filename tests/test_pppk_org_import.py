@@ -1,0 +1,68 @@
+"""PPPK contracts from HR's org CSV (#14): optional columns employment, contract_start, contract_end, checked like
+every other column (the line, the column, the rule), recorded as the agency's contract facts; the same file twice
+records nothing; a file without the columns keeps what is recorded."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from domain.application import Appraisals
+from domain.pppk import contract_of
+from tests.factories import HR_ACTOR, nip
+
+AT = datetime(2026, 1, 5, tzinfo=timezone.utc)
+A, B, C = (
+    nip("19900101", "202401", "1", "031"),
+    nip("19910202", "202401", "2", "032"),
+    nip("19920303", "201503", "1", "033"),
+)
+HEAD = "agency_code,agency_name,time_zone,unit_code,unit_name,nip,name,supervisor_nip,employment,contract_start,contract_end\n"
+
+
+def line(who: str, name: str, employment: str = "", start: str = "", end: str = "") -> str:
+    return f"sigi,Pemkab Sigi,WITA,u1,Bidang Satu,{who},{name},,{employment},{start},{end}\n"
+
+
+def test_contracts_come_with_the_org_csv_checked_and_once() -> None:
+    app = Appraisals()
+    text = (
+        HEAD
+        + line(A, "Ani", "pppk", "2024-02-01", "2029-01-31")
+        + line(B, "Beni", "pppk_paruh_waktu", "2025-01-01", "2025-12-31")
+        + line(C, "Cici")
+    )
+    first = app.import_org(text, by=HR_ACTOR, at=AT)
+    assert not first.problems
+    agency = app.agency("sigi")
+    assert contract_of(agency, A) == {
+        "employment": "pppk",
+        "contract_start": "2024-02-01",
+        "contract_end": "2029-01-31",
+    }
+    assert contract_of(agency, B)["employment"] == "pppk_paruh_waktu"
+    assert contract_of(agency, C)["employment"] == "pns"  # nothing stated: PNS, no contract
+    assert sorted(n for _, n, _ in first.contracts) == sorted([A, B])
+    again = app.import_org(text, by=HR_ACTOR, at=AT)
+    assert (again.events, again.contracts) == (0, [])
+    without = "agency_code,agency_name,time_zone,unit_code,unit_name,nip,name,supervisor_nip\n"
+    without += f"sigi,Pemkab Sigi,WITA,u1,Bidang Satu,{A},Ani,\n"
+    assert app.import_org(without, by=HR_ACTOR, at=AT).events == 0
+    assert contract_of(app.agency("sigi"), A)["contract_end"] == "2029-01-31"
+
+
+def test_a_wrong_contract_names_its_line_column_and_rule_and_nothing_is_recorded() -> None:
+    app = Appraisals()
+    text = (
+        HEAD
+        + line(A, "Ani", "pppk", "2026-01-01", "2026-03-31")  # shorter than a year
+        + line(B, "Beni", "pns", "2026-01-01", "")  # a PNS with a contract day
+        + line(C, "Cici", "honorer", "", "")
+    )
+    result = app.import_org(text, by=HR_ACTOR, at=AT)
+    found = [(p.line, p.field, p.code) for p in result.problems]
+    assert found == [
+        (2, "contract_end", "pppk.contract_too_short"),
+        (3, "contract_start", "pppk.pns_no_contract"),
+        (4, "employment", "pppk.employment"),
+    ]
+    assert app.find_agency("sigi") is None
