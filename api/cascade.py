@@ -9,12 +9,12 @@ from uuid import UUID
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import Actions, CurrentActor, HRActor, IdempotencyKey, Oversight, ReadModelsDep, Writer
+from api.deps import Actions, AppraisalsDep, CurrentActor, HRActor, IdempotencyKey, Oversight, ReadModelsDep, Writer
 from api.models import EXAMPLE_APPRAISAL, EXAMPLE_CYCLE, Code, OutcomeOut, Text
 from domain.outcome import Outcome
 from domain.supervisor_flag_commands import DismissSupervisorFlag, FlagWrongSupervisor
 from domain.work_commands import LinkRhk
-from services.views import of_agency
+from services.views import of_agency, waiting_on_me
 
 router = APIRouter(tags=["cascade"])
 AppraisalId = Annotated[UUID, Path(description="the appraisal's id", examples=[EXAMPLE_APPRAISAL])]
@@ -91,6 +91,7 @@ async def supervisor_flags(readside: ReadModelsDep, actor: Oversight, cycle_id: 
 
 
 @router.get("/tasks/me/waiting-subordinates", response_model=list[dict[str, Any]])
-async def waiting_subordinates(actor: CurrentActor, readside: ReadModelsDep) -> Any:
-    """ "N bawahan menunggu RHK Anda": the subordinates whose SKP waits on my RHK, while I have drafted none."""
-    return await readside.call("waiting_on", actor.nip)
+async def waiting_subordinates(actor: CurrentActor, readside: ReadModelsDep, app: AppraisalsDep) -> Any:
+    """ "N bawahan menunggu RHK Anda": the subordinates whose SKP waits on my RHK, while I have drafted none, each
+    with `due`, my own earlier deadline for my RHK in that cycle (reminded before, escalated after)."""
+    return await waiting_on_me(app, readside, actor)

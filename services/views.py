@@ -14,7 +14,7 @@ from domain.application import Appraisals
 from domain.appraisal import RESULT_DELIVERED, Appraisal
 from domain.audit import jsonable
 from domain.base import Actor
-from domain.cascade import cascade_days
+from domain.cascade import cascade_days, cascade_dues
 from domain.cycle import AppraisalCycle
 from domain.daily_log import roll_up
 from domain.errors import IntegrityBroken
@@ -153,6 +153,23 @@ async def my_tasks(readside: ReadSide, actor: Actor, now: datetime) -> list[dict
     if is_hr(actor):
         tasks += await of_agency(readside, actor, await readside.call("assignee_inbox", HR_INBOX, now))
     return tasks
+
+
+async def waiting_on_me(app: Appraisals, readside: ReadSide, actor: Actor) -> list[dict[str, Any]]:
+    """#15 "N bawahan menunggu RHK Anda": the subordinates whose SKP waits on the caller's RHK, each with the
+    caller's own, earlier deadline for them in that cycle (`due`: domain/cascade.py, the planning deadline as it
+    stands less the cycle's days; the instant the workflow reminds and escalates at)."""
+    rows: list[dict[str, Any]] = await readside.call("waiting_on", actor.nip)
+
+    def dues() -> dict[str, str | None]:
+        found = {}
+        for cycle_id in {str(row["cycle_id"]) for row in rows}:
+            due = cascade_dues(app.cycle(UUID(cycle_id))).get(actor.nip)
+            found[cycle_id] = due.isoformat() if due else None
+        return found
+
+    by_cycle = await run_in_threadpool(dues) if rows else {}
+    return [{**row, "due": by_cycle.get(str(row["cycle_id"]))} for row in rows]
 
 
 async def of_agency(readside: ReadSide, actor: Actor, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -118,6 +118,11 @@ async def test_a_late_leader_staff_submit_wait_link_and_are_approved(
             assert sent["pending"] == {"task": "review_skp", "assignee": SUPERVISOR}
         waiting = await w.call("GET", "/tasks/me/waiting-subordinates", SUPERVISOR)
         assert sorted(r["employee_nip"] for r in waiting) == [EMP1, EMP2]
+        planning = datetime.fromisoformat((await w.call("GET", f"/hr/cycles/{cycle}", HR_NIP))["deadlines"]["planning"])
+        # The leader's own deadline: the rule set's 7 days before the planning deadline's last instant (WIB).
+        due = datetime.fromisoformat(waiting[0]["due"])
+        assert {r["due"] for r in waiting} == {waiting[0]["due"]}
+        assert (due.date(), due.utcoffset()) == ((planning - timedelta(days=7)).date(), timedelta(0))
         assert await w.call("GET", "/tasks/me/waiting-subordinates", EMP1) == []
         chains = await w.call("GET", f"/hr/cycles/{cycle}/cascade", HR_NIP)
         assert [

@@ -81,6 +81,7 @@ async def _late_leader(b: Browser, w: World) -> None:
     await leader.goto("/tugas")
     await expect(leader.locator("#bawahan-menunggu h2")).to_have_text("2 bawahan menunggu RHK Anda")
     await expect(leader.locator("#bawahan-menunggu")).to_contain_text("Budi")
+    await expect(leader.locator("#tenggat-rhk-atasan")).to_contain_text("Tenggat RHK Anda: 24 Januari")
     await shot(leader, "atasan-kotak-tugas")
     await leader.goto(f"/tugas/{a2}")
     await expect(leader.get_by_role("button", name="Setujui SKP")).to_have_count(0)
@@ -231,3 +232,5 @@ async def _start_with_cascade_days(b: Browser, w: World) -> None:
     w.cycles.append((cycle, [p["nip"] for p in TEAM]))
     await eventually(lambda: w.opened(cycle, [p["nip"] for p in TEAM]))
     assert (await w.call("GET", f"/hr/cycles/{cycle}", HR_NIP))["cascade_days"] == {"before": 10, "per_level": 3}
+    await hr.goto(f"/hr/siklus/{cycle}")
+    await expect(hr.locator("#tenggat-kaskade")).to_contain_text("10 hari sebelum batas penyusunan SKP, 3 hari")

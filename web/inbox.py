@@ -17,7 +17,7 @@ from domain.errors import NotFound
 from services.actions import BULK_TASKS
 from services.authz import headed_agencies, is_hr
 from services.errors import ApiError
-from services.views import my_tasks, read_appraisal, superior_rhk
+from services.views import my_tasks, read_appraisal, superior_rhk, waiting_on_me
 from web.render import page
 from web.session import PageActor, same_origin
 
@@ -80,7 +80,7 @@ async def inbox(request: Request, actor: PageActor) -> HTMLResponse:
         zones=zones,
         mine=mine,
         agency_head=bool(headed),
-        waiting=await state.readside.call("waiting_on", actor.nip),  # #15: "N bawahan menunggu RHK Anda"
+        waiting=await waiting_on_me(state.appraisals, state.readside, actor),  # #15: "N bawahan menunggu RHK Anda"
         grouped=len(rows) >= GROUPED_FROM,
         bulk_counts=bulk_counts(rows, actor.nip),
         all_labels=ALL_LABELS,
