@@ -132,16 +132,23 @@ class Projector(FailureRecords):
 
     # --- the entry points ---------------------------------------------------
 
-    def catch_up(self, until: int | None = None, batch_size: int | None = None) -> int:
+    def catch_up(self, until: int | None = None, batch_size: int | None = None, *, grow: bool = False) -> int:
         """Apply every notification after the tracked position (up to `until`); returns how many it applied.
 
         Without `until`, the failed aggregates whose retry time has come are retried afterwards.
+        `grow` (the projector's loop): while full batches keep coming, i.e. the projector is behind, each
+        batch is twice the last, up to `rebuild_batch_size`. A record touched by several events of a batch
+        is written once, so a projector behind by thousands of interleaved events catches up several times
+        faster; at the head, batches are `batch_size` again.
         """
         self.ensure_tables()
-        total, more = 0, True
+        first = batch_size or self.batch_size
+        total, more, size = 0, True, first
         while more:
-            done, more = self._step(until, batch_size or self.batch_size)
+            done, more = self._step(until, size)
             total += done
+            if grow:
+                size = min(size * 2, max(self.rebuild_batch_size, first)) if more and done else first
         if until is None:
             self.retry_failures()
         return total
@@ -365,7 +372,7 @@ def run(projector: Projector, stop: threading.Event, every_seconds: float = 1.0,
     while not stop.is_set():
         projector.wake.clear()  # a nudge from now on calls for another round
         try:
-            projector.catch_up()
+            projector.catch_up(grow=True)
         except Exception as e:
             failures += 1
             wait = min(every_seconds * 2**failures, most_seconds)

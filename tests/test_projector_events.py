@@ -30,6 +30,7 @@ from readmodels.tables import (
     trends,
     workflows_running,
 )
+from readmodels.verify import scratch
 from readmodels.working_set import Decoder
 from tests.factories import ANALIS, HEAD, HR_ACTOR, KADIS, SEKDA, STAFF, Rating, Scenario, T, actor
 
@@ -125,6 +126,20 @@ def test_a_rebuild_from_zero_equals_the_tables_projected_event_by_event(app: App
     assert small.rebuild() == app.recorder.max_notification_id()
     assert small.working_set.loads > 0
     assert snapshot(engine) == live and counts(engine) == recounted(engine)
+    # The projector's loop behind by the whole log: batches of 2, 4, 8, 16, 16...: the same tables.
+    with scratch(engine) as place:
+        grown = Projector(app, place, batch_size=2, rebuild_batch_size=16)
+        sizes: list[int] = []
+        step = grown._step
+
+        def counted(until: int | None, batch_size: int) -> tuple[int, bool]:
+            sizes.append(batch_size)
+            return step(until, batch_size)
+
+        grown._step = counted  # type: ignore[method-assign]
+        assert grown.catch_up(grow=True) == app.recorder.max_notification_id()
+        assert sizes[:5] == [2, 4, 8, 16, 16]
+        assert snapshot(place) == live and counts(place) == recounted(place)
     engine.dispose()
 
 
