@@ -15,6 +15,8 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from domain.application import Appraisals
 from domain.base import Actor
+from domain.errors import InvalidInput
+from domain.pppk import CONTRACT_UNCHANGED, contract_of
 from domain.pppk_rules import CONTRACTED
 from domain.pppk_service import as_dict as dossier_dict
 from domain.pppk_service import decide_dossier, dossier, dossiers_of, due_instant, save_contract
@@ -31,10 +33,16 @@ class Contracts:
     ) -> dict[str, Any]:
         """Record the contract; for PPPK, start its ContractWorkflow (once per contract)."""
         await run_in_threadpool(require_agency_hr, self.app, actor, agency_id)
-        contract = await run_in_threadpool(
-            lambda: save_contract(self.app, agency_id, nip, found, by=actor, at=self.clock(), key=key)
-        )
         agency = await run_in_threadpool(self.app.agency, agency_id)
+        try:
+            contract = await run_in_threadpool(
+                lambda: save_contract(self.app, agency_id, nip, found, by=actor, at=self.clock(), key=key)
+            )
+        except InvalidInput as e:
+            if e.code == CONTRACT_UNCHANGED.code:  # recorded before, its timer perhaps not (Temporal was down then)
+                held = contract_of(agency, nip)
+                await start_contract(self.client, self.task_queue, agency_id, nip, held, agency.time_zone)
+            raise
         return await start_contract(self.client, self.task_queue, agency_id, nip, contract, agency.time_zone)
 
     def listing(self, actor: Actor, agency_id: str) -> list[dict[str, Any]]:

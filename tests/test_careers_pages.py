@@ -59,6 +59,15 @@ async def test_the_careers_pages_for_hr_the_auditor_and_another_agency(store_url
 
         inbox = await client.get("/tugas")
         assert "dosir perpanjangan PPPK menunggu keputusan" in inbox.text and dossier_id in inbox.text
+        short = await post_form(
+            client,
+            f"/hr/instansi/{AGENCY}/pppk",
+            {"nip": HR_NIP, "employment": "pppk", "contract_start": "2026-01-01", "contract_end": "2026-02-01"},
+        )
+        assert short.status_code == 422 and "paling singkat 12 bulan" in short.text
+        assert 'value="2026-02-01"' in short.text  # what was typed stays
+        pns = await post_form(client, f"/hr/instansi/{AGENCY}/pppk", {"nip": HR_NIP, "employment": "pns"})
+        assert pns.status_code == 422 and "sudah tercatat demikian" in pns.text  # a PNS already: nothing recorded
         listed = await client.get(f"/hr/instansi/{AGENCY}/pppk")
         assert listed.status_code == 200 and "Direkomendasikan diperpanjang" in listed.text
         assert_indonesian(listed.text, "the PPPK list")

@@ -147,11 +147,39 @@ async def what_if(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLRes
 # --- PPPK contracts and dossiers --------------------------------------------------------------------------
 
 
-@router.get("/instansi/{agency_id}/pppk", response_class=HTMLResponse)
-async def contracts(request: Request, agency_id: str, actor: PageActor) -> HTMLResponse:
+async def _contracts_page(
+    request: Request, actor: Any, agency_id: str, status: int = 200, **context: Any
+) -> HTMLResponse:
     listed = await run_in_threadpool(request.app.state.contracts.listing, actor, agency_id)
     agency = await run_in_threadpool(request.app.state.appraisals.agency, agency_id)
-    return page(request, "hr_pppk.html", actor, agency=agency, listed=listed)
+    people = sorted(agency.employees.values(), key=lambda e: e["name"])
+    form = context.pop("form", {})
+    return page(
+        request, "hr_pppk.html", actor, status, agency=agency, listed=listed, people=people, form=form, **context
+    )
+
+
+@router.get("/instansi/{agency_id}/pppk", response_class=HTMLResponse)
+async def contracts(request: Request, agency_id: str, actor: PageActor) -> HTMLResponse:
+    return await _contracts_page(request, actor, agency_id)
+
+
+@router.post("/instansi/{agency_id}/pppk", response_class=HTMLResponse)
+async def record_contract(request: Request, agency_id: str, actor: PageActor) -> HTMLResponse:
+    """HR records an employee's employment and contract; a PPPK contract's renewal timer starts."""
+    await run_in_threadpool(require_agency_hr, request.app.state.appraisals, actor, agency_id)
+    form = await request.form()
+    found = {name: forms.text(form, name) for name in ("employment", "contract_start", "contract_end")}
+    try:
+        done = await attempt(
+            request,
+            lambda: request.app.state.contracts.record(
+                actor, agency_id, forms.text(form, "nip"), found, forms.key(form)
+            ),
+        )
+    except Refused as r:
+        return await _contracts_page(request, actor, agency_id, r.status, error=r.text, form=dict(form))
+    return await _contracts_page(request, actor, agency_id, recorded=done)
 
 
 async def _dossier_page(
