@@ -236,3 +236,11 @@ async def test_hr_ends_a_plt_early_and_whoever_joined_the_unit_meanwhile_had_the
         register = ActingRegister.create_id(UUID(cycle))
         held = (await state_at(w, register, after))["designations"][made["id"]]
         assert (held["ends"], held["shortened"]["reason"]) == (f"{year}-02-20", "Kepala bidang kembali bertugas")
+
+        # A Plh for April, cancelled before its first day: its workflow ends at once, nobody reached.
+        april = {**body, "kind": "plh", "starts": f"{year}-04-01", "ends": f"{year}-04-10", "decree": "800/9/BKPSDM"}
+        plh = await w.call("POST", f"/hr/cycles/{cycle}/acting", HR_NIP, april, key="plh", expect=201)
+        cancel = {"ends": f"{year}-03-31", "reason": "Kepala bidang tidak jadi cuti"}
+        cancelled = await w.call("POST", f"/hr/cycles/{cycle}/acting/{plh['id']}/end", HR_NIP, cancel, key="batal")
+        assert cancelled["shortened"]["cancelled"] and cancelled["began"] is None
+        assert await w.env.client.get_workflow_handle(acting_workflow_id(plh["id"])).result() == {}

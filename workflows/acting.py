@@ -62,22 +62,23 @@ class ActingWorkflow:
                 await self._step(input, step)
             return self.steps
         self.ends_at = self.ends_at or input.ends_at
-        await self._until(lambda: input.begins_at)
-        if datetime.fromisoformat(self.ends_at) <= datetime.fromisoformat(input.begins_at):  # cancelled: nobody reached
+        begins = datetime.fromisoformat(input.begins_at)
+        await self._until(lambda: input.begins_at, stop=lambda: self._cancelled(begins))
+        if self._cancelled(begins):  # ended before its first day began: nobody is reached
             self.state = "cancelled"
             return self.steps
         await self._step(input, "begin")
-        await self._until(lambda: self.ends_at)
+        await self._until(lambda: self.ends_at, stop=lambda: False)
         await self._step(input, "end")
         return self.steps
 
-    async def _until(self, instant: Callable[[], str]) -> None:
-        """Wait for the instant, woken when HR moves the end: it may be the instant waited for, or fall before it."""
-        while True:
-            target = datetime.fromisoformat(instant())
-            if datetime.fromisoformat(self.ends_at) < target:
-                return  # the end moved before the first day: the caller sees the designation cancelled
-            delay = (target - workflow.now()).total_seconds()
+    def _cancelled(self, begins: datetime) -> bool:
+        return datetime.fromisoformat(self.ends_at) <= begins
+
+    async def _until(self, instant: Callable[[], str], stop: Callable[[], bool]) -> None:
+        """Wait for the instant (or until `stop` holds), woken whenever HR moves the end."""
+        while not stop():
+            delay = (datetime.fromisoformat(instant()) - workflow.now()).total_seconds()
             if delay <= 0:
                 return
             try:
