@@ -22,6 +22,7 @@ from domain.acting_service import ActingService
 from domain.actions import open_actions
 from domain.appraisal import PLANNING, Appraisal
 from domain.base import Actor
+from domain.career_service import CareerService
 from domain.cascade import waiting_ids
 from domain.commands import AppraisalCommand
 from domain.cycle import AppraisalCycle
@@ -38,7 +39,7 @@ NOT_STARTED = refusal("cycle.not_started", "the cycle is {cycle_status}; apprais
 NOT_IN_CYCLE = refusal("cycle.no_participant", "{nip} does not take part in cycle {cycle_id}")
 
 
-class Appraisals(Organisation, Transfers, ActingService):
+class Appraisals(Organisation, Transfers, ActingService, CareerService):
     """Agencies, appraisal cycles and appraisals, with their audit trail."""
 
     name = "kinerja"

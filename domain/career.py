@@ -9,11 +9,13 @@ jenjang is open is answered with its reasons (codes, for the message catalogue) 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
+from domain.career_rules import CareerTable
 from domain.errors import InvalidInput, Refusal, refusal
+from domain.period_combining import months_before
 from domain.rules import PREDIKATS, RuleSet, check_predikat
 
 MONTHS = refusal("career.months", "must be a whole number of months from 1 to 12")
@@ -24,6 +26,10 @@ NEEDS_CREDIT = refusal("career.needs_credit", "needs {required} angka kredit for
 NEEDS_PREDIKAT = refusal("career.needs_predikat", "needs at least {minimum} in the last year, had {predikat}")
 NO_RESULT_YET = refusal("career.no_result", "needs a final predikat of the last year")
 TOP_JENJANG = refusal("career.top_jenjang", "{jenjang} is the highest jenjang of its category")
+CHANGE_ORDER = refusal("career.change_order", "a change of jabatan takes effect after the last one ({last})")
+
+# The kinds of ledger line a change of jabatan makes (domain/organisation.py records them with the decree).
+APPOINTED, CARRIED, MOVE_UP = "appointed", "carried", "move_up"
 
 
 @dataclass(frozen=True)
@@ -81,12 +87,34 @@ def earned(rules: RuleSet, jenjang: str, predikat: str, months: int) -> float:
 
 
 def record_result(
-    ledger: Ledger, rules: RuleSet, *, on: date, predikat: str, months: int = 12, source: str = ""
+    ledger: Ledger,
+    rules: RuleSet,
+    *,
+    on: date,
+    predikat: str,
+    months: int = 12,
+    source: str = "",
+    jenjang: str | None = None,
 ) -> Ledger:
-    """A final (annual or periodic) result enters the ledger at the jenjang held."""
-    amount = earned(rules, ledger.jenjang, predikat, months)
-    entry = Entry(on, "result", ledger.jenjang, amount, predikat, months, rules.id, source)
+    """A final (annual or periodic) result enters the ledger at the jenjang held (or the one the months were
+    served in, for a year split by a change of jenjang)."""
+    held = jenjang or ledger.jenjang
+    amount = earned(rules, held, predikat, months)
+    entry = Entry(on, "result", held, amount, predikat, months, rules.id, source)
     return ledger._then(entry)
+
+
+def change_kind(table: CareerTable, held: str, to: str) -> str:
+    """What a change of jabatan to jenjang `to` is for the ledger, or the refusal: a first functional post
+    (appointed), the same jenjang (the balance carries over) or the next one (a move up)."""
+    table.level(to)
+    if not held:
+        return APPOINTED
+    if held == to:
+        return CARRIED
+    if table.level(held).next != to:
+        raise InvalidInput("jenjang", NOT_UP, next=table.level(held).next or "-", to=to)
+    return MOVE_UP
 
 
 def change_jabatan(ledger: Ledger, rules: RuleSet, *, on: date, to: str, decree: str) -> Ledger:
@@ -132,3 +160,113 @@ def recompute(ledger: Ledger, rule_sets: Mapping[str, RuleSet]) -> list[tuple[En
             check_predikat("predikat", e.predikat)
             out.append((e, earned(rule_sets[e.rule_set_id], e.jenjang, e.predikat, e.months)))
     return out
+
+
+@dataclass(frozen=True)
+class JabatanChange:
+    """A change of jabatan as the org data records it: from when, to which jenjang, by which decree."""
+
+    on: date
+    kind: str  # APPOINTED | CARRIED | MOVE_UP
+    jenjang: str
+    decree: str
+
+
+@dataclass(frozen=True)
+class YearResult:
+    """A final predikat of a year from the log: the appraisal it closes and the rule set of its cycle."""
+
+    year: int
+    predikat: str
+    rule_set_id: str
+    source: str
+
+
+def first_month(change: JabatanChange) -> tuple[int, int]:
+    """(year, month) of the first month served in the new jenjang: the month of the change when it takes
+    effect by the 15th, else the next (the rule of a year split by a transfer, domain/period_combining.py)."""
+    served_before = months_before(change.on)  # 0..12 months of its year before the change
+    return (change.on.year + 1, 1) if served_before == 12 else (change.on.year, served_before + 1)
+
+
+def months_by_jenjang(year: int, first: str, changes: Iterable[JabatanChange]) -> list[tuple[str, int, date]]:
+    """The months of `year` grouped by the jenjang held, in order: (jenjang, months, last day of them).
+    `first` is the jenjang held before every change ("" for none: those months earn nothing)."""
+    ordered = sorted(changes, key=lambda c: c.on)
+    segments: list[tuple[str, int, date]] = []
+    for month in range(1, 13):
+        held = first
+        for c in ordered:
+            if first_month(c) <= (year, month):
+                held = c.jenjang
+        last_day = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+        if segments and segments[-1][0] == held:
+            segments[-1] = (held, segments[-1][1] + 1, last_day)
+        else:
+            segments.append((held, 1, last_day))
+    return [s for s in segments if s[0]]
+
+
+def derive(
+    nip: str,
+    first: str,
+    changes: Iterable[JabatanChange],
+    results: Iterable[YearResult],
+    rule_sets: Mapping[str, RuleSet],
+    rules: RuleSet,
+) -> Ledger:
+    """The ledger from the log's facts: each year's final predikat earns, under its cycle's rule set, the
+    months served in each jenjang that year; each change of jabatan carries the balance over (a move up
+    spends what `rules`, the career table in force, says it required). `first` is the jenjang held before
+    the first change recorded."""
+    changes = sorted(changes, key=lambda c: c.on)
+    lines: list[tuple[date, int, JabatanChange | tuple[YearResult, str, int]]] = [(c.on, 0, c) for c in changes]
+    for r in sorted(results, key=lambda r: r.year):
+        for jenjang, months, last_day in months_by_jenjang(r.year, first, changes):
+            lines.append((last_day, 1, (r, jenjang, months)))
+    ledger = Ledger(nip, first)
+    for on, _, line in sorted(lines, key=lambda x: (x[0], x[1])):
+        if isinstance(line, JabatanChange):
+            if line.kind == MOVE_UP and ledger.jenjang:
+                ledger = move_up(ledger, rules, on=on, to=line.jenjang, decree=line.decree)
+            else:
+                ledger = change_jabatan(ledger, rules, on=on, to=line.jenjang, decree=line.decree)
+            continue
+        result, jenjang, months = line
+        ledger = record_result(
+            ledger,
+            rule_sets[result.rule_set_id],
+            on=on,
+            predikat=result.predikat,
+            months=months,
+            source=result.source,
+            jenjang=jenjang,
+        )
+    return ledger
+
+
+@dataclass(frozen=True)
+class YearLine:
+    """One year of the trend: its predikat, what it earned, all earned so far and the balance at its end."""
+
+    year: int
+    predikat: str
+    earned: float
+    total_earned: float
+    balance: float
+
+
+def accumulated(ledger: Ledger) -> list[YearLine]:
+    """Per year of results, in order (the trend pages): a move up spends balance, never what was earned."""
+    years: dict[int, YearLine] = {}
+    balance = total = 0.0
+    for e in ledger.entries:
+        balance = round(balance + e.amount, 3)
+        if e.kind == "result" and e.predikat is not None:
+            total = round(total + e.amount, 3)
+            before = years.get(e.on.year)
+            earned_ = round((before.earned if before else 0.0) + e.amount, 3)
+            years[e.on.year] = YearLine(e.on.year, e.predikat, earned_, total, balance)
+        elif e.on.year in years:
+            years[e.on.year] = replace(years[e.on.year], balance=balance)
+    return [years[y] for y in sorted(years)]

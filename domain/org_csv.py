@@ -40,7 +40,8 @@ from domain.rules import DEFAULT_RULE_SET, rule_set
 from domain.text import CODE, ITEM, NAME, RANK, check_email
 
 REQUIRED = ("agency_code", "agency_name", "time_zone", "unit_code", "unit_name", "nip", "name", "supervisor_nip")
-OPTIONAL = ("position", "rank", "unit_head", "change_reason", "effective_date", "email")
+# `jenjang` (#14): the jenjang of a functional post (a code of the rule set's career table), empty for others.
+OPTIONAL = ("position", "rank", "unit_head", "change_reason", "effective_date", "email", "jenjang")
 # #14: employment (pns, pppk, pppk_paruh_waktu) and a PPPK contract's first and last day; all empty: kept as recorded.
 CONTRACT_COLUMNS = ("employment", "contract_start", "contract_end")
 # The rule of each text column (domain/text.py); NIPs and dates have their own checks.
@@ -103,9 +104,10 @@ class Line:
     effective_date: date | None
     email: str = ""  # where notifications go; empty: none (they are dead-lettered "tanpa alamat email")
     contract: dict[str, str] | None = None  # #14: the employment and contract the line states (None: not stated)
+    jenjang: str | None = None  # None: the file has no jenjang column, and the org data keeps what it holds
 
     def employee(self) -> dict[str, Any]:
-        return {
+        found = {
             "nip": self.nip,
             "name": self.name,
             "position": self.position,
@@ -114,6 +116,7 @@ class Line:
             "supervisor_nip": self.supervisor_nip,
             "email": self.email,
         }
+        return found if self.jenjang is None else {**found, "jenjang": self.jenjang}
 
 
 def contract_rules() -> Any:
@@ -146,7 +149,7 @@ def read(
         found: list[Problem] = []
         values = {k: (raw.get(k) or "").strip() for k in REQUIRED + OPTIONAL + CONTRACT_COLUMNS}
         named.add((values["agency_code"], values["nip"]))
-        line = _line(reader.line_num, values, found, today)
+        line = _line(reader.line_num, values, found, today, "jenjang" in header)
         problems += found
         if line is not None:
             lines.append(line)
@@ -156,7 +159,7 @@ def read(
     return lines, sorted(problems, key=lambda p: p.line)
 
 
-def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None) -> Line | None:
+def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None, jenjang: bool) -> Line | None:
     def check(fn: Any) -> Any:
         try:
             return fn()
@@ -187,6 +190,8 @@ def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None
     if any(v[c] for c in CONTRACT_COLUMNS):
         found = v["employment"] or PPPK  # contract days without an employment: a PPPK contract
         contract = check(lambda: check_contract(contract_rules().pppk, found, v["contract_start"], v["contract_end"]))
+    if v["jenjang"]:
+        check(lambda: rule_set(DEFAULT_RULE_SET).career.level(v["jenjang"]))
     effective = None
     if v["effective_date"]:
         effective = check(lambda: calendar.parse_day("effective_date", v["effective_date"]))
@@ -209,6 +214,7 @@ def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None
         effective,
         email,
         contract,
+        v["jenjang"] if jenjang else None,
     )
 
 

@@ -14,7 +14,8 @@ from eventsourcing.domain import event
 
 from domain import calendar
 from domain.base import Actor, KinerjaAggregate, require
-from domain.errors import REQUIRED, InvalidInput
+from domain.career import CHANGE_ORDER, change_kind
+from domain.errors import REQUIRED, InvalidInput, refusal
 from domain.nip import check_nip
 from domain.org_chart import OrgChart
 from domain.org_refusals import (
@@ -36,12 +37,22 @@ from domain.org_refusals import (
 )
 from domain.participants import FIELDS as EMPLOYEE_RULES
 from domain.participants import ONLY_HR_SUPERVISOR
+from domain.rules import DEFAULT_RULE_SET, rule_set
+from domain.talent import assessment
 from domain.text import CODE, ITEM, NAME, TextRule, check_email
+
+JENJANG_BY_DECREE = refusal(
+    "org.jenjang_by_decree", "a jenjang held ({held}) changes only by a change of jabatan with its decree"
+)
+ONLY_HR_JABATAN = refusal("org.who_changes_jabatan", "only HR records a change of jabatan")
+JABATAN_UNCHANGED = refusal("org.jabatan_unchanged", "{nip} already holds {position} at jenjang {jenjang}")
+ONLY_HR_ASSESSES = refusal("talent.who_records", "only HR records a potential assessment")
+OWN_ASSESSMENT = refusal("talent.own", "nobody records their own potential assessment")
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kinerja.example/agency")
 EMPLOYEE_FIELDS = ("name", "position", "rank", "unit_id")
 # Fields an employee recorded before they existed holds with this value (no event is needed to add them).
-EMPLOYEE_DEFAULTS = {"email": ""}
+EMPLOYEE_DEFAULTS = {"email": "", "jenjang": ""}
 
 
 class Agency(KinerjaAggregate, OrgChart):
@@ -70,6 +81,8 @@ class Agency(KinerjaAggregate, OrgChart):
         self.units: dict[str, dict[str, Any]] = {}
         self.employees: dict[str, dict[str, Any]] = {}
         self.supervisor_history: list[dict[str, str]] = []
+        self.jabatan_history: list[dict[str, str]] = []
+        self.assessments: list[dict[str, Any]] = []
 
     def update(self, by: Actor, name: str, time_zone: str, at: datetime) -> None:
         require(by.is_hr, ONLY_HR_CHANGES_AGENCY)
@@ -131,6 +144,8 @@ class Agency(KinerjaAggregate, OrgChart):
         changed = {k: v for k, v in fields.items() if current.get(k) != v}
         if not changed:
             raise InvalidInput("nip", EMPLOYEE_UNCHANGED, nip=nip)
+        if "jenjang" in changed and current["jenjang"]:
+            raise InvalidInput("jenjang", JENJANG_BY_DECREE, held=current["jenjang"])
         self._employee_updated(by.nip, nip, changed, at)
 
     @event("EmployeeUpdated")
@@ -172,6 +187,83 @@ class Agency(KinerjaAggregate, OrgChart):
             }
         )
 
+    # --- careers (#14) -------------------------------------------------------
+
+    def change_jabatan(
+        self, by: Actor, nip: str, position: str, jenjang: str, decree: str, effective: date, at: datetime
+    ) -> None:
+        """A new functional post by decree: the same jenjang carries the angka kredit balance over, the next
+        one is a move up (domain/career.py); the position and jenjang of the org data change with it."""
+        require(by.is_hr, ONLY_HR_JABATAN)
+        current = {**EMPLOYEE_DEFAULTS, **self._employee(nip)}
+        position = _required("position", position)
+        kind = change_kind(rule_set(DEFAULT_RULE_SET).career, current["jenjang"], jenjang)
+        if (position, jenjang) == (current["position"], current["jenjang"]):
+            raise InvalidInput("position", JABATAN_UNCHANGED, nip=nip, position=position, jenjang=jenjang)
+        mine = [h for h in self.__dict__.get("jabatan_history", []) if h["nip"] == nip]
+        if mine and effective.isoformat() <= mine[-1]["effective"]:
+            raise InvalidInput("effective", CHANGE_ORDER, last=mine[-1]["effective"])
+        decree = _required("decree", decree, CODE)
+        self._jabatan_changed(
+            by.nip,
+            nip,
+            current["position"],
+            position,
+            current["jenjang"],
+            jenjang,
+            kind,
+            decree,
+            effective.isoformat(),
+            at,
+        )
+
+    @event("JabatanChanged")
+    def _jabatan_changed(
+        self,
+        by: str,
+        nip: str,
+        previous_position: str,
+        position: str,
+        previous_jenjang: str,
+        jenjang: str,
+        kind: str,
+        decree: str,
+        effective: str,
+        timestamp: datetime,
+    ) -> None:
+        self.employees[nip] = {**self.employees[nip], "position": position, "jenjang": jenjang}
+        self.__dict__.setdefault("jabatan_history", []).append(
+            {
+                "nip": nip,
+                "previous_position": previous_position,
+                "position": position,
+                "previous_jenjang": previous_jenjang,
+                "jenjang": jenjang,
+                "kind": kind,
+                "decree": decree,
+                "effective": effective,
+                "by": by,
+            }
+        )
+
+    def record_assessment(
+        self, by: Actor, nip: str, source: str, on: date, scores: dict[str, Any], at: datetime
+    ) -> None:
+        """HR records a potential assessment of an employee of the agency (domain/talent.py checks it)."""
+        require(by.is_hr, ONLY_HR_ASSESSES)
+        require(by.nip != nip, OWN_ASSESSMENT)
+        self._employee(nip)
+        checked = assessment(nip, source, on, scores, today=calendar.local_day(at, self.time_zone))
+        self._potential_assessed(by.nip, nip, checked.source, on.isoformat(), dict(checked.scores), at)
+
+    @event("PotentialAssessed")
+    def _potential_assessed(
+        self, by: str, nip: str, source: str, on: str, scores: dict[str, float], timestamp: datetime
+    ) -> None:
+        self.__dict__.setdefault("assessments", []).append(
+            {"nip": nip, "source": source, "on": on, "scores": dict(scores), "by": by}
+        )
+
     def _fields(self, employee: dict[str, Any]) -> dict[str, Any]:
         fields = {k: EMPLOYEE_RULES[k].check(k, _text(employee.get(k))) for k in EMPLOYEE_FIELDS}
         if fields["unit_id"] not in self.units:
@@ -179,6 +271,9 @@ class Agency(KinerjaAggregate, OrgChart):
             raise InvalidInput("unit_id", NO_UNIT_IN_AGENCY, unit_id=unit_id, agency_id=code, agency_name=name)
         email = _text(employee.get("email"))
         fields["email"] = check_email("email", email) if email else ""
+        if "jenjang" in employee:  # (#14) a file without the column leaves the stored events as they were
+            jenjang = str(_text(employee["jenjang"])).strip()
+            fields["jenjang"] = rule_set(DEFAULT_RULE_SET).career.level(jenjang).code if jenjang else ""
         return fields
 
     @staticmethod

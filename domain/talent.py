@@ -3,6 +3,7 @@ final predikat place each employee in a box, year by year; boxes 7-9 make the ta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +13,8 @@ from domain.rules import RuleSet, check_predikat
 from domain.talent_rules import HIGH, LOW, MIDDLE, PARTS
 from domain.text import NAME
 
+# The golongan of a pangkat as the org data writes it: "Penata Muda (III/a)".
+GOLONGAN = re.compile(r"\((IV|III|II|I)/[a-e]\)")
 SCORE = refusal("talent.score", "must be a number from 0 to 100")
 PARTS_NEEDED = refusal("talent.parts", "give a score for each of {parts} (missing: {missing}; unknown: {unknown})")
 NO_ASSESSMENT = refusal("talent.no_assessment", "no potential assessment of {nip} on or before {on}")
@@ -106,3 +109,14 @@ def pools(rules: RuleSet, placements: Iterable[Placement], level_of: Mapping[str
     for members in out.values():
         members.sort(key=lambda p: (-p.box, -p.potential_score, p.nip))
     return out
+
+
+def level_of(rules: RuleSet, employee: Mapping[str, object]) -> str:
+    """The jabatan level a talent pool is drawn for: the jenjang of a functional post, else the golongan of
+    the pangkat (Kinerja's reading: the pools of PermenPANRB 3/2020 are per target post, which the org data
+    does not hold; README, Careers)."""
+    jenjang = str(employee.get("jenjang") or "")
+    if jenjang:
+        return rules.career.level(jenjang).title
+    found = GOLONGAN.search(str(employee.get("rank") or ""))
+    return f"Golongan {found.group(1)}" if found else "-"

@@ -24,7 +24,7 @@ PARTS = ("competency", "potential", "qualification", "integrity")
 class TalentTable:
     """The 9-box of PermenPANRB 3/2020 as amended by 20/2025."""
 
-    source: str = "PermenPANRB 3/2020 jo. 20/2025 Pasal 17; Kep. Ka BKN 41/2025 (weights)"
+    source: str = "PermenPANRB 3/2020 jo. 20/2025 Pasal 17; Kep. Ka BKN 41/2025 (bobot)"
     # Kinerja's reading: the final predikat places the performance axis. Sangat Baik is above expectations,
     # Baik meets them, every lower predikat is below. [UNCONFIRMED]: Pasal 17 speaks of a ranking distributed
     # within the unit; an agency whose rule differs sets its own mapping.

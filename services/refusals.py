@@ -62,6 +62,19 @@ FIELDS = {
     "rujukan": "Rujukan dokumen",
     "kind": "Jenis dokumen",
     "new_password": "Kata sandi baru",
+    # careers (#14): a change of jabatan, a potential assessment, the 9-box export
+    "position": "Jabatan",
+    "jenjang": "Jenjang",
+    "decree": "Nomor SK",
+    "effective": "Tanggal berlaku",
+    "source": "Sumber asesmen",
+    "on": "Tanggal asesmen",
+    "scores": "Nilai asesmen",
+    "competency": "Nilai kompetensi",
+    "potential": "Nilai potensi",
+    "qualification": "Nilai kualifikasi",
+    "integrity": "Nilai integritas",
+    "format": "Format",
 }
 
 

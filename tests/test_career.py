@@ -183,3 +183,90 @@ def test_the_balance_is_the_sum_of_what_each_result_earned(results: list[tuple[s
     assert verdict.eligible == (
         ledger.balance >= 200.0 and bool(results) and PREDIKATS.index(results[-1][0]) <= PREDIKATS.index(BAIK)
     )
+
+
+# --- the ledger derived from the log's facts (domain/career.py:derive) ----------------------------------
+
+from domain.career import (  # noqa: E402 - the derivation's half of the module
+    APPOINTED,
+    CARRIED,
+    MOVE_UP,
+    JabatanChange,
+    YearResult,
+    accumulated,
+    change_kind,
+    derive,
+    months_by_jenjang,
+)
+
+RULE_SETS = {RULES.id: RULES}
+
+
+@pytest.mark.parametrize(
+    ("effective", "split"),
+    [
+        # The month of the change counts to the new jenjang when it takes effect by the 15th (as a transfer).
+        (date(2025, 7, 1), [("ahli_pertama", 6), ("ahli_muda", 6)]),
+        (date(2025, 7, 15), [("ahli_pertama", 6), ("ahli_muda", 6)]),
+        (date(2025, 7, 16), [("ahli_pertama", 7), ("ahli_muda", 5)]),
+        (date(2025, 1, 1), [("ahli_muda", 12)]),
+        (date(2025, 12, 16), [("ahli_pertama", 12)]),
+    ],
+)
+def test_a_year_split_by_a_move_up_is_prorated_by_the_months_in_each_jenjang(
+    effective: date, split: list[tuple[str, int]]
+) -> None:
+    change = JabatanChange(effective, MOVE_UP, "ahli_muda", "800/1/2025")
+    assert [(j, m) for j, m, _ in months_by_jenjang(2025, "ahli_pertama", [change])] == split
+
+
+def test_the_derived_ledger_earns_each_part_of_the_year_at_its_jenjang_and_spends_the_move() -> None:
+    results = [YearResult(y, SANGAT_BAIK, RULES.id, f"a-{y}") for y in range(2019, 2026)]  # 7 x 18.75 = 131.25
+    move = JabatanChange(date(2025, 7, 1), MOVE_UP, "ahli_muda", "800/7/BKPSDM/2025")
+    ledger = derive(NIP, "ahli_pertama", [move], results, RULE_SETS, RULES)
+    # 2025: 6 months Sangat Baik at 12.5 (9.375) and 6 at 25 (18.75); the move spent 100 on 1 July.
+    assert [(e.kind, e.jenjang, e.months, e.amount) for e in ledger.entries[-3:]] == [
+        ("result", "ahli_pertama", 6, 9.375),
+        ("move_up", "ahli_muda", 0, -100.0),
+        ("result", "ahli_muda", 6, 18.75),
+    ]
+    assert ledger.balance == round(6 * 18.75 + 9.375 - 100 + 18.75, 3)
+    assert ledger.jenjang == "ahli_muda"
+    years = accumulated(ledger)
+    assert [(y.year, y.earned) for y in years][-2:] == [(2024, 18.75), (2025, 28.125)]
+    assert years[-1].total_earned == round(6 * 18.75 + 28.125, 3) and years[-1].balance == ledger.balance
+
+
+def test_a_change_of_jabatan_at_the_same_jenjang_carries_the_balance_in_the_derived_ledger() -> None:
+    results = [YearResult(2024, BAIK, RULES.id, "a"), YearResult(2025, BAIK, RULES.id, "b")]
+    carried = JabatanChange(date(2025, 3, 1), CARRIED, "ahli_pertama", "821/5/2025")
+    ledger = derive(NIP, "ahli_pertama", [carried], results, RULE_SETS, RULES)
+    assert [e.kind for e in ledger.entries] == ["result", "carried", "result"] and ledger.balance == 25.0
+
+
+def test_months_before_a_first_functional_post_earn_nothing() -> None:
+    appointed = JabatanChange(date(2025, 4, 1), APPOINTED, "terampil", "821/9/2025")
+    ledger = derive(NIP, "", [appointed], [YearResult(2025, BAIK, RULES.id, "a")], RULE_SETS, RULES)
+    assert [(e.kind, e.months, e.amount) for e in ledger.entries] == [("carried", 0, 0.0), ("result", 9, 3.75)]
+
+
+@pytest.mark.parametrize(
+    ("held", "to", "kind"),
+    [("", "ahli_pertama", APPOINTED), ("ahli_muda", "ahli_muda", CARRIED), ("mahir", "penyelia", MOVE_UP)],
+)
+def test_what_a_change_of_jabatan_is(held: str, to: str, kind: str) -> None:
+    assert change_kind(RULES.career, held, to) == kind
+
+
+@pytest.mark.parametrize(("held", "to", "field"), [("ahli_pertama", "ahli_madya", "jenjang"), ("x", "nope", "jenjang")])
+def test_a_jump_over_a_jenjang_or_an_unknown_one_is_refused(held: str, to: str, field: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        change_kind(RULES.career, held, to)
+    assert refused.value.field == field
+
+
+def test_each_year_s_result_is_earned_under_its_own_cycle_s_rule_set() -> None:
+    generous = replace(RULES, id="agency-ak-2025", angka_kredit_percent=MappingProxyType(dict.fromkeys(PREDIKATS, 200)))
+    results = [YearResult(2024, BAIK, RULES.id, "a"), YearResult(2025, BAIK, generous.id, "b")]
+    ledger = derive(NIP, "ahli_pertama", [], results, {RULES.id: RULES, generous.id: generous}, RULES)
+    assert [(e.rule_set_id, e.amount) for e in ledger.entries] == [(RULES.id, 12.5), (generous.id, 25.0)]
