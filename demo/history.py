@@ -1,4 +1,11 @@
-"""The demo's past year: a whole appraisal cycle recorded at the real dates of its year (demo mode only).
+"""The demo's past years: three appraisal cycles recorded at the real dates of their years (demo mode only).
+
+The last of them is recorded in full (below); the two before it are shorter (plans, review, results,
+follow-up: no daily log and no check-ins), with other ratings, so that the trend pages (#14) show three
+years that differ. Between them HR records the careers' facts: a potential assessment of each employee
+in June of the last two years (the 9-box) and one change of jabatan by decree in the middle year, which
+carries the angka kredit balance over (demo/agency.csv holds the jabatan and jenjang of today; the first
+import records the one held before the decree).
 
 The live demo (demo/seed.py) drives this year's cycle through the API and its workflows, so every fact
 of it is stamped when the seed runs: on one day. An auditor comparing two dates sees nothing change.
@@ -47,12 +54,21 @@ from domain.result_commands import (
     SelfAssess,
 )
 from domain.rules import BERAKHLAK, PERMENPANRB_6_2022
+from domain.talent_rules import PARTS
 from domain.work_commands import ApproveSkp, DraftSkp, HoldCheckIn, LogDailyWork, ReportProgress, ReturnSkp, SubmitSkp
 
 # The past year's history ends with the cycle closed on this day of January of the next year.
 CLOSED_ON = (1, 20)
 QUARTER_ENDS = {"Q1": (3, 28), "Q2": (6, 26), "Q3": (9, 25), "Q4": (11, 27)}
 UNIT_PREDIKAT = "baik"
+YEARS = 3  # the past years recorded, the last in full
+# The results ratings of staff go round this list; each earlier year starts it elsewhere (its trend differs).
+RESULTS = ("di_atas", "sesuai", "sesuai", "sesuai", "di_bawah", "sesuai", "sesuai")
+SHIFT = {0: 0, 1: 5, 2: 2}  # years before the last -> where the list starts
+# The change of jabatan the middle year records (#14): Taufik Mardjun moves from Administrator Database
+# Kependudukan to Pranata Komputer at the same jenjang; the balance carries over.
+MOVED_NIP, MOVED_BEFORE = "198409012011091005", "Administrator Database Kependudukan"
+MOVED_ON, MOVED_DECREE = (7, 1), "800/214/BKPSDM-PALU/VII"
 
 
 def past_year(today: date) -> int:
@@ -89,8 +105,15 @@ class History:
 
 
 def seed_history(app: Appraisals, agency_csv: str, agency: str, hr_nip: str, today: date) -> str:
-    """Record the past year's cycle of `agency` from its org file; a cycle already there is left alone."""
-    year = past_year(today)
+    """Record the past years' cycles of `agency` from its org file; a cycle already there is left alone."""
+    last = past_year(today)
+    said = []
+    for year in range(last - YEARS + 1, last + 1):
+        said.append(_seed_year(app, agency_csv, agency, hr_nip, year, last))
+    return "; ".join(said)
+
+
+def _seed_year(app: Appraisals, agency_csv: str, agency: str, hr_nip: str, year: int, last: int) -> str:
     cycle_id = AppraisalCycle.create_id(agency, year)
     try:
         app.cycle(cycle_id)
@@ -99,7 +122,9 @@ def seed_history(app: Appraisals, agency_csv: str, agency: str, hr_nip: str, tod
         pass
     zone = next(csv.DictReader(io.StringIO(agency_csv)))["time_zone"]
     h = History(app, year, zone, Actor(hr_nip, (HR,)), cycle_id)
-    imported = app.import_org(agency_csv, by=h.hr, at=h.at(1, 2), reason=f"Data organisasi tahun {year}")
+    full = year == last
+    text = _employed_by(agency_csv if year == last else _before_the_decree(agency_csv), year)
+    imported = app.import_org(text, by=h.hr, at=h.at(1, 2), reason=f"Data organisasi tahun {year}")
     if imported.problems:
         raise RuntimeError(f"the org file of {agency} is refused: {imported.problems[0]}")
     definition, _ = app.cycle_definition(agency, year, by=h.hr)
@@ -112,12 +137,76 @@ def seed_history(app: Appraisals, agency_csv: str, agency: str, hr_nip: str, tod
     h.last = dict.fromkeys((p["nip"] for p in people), h.at(1, 3, 11))
     by_nip = {p["nip"]: p for p in people}
     order = _top_down(by_nip)
-    _plan(h, by_nip, order)
-    _year_of_work(h, by_nip, order)
-    _review(h, by_nip, order)
-    _after(h, by_nip, order)
+    shift = SHIFT.get(last - year, 0)
+    _plan(h, by_nip, order, returned=full)
+    if full:
+        _year_of_work(h, by_nip, order)
+    _review(h, by_nip, order, shift)
+    _after(h, by_nip, order, shift, keberatan=full)
     app.close_cycle(cycle_id, CloseCycle(h.hr), at=h.at(*CLOSED_ON, year=year + 1), key=f"demo-history:{year}:close")
-    return f"past year {year}: cycle {cycle_id} recorded over the year ({len(people)} appraisals, closed)"
+    _careers(h, agency, agency_csv, year, last)
+    how = "recorded over the year" if full else "recorded (plans, review, results, follow-up)"
+    return f"past year {year}: cycle {cycle_id} {how} ({len(people)} appraisals, closed)"
+
+
+def _before_the_decree(agency_csv: str) -> str:
+    """The org file as it stood before the middle year's change of jabatan (the file holds today's)."""
+    rows = list(csv.DictReader(io.StringIO(agency_csv)))
+    for row in rows:
+        if row["nip"] == MOVED_NIP:
+            row["position"] = MOVED_BEFORE
+    return _written(rows)
+
+
+def _employed_by(agency_csv: str, year: int) -> str:
+    """The org file of January `year`: those appointed later (the NIP's digits 9-14) were not there yet."""
+    rows = [r for r in csv.DictReader(io.StringIO(agency_csv)) if int(r["nip"][8:14]) <= year * 100 + 1]
+    return _written(rows)
+
+
+def _written(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _careers(h: History, agency: str, agency_csv: str, year: int, last: int) -> None:
+    """A year's June assessments of potential and, in the middle year, the change of jabatan by decree
+    (recorded after the year's cycle, at their own dates: the agency's events follow their dates)."""
+    assessed = year
+    at = h.at(6, 15, year=assessed)
+    employed = h.app.agency(agency).employees
+    for n, row in enumerate(csv.DictReader(io.StringIO(agency_csv))):
+        if row["nip"] == h.hr.nip or not row["supervisor_nip"] or row["nip"] not in employed:
+            continue
+        base = 42 + (n * 13 + (assessed - last) * 7) % 55
+        scores = {part: min(100, base + 3 * i) for i, part in enumerate(PARTS)}
+        h.app.record_assessment(
+            agency,
+            row["nip"],
+            source=f"Asesmen potensi BKPSDM {assessed}",
+            on=date(assessed, 6, 15),
+            scores=scores,
+            by=h.hr,
+            at=at,
+            key=f"demo-history:{assessed}:potential:{row['nip']}",
+        )
+    if assessed == last - 1:
+        row = next(r for r in csv.DictReader(io.StringIO(agency_csv)) if r["nip"] == MOVED_NIP)
+        month, day = MOVED_ON
+        h.app.change_jabatan(
+            agency,
+            MOVED_NIP,
+            position=row["position"],
+            jenjang=row["jenjang"],
+            decree=f"{MOVED_DECREE}/{assessed}",
+            effective=date(assessed, month, day),
+            by=h.hr,
+            at=h.at(month, day, year=assessed),
+            key=f"demo-history:{assessed}:jabatan:{MOVED_NIP}",
+        )
 
 
 def _top_down(people: dict[str, dict[str, Any]]) -> list[str]:
@@ -151,16 +240,16 @@ def _rhk(nip: str, people: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _plan(h: History, people: dict[str, dict[str, Any]], order: list[str]) -> None:
-    """January: each SKP drafted and submitted after the superior's, approved by the pejabat penilai; the
-    first staff member's is returned once with a reason and approved after the redraft."""
-    returned = next(nip for nip in order if not people[nip].get("is_unit_head"))
+def _plan(h: History, people: dict[str, dict[str, Any]], order: list[str], *, returned: bool) -> None:
+    """January: each SKP drafted and submitted after the superior's, approved by the pejabat penilai; in
+    the year recorded in full, the first staff member's is returned once and approved after the redraft."""
+    first_staff = next(nip for nip in order if not people[nip].get("is_unit_head"))
     for i, nip in enumerate(order):
         day = min(6 + i // 4, 24)
         h.do(nip, DraftSkp(Actor(nip), _rhk(nip, people)), h.at(1, day, 9), "draft")
         h.do(nip, SubmitSkp(Actor(nip)), h.at(1, day, 10), "submit")
         appraiser = Actor(people[nip]["appraiser_nip"])
-        if nip == returned:
+        if returned and nip == first_staff:
             h.do(
                 nip, ReturnSkp(appraiser, "Target IKI kuantitas belum sesuai rencana unit."), h.at(1, day, 14), "return"
             )
@@ -195,15 +284,15 @@ def _year_of_work(h: History, people: dict[str, dict[str, Any]], order: list[str
             h.do(nip, check_in, h.at(month, day_of + 1 + n % 2, 10), f"check-in-{quarter}")
 
 
-def _rating(n: int, nip: str, people: dict[str, dict[str, Any]]) -> tuple[str, dict[str, str]]:
+def _rating(n: int, nip: str, people: dict[str, dict[str, Any]], shift: int = 0) -> tuple[str, dict[str, str]]:
     if people[nip].get("is_unit_head"):
         results = PERMENPANRB_6_2022.unit_head_results[UNIT_PREDIKAT]
     else:
-        results = ("di_atas", "sesuai", "sesuai", "sesuai", "di_bawah", "sesuai", "sesuai")[n % 7]
+        results = RESULTS[(n + shift) % len(RESULTS)]
     return results, dict.fromkeys(BERAKHLAK, "di_atas" if results == "di_atas" else "sesuai")
 
 
-def _review(h: History, people: dict[str, dict[str, Any]], order: list[str]) -> None:
+def _review(h: History, people: dict[str, dict[str, Any]], order: list[str], shift: int) -> None:
     """December: the review opens on the 1st (the calendar, as the workflow opens it), self-assessments,
     the units' predikat, ratings, calibration and the results delivered on the 15th."""
     opening = calendar.end_of_day(date(h.year, 11, 30), h.zone) + timedelta(seconds=1)
@@ -216,7 +305,7 @@ def _review(h: History, people: dict[str, dict[str, Any]], order: list[str]) -> 
         predikat = SetOrgPredikat(h.hr, unit, UNIT_PREDIKAT)
         h.app.execute_cycle(h.cycle_id, predikat, at=h.at(12, 8), key=f"demo-history:{h.year}:predikat:{unit}")
     for n, nip in enumerate(order):
-        results, values = _rating(n, nip, people)
+        results, values = _rating(n, nip, people, shift)
         rate = Rate(Actor(people[nip]["appraiser_nip"]), results, values, "Penilaian tahunan")
         h.do(nip, rate, h.at(12, 10), "rate")
     for unit in units:
@@ -227,18 +316,19 @@ def _review(h: History, people: dict[str, dict[str, Any]], order: list[str]) -> 
         h.do(nip, DeliverResult(Actor(people[nip]["appraiser_nip"])), h.at(12, 15), "deliver")
 
 
-def _after(h: History, people: dict[str, dict[str, Any]], order: list[str]) -> None:
-    """One keberatan, filed and upheld in December; the window closes for the others; in January HR
-    decides each follow-up and finalises."""
-    unhappy = next(nip for n, nip in enumerate(order) if _rating(n, nip, people)[0] == "di_bawah")
-    reasons = "Realisasi triwulan IV belum diperhitungkan; bukti dukung terlampir."
-    h.do(unhappy, FileKeberatan(Actor(unhappy), reasons), h.at(12, 18), "keberatan")
-    decider = Actor(people[unhappy]["atasan_nip"])
-    decision = DecideKeberatan(decider, "upheld", "Bukti triwulan IV sudah diperhitungkan dalam rating.")
-    h.do(unhappy, decision, h.at(12, 29), "keberatan-decided")
+def _after(h: History, people: dict[str, dict[str, Any]], order: list[str], shift: int, *, keberatan: bool) -> None:
+    """One keberatan (in the year recorded in full), filed and upheld in December; the window closes for
+    the others; in January HR decides each follow-up and finalises."""
+    unhappy = next(nip for n, nip in enumerate(order) if _rating(n, nip, people, shift)[0] == "di_bawah")
+    if keberatan:
+        reasons = "Realisasi triwulan IV belum diperhitungkan; bukti dukung terlampir."
+        h.do(unhappy, FileKeberatan(Actor(unhappy), reasons), h.at(12, 18), "keberatan")
+        decider = Actor(people[unhappy]["atasan_nip"])
+        decision = DecideKeberatan(decider, "upheld", "Bukti triwulan IV sudah diperhitungkan dalam rating.")
+        h.do(unhappy, decision, h.at(12, 29), "keberatan-decided")
     window_closed = calendar.end_of_day(date(h.year, 12, 29), h.zone) + timedelta(hours=1)
     for nip in order:
-        if nip != unhappy:
+        if nip != unhappy or not keberatan:
             h.do(nip, CloseKeberatanWindow(SYSTEM), window_closed, "window")
     for nip in order:
         h.do(nip, DecideFollowUp(h.hr, [], 2, "Tindak lanjut tahunan"), h.at(1, 8, year=h.year + 1), "follow-up")
