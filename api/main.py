@@ -25,6 +25,7 @@ from api import (
     acting,
     audit,
     bulk,
+    careers,
     cascade,
     daily_log,
     docs,
@@ -53,6 +54,7 @@ from partitioning.store import open_appraisals
 from readmodels.export_outbox import receiver_from
 from services import edge
 from services.actions import AppraisalActions, CycleActions
+from services.careers import Careers
 from services.consistency import WrittenTokens, read_after_write
 from services.daily_log import DailyLogs
 from services.document_signing import DocumentSigner
@@ -145,6 +147,7 @@ def create_app(
         state.actions = AppraisalActions(state.appraisals, state.gateway, state.proof)
         state.cycle_actions = CycleActions(state.gateway, state.proof)
         state.transfers = Transfers(state.gateway, state.actions, state.cycle_actions)
+        state.careers = Careers(state.appraisals, state.readside, state.clock)
         evidence = EvidenceStore(evidence_dir_of(settings))
         state.daily_logs = DailyLogs(state.appraisals, state.actions, evidence, state.daily_log_limiter, state.clock)
         state.cycle_views = CycleViews(state.appraisals, state.readside, state.gateway)
@@ -222,6 +225,7 @@ def create_app(
         transfers,
         exports,
         pppk,
+        careers,
         audit,
         receipts,
         feedback,
@@ -250,6 +254,7 @@ TAGS = [
     ("tasks", "Supervisors: pending tasks, SKP review, check-ins, ratings, keberatan decisions."),
     ("employees", "Employees: my appraisals, SKP, progress with evidence, self-assessment, result, keberatan."),
     ("transfers", "Mutasi: HR records a transfer, the old appraiser evaluates the months served, the year combined."),
+    ("careers", "Careers: the angka kredit ledger, changes of jabatan, potential assessments, the 9-box, trends."),
     ("audit", "Auditors (read-only): history, state at a moment, diffs, chain verification, recomputation."),
     ("receipts", "Receipts: every write's proof for the person who made it; anyone can check one (no login)."),
     ("feedback", "Citizens, no login: the SKM survey (scale 1-4) about a service unit or an employee."),

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from domain.calendar import as_utc
 from domain.rules import PREDIKATS, rule_set
+from domain.stages import FINALISED
 from readmodels.cascade_queries import cascade_waits_of, open_supervisor_flags, waiting_on  # noqa: F401 - #15's reads
 from readmodels.rows import ANNUAL
 from readmodels.tables import appraisals, cycle_progress, cycles, distribution, employees, inbox, trends
@@ -169,3 +170,25 @@ def predikat_trends(db: sa.Engine, agency_id: str, unit_id: str | None = None) -
     # Periods sort by name (Q1..Q4, M01..M12) and the annual predikat closes each year.
     ordered = sorted(series, key=lambda k: (k[0], k[1] == ANNUAL, k[1]))
     return [{"year": year, "period": period, "counts": series[(year, period)]} for year, period in ordered]
+
+
+def agency_results(db: sa.Engine, agency_id: str) -> list[dict[str, Any]]:
+    """Every finalised appraisal of the agency (#14: the facts of the angka kredit ledger and the 9-box),
+    oldest year first; of two posts in one year (a transfer), the later one closes the year."""
+    query = (
+        sa.select(
+            appraisals.c.appraisal_id,
+            appraisals.c.employee_nip,
+            appraisals.c.employee_name,
+            appraisals.c.unit_id,
+            appraisals.c.unit_name,
+            appraisals.c.year,
+            appraisals.c.predikat,
+            appraisals.c.rule_set_id,
+            appraisals.c.updated_at,
+        )
+        .where(appraisals.c.agency_id == agency_id, appraisals.c.stage == FINALISED)
+        .order_by(appraisals.c.year, appraisals.c.updated_at)
+    )
+    with db.connect() as conn:
+        return [dict(row) for row in conn.execute(query).mappings()]
