@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.ratings import BERAKHLAK, PREDIKAT_LABELS, RATING_LABELS
+from domain.rules import PERMENPANRB_6_2022
 from services.dates import when
 from services.refusals import FIELDS, REFUSALS
 
@@ -217,6 +218,27 @@ CHANGED_FIELDS = {
     "coaching": "pembinaan",
     "sanction_referral": "rujukan sanksi",
 }
+# Careers (#14): the ledger's lines, the 9-box's axes, the parts of a potential assessment, the jenjang.
+LEDGER_KINDS = {
+    "result": "Hasil penilaian",
+    "carried": "Perubahan jabatan (saldo dibawa)",
+    "move_up": "Kenaikan jenjang",
+}
+TALENT_AXES = {
+    "di_bawah_ekspektasi": "Di bawah ekspektasi",
+    "sesuai_ekspektasi": "Sesuai ekspektasi",
+    "di_atas_ekspektasi": "Di atas ekspektasi",
+    "rendah": "Rendah",
+    "menengah": "Menengah",
+    "tinggi": "Tinggi",
+}
+ASSESSMENT_PARTS = {
+    "competency": "Kompetensi",
+    "potential": "Potensi",
+    "qualification": "Kualifikasi",
+    "integrity": "Integritas/moralitas",
+}
+JENJANG = {code: j.title for code, j in PERMENPANRB_6_2022.career.jenjang.items()}
 
 TABLES: dict[str, dict[str, str]] = {
     "stage": STAGES,
@@ -252,6 +274,10 @@ TABLES: dict[str, dict[str, str]] = {
     "renewal": RENEWAL_DECISIONS,
     "export_state": EXPORT_STATES,
     "changed": CHANGED_FIELDS,
+    "ledger": LEDGER_KINDS,
+    "talent": TALENT_AXES,
+    "part": ASSESSMENT_PARTS,
+    "jenjang": JENJANG,
 }
 
 

@@ -21,6 +21,7 @@ from services.refusals import http_status
 from web import (
     audit,
     bulk,
+    career_ledger,
     careers,
     cascade,
     citizen,
@@ -65,6 +66,7 @@ def install(app: FastAPI) -> None:
         hr_transfers,
         careers,
         transfer_task,
+        career_ledger,
         audit,
         citizen,
         receipts,

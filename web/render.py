@@ -52,6 +52,8 @@ templates.env.globals["csrf_field"] = csrf_field
 
 # Notes shown after a successful action (POST-redirect-GET): a code in the URL, never free text.
 NOTES = {
+    "jabatan-tercatat": "Perubahan jabatan tercatat; angka kredit dihitung ulang dari catatan.",
+    "potensi-tercatat": "Penilaian potensi tercatat; kotak talenta diperbarui.",
     "skp-disimpan": "Draf SKP tersimpan.",
     "dosir-diputuskan": "Keputusan perpanjangan perjanjian kerja tercatat.",
     "skp-diajukan": "SKP diajukan ke pejabat penilai.",
