@@ -32,14 +32,11 @@ from domain.organisation import Agency
 from domain.rules import DEFAULT_RULE_SET, PREDIKATS, RULE_SETS, rule_set
 from domain.stages import FINALISED
 from domain.talent import Placement, level_of, place, pools, potential_score
-from services.authz import forbidden, is_auditor, is_hr, require_hr
+from services.authz import is_auditor, require_agency_hr
 from services.errors import ApiError
 from services.readside import ReadSide
 
 NOT_READABLE = refusal("career.not_readable", "no career record of {nip} among the ones you may see")
-NOT_YOUR_AGENCY = refusal(
-    "career.not_your_agency", "HR acts only in its own agency: the org data of {agency_id} does not name you"
-)
 NO_YEAR = refusal("talent.year", "must be a year from {first} to {last}")
 EXPORT_FORMATS = ("csv", "json")
 EXPORT_FORMAT = refusal("talent.format", "must be one of {formats}")
@@ -113,23 +110,21 @@ class Careers:
         return await run_in_threadpool(self.app.agency, code)
 
     def _hr_here(self, actor: Actor, agency: Agency) -> bool:
-        return is_hr(actor) and actor.nip in agency.employees
+        try:
+            require_agency_hr(self.app, actor, agency.code)
+        except ApiError:
+            return False
+        return True
 
     async def overseen(self, actor: Actor, code: str) -> Agency:
         """An agency's career views: its own HR and auditors (403 for anyone else, HR of another agency too)."""
-        if not (is_hr(actor) or is_auditor(actor)):
-            raise forbidden(NOT_YOUR_AGENCY, agency_id=code)
-        agency = await self._agency(code)
-        if is_auditor(actor) or self._hr_here(actor, agency):
-            return agency
-        raise forbidden(NOT_YOUR_AGENCY, agency_id=code)
+        await run_in_threadpool(lambda: require_agency_hr(self.app, actor, code, auditors_read=True))
+        return await self._agency(code)
 
     async def _writable(self, actor: Actor, code: str) -> Agency:
-        require_hr(actor)  # auditors are read-only, everyone else is not HR
-        agency = await self._agency(code)
-        if not self._hr_here(actor, agency):
-            raise forbidden(NOT_YOUR_AGENCY, agency_id=code)
-        return agency
+        """HR of this agency only (auditors are read-only, HR of another agency is refused)."""
+        await run_in_threadpool(lambda: require_agency_hr(self.app, actor, code))
+        return await self._agency(code)
 
     async def _person(self, actor: Actor, code: str, nip: str) -> Agency:
         """One person's ledger and trend: the person, their agency's HR, auditors; 404 for anyone else."""
@@ -137,7 +132,9 @@ class Careers:
             agency = await self._agency(code)
         except NotFound:
             raise ApiError.of(404, "NotFound", NOT_READABLE, nip=nip) from None
-        if nip in agency.employees and (actor.nip == nip or is_auditor(actor) or self._hr_here(actor, agency)):
+        if nip in agency.employees and (
+            actor.nip == nip or is_auditor(actor) or await run_in_threadpool(self._hr_here, actor, agency)
+        ):
             return agency
         raise ApiError.of(404, "NotFound", NOT_READABLE, nip=nip)
 
@@ -279,7 +276,7 @@ class Careers:
                 key=key,
             )
         )
-        await self.readside.catch_up()
+        await self.readside.wrote(Agency.create_id(code))  # the ledger reads the agency's own record, not a projection
         return await self.ledger(actor, code, nip)
 
     # --- the 9-box --------------------------------------------------------------------------------
@@ -293,6 +290,7 @@ class Careers:
         agency = await run_in_threadpool(
             lambda: self.app.record_assessment(code, nip, source=source, on=on, scores=scores, by=actor, at=at, key=key)
         )
+        await self.readside.wrote(Agency.create_id(code))
         mine = [a for a in assessments_of(agency) if a.nip == nip]
         latest = mine[-1]
         rules = rule_set(DEFAULT_RULE_SET)

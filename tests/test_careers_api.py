@@ -61,7 +61,7 @@ async def client(seeded) -> AsyncIterator[httpx.AsyncClient]:
         settings_for(folder, database_url=url),
         app,
         users=UserDirectory.from_mapping(users),
-        project_every_seconds=None,
+        project_every_seconds=0.2,
         clock=lambda: NOW,
     )
     async with running(web) as http:
@@ -98,7 +98,7 @@ async def test_nobody_reads_another_s_ledger_and_hr_of_another_agency_is_refused
     assert (await client.get(f"{BASE}/{AGENCY}/talent", headers=mine)).status_code == 403
     foreign = await as_(client, OTHER_HR)
     refused = await client.get(f"{BASE}/{AGENCY}/people", headers=foreign)
-    assert refused.status_code == 403 and refused.json()["code"] == "career.not_your_agency"
+    assert refused.status_code == 403 and refused.json()["code"] == "role.agency_hr"
     assert (await client.get(f"{BASE}/{AGENCY}/employees/{WULAN}", headers=foreign)).status_code == 404
     body = {"source": "AC", "on": "2026-06-01", "scores": dict.fromkeys(PARTS, 80)}
     wrote = await client.post(f"{BASE}/{AGENCY}/employees/{WULAN}/potential-assessments", json=body, headers=foreign)
@@ -137,7 +137,9 @@ async def test_a_move_up_by_decree_prorates_the_year_and_a_retry_records_it_once
         ("move_up", "ahli_madya", 0, -200.0),
         ("result", "ahli_madya", 6, earned(RULES, "ahli_madya", predikat, 6)),
     ]
-    checked = (await client.get(f"{url.rsplit('/', 1)[0]}/recompute", headers=await as_(client, AUDITOR))).json()
+    checked_ = await client.get(f"{url.rsplit('/', 1)[0]}/recompute", headers=await as_(client, AUDITOR))
+    checked = checked_.json()
+    assert checked_.status_code == 200, checked_.text
     assert checked["ok"] is True and any(c["percent"] for c in checked["checks"])
 
 

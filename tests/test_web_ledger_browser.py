@@ -40,7 +40,7 @@ async def test_the_career_pages_for_the_employee_hr_and_the_auditor(tmp_path: Pa
         settings_for(tmp_path),
         store,
         users=UserDirectory.from_mapping(users),
-        project_every_seconds=None,
+        project_every_seconds=0.2,
         clock=lambda: NOW,
     )
 
