@@ -103,8 +103,11 @@ async def test_nobody_reads_another_s_ledger_and_hr_of_another_agency_is_refused
     body = {"source": "AC", "on": "2026-06-01", "scores": dict.fromkeys(PARTS, 80)}
     wrote = await client.post(f"{BASE}/{AGENCY}/employees/{WULAN}/potential-assessments", json=body, headers=foreign)
     assert wrote.status_code == 403
+    # HR bound to its agency (#15) is refused another agency's path before the careers service is asked.
     unknown = await client.get(f"{BASE}/nowhere/employees/{WULAN}", headers=await as_(client, HR))
-    assert unknown.status_code == 404
+    assert unknown.status_code == 403 and unknown.json()["code"] == "role.other_agency", unknown.text
+    nowhere = await client.get(f"{BASE}/nowhere/employees/{WULAN}", headers=await as_(client, AUDITOR))
+    assert nowhere.status_code == 404
 
 
 async def test_hr_sees_the_units_and_the_carried_balance_of_a_change_of_jabatan(client):
