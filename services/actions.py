@@ -7,6 +7,7 @@ deciding a keberatan, or HR) is stated here and nowhere else. The domain then ch
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -84,16 +85,24 @@ class AppraisalActions:
         self.appraisals, self.gateway, self.proof = appraisals, gateway, proof
 
     async def _receipted(self, outcome: Outcome) -> Acted:
-        receipt = None
-        if self.proof is not None:
-            receipt = await run_in_threadpool(self.proof.receipt_after, outcome.id, outcome.version)
-        return Acted(**vars(outcome), receipt=receipt)
+        """The receipt, read while the gateway notes the write's notification id (two reads at once)."""
+
+        async def receipt() -> dict[str, Any] | None:
+            if self.proof is None:
+                return None
+            found: dict[str, Any] | None = await run_in_threadpool(
+                self.proof.receipt_after, outcome.id, outcome.version
+            )
+            return found
+
+        found, _ = await asyncio.gather(receipt(), self.gateway.readside.wrote(outcome.id))
+        return Acted(**vars(outcome), receipt=found)
 
     async def _record(self, appraisal_id: UUID, cmd: Unorchestrated, key: str, relations: tuple[str, ...]) -> Outcome:
         """The same check, then the command straight to the domain: it needs no orchestration."""
         appraisal = await run_in_threadpool(self.appraisals.appraisal, appraisal_id)
         require_write(cmd.by, appraisal, *relations)
-        return await self._receipted(await self.gateway.record(appraisal, cmd, cmd.by, key))
+        return await self._receipted(await self.gateway.record(appraisal, cmd, cmd.by, key, note=False))
 
     async def _act(
         self,
@@ -106,7 +115,7 @@ class AppraisalActions:
         """The route-level check (404 for a stranger, 403 for the wrong relationship), then the Update."""
         appraisal = await run_in_threadpool(self.appraisals.appraisal, appraisal_id)
         require_write(cmd.by, appraisal, *relations)
-        return await self._receipted(await self.gateway.appraisal(appraisal, update, cmd, cmd.by, key))
+        return await self._receipted(await self.gateway.appraisal(appraisal, update, cmd, cmd.by, key, note=False))
 
     # --- the employee ---------------------------------------------------------
 

@@ -172,8 +172,11 @@ class Gateway:
         cmd: C,
         actor: Actor,
         key: str,
+        *,
+        note: bool = True,
     ) -> Outcome:
-        """Send one typed command to the appraisal's workflow as its own Update."""
+        """Send one typed command to the appraisal's workflow as its own Update; `note`: the write's notification
+        id for the answer (ReadSide.wrote), unless the caller notes it itself (services/actions.py, with the receipt)."""
         check_command(cmd)  # hostile text is refused at the door: it never reaches the workflow's history
         handle = self.client.get_workflow_handle_for(AppraisalWorkflow.run, workflow_of(appraisal))
         try:
@@ -182,10 +185,13 @@ class Gateway:
             if e.status != RPCStatusCode.NOT_FOUND:
                 raise
             raise await _not_running(handle, appraisal) from None
-        await self.readside.wrote(appraisal.id)
+        if note:
+            await self.readside.wrote(appraisal.id)
         return outcome
 
-    async def record(self, appraisal: Appraisal, cmd: Unorchestrated, actor: Actor, key: str) -> Outcome:
+    async def record(
+        self, appraisal: Appraisal, cmd: Unorchestrated, actor: Actor, key: str, *, note: bool = True
+    ) -> Outcome:
         """Progress and feedback, written straight to the domain at the wall clock's instant: the workflow
         neither sees them nor keeps them in its history. Same text rules, and the same command key an Update
         of this request would carry (a request first sent as an Update and retried now is applied once). The
@@ -206,7 +212,8 @@ class Gateway:
                 if attempt == CONFLICT_ATTEMPTS:
                     raise
                 await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
-        await self.readside.wrote(appraisal.id)
+        if note:
+            await self.readside.wrote(appraisal.id)
         return outcome
 
     # --- cycles ---------------------------------------------------------------
