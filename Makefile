@@ -65,7 +65,8 @@ test: lint $(OIDC_STAMP)
 # The replay corpus (tests/histories/README.md): every branch recorded again under the current workflow code,
 # in the current generation's folder (tests/recording.py), and the table of the corpus rewritten. Commit the JSON.
 histories: $(STAMP)
-	KINERJA_SAVE_HISTORIES=1 $(VENV)/bin/pytest -q tests/test_workflows.py tests/test_workflow_branches.py
+	KINERJA_SAVE_HISTORIES=1 $(VENV)/bin/pytest -q tests/test_workflows.py tests/test_workflow_branches.py \
+		tests/test_acting_flow.py tests/test_transfer_flows.py
 	$(VENV)/bin/python -m tests.recording
 
 # By hand (it takes long; niced, as it keeps both cores busy): every mutant of domain/ against the

@@ -120,6 +120,15 @@ BRANCHES = {
     "recorded when that patch came; its branch is in cycle_closed_and_reopened since",
     "cycle_participant_removed": "the cycle withdraws a participant "
     "(`test_a_withdrawn_employee_s_workflow_ends_and_the_domain_takes_no_more_input`)",
+    "acting_two_months": "an acting head's designation: begins on its first day, ends after its last "
+    "(`test_a_two_month_plt_takes_the_heads_tasks_and_gives_them_back`; `acting_two_months.json` recorded before "
+    "`acting-shortenable-2026-12`, when it slept instead of waiting)",
+    "acting_ended_early": "HR ends a running designation early (#15, `acting-shortenable-2026-12`): the `shorten` "
+    "signal moves its end (`test_hr_ends_a_plt_early_and_whoever_joined_the_unit_meanwhile_had_the_plt_too`)",
+    "acting_cancelled": "a designation cancelled before its first day: its workflow ends at once, nobody reached "
+    "(same test)",
+    "transfer_evaluation_escalated": "a transfer's evaluation reminded, escalated, then done by the old appraiser "
+    "as an Update (#15) (`test_a_transfer_within_an_agency_opens_a_second_appraisal`)",
     "cycle_participant_added_and_removed": "HR adds a participant, who gets any acting head running over their "
     "head (#15, `acting-reaches-joiners`), and removes another, whose latest post's workflow stops "
     "(`withdraw-latest-post`), then closes (`test_a_cycle_serves_hr_and_reports_failures_per_employee`)",

@@ -18,6 +18,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from domain.acting import ActingRegister
+from tests.recording import save_history
 from tests.test_api_support import ATASAN, AUDITOR, EMP1, EMP2, HR_NIP, OUTSIDER, RHK, SUPERVISOR, appraisal_id
 from tests.test_api_world import World, eventually, start_server, world
 from workflows.acting import acting_workflow_id
@@ -136,6 +137,7 @@ async def test_a_two_month_plt_takes_the_heads_tasks_and_gives_them_back(
         held = in_force[0]["designations"][made["id"]]
         assert (held["acting_nip"], held["decree"], held["ended"]) == (OUTSIDER, DECREE, None)
         assert in_force[1]["designations"][made["id"]]["ended"]["reached"] == sorted([EMP1, EMP2])
+        await save_history("acting_two_months", w.env.client.get_workflow_handle(made["workflow_id"]), w.env.client)
 
 
 async def test_hr_ends_a_plt_early_and_whoever_joined_the_unit_meanwhile_had_the_plt_too(
@@ -244,3 +246,6 @@ async def test_hr_ends_a_plt_early_and_whoever_joined_the_unit_meanwhile_had_the
         cancelled = await w.call("POST", f"/hr/cycles/{cycle}/acting/{plh['id']}/end", HR_NIP, cancel, key="batal")
         assert cancelled["shortened"]["cancelled"] and cancelled["began"] is None
         assert await w.env.client.get_workflow_handle(acting_workflow_id(plh["id"])).result() == {}
+        client = w.env.client
+        await save_history("acting_ended_early", client.get_workflow_handle(made["workflow_id"]), client)
+        await save_history("acting_cancelled", client.get_workflow_handle(acting_workflow_id(plh["id"])), client)

@@ -26,6 +26,7 @@ from domain.base import Actor
 from domain.cycle_commands import RemoveParticipant
 from domain.partitions import PartitionedAppraisals
 from domain.rules import BERAKHLAK
+from tests.recording import save_history
 from tests.test_api_support import ATASAN, AUDITOR, EMP1, EMP2, HR_NIP, OUTSIDER, RHK, SUPERVISOR, UNIT, participant
 from tests.test_api_world import World, eventually, start_server, world
 from workflows.cycle import CycleWorkflow
@@ -274,6 +275,8 @@ async def test_a_transfer_within_an_agency_opens_a_second_appraisal(
             assert not await evaluations(w, nip)
         done = await w.env.client.get_workflow_handle(f"transfer-evaluation-{recorded['id']}").result()
         assert done == {"evaluated": True, "notices": ["remind", "escalate"]}
+        evaluation = w.env.client.get_workflow_handle(f"transfer-evaluation-{recorded['id']}")
+        await save_history("transfer_evaluation_escalated", evaluation, w.env.client)
         seen = await w.call("GET", f"/transfers/{recorded['id']}", EMP2)
         assert [(p["months"], p["predikat"]) for p in seen["year"]["periods"]] == [(2, "sangat_baik"), (10, None)]
         assert seen["year"]["predikat"] is None  # until the new post is rated

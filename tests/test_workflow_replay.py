@@ -32,8 +32,10 @@ from tests.recording import (
     table,
 )
 from tests.recording import load as history
+from workflows.acting import ActingWorkflow
 from workflows.appraisal import AppraisalWorkflow
 from workflows.cycle import CycleWorkflow
+from workflows.transfer_evaluation import TransferEvaluationWorkflow
 
 SAVED = corpus()
 
@@ -62,7 +64,8 @@ def test_the_saved_histories_are_there() -> None:
 
 @pytest.mark.parametrize("path", SAVED, ids=[name_of(p) for p in SAVED])
 async def test_a_saved_history_replays_on_the_current_code(path: Path) -> None:
-    await Replayer(workflows=[CycleWorkflow, AppraisalWorkflow]).replay_workflow(history(name_of(path)))
+    workflows = [CycleWorkflow, AppraisalWorkflow, ActingWorkflow, TransferEvaluationWorkflow]
+    await Replayer(workflows=workflows).replay_workflow(history(name_of(path)))
 
 
 # --- the check works: a change that is not guarded fails the replay ------------------------------------
