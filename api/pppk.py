@@ -39,8 +39,12 @@ class ContractIn(BaseModel):
     contract_end: Day = ""
 
 
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RenewalDecisionIn(BaseModel):
+    """HR's decision on a PPPK contract's renewal, with a note."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"decision": "diperpanjang", "note": "kinerja baik"}]}
+    )
     decision: Literal["diperpanjang", "tidak_diperpanjang"]
     note: OptionalText = ""
 
@@ -75,7 +79,11 @@ async def read_dossier(
 
 @router.post("/hr/pppk-dossiers/{dossier_id}/decision", response_model=dict[str, Any])
 async def decide(
-    dossier_id: Annotated[UUID, Path()], body: DecisionIn, actor: HRActor, contracts: ContractsDep, key: IdempotencyKey
+    dossier_id: Annotated[UUID, Path()],
+    body: RenewalDecisionIn,
+    actor: HRActor,
+    contracts: ContractsDep,
+    key: IdempotencyKey,
 ) -> dict[str, Any]:
     """HR's decision on the renewal (the PPK approves outside Kinerja), once."""
     return await run_in_threadpool(contracts.decide, actor, dossier_id, body.decision, body.note, key)
