@@ -17,7 +17,15 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from domain.application import Appraisals
+from domain.base import Actor
+from domain.stages import FOLLOW_UP
+from services.readside import ReadSide
 from services.users import UserDirectory
+from services.views import my_tasks
+from settings import event_store_env
+from tests.factories import AGENCY as FACTORY_AGENCY
+from tests.factories import reach
 from tests.test_api_org import AGENCY, org_csv
 from tests.test_api_support import (
     ATASAN,
@@ -180,3 +188,22 @@ async def test_a_transfer_between_agencies_is_seen_by_hr_of_both_and_no_other(
         assert (await w.call("GET", f"/employees/appraisals/{new}", HR_B))["employee_nip"] == EMP1
         await w.call("GET", f"/employees/appraisals/{new}", HR_A, expect=404)
         await w.call("GET", f"/employees/appraisals/{appraisal_id(origin, EMP1)}", HR_A)  # the old post stays A's
+
+
+async def test_hr_s_inbox_keeps_its_own_agency_s_tasks(tmp_path: Path) -> None:
+    """HR's shared inbox ("hr": the follow-up decision after the keberatan window) keeps a bound HR user's agency's
+    tasks; an unbound HR user sees every agency's."""
+    url = f"sqlite:///{tmp_path / 'kinerja.db'}"
+    app = Appraisals(env=event_store_env(url))
+    reach(FOLLOW_UP, app=app)
+    readside = ReadSide.from_url(url, app)
+    await readside.catch_up()
+    now = datetime(2030, 1, 1, tzinfo=WIB)
+
+    async def tasks(agency: str) -> list[str]:
+        return [t["task"] for t in await my_tasks(readside, Actor(HR_A, ("hr",), agency), now)]
+
+    assert await tasks(FACTORY_AGENCY) == ["decide_follow_up"]
+    assert await tasks("") == ["decide_follow_up"]
+    assert await tasks("AG-LAIN") == []
+    app.close()
