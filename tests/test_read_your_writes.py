@@ -18,8 +18,12 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.partitions import partition_name
+from partitioning.projection import projector_for
+from partitioning.store import open_partitioned
 from readmodels.wakeup import listen, notify
 from services.consistency import MAX_TOKENS, Malformed, Seen, parse
+from settings import event_store_env
 from tests.conftest import need_postgres
 from tests.page_language import assert_indonesian
 from tests.test_api_support import ENGLISH, HR_NIP, build_app, login, running, settings_for
@@ -219,3 +223,31 @@ def test_on_postgresql_a_write_wakes_the_projector_process_at_once() -> None:
         thread.join(timeout=5)
         engine.dispose()
     assert listen(sa.create_engine("sqlite://"), wake, stop) is None  # SQLite: the poll alone wakes it
+
+
+async def test_a_partitioned_store_answers_the_agencys_log_and_waits_for_its_projection(tmp_path: Path) -> None:
+    """One log per agency: the token names the agency's log, and the read waits for that agency's projector."""
+    settings = settings_for(tmp_path, partitioned=True, read_wait_seconds=0.3)
+    store = open_partitioned(event_store_env(settings.database_url, settings), settings)
+    app = build_app(settings, store, project_every_seconds=None)
+    async with running(app) as client:
+        hr = await login(client, HR_NIP)
+        written = await client.post(f"{API}/hr/cycles", json=_cycle(2031), headers=hr)
+        assert written.status_code == 201, written.text
+        log_name = partition_name("AG-RYW")
+        head = store.partition("AG-RYW").recorder.max_notification_id()
+        token = written.headers["Kinerja-Notification-Id"]
+        assert parse(token).positions == {log_name: head}
+        behind = await client.get(f"{API}/hr/cycles", headers={**hr, "Kinerja-Seen": token})
+        assert behind.status_code == 503 and behind.json()["error"] == "ReadModelsBehind"
+        health = (await client.get("/health", headers={"Kinerja-Seen": "0"})).json()["read_models"]
+        assert {p["projection"]: p["behind"] for p in health["projections"]} == {"appraisals@AG-RYW": head}
+        assert health["behind"] == head
+        projector_for(store, "AG-RYW", app.state.readside.engine).catch_up()  # that agency's projector runs
+        seen = await client.get(f"{API}/hr/cycles", headers={**hr, "Kinerja-Seen": token})
+        assert seen.status_code == 200 and [c["year"] for c in seen.json()] == [2031]
+        # The single log's token, or another log's name, is not one of this store's logs: 400.
+        for forged in (str(head), f"kinerja_other_0000000a:{head}"):
+            refused = await client.get(f"{API}/hr/cycles", headers={**hr, "Kinerja-Seen": forged})
+            assert refused.status_code == 400, forged
+    store.close()
