@@ -26,6 +26,7 @@ NEEDS_CREDIT = refusal("career.needs_credit", "needs {required} angka kredit for
 NEEDS_PREDIKAT = refusal("career.needs_predikat", "needs at least {minimum} in the last year, had {predikat}")
 NO_RESULT_YET = refusal("career.no_result", "needs a final predikat of the last year")
 TOP_JENJANG = refusal("career.top_jenjang", "{jenjang} is the highest jenjang of its category")
+NO_RANK_SINCE = refusal("career.rank_since", "the day the current pangkat took effect (TMT) is not recorded")
 CHANGE_ORDER = refusal("career.change_order", "a change of jabatan takes effect after the last one ({last})")
 
 # The kinds of ledger line a change of jabatan makes (domain/organisation.py records them with the decree).
@@ -270,3 +271,24 @@ def accumulated(ledger: Ledger) -> list[YearLine]:
         elif e.on.year in years:
             years[e.on.year] = replace(years[e.on.year], balance=balance)
     return [years[y] for y in sorted(years)]
+
+
+def years_in_rank(since: date, today: date) -> int:
+    """Whole years from the day the pangkat took effect (TMT) to `today`."""
+    return max(0, today.year - since.year - ((today.month, today.day) < (since.month, since.day)))
+
+
+def pangkat_eligibility(
+    rules: RuleSet, predikats: list[str], rank_since: date | None, *, today: date
+) -> tuple[bool, list[dict[str, object]], date]:
+    """Regular promotion (kenaikan pangkat) today under the follow-up table (domain/follow_up.py, §6.1):
+    the final predikat of the last years (newest first) and the years in rank; with every reason it is not
+    open, and the next proposal date (PerBKN 4/2023, 4/2025)."""
+    from domain.follow_up import promotion_check, reason  # noqa: PLC0415 - follow_up imports the stages
+
+    years = years_in_rank(rank_since, today) if rank_since else 0
+    eligible, reasons = promotion_check(rules, predikats, years)
+    if rank_since is None:
+        reasons = [r for r in reasons if r["code"] != "follow_up.needs_years_in_rank"] + [reason(NO_RANK_SINCE)]
+        eligible = False
+    return eligible, reasons, rules.career.next_proposal(today)

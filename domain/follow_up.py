@@ -57,6 +57,24 @@ def promotion_reasons(recorded: Sequence[Any]) -> list[dict[str, Any]]:
     return reasons
 
 
+def promotion_check(rules: RuleSet, predikats: Sequence[str], years_in_rank: int) -> tuple[bool, list[dict[str, Any]]]:
+    """Regular promotion (kenaikan pangkat, §6.1) under the agency's table: the predikat of the last years,
+    newest first, each at least the table's minimum, and the years in rank; with every reason it is not open."""
+    table = rules.follow_up
+    floor = PREDIKATS.index(table.promotion_min_predikat)
+    recent = list(predikats)[: table.promotion_years_of_good_predikat]
+    enough_years = len(recent) == table.promotion_years_of_good_predikat
+    good = enough_years and all(PREDIKATS.index(p) <= floor for p in recent)
+    reasons = []
+    if not enough_years:
+        reasons.append(reason(NEEDS_YEARS_OF_PREDIKAT, years=table.promotion_years_of_good_predikat))
+    elif not good:
+        reasons.append(reason(NEEDS_PREDIKAT, predikat=table.promotion_min_predikat))
+    if years_in_rank < table.promotion_min_years_in_rank:
+        reasons.append(reason(NEEDS_YEARS_IN_RANK, needed=table.promotion_min_years_in_rank, years=years_in_rank))
+    return good and years_in_rank >= table.promotion_min_years_in_rank, reasons
+
+
 def recommend(
     rules: RuleSet,
     *,
@@ -68,23 +86,12 @@ def recommend(
     ak_coefficient: float | None,
 ) -> dict[str, Any]:
     """What the agency's table says follows from this year's result."""
-    table = rules.follow_up
     if years_in_rank < 0 or years_in_rank > 45:
         raise InvalidInput("years_in_rank", YEARS_IN_RANK)
     for i, p in enumerate(previous_predikats):
         check_predikat(f"previous_predikats[{i}]", p)
-    floor = PREDIKATS.index(table.promotion_min_predikat)
-    recent = [predikat, *previous_predikats][: table.promotion_years_of_good_predikat]
-    enough_years = len(recent) == table.promotion_years_of_good_predikat
-    good = enough_years and all(PREDIKATS.index(p) <= floor for p in recent)
-    promotion = good and years_in_rank >= table.promotion_min_years_in_rank
-    reasons = []
-    if not enough_years:
-        reasons.append(reason(NEEDS_YEARS_OF_PREDIKAT, years=table.promotion_years_of_good_predikat))
-    elif not good:
-        reasons.append(reason(NEEDS_PREDIKAT, predikat=table.promotion_min_predikat))
-    if years_in_rank < table.promotion_min_years_in_rank:
-        reasons.append(reason(NEEDS_YEARS_IN_RANK, needed=table.promotion_min_years_in_rank, years=years_in_rank))
+    table = rules.follow_up
+    promotion, reasons = promotion_check(rules, [predikat, *previous_predikats], years_in_rank)
     return {
         "promotion_eligible": promotion,
         "promotion_reasons": reasons,

@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.errors import InvalidInput
 from domain.org_refusals import NOT_AN_EMPLOYEE
+from domain.rules import DEFAULT_RULE_SET, rule_set
 
 
 @dataclass
@@ -78,6 +79,13 @@ class OrgChart:
             "appraiser_nip": appraiser_nip,
             "atasan_nip": atasan_nip,
             "is_unit_head": self.heads(nip) == e["unit_id"],
+            # #14: functional staff take part with their jenjang's annual coefficient, so the follow-up records
+            # the year's angka kredit (domain/follow_up.py) as the ledger derives it for a whole year there.
+            **(
+                {"ak_coefficient": rule_set(DEFAULT_RULE_SET).career.level(e["jenjang"]).coefficient}
+                if e.get("jenjang")
+                else {}
+            ),
         }
 
     def _employee(self, nip: str) -> dict[str, Any]:

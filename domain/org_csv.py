@@ -40,8 +40,9 @@ from domain.rules import DEFAULT_RULE_SET, rule_set
 from domain.text import CODE, ITEM, NAME, RANK, check_email
 
 REQUIRED = ("agency_code", "agency_name", "time_zone", "unit_code", "unit_name", "nip", "name", "supervisor_nip")
-# `jenjang` (#14): the jenjang of a functional post (a code of the rule set's career table), empty for others.
-OPTIONAL = ("position", "rank", "unit_head", "change_reason", "effective_date", "email", "jenjang")
+# `jenjang` (#14): the jenjang of a functional post (a code of the rule set's career table), empty for others;
+# `rank_since`: the day the current pangkat took effect (TMT pangkat), for the kenaikan pangkat's years in rank.
+OPTIONAL = ("position", "rank", "unit_head", "change_reason", "effective_date", "email", "jenjang", "rank_since")
 # #14: employment (pns, pppk, pppk_paruh_waktu) and a PPPK contract's first and last day; all empty: kept as recorded.
 CONTRACT_COLUMNS = ("employment", "contract_start", "contract_end")
 # The rule of each text column (domain/text.py); NIPs and dates have their own checks.
@@ -105,6 +106,7 @@ class Line:
     email: str = ""  # where notifications go; empty: none (they are dead-lettered "tanpa alamat email")
     contract: dict[str, str] | None = None  # #14: the employment and contract the line states (None: not stated)
     jenjang: str | None = None  # None: the file has no jenjang column, and the org data keeps what it holds
+    rank_since: str | None = None  # None: no rank_since column (the same)
 
     def employee(self) -> dict[str, Any]:
         found = {
@@ -116,7 +118,16 @@ class Line:
             "supervisor_nip": self.supervisor_nip,
             "email": self.email,
         }
-        return found if self.jenjang is None else {**found, "jenjang": self.jenjang}
+        if self.jenjang is not None:
+            found["jenjang"] = self.jenjang
+        if self.rank_since is not None:
+            found["rank_since"] = self.rank_since
+        return found
+
+
+def check_rank_since(value: str, today: date | None) -> date:
+    """The TMT of the current pangkat: a day, not after today."""
+    return calendar.parse_day("rank_since", value, latest=today) if today else calendar.parse_day("rank_since", value)
 
 
 def contract_rules() -> Any:
@@ -149,7 +160,7 @@ def read(
         found: list[Problem] = []
         values = {k: (raw.get(k) or "").strip() for k in REQUIRED + OPTIONAL + CONTRACT_COLUMNS}
         named.add((values["agency_code"], values["nip"]))
-        line = _line(reader.line_num, values, found, today, "jenjang" in header)
+        line = _line(reader.line_num, values, found, today, {c for c in ("jenjang", "rank_since") if c in header})
         problems += found
         if line is not None:
             lines.append(line)
@@ -159,7 +170,7 @@ def read(
     return lines, sorted(problems, key=lambda p: p.line)
 
 
-def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None, jenjang: bool) -> Line | None:
+def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None, given: set[str]) -> Line | None:
     def check(fn: Any) -> Any:
         try:
             return fn()
@@ -192,6 +203,8 @@ def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None
         contract = check(lambda: check_contract(contract_rules().pppk, found, v["contract_start"], v["contract_end"]))
     if v["jenjang"]:
         check(lambda: rule_set(DEFAULT_RULE_SET).career.level(v["jenjang"]))
+    if v["rank_since"]:
+        check(lambda: check_rank_since(v["rank_since"], today))
     effective = None
     if v["effective_date"]:
         effective = check(lambda: calendar.parse_day("effective_date", v["effective_date"]))
@@ -214,7 +227,8 @@ def _line(n: int, v: dict[str, str], problems: list[Problem], today: date | None
         effective,
         email,
         contract,
-        v["jenjang"] if jenjang else None,
+        v["jenjang"] if "jenjang" in given else None,
+        v["rank_since"] if "rank_since" in given else None,
     )
 
 

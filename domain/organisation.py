@@ -52,7 +52,7 @@ OWN_ASSESSMENT = refusal("talent.own", "nobody records their own potential asses
 NAMESPACE = uuid5(NAMESPACE_URL, "https://kinerja.example/agency")
 EMPLOYEE_FIELDS = ("name", "position", "rank", "unit_id")
 # Fields an employee recorded before they existed holds with this value (no event is needed to add them).
-EMPLOYEE_DEFAULTS = {"email": "", "jenjang": ""}
+EMPLOYEE_DEFAULTS = {"email": "", "jenjang": "", "rank_since": ""}
 
 
 class Agency(KinerjaAggregate, OrgChart):
@@ -274,6 +274,9 @@ class Agency(KinerjaAggregate, OrgChart):
         if "jenjang" in employee:  # (#14) a file without the column leaves the stored events as they were
             jenjang = str(_text(employee["jenjang"])).strip()
             fields["jenjang"] = rule_set(DEFAULT_RULE_SET).career.level(jenjang).code if jenjang else ""
+        if "rank_since" in employee:  # the TMT of the current pangkat (kenaikan pangkat's years in rank)
+            since = str(_text(employee["rank_since"])).strip()
+            fields["rank_since"] = calendar.parse_day("rank_since", since).isoformat() if since else ""
         return fields
 
     @staticmethod

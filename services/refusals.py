@@ -75,6 +75,7 @@ FIELDS = {
     "qualification": "Nilai kualifikasi",
     "integrity": "Nilai integritas",
     "format": "Format",
+    "rank_since": "TMT pangkat",
 }
 
 

@@ -270,3 +270,39 @@ def test_each_year_s_result_is_earned_under_its_own_cycle_s_rule_set() -> None:
     results = [YearResult(2024, BAIK, RULES.id, "a"), YearResult(2025, BAIK, generous.id, "b")]
     ledger = derive(NIP, "ahli_pertama", [], results, {RULES.id: RULES, generous.id: generous}, RULES)
     assert [(e.rule_set_id, e.amount) for e in ledger.entries] == [(RULES.id, 12.5), (generous.id, 25.0)]
+
+
+# --- kenaikan pangkat (§6.1) under the follow-up table, with the years in rank from the TMT ---------------
+
+from domain.career import pangkat_eligibility, years_in_rank  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("since", "today", "years"),
+    [
+        (date(2022, 4, 1), date(2026, 3, 31), 3),
+        (date(2022, 4, 1), date(2026, 4, 1), 4),
+        (date(2026, 5, 1), date(2026, 4, 1), 0),
+    ],
+)
+def test_years_in_rank_are_whole_years_from_the_tmt(since: date, today: date, years: int) -> None:
+    assert years_in_rank(since, today) == years
+
+
+@pytest.mark.parametrize(
+    ("predikats", "since", "codes"),
+    [
+        ([BAIK, BAIK], date(2022, 12, 1), []),  # 4 years on the day, Baik twice: open
+        ([SANGAT_BAIK, BAIK, KURANG], date(2020, 1, 1), []),  # only the last two years count
+        ([BAIK, BAIK], date(2022, 12, 2), ["follow_up.needs_years_in_rank"]),  # one day short of 4 years
+        ([BAIK, BUTUH_PERBAIKAN], date(2015, 1, 1), ["follow_up.needs_predikat"]),
+        ([BAIK], date(2015, 1, 1), ["follow_up.needs_years_of_predikat"]),
+        ([BAIK, BAIK], None, ["career.rank_since"]),
+    ],
+)
+def test_the_pangkat_opens_with_two_good_years_and_four_in_rank(
+    predikats: list[str], since: date | None, codes: list[str]
+) -> None:
+    eligible, reasons, proposal = pangkat_eligibility(RULES, predikats, since, today=date(2026, 12, 1))
+    assert ([r["code"] for r in reasons], eligible) == (codes, not codes)
+    assert proposal == date(2027, 1, 1)

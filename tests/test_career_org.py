@@ -125,3 +125,16 @@ def test_assessments_are_hr_s_of_others_checked_by_the_talent_rules_and_applied_
             CODE, "199001012015031009", source="AC", on=date(2025, 6, 1), scores=scores, by=HR_ACTOR, at=LATER
         )
     assert stranger.value.code == "org.not_employee"
+
+
+def test_the_tmt_of_the_pangkat_is_a_day_not_after_the_import(app: Appraisals) -> None:
+    text = org().replace(",jenjang\n", ",jenjang,rank_since\n", 1)
+    lines = text.splitlines()
+    good = (
+        "\n".join([lines[0], *[line + ("," if i < 4 else ",2021-04-01") for i, line in enumerate(lines[1:], 1)]]) + "\n"
+    )
+    assert app.import_org(good, by=HR_ACTOR, at=LATER).ok
+    assert app.agency(CODE).employees[STAFF]["rank_since"] == "2021-04-01"
+    future = good.replace("2021-04-01", "2025-08-02")
+    refused = app.import_org(future, by=HR_ACTOR, at=LATER)
+    assert [(p.field, p.code) for p in refused.problems] == [("rank_since", "input.range")]
