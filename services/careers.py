@@ -25,7 +25,15 @@ from starlette.concurrency import run_in_threadpool
 from domain.application import Appraisals
 from domain.base import Actor
 from domain.calendar import local_day
-from domain.career import Ledger, YearResult, accumulated, derive, eligibility
+from domain.career import (
+    Ledger,
+    YearResult,
+    accumulated,
+    derive,
+    eligibility,
+    pangkat_eligibility,
+    years_in_rank,
+)
 from domain.career_service import assessments_of, jabatan_facts
 from domain.errors import InvalidInput, NotFound, refusal
 from domain.organisation import Agency
@@ -174,9 +182,25 @@ class Careers:
             "balance": ledger.balance,
             "entries": [_entry(x) for x in ledger.entries],
             "eligibility": _eligibility(ledger, self._today(agency)),
+            "pangkat": self._pangkat(e, results, self._today(agency)),
             "years": [vars(y) for y in accumulated(ledger)],
             "predikat": [{"year": r.year, "predikat": r.predikat, "rule_set_id": r.rule_set_id} for r in results],
             "jabatan_history": history,
+        }
+
+    @staticmethod
+    def _pangkat(e: Mapping[str, Any], results: list[YearResult], today: date) -> dict[str, Any]:
+        """Kenaikan pangkat under the follow-up table: the last years' final predikat and the years in rank."""
+        since = date.fromisoformat(e["rank_since"]) if e.get("rank_since") else None
+        newest_first = [r.predikat for r in sorted(results, key=lambda r: -r.year)]
+        eligible, reasons, proposal = pangkat_eligibility(rule_set(DEFAULT_RULE_SET), newest_first, since, today=today)
+        return {
+            "rank": e.get("rank", ""),
+            "rank_since": since.isoformat() if since else None,
+            "years_in_rank": years_in_rank(since, today) if since else None,
+            "eligible": eligible,
+            "reasons": reasons,
+            "next_proposal": proposal.isoformat(),
         }
 
     async def ledger(self, actor: Actor, code: str, nip: str) -> dict[str, Any]:
@@ -224,7 +248,7 @@ class Careers:
         if nip not in agency.employees:
             raise ApiError.of(404, "NotFound", NOT_READABLE, nip=nip)
         shown = (await self._all_results(code)).get(nip, [])
-        from_log = await run_in_threadpool(self._results_from_log, shown)
+        from_log, at_follow_up = await run_in_threadpool(self._results_from_log, shown)
         a, b = self._ledger(agency, nip, shown), self._ledger(agency, nip, from_log)
         rows = []
         for i in range(max(len(a.entries), len(b.entries))):
@@ -243,19 +267,27 @@ class Careers:
                     "recomputed": again,
                     "percent": percent,
                     "coefficient": coefficient,
+                    # The year's angka kredit the follow-up recorded (a whole year at the jenjang of the cycle's
+                    # participant record), beside a line of twelve months: they agree unless a rule changed.
+                    "at_follow_up": at_follow_up.get(y.source) if y is not None and y.months == 12 else None,
                     "same": x == y and (again is None or (y is not None and again == y.amount)),
                 }
             )
         view = self._view(agency, nip, b, from_log)
         return {**view, "checks": rows, "ok": all(r["same"] for r in rows)}
 
-    def _results_from_log(self, shown: list[YearResult]) -> list[YearResult]:
-        found = []
+    def _results_from_log(self, shown: list[YearResult]) -> tuple[list[YearResult], dict[str, float]]:
+        """Each year's final predikat and rule set from the appraisal's own events, and the angka kredit its
+        follow-up decision recorded (where the participant record carried a coefficient)."""
+        found, recorded = [], {}
         for r in shown:
             appraisal = self.app.appraisal(UUID(r.source))
             if appraisal.stage == FINALISED and appraisal.predikat:
                 found.append(YearResult(r.year, appraisal.predikat, appraisal.rule_set_id, r.source))
-        return found
+                figure = (appraisal.follow_up or {}).get("angka_kredit")
+                if figure is not None:
+                    recorded[r.source] = float(figure)
+        return found, recorded
 
     async def change_jabatan(
         self, actor: Actor, code: str, nip: str, fields: Mapping[str, Any], key: str

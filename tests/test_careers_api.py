@@ -88,6 +88,13 @@ async def test_the_employee_reads_their_own_ledger_earned_year_by_year_and_why_t
     assert verdict["next_proposal"] == "2027-01-01"  # PerBKN 4/2025: the 1st of the next month
     assert [y["year"] for y in body["years"]] == [2023, 2024, 2025]
     assert body["years"][-1]["total_earned"] == body["balance"]
+    # Kenaikan pangkat (§6.1): TMT 1 April 2021 gives 5 years in rank; the last two final predikat decide.
+    pangkat = body["pangkat"]
+    assert pangkat["rank_since"] == "2021-04-01" and pangkat["years_in_rank"] == 5
+    last_two = [r["predikat"] for r in body["predikat"]][-2:]
+    good = all(p in ("sangat_baik", "baik") for p in last_two)
+    assert pangkat["eligible"] is good and pangkat["next_proposal"] == "2027-01-01"
+    assert [r["code"] for r in pangkat["reasons"]] == ([] if good else ["follow_up.needs_predikat"])
 
 
 async def test_nobody_reads_another_s_ledger_and_hr_of_another_agency_is_refused(client):
@@ -174,6 +181,9 @@ async def test_the_auditor_reads_and_recomputes_but_writes_nothing(client):
     assert checked.status_code == 200 and checked.json()["ok"] is True
     row = next(c for c in checked.json()["checks"] if c["recomputed"] is not None)
     assert row["coefficient"] == 12.5 and row["percent"] in (150, 100, 75, 50, 25)
+    # The follow-up recorded each whole year's angka kredit from the participant's jenjang: the same figure.
+    whole = [c for c in checked.json()["checks"] if c["from_log"] and c["from_log"]["months"] == 12]
+    assert whole and all(c["at_follow_up"] == c["from_log"]["amount"] for c in whole)
     body = {"position": "X", "jenjang": "ahli_pertama", "decree": "1", "effective": "2026-11-02"}
     wrote = await client.post(f"{BASE}/{AGENCY}/employees/{SITI_RAHMAN}/jabatan", json=body, headers=auditor)
     assert wrote.status_code == 403 and wrote.json()["code"] == "role.read_only"
