@@ -103,3 +103,33 @@ async def test_the_careers_pages_for_hr_the_auditor_and_another_agency(store_url
             await post_form(client, f"/hr/pppk/{dossier_id}", {"keputusan": "tidak_diperpanjang"})
         ).status_code == 403
     store.close()
+
+
+async def test_hr_moves_an_in_flight_appraisal_to_new_rules_on_the_page(store_url: str, tmp_path: Path) -> None:
+    from tests.factories import reach  # noqa: PLC0415
+
+    store = Appraisals(env=event_store_env(store_url))
+    s = reach("execution", app=store)
+    import_agencies(store)
+    settings = settings_for(tmp_path, database_url=store_url)
+    app = build_app(settings, store, users=UserDirectory.from_mapping(USERS, app=store))
+    url = f"/hr/siklus/{s.cycle_id}/simulasi-aturan"
+    target = {"penilaian": str(s.id(STAFF)), "aturan": "1"}
+    async with running(app) as client:
+        await sign_in(client, OTHER_HR)
+        assert (await post_form(client, url, {**target, "alasan": "x"})).status_code == 403
+        await sign_in(client, HR_NIP)
+        page = await client.get(url)
+        assert page.status_code == 200 and "Pindahkan ke aturan ini" in page.text
+        assert_indonesian(page.text, "the what-if page with in-flight appraisals")
+        blank = await post_form(client, url, {**target, "alasan": ""})
+        assert blank.status_code == 422 and store.appraisal(s.id(STAFF)).rule_set_id == "permenpanrb-6-2022"
+        moved = await post_form(client, url, {**target, "alasan": "Perkada tukin baru <b>2024</b>"})
+        assert moved.status_code == 200 and "Penilaian dipindahkan ke" in moved.text
+        assert_indonesian(moved.text, "the what-if page after a migration")
+        migrated = store.appraisal(s.id(STAFF))
+        assert migrated.rule_set_id == "permenpanrb-6-2022-tukin-klh-6-2025"
+        assert migrated.rule_migrations[0]["by"] == HR_NIP and "<b>2024</b>" in migrated.rule_migrations[0]["reason"]
+        again = await post_form(client, url, {**target, "alasan": "lagi"})
+        assert again.status_code == 422 and "sudah memakai aturan" in again.text
+    store.close()

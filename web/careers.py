@@ -14,8 +14,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from domain.appraisal import Appraisal
 from domain.calendar import local_day
+from domain.errors import NotFound
+from domain.rule_migration import MigrateRuleSet
 from domain.rules import RULE_SETS
+from domain.stages import FINALISED
 from services.authz import require_agency_hr
 from web import forms
 from web.outcome import Refused, attempt
@@ -124,7 +128,11 @@ async def tukin_recap_csv(request: Request, cycle_id: UUID, actor: PageActor) ->
 
 
 @router.get("/siklus/{cycle_id}/simulasi-aturan", response_class=HTMLResponse)
-async def what_if(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLResponse:
+async def what_if_page(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLResponse:
+    return await what_if(request, cycle_id, actor)
+
+
+async def what_if(request: Request, cycle_id: UUID, actor: Any, status: int = 200, **context: Any) -> HTMLResponse:
     cycle = await _cycle(request, cycle_id)
     known = list(RULE_SETS)  # chosen by position (?aturan=1): the page shows names, never ids
     others = [r for r in known if r != cycle.rule_set_id]
@@ -137,11 +145,49 @@ async def what_if(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLRes
         request,
         "hr_simulasi.html",
         actor,
+        status,
         cycle=_cycle_view(cycle),
         found=found,
-        rule_sets=list(RULE_SETS),
+        rule_sets=known,
         target=target,
+        in_flight=await run_in_threadpool(_in_flight, request.app.state.appraisals, cycle),
+        **context,
     )
+
+
+def _in_flight(app: Any, cycle: Any) -> list[dict[str, Any]]:
+    """The cycle's appraisals not finalised and without a follow-up decision: those a migration may move."""
+    out = []
+    for nip, participant in sorted(cycle.participants.items(), key=lambda x: x[1]["name"]):
+        try:
+            a = app.appraisal(Appraisal.create_id(cycle.id, nip, participant))
+        except NotFound:
+            continue
+        if a.stage != FINALISED and a.follow_up is None:
+            row = {"appraisal_id": str(a.id), "nip": nip, "name": participant["name"], "rule_set_id": a.rule_set_id}
+            out.append(row)
+    return out
+
+
+@router.post("/siklus/{cycle_id}/simulasi-aturan", response_class=HTMLResponse)
+async def migrate(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLResponse:
+    """HR moves one in-flight appraisal to another rule set, saying why (recorded with who and when)."""
+    cycle = await _cycle(request, cycle_id)
+    await run_in_threadpool(require_agency_hr, request.app.state.appraisals, actor, cycle.agency_id)
+    form = await request.form()
+    known = list(RULE_SETS)
+    chosen = forms.text(form, "aturan")
+    rule_set_id = known[int(chosen)] if chosen.isdigit() and int(chosen) < len(known) else chosen
+    try:
+        appraisal_id = UUID(forms.text(form, "penilaian"))
+    except ValueError:
+        appraisal_id = UUID(int=0)
+    cmd = MigrateRuleSet(actor, rule_set_id, forms.text(form, "alasan"))
+    try:
+        await attempt(request, lambda: request.app.state.actions.migrate_rule_set(appraisal_id, cmd, forms.key(form)))
+    except Refused as r:
+        return await what_if(request, cycle_id, actor, status=r.status, migration_error=r.text)
+    return await what_if(request, cycle_id, actor, migrated=rule_set_id)
 
 
 # --- PPPK contracts and dossiers --------------------------------------------------------------------------
