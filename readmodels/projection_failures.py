@@ -33,6 +33,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.application import Appraisals
 from domain.text import scrub
+from readmodels.rows import among
 from readmodels.tables import projection_failures
 
 log = logging.getLogger("readmodels.projector")  # the projector's log, as before the split
@@ -200,7 +201,7 @@ class FailureRecords:
         f = projection_failures
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
-            conn.execute(f.delete().where(f.c.projection == self.name, f.c.aggregate_id.in_(part)))
+            conn.execute(f.delete().where(f.c.projection == self.name, among(conn, f.c.aggregate_id, part)))
 
     if TYPE_CHECKING:  # the Projector's own (readmodels/projector.py)
 

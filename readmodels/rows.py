@@ -245,7 +245,7 @@ def project_running(conn: sa.Connection, running: CycleRunning, deltas: Deltas) 
     a = appraisals
     for start in range(0, len(new), CHUNK):
         query = sa.select(a.c.unit_id, a.c.stage).where(
-            a.c.cycle_id == cycle_id, a.c.employee_nip.in_(new[start : start + CHUNK])
+            a.c.cycle_id == cycle_id, among(conn, a.c.employee_nip, new[start : start + CHUNK])
         )
         for unit_id, stage in conn.execute(query):
             deltas.progress[(cycle_id, unit_id, stage)] += 1
@@ -261,7 +261,7 @@ def running_among(conn: sa.Connection, pairs: Iterable[tuple[str, str]]) -> set[
         listed = sorted(nips)
         for start in range(0, len(listed), CHUNK):
             query = sa.select(w.c.employee_nip).where(
-                w.c.cycle_id == cycle_id, w.c.employee_nip.in_(listed[start : start + CHUNK])
+                w.c.cycle_id == cycle_id, among(conn, w.c.employee_nip, listed[start : start + CHUNK])
             )
             found.update((cycle_id, nip) for nip in conn.execute(query).scalars())
     return found
@@ -292,17 +292,26 @@ def add_counts(conn: sa.Connection, table: sa.Table, counts: Mapping[tuple[Any, 
         conn.execute(table.delete().where(table.c["count"] <= 0))
 
 
+def among(conn: sa.Connection, column: Any, values: Sequence[str]) -> Any:
+    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter: a statement with a few
+    hundred ids costs no rendering per id and its text is the same whatever their number, so the driver
+    prepares it once (cProfile of the projector's loop: the IN lists were a sixth of its time)."""
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.String)))
+    return column.in_(values)
+
+
 def select_in(conn: sa.Connection, table: sa.Table, column: Any, ids: Sequence[str]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for start in range(0, len(ids), CHUNK):
-        query = sa.select(table).where(column.in_(ids[start : start + CHUNK]))
+        query = sa.select(table).where(among(conn, column, ids[start : start + CHUNK]))
         found.extend(dict(r) for r in conn.execute(query).mappings())
     return found
 
 
 def delete_in(conn: sa.Connection, table: sa.Table, column: Any, ids: Sequence[str]) -> None:
     for start in range(0, len(ids), CHUNK):
-        conn.execute(table.delete().where(column.in_(ids[start : start + CHUNK])))
+        conn.execute(table.delete().where(among(conn, column, ids[start : start + CHUNK])))
 
 
 def _replace(conn: sa.Connection, table: sa.Table, where: Any, rows: list[dict[str, Any]]) -> None:
