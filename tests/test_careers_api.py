@@ -300,3 +300,18 @@ async def test_the_auditor_s_recompute_page_says_each_line_matches(client):
     assert_indonesian(page_.text, "the auditor's recompute")
     refused = await post_form(client, f"/karier/{AGENCY}/pegawai/{SITI_RAHMAN}/potensi", {"source": "x"})
     assert refused.status_code == 403
+
+
+async def test_the_export_neutralises_a_formula_typed_into_an_assessment_s_source(client):
+    hr = await as_(client, HR)
+    formula = '=HYPERLINK("http://evil.example","klik")'
+    body = {"source": formula, "on": "2025-11-01", "scores": dict.fromkeys(PARTS, 85)}
+    made = await client.post(
+        f"{BASE}/{AGENCY}/employees/{SITI_RAHMAN}/potential-assessments",
+        json=body,
+        headers={**hr, "Idempotency-Key": "f1"},
+    )
+    assert made.status_code == 201, made.text
+    exported = await client.get(f"{BASE}/{AGENCY}/talent/export", params={"format": "csv", "year": 2025}, headers=hr)
+    row = next(r for r in csv.DictReader(io.StringIO(exported.text)) if r["nip"] == SITI_RAHMAN)
+    assert row["sumber_asesmen"] == "'" + formula and row["tanggal_asesmen"] == "2025-11-01"
