@@ -11,7 +11,6 @@ from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain import calendar
@@ -64,8 +63,8 @@ def due_instant(agency_id: str, contract_end: str, time_zone: str) -> datetime:
 
 def _year_found(app: Any, agency_id: str, nip: str, year: int) -> tuple[str, str | None] | None:
     try:
-        cycle: Any = app.repository.get(AppraisalCycle.create_id(agency_id, year))
-    except AggregateNotFoundError:
+        cycle: Any = app.cycle(AppraisalCycle.create_id(agency_id, year))
+    except NotFound:
         return None
     participant = cycle.participants.get(nip)
     if participant is None:
@@ -94,11 +93,8 @@ def produce_dossier(app: Any, agency_id: str, nip: str, contract_end: str, at: d
     if contract["contract_end"] != contract_end:
         return ""
     dossier_id = RenewalDossier.create_id(agency_id, nip, contract_end)
-    try:
-        app.repository.get(dossier_id)
+    if _find(app, dossier_id) is not None:
         return str(dossier_id)
-    except AggregateNotFoundError:
-        pass
     start, end = date.fromisoformat(contract["contract_start"]), date.fromisoformat(contract_end)
     rules = contract_rules()
     dossier = RenewalDossier.produce(
@@ -117,12 +113,18 @@ def produce_dossier(app: Any, agency_id: str, nip: str, contract_end: str, at: d
     return str(dossier_id)
 
 
-def dossier(app: Any, dossier_id: UUID) -> RenewalDossier:
+def _find(app: Any, dossier_id: UUID) -> RenewalDossier | None:
+    """The dossier, or None (through the store's own read, so a partitioned store finds it in its agency's log)."""
     try:
-        found: Any = app.repository.get(dossier_id)
-    except AggregateNotFoundError:
-        raise NotFound(NO_DOSSIER, dossier_id=str(dossier_id)) from None
-    if not isinstance(found, RenewalDossier):
+        found: Any = app._get(RenewalDossier, dossier_id, "dossier")
+    except NotFound:
+        return None
+    return found if isinstance(found, RenewalDossier) else None
+
+
+def dossier(app: Any, dossier_id: UUID) -> RenewalDossier:
+    found = _find(app, dossier_id)
+    if found is None:
         raise NotFound(NO_DOSSIER, dossier_id=str(dossier_id))
     return found
 
@@ -133,10 +135,7 @@ def dossiers_of(app: Any, agency_id: str) -> list[dict[str, Any]]:
     out = []
     for nip, contract in sorted(contracts(agency).items()):
         dossier_id = RenewalDossier.create_id(agency_id, nip, contract["contract_end"])
-        try:
-            found: Any = app.repository.get(dossier_id)
-        except AggregateNotFoundError:
-            found = None
+        found = _find(app, dossier_id)
         employee = agency.employees.get(nip, {})
         out.append(
             {

@@ -98,6 +98,8 @@ AGENCY_STORED = {
         "EmployeeRegistered",
         "EmployeeUpdated",
         "SupervisorChanged",
+        "JabatanChanged",  # #14: a change of jabatan by decree (domain/career.py)
+        "PotentialAssessed",  # #14: HR's potential assessment (domain/talent.py)
     )
 }
 

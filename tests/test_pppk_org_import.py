@@ -5,6 +5,7 @@ records nothing; a file without the columns keeps what is recorded."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from uuid import UUID
 
 from domain.application import Appraisals
 from domain.pppk import contract_of
@@ -66,3 +67,29 @@ def test_a_wrong_contract_names_its_line_column_and_rule_and_nothing_is_recorded
         (4, "employment", "pppk.employment"),
     ]
     assert app.find_agency("sigi") is None
+
+
+def test_contracts_dossiers_and_exports_on_a_partitioned_store(store_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Each agency's own log (KINERJA_PARTITIONED): the contract, the dossier and the export's results are found
+    there, and another agency's log holds none of them."""
+    from domain.career_results import final_results  # noqa: PLC0415
+    from domain.partitions import PartitionedAppraisals  # noqa: PLC0415
+    from domain.pppk_service import dossiers_of, produce_dossier, save_contract  # noqa: PLC0415
+    from partitioning.store import open_appraisals  # noqa: PLC0415
+    from tests.career_kit import finished, import_agencies  # noqa: PLC0415
+    from tests.factories import AGENCY, STAFF  # noqa: PLC0415
+    from tests.test_partitions import settings_for  # noqa: PLC0415
+
+    app = open_appraisals(settings_for(store_url, tmp_path, partitioned=True))
+    assert isinstance(app, PartitionedAppraisals)
+    s = finished(app)
+    import_agencies(app, f"{AGENCY},Pemerintah Kota Palu,WITA,bidang-umum,Bidang Umum,{STAFF},Staf Umum,\n")
+    contract = {"employment": "pppk", "contract_start": "2024-01-01", "contract_end": "2025-06-30"}
+    save_contract(app, AGENCY, STAFF, contract, by=HR_ACTOR, at=AT)
+    dossier_id = produce_dossier(app, AGENCY, STAFF, "2025-06-30", AT)
+    assert produce_dossier(app, AGENCY, STAFF, "2025-06-30", AT) == dossier_id  # once
+    [listed] = dossiers_of(app, AGENCY)
+    assert listed["dossier"]["results"][0] == {"year": 2024, "months": 12, "stage": "finalised", "predikat": "baik"}
+    assert app.agency_of_record(UUID(dossier_id)) == AGENCY
+    assert len(final_results(app, app.cycle(s.cycle_id))) == 3
+    app.close()
