@@ -70,18 +70,32 @@ def rebuild_all(store: PartitionedAppraisals, engine: sa.Engine) -> int:
 
 
 def run_partitions(
-    store: PartitionedAppraisals, engine: sa.Engine, stop: threading.Event, every_seconds: float = 1.0
+    store: PartitionedAppraisals,
+    engine: sa.Engine,
+    stop: threading.Event,
+    every_seconds: float = 1.0,
+    *,
+    projectors: dict[str, Projector] | None = None,
+    discover: threading.Event | None = None,
 ) -> None:
-    """One projection loop per agency's log until `stop`; agencies that appear later get theirs within seconds."""
+    """One projection loop per agency's log until `stop`; agencies that appear later get theirs within seconds,
+    at once when `discover` is set (a wake-up naming a log without a loop yet). Each projector is also put in
+    `projectors` by its log's name, for the wake-ups (readmodels/wakeup.py)."""
     loops: dict[str, threading.Thread] = {}
     while not stop.is_set():
         for code in store.directory.agencies():
             if code not in loops:
                 projector = projector_for(store, code, engine)
+                if projectors is not None:
+                    projectors[store.partition(code).name] = projector
                 loops[code] = threading.Thread(
                     target=run, args=(projector, stop, every_seconds), name=f"projector {code}", daemon=True
                 )
                 loops[code].start()
-        stop.wait(max(every_seconds, 5.0))
+        if discover is None:
+            stop.wait(max(every_seconds, 5.0))
+        else:
+            discover.wait(max(every_seconds, 5.0))
+            discover.clear()
     for thread in loops.values():
         thread.join(timeout=10)

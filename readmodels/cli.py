@@ -83,8 +83,11 @@ def register(root: typer.Typer) -> None:
         every = every if every is not None else get_settings().projector_every_seconds
         stop = threading.Event()
 
+        discover = threading.Event()  # a wake-up for a log without a loop: look for new agencies at once
+
         def stopping(*_: object) -> None:
             stop.set()
+            discover.set()
 
         signal.signal(signal.SIGTERM, stopping)
         signal.signal(signal.SIGINT, stopping)
@@ -92,7 +95,14 @@ def register(root: typer.Typer) -> None:
         projectors: dict[str, Projector] = {}  # by log name ("" for the single log), for the wake-ups
         if isinstance(store, PartitionedAppraisals) and not agency:
             console.print(f"projecting every agency's log (idle poll {every:g}s)", markup=False)
-            loops.append(threading.Thread(target=run_partitions, args=(store, engine, stop, every), name="projectors"))
+            loops.append(
+                threading.Thread(
+                    target=run_partitions,
+                    args=(store, engine, stop, every),
+                    kwargs={"projectors": projectors, "discover": discover},
+                    name="projectors",
+                )
+            )
         elif isinstance(store, PartitionedAppraisals):
             for code in agency:  # one process per agency (or a few): each its own loop and tracking row
                 projector = projectors[store.partition(code).name] = projector_for(store, code, engine)
@@ -113,6 +123,8 @@ def register(root: typer.Typer) -> None:
             woken = projectors.get(log_name)
             if woken is not None:
                 woken.wake.set()
+            elif log_name:
+                discover.set()
 
         listen(engine, wake, stop)
         while not stop.wait(0.5):

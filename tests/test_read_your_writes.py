@@ -10,7 +10,9 @@ from __future__ import annotations
 import ast
 import threading
 import time
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,15 +20,27 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.base import Actor
+from domain.cycle_commands import DefineCycle
 from domain.partitions import partition_name
-from partitioning.projection import projector_for
+from partitioning.projection import projector_for, run_partitions
 from partitioning.store import open_partitioned
+from readmodels.projector import make_engine
 from readmodels.wakeup import listen, notify
 from services.consistency import MAX_TOKENS, Malformed, Seen, parse
 from settings import event_store_env
 from tests.conftest import need_postgres
 from tests.page_language import assert_indonesian
-from tests.test_api_support import ENGLISH, HR_NIP, build_app, login, running, settings_for
+from tests.test_api_support import (
+    ENGLISH,
+    HR_NIP,
+    PARTICIPANTS,
+    build_app,
+    login,
+    running,
+    seed_appraisal,
+    settings_for,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 API = "/api/v1"
@@ -251,3 +265,44 @@ async def test_a_partitioned_store_answers_the_agencys_log_and_waits_for_its_pro
             refused = await client.get(f"{API}/hr/cycles", headers={**hr, "Kinerja-Seen": forged})
             assert refused.status_code == 400, forged
     store.close()
+
+
+def test_the_every_agency_projector_is_woken_by_log_name_and_finds_a_new_agency_at_once(tmp_path: Path) -> None:
+    """`kinerja projections run` on a partitioned store: each agency's projector is known by its log's name (the
+    API's wake-ups name it), and a wake-up for a log without a projector yet looks for new agencies at once."""
+    settings = settings_for(tmp_path, partitioned=True)
+    store = open_partitioned(event_store_env(settings.database_url, settings), settings)
+    seed_appraisal(store)  # agency AG-TEST
+    engine = make_engine(settings.database_url)
+    projectors: dict[str, Any] = {}
+    stop, discover = threading.Event(), threading.Event()
+    loop = threading.Thread(  # idle polls of a minute: only wake-ups can move it within the test
+        target=run_partitions, args=(store, engine, stop, 60.0), kwargs={"projectors": projectors, "discover": discover}
+    )
+    loop.start()
+    try:
+        _until(lambda: partition_name("AG-TEST") in projectors)
+        hr = Actor(HR_NIP, ("hr",))
+        at = datetime(2030, 11, 1, tzinfo=timezone.utc)
+        store.define_cycle(DefineCycle(hr, "AG-NEW", "Dinas Baru", "WIB", 2031, PARTICIPANTS), at=at)
+        discover.set()  # what the listener does for a log it does not know
+        _until(lambda: partition_name("AG-NEW") in projectors)
+        woken = projectors[partition_name("AG-NEW")]
+        head = store.partition("AG-NEW").recorder.max_notification_id()
+        woken.wake.set()  # what the listener does for a known log
+        _until(lambda: woken.position() == head)
+    finally:
+        stop.set()
+        discover.set()
+        for projector in projectors.values():
+            projector.wake.set()
+        loop.join(timeout=20)
+        store.close()
+    assert not loop.is_alive()
+
+
+def _until(check: Any, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not in time"
+        time.sleep(0.05)
