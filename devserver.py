@@ -24,7 +24,7 @@ from demo.seed import AGENCY, DEMO_USERS_FILE, demo_users, seed
 from domain.application import Appraisals
 from settings import Settings, development_settings, event_store_env
 from transparency.log import Log
-from worker import ACTIVITY_THREADS, build_worker, dev_server, dispatching, start_checkpoints
+from worker import ACTIVITY_THREADS, build_worker, dev_server, dispatching, keep_checkpoints, start_checkpoints
 from workflows.checkpoints import CheckpointWorkflow, checkpoint_workflow_id
 
 log = logging.getLogger("kinerja.dev")
@@ -59,7 +59,9 @@ async def _serve(settings: Settings, with_demo: bool) -> None:
     with ThreadPoolExecutor(ACTIVITY_THREADS) as executor, dispatching(settings, appraisals):
         worker = build_worker(client, appraisals, settings.task_queue, executor, settings)
         async with worker:
-            await start_checkpoints(client, settings, appraisals)
+            await start_checkpoints(client, settings, appraisals)  # at once: the demo signals the log's workflow
+            # and a new agency's log (partitioned) gets its workflow while the server runs
+            keeping = asyncio.create_task(keep_checkpoints(client, settings, appraisals, stop))
             serving = asyncio.create_task(server.serve())
             while not server.started:
                 await asyncio.sleep(0.1)
@@ -75,6 +77,7 @@ async def _serve(settings: Settings, with_demo: bool) -> None:
             server.should_exit = True
             with contextlib.suppress(asyncio.CancelledError):
                 await serving
+            await keeping
     appraisals.close()
 
 
