@@ -132,6 +132,11 @@ BRANCHES = {
     "cycle_participant_added_and_removed": "HR adds a participant, who gets any acting head running over their "
     "head (#15, `acting-reaches-joiners`), and removes another, whose latest post's workflow stops "
     "(`withdraw-latest-post`), then closes (`test_a_cycle_serves_hr_and_reports_failures_per_employee`)",
+    "pppk_contract_dossier": "a PPPK contract's durable timer fires six months before its end and produces the "
+    "renewal dossier (#14, `test_a_dossier_for_a_contract_ending_mid_cycle_reaches_hr_on_its_timer`)",
+    "appraisal_rule_set_migrated": "HR moves the running appraisal to another rule set during execution (recorded "
+    "straight to the domain, no Update), then the year goes on to its end "
+    "(#14, `test_a_running_appraisal_moves_to_new_rules_and_its_history_replays`)",
 }
 NOT_RECORDED_NOW = {
     "cycle_happy_path",

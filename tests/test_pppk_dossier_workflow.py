@@ -18,6 +18,7 @@ from services.errors import ApiError
 from services.pppk import Contracts
 from tests.career_kit import OTHER_HR, finished, import_agencies
 from tests.factories import AGENCY, HR_ACTOR, STAFF, participants
+from tests.recording import save_history
 from tests.workflow_kit import eventually, kit, time_skipping
 from workflows.contract import ContractWorkflow, contract_workflow_id
 
@@ -63,6 +64,7 @@ async def test_a_dossier_for_a_contract_ending_mid_cycle_reaches_hr_on_its_timer
         assert (await handle.query(ContractWorkflow.status))["state"] == "waiting"
         await k.sleep_until(due + timedelta(hours=1))
         dossier_id = await handle.result()
+        await save_history("pppk_contract_dossier", handle, k.client)
         [waiting] = await eventually(lambda: _async(contracts.waiting(HR_ACTOR, AGENCY)), lambda w: len(w) == 1)
         d = waiting["dossier"]
         assert d["dossier_id"] == dossier_id and d["nip"] == STAFF and d["recommendation"] == RENEW

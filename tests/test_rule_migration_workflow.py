@@ -16,7 +16,7 @@ from domain.cycle_commands import CalibrateUnit, SetOrgPredikat
 from domain.result_commands import DeliverResult, Rate, SelfAssess
 from domain.rule_migration import MigrateRuleSet
 from domain.rules import TUKIN_KLH_6_2025
-from tests.recording import runs
+from tests.recording import runs, save_history
 from tests.workflow_kit import (
     APPRAISER,
     AS_EXPECTED,
@@ -79,6 +79,7 @@ async def test_a_running_appraisal_moves_to_new_rules_and_its_history_replays(
         assert appraisal.rule_set_id == TUKIN_KLH_6_2025.id
         assert appraisal.follow_up["tukin_cut_percent"] == 10.0  # the new table's; the old one cuts nothing
 
+        await save_history("appraisal_rule_set_migrated", handle, k.client)
         chain = await runs(k.client, handle)
         assert len(chain) == 5  # planning, execution (the migration happened here), review, delivered, follow-up
         replayer = Replayer(workflows=[W])

@@ -34,6 +34,7 @@ from tests.recording import (
 from tests.recording import load as history
 from workflows.acting import ActingWorkflow
 from workflows.appraisal import AppraisalWorkflow
+from workflows.contract import ContractWorkflow
 from workflows.cycle import CycleWorkflow
 from workflows.transfer_evaluation import TransferEvaluationWorkflow
 
@@ -64,7 +65,7 @@ def test_the_saved_histories_are_there() -> None:
 
 @pytest.mark.parametrize("path", SAVED, ids=[name_of(p) for p in SAVED])
 async def test_a_saved_history_replays_on_the_current_code(path: Path) -> None:
-    workflows = [CycleWorkflow, AppraisalWorkflow, ActingWorkflow, TransferEvaluationWorkflow]
+    workflows = [CycleWorkflow, AppraisalWorkflow, ActingWorkflow, TransferEvaluationWorkflow, ContractWorkflow]
     await Replayer(workflows=workflows).replay_workflow(history(name_of(path)))
 
 
