@@ -306,3 +306,26 @@ def test_the_pangkat_opens_with_two_good_years_and_four_in_rank(
     eligible, reasons, proposal = pangkat_eligibility(RULES, predikats, since, today=date(2026, 12, 1))
     assert ([r["code"] for r in reasons], eligible) == (codes, not codes)
     assert proposal == date(2027, 1, 1)
+
+
+@given(
+    st.lists(st.sampled_from(PREDIKATS), min_size=1, max_size=6),
+    st.dates(min_value=date(2020, 1, 1), max_value=date(2025, 12, 31)),
+)
+def test_a_move_up_splits_its_year_and_the_balance_is_what_was_earned_less_what_the_move_spent(
+    predikats: list[str], effective: date
+) -> None:
+    from domain.period_combining import months_before  # noqa: PLC0415
+
+    results = [YearResult(2020 + i, p, RULES.id, f"a-{i}") for i, p in enumerate(predikats)]
+    move = JabatanChange(effective, MOVE_UP, "ahli_muda", "800/1")
+    ledger = derive(NIP, "ahli_pertama", [move], results, RULE_SETS, RULES)
+    lines = [e for e in ledger.entries if e.kind == "result"]
+    for r in results:
+        year = [e for e in lines if e.on.year == r.year]
+        assert sum(e.months for e in year) == 12
+        if r.year == effective.year:
+            new = sum(e.months for e in year if e.jenjang == "ahli_muda")
+            assert new == 12 - months_before(effective)
+    earned_ = sum(earned(RULES, e.jenjang, e.predikat or "", e.months) for e in lines)
+    assert ledger.balance == pytest.approx(earned_ - 100.0, abs=1e-6)
