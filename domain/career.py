@@ -105,6 +105,11 @@ def record_result(
     return ledger._then(entry)
 
 
+def _title(table: CareerTable, code: str | None) -> str:
+    """A jenjang as people name it (its code when the table does not know it, "-" for none)."""
+    return "-" if not code else table.jenjang[code].title if code in table.jenjang else code
+
+
 def change_kind(table: CareerTable, held: str, to: str) -> str:
     """What a change of jabatan to jenjang `to` is for the ledger, or the refusal: a first functional post
     (appointed), the same jenjang (the balance carries over) or the next one (a move up)."""
@@ -114,7 +119,7 @@ def change_kind(table: CareerTable, held: str, to: str) -> str:
     if held == to:
         return CARRIED
     if table.level(held).next != to:
-        raise InvalidInput("jenjang", NOT_UP, next=table.level(held).next or "-", to=to)
+        raise InvalidInput("jenjang", NOT_UP, next=_title(table, table.level(held).next), to=table.level(to).title)
     return MOVE_UP
 
 
@@ -128,7 +133,7 @@ def move_up(ledger: Ledger, rules: RuleSet, *, on: date, to: str, decree: str) -
     """A move to the next jenjang spends the angka kredit it required; what is left carries over."""
     held = rules.career.level(ledger.jenjang)
     if held.next != to:
-        raise InvalidInput("to", NOT_UP, next=held.next or "-", to=to)
+        raise InvalidInput("to", NOT_UP, next=_title(rules.career, held.next), to=_title(rules.career, to))
     spent = -(held.for_next or 0.0)
     return ledger._then(Entry(on, "move_up", to, spent, None, 0, rules.id, decree), to)
 
