@@ -104,6 +104,8 @@ def require_agency_hr(org: Organisation, actor: Actor, agency_id: str, *, audito
     if auditors_read and is_auditor(actor):
         return actor
     require_hr(actor)
+    if actor.agency and actor.agency != agency_id:  # HR bound to another agency by the user directory (#15)
+        raise forbidden(AGENCY_HR, agency_id=agency_id)
     agency = org.find_agency(agency_id)
     if agency is None or actor.nip not in agency.employees:
         raise forbidden(AGENCY_HR, agency_id=agency_id)

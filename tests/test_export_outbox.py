@@ -94,6 +94,8 @@ def test_hr_of_another_agency_neither_exports_nor_reads(world: tuple[Appraisals,
         lambda: exports.export(Actor(OTHER_HR, ("hr",)), s.cycle_id),
         lambda: exports.download(Actor(OTHER_HR, ("hr",)), s.cycle_id, "csv"),
         lambda: exports.export(Actor(STAFF), s.cycle_id),
+        # In Palu's master data, but bound to Sigi by the user directory (#15): Sigi's HR here.
+        lambda: exports.export(Actor(HR_NIP, ("hr",), agency="pemkab-sigi"), s.cycle_id),
     ):
         with pytest.raises(ApiError) as refused:
             call()

@@ -93,7 +93,8 @@ def waiting_dossiers(state: Any, actor: Any, agency_ids: set[str]) -> list[dict[
     if not is_hr(actor):
         return []
     found = []
-    for agency_id in sorted(agency_ids):
+    # HR bound to one agency (#15) reads only its own; otherwise every agency with a cycle is asked.
+    for agency_id in sorted({actor.agency} if actor.agency else agency_ids):
         try:
             found += [{**d, "agency_id": agency_id} for d in state.contracts.waiting(actor, agency_id)]
         except (ApiError, NotFound):  # HR of another agency, or an agency without master data
