@@ -4,6 +4,7 @@ trends, the auditor's recompute; each read and write by relationship, with the h
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator, Iterator
@@ -315,3 +316,19 @@ async def test_the_export_neutralises_a_formula_typed_into_an_assessment_s_sourc
     exported = await client.get(f"{BASE}/{AGENCY}/talent/export", params={"format": "csv", "year": 2025}, headers=hr)
     row = next(r for r in csv.DictReader(io.StringIO(exported.text)) if r["nip"] == SITI_RAHMAN)
     assert row["sumber_asesmen"] == "'" + formula and row["tanggal_asesmen"] == "2025-11-01"
+
+
+async def test_a_flood_of_the_same_change_with_their_own_keys_records_it_once(client):
+    hr = await as_(client, HR)
+    url = f"{BASE}/{AGENCY}/employees/{MOVED}/jabatan"
+    body = {"position": "Pranata Komputer Ahli Pertama", "jenjang": "ahli_pertama", "decree": "800/77/2026"}
+    body["effective"] = "2026-10-01"
+    answers = await asyncio.gather(
+        *(client.post(url, json=body, headers={**hr, "Idempotency-Key": f"flood-{i}"}) for i in range(12))
+    )
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses.count(201) == 1 and set(statuses) <= {201, 409, 422}, [a.text for a in answers]
+    # Reopened (a new request, the record read again from the log): one change, carried at the same jenjang.
+    ledger = (await client.get(f"{BASE}/{AGENCY}/employees/{MOVED}", headers=hr)).json()
+    decrees = [h["decree"] for h in ledger["jabatan_history"]]
+    assert decrees.count("800/77/2026") == 1 and ledger["entries"][-1]["kind"] == "carried"
