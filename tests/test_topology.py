@@ -48,6 +48,7 @@ API = "/api/v1"
 NAMESPACE = "kinerja-topology"  # not "default": proves every process honours KINERJA_TEMPORAL_NAMESPACE
 
 
+TOPOLOGY_HR = "198001012005011001"
 NEWCOMER = {
     "nip": "198503152010011001",
     "name": "Budi",
@@ -285,7 +286,9 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
     address = f"127.0.0.1:{temporal_port}"
     task_queue = f"kinerja-topology-{uuid.uuid4().hex[:8]}"
     users_file = topology.logs / "dev-users.json"
-    users_file.write_text(json.dumps(demo_users(), ensure_ascii=False), encoding="utf-8")
+    users = demo_users()  # and HR of the agency the read-your-writes step defines a cycle for (HR is bound to one)
+    users["users"][TOPOLOGY_HR] = {"name": "Pengelola Kinerja Topologi", "roles": ["hr"], "agency_id": "AG-TOPOLOGY"}
+    users_file.write_text(json.dumps(users, ensure_ascii=False), encoding="utf-8")
     env = compose_env(topology_database, address, task_queue, users_file)
 
     try:
@@ -373,11 +376,11 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
         )
         # Read-your-writes across replicas: a write through replica 2 answers its notification id, and a read
         # through replica 1 sent with it waits for the projector process (never 503 while it runs).
-        hr_headers = one.login(hr)
+        hr_headers = one.login(TOPOLOGY_HR)
         written = two.http.post(
             f"{API}/hr/cycles",
             json={"agency_id": "AG-TOPOLOGY", "time_zone": "WIB", "year": 2040, "participants": [NEWCOMER]},
-            headers={**two.login(hr), "Idempotency-Key": uuid.uuid4().hex},
+            headers={**two.login(TOPOLOGY_HR), "Idempotency-Key": uuid.uuid4().hex},
         )
         assert written.status_code == 201, written.text
         seen = written.headers["Kinerja-Notification-Id"]
