@@ -8,12 +8,15 @@ come back with the same chain heads, and a print of then must still be "cocok" n
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from pathlib import Path
+from uuid import UUID
 
 import fpdf
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from domain.application import Appraisals
 from domain.document import EVALUATION, SKP, Reference, content, digest
@@ -21,16 +24,17 @@ from domain.errors import InvalidInput
 from domain.organisation import Agency
 from services.documents import MATCHES, NO_MATCH, SUPERSEDED, Documents
 from settings import event_store_env
-from tests.factories import AGENCY, STAFF, Scenario, reach
+from tests.factories import AGENCY, STAFF, Scenario
 from tests.pdf_reading import text
 from tests.test_api_support import build_app, running, settings_for
-from tests.test_documents import amend, with_agency
+from tests.test_documents import amend
 from tests.test_documents_http import download, upload
 from tests.test_web_pages import sign_in
 from web import pdf
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RECORDED = json.loads((FIXTURES / "documents-v1.json").read_text(encoding="utf-8"))
+RECORDED_LOG = json.loads((FIXTURES / "documents-v1-log.json").read_text(encoding="utf-8"))
 # The fpdf2 that rendered the recorded PDF: the same bytes come back only from the same renderer.
 SAME_RENDERER = fpdf.FPDF_VERSION == "2.8.9"
 
@@ -52,11 +56,24 @@ def v1_digest(kind: str, ref: Reference, heads: tuple[str, str, str], stated: di
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def recorded(app: Appraisals) -> Scenario:
+    """The records the v1 prints were made from, as they were stored then, written into `app`'s empty store:
+    tests/fixtures/documents-v1-log.json holds the scenario's stored events (the agency's master data, the cycle,
+    STAFF's keberatan filed) as the code of that time wrote them (commit 4fbd64f^). A scenario rebuilt today
+    writes today's events (the cycle's Started event gained HR's cascade days in 4fbd64f), with other chain
+    heads; a stored record never changes that way, and a print must go on matching it."""
+    app.recorder.insert_events(
+        [
+            StoredEvent(UUID(e["originator_id"]), e["originator_version"], e["topic"], base64.b64decode(e["state"]))
+            for e in RECORDED_LOG["events"]
+        ]
+    )
+    return Scenario(app, UUID(RECORDED_LOG["cycle_id"]))
+
+
 @pytest.fixture
 def keberatan() -> Scenario:
-    app = Appraisals()
-    with_agency(app)
-    return reach("keberatan", app=app)
+    return recorded(Appraisals())
 
 
 @pytest.mark.parametrize("kind", [SKP, EVALUATION])
@@ -143,8 +160,7 @@ async def test_the_recorded_v1_pdf_and_a_new_v2_pdf_both_check_on_the_page(tmp_p
     settings = settings_for(tmp_path, public_base_url="https://kinerja.example/", document_place="Palu")
     store = Appraisals(env=event_store_env(settings.database_url))
     try:
-        with_agency(store)
-        scenario = reach("keberatan", app=store)
+        scenario = recorded(store)
         app = build_app(settings, store)
         async with running(app) as client:
             old = await upload(client, (FIXTURES / "evaluasi-v1.pdf").read_bytes())
