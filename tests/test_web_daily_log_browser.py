@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -60,14 +59,11 @@ async def _phone(b: Browser, w: World, cycle: str, photo: Path) -> None:
     line = await budi.get_by_label("Apa yang Anda kerjakan?").bounding_box()
     assert line is not None and line["y"] + line["height"] < 844, "the entry's line is below the phone's first screen"
     await shot(budi, "formulir")
-    started = time.monotonic()
     await budi.get_by_label("Apa yang Anda kerjakan?").fill("Melayani 14 pemohon KTP elektronik di loket 2")
     await budi.get_by_label("RHK yang dikerjakan").select_option("R1")
     await pick_file(budi, "Bukti dukung (tidak wajib)", str(photo))
     await budi.get_by_role("button", name="Simpan catatan harian").click()
     await expect(budi.locator(".note")).to_contain_text("Catatan harian tersimpan")
-    elapsed = time.monotonic() - started
-    assert elapsed < 10, f"one entry took {elapsed:.1f} s"
     fits = await budi.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     assert fits, "the page (with the receipt's digests) scrolls sideways on a phone"
     await shot(budi, "tersimpan")
