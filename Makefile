@@ -6,6 +6,9 @@ VENV        := .venv
 PYTHON      ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 STAMP       := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Two pytest-xdist workers, one per core: the suite waits on servers (Temporal, PostgreSQL, chromium) as much as
+# it computes. A file's tests stay on one worker (its module fixtures start once). TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 2
 # The OpenID Connect provider the sign-in tests run against (npm: oidc-provider, pinned by its lock file).
 OIDC_STAMP  := tests/oidc/node_modules/.package-lock.json
 
@@ -60,7 +63,7 @@ test: lint $(OIDC_STAMP)
 	if [ -z "$${KINERJA_TEST_POSTGRES_URL:-}" ] && [ -n "$$url" ]; then \
 		export KINERJA_TEST_POSTGRES_URL="$$url"; \
 	fi; \
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The replay corpus (tests/histories/README.md): every branch recorded again under the current workflow code,
 # in the current generation's folder (tests/recording.py), and the table of the corpus rewritten. Commit the JSON.

@@ -22,13 +22,47 @@ POSTGRES_URL_VAR = "KINERJA_TEST_POSTGRES_URL"
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 
 
-@pytest.fixture(scope="session")
-def screenshots() -> Path:
-    """The screenshots folder, emptied once per session before the first browser test writes to it, so that
-    every browser test's shots of this run survive the run (a test emptying it would lose those taken before)."""
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`make test` runs two workers), each worker gets its own PostgreSQL database, since
+    the PostgreSQL tests empty the whole database before each test; set in the environment, so the processes a
+    test starts (chaos, topology) use it too. The screenshots folder is emptied once, by the controller (or the
+    only process), before any worker writes to it."""
+    if _is_xdist_worker(config):
+        worker = config.workerinput["workerid"]  # type: ignore[attr-defined]
+        url = os.environ.get(POSTGRES_URL_VAR)
+        if url and _postgres_problem(url) is None:
+            os.environ[POSTGRES_URL_VAR] = _worker_database(url, worker)
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
     for old in SHOTS.glob("*.png"):
         old.unlink()
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """`url` with the database `<name>_<worker>`, created on the same server when it does not exist yet."""
+    base = sa.engine.make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if exists is None:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """The screenshots folder, emptied once per run by `pytest_configure` before the first browser test writes
+    to it, so that every browser test's shots of this run survive the run (a test emptying it would lose those
+    taken before, and under xdist a worker emptying it would lose the other worker's)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
     return SHOTS
 
 
@@ -60,7 +94,7 @@ def _postgres_status() -> str | None:
 
 
 def _reset_public_schema(url: str) -> None:
-    # Tests run serially, so emptying the whole database is the simplest isolation.
+    # Each process has its own database (xdist workers: `pytest_configure`), so emptying it is the simplest isolation.
     engine = sa.create_engine(url)
     try:
         with engine.begin() as connection:
