@@ -7,7 +7,7 @@ PYTHON      ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 STAMP       := $(VENV)/.installed
 PYTEST_ARGS ?=
 # Two pytest-xdist workers, one per core: the suite waits on servers (Temporal, PostgreSQL, chromium) as much as
-# it computes. A file's tests stay on one worker (its module fixtures start once). TEST_WORKERS=0 runs serially.
+# it computes. A file's tests stay on one worker, the browser tests all on one (tests/conftest.py). TEST_WORKERS=0: serially.
 TEST_WORKERS ?= 2
 # The OpenID Connect provider the sign-in tests run against (npm: oidc-provider, pinned by its lock file).
 OIDC_STAMP  := tests/oidc/node_modules/.package-lock.json
