@@ -41,6 +41,10 @@ class Store(Application[UUID]):
     # record's stored events as it checked them, which the load then replays instead of reading them again.
     # Set by the composition root from transparency/integrity.py; the domain knows only the hook.
     integrity_check: Callable[[UUID], Sequence[StoredEvent] | None] | None = None
+    # Run after every save with the name of each log that took it ("" for this store's own log; an agency's log
+    # by its name): the worker wakes the projector's process with it (readmodels/wakeup.py), so the projection
+    # starts while the Update's answer is still on its way. A failure is logged, never the save's.
+    on_saved: Callable[[str], None] | None = None
 
     def construct_recorder(self) -> ApplicationRecorder:
         """The recorder, which creates the events table if it is missing.
@@ -172,6 +176,16 @@ class Store(Application[UUID]):
             kept = self.home(aggregate.id).snapshots_kept  # a partitioned store: the log that took the save
             if kept is not None:
                 kept.after_save(aggregate, version)
+        if self.on_saved is not None:
+            self._tell_saved(self.on_saved, aggregates)
+
+    def _tell_saved(self, on_saved: Callable[[str], None], aggregates: Sequence[KinerjaAggregate]) -> None:
+        homes = {self.home(a.id) for a in aggregates}
+        for home in homes:
+            try:
+                on_saved("" if home is self else home.name)
+            except Exception:
+                log.warning("after a save to %s: on_saved failed", home.name, exc_info=True)
 
     def _get(
         self,

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.application import Appraisals
 from domain.base import Actor
 from domain.cycle_commands import DefineCycle
 from domain.partitions import partition_name
@@ -306,3 +307,29 @@ def _until(check: Any, seconds: float = 15.0) -> None:
     while not check():
         assert time.monotonic() < deadline, "not in time"
         time.sleep(0.05)
+
+
+def test_every_save_names_the_log_that_took_it_for_the_projectors_wake_up(tmp_path: Path) -> None:
+    """The worker wakes the projector from the save itself (worker.py wakes_projector): the hook hears the log
+    ("" for a single log, the agency's log by name when partitioned), and its failure never fails the save."""
+    single = Appraisals(env=event_store_env(f"sqlite:///{tmp_path / 'one.db'}", settings_for(tmp_path)))
+    heard: list[str] = []
+    single.on_saved = heard.append
+    seed_appraisal(single)
+    assert heard and set(heard) == {""}
+    settings = settings_for(tmp_path / "parts", partitioned=True)
+    store = open_partitioned(event_store_env(settings.database_url, settings), settings)
+    store.on_saved = heard.append
+    seed_appraisal(store)  # agency AG-TEST
+    assert heard[-1] == partition_name("AG-TEST")
+
+    def broken(_: str) -> None:
+        raise RuntimeError("the wake-up channel is down")
+
+    store.on_saved = broken
+    hr = Actor(HR_NIP, ("hr",))
+    at = datetime(2030, 11, 1, tzinfo=timezone.utc)
+    cycle = store.define_cycle(DefineCycle(hr, "AG-TEST", "Dinas Uji", "WIB", 2032, PARTICIPANTS), at=at)
+    assert store.cycle(cycle).year == 2032  # saved all the same
+    single.close()
+    store.close()
