@@ -42,6 +42,7 @@ from tests.test_api_support import (
     seed_appraisal,
     settings_for,
 )
+from tests.test_web_pages import AGENCY_CSV, post_form, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 API = "/api/v1"
@@ -333,3 +334,30 @@ def test_every_save_names_the_log_that_took_it_for_the_projectors_wake_up(tmp_pa
     assert store.cycle(cycle).year == 2032  # saved all the same
     single.close()
     store.close()
+
+
+async def test_a_page_form_that_writes_leaves_the_cookie_and_the_next_page_waits_for_it(unprojected) -> None:
+    """HR defines a cycle on its page: the answer (a redirect) sets `kinerja_seen`; the cycle's page it leads to
+    waits for the projector, says so in Bahasa Indonesia while it is behind, and clears the cookie once seen."""
+    async with running(unprojected):
+        store = unprojected.state.appraisals
+        imported = store.import_org(
+            AGENCY_CSV, by=Actor(HR_NIP, ("hr",)), at=datetime(2030, 11, 1, tzinfo=timezone.utc)
+        )
+        assert imported.ok, imported.problems
+        await unprojected.state.readside.catch_up()
+        async with _plain(unprojected) as page:
+            await sign_in(page, HR_NIP)
+            form = {"agency_id": "AG-TEST", "year": "2031", "period": "quarterly", "kunci": "siklus-2031"}
+            made = await post_form(page, "/hr/siklus-baru", form)
+            assert made.status_code == 303, made.text
+            cookie = made.headers["set-cookie"]
+            assert cookie.startswith("kinerja_seen=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+            assert made.headers["Kinerja-Notification-Id"] == cookie.split(";")[0].removeprefix("kinerja_seen=")
+            behind = await page.get(made.headers["location"])
+            assert behind.status_code == 503 and "Data belum mutakhir" in behind.text
+            assert_indonesian(behind.text, "a cycle's page behind its definition")
+            await unprojected.state.readside.catch_up()
+            shown = await page.get(made.headers["location"])
+            assert shown.status_code == 200 and "Max-Age=0" in shown.headers["set-cookie"]
+            assert (await page.get(made.headers["location"])).status_code == 200  # the cookie is gone: no wait
