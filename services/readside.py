@@ -297,7 +297,11 @@ class ReadSide:
         return self.queries.employee(self.engine, nip)
 
     async def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """A read-model query. In a request that wrote, it first waits (bounded, `settle`) for the projection
+        to pass those writes: a page that answers a form by showing a list (the transfers after recording
+        one) reads what the form just wrote, though the projector runs in its own process or loop."""
         query = self._q(name)
+        await self.settle()
 
         def read() -> Any:
             if self.projector is not None:  # the projector may not have run yet (its own process): empty tables

@@ -28,6 +28,7 @@ from partitioning.projection import projector_for, run_partitions
 from partitioning.store import open_partitioned
 from readmodels.projector import make_engine
 from readmodels.wakeup import listen, notify
+from services import consistency
 from services.consistency import MAX_TOKENS, Malformed, Seen, parse
 from settings import event_store_env
 from tests.conftest import need_postgres
@@ -361,3 +362,36 @@ async def test_a_page_form_that_writes_leaves_the_cookie_and_the_next_page_waits
             shown = await page.get(made.headers["location"])
             assert shown.status_code == 200 and "Max-Age=0" in shown.headers["set-cookie"]
             assert (await page.get(made.headers["location"])).status_code == 200  # the cookie is gone: no wait
+
+
+@pytest.mark.parametrize("projected_after", [0.1, None])
+async def test_a_read_model_query_in_a_request_that_wrote_waits_for_its_own_write(
+    tmp_path: Path, projected_after: float | None
+) -> None:
+    """A page that answers its own form with a list from the read models (HR records a transfer, the page shows
+    the transfers) reads what the form just wrote: the query waits, bounded, for the projector (its own loop or
+    process) to pass the request's writes. Seen failing as a list without the new transfer, under load. If the
+    projector does not come in time, the query answers the read models as they are, after the bound."""
+    app = build_app(settings_for(tmp_path, read_wait_seconds=1.0), project_every_seconds=None)
+    async with running(app):
+        state = app.state
+        at = datetime(2030, 11, 1, tzinfo=timezone.utc)
+        cycle = state.appraisals.define_cycle(
+            DefineCycle(Actor(HR_NIP, ("hr",)), "AG-TEST", "Dinas Uji", "WIB", 2032, PARTICIPANTS), at=at
+        )
+        token = consistency._NOTED.set(consistency.Noted())  # as WrittenTokens does around a request
+        try:
+            await state.readside.wrote(cycle)
+            if projected_after is not None:
+                later = threading.Timer(projected_after, state.readside.projector.catch_up)
+                later.start()
+            started = time.monotonic()
+            listed = await state.readside.call("cycle_list")
+            waited = time.monotonic() - started
+        finally:
+            consistency._NOTED.reset(token)
+        if projected_after is not None:
+            later.join()
+            assert [c["cycle_id"] for c in listed] == [str(cycle)]
+        else:
+            assert listed == [] and waited >= 1.0  # the bound, then the tables as they are
