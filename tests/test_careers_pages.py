@@ -56,6 +56,10 @@ async def test_the_careers_pages_for_hr_the_auditor_and_another_agency(store_url
         what = await client.get(f"/hr/siklus/{cycle_id}/simulasi-aturan")
         assert what.status_code == 200 and "PermenKLH/BPH" in what.text
         assert_indonesian(what.text, "the what-if page")
+        # The title is a title (the migration form once sat inside <title>, so it showed twice, once as text)
+        title = what.text.split("<title>", 1)[1].split("</title>", 1)[0]
+        assert title.startswith("Simulasi aturan") and "<" not in title and "&lt;" not in title
+        assert what.text.count('id="pindah-aturan"') <= 1
 
         inbox = await client.get("/tugas")
         assert "dosir perpanjangan PPPK menunggu keputusan" in inbox.text and dossier_id in inbox.text
