@@ -37,16 +37,12 @@ def verify_read_models(app: AppraisalsDep, readside: ReadModelsDep, _: Oversight
 
 
 @router.get("/national", response_model=dict[str, Any])
-def national(
+async def national(
     readside: ReadModelsDep, _: Oversight, year: Annotated[int | None, Query(ge=2000, le=2199)] = None
 ) -> dict[str, Any]:
     """The national roll-up: appraisals per agency by stage and predikat (counts only, no names), the nation's
     totals and each projection's position (one per agency's log when the store is partitioned)."""
-    from readmodels.national import national_rollup  # noqa: PLC0415 - the read side is optional
-
-    if readside.engine is None:
-        raise ApiError.of(503, "ReadModelsUnavailable", NOT_CONFIGURED, store="read models")
-    return national_rollup(readside.engine, year)
+    return await readside.national(year)
 
 
 @router.get("/records/{record_id}/history", response_model=list[EventOut])
