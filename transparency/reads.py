@@ -21,7 +21,6 @@ from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing_sqlalchemy.datastore import transactions
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyAggregateRecorder, SQLAlchemyApplicationRecorder
 
-
 RAW = sa.types.NullType()  # no result processing: the DBAPI's own value
 
 
