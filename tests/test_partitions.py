@@ -409,6 +409,28 @@ async def test_the_national_roll_up_answers_while_the_projector_is_still_making_
     store.close()
 
 
+def test_the_roll_up_command_answers_while_a_projector_process_is_still_making_its_tables(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kinerja partitions rollup` reads the read tables without the API (readmodels/national.py): it meets the
+    same halfway state (`rm_appraisals` made by a projector process, `rm_projection_tracking` not yet) and
+    answers nothing projected, instead of failing on the missing table."""
+    monkeypatch.setenv("KINERJA_DATABASE_URL", store_url)
+    monkeypatch.setenv("KINERJA_LOG_KEYS_DIR", str(tmp_path / "keys"))
+    settings_module.get_settings.cache_clear()
+    engine = make_engine(store_url)
+    try:
+        appraisals.create(engine, checkfirst=True)
+        assert not sa.inspect(engine).has_table(projection_tracking.name)
+        answer = CliRunner().invoke(cli.app, ["partitions", "rollup"])
+        assert answer.exit_code == 0, answer.output
+        assert json.loads(answer.stdout)["national"]["appraisals"] == 0
+        assert national_rollup(engine, 2024)["agencies"] == []
+    finally:
+        engine.dispose()
+        settings_module.get_settings.cache_clear()
+
+
 def test_a_transfer_between_agencies_lands_in_each_agencys_log_and_both_agencies_list_it(
     store_url: str, tmp_path: Path
 ) -> None:
