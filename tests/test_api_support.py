@@ -75,6 +75,11 @@ def settings_for(tmp_path: Path, **extra: Any) -> Settings:
     """Development mode with dev login, as `kinerja dev` runs: the tests log people in by NIP.
 
     Tests of production behaviour pass mode="production", dev_login=False.
+
+    A read that must see a write waits for the projector (a thread of the app here) up to the longest bound
+    the settings allow, not production's 2 s: it returns as soon as the projection passes the write, and on a
+    loaded CI machine the projector thread may need longer than 2 s (a 503, or a list without the write).
+    Tests of the bound itself pass their own `read_wait_seconds`.
     """
     values = {
         "database_url": f"sqlite:///{tmp_path / 'kinerja.db'}",
@@ -83,6 +88,7 @@ def settings_for(tmp_path: Path, **extra: Any) -> Settings:
         "dev_login": True,
         "task_queue": "kinerja-api-test",
         "temporal_address": "127.0.0.1:1",
+        "read_wait_seconds": 30.0,
         **extra,
     }  # nothing listens there: tests inject a client
     return Settings(**values)
