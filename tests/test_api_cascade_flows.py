@@ -98,7 +98,7 @@ async def test_hr_sets_the_superiors_earlier_deadline_when_starting_the_cycle(
         choice = {"cascade_days_before": 10, "cascade_days_per_level": 3}
         await w.call("POST", f"/hr/cycles/{cycle}/start", HR_NIP, choice, key="start", expect=202)
         w.cycles.append((cycle, [p["nip"] for p in TEAM]))
-        await eventually(lambda: w.opened(cycle, [p["nip"] for p in TEAM]), timeout=30)
+        await eventually(lambda: w.opened(cycle, [p["nip"] for p in TEAM]))
         shown = await w.call("GET", f"/hr/cycles/{cycle}", HR_NIP)
         assert shown["cascade_days"] == {"before": 10, "per_level": 3}
         history = await w.call("GET", f"/audit/records/{cycle}/history", AUDITOR)

@@ -110,7 +110,7 @@ class World:
         hr: str,
         participants: list[dict[str, Any]] | None = None,
         start: dict[str, Any] | None = None,
-        wait: float = 30,
+        wait: float = 60,
         **definition: Any,
     ) -> str:
         """Define next year's cycle and start it over HTTP (with HR's `start` choice, if any); returns once
@@ -204,8 +204,9 @@ async def world(
         worker_store.close()
 
 
-async def eventually(probe: Callable[[], Any], accept: Callable[[Any], bool] = bool, timeout: float = 30) -> Any:
-    """Poll until the answer is accepted: the worker opens appraisals, timers fire on the server."""
+async def eventually(probe: Callable[[], Any], accept: Callable[[Any], bool] = bool, timeout: float = 60) -> Any:
+    """Poll until the answer is accepted: the worker opens appraisals, timers fire on the server (in real time,
+    which a loaded CI machine stretches: a minute, though it returns as soon as the answer comes)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     value: Any = None
