@@ -7,6 +7,8 @@ the appraisal (public input never writes into an appraisal): their appraiser rea
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from domain.skm import ELEMENTS, score
 
 metadata = sa.MetaData()
+_CREATING = threading.Lock()
 responses = sa.Table(
     "api_skm_responses",
     metadata,
@@ -37,9 +40,21 @@ class SurveyStore:
         self._ready = False
 
     def _ensure(self) -> None:
-        if not self._ready:
-            metadata.create_all(self.engine, checkfirst=True)
-            self._ready = True
+        """Create the table if missing. Each request has its own store, and the first surveys may come together:
+        threads of this process take turns, and a table another process made between this one's check and
+        its CREATE (which then fails) is found on the next try, as identity/tables.py does."""
+        if self._ready:
+            return
+        with _CREATING:
+            for attempt in range(5):
+                try:
+                    metadata.create_all(self.engine, checkfirst=True)
+                    break
+                except sa.exc.DatabaseError:
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.1)
+        self._ready = True
 
     def add(self, agency_id: str, unit_id: str, employee_nip: str | None, answers: dict[str, int], comment: str) -> int:
         self._ensure()
