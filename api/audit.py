@@ -11,7 +11,16 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime
 from starlette.concurrency import run_in_threadpool
 
-from api.audit_models import ChainOut, DiffOut, EventOut, IntegrityOut, ReadModelsOut, RecomputeOut, StateOut
+from api.audit_models import (
+    ChainOut,
+    DiffOut,
+    EventOut,
+    IntegrityOut,
+    LogsIntegrityOut,
+    ReadModelsOut,
+    RecomputeOut,
+    StateOut,
+)
 from api.deps import AppraisalsDep, AuditDep, Oversight, ProofDep, ReadModelsDep
 from domain.audit import history_csv
 from domain.errors import InvalidInput, refusal
@@ -63,9 +72,10 @@ async def integrity(record_id: UUID, proof: ProofDep, _: Oversight) -> dict[str,
     return await run_in_threadpool(proof.record_report, record_id)
 
 
-@router.get("/log/verify", response_model=IntegrityOut)
+@router.get("/log/verify", response_model=IntegrityOut | LogsIntegrityOut)
 async def verify_log(proof: ProofDep, _: Oversight) -> dict[str, Any]:
-    """The whole log: every chain and seal, then the log against each checkpoint and every witness's latest."""
+    """The whole log: every chain and seal, then the log against each checkpoint and every witness's latest. A
+    partitioned store: every agency's log on its own, each report naming its `agency_id`, under one verdict."""
     return await run_in_threadpool(proof.log_report)
 
 
@@ -73,7 +83,8 @@ async def verify_log(proof: ProofDep, _: Oversight) -> dict[str, Any]:
 async def checkpoints(
     proof: ProofDep, _: Oversight, limit: Annotated[int, Query(ge=1, le=200, examples=[20])] = 20
 ) -> list[dict[str, Any]]:
-    """The newest signed checkpoints (size, root, reason, the signed note) and each witness's answer."""
+    """The newest signed checkpoints (size, root, reason, the signed note) and each witness's answer, each naming
+    its log, origin and `agency_id` (null for the single log). A partitioned store: each agency's log's newest."""
     return await run_in_threadpool(proof.checkpoints, limit)
 
 

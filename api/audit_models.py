@@ -169,6 +169,34 @@ class ReadModelsOut(BaseModel):
     )
 
 
+INTEGRITY_EXAMPLE: dict[str, Any] = {
+    "log": "kinerja",
+    "origin": "kinerja.local/kinerja",
+    "verdict": "tampered",
+    "ok": False,
+    "first": {
+        "kind": "truncated",
+        "subject": f"appraisal {EXAMPLE_ID}",
+        "message": f"appraisal {EXAMPLE_ID}: events 7-8 are missing: the record was truncated "
+        "after event 6; they were covered by checkpoint #2 (size 27)",
+        "record_id": EXAMPLE_ID,
+        "severity": "tampered",
+    },
+    "events": 6,
+    "records": 1,
+    "sealed": 6,
+    "tree_size": 27,
+    "checkpoints": [],
+    "witnesses": [],
+    "findings": [],
+}
+PALU_LOG = {
+    "log": "kinerja_pemkot_palu_c161d2ac",
+    "origin": "kinerja.local/kinerja_pemkot_palu_c161d2ac",
+    "agency_id": "pemkot-palu",
+}
+
+
 class IntegrityOut(BaseModel):
     log: str
     origin: str
@@ -183,30 +211,26 @@ class IntegrityOut(BaseModel):
     witnesses: list[dict[str, Any]]
     findings: list[dict[str, Any]]
 
+    model_config = ConfigDict(json_schema_extra={"examples": [INTEGRITY_EXAMPLE]})
+
+
+class AgencyLogIntegrityOut(IntegrityOut):
+    """One agency's log of a partitioned store, verified on its own."""
+
+    agency_id: str
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{**INTEGRITY_EXAMPLE, **PALU_LOG}]})
+
+
+class LogsIntegrityOut(BaseModel):
+    """A partitioned store: every agency's log verified on its own (its keys, checkpoints, witnesses), one verdict."""
+
+    verdict: Literal["intact", "tampered"]
+    ok: bool
+    logs: list[AgencyLogIntegrityOut]
+
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [
-                {
-                    "log": "kinerja",
-                    "origin": "kinerja.local/kinerja",
-                    "verdict": "tampered",
-                    "ok": False,
-                    "first": {
-                        "kind": "truncated",
-                        "subject": f"appraisal {EXAMPLE_ID}",
-                        "message": f"appraisal {EXAMPLE_ID}: events 7-8 are missing: the record was truncated "
-                        "after event 6; they were covered by checkpoint #2 (size 27)",
-                        "record_id": EXAMPLE_ID,
-                        "severity": "tampered",
-                    },
-                    "events": 6,
-                    "records": 1,
-                    "sealed": 6,
-                    "tree_size": 27,
-                    "checkpoints": [],
-                    "witnesses": [],
-                    "findings": [],
-                }
-            ]
+            "examples": [{"verdict": "tampered", "ok": False, "logs": [{**INTEGRITY_EXAMPLE, **PALU_LOG}]}]
         }
     )

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from domain.application import Appraisals
 from domain.base import Actor
 from domain.errors import NotFound
+from domain.partitions import PartitionedAppraisals
 from services.authz import require_oversight, require_read
 from settings import Settings
 from transparency.integrity import RecordCheck
@@ -32,11 +33,14 @@ from transparency.wiring import log_keys, origin_of, witness_keys, witnesses
 MAX_RECEIPT = 256 * 1024
 RECEIPT_FIELDS = ("record_id", "version", "notification_id", "type", "at", "by", "digest")
 
+# One log with what proves it: its store, the log, its keys, its origin, its receipts.
+Home = tuple[Appraisals, Log, list[Verifier], str, Receipts]
+
 
 class Proof:
     def __init__(self, settings: Settings, appraisals: Appraisals) -> None:
         self.settings, self.appraisals = settings, appraisals
-        self._homes: dict[str, tuple[Appraisals, Log, list[Verifier], str, Receipts]] = {}  # partitions' logs
+        self._homes: dict[str, Home] = {}  # partitions' logs
 
     @property
     def sealed(self) -> bool:
@@ -60,20 +64,34 @@ class Proof:
     def receipts(self) -> Receipts:
         return Receipts(self.log, self.keys)
 
-    def home_of(self, record_id: UUID) -> tuple[Appraisals, Log, list[Verifier], str, Receipts]:
+    def home_of(self, record_id: UUID) -> Home:
         """The log holding the record (its agency's, when the store is partitioned: domain/partitions.py),
         with that log's keys, origin and receipts; NotFound for a record no log holds."""
         home = self.appraisals.home(record_id)
-        if home is self.appraisals:
-            return home, self.log, self.keys, self.origin, self.receipts
         assert isinstance(home, Appraisals)
-        name = home.name.lower()
+        return self._home(home)
+
+    def _home(self, store: Appraisals) -> Home:
+        if store is self.appraisals:
+            return store, self.log, self.keys, self.origin, self.receipts
+        name = store.name.lower()
         found = self._homes.get(name)
         if found is None:
-            log = Log.of(home)
+            log = Log.of(store)
             keys = log_keys(self.settings, log)
-            found = self._homes[name] = (home, log, keys, origin_of(self.settings, log), Receipts(log, keys))
+            found = self._homes[name] = (store, log, keys, origin_of(self.settings, log), Receipts(log, keys))
         return found
+
+    @property
+    def partitioned(self) -> bool:
+        return isinstance(self.appraisals, PartitionedAppraisals)
+
+    def logs(self) -> list[tuple[str | None, Home]]:
+        """Every log of the record, by agency code: each agency's when the store is partitioned (the logs
+        `kinerja audit verify` checks, partitioning/store.py:logs_of), else the store's own (agency None)."""
+        if isinstance(self.appraisals, PartitionedAppraisals):
+            return [(code, self._home(part)) for code, part in sorted(self.appraisals.partitions().items())]
+        return [(None, self._home(self.appraisals))]
 
     # --- verification ----------------------------------------------------------------
 
@@ -83,15 +101,33 @@ class Proof:
         return RecordCheck(home, origin, keys).check(record_id).as_dict()
 
     def log_report(self) -> dict[str, Any]:
-        """The whole log against its checkpoints and every witness (transparency/verify.py)."""
-        verifier = LogVerifier(self.appraisals, self.origin, self.keys, witnesses(self.settings, self.keys))
-        return verifier.run().as_dict()
+        """The whole log against its checkpoints and every witness (transparency/verify.py). A partitioned store:
+        every agency's log on its own (its own keys, origin, checkpoints and witnesses' answers), each report
+        labelled with its agency, under one verdict: {"verdict", "ok", "logs": [report + agency_id, ...]}."""
+        if not self.partitioned:
+            return self._log_report(self._home(self.appraisals))
+        reports = [{**self._log_report(home), "agency_id": code} for code, home in self.logs()]
+        ok = all(r["ok"] for r in reports)
+        return {"verdict": "intact" if ok else "tampered", "ok": ok, "logs": reports}
+
+    def _log_report(self, home: Home) -> dict[str, Any]:
+        store, _, keys, origin, _ = home
+        return LogVerifier(store, origin, keys, witnesses(self.settings, keys)).run().as_dict()
 
     def checkpoints(self, limit: int = 20) -> list[dict[str, Any]]:
-        """The newest checkpoints, each with every witness's answer to it."""
-        t = self.log.tables
-        self.receipts.tree.ensure_tables()
-        with self.log.engine.connect() as conn:
+        """The newest checkpoints, each with every witness's answer to it and labelled with its log, origin and
+        agency (None for the single log). A partitioned store: each agency's log's newest `limit`, by agency."""
+        found: list[dict[str, Any]] = []
+        for code, (_, log, _, origin, receipts) in self.logs():
+            labels = {"log": log.name, "origin": origin, "agency_id": code}
+            found += [{**c, **labels} for c in self._checkpoints(log, receipts, limit)]
+        return found
+
+    @staticmethod
+    def _checkpoints(log: Log, receipts: Receipts, limit: int) -> list[dict[str, Any]]:
+        t = log.tables
+        receipts.tree.ensure_tables()
+        with log.engine.connect() as conn:
             rows = conn.execute(sa.select(t.checkpoints).order_by(t.checkpoints.c.id.desc()).limit(limit)).all()
             ids = [r.id for r in rows]
             answers = conn.execute(

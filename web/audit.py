@@ -30,16 +30,18 @@ async def cycles(request: Request, actor: PageActor, cari: str = "") -> Response
     if cari.strip():
         return redirect(f"/audit/penilaian/{cari.strip()}")
     rows = await request.app.state.cycle_views.cycles(actor)
-    latest = await run_in_threadpool(request.app.state.proof.checkpoints, 1)
-    return page(request, "audit_home.html", actor, cycles=rows, latest=latest[0] if latest else None)
+    latest = await run_in_threadpool(request.app.state.proof.checkpoints, 1)  # each log's newest (one per agency)
+    return page(request, "audit_home.html", actor, cycles=rows, latest=latest)
 
 
 @router.get("/bukti", response_class=HTMLResponse)
 async def proof(request: Request, actor: PageActor) -> HTMLResponse:
-    """The whole log verified now (chains, seals, checkpoints, witnesses), and every checkpoint with its witnesses."""
+    """The whole log verified now (chains, seals, checkpoints, witnesses), and every checkpoint with its witnesses;
+    a partitioned store's every agency's log, each on its own (services/proof.py)."""
     require_oversight(actor)
     report = await run_in_threadpool(request.app.state.proof.log_report)
-    return page(request, "audit_proof.html", actor, report=report)
+    logs = report.get("logs", [report])
+    return page(request, "audit_proof.html", actor, report=report, logs=logs, partitioned="logs" in report)
 
 
 @router.get("/siklus/{cycle_id}", response_class=HTMLResponse)
