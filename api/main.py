@@ -275,7 +275,13 @@ def _project_in_background(
         from partitioning.projection import run_partitions  # noqa: PLC0415
 
         args: tuple[Any, ...] = (store, readside.engine, stop, every)
-        thread = threading.Thread(target=run_partitions, args=args, name="projectors", daemon=True)
+        thread = threading.Thread(
+            target=run_partitions,
+            args=args,
+            kwargs={"projectors": readside.projectors},  # their errors show in readside.status
+            name="projectors",
+            daemon=True,
+        )
         thread.start()
         return thread
     thread = threading.Thread(target=run, args=(readside.projector, stop, every), name="projector", daemon=True)

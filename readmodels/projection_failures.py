@@ -21,7 +21,7 @@ and what failed last (/health and the HR dashboard show it).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -34,7 +34,7 @@ from eventsourcing.domain import Aggregate
 from domain.application import Appraisals
 from domain.text import scrub
 from readmodels.rows import among
-from readmodels.tables import projection_failures
+from readmodels.tables import appraisals, cycles, projection_failures
 
 log = logging.getLogger("readmodels.projector")  # the projector's log, as before the split
 # Failures the connection may cure: the batch is retried whole (with backoff), nothing is skipped.
@@ -62,6 +62,33 @@ POISON = (
 FIRST_RETRY, LAST_RETRY = timedelta(seconds=10), timedelta(hours=1)
 
 
+def summary(
+    head: int, position: int, failing: int, last: Mapping[Any, Any] | None, loop_error: dict[str, str] | None
+) -> dict[str, Any]:
+    """A projection's status: how far behind its log, how many aggregates failed, the newer of its newest failed
+    aggregate (`last`, a row of rm_projection_failures) and its loop's last failure of a whole catch-up."""
+    last_error: dict[str, Any] | None = None
+    if last is not None:
+        last_error = {
+            "at": last["failed_at"].isoformat(),
+            "aggregate_id": last["aggregate_id"],
+            "version": last["version"],
+            "notification_id": last["notification_id"],
+            "error": last["error"],
+            "attempts": last["attempts"],
+        }
+    if loop_error is not None and (last_error is None or loop_error["at"] > last_error["at"]):
+        last_error = dict(loop_error)
+    return {
+        "ok": failing == 0 and loop_error is None,
+        "position": position,
+        "head": head,
+        "behind": max(head - position, 0),
+        "failing_aggregates": failing,
+        "last_error": last_error,
+    }
+
+
 @dataclass(frozen=True)
 class Loaded:
     """An aggregate of a batch, at the last version the batch holds, and that event's notification id."""
@@ -87,37 +114,25 @@ class FailureRecords:
     engine: sa.Engine
     last_error: dict[str, str] | None
 
-    def status(self) -> dict[str, Any]:
-        """How far the read models are behind the log, how many aggregates failed, and the last error."""
+    def status(self, agencies: Collection[str] | None = None) -> dict[str, Any]:
+        """How far the read models are behind the log, how many aggregates failed, and the last error. With
+        `agencies`, only the failures of their records (an appraisal or a cycle whose read-model row names one
+        of them: HR of one agency reads no other agency's record ids or errors); a failure of the whole
+        catch-up (the connection, say) concerns every agency and stays."""
         self.ensure_tables()
         head = self.head()
         position = self.position()
         f = projection_failures
         with self.engine.connect() as conn:
             mine = f.c.projection == self.name
+            if agencies is not None:
+                named = sorted(agencies)
+                mine &= f.c.aggregate_id.in_(
+                    sa.select(appraisals.c.appraisal_id).where(appraisals.c.agency_id.in_(named))
+                ) | f.c.aggregate_id.in_(sa.select(cycles.c.cycle_id).where(cycles.c.agency_id.in_(named)))
             failing = int(conn.execute(sa.select(sa.func.count()).select_from(f).where(mine)).scalar_one())
             last = conn.execute(sa.select(f).where(mine).order_by(f.c.failed_at.desc()).limit(1)).mappings().first()
-        last_error: dict[str, Any] | None = None
-        if last is not None:
-            last_error = {
-                "at": last["failed_at"].isoformat(),
-                "aggregate_id": last["aggregate_id"],
-                "version": last["version"],
-                "notification_id": last["notification_id"],
-                "error": last["error"],
-                "attempts": last["attempts"],
-            }
-        if self.last_error is not None and (last_error is None or self.last_error["at"] > last_error["at"]):
-            last_error = dict(self.last_error)
-        behind = max(head - position, 0)
-        return {
-            "ok": failing == 0 and self.last_error is None,
-            "position": position,
-            "head": head,
-            "behind": behind,
-            "failing_aggregates": failing,
-            "last_error": last_error,
-        }
+        return summary(head, position, failing, last, self.last_error)
 
     def failures(self) -> list[dict[str, Any]]:
         """Every aggregate whose projection failed, oldest first."""

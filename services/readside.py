@@ -15,6 +15,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -48,6 +49,9 @@ class ReadSide:
         self._lock = threading.Lock()
         self.wait_seconds = 2.0  # a read's longest wait for a write it must see (settings.read_wait_seconds)
         self.metrics: Any = None  # services/metrics.py, when the app keeps them
+        # A partitioned store's projectors that this process runs, by log name (api/main.py gives this dict to
+        # their loops): `status` shows each one's last failure of a whole catch-up, which only its loop knows.
+        self.projectors: dict[str, Any] = {}
 
     @property
     def store(self) -> Appraisals | None:
@@ -248,19 +252,64 @@ class ReadSide:
             found.append({"projection": projection, "position": at, "head": head, "behind": max(head - at, 0)})
         return found
 
-    async def status(self) -> dict[str, Any]:
-        """How far the read models are behind the log and the last projection error (for /health, HR)."""
+    async def status(self, agencies: Collection[str] | None = None) -> dict[str, Any]:
+        """How far the read models are behind the log and the last projection error (for /health, HR). `agencies`:
+        only their projections and failures (HR bound to an agency sees its own); None: every one (auditors,
+        /health). A partitioned store: each agency's projection of its own log, under `projections`, and their
+        sums (the newest error, naming its agency)."""
         if self.projector is None:
             return {"ok": False, "error": "the read models are not configured on this server"}
         try:
-            found: dict[str, Any] = await run_in_threadpool(self.projector.status)
-            # Every projection (one per agency's log when partitioned): its position, its log's head, its lag.
-            found["projections"] = await run_in_threadpool(self.positions)
+            found: dict[str, Any] = await run_in_threadpool(self._status, agencies)
         except Exception as e:  # noqa: BLE001 - a status that cannot be read is itself the answer
             return {"ok": False, "error": f"{type(e).__name__}: {e}"[:300]}
-        if len(found["projections"]) > 1 or isinstance(self.store, PartitionedAppraisals):
-            found["behind"] = sum(p["behind"] for p in found["projections"])
         return found
+
+    def _status(self, agencies: Collection[str] | None) -> dict[str, Any]:
+        store = self.store
+        if isinstance(store, PartitionedAppraisals):
+            return self._partitions_status(store, agencies)
+        found: dict[str, Any] = self.projector.status(agencies)
+        found["projections"] = self.positions()  # the one log's projection: its position, head and lag
+        return found
+
+    def _partitions_status(self, store: PartitionedAppraisals, agencies: Collection[str] | None) -> dict[str, Any]:
+        """Each agency's projection in two queries for them all (positions, failed aggregates) and one per log (its
+        head), as `positions` reads them: /health asks for every agency's, at every probe."""
+        from partitioning.projection import tracking_name  # noqa: PLC0415
+        from readmodels.projection_failures import summary  # noqa: PLC0415
+        from readmodels.tables import projection_failures as f  # noqa: PLC0415
+        from readmodels.tables import projection_tracking as t  # noqa: PLC0415
+
+        codes = [c for c in sorted(store.partitions()) if agencies is None or c in agencies]  # logs holding records
+        names = {tracking_name(c): c for c in codes}
+        self.projector.ensure_tables()  # the projectors (their own loops or processes) may not have made them yet
+        with self.engine.connect() as conn:
+            tracked = sa.select(t.c.projection, t.c.last_notification_id).where(t.c.projection.in_(list(names)))
+            at = {str(name): int(position) for name, position in conn.execute(tracked)}
+            failed = sa.select(f).where(f.c.projection.in_(list(names))).order_by(f.c.failed_at.desc())
+            failures: dict[str, list[Any]] = {}
+            for row in conn.execute(failed).mappings():
+                failures.setdefault(row["projection"], []).append(row)
+        projections = []
+        for projection, code in names.items():
+            part = store.partition(code)
+            head = int(part.recorder.max_notification_id() or 0)
+            mine = failures.get(projection, [])
+            loop = self.projectors.get(part.name)  # this process's loop of that log, if it runs one: its own error
+            one = summary(
+                head, int(at.get(projection, 0)), len(mine), mine[0] if mine else None, loop and loop.last_error
+            )
+            if one["last_error"] is not None:
+                one["last_error"]["agency_id"] = code
+            projections.append({"projection": projection, "agency_id": code, **one})
+        errors = [p["last_error"] for p in projections if p["last_error"] is not None]
+        return {
+            "ok": all(p["ok"] for p in projections),
+            **{k: sum(p[k] for p in projections) for k in ("position", "head", "behind", "failing_aggregates")},
+            "last_error": max(errors, key=lambda e: str(e["at"]), default=None),
+            "projections": projections,
+        }
 
     async def notifications(self, now: datetime, agency_id: str | None = None) -> dict[str, Any]:
         """The outbox (readmodels/outbox.py): messages per state, the oldest pending one's age, and the

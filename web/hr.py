@@ -16,7 +16,15 @@ from domain.cascade import cascade_default
 from domain.cycle_commands import CalibrateUnit, CloseCycle, ExtendDeadline, ReopenCycle, SetOrgPredikat
 from domain.errors import refusal
 from domain.result_commands import OpenReview
-from services.authz import headed_agencies, is_auditor, is_hr, require_agency_overview, require_hr, require_oversight
+from services.authz import (
+    bound,
+    headed_agencies,
+    is_auditor,
+    is_hr,
+    require_agency_overview,
+    require_hr,
+    require_oversight,
+)
 from services.errors import ApiError
 from web import forms
 from web.chart import unit_chart
@@ -27,6 +35,14 @@ from web.session import PageActor, same_origin
 NO_DEAD_LETTER = refusal("outbox.no_dead_letter", "no dead-lettered notification {message_id!r}")
 
 router = APIRouter(prefix="/hr", dependencies=[Depends(same_origin)])
+
+
+def status_of(actor: Any, agencies: set[str]) -> set[str] | None:
+    """Whose read-model status a page shows: every agency's to auditors and HR bound to none; HR bound to an
+    agency its own; the head of an agency the agencies of the cycles the page shows."""
+    if bound(actor):
+        return {actor.agency}
+    return None if is_hr(actor) or is_auditor(actor) else agencies
 
 
 @router.get("", response_class=HTMLResponse)
@@ -47,7 +63,7 @@ async def cycles(request: Request, actor: PageActor) -> Response:
         "hr_home.html",
         actor,
         cycles=rows,
-        read_models=await state.readside.status(),
+        read_models=await state.readside.status(status_of(actor, {r["agency_id"] for r in rows})),
         notifications=notifications,
         read_only=not is_hr(actor),
     )
@@ -86,7 +102,7 @@ async def dashboard(
         error=error,
         form=form or {},
         unit_names={u["unit_id"]: u["unit_name"] for u in progress["units"]},
-        read_models=await state.readside.status(),
+        read_models=await state.readside.status(status_of(actor, {cycle["agency_id"]})),
         cascade=await state.readside.call("cascade_waits_of", str(cycle_id)),  # #15: blocked chains per unit
         cascade_default=cascade_default(cycle["rule_set_id"]),
         flags=await state.readside.call("open_supervisor_flags", str(cycle_id)),  # #15: HR's tasks
