@@ -55,7 +55,10 @@ ORG_CSV = "agency_code,agency_name,time_zone,unit_code,unit_name,nip,name,superv
 
 playwright_api = pytest.importorskip("playwright.async_api", reason="the playwright package is not installed")
 expect = playwright_api.expect
-expect.set_options(timeout=20_000)
+# Every browser module's `expect` (they share this one): it polls until the page shows what it should and
+# returns then, so a minute costs a passing test nothing; a page behind a Temporal Update, the projector
+# and a reload can take more than 20 s while a loaded CI machine also runs the other xdist worker.
+expect.set_options(timeout=60_000)
 pytestmark = pytest.mark.temporal
 
 
