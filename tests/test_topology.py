@@ -290,6 +290,9 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
     users["users"][TOPOLOGY_HR] = {"name": "Pengelola Kinerja Topologi", "roles": ["hr"], "agency_id": "AG-TOPOLOGY"}
     users_file.write_text(json.dumps(users, ensure_ascii=False), encoding="utf-8")
     env = compose_env(topology_database, address, task_queue, users_file)
+    # Not compose's: a read sent with a write's notification id waits for the projector process up to the longest
+    # bound (it answers as soon as projected), not 2 s, which a loaded CI machine may hold that process past.
+    env["KINERJA_READ_WAIT_SECONDS"] = "30"
 
     try:
         # Temporal first (compose: the `temporal` service); its state lives in the test's directory.
@@ -329,7 +332,7 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
         inbox = _wait(
             "the keberatan in the Kepala Dinas's inbox on replica 2",
             lambda: [t for t in two.call("GET", "/tasks/me", kadis) if t["task"] == "decide_keberatan"],
-            20,
+            60,  # the projector process catching up on the seed's last writes: longer on a loaded machine
             everyone,
         )
         assert len(inbox) == 1
@@ -347,7 +350,7 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
         identity = _wait(
             "a worker of ours running the appraisal's latest run",
             lambda: asyncio.run(_last_workflow_task_identity(address, workflow_id)),
-            20,
+            60,
             everyone,
         )
         victim = next((w for pid, w in pids.items() if identity.startswith(pid)), None)
@@ -371,7 +374,7 @@ def test_compose_topology_on_loopback(topology_database: str, topology: Topology
         _wait(
             "the decided keberatan gone from the inbox on replica 1",
             lambda: not [t for t in one.call("GET", "/tasks/me", kadis) if t["appraisal_id"] == appraisal],
-            20,
+            60,
             [temporal, survivor, projector, *apis],
         )
         # Read-your-writes across replicas: a write through replica 2 answers its notification id, and a read
