@@ -181,13 +181,17 @@ class Proof:
         """A receipt checked offline with the agency's and witnesses' keys, then against the log as it is: the
         log of the record it names (its agency's, when partitioned); the store's own for a record no log
         holds or a document that names none, where the check then says what fails."""
-        keys, origin, receipts = self.keys, self.origin, self.receipts
-        try:
-            _, _, keys, origin, receipts = self.home_of(UUID(str(document["event"]["record_id"])))
-        except (NotFound, KeyError, TypeError, ValueError, AttributeError):
-            pass
+        _, _, keys, origin, receipts = self.home_named_by(document)
         result = verify_receipt(document, keys, witness_keys(self.settings), receipts)
         return {**result.as_dict(), "origin": origin}
+
+    def home_named_by(self, document: Any) -> Home:
+        """The log of the record a receipt names (its agency's, when partitioned); the store's own for a record no
+        log holds or a document that names none."""
+        try:
+            return self.home_of(UUID(str(document["event"]["record_id"])))
+        except (NotFound, KeyError, TypeError, ValueError, AttributeError):
+            return self._home(self.appraisals)
 
 
 def summary(receipt: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ Donggala's lag or failures; the auditor and /health read every agency's.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +23,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
+from typer.testing import CliRunner
 
+import cli
+import settings as settings_module
 from activities.checkpoints import PublishRequest
 from domain.application import Appraisals
 from domain.partitions import PartitionedAppraisals
@@ -290,3 +294,55 @@ def test_a_partitioned_store_without_records_reports_no_log_and_no_checkpoint(st
     assert proof.log_report() == {"verdict": "intact", "ok": True, "logs": []}
     assert proof.checkpoints() == []
     store.close()
+
+
+def test_the_proof_commands_sign_issue_and_check_per_agency_log(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kinerja audit checkpoint` signs every agency's log with its own key (not the empty single log), `audit keys`
+    gives each log's key, `audit receipt` issues from the record's own log with that log's proof, and
+    `audit verify-receipt` checks it against that log; `audit verify` then finds each log checkpointed."""
+    monkeypatch.setenv("KINERJA_DATABASE_URL", store_url)
+    monkeypatch.setenv("KINERJA_PARTITIONED", "true")
+    monkeypatch.setenv("KINERJA_LOG_KEYS_DIR", str(tmp_path / "keys"))
+    monkeypatch.setenv("KINERJA_WITNESSES", json.dumps([{"kind": "directory", "path": str(tmp_path / "witness")}]))
+    settings_module.get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        store = open_appraisals(settings_module.get_settings())
+        palu, donggala = Scenario.new(store, agency_id=PALU), Scenario.new(store, agency_id=DONGGALA)
+        palu.plan(STAFF)
+        donggala.plan(HEAD)
+        heads = {code: int(p.recorder.max_notification_id() or 0) for code, p in store.partitions().items()}
+        logs = {code: Log.of(p) for code, p in store.partitions().items()}
+        store.close()
+
+        signed = runner.invoke(cli.app, ["audit", "checkpoint", "--reason", "akhir tahap perencanaan"])
+        assert signed.exit_code == 0, signed.output
+        by_agency = {p["agency_id"]: p for p in json.loads(signed.stdout)["logs"]}
+        assert {code: (p["log"], p["size"]) for code, p in by_agency.items()} == {
+            code: (logs[code].name, heads[code]) for code in (PALU, DONGGALA)
+        }
+        assert all([w["status"] for w in p["witnesses"]] == ["accepted"] for p in by_agency.values())
+
+        keys = json.loads(runner.invoke(cli.app, ["audit", "keys"]).stdout)
+        assert {k["agency_id"]: k["origin"] for k in keys["logs"]} == {
+            code: f"kinerja.local/{log.name}" for code, log in logs.items()
+        }
+        assert all(k["log_keys"] for k in keys["logs"])
+
+        receipt_file = tmp_path / "receipt.json"
+        issued = runner.invoke(cli.app, ["audit", "receipt", str(palu.id(STAFF)), "1", "-o", str(receipt_file)])
+        assert issued.exit_code == 0, issued.output
+        receipt = json.loads(receipt_file.read_text(encoding="utf-8"))
+        assert receipt["log"] == f"kinerja.local/{logs[PALU].name}" and receipt["proof"]["tree_size"] == heads[PALU]
+        checked = runner.invoke(cli.app, ["audit", "verify-receipt", str(receipt_file)])
+        assert checked.exit_code == 0 and json.loads(checked.stdout)["ok"], checked.output
+        unknown = runner.invoke(cli.app, ["audit", "receipt", str(UUID(int=7)), "1"])
+        assert unknown.exit_code == 1 and "Traceback" not in unknown.output
+
+        verified = runner.invoke(cli.app, ["audit", "verify"])
+        assert verified.exit_code == 0, verified.output
+        assert all(len(r["checkpoints"]) == 1 for r in json.loads(verified.stdout)["logs"])
+    finally:
+        settings_module.get_settings.cache_clear()

@@ -2,10 +2,10 @@
 
 kinerja audit verify [RECORD_ID]        # the whole log (chains, seals, checkpoints, witnesses), or one record
 kinerja audit verify --read-models      # the read models rebuilt from the log in a scratch place, row by row
-kinerja audit checkpoint [--reason R]   # sign a checkpoint now and send it to the witnesses
-kinerja audit receipt RECORD_ID VERSION # an event's receipt (JSON), with its proof once checkpointed
+kinerja audit checkpoint [--reason R]   # sign a checkpoint now (of every agency's log, when partitioned), send it
+kinerja audit receipt RECORD_ID VERSION # an event's receipt (JSON) from its record's log, with its proof once checkpointed
 kinerja audit verify-receipt FILE       # check a receipt: offline, then against the log (unless --offline)
-kinerja audit keys                      # the public keys to hand to witnesses and verifiers
+kinerja audit keys                      # the public keys (each agency's log's, when partitioned) for witnesses, verifiers
 kinerja witness serve --data DIR --name NAME --log-key VKEY
 """
 
@@ -91,20 +91,35 @@ def register(audit_app: typer.Typer, root: typer.Typer) -> None:
 
     @audit_app.command("checkpoint")
     def checkpoint(reason: str = typer.Option("manual", help="recorded with the checkpoint")) -> None:
-        """Sign a checkpoint of everything written so far and send it to every witness."""
+        """Sign a checkpoint of everything written so far and send it to every witness; a partitioned store: of
+        every agency's log, each with its own key."""
+        from services.proof import Proof
         from transparency.wiring import publisher
 
         settings, app, _ = _proof()
-        _emit(publisher(settings, app).publish(reason).as_dict())
+        proof = Proof(settings, app)
+        if not proof.partitioned:
+            _emit(publisher(settings, app).publish(reason).as_dict())
+            return
+        published = [
+            {"agency_id": code, "log": log.name, **publisher(settings, store).publish(reason).as_dict()}
+            for code, (store, log, _, _, _) in proof.logs()
+        ]
+        _emit({"logs": published})
 
     @audit_app.command("receipt")
     def receipt(record_id: UUID, version: int, output: Path | None = typer.Option(None, "-o", "--output")) -> None:
-        """The receipt of one event (JSON), completed with its inclusion proof once a checkpoint covers it."""
-        from transparency.receipts import Receipts
-        from transparency.wiring import log_keys
+        """The receipt of one event (JSON) from the record's own log (its agency's, when partitioned), completed
+        with its inclusion proof once a checkpoint covers it."""
+        from domain.errors import NotFound
+        from services.proof import Proof
 
-        settings, _, log = _proof()
-        document = json.dumps(Receipts(log, log_keys(settings, log)).issue(record_id, version), indent=1)
+        settings, app, _ = _proof()
+        try:
+            document = json.dumps(Proof(settings, app).receipt(record_id, version), indent=1)
+        except NotFound as e:
+            console.print(f"[red]{e}[/red]")
+            raise typer.Exit(1) from None
         if output is None:
             typer.echo(document)
         else:
@@ -119,10 +134,10 @@ def register(audit_app: typer.Typer, root: typer.Typer) -> None:
         witness_key: list[str] = typer.Option([], help="a witness's public key (default: the configured ones)"),
     ) -> None:
         """Check a receipt: the agency's seal, the checkpoint and inclusion proof, and that the log still has it."""
+        from services.proof import Proof
         from transparency.note import Verifier
         from transparency.receipt_check import verify_receipt
-        from transparency.receipts import Receipts
-        from transparency.wiring import log_keys, witness_keys
+        from transparency.wiring import witness_keys
 
         try:
             document = json.loads(file.read_text(encoding="utf-8"))
@@ -132,11 +147,12 @@ def register(audit_app: typer.Typer, root: typer.Typer) -> None:
         keys = [Verifier.parse(k) for k in log_key]
         wkeys = [Verifier.parse(k) for k in witness_key]
         against = None
-        if not offline or not keys:  # the configured log: its keys, its witnesses, and (online) its rows
-            settings, _, log = _proof()
-            keys = keys or log_keys(settings, log)
+        if not offline or not keys:  # the log of the record it names (its agency's, when partitioned): its keys,
+            settings, app, _ = _proof()  # its witnesses, and (online) its rows
+            _, _, home_keys, _, receipts = Proof(settings, app).home_named_by(document)
+            keys = keys or home_keys
             wkeys = wkeys or witness_keys(settings)
-            against = None if offline else Receipts(log, keys)
+            against = None if offline else receipts
         result = verify_receipt(document, keys, wkeys, against)
         _emit(result.as_dict())
         if not result.ok:
@@ -145,17 +161,18 @@ def register(audit_app: typer.Typer, root: typer.Typer) -> None:
     @audit_app.command("keys")
     def keys() -> None:
         """The log's public key(s) and the configured witnesses: what witnesses and verifiers must trust."""
+        from services.proof import Proof
         from transparency.wiring import log_keys, log_signer, origin_of, witness_keys
 
-        settings, _, log = _proof()
-        log_signer(settings, log)  # created on first use
-        _emit(
-            {
-                "origin": origin_of(settings, log),
-                "log_keys": [str(k) for k in log_keys(settings, log)],
-                "witness_keys": [str(k) for k in witness_keys(settings)],
-            }
-        )
+        settings, app, _ = _proof()
+        proof = Proof(settings, app)
+        logs = []
+        for code, (_, log, _, _, _) in proof.logs():  # every agency's log, when partitioned: each has its own key
+            log_signer(settings, log)  # created on first use
+            keys = {"origin": origin_of(settings, log), "log_keys": [str(k) for k in log_keys(settings, log)]}
+            logs.append({"agency_id": code, **keys} if proof.partitioned else keys)
+        witnesses = {"witness_keys": [str(k) for k in witness_keys(settings)]}
+        _emit({"logs": logs, **witnesses} if proof.partitioned else {**logs[0], **witnesses})
 
     @witness_app.command("serve")
     def serve(
