@@ -72,20 +72,34 @@ async def integrity(record_id: UUID, proof: ProofDep, _: Oversight) -> dict[str,
     return await run_in_threadpool(proof.record_report, record_id)
 
 
+AGENCY_LOG = Query(
+    max_length=100,
+    description="one agency's log (a partitioned store; the single log holds every agency's records)",
+    examples=["pemkot-palu"],
+)
+
+
 @router.get("/log/verify", response_model=IntegrityOut | LogsIntegrityOut)
-async def verify_log(proof: ProofDep, _: Oversight) -> dict[str, Any]:
+async def verify_log(
+    proof: ProofDep, _: Oversight, agency_id: Annotated[str | None, AGENCY_LOG] = None
+) -> dict[str, Any]:
     """The whole log: every chain and seal, then the log against each checkpoint and every witness's latest. A
-    partitioned store: every agency's log on its own, each report naming its `agency_id`, under one verdict."""
-    return await run_in_threadpool(proof.log_report)
+    partitioned store: every agency's log (or `agency_id`'s) on its own, each report naming its `agency_id`,
+    under one verdict."""
+    return await run_in_threadpool(proof.log_report, agency_id)
 
 
 @router.get("/checkpoints", response_model=list[dict[str, Any]])
 async def checkpoints(
-    proof: ProofDep, _: Oversight, limit: Annotated[int, Query(ge=1, le=200, examples=[20])] = 20
+    proof: ProofDep,
+    _: Oversight,
+    limit: Annotated[int, Query(ge=1, le=200, examples=[20])] = 20,
+    agency_id: Annotated[str | None, AGENCY_LOG] = None,
 ) -> list[dict[str, Any]]:
     """The newest signed checkpoints (size, root, reason, the signed note) and each witness's answer, each naming
-    its log, origin and `agency_id` (null for the single log). A partitioned store: each agency's log's newest."""
-    return await run_in_threadpool(proof.checkpoints, limit)
+    its log, origin and `agency_id` (null for the single log). A partitioned store: each agency's log's newest
+    (or `agency_id`'s)."""
+    return await run_in_threadpool(proof.checkpoints, limit, agency_id)
 
 
 @router.get("/records/{record_id}/state", response_model=StateOut)

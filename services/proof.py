@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from domain.application import Appraisals
 from domain.base import Actor
 from domain.errors import NotFound
+from domain.org_refusals import NO_SUCH_AGENCY
 from domain.partitions import PartitionedAppraisals
 from services.authz import require_oversight, require_read
 from settings import Settings
@@ -86,12 +87,19 @@ class Proof:
     def partitioned(self) -> bool:
         return isinstance(self.appraisals, PartitionedAppraisals)
 
-    def logs(self) -> list[tuple[str | None, Home]]:
+    def logs(self, agency_id: str | None = None) -> list[tuple[str | None, Home]]:
         """Every log of the record, by agency code: each agency's when the store is partitioned (the logs
-        `kinerja audit verify` checks, partitioning/store.py:logs_of), else the store's own (agency None)."""
-        if isinstance(self.appraisals, PartitionedAppraisals):
-            return [(code, self._home(part)) for code, part in sorted(self.appraisals.partitions().items())]
-        return [(None, self._home(self.appraisals))]
+        `kinerja audit verify` checks, partitioning/store.py:logs_of), else the store's own (agency None).
+        `agency_id`: only that agency's log (NotFound for an agency no log holds a record of); the single log
+        holds every agency's records, so it is the one log whatever the agency."""
+        if not isinstance(self.appraisals, PartitionedAppraisals):
+            return [(None, self._home(self.appraisals))]
+        parts = self.appraisals.partitions()
+        if agency_id is not None:
+            if agency_id not in parts:
+                raise NotFound(NO_SUCH_AGENCY, agency_id=agency_id)
+            parts = {agency_id: parts[agency_id]}
+        return [(code, self._home(part)) for code, part in sorted(parts.items())]
 
     # --- verification ----------------------------------------------------------------
 
@@ -100,13 +108,13 @@ class Proof:
         home, _, keys, origin, _ = self.home_of(record_id)
         return RecordCheck(home, origin, keys).check(record_id).as_dict()
 
-    def log_report(self) -> dict[str, Any]:
+    def log_report(self, agency_id: str | None = None) -> dict[str, Any]:
         """The whole log against its checkpoints and every witness (transparency/verify.py). A partitioned store:
-        every agency's log on its own (its own keys, origin, checkpoints and witnesses' answers), each report
-        labelled with its agency, under one verdict: {"verdict", "ok", "logs": [report + agency_id, ...]}."""
+        every agency's log (or `agency_id`'s only) on its own (its own keys, origin, checkpoints and witnesses'
+        answers), each report labelled with its agency, under one verdict: {"verdict", "ok", "logs": [...]}."""
         if not self.partitioned:
             return self._log_report(self._home(self.appraisals))
-        reports = [{**self._log_report(home), "agency_id": code} for code, home in self.logs()]
+        reports = [{**self._log_report(home), "agency_id": code} for code, home in self.logs(agency_id)]
         ok = all(r["ok"] for r in reports)
         return {"verdict": "intact" if ok else "tampered", "ok": ok, "logs": reports}
 
@@ -114,11 +122,12 @@ class Proof:
         store, _, keys, origin, _ = home
         return LogVerifier(store, origin, keys, witnesses(self.settings, keys)).run().as_dict()
 
-    def checkpoints(self, limit: int = 20) -> list[dict[str, Any]]:
+    def checkpoints(self, limit: int = 20, agency_id: str | None = None) -> list[dict[str, Any]]:
         """The newest checkpoints, each with every witness's answer to it and labelled with its log, origin and
-        agency (None for the single log). A partitioned store: each agency's log's newest `limit`, by agency."""
+        agency (None for the single log). A partitioned store: each agency's log's (or `agency_id`'s) newest
+        `limit`, by agency."""
         found: list[dict[str, Any]] = []
-        for code, (_, log, _, origin, receipts) in self.logs():
+        for code, (_, log, _, origin, receipts) in self.logs(agency_id):
             labels = {"log": log.name, "origin": origin, "agency_id": code}
             found += [{**c, **labels} for c in self._checkpoints(log, receipts, limit)]
         return found

@@ -162,6 +162,13 @@ async def test_the_auditors_report_verifies_each_agencys_log_and_names_only_the_
     by_agency = {r["agency_id"]: r for r in tampered["logs"]}
     assert by_agency[PALU]["ok"] is False and by_agency[PALU]["first"] is not None
     assert all(f["severity"] != "tampered" for f in by_agency[DONGGALA]["findings"]) and by_agency[DONGGALA]["ok"]
+    # One agency's log alone (the whole nation's is hundreds of logs); an agency without a log is not found.
+    one = (await client.get(f"/api/v1/audit/log/verify?agency_id={DONGGALA}", headers=auditor)).json()
+    assert one["verdict"] == "intact" and [r["agency_id"] for r in one["logs"]] == [DONGGALA]
+    palu_only = await client.get(f"/api/v1/audit/checkpoints?agency_id={PALU}", headers=auditor)
+    assert [(c["agency_id"], c["id"]) for c in palu_only.json()] == [(PALU, 1)]
+    unknown = await client.get("/api/v1/audit/log/verify?agency_id=pemkab-tidak-ada", headers=auditor)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "org.no_agency", unknown.text
     assert (await client.get("/api/v1/audit/log/verify", headers=await login(client, EMP1))).status_code == 403
 
 
@@ -192,6 +199,13 @@ async def test_the_proof_page_lists_each_agencys_log_with_its_checkpoints_and_it
     assert "Putusan: DIRUSAK" in broken.text
     assert f"Putusan log {PALU}: DIRUSAK" in broken.text and f"Putusan log {DONGGALA}: UTUH" in broken.text
     assert broken.text.count("Kerusakan pertama:") == 1
+    donggala_only = await client.get(f"/audit/bukti?instansi={DONGGALA}")
+    assert donggala_only.status_code == 200 and "Putusan: UTUH" in donggala_only.text
+    assert (
+        f"Log instansi {PALU}</h2>" not in donggala_only.text and f"Hanya log instansi {DONGGALA}" in donggala_only.text
+    )
+    unknown = await client.get("/audit/bukti?instansi=pemkab-tidak-ada")
+    assert unknown.status_code == 404 and "tidak ada instansi pemkab-tidak-ada" in unknown.text
 
 
 async def test_hr_bound_to_an_agency_reads_its_own_projection_and_the_auditor_every_one(

@@ -35,13 +35,15 @@ async def cycles(request: Request, actor: PageActor, cari: str = "") -> Response
 
 
 @router.get("/bukti", response_class=HTMLResponse)
-async def proof(request: Request, actor: PageActor) -> HTMLResponse:
+async def proof(request: Request, actor: PageActor, instansi: str = "") -> HTMLResponse:
     """The whole log verified now (chains, seals, checkpoints, witnesses), and every checkpoint with its witnesses;
-    a partitioned store's every agency's log, each on its own (services/proof.py)."""
+    a partitioned store's every agency's log (or `instansi`'s), each on its own (services/proof.py)."""
     require_oversight(actor)
-    report = await run_in_threadpool(request.app.state.proof.log_report)
+    report = await run_in_threadpool(request.app.state.proof.log_report, instansi.strip() or None)
     logs = report.get("logs", [report])
-    return page(request, "audit_proof.html", actor, report=report, logs=logs, partitioned="logs" in report)
+    return page(
+        request, "audit_proof.html", actor, report=report, logs=logs, partitioned="logs" in report, instansi=instansi
+    )
 
 
 @router.get("/siklus/{cycle_id}", response_class=HTMLResponse)
