@@ -631,7 +631,7 @@ class SlowReadingAppraisals(Appraisals):
     def appraisal(self, appraisal_id: uuid.UUID, version: int | None = None) -> Appraisal:
         if self.slow:
             self.reading.set()
-            self.release.wait(30)
+            self.release.wait(120)  # set once HR's reopen went through: a loaded machine may take a while
         return super().appraisal(appraisal_id, version)
 
 
@@ -643,7 +643,7 @@ async def test_a_cycle_reopened_while_its_closing_refresh_runs_stays_open(
         cycle = await k.launch([participant(EMPLOYEE)])
         app.slow = True
         await k.hr(CycleWorkflow.close, CloseCycle(HR, {EMPLOYEE: "cuti besar"}))
-        assert await asyncio.to_thread(app.reading.wait, 20)  # the closing refresh has read the cycle closed
+        assert await asyncio.to_thread(app.reading.wait, 60)  # the closing refresh has read the cycle closed
         await k.hr(CycleWorkflow.reopen, ReopenCycle(HR, "ditutup terlalu cepat"))
         app.slow = False
         app.release.set()  # now the refresh answers what it read: "closed"
