@@ -10,6 +10,7 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,8 @@ from domain.errors import ConcurrencyConflict
 from domain.result_commands import Rate
 from domain.schedule import schedule
 from domain.work_commands import GiveFeedback, ReportProgress
+from readmodels.projector import make_engine
+from settings import Settings, event_store_env
 from tests.factories import HEAD, HR_ACTOR, STAFF, WITA, Scenario, T, actor, define_cycle, reach, values
 
 EVENTS_TABLE = "kinerja_events"
@@ -191,3 +194,33 @@ def test_a_started_event_stored_before_it_carried_hrs_choice_still_loads_and_pro
     assert Audit(reloaded).verify(cycle_id).ok and reloaded.cycle(cycle_id).review_opens is None
     reloaded.close()
     app.close()
+
+
+def test_on_sqlite_a_save_waits_for_the_projectors_transaction_past_sqlites_default_5_s(tmp_path: Path) -> None:
+    """The projector writes the read models into the same SQLite file with its own engine, and holds the file's
+    write lock for a whole batch; on a loaded machine longer than pysqlite's default busy timeout (5 s), after
+    which a save failed with "database is locked". Here another connection holds the lock for 6 s: the save
+    waits for it and goes through once it is released (it failed after 5 s before)."""
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    app = Appraisals(env=event_store_env(url, Settings(database_url=url, log_keys_dir=str(tmp_path / "keys"))))
+    s = Scenario.new(app)
+    engine = make_engine(url)
+    projector_batch = engine.connect()
+    projector_batch.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, as a batch's first UPDATE takes it
+    released = threading.Event()
+
+    def release() -> None:
+        projector_batch.rollback()
+        released.set()
+
+    timer = threading.Timer(6, release)
+    timer.start()
+    try:
+        s.plan(STAFF)  # a save
+        assert released.is_set()  # it waited for the lock rather than finding none
+        assert s.get(STAFF).stage == "execution"
+    finally:
+        timer.join()
+        projector_batch.close()
+        engine.dispose()
+        app.close()

@@ -23,6 +23,7 @@ from uuid import UUID
 import psycopg
 import sqlalchemy as sa
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.utils import Environment
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from sqlalchemy.orm import Session
 
@@ -192,11 +193,29 @@ class SealingRecorder(CoreReads, CoreNotifications):
         return hashlib.sha256(self.sealer.signer.private_key.sign(b"kinerja snapshot key v1")).digest()
 
 
+# How long a save on SQLite waits for another writer of the file, as the projector's engine waits for a save
+# (readmodels/projector.py make_engine). pysqlite's default is 5 s, which a projector's batch may hold the
+# file's write lock past on a loaded machine: the save then failed, "database is locked".
+SQLITE_BUSY_MILLISECONDS = 30_000
+
+
+def _wait_for_other_writers(dbapi_connection: Any, _: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MILLISECONDS}")
+    cursor.close()
+
+
 class SealingFactory(SQLAlchemyFactory):
     """The persistence factory: SQLAlchemy, with the log's key from SEAL_KEYS_DIR/<application>.key."""
 
     application_recorder_class = SealingRecorder
     aggregate_recorder_class = CoreReads  # the snapshots' table (domain/snapshots.py)
+
+    def __init__(self, env: Environment) -> None:
+        super().__init__(env)
+        engine = self.datastore.engine
+        if isinstance(engine, sa.Engine) and engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", _wait_for_other_writers)
 
     def application_recorder(self) -> ApplicationRecorder:
         recorder = super().application_recorder()
