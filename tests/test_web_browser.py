@@ -84,6 +84,7 @@ class Browser:
     async def login(self, nip: str, mobile: bool = False) -> object:
         viewport = {"width": 390, "height": 844} if mobile else {"width": 1280, "height": 900}
         context = await self.chromium.new_context(base_url=self.base, viewport=viewport, locale="id-ID")
+        context.set_default_timeout(60_000)  # clicks and page loads, like `expect`: a page may follow an Update
         page = await context.new_page()
         if nip:
             await page.goto("/masuk")
