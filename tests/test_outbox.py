@@ -76,7 +76,8 @@ def free_port() -> int:
 @pytest.fixture
 def relay() -> Iterator[tuple[Relay, int]]:
     handler, port = Relay(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    # aiosmtpd gives its thread 5 s to start and answer by default, "if the system is too busy" not enough.
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=60)
     controller.start()
     yield handler, port
     controller.stop()
@@ -100,7 +101,7 @@ class World:
         """A new dispatcher on the same database, as after a worker restart."""
         directory = Directory(self.app, self.hr_email)
         outbox = Outbox(self.app, self.engine, Policy(max_attempts=self.max_attempts))
-        sender = SmtpSender("127.0.0.1", self.port, "kinerja@palukota.go.id", timeout=5)
+        sender = SmtpSender("127.0.0.1", self.port, "kinerja@palukota.go.id", timeout=30)
         self.dispatcher = Dispatcher(outbox, sender, renderer(BASE, directory.name_of), directory.address_of)
         return self.dispatcher
 

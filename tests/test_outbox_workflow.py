@@ -68,7 +68,8 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture
 def relay() -> Iterator[tuple[Relay, int]]:
     handler, port = Relay("451 4.3.0 Server sibuk, coba lagi"), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    # aiosmtpd gives its thread 5 s to start and answer by default, "if the system is too busy" not enough.
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=60)
     controller.start()
     yield handler, port
     controller.stop()
@@ -85,7 +86,7 @@ async def test_the_workflow_s_reminders_arrive_as_one_digest_and_its_escalations
     engine = make_engine(url)
     directory = Directory(app)
     outbox = Outbox(app, engine)
-    sender = SmtpSender("127.0.0.1", port, "kinerja@palukota.go.id", timeout=5)
+    sender = SmtpSender("127.0.0.1", port, "kinerja@palukota.go.id", timeout=30)
     dispatcher = Dispatcher(outbox, sender, renderer(BASE, directory.name_of), directory.address_of)
     async with kit(env, store, app=app) as k:
         await k.launch([participant(EMPLOYEE), participant(COLLEAGUE)], agency=AGENCY)
