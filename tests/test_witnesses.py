@@ -153,9 +153,10 @@ def served(tmp_path: Path) -> Iterator[str]:
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # its thread starts at once on a quiet machine; a busy one may hold it
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert server.started, "the witness server did not start"
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
