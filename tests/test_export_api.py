@@ -45,7 +45,7 @@ async def test_export_recap_and_what_if_through_the_api(store_url: str, tmp_path
     s = finished(store)
     import_agencies(store)
     with receiver(fail_first=1) as (url, got):
-        settings = settings_for(tmp_path, database_url=store_url, export_url=url, export_timeout_seconds=5)
+        settings = settings_for(tmp_path, database_url=store_url, export_url=url, export_timeout_seconds=30)
         app = build_app(settings, store, users=UserDirectory.from_mapping(USERS, app=store))
         async with running(app) as client:
             hr, other, auditor, staff = [await login(client, n) for n in (HR_NIP, OTHER_HR, AUDITOR_NIP, STAFF)]

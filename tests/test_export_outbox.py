@@ -39,7 +39,7 @@ def test_an_export_twice_after_a_failure_duplicates_nothing(world: tuple[Apprais
     s = finished(app)
     import_agencies(app)
     with receiver(fail_first=1) as (url, got):
-        exports = Exports(app, engine, HttpReceiver(url, timeout=5), lambda: NOW)
+        exports = Exports(app, engine, HttpReceiver(url, timeout=30), lambda: NOW)
         first = exports.export(HR, s.cycle_id)
         assert (first["added"], first["delivered"], first["failed"]) == (3, 2, 1)
         assert first["status"] == {"pending": 0, "delivered": 2, "failed": 1}
