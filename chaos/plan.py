@@ -95,7 +95,7 @@ def supervisor_of(unit: int) -> str:
 
 def users(people: list[dict[str, Any]]) -> dict[str, Any]:
     found: dict[str, Any] = {
-        HR_NIP: {"name": "Siti HR", "roles": ["hr"]},
+        HR_NIP: {"name": "Siti HR", "roles": ["hr"], "agency_id": "AG-CHAOS"},
         AUDITOR: {"name": "Andi Auditor", "roles": ["auditor"]},
         ATASAN: {"name": "Bu Atasan", "roles": []},
     }

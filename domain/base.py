@@ -17,7 +17,8 @@ HR, AUDITOR, SYSTEM_ROLE = "hr", "auditor", "system"
 @dataclass(frozen=True)
 class Actor:
     """Who asks: a NIP and the roles the caller was authenticated with; for HR, the agency they administer
-    (services/authz.py binds them to it; "" when the user directory names none)."""
+    (services/authz.py binds them to it; "" when the user directory names none: no agency's records; "*" for
+    a central pengelola, named so in the users file: every agency's)."""
 
     nip: str
     roles: tuple[str, ...] = ()

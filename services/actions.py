@@ -204,7 +204,7 @@ class AppraisalActions:
         """#14: HR of the appraisal's agency moves it to another rule set, saying why (domain/rule_migration.py)."""
         appraisal = await run_in_threadpool(self.appraisals.appraisal, appraisal_id)
         cycle = await run_in_threadpool(self.appraisals.cycle, appraisal.cycle_id)
-        await run_in_threadpool(require_agency_hr, self.appraisals, cmd.by, cycle.agency_id)
+        require_agency_hr(cmd.by, cycle.agency_id)
         return await self._record(appraisal_id, cmd, key, ())
 
     async def change_supervisor(self, appraisal_id: UUID, cmd: ChangeSupervisor, key: str) -> Outcome:

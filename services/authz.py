@@ -18,7 +18,10 @@ HR is bound to its agency (#15): an HR user whose agency the user directory know
 users file's `agency_id`) acts and reads only there (`bound_to_agency`, asked for every request by the API's
 and the pages' caller: a cycle, appraisal, transfer or agency of another agency in the path or the query is
 403, an appraisal 404; lists keep that agency's rows, `in_agency`). A transfer belongs to both its agencies.
-Auditors are not bound. An HR user the directory names no agency for is not bound (README, Known limits).
+Auditors are not bound. One rule, safe by default: an HR user's agency is the one the directory names, and
+an HR user it names none for acts on no agency's records (403 `role.no_agency`) until the administrator names
+one; a central pengelola, who acts for every agency, is named so explicitly (`agency_id` "*" in the users file,
+`CENTRAL`). The career data of #14 (`require_agency_hr`) asks the same question.
 """
 
 from __future__ import annotations
@@ -48,9 +51,14 @@ AGENCY_OVERVIEW = refusal(
     "role.agency_overview", "only HR (pengelola kinerja), auditors and the head of the agency may read this"
 )
 
-AGENCY_HR = refusal(
-    "role.agency_hr", "only HR (pengelola kinerja) of {agency_id}, in its master data, may do this for that agency"
+NO_AGENCY = refusal(
+    "role.no_agency",
+    "this HR (pengelola kinerja) account is not tied to an agency; the administrator names its agency in the "
+    "master data or the users file",
 )
+
+# The users file's agency for a central pengelola (who acts for every agency): named explicitly, never assumed.
+CENTRAL = "*"
 
 
 def is_auditor(actor: Actor) -> bool:
@@ -98,17 +106,13 @@ def require_agency_overview(org: Organisation, actor: Actor, agency_id: str) -> 
     raise forbidden(AGENCY_OVERVIEW)
 
 
-def require_agency_hr(org: Organisation, actor: Actor, agency_id: str, *, auditors_read: bool = False) -> Actor:
-    """One agency's career data (#14: exports, the tukin recap, PPPK dossiers, what-if): HR who is an employee of
-    that agency in its master data (not HR of another agency); with `auditors_read`, auditors too (to read)."""
+def require_agency_hr(actor: Actor, agency_id: str, *, auditors_read: bool = False) -> Actor:
+    """One agency's career data (#14: exports, the tukin recap, PPPK dossiers, what-if): HR of that agency, as
+    every HR request is bound (`require_agency`); with `auditors_read`, auditors too (to read)."""
     if auditors_read and is_auditor(actor):
         return actor
     require_hr(actor)
-    if actor.agency and actor.agency != agency_id:  # HR bound to another agency by the user directory (#15)
-        raise forbidden(AGENCY_HR, agency_id=agency_id)
-    agency = org.find_agency(agency_id)
-    if agency is None or actor.nip not in agency.employees:
-        raise forbidden(AGENCY_HR, agency_id=agency_id)
+    require_agency(actor, agency_id)
     return actor
 
 
@@ -173,18 +177,22 @@ def with_agency(actor: Actor, users: Directory | None) -> Actor:
 
 
 def bound(actor: Actor) -> bool:
-    """Whether the caller is HR bound to one agency (auditors read every agency)."""
-    return is_hr(actor) and bool(actor.agency) and not is_auditor(actor)
+    """Whether the caller is HR held to one agency: every HR user but a central pengelola (auditors read every
+    agency). An HR user the directory names no agency for is held to none."""
+    return is_hr(actor) and actor.agency != CENTRAL and not is_auditor(actor)
 
 
 def in_agency(actor: Actor, *agency_ids: str) -> bool:
     """Whether the caller may see a record of these agencies (a transfer has two: either will do)."""
-    return not bound(actor) or actor.agency in agency_ids
+    return not bound(actor) or bool(actor.agency) and actor.agency in agency_ids
 
 
 def require_agency(actor: Actor, *agency_ids: str) -> None:
-    if not in_agency(actor, *agency_ids):
-        raise forbidden(OTHER_AGENCY, own=actor.agency, agency_id=" / ".join(agency_ids))
+    if in_agency(actor, *agency_ids):
+        return
+    if not actor.agency:
+        raise forbidden(NO_AGENCY)
+    raise forbidden(OTHER_AGENCY, own=actor.agency, agency_id=" / ".join(agency_ids))
 
 
 def _uuid(value: object) -> UUID | None:

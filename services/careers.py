@@ -119,19 +119,19 @@ class Careers:
 
     def _hr_here(self, actor: Actor, agency: Agency) -> bool:
         try:
-            require_agency_hr(self.app, actor, agency.code)
+            require_agency_hr(actor, agency.code)
         except ApiError:
             return False
         return True
 
     async def overseen(self, actor: Actor, code: str) -> Agency:
         """An agency's career views: its own HR and auditors (403 for anyone else, HR of another agency too)."""
-        await run_in_threadpool(lambda: require_agency_hr(self.app, actor, code, auditors_read=True))
+        require_agency_hr(actor, code, auditors_read=True)
         return await self._agency(code)
 
     async def _writable(self, actor: Actor, code: str) -> Agency:
         """HR of this agency only (auditors are read-only, HR of another agency is refused)."""
-        await run_in_threadpool(lambda: require_agency_hr(self.app, actor, code))
+        require_agency_hr(actor, code)
         return await self._agency(code)
 
     async def _person(self, actor: Actor, code: str, nip: str) -> Agency:

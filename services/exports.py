@@ -39,7 +39,7 @@ class Exports:
 
     def _cycle(self, actor: Actor, cycle_id: UUID, *, auditors_read: bool) -> Any:
         cycle = self.app.cycle(cycle_id)
-        require_agency_hr(self.app, actor, cycle.agency_id, auditors_read=auditors_read)
+        require_agency_hr(actor, cycle.agency_id, auditors_read=auditors_read)
         return cycle
 
     def export(self, actor: Actor, cycle_id: UUID) -> dict[str, Any]:

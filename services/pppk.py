@@ -32,7 +32,7 @@ class Contracts:
         self, actor: Actor, agency_id: str, nip: str, found: Mapping[str, str], key: str
     ) -> dict[str, Any]:
         """Record the contract; for PPPK, start its ContractWorkflow (once per contract)."""
-        await run_in_threadpool(require_agency_hr, self.app, actor, agency_id)
+        require_agency_hr(actor, agency_id)
         agency = await run_in_threadpool(self.app.agency, agency_id)
         try:
             contract = await run_in_threadpool(
@@ -46,7 +46,7 @@ class Contracts:
         return await start_contract(self.client, self.task_queue, agency_id, nip, contract, agency.time_zone)
 
     def listing(self, actor: Actor, agency_id: str) -> list[dict[str, Any]]:
-        require_agency_hr(self.app, actor, agency_id, auditors_read=True)
+        require_agency_hr(actor, agency_id, auditors_read=True)
         return dossiers_of(self.app, agency_id)
 
     def waiting(self, actor: Actor, agency_id: str) -> list[dict[str, Any]]:
@@ -55,12 +55,12 @@ class Contracts:
 
     def read(self, actor: Actor, dossier_id: UUID) -> dict[str, Any]:
         found = dossier(self.app, dossier_id)
-        require_agency_hr(self.app, actor, found.agency_id, auditors_read=True)
+        require_agency_hr(actor, found.agency_id, auditors_read=True)
         return dossier_dict(found)
 
     def decide(self, actor: Actor, dossier_id: UUID, decision: str, note: str, key: str) -> dict[str, Any]:
         found = dossier(self.app, dossier_id)
-        require_agency_hr(self.app, actor, found.agency_id)
+        require_agency_hr(actor, found.agency_id)
         return decide_dossier(self.app, dossier_id, decision, note, by=actor, at=self.clock(), key=key)
 
 

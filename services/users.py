@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +67,14 @@ class UserDirectory:
         return cls.from_mapping(document.get("users", {}))
 
     def get(self, nip: str) -> User | None:
+        """The users file's entry, its agency taken from the master data when the file names none; else the
+        master data's employee (services/authz.py binds an HR user to that agency)."""
         found = self.users.get(nip)
-        if found is not None:
+        if found is not None and found.agency_id:
             return found
         row = self.employees(nip) if self.employees is not None else None
+        if found is not None:
+            return found if row is None else replace(found, agency_id=str(row["agency_id"] or ""))
         return None if row is None else User(nip, row["name"], (), row["unit_id"], row["agency_id"])
 
     def add(self, user: User) -> None:

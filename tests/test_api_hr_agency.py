@@ -20,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.application import Appraisals
 from domain.base import Actor
 from domain.stages import FOLLOW_UP
+from services.authz import CENTRAL
 from services.readside import ReadSide
 from services.users import UserDirectory
 from services.views import my_tasks
@@ -44,6 +45,7 @@ from tests.test_transfer_flows import WIB, until
 from tests.test_web_pages import sign_in
 
 HR_A, HR_B, HR_C = "197002022000012003", "197103032001012004", "197204042002012005"
+HR_NONE = "197305052003012006"  # HR whose agency nobody named: neither the users file nor any master data
 
 
 @pytest.fixture
@@ -63,6 +65,7 @@ def bind(w: World) -> tuple[str, str]:
             HR_A: {"name": "Siti HR A", "roles": ["hr"], "agency_id": a},
             HR_B: {"name": "Rudi HR B", "roles": ["hr"], "agency_id": b},
             HR_C: {"name": "Tono HR C", "roles": ["hr"], "agency_id": "AG-LAIN"},
+            HR_NONE: {"name": "Dewi HR", "roles": ["hr"]},
         }
     )
     return a, b
@@ -122,6 +125,16 @@ async def test_hr_of_one_agency_is_refused_the_other_agency_s_records(
         await w.call("GET", "/hr/trends", HR_B, params={"agency_id": agency_a}, expect=403)
         body = {"agency_id": agency_a, "time_zone": "WIB", "year": 2031, "participants": PARTICIPANTS}
         assert (await w.call("POST", "/hr/cycles", HR_B, body, expect=403))["code"] == "role.other_agency"
+        # Safe by default: HR whose agency nobody named acts on no agency's records and lists none.
+        for method, path, sent in (
+            ("GET", f"/hr/cycles/{cycle_a}", None),
+            ("POST", f"/hr/cycles/{cycle_a}/close", {"exceptions": {}}),
+            ("POST", "/hr/cycles", body),
+        ):
+            refused = await w.call(method, path, HR_NONE, sent, expect=403)
+            assert refused["code"] == "role.no_agency", (path, refused)
+        assert await w.call("GET", "/hr/cycles", HR_NONE) == []
+        assert (await import_org(w, HR_NONE, agency_a)).json()["code"] == "role.no_agency"
         # HR of B cannot import A's master data: the file is refused, nothing recorded.
         response = await import_org(w, HR_B, agency_a)
         assert (response.status_code, response.json()["code"]) == (403, "role.other_agency")
@@ -142,6 +155,9 @@ async def test_hr_of_one_agency_is_refused_the_other_agency_s_records(
             assert (await pages.get(f"/hr/siklus/{cycle_b}")).status_code == 200
             listing = await pages.get("/hr")  # B's cycle is the only one listed: its dashboard opens
             assert (listing.status_code, listing.headers["location"]) == (303, f"/hr/siklus/{cycle_b}")
+            await sign_in(pages, HR_NONE)
+            refused = await pages.get(f"/hr/siklus/{cycle_a}")
+            assert refused.status_code == 403 and "belum terikat pada instansi" in refused.text
         # Nothing of A was written by B's attempts: the flag is still open, the appraiser unchanged.
         seen = await w.call("GET", f"/employees/appraisals/{a1}", HR_A)
         assert seen["appraiser_nip"] == SUPERVISOR
@@ -192,7 +208,7 @@ async def test_a_transfer_between_agencies_is_seen_by_hr_of_both_and_no_other(
 
 async def test_hr_s_inbox_keeps_its_own_agency_s_tasks(tmp_path: Path) -> None:
     """HR's shared inbox ("hr": the follow-up decision after the keberatan window) keeps a bound HR user's agency's
-    tasks; an unbound HR user sees every agency's."""
+    tasks; a central pengelola ("*") sees every agency's; an HR user whose agency nobody named sees none."""
     url = f"sqlite:///{tmp_path / 'kinerja.db'}"
     app = Appraisals(env=event_store_env(url))
     reach(FOLLOW_UP, app=app)
@@ -204,6 +220,7 @@ async def test_hr_s_inbox_keeps_its_own_agency_s_tasks(tmp_path: Path) -> None:
         return [t["task"] for t in await my_tasks(readside, Actor(HR_A, ("hr",), agency), now)]
 
     assert await tasks(FACTORY_AGENCY) == ["decide_follow_up"]
-    assert await tasks("") == ["decide_follow_up"]
+    assert await tasks(CENTRAL) == ["decide_follow_up"]
+    assert await tasks("") == []
     assert await tasks("AG-LAIN") == []
     app.close()

@@ -47,7 +47,7 @@ RHK = [
 ]
 
 USERS = {
-    HR_NIP: {"name": "Siti HR", "roles": ["hr"]},
+    HR_NIP: {"name": "Siti HR", "roles": ["hr"], "agency_id": "*"},  # a central pengelola: every agency
     AUDITOR: {"name": "Andi Auditor", "roles": ["auditor"]},
     ATASAN: {"name": "Bu Atasan"},
     SUPERVISOR: {"name": "Pak Penilai"},

@@ -36,7 +36,7 @@ from domain.organisation import Agency
 from domain.people_commands import ChangeSupervisor, DelegateTask
 from domain.result_commands import DecideFollowUp, DeliverResult, Finalise, OpenReview, ReassignKeberatanDecider
 from domain.work_commands import ApproveSkp
-from services.authz import bound, in_agency, require_agency, require_read, with_agency
+from services.authz import CENTRAL, bound, in_agency, require_agency, require_agency_hr, require_read, with_agency
 from services.errors import ApiError
 from services.users import UserDirectory
 from tests.factories import (
@@ -396,23 +396,32 @@ def test_the_organisation_predikat_is_frozen_once_the_unit_is_calibrated(
 
 # --- HR bound to its agency (#15) -----------------------------------------------------------------------
 
-AGENCY_CODES = st.sampled_from(["AG-A", "AG-B", "AG-C", ""])
+AGENCY_CODES = st.sampled_from(["AG-A", "AG-B", "AG-C", "", CENTRAL])
 
 
-@given(own=AGENCY_CODES, origin=AGENCY_CODES.filter(bool), destination=AGENCY_CODES.filter(bool))
+@given(own=AGENCY_CODES, origin=AGENCY_CODES.filter(lambda a: a not in ("", CENTRAL)), destination=AGENCY_CODES)
 def test_hr_sees_its_own_agency_s_records_and_a_transfer_of_either_of_its_agencies(
     own: str, origin: str, destination: str
 ) -> None:
+    """One rule, safe by default: HR acts in the agency the directory names; with none named, in none; only a
+    central pengelola, named so ("*"), in every agency."""
     hr = Actor("196001012000011001", (HR,), own)
-    assert bound(hr) == bool(own)
-    assert in_agency(hr, origin) == (not own or own == origin)
-    assert in_agency(hr, origin, destination) == (not own or own in (origin, destination))
+    assert bound(hr) == (own != CENTRAL)
+    assert in_agency(hr, origin) == (own in (CENTRAL, origin))
+    assert in_agency(hr, origin, destination) == (own == CENTRAL or own in (origin, destination) and own != "")
     auditor = Actor("196203032001012001", ("auditor",), own)
     assert in_agency(auditor, origin) and not bound(auditor)  # auditors read every agency
-    if not in_agency(hr, origin):
+    for check in (lambda: require_agency(hr, origin), lambda: require_agency_hr(hr, origin)):
+        if in_agency(hr, origin):
+            check()
+            continue
         with pytest.raises(ApiError) as refused:
-            require_agency(hr, origin)
-        assert (refused.value.status, refused.value.code) == (403, "role.other_agency")
+            check()
+        said = "role.no_agency" if own == "" else "role.other_agency"
+        assert (refused.value.status, refused.value.code) == (403, said)
+    assert require_agency_hr(auditor, origin, auditors_read=True) is auditor
+    with pytest.raises(ApiError):
+        require_agency_hr(auditor, origin)  # an auditor reads, never writes
 
 
 def test_the_directory_names_hr_s_agency_and_only_hr_s() -> None:
@@ -424,4 +433,18 @@ def test_the_directory_names_hr_s_agency_and_only_hr_s() -> None:
     )
     assert with_agency(Actor("196001012000011001", (HR,)), users).agency == "AG-A"
     assert with_agency(Actor("197002022000012003"), users).agency == ""  # only HR is bound
-    assert with_agency(Actor("199912312020121001", (HR,)), users).agency == ""  # unknown: not bound
+    assert with_agency(Actor("199912312020121001", (HR,)), users).agency == ""  # unknown: held to no agency
+    assert bound(with_agency(Actor("199912312020121001", (HR,)), users))
+
+
+def test_an_hr_user_the_users_file_names_no_agency_for_takes_the_master_data_s() -> None:
+    """The users file gives roles; where it names no agency, the org master data's row does; "*" is named only
+    there, for a central pengelola."""
+    master = {"196001012000011001": {"name": "Siti", "unit_id": "u", "agency_id": "AG-B"}}
+    users = UserDirectory.from_mapping(
+        {"196001012000011001": {"roles": ["hr"]}, "196001012000011002": {"roles": ["hr"], "agency_id": CENTRAL}},
+        employees=master.get,
+    )
+    assert with_agency(Actor("196001012000011001", (HR,)), users).agency == "AG-B"
+    central = with_agency(Actor("196001012000011002", (HR,)), users)
+    assert central.agency == CENTRAL and not bound(central) and in_agency(central, "AG-A")

@@ -55,7 +55,10 @@ def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 @pytest.fixture
 async def client(seeded) -> AsyncIterator[httpx.AsyncClient]:
     app, folder, url = seeded
-    users = {**demo_users()["users"], OTHER_HR: {"name": "HR instansi lain", "roles": ["hr"]}}
+    users = {
+        **demo_users()["users"],
+        OTHER_HR: {"name": "HR instansi lain", "roles": ["hr"], "agency_id": "pemkab-lain"},
+    }
     for nip in (SITI_RAHMAN, WULAN, MOVED, STAFF):
         users[nip] = {"name": nip, "roles": []}
     web = build_app(
@@ -106,8 +109,9 @@ async def test_nobody_reads_another_s_ledger_and_hr_of_another_agency_is_refused
     assert (await client.get(f"{BASE}/{AGENCY}/talent", headers=mine)).status_code == 403
     foreign = await as_(client, OTHER_HR)
     refused = await client.get(f"{BASE}/{AGENCY}/people", headers=foreign)
-    assert refused.status_code == 403 and refused.json()["code"] == "role.agency_hr"
-    assert (await client.get(f"{BASE}/{AGENCY}/employees/{WULAN}", headers=foreign)).status_code == 404
+    assert refused.status_code == 403 and refused.json()["code"] == "role.other_agency"
+    ledger = await client.get(f"{BASE}/{AGENCY}/employees/{WULAN}", headers=foreign)
+    assert ledger.status_code == 403 and ledger.json()["code"] == "role.other_agency"  # another agency's path
     body = {"source": "AC", "on": "2026-06-01", "scores": dict.fromkeys(PARTS, 80)}
     wrote = await client.post(f"{BASE}/{AGENCY}/employees/{WULAN}/potential-assessments", json=body, headers=foreign)
     assert wrote.status_code == 403

@@ -57,7 +57,7 @@ async def test_export_recap_and_what_if_through_the_api(store_url: str, tmp_path
                 await client.post(f"{base}/export", headers={"Authorization": f"Bearer {forged}"})
             ).status_code == 401
             refused = await client.post(f"{base}/export", headers=other)
-            assert refused.status_code == 403 and refused.json()["code"] == "role.agency_hr"
+            assert refused.status_code == 403 and refused.json()["code"] == "role.other_agency"
             assert (await client.post(f"{base}/export", headers=auditor)).status_code == 403
             assert (await client.post(f"{base}/export", headers=staff)).status_code == 403
             assert (await client.get(f"{base}/export.csv", headers=other)).status_code == 403

@@ -18,11 +18,11 @@ from readmodels.projector import make_engine
 from services.errors import ApiError
 from services.exports import Exports
 from settings import event_store_env
-from tests.career_kit import OTHER_HR, finished, import_agencies, receiver
+from tests.career_kit import OTHER_AGENCY, OTHER_HR, finished, import_agencies, receiver
 from tests.factories import HR_NIP, STAFF
 
 NOW = datetime(2025, 2, 20, 2, 0, tzinfo=timezone.utc)
-HR = Actor(HR_NIP, ("hr",))
+HR = Actor(HR_NIP, ("hr",), "pemkot-palu")  # as the API resolves it: Palu's master data names Palu
 
 
 @pytest.fixture
@@ -91,8 +91,9 @@ def test_hr_of_another_agency_neither_exports_nor_reads(world: tuple[Appraisals,
     import_agencies(app)
     exports = Exports(app, engine, None, lambda: NOW)
     for call in (
-        lambda: exports.export(Actor(OTHER_HR, ("hr",)), s.cycle_id),
-        lambda: exports.download(Actor(OTHER_HR, ("hr",)), s.cycle_id, "csv"),
+        lambda: exports.export(Actor(OTHER_HR, ("hr",), OTHER_AGENCY), s.cycle_id),
+        lambda: exports.download(Actor(OTHER_HR, ("hr",), OTHER_AGENCY), s.cycle_id, "csv"),
+        lambda: exports.export(Actor(HR_NIP, ("hr",)), s.cycle_id),  # HR whose agency nobody named: none's
         lambda: exports.export(Actor(STAFF), s.cycle_id),
         # In Palu's master data, but bound to Sigi by the user directory (#15): Sigi's HR here.
         lambda: exports.export(Actor(HR_NIP, ("hr",), agency="pemkab-sigi"), s.cycle_id),

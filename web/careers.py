@@ -91,7 +91,7 @@ async def tukin_recap(request: Request, cycle_id: UUID, actor: PageActor) -> HTM
     cycle = await _cycle(request, cycle_id)
     month = _month(request, cycle.year)
     months = [f"{cycle.year + 1}-{m:02d}" for m in range(1, 13)]
-    await run_in_threadpool(require_agency_hr, request.app.state.appraisals, actor, cycle.agency_id, auditors_read=True)
+    require_agency_hr(actor, cycle.agency_id, auditors_read=True)
     try:
         recap = await attempt(
             request, lambda: run_in_threadpool(request.app.state.exports.recap, actor, cycle_id, month)
@@ -173,7 +173,7 @@ def _in_flight(app: Any, cycle: Any) -> list[dict[str, Any]]:
 async def migrate(request: Request, cycle_id: UUID, actor: PageActor) -> HTMLResponse:
     """HR moves one in-flight appraisal to another rule set, saying why (recorded with who and when)."""
     cycle = await _cycle(request, cycle_id)
-    await run_in_threadpool(require_agency_hr, request.app.state.appraisals, actor, cycle.agency_id)
+    require_agency_hr(actor, cycle.agency_id)
     form = await request.form()
     known = list(RULE_SETS)
     chosen = forms.text(form, "aturan")
@@ -213,7 +213,7 @@ async def contracts(request: Request, agency_id: str, actor: PageActor) -> HTMLR
 @router.post("/instansi/{agency_id}/pppk", response_class=HTMLResponse)
 async def record_contract(request: Request, agency_id: str, actor: PageActor) -> HTMLResponse:
     """HR records an employee's employment and contract; a PPPK contract's renewal timer starts."""
-    await run_in_threadpool(require_agency_hr, request.app.state.appraisals, actor, agency_id)
+    require_agency_hr(actor, agency_id)
     form = await request.form()
     found = {name: forms.text(form, name) for name in ("employment", "contract_start", "contract_end")}
     try:
@@ -247,7 +247,7 @@ async def decide(request: Request, dossier_id: UUID, actor: PageActor) -> Respon
     form = await request.form()
     contracts_ = request.app.state.contracts
     found = await run_in_threadpool(contracts_.read, actor, dossier_id)
-    require_agency_hr(request.app.state.appraisals, actor, found["agency_id"])  # an auditor reads, never decides
+    require_agency_hr(actor, found["agency_id"])  # an auditor reads, never decides
 
     def act() -> Any:
         return contracts_.decide(
