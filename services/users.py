@@ -5,8 +5,9 @@ kinerja) and "auditor". Being someone's pejabat penilai (supervisor) or atasan i
 relationship read from the appraisal itself (api/authz.py), never a role in a token.
 
 Two sources: people named explicitly with their roles (the demo's file, from
-KINERJA_DEV_USERS_FILE: {"users": {"<nip>": {"name": "...", "roles": ["hr"]}}}), and every
-employee of every agency in the org master data HR imports (the rm_employees projection).
+KINERJA_DEV_USERS_FILE: {"users": {"<nip>": {"name": "...", "roles": ["hr"], "agency_id": "..."}}}), and every
+employee of every agency in the org master data HR imports (the rm_employees projection). An HR user's agency
+is the file's `agency_id`, else the master data's; "*" names a central pengelola (services/authz.py).
 """
 
 from __future__ import annotations

@@ -158,6 +158,8 @@ async def test_hr_of_one_agency_is_refused_the_other_agency_s_records(
             await sign_in(pages, HR_NONE)
             refused = await pages.get(f"/hr/siklus/{cycle_a}")
             assert refused.status_code == 403 and "belum terikat pada instansi" in refused.text
+            home = await pages.get("/hr")  # no cycle of any agency, nor another agency's name
+            assert home.status_code == 200 and agency_a not in home.text and agency_b not in home.text
         # Nothing of A was written by B's attempts: the flag is still open, the appraiser unchanged.
         seen = await w.call("GET", f"/employees/appraisals/{a1}", HR_A)
         assert seen["appraiser_nip"] == SUPERVISOR

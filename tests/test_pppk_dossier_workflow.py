@@ -16,13 +16,15 @@ from domain.cycle_commands import DefineCycle, StartCycle
 from domain.pppk_rules import RENEW
 from services.errors import ApiError
 from services.pppk import Contracts
-from tests.career_kit import OTHER_HR, finished, import_agencies
+from tests.career_kit import OTHER_AGENCY, OTHER_HR, finished, import_agencies
 from tests.factories import AGENCY, HR_ACTOR, STAFF, participants
 from tests.recording import save_history
 from tests.workflow_kit import eventually, kit, time_skipping
 from workflows.contract import ContractWorkflow, contract_workflow_id
 
 PPPK_LINE = f"{AGENCY},Pemerintah Kota Palu,WITA,bidang-umum,Bidang Umum,{STAFF},Staf Umum,\n"
+
+PALU_HR = Actor(HR_ACTOR.nip, HR_ACTOR.roles, AGENCY)  # as the API resolves HR: Palu's master data names Palu
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +50,9 @@ async def test_a_dossier_for_a_contract_ending_mid_cycle_reaches_hr_on_its_timer
         contracts = Contracts(k.app, k.client, k.task_queue, lambda: now)
         contract = {"employment": "pppk", "contract_start": "2024-01-01", "contract_end": f"{end_year}-06-30"}
         with pytest.raises(ApiError) as other_agency:
-            await contracts.record(Actor(OTHER_HR, ("hr",)), AGENCY, STAFF, contract, "c1")
+            await contracts.record(Actor(OTHER_HR, ("hr",), OTHER_AGENCY), AGENCY, STAFF, contract, "c1")
         assert other_agency.value.status == 403
-        recorded = await contracts.record(HR_ACTOR, AGENCY, STAFF, contract, "kontrak-1")
+        recorded = await contracts.record(PALU_HR, AGENCY, STAFF, contract, "kontrak-1")
         due = datetime(end_year - 1, 12, 30, tzinfo=timezone(timedelta(hours=8)))  # 00:00 WITA, six months before
         assert datetime.fromisoformat(recorded["dossier_due_at"]) == due
 
@@ -58,14 +60,14 @@ async def test_a_dossier_for_a_contract_ending_mid_cycle_reaches_hr_on_its_timer
             ContractWorkflow.run, contract_workflow_id(AGENCY, STAFF, f"{end_year}-06-30")
         )
         assert (await handle.query(ContractWorkflow.status))["state"] == "waiting"
-        assert contracts.waiting(HR_ACTOR, AGENCY) == []  # nothing before its day
+        assert contracts.waiting(PALU_HR, AGENCY) == []  # nothing before its day
 
         await k.sleep_until(due - timedelta(hours=1))
         assert (await handle.query(ContractWorkflow.status))["state"] == "waiting"
         await k.sleep_until(due + timedelta(hours=1))
         dossier_id = await handle.result()
         await save_history("pppk_contract_dossier", handle, k.client)
-        [waiting] = await eventually(lambda: _async(contracts.waiting(HR_ACTOR, AGENCY)), lambda w: len(w) == 1)
+        [waiting] = await eventually(lambda: _async(contracts.waiting(PALU_HR, AGENCY)), lambda w: len(w) == 1)
         d = waiting["dossier"]
         assert d["dossier_id"] == dossier_id and d["nip"] == STAFF and d["recommendation"] == RENEW
         assert d["produced_at"].startswith(f"{end_year - 1}-12-29T16")  # the timer's instant, in UTC
@@ -77,11 +79,11 @@ async def test_a_dossier_for_a_contract_ending_mid_cycle_reaches_hr_on_its_timer
         assert "PP 49/2018" in d["source"]
 
         with pytest.raises(ApiError):
-            contracts.decide(Actor(OTHER_HR, ("hr",)), dossier_id, "diperpanjang", "", "k")
-        decided = contracts.decide(HR_ACTOR, dossier_id, "diperpanjang", "kinerja baik, kebutuhan tetap", "putus-1")
-        again = contracts.decide(HR_ACTOR, dossier_id, "diperpanjang", "kinerja baik, kebutuhan tetap", "putus-1")
+            contracts.decide(Actor(OTHER_HR, ("hr",), OTHER_AGENCY), dossier_id, "diperpanjang", "", "k")
+        decided = contracts.decide(PALU_HR, dossier_id, "diperpanjang", "kinerja baik, kebutuhan tetap", "putus-1")
+        again = contracts.decide(PALU_HR, dossier_id, "diperpanjang", "kinerja baik, kebutuhan tetap", "putus-1")
         assert decided["decision"]["decision"] == "diperpanjang" and again["version"] == decided["version"]
-        assert contracts.waiting(HR_ACTOR, AGENCY) == []
+        assert contracts.waiting(PALU_HR, AGENCY) == []
 
 
 async def _async(value: object) -> object:

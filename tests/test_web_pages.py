@@ -272,7 +272,7 @@ async def test_a_finished_appraisal_reads_in_indonesian_for_employee_hr_and_audi
     scenario = factories.reach("finalised", factories.STAFF, store)
     people = {
         factories.STAFF: {"name": "Staf Umum"},
-        factories.HR_NIP: {"name": "Rina HR", "roles": ["hr"]},
+        factories.HR_NIP: {"name": "Rina HR", "roles": ["hr"], "agency_id": factories.AGENCY},
         AUDITOR: {"name": "Andi Auditor", "roles": ["auditor"]},
     }
     app = build_app(settings, store, users=UserDirectory.from_mapping(people, app=store))

@@ -38,8 +38,8 @@ router = APIRouter(prefix="/hr", dependencies=[Depends(same_origin)])
 
 
 def status_of(actor: Any, agencies: set[str]) -> set[str] | None:
-    """Whose read-model status a page shows: every agency's to auditors and HR bound to none; HR bound to an
-    agency its own; the head of an agency the agencies of the cycles the page shows."""
+    """Whose read-model status a page shows: every agency's to auditors and a central pengelola; other HR their
+    own agency's (none, when nobody named it); the head of an agency the agencies of the cycles the page shows."""
     if bound(actor):
         return {actor.agency}
     return None if is_hr(actor) or is_auditor(actor) else agencies
@@ -56,8 +56,10 @@ async def cycles(request: Request, actor: PageActor) -> Response:
             require_oversight(actor)  # anyone else: refused as before
     if len(rows) == 1:
         return redirect(f"/hr/siklus/{rows[0]['cycle_id']}")
-    # HR bound to an agency: that agency's mails (services/authz.py); an unbound HR user: every agency's.
-    notifications = await state.readside.notifications(state.clock(), actor.agency or None) if is_hr(actor) else None
+    # HR bound to an agency: that agency's mails (services/authz.py); a central pengelola: every agency's; HR
+    # whose agency nobody named: none.
+    own = actor.agency if bound(actor) else None
+    notifications = await state.readside.notifications(state.clock(), own) if is_hr(actor) and own != "" else None
     return page(
         request,
         "hr_home.html",

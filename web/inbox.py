@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.errors import NotFound
 from services.actions import BULK_TASKS
-from services.authz import headed_agencies, is_hr
+from services.authz import bound, headed_agencies, is_hr
 from services.errors import ApiError
 from services.views import my_tasks, read_appraisal, superior_rhk, waiting_on_me
 from web.render import page
@@ -93,8 +93,8 @@ def waiting_dossiers(state: Any, actor: Any, agency_ids: set[str]) -> list[dict[
     if not is_hr(actor):
         return []
     found = []
-    # HR bound to one agency (#15) reads only its own; otherwise every agency with a cycle is asked.
-    for agency_id in sorted({actor.agency} if actor.agency else agency_ids):
+    # HR bound to one agency (#15) reads only its own; a central pengelola asks every agency with a cycle.
+    for agency_id in sorted({actor.agency} if bound(actor) else agency_ids):
         try:
             found += [{**d, "agency_id": agency_id} for d in state.contracts.waiting(actor, agency_id)]
         except (ApiError, NotFound):  # HR of another agency, or an agency without master data
