@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from activities.pppk import PppkActivities
 from activities.transfers import TransferActivities
 from domain.application import Appraisals
 from partitioning.store import log_named, logs_of, open_appraisals
+from readmodels.export_outbox import ExportOutbox, ExportRelay, receiver_from
 from readmodels.projector import make_engine
 from readmodels.wakeup import notify as wake_projector
 from settings import DATA_DIR, InsecureSettings, Settings, check_startup, get_settings
@@ -134,15 +136,22 @@ def dispatching(settings: Settings, app: Appraisals) -> Iterator[None]:
     engine = make_engine(settings.database_url)
     dispatcher = dispatcher_from_settings(settings, app, engine)
     stop = threading.Event()
-    thread = threading.Thread(
-        target=dispatcher.run, args=(stop, settings.notify_every_seconds), name="outbox", daemon=True
-    )
-    thread.start()
+    threads = [
+        threading.Thread(target=dispatcher.run, args=(stop, settings.notify_every_seconds), name="outbox", daemon=True)
+    ]
+    # The national export's records an export could not deliver go again from here (readmodels/export_outbox.py).
+    receiver = receiver_from(settings.export_url, settings.export_dir, settings.export_timeout_seconds)
+    if receiver is not None:
+        relay = ExportRelay(ExportOutbox(engine), receiver, lambda: datetime.now(timezone.utc))
+        threads.append(threading.Thread(target=relay.run, args=(stop,), name="export relay", daemon=True))
+    for thread in threads:
+        thread.start()
     try:
         yield
     finally:
         stop.set()
-        thread.join(30)
+        for thread in threads:
+            thread.join(30)
         engine.dispose()
 
 

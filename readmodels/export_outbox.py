@@ -5,7 +5,8 @@ rule set. `enqueue` adds the records it does not hold yet; one it holds with the
 (delivered stays delivered: a re-export duplicates nothing), one whose content changed is stored anew and sent
 again as a correction under the same key. `deliver` sends what is pending or failed, one record at a time,
 and marks it delivered after the receiver's 2xx, or failed with its attempt count and last error; a failed
-record is sent again by the next export (or `kinerja export`), never lost.
+record is sent again by the worker's relay (`ExportRelay`: by itself, after a doubling wait), by the next
+export or by `kinerja export`, never lost.
 
 Exactly once at the receiver, as far as HTTP allows: a record whose mark is lost after the receiver's 2xx (a crash
 in between) is sent again, with the same `Idempotency-Key`, so a receiver that deduplicates keeps one copy; the
@@ -16,13 +17,15 @@ bytes. Concurrent exports of one agency take turns on the outbox's lock row (the
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
+import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,6 +34,8 @@ import sqlalchemy as sa
 from domain.text import scrub
 from readmodels.projector import create_tables
 from readmodels.tables import UtcDateTime, projection_tracking
+
+log = logging.getLogger(__name__)
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 STATES = (PENDING, DELIVERED, FAILED)
@@ -60,7 +65,11 @@ LOCK = "export_outbox"  # its row in rm_projection_tracking: the lock two export
 
 
 class Refused(Exception):
-    """The receiver answered, and not with success."""
+    """The receiver answered no to the record (a 4xx other than 409): sending it again as it is cannot help."""
+
+
+class Unavailable(OSError):
+    """The receiver could not take the record now (a 5xx, or 429): later."""
 
 
 class Receiver(Protocol):
@@ -96,7 +105,8 @@ class HttpReceiver:
         except urllib.error.HTTPError as e:
             if e.code == 409:
                 return  # the receiver holds this key already
-            raise Refused(f"HTTP {e.code} {scrub(str(e.reason), 200)}") from e
+            said = f"HTTP {e.code} {scrub(str(e.reason), 200)}"
+            raise (Unavailable(said) if e.code >= 500 or e.code == 429 else Refused(said)) from e
 
 
 @dataclass(frozen=True)
@@ -190,24 +200,38 @@ class ExportOutbox:
 
     def deliver(self, receiver: Receiver, now: datetime, agency_id: str | None = None) -> dict[str, int]:
         """Send every pending or failed record (of one agency, or all) once; returns how many went and failed."""
+        delivered = failed = 0
+        for row in self.unsent(agency_id):
+            if self.send(receiver, row["record_id"], row["body"], now):
+                delivered += 1
+            else:
+                failed += 1
+        return {"delivered": delivered, "failed": failed}
+
+    def unsent(self, agency_id: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        """The pending and failed records (of one agency, or all), oldest first, with their attempts and last error."""
         self.ensure_tables()
         r = records
-        query = sa.select(r.c.record_id, r.c.body).where(r.c.state.in_((PENDING, FAILED))).order_by(r.c.record_id)
+        query = (
+            sa.select(r.c.record_id, r.c.body, r.c.attempts, r.c.last_error)
+            .where(r.c.state.in_((PENDING, FAILED)))
+            .order_by(r.c.queued_at, r.c.record_id)
+            .limit(limit)
+        )
         if agency_id is not None:
             query = query.where(r.c.agency_id == agency_id)
         with self.engine.connect() as conn:
-            due = list(conn.execute(query))
-        delivered = failed = 0
-        for row in due:
-            try:
-                receiver.send(row.record_id, row.body)
-            except (OSError, Refused) as e:
-                self._mark(row.record_id, FAILED, receiver.target, now, f"{type(e).__name__}: {e}")
-                failed += 1
-            else:
-                self._mark(row.record_id, DELIVERED, receiver.target, now, None)
-                delivered += 1
-        return {"delivered": delivered, "failed": failed}
+            return [dict(row) for row in conn.execute(query).mappings()]
+
+    def send(self, receiver: Receiver, record_id: str, body: str, now: datetime) -> bool:
+        """One record sent and its outcome marked; True once the receiver holds it."""
+        try:
+            receiver.send(record_id, body)
+        except (OSError, Refused) as e:
+            self._mark(record_id, FAILED, receiver.target, now, f"{type(e).__name__}: {e}")
+            return False
+        self._mark(record_id, DELIVERED, receiver.target, now, None)
+        return True
 
     def _mark(self, record_id: str, state: str, target: str, now: datetime, error: str | None) -> None:
         r = records
@@ -245,6 +269,58 @@ class ExportOutbox:
                 )
             }
         return {s: counts.get(s, 0) for s in STATES}
+
+
+class ExportRelay:
+    """The worker's loop over the export outbox: a record an export could not deliver (the receiver down, slow
+    or answering 5xx) is sent again by itself, each after a wait that doubles from `first_seconds` up to
+    `most_seconds`, until the receiver holds it. The waits are kept in memory: after a restart each failed
+    record is tried once at once. A record the receiver refused (an HTTP 4xx other than 409: the record, not the
+    line, is wrong) is left for HR, who sees its error and exports again after the correction."""
+
+    def __init__(
+        self,
+        outbox: ExportOutbox,
+        receiver: Receiver,
+        clock: Callable[[], datetime],
+        first_seconds: float = 60.0,
+        most_seconds: float = 3600.0,
+    ) -> None:
+        self.outbox, self.receiver, self.clock = outbox, receiver, clock
+        self.first, self.most = first_seconds, most_seconds
+        self.next_try: dict[str, datetime] = {}
+        self.last_error: str | None = None
+
+    def tick(self, now: datetime | None = None) -> dict[str, int]:
+        """One round: each pending record, and each failed one whose wait is over, sent once."""
+        now = now or self.clock()
+        delivered = failed = 0
+        for row in self.outbox.unsent():
+            if str(row["last_error"] or "").startswith(f"{Refused.__name__}:"):
+                continue  # refused by the receiver: HR's to correct
+            due = self.next_try.get(row["record_id"])
+            if due is not None and now < due:
+                continue
+            if self.outbox.send(self.receiver, row["record_id"], row["body"], now):
+                self.next_try.pop(row["record_id"], None)
+                delivered += 1
+            else:
+                wait = min(self.first * 2 ** int(row["attempts"]), self.most)
+                self.next_try[row["record_id"]] = now + timedelta(seconds=wait)
+                failed += 1
+        return {"delivered": delivered, "failed": failed}
+
+    def run(self, stop: threading.Event, every_seconds: float = 30.0) -> None:
+        """Tick until `stop`; a failing round (the database gone) is logged and tried again after a while."""
+        while not stop.is_set():
+            try:
+                self.tick()
+                self.last_error = None
+            except Exception as e:  # the loop outlives any one round
+                self.last_error = f"{type(e).__name__}: {e}"[:300]
+                log.exception("export relay failed; retrying in %.0fs", every_seconds * 4)
+                stop.wait(every_seconds * 3)
+            stop.wait(every_seconds)
 
 
 def receiver_from(url: str, directory: str, timeout: float = 20.0) -> Receiver | None:
