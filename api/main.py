@@ -166,6 +166,9 @@ def create_app(
             yield
         finally:
             stop.set()
+            state.readside.discover.set()  # the loops' waits end now, not at their next look
+            for projector in list(state.readside.projectors.values()):
+                projector.wake.set()
             if loop is not None:
                 await anyio.to_thread.run_sync(loop.join, 10)
             if owned:
@@ -278,7 +281,8 @@ def _project_in_background(
         thread = threading.Thread(
             target=run_partitions,
             args=args,
-            kwargs={"projectors": readside.projectors},  # their errors show in readside.status
+            # Their errors show in readside.status; a write wakes its log's loop, or has a new log looked for.
+            kwargs={"projectors": readside.projectors, "discover": readside.discover},
             name="projectors",
             daemon=True,
         )

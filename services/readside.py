@@ -52,6 +52,8 @@ class ReadSide:
         # A partitioned store's projectors that this process runs, by log name (api/main.py gives this dict to
         # their loops): `status` shows each one's last failure of a whole catch-up, which only its loop knows.
         self.projectors: dict[str, Any] = {}
+        # Set after a write to a log none of them follows yet (a new agency's): their loops look for it at once.
+        self.discover = threading.Event()
 
     @property
     def store(self) -> Appraisals | None:
@@ -106,6 +108,13 @@ class ReadSide:
                 return None, 0
             part = store.partition(agency)
             log_name, head = part.name, int(part.recorder.max_notification_id() or 0)
+            # This process's loops (kinerja dev, tests), which SQLite has no other way to wake: the log's own loop
+            # catches up at once, and a log without one yet is looked for now, not at the next look (5 s).
+            loop = self.projectors.get(log_name)
+            if loop is not None:
+                loop.wake.set()
+            else:
+                self.discover.set()
         else:
             assert store is not None
             log_name, head = "", int(store.recorder.max_notification_id() or 0)

@@ -270,6 +270,24 @@ async def test_a_partitioned_store_answers_the_agencys_log_and_waits_for_its_pro
     store.close()
 
 
+async def test_the_apps_own_loops_project_a_new_agencys_first_write_at_once(tmp_path: Path) -> None:
+    """`kinerja dev` and the tests run each agency's projector as a thread of the API, which on SQLite nothing
+    but the API can wake. A write to a log none of them follows yet (the agency's first record) has them look
+    for it at once: its read answers when projected, not after the loops' next look for new agencies (every
+    5 s, or more: here a minute, past the read's 30 s bound, and it answered 503)."""
+    settings = settings_for(tmp_path, partitioned=True)
+    store = open_partitioned(event_store_env(settings.database_url, settings), settings)
+    app = build_app(settings, store, project_every_seconds=60.0)
+    async with running(app) as client:
+        hr = await login(client, HR_NIP)
+        written = await client.post(f"{API}/hr/cycles", json=_cycle(2031), headers=hr)  # AG-RYW's first record
+        assert written.status_code == 201, written.text
+        listed = await client.get(f"{API}/hr/cycles", headers=hr)  # sent with the write's id by the client
+        assert listed.status_code == 200, listed.text
+        assert [c["year"] for c in listed.json()] == [2031]
+    store.close()
+
+
 def test_the_every_agency_projector_is_woken_by_log_name_and_finds_a_new_agency_at_once(tmp_path: Path) -> None:
     """`kinerja projections run` on a partitioned store: each agency's projector is known by its log's name (the
     API's wake-ups name it), and a wake-up for a log without a projector yet looks for new agencies at once."""
