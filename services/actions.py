@@ -47,7 +47,16 @@ from domain.work_commands import (
     ReturnSkp,
     SubmitSkp,
 )
-from services.authz import APPRAISER, ATASAN, DECIDER, EMPLOYEE, require_agency_hr, require_hr, require_write
+from services.authz import (
+    APPRAISER,
+    ATASAN,
+    DECIDER,
+    EMPLOYEE,
+    bound_to_agency,
+    require_agency_hr,
+    require_hr,
+    require_write,
+)
 from services.gateway import Gateway, Unorchestrated
 from services.proof import Proof
 from workflows.appraisal import AppraisalWorkflow as W
@@ -176,6 +185,8 @@ class AppraisalActions:
         """One item of a bulk request: the very command the task's own form sends, under its own key."""
         if not bulk_key:
             raise InvalidInput("kunci", NO_BULK_KEY)
+        # The appraisal is in the body, not the path: HR's agency is checked here as the route's would be.
+        await run_in_threadpool(bound_to_agency, self.appraisals, actor, {"appraisal_id": appraisal_id})
         key = item_key(bulk_key, appraisal_id, task)
         if task == "review_skp":
             return await self.approve_skp(appraisal_id, ApproveSkp(actor), key)

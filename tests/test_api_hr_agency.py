@@ -121,6 +121,14 @@ async def test_hr_of_one_agency_is_refused_the_other_agency_s_records(
             ("POST", f"/hr/appraisals/{a1}/review/open", None),
         ):
             await w.call(method, path, HR_B, body, expect=404)
+        # The same through a bulk request, whose appraisals are in the body, not the path: each item is 404 too
+        # (HR delivers results, so a bulk item of another agency's appraisal would have been a write there).
+        items = [{"appraisal_id": str(a1), "task": task} for task in ("review_skp", "deliver_result")]
+        for hr in (HR_B, HR_NONE):
+            answers = await w.call("POST", "/tasks/bulk", hr, {"items": items}, key=f"bulk-{hr}")
+            assert [(a["done"], a["status"], a["error"]["code"]) for a in answers] == [
+                (False, 404, "role.not_readable")
+            ] * 2, answers
         await w.call("GET", "/hr/supervisor-flags", HR_B, params={"cycle_id": cycle_a}, expect=403)
         await w.call("GET", "/hr/trends", HR_B, params={"agency_id": agency_a}, expect=403)
         body = {"agency_id": agency_a, "time_zone": "WIB", "year": 2031, "participants": PARTICIPANTS}
