@@ -203,8 +203,8 @@ def _uuid(value: object) -> UUID | None:
 
 
 def bound_to_agency(records: Records, actor: Actor, params: Mapping[str, Any]) -> None:
-    """The records a request names (path and query parameters: cycle_id, appraisal_id, transfer_id, agency_id)
-    belong to a bound HR caller's agency; a record that does not load is left to the route (its own 404/422)."""
+    """The records a request names (path and query parameters: cycle_id, appraisal_id, transfer_id, agency_id,
+    record_id) belong to a bound HR caller's agency; a record that does not load is left to the route (its own 404/422)."""
     if not bound(actor):
         return
     if "agency_id" in params:
@@ -220,10 +220,31 @@ def bound_to_agency(records: Records, actor: Actor, params: Mapping[str, Any]) -
         require_agency(actor, *(record.agencies if name == "transfer_id" else (record.agency_id,)))
     appraisal_id = _uuid(params["appraisal_id"]) if "appraisal_id" in params else None
     if appraisal_id is not None:
+        _appraisal_in_agency(records, actor, appraisal_id)
+    # The audit trail's record (api/audit.py, receipts): an appraisal, a cycle or a transfer, by its id alone.
+    # A cycle first: it is kept in the process (domain/store.py `current`), where a large one's replay is costly.
+    record_id = _uuid(params["record_id"]) if "record_id" in params else None
+    if record_id is not None:
         try:
-            appraisal = records.appraisal(appraisal_id)
-            agency = records.cycle(appraisal.cycle_id).agency_id
-        except (NotFound, IntegrityBroken):  # the route answers for it
+            require_agency(actor, records.cycle(record_id).agency_id)
             return
-        if not in_agency(actor, agency) and not relations(actor, appraisal):
-            raise ApiError.of(404, "NotFound", NOT_READABLE, appraisal_id=str(appraisal_id))
+        except (NotFound, IntegrityBroken):
+            pass
+        if _appraisal_in_agency(records, actor, record_id):
+            return
+        try:
+            require_agency(actor, *records.transfer(record_id).agencies)
+        except (NotFound, IntegrityBroken):  # the route answers for it
+            pass
+
+
+def _appraisal_in_agency(records: Records, actor: Actor, appraisal_id: UUID) -> bool:
+    """404 for an appraisal of another agency the caller takes no part in; False when no appraisal has that id."""
+    try:
+        appraisal = records.appraisal(appraisal_id)
+        agency = records.cycle(appraisal.cycle_id).agency_id
+    except (NotFound, IntegrityBroken):  # the route answers for it
+        return False
+    if not in_agency(actor, agency) and not relations(actor, appraisal):
+        raise ApiError.of(404, "NotFound", NOT_READABLE, appraisal_id=str(appraisal_id))
+    return True

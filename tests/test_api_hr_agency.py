@@ -121,6 +121,13 @@ async def test_hr_of_one_agency_is_refused_the_other_agency_s_records(
             ("POST", f"/hr/appraisals/{a1}/review/open", None),
         ):
             await w.call(method, path, HR_B, body, expect=404)
+        # The audit trail names its record as record_id (an appraisal or a cycle): bound alike.
+        for view in ("history", "verify", "state", "export"):
+            await w.call("GET", f"/audit/records/{a1}/{view}", HR_B, expect=404)
+            refused = await w.call("GET", f"/audit/records/{cycle_a}/{view}", HR_B, expect=403)
+            assert refused["code"] == "role.other_agency", (view, refused)
+        assert (await w.call("GET", f"/audit/records/{a1}/history", HR_A))[0]["type"]
+        assert (await w.call("GET", f"/audit/records/{a1}/history", AUDITOR))[0]["type"]
         # The same through a bulk request, whose appraisals are in the body, not the path: each item is 404 too
         # (HR delivers results, so a bulk item of another agency's appraisal would have been a write there).
         items = [{"appraisal_id": str(a1), "task": task} for task in ("review_skp", "deliver_result")]
