@@ -36,6 +36,7 @@ from domain.result_commands import EscalateKeberatan
 from partitioning.outbox import outbox_for
 from readmodels.outbox import Outbox
 from readmodels.outbox_tables import NO_ADDRESS, Policy, Render
+from readmodels.ticking import Ticking
 from settings import Settings
 from web.mail import renderer
 
@@ -185,8 +186,10 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Dispatcher:
+class Dispatcher(Ticking):
     """The outbox's loop in the worker: follow the log, compose what is due, send what is pending."""
+
+    what = "notification dispatch"
 
     def __init__(
         self,
@@ -197,7 +200,6 @@ class Dispatcher:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.outbox, self.sender, self.render, self.address_of, self.clock = outbox, sender, render, address_of, clock
-        self.last_error: str | None = None
 
     def tick(self, now: datetime | None = None) -> dict[str, int]:
         """One round; returns what it did (items added, messages composed, delivered, failed)."""
@@ -229,18 +231,6 @@ class Dispatcher:
             return False
         self.outbox.delivered(message_id, address, now)
         return True
-
-    def run(self, stop: threading.Event, every_seconds: float = 5.0) -> None:
-        """Tick until `stop`; a failing round (the database gone) is logged and retried after a while."""
-        while not stop.is_set():
-            try:
-                self.tick()
-                self.last_error = None
-            except Exception as e:  # the loop outlives any one round
-                self.last_error = f"{type(e).__name__}: {e}"[:300]
-                log.exception("notification dispatch failed; retrying in %.0fs", every_seconds * 6)
-                stop.wait(every_seconds * 5)
-            stop.wait(every_seconds)
 
 
 def outbox_policy(settings: Settings) -> Policy:

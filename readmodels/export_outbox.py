@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import tempfile
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -34,6 +33,7 @@ import sqlalchemy as sa
 from domain.text import scrub
 from readmodels.projector import create_tables
 from readmodels.tables import UtcDateTime, projection_tracking
+from readmodels.ticking import Ticking
 
 log = logging.getLogger(__name__)
 
@@ -271,12 +271,14 @@ class ExportOutbox:
         return {s: counts.get(s, 0) for s in STATES}
 
 
-class ExportRelay:
+class ExportRelay(Ticking):
     """The worker's loop over the export outbox: a record an export could not deliver (the receiver down, slow
     or answering 5xx) is sent again by itself, each after a wait that doubles from `first_seconds` up to
     `most_seconds`, until the receiver holds it. The waits are kept in memory: after a restart each failed
     record is tried once at once. A record the receiver refused (an HTTP 4xx other than 409: the record, not the
     line, is wrong) is left for HR, who sees its error and exports again after the correction."""
+
+    what, every_seconds, pause = "export relay", 30.0, 3
 
     def __init__(
         self,
@@ -289,7 +291,6 @@ class ExportRelay:
         self.outbox, self.receiver, self.clock = outbox, receiver, clock
         self.first, self.most = first_seconds, most_seconds
         self.next_try: dict[str, datetime] = {}
-        self.last_error: str | None = None
 
     def tick(self, now: datetime | None = None) -> dict[str, int]:
         """One round: each pending record, and each failed one whose wait is over, sent once."""
@@ -309,18 +310,6 @@ class ExportRelay:
                 self.next_try[row["record_id"]] = now + timedelta(seconds=wait)
                 failed += 1
         return {"delivered": delivered, "failed": failed}
-
-    def run(self, stop: threading.Event, every_seconds: float = 30.0) -> None:
-        """Tick until `stop`; a failing round (the database gone) is logged and tried again after a while."""
-        while not stop.is_set():
-            try:
-                self.tick()
-                self.last_error = None
-            except Exception as e:  # the loop outlives any one round
-                self.last_error = f"{type(e).__name__}: {e}"[:300]
-                log.exception("export relay failed; retrying in %.0fs", every_seconds * 4)
-                stop.wait(every_seconds * 3)
-            stop.wait(every_seconds)
 
 
 def receiver_from(url: str, directory: str, timeout: float = 20.0) -> Receiver | None:
