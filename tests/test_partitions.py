@@ -57,8 +57,11 @@ def settings_for(store_url: str, tmp_path: Path, **more: object) -> Settings:
     return Settings(database_url=store_url, log_keys_dir=str(tmp_path / "keys"), witnesses=witness, **more)
 
 
-def two_agencies(store_url: str, tmp_path: Path) -> tuple[PartitionedAppraisals, Settings, Scenario, Scenario]:
-    settings = settings_for(store_url, tmp_path, partitioned=True)
+def two_agencies(
+    store_url: str, tmp_path: Path, settings: Settings | None = None
+) -> tuple[PartitionedAppraisals, Settings, Scenario, Scenario]:
+    """Palu (its head and staff planned) and Donggala (its head) in a partitioned store, each in its own log."""
+    settings = settings or settings_for(store_url, tmp_path, partitioned=True)
     app = open_appraisals(settings)
     assert isinstance(app, PartitionedAppraisals)
     palu, donggala = Scenario.new(app, agency_id=PALU), Scenario.new(app, agency_id=DONGGALA)

@@ -39,12 +39,12 @@ from services.users import UserDirectory
 from settings import Settings, WitnessConfig, event_store_env
 from tests.factories import HEAD, STAFF, UTC, Scenario, T, actor
 from tests.test_api_support import AUDITOR, EMP1, USERS, api_client, build_app, login, settings_for
+from tests.test_partitions import DONGGALA, PALU, two_agencies
 from tests.test_web_pages import sign_in
 from transparency.log import Log
 from transparency.wiring import origin_of
 from worker import activities_for
 
-PALU, DONGGALA = "pemkot-palu", "pemkab-donggala"
 HR_PALU, HR_DONGGALA = "197002022000012003", "197103032001012004"
 
 
@@ -98,13 +98,9 @@ def checkpoint_every_log(store: Appraisals, settings: Settings) -> dict[str, dic
 
 @pytest.fixture
 def world(store_url: str, tmp_path: Path) -> Iterator[Partitioned]:
-    settings = proof_settings(store_url, tmp_path, partitioned=True)
-    store = open_appraisals(settings)
-    assert isinstance(store, PartitionedAppraisals)
-    palu, donggala = Scenario.new(store, agency_id=PALU), Scenario.new(store, agency_id=DONGGALA)
-    palu.plan(HEAD)
-    palu.plan(STAFF)
-    donggala.plan(HEAD)
+    store, settings, palu, donggala = two_agencies(
+        store_url, tmp_path, proof_settings(store_url, tmp_path, partitioned=True)
+    )
     app = build_app(settings, store, users=users_of(store), project_every_seconds=None)
     yield Partitioned(app, store, settings, palu, donggala)
     store.close()
