@@ -51,7 +51,8 @@ async def national(
 ) -> dict[str, Any]:
     """The national roll-up: appraisals per agency by stage and predikat (counts only, no names), the nation's
     totals and each projection's position (one per agency's log when the store is partitioned)."""
-    return await readside.national(year)
+    found: dict[str, Any] = await readside.call("national_rollup", year)  # the read tables made first
+    return found
 
 
 @router.get("/records/{record_id}/history", response_model=list[EventOut])

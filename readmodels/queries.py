@@ -15,6 +15,7 @@ from domain.calendar import as_utc
 from domain.rules import PREDIKATS, rule_set
 from domain.stages import FINALISED
 from readmodels.cascade_queries import cascade_waits_of, open_supervisor_flags, waiting_on  # noqa: F401 - #15's reads
+from readmodels.national import national_rollup  # noqa: F401 - #10's roll-up over every agency's log
 from readmodels.rows import ANNUAL
 from readmodels.tables import appraisals, cycle_progress, cycles, distribution, employees, inbox, trends
 from readmodels.transfer_rows import evaluation_tasks, transfer_ids  # noqa: F401 - #15's transfer reads

@@ -354,20 +354,6 @@ class ReadSide:
             self.projector.ensure_tables()
         return self.queries.employee(self.engine, nip)
 
-    async def national(self, year: int | None) -> dict[str, Any]:
-        """The national roll-up over every agency's log (readmodels/national.py). The projector may not have
-        created its tables yet (it starts in the background beside the first request): they are made first."""
-        if self.engine is None:
-            raise ApiError.of(503, "ReadModelsUnavailable", NOT_CONFIGURED, store="read models")
-        from readmodels.national import national_rollup  # noqa: PLC0415 - the read side is optional
-
-        def read() -> dict[str, Any]:
-            if self.projector is not None:
-                self.projector.ensure_tables()
-            return national_rollup(self.engine, year)
-
-        return await run_in_threadpool(read)
-
     async def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """A read-model query. In a request that wrote, it first waits (bounded, `settle`) for the projection
         to pass those writes: a page that answers a form by showing a list (the transfers after recording
