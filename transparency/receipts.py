@@ -46,18 +46,32 @@ class Receipts:
         self.tree = LogTree(log)
 
     def _row(self, conn: sa.Connection, record_id: UUID, version: int) -> Any:
+        """The event's row with its seal's text and its leaf (NULL where there is none), in one statement."""
         events = self.log.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+        seals, leaves = self.t.seals, self.t.leaves
         return conn.execute(
-            sa.select(events).where(events.c.originator_id == record_id, events.c.originator_version == version)
+            sa.select(
+                events,
+                seals.c.note.label("seal_note"),
+                leaves.c.idx.label("leaf_idx"),
+                leaves.c.hash.label("leaf_hash"),
+            )
+            .select_from(
+                events.outerjoin(seals, seals.c.notification_id == events.c.id).outerjoin(
+                    leaves, leaves.c.notification_id == events.c.id
+                )
+            )
+            .where(events.c.originator_id == record_id, events.c.originator_version == version)
         ).first()
 
     def issue(self, record_id: UUID, version: int) -> dict[str, Any]:
         """The receipt of one event, completed with its proof if a checkpoint covers it already."""
+        self.tree.ensure_tables()
         with self.log.engine.connect() as conn:
             row = self._row(conn, record_id, version)
-            if row is None:
-                raise NotFound(NO_EVENT, version=version, record_id=str(record_id))
-            seal = conn.execute(sa.select(self.t.seals.c.note).where(self.t.seals.c.notification_id == row.id)).scalar()
+        if row is None:
+            raise NotFound(NO_EVENT, version=version, record_id=str(record_id))
+        seal = row.seal_note
         if seal is None:
             raise NotFound(NO_SEAL, version=version, record_id=str(record_id))
         state = bytes(row.state)
@@ -82,12 +96,15 @@ class Receipts:
             },
             "seal": seal,
         }
-        return self.complete(receipt)
+        # The leaf came with the row: an event no checkpoint covers yet (a person's receipt right after their
+        # action) costs no further statement.
+        return self._complete(receipt, None if row.leaf_idx is None else (int(row.leaf_idx), bytes(row.leaf_hash)))
 
     def complete(self, receipt: dict[str, Any]) -> dict[str, Any]:
         """Add the inclusion proof to the latest checkpoint that covers the event, if there is one."""
-        self.tree.ensure_tables()
-        covered = self.tree.leaf_of(int(receipt["event"]["notification_id"]))
+        return self._complete(receipt, self.tree.leaf_of(int(receipt["event"]["notification_id"])))
+
+    def _complete(self, receipt: dict[str, Any], covered: tuple[int, bytes] | None) -> dict[str, Any]:
         c, w = self.t.checkpoints, self.t.witnessed
         if covered is None:
             return receipt
