@@ -13,6 +13,7 @@ organisation's in domain/org_import.py, loading and saving in domain/store.py.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -58,8 +59,7 @@ class Appraisals(Organisation, Transfers, ActingService, CareerService):
         with cycle.command(key), appraisal.command(key):
             cycle.change_supervisor(cmd, nip, at)
             appraisal.reassign_supervisor(cmd, at)
-        self._save(cycle, appraisal)
-        return _outcome(appraisal)
+        return _outcome(appraisal, written=self._save(cycle, appraisal))
 
     # --- appraisals ---------------------------------------------------------
 
@@ -95,10 +95,10 @@ class Appraisals(Organisation, Transfers, ActingService, CareerService):
             timestamp=at,
         )
         try:
-            self._save(appraisal)
+            written = self._save(appraisal)
         except ConcurrencyConflict:  # opened by a concurrent caller a moment ago
             return _outcome(self.appraisal(appraisal_id), replayed=True)
-        return _outcome(appraisal)
+        return _outcome(appraisal, written=written)
 
     def record_workflows_started(self, cycle_id: UUID, nips: list[str], at: datetime) -> list[str]:
         """Record that these appraisals' workflows run (domain/opening.py); returns the NIPs new to the record.
@@ -140,8 +140,7 @@ class Appraisals(Organisation, Transfers, ActingService, CareerService):
             return self._replay(appraisal, key)
         with appraisal.command(key):
             appraisal.execute(cmd, at, CycleFacts(self, appraisal))
-        self._save(appraisal)
-        return _outcome(appraisal)
+        return _outcome(appraisal, written=self._save(appraisal))
 
     def rehearse(self, appraisal: Appraisal, cmd: AppraisalCommand, at: datetime) -> None:
         """Run a command on a copy of the appraisal and keep nothing: the rules' refusal, if they refuse it now
@@ -231,7 +230,16 @@ class CycleFacts:
         return None
 
 
-def _outcome(appraisal: Appraisal, replayed: bool = False) -> Outcome:
+def _outcome(appraisal: Appraisal, replayed: bool = False, written: Mapping[str, int] | None = None) -> Outcome:
+    """`written`: Store._save's answer, the log and position of the appraisal's new events."""
+    log_name, position = next(iter(written.items())) if written else ("", 0)
     return Outcome(
-        appraisal.id, appraisal.version, appraisal.stage, appraisal.pending_task(), appraisal.predikat, replayed
+        appraisal.id,
+        appraisal.version,
+        appraisal.stage,
+        appraisal.pending_task(),
+        appraisal.predikat,
+        replayed,
+        log_name,
+        position,
     )

@@ -18,6 +18,11 @@ class Outcome:
     pending: dict[str, str] | None
     predikat: str | None
     replayed: bool = False
+    # Where the command's last event went: its log ("" for the single log, else the agency partition's name)
+    # and its notification id there; 0 when it wrote nothing (a replay). A read that must see the write waits
+    # for the projection to pass it (services/readside.py), without asking the log for its head.
+    log: str = ""
+    position: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "id": str(self.id)}

@@ -165,10 +165,11 @@ class Store(Application[UUID]):
     def _kept_lock(self) -> threading.Lock:
         return threading.Lock()
 
-    def _save(self, *aggregates: KinerjaAggregate) -> None:
+    def _save(self, *aggregates: KinerjaAggregate) -> dict[str, int]:
+        """Save together; returns, by log ("" for this store's own), the notification id of the last event saved."""
         saved_from = [a.version - len(a.pending_events) for a in aggregates]
         try:
-            self.save(*aggregates)
+            recordings = self.save(*aggregates)
         except IntegrityError:
             names = ", ".join(f"{type(a).__name__} {a.id}" for a in aggregates)
             raise ConcurrencyConflict(RACE, names=names) from None
@@ -178,6 +179,12 @@ class Store(Application[UUID]):
                 kept.after_save(aggregate, version)
         if self.on_saved is not None:
             self._tell_saved(self.on_saved, aggregates)
+        positions: dict[str, int] = {}
+        for recording in recordings or ():
+            home = self.home(recording.domain_event.originator_id)
+            log_name = "" if home is self else home.name
+            positions[log_name] = max(positions.get(log_name, 0), int(recording.notification.id))
+        return positions
 
     def _tell_saved(self, on_saved: Callable[[str], None], aggregates: Sequence[KinerjaAggregate]) -> None:
         homes = {self.home(a.id) for a in aggregates}

@@ -58,6 +58,7 @@ from readmodels.rows import (
 )
 from readmodels.tables import READ_TABLES, metadata, projection_failures, projection_tracking
 from readmodels.transfer_rows import project_transfer
+from readmodels.wakeup import SqliteChanges, changes_of, wait_for_change
 from readmodels.working_set import WorkingSet
 
 log = logging.getLogger(__name__)
@@ -367,7 +368,23 @@ def run(projector: Projector, stop: threading.Event, every_seconds: float = 1.0,
     """The projector's own loop (a thread of the API, or `kinerja projections run`): catch up, then wait
     `every_seconds` or until a reader nudges it (`projector.wake`), again. A failed catch-up (the database
     gone, say) is logged, kept as the projector's last error (status()) and retried after a delay that
-    doubles up to a minute. Set `stop` (and `wake`, to end the wait at once) to end it."""
+    doubles up to a minute. Set `stop` (and `wake`, to end the wait at once) to end it. On SQLite, the idle
+    wait also ends when another connection commits to the log's file (readmodels/wakeup.py)."""
+    changed = changes_of(getattr(getattr(projector.log, "datastore", None), "engine", None))
+    try:
+        _run(projector, stop, every_seconds, most_seconds, changed)
+    finally:
+        if changed is not None:
+            changed.close()
+
+
+def _run(
+    projector: Projector,
+    stop: threading.Event,
+    every_seconds: float,
+    most_seconds: float,
+    changed: SqliteChanges | None,
+) -> None:
     failures = 0
     while not stop.is_set():
         projector.wake.clear()  # a nudge from now on calls for another round
@@ -381,4 +398,4 @@ def run(projector: Projector, stop: threading.Event, every_seconds: float = 1.0,
             stop.wait(wait)
             continue
         failures, projector.last_error = 0, None
-        projector.wake.wait(every_seconds)
+        wait_for_change(projector.wake, changed, every_seconds)

@@ -186,7 +186,7 @@ class Gateway:
                 raise
             raise await _not_running(handle, appraisal) from None
         if note:
-            await self.readside.wrote(appraisal.id)
+            await self.readside.wrote(appraisal.id, outcome, notified=True)  # the worker's save woke the projector
         return outcome
 
     async def record(
@@ -213,7 +213,7 @@ class Gateway:
                     raise
                 await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
         if note:
-            await self.readside.wrote(appraisal.id)
+            await self.readside.wrote(appraisal.id, outcome)
         return outcome
 
     # --- cycles ---------------------------------------------------------------

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
 
 from domain.application import Appraisals
+from domain.outcome import Outcome
 from domain.partitions import PartitionedAppraisals
 from readmodels.wakeup import notify as wake_projector
 from services import consistency
@@ -86,10 +87,19 @@ class ReadSide:
 
     # --- read-your-writes (services/consistency.py) -------------------------------
 
-    async def wrote(self, record_id: UUID) -> None:
-        """Note, for this request's answer, the head of the log that holds `record_id` after a write to it."""
+    async def wrote(self, record_id: UUID, outcome: Outcome | None = None, *, notified: bool = False) -> None:
+        """Note, for this request's answer, where the write to `record_id` went: the position its `outcome` names,
+        else the head of its log. `notified`: the process that wrote has woken the projector's process already
+        (the worker's saves do: worker.py), so this one need not."""
         noted = consistency.written()
         if noted is None or self.projector is None:
+            return
+        if outcome is not None and outcome.position > 0:
+            self._wake_here(outcome.log)
+            self._saw_head(outcome.log, outcome.position)
+            noted.add(outcome.log, outcome.position)
+            if not notified:
+                await run_in_threadpool(self._notify, outcome.log)
             return
         try:
             log_name, head = await run_in_threadpool(self._head_after_write, record_id)
@@ -108,23 +118,33 @@ class ReadSide:
                 return None, 0
             part = store.partition(agency)
             log_name, head = part.name, int(part.recorder.max_notification_id() or 0)
-            # This process's loops (kinerja dev, tests), which SQLite has no other way to wake: the log's own loop
-            # catches up at once, and a log without one yet is looked for now, not at the next look (5 s).
-            loop = self.projectors.get(log_name)
-            if loop is not None:
-                loop.wake.set()
-            else:
-                self.discover.set()
         else:
             assert store is not None
             log_name, head = "", int(store.recorder.max_notification_id() or 0)
-            self.projector.wake.set()  # a projector loop of this process (kinerja dev, tests) starts at once
+        self._wake_here(log_name)
         self._saw_head(log_name, head)
+        self._notify(log_name)
+        return log_name, head
+
+    def _notify(self, log_name: str) -> None:
+        """Wake the projector's own process for the log (PostgreSQL; readmodels/wakeup.py)."""
         try:
             wake_projector(self.engine, log_name)
         except sa.exc.DatabaseError:  # the poll wakes it anyway
             log.warning("could not wake the projector for %s", log_name or "the log", exc_info=True)
-        return log_name, head
+
+    def _wake_here(self, log_name: str) -> None:
+        """This process's loops (kinerja dev, tests), which SQLite has no other way to wake: the log's own loop
+        catches up at once, and a log without one yet is looked for now, not at the next look (5 s)."""
+        if not isinstance(self.store, PartitionedAppraisals):
+            if self.projector is not None:
+                self.projector.wake.set()
+            return
+        loop = self.projectors.get(log_name)
+        if loop is not None:
+            loop.wake.set()
+        else:
+            self.discover.set()
 
     def _saw_head(self, log_name: str, head: int) -> None:
         with self._lock:

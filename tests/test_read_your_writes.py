@@ -24,9 +24,10 @@ from domain.application import Appraisals
 from domain.base import Actor
 from domain.cycle_commands import DefineCycle
 from domain.partitions import partition_name
+from domain.work_commands import ReturnSkp
 from partitioning.projection import projector_for, run_partitions
 from partitioning.store import open_partitioned
-from readmodels.projector import make_engine
+from readmodels.projector import Projector, make_engine, run
 from readmodels.wakeup import listen, notify
 from services import consistency
 from services.consistency import MAX_TOKENS, Malformed, Seen, parse
@@ -37,6 +38,7 @@ from tests.test_api_support import (
     ENGLISH,
     HR_NIP,
     PARTICIPANTS,
+    SUPERVISOR,
     build_app,
     login,
     running,
@@ -353,6 +355,51 @@ def test_every_save_names_the_log_that_took_it_for_the_projectors_wake_up(tmp_pa
     assert store.cycle(cycle).year == 2032  # saved all the same
     single.close()
     store.close()
+
+
+def test_a_command_answers_the_log_and_the_notification_id_of_the_event_it_wrote(tmp_path: Path) -> None:
+    """The API notes a write's position from the command's outcome (no head query): the outcome names the log
+    that took the event ("" for a single log, the agency's when partitioned) and the event's own id there; a
+    replayed command wrote nothing and names none."""
+    at = datetime(2030, 2, 1, tzinfo=timezone.utc)
+    single = Appraisals(env=event_store_env(f"sqlite:///{tmp_path / 'one.db'}", settings_for(tmp_path)))
+    settings = settings_for(tmp_path / "parts", partitioned=True)
+    store = open_partitioned(event_store_env(settings.database_url, settings), settings)
+    for app, log_name in ((single, ""), (store, partition_name("AG-TEST"))):
+        _, appraisal = seed_appraisal(app)
+        log = app.home(appraisal).recorder
+        done = app.execute(appraisal, ReturnSkp(Actor(SUPERVISOR), "perbaiki"), at=at, key="k-return")
+        assert (done.log, done.position) == (log_name, log.max_notification_id())
+        assert log.select_notifications(done.position, 1)[0].originator_version == done.version
+        again = app.execute(appraisal, ReturnSkp(Actor(SUPERVISOR), "perbaiki"), at=at, key="k-return")
+        assert again.replayed and again.position == 0
+    single.close()
+    store.close()
+
+
+def test_on_sqlite_the_projector_loop_catches_up_when_another_connection_commits(tmp_path: Path) -> None:
+    """SQLite has no LISTEN: the loop asks the file (PRAGMA data_version) every few milliseconds whether another
+    connection committed, so a write from another process is projected at once, not at the next idle poll
+    (here a minute, past the test's bound), and without anyone setting the loop's wake-up."""
+    settings = settings_for(tmp_path)
+    store = Appraisals(env=event_store_env(settings.database_url, settings))
+    writer = Appraisals(env=event_store_env(settings.database_url, settings))  # another connection, as the worker's
+    projector = Projector(store, make_engine(settings.database_url))
+    stop = threading.Event()
+    loop = threading.Thread(target=run, args=(projector, stop, 60.0))
+    loop.start()
+    try:
+        seed_appraisal(writer)
+        head = writer.recorder.max_notification_id()
+        _until(lambda: projector.position() == head, seconds=20)
+        _until(lambda: not projector.wake.is_set(), seconds=20)
+    finally:
+        stop.set()
+        projector.wake.set()
+        loop.join(timeout=30)
+        store.close()
+        writer.close()
+    assert not loop.is_alive()
 
 
 async def test_a_page_form_that_writes_leaves_the_cookie_and_the_next_page_waits_for_it(unprojected) -> None:
