@@ -44,6 +44,12 @@ class ReadSide:
 
     def __init__(self, engine: Any = None, projector: Any = None, queries: Any = None, outbox: Any = None) -> None:
         self.engine, self.projector, self.queries, self.outbox = engine, projector, queries, outbox
+        # The read-model queries and the projections' positions on PostgreSQL in autocommit: each SELECT its own
+        # snapshot, as under READ COMMITTED inside a transaction, without the BEGIN and the pool's ROLLBACK (two
+        # round trips more than a one-statement read). Writes (the outbox, the tables' creation) keep `engine`.
+        self.reads = engine
+        if engine is not None and engine.dialect.name == "postgresql":
+            self.reads = engine.execution_options(isolation_level="AUTOCOMMIT")
         # Positions and heads only grow: what this process saw last spares a query to a read that is behind it.
         self._reached: dict[str, int] = {}
         self._heads: dict[str, int] = {}
@@ -189,7 +195,7 @@ class ReadSide:
         from readmodels.tables import projection_tracking as t  # noqa: PLC0415 - optional, as in from_url
 
         try:
-            with self.engine.connect() as conn:
+            with self.reads.connect() as conn:
                 found = conn.execute(sa.select(t.c.last_notification_id).where(t.c.projection == projection))
                 at = int(found.scalar_one_or_none() or 0)
         except sa.exc.DatabaseError:  # no projector ever ran here (no table yet): nothing is projected
@@ -372,7 +378,7 @@ class ReadSide:
             return None
         if self.projector is not None:
             self.projector.ensure_tables()
-        return self.queries.employee(self.engine, nip)
+        return self.queries.employee(self.reads, nip)
 
     async def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
         """A read-model query. In a request that wrote, it first waits (bounded, `settle`) for the projection
@@ -384,6 +390,6 @@ class ReadSide:
         def read() -> Any:
             if self.projector is not None:  # the projector may not have run yet (its own process): empty tables
                 self.projector.ensure_tables()
-            return query(self.engine, *args, **kwargs)
+            return query(self.reads, *args, **kwargs)
 
         return await run_in_threadpool(read)
