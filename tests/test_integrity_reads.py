@@ -175,3 +175,23 @@ async def test_a_read_of_an_altered_record_names_what_broke(
         # The check reports rather than refuses: the auditor still learns what broke.
         chain = await client.get(f"/api/v1/audit/records/{record}/integrity", headers=auditor)
         assert chain.status_code == 200 and (chain.json()["ok"], chain.json()["first"]["kind"]) == (False, finding)
+
+
+def test_a_log_sealed_before_the_seals_index_gets_it_when_its_store_opens(store_url: str, tmp_path: Path) -> None:
+    """The integrity check before every read finds a record's seals by its id: a log sealed before the index
+    existed (every seal scanned at each read) has it created when its store opens, and reads as before."""
+    settings = settings_for(tmp_path)
+    store = Appraisals(env=event_store_env(store_url, settings))
+    _, appraisal_id = seed_appraisal(store)
+    seals = Log.of(store).tables.seals
+    (index,) = seals.indexes
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:
+        index.drop(conn)  # the log as an older Kinerja left it
+    assert not sa.inspect(engine).has_index(seals.name, str(index.name))
+    store.close()
+    reopened = Appraisals(env=event_store_env(store_url, settings))
+    assert sa.inspect(engine).has_index(seals.name, str(index.name))
+    assert reopened.appraisal(appraisal_id).version == 3  # opened, drafted, submitted: intact and readable
+    reopened.close()
+    engine.dispose()

@@ -132,6 +132,20 @@ class SealingRecorder(CoreReads, CoreNotifications):
         self.log_tables = log_tables(events_table_name, schema_name)
         self.tables.append(self.log_tables.seals)
 
+    def create_table(self) -> None:
+        """The tables, and the seals' indexes on a log whose seals table is older than they are (created
+        once, when the store opens; a process starting beside this one may create one first)."""
+        super().create_table()
+        engine = self.datastore.engine
+        assert engine is not None
+        seals = self.log_tables.seals
+        for index in seals.indexes:
+            try:
+                index.create(engine, checkfirst=True)
+            except sa.exc.DatabaseError:
+                if not sa.inspect(engine).has_index(seals.name, str(index.name), schema=seals.schema):
+                    raise
+
     def _insert_stored_events(
         self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int]:

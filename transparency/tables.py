@@ -51,6 +51,10 @@ def log_tables(events_table_name: str, schema: str | None = None) -> LogTables:
         sa.Column("originator_version", BIG, nullable=False),
         sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
+        # A record's seals, read by the integrity check before every read and every action's authorisation:
+        # without it each check scanned every seal of the log (SealingRecorder.create_table adds it to a log
+        # sealed before it existed).
+        sa.Index(f"{p}_seals_record", "originator_id", "originator_version"),
     )
     leaves = sa.Table(
         f"{p}_tree_leaves",
