@@ -16,6 +16,7 @@ the signed checkpoints and witnesses; this check trusts it, which is what makes 
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -89,9 +90,22 @@ class RecordCheck:
         BEGIN, a SET TRANSACTION, four SELECTs and a ROLLBACK: seven round trips on PostgreSQL before every
         read and every action's authorisation)."""
         self.tree.ensure_tables()
+        with reading(self.log.engine) as conn:
+            found = conn.execute(self._statement, {"rid": record_id, "oid": str(record_id)}).all()
+        stored = [_Stored(int(r.nid), int(r.version), r.topic, r.state) for r in found if r.part == 0]
+        seals = {int(r.nid): str(r.note) for r in found if r.part == 1}
+        leaves = [(int(r.nid), int(r.version), bytes(r.state)) for r in found if r.part == 2]
+        return stored, seals, leaves
+
+    @cached_property
+    def _statement(self) -> sa.Select[Any]:
+        """`_read`'s statement, built once (building it and its cache key cost more than running it)."""
         events = self.events_table()
-        oid = str(record_id)
         s, lv = self.t.seals, self.t.leaves
+        rid, oid = (
+            sa.bindparam("rid", type_=events.c.originator_id.type),
+            sa.bindparam("oid", type_=s.c.originator_id.type),
+        )
         # The newest row anything records (the log, the seals, the tree): rows the log lost count too.
         newest = sa.union_all(
             sa.select(sa.func.max(events.c.id).label("n")),
@@ -113,7 +127,7 @@ class RecordCheck:
                 events.c.state.label("state"),
                 none(text).label("note"),
                 events.c.originator_version.label("ord"),
-            ).where(events.c.originator_id == record_id, events.c.id <= upto),
+            ).where(events.c.originator_id == rid, events.c.id <= upto),
             sa.select(
                 sa.literal(1), s.c.notification_id, none(number), none(text), none(blob), s.c.note, none(number)
             ).where(s.c.originator_id == oid, s.c.notification_id <= upto),
@@ -127,12 +141,7 @@ class RecordCheck:
                 lv.c.idx,
             ).where(lv.c.originator_id == oid, lv.c.notification_id <= upto),
         ).subquery()
-        with reading(self.log.engine) as conn:
-            found = conn.execute(sa.select(parts).order_by(parts.c.part, parts.c.ord)).all()
-        stored = [_Stored(int(r.nid), int(r.version), r.topic, r.state) for r in found if r.part == 0]
-        seals = {int(r.nid): str(r.note) for r in found if r.part == 1}
-        leaves = [(int(r.nid), int(r.version), bytes(r.state)) for r in found if r.part == 2]
-        return stored, seals, leaves
+        return sa.select(parts).order_by(parts.c.part, parts.c.ord)
 
     def _report(self, record_id: UUID, stored: list[Any], seals: dict[int, str], leaves: list[Any]) -> Report:
         report = Report(self.log.name, self.origin)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -47,9 +48,16 @@ class Receipts:
 
     def _row(self, conn: sa.Connection, record_id: UUID, version: int) -> Any:
         """The event's row with its seal's text and its leaf (NULL where there is none), in one statement."""
+        return conn.execute(self._statement, {"rid": record_id, "version": version}).first()
+
+    @cached_property
+    def _statement(self) -> sa.Select[Any]:
+        """`_row`'s statement, built once (building it and its cache key cost more than running it)."""
         events = self.log.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
         seals, leaves = self.t.seals, self.t.leaves
-        return conn.execute(
+        rid = sa.bindparam("rid", type_=events.c.originator_id.type)
+        version = sa.bindparam("version", type_=events.c.originator_version.type)
+        return (
             sa.select(
                 events,
                 seals.c.note.label("seal_note"),
@@ -61,8 +69,8 @@ class Receipts:
                     leaves, leaves.c.notification_id == events.c.id
                 )
             )
-            .where(events.c.originator_id == record_id, events.c.originator_version == version)
-        ).first()
+            .where(events.c.originator_id == rid, events.c.originator_version == version)
+        )
 
     def issue(self, record_id: UUID, version: int) -> dict[str, Any]:
         """The receipt of one event, completed with its proof if a checkpoint covers it already."""
