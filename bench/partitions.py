@@ -15,7 +15,10 @@ event per transaction (as an activity does: one command, one save) on aggregates
   version, topic, state; the same unique index), one transaction per row, into one table.
 
 Rounds interleaved one, partitioned, raw, raw, partitioned, one (A,B,C,C,B,A); each mode's rate is
-its total events over its total time. Ends with
+its total events over its total time. Where the CPU goes, per save: the writers' own (Python and the
+driver), PostgreSQL's (the backends of the bench's database and the server's own processes, from
+/proc, if the server runs on this machine) and the
+machine's idle share and the rest (the kernel's own, other work) while the mode ran. Ends with
 `RESULT partitions speedup=<partitioned/one> raw_ratio=<partitioned/raw> ...`.
 
     .venv/bin/python bench/partitions.py                 # 16 writers x 150 saves per round
@@ -115,6 +118,7 @@ def writer(
             with engine.begin() as conn:
                 conn.execute(insert, row)
         out.put((start, time.perf_counter(), saves, time.process_time() - cpu))
+        barrier.wait()  # the backend stays until PostgreSQL's CPU is read
         engine.dispose()
         return
     if mode == "one":
@@ -132,6 +136,7 @@ def writer(
         probe.note(text=f"progress entry {k} of writer {index}", timestamp=now())
         store.save(probe)
     out.put((start, time.perf_counter(), saves, time.process_time() - cpu))
+    barrier.wait()  # the backend stays until PostgreSQL's CPU is read
     store.close()
 
 
@@ -180,12 +185,51 @@ def prepare(mode: str, url: str, keys: str) -> None:
         store.close()
 
 
+def postgres_cpu(database: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL process on this machine that works for `database`: its
+    backends and the server's own (WAL writer, checkpointer...), not other databases' backends (other
+    work on the same server). Empty if the server is elsewhere."""
+    found: dict[int, float] = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                title = f.read().decode(errors="replace")
+        except OSError:
+            continue  # gone
+        if stat[stat.index("(") + 1 : stat.rindex(")")] != "postgres":
+            continue
+        backend = "(" in title or "[local]" in title  # "postgres: 15/main: <user> <database> <host>(<port>) ..."
+        if backend and f" {database} " not in title:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        found[int(pid)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return found
+
+
+def cpu_since(before: dict[int, float], after: dict[int, float]) -> float:
+    """The CPU the processes used between two readings (a process that started between them, all of its)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the machine since boot, every core."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK"), idle / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Round:
     mode: str
     events: int
     seconds: float
     cpu: float  # the writers' own CPU seconds (Python, the driver), not PostgreSQL's
+    postgres: float  # PostgreSQL's CPU seconds while the writers ran
+    idle: float  # the machine's idle CPU seconds (every core) while the writers ran
+    others: float  # the rest of the machine's busy CPU seconds: the kernel's own, other work
 
     @property
     def rate(self) -> float:
@@ -195,19 +239,26 @@ class Round:
 def run_round(mode: str, url: str, keys: str, writers: int, saves: int, samples: list[tuple[str, int]]) -> Round:
     prepare(mode, url, keys)
     ctx = mp.get_context("fork")
-    barrier, out = ctx.Barrier(writers), ctx.Queue()
+    barrier, out = ctx.Barrier(writers + 1), ctx.Queue()  # this process reads PostgreSQL's CPU at both ends
     procs = [
         ctx.Process(target=writer, args=(mode, i, url, keys, saves, samples, barrier, out)) for i in range(writers)
     ]
     for p in procs:
         p.start()
+    database = sa.make_url(url).database or ""
+    barrier.wait()
+    pg, (busy, idle) = postgres_cpu(database), machine_cpu()
     results = [out.get(timeout=600) for _ in procs]
+    pg_used, (busy_after, idle_after) = cpu_since(pg, postgres_cpu(database)), machine_cpu()
+    barrier.wait()  # the writers close their connections (ending their backends) only now
     for p in procs:
         p.join()
         if p.exitcode != 0:
             raise SystemExit(f"a {mode} writer failed (exit {p.exitcode})")
     start, end = min(r[0] for r in results), max(r[1] for r in results)
-    return Round(mode, sum(r[2] for r in results), end - start, sum(r[3] for r in results))
+    cpu = sum(r[3] for r in results)
+    others = busy_after - busy - cpu - pg_used
+    return Round(mode, sum(r[2] for r in results), end - start, cpu, pg_used, idle_after - idle, others)
 
 
 def samples_of(url: str, keys: str) -> list[tuple[str, int]]:
@@ -250,7 +301,9 @@ def main() -> None:
             rounds.append(r)
             print(
                 f"{mode:<12} {r.events:>6} events in {r.seconds:6.2f} s: {r.rate:8,.0f} ev/s, "
-                f"writers' CPU {r.cpu / r.events * 1000:.2f} ms per save ({r.cpu / (r.seconds * CORES):.0%} of the machine)",
+                f"writers' CPU {r.cpu / r.events * 1000:.2f} ms per save ({r.cpu / (r.seconds * CORES):.0%} of the machine), "
+                f"PostgreSQL's {r.postgres / r.events * 1000:.2f} ms ({r.postgres / (r.seconds * CORES):.0%}), "
+                f"the rest {r.others / (r.seconds * CORES):.0%}, idle {r.idle / (r.seconds * CORES):.0%}",
                 flush=True,
             )
         reset(url)
@@ -264,16 +317,30 @@ def main() -> None:
         for m in MODES
     }
     share = {m: cpu[m] / 1000 * rate[m] / CORES for m in MODES}  # of the machine's cores, while the mode ran
+    pg_cpu = {
+        m: sum(r.postgres for r in rounds if r.mode == m) / sum(r.events for r in rounds if r.mode == m) * 1000
+        for m in MODES
+    }
+    idle = {
+        m: sum(r.idle for r in rounds if r.mode == m) / (sum(r.seconds for r in rounds if r.mode == m) * CORES)
+        for m in MODES
+    }
     print(f"load average before {' '.join(load_before)}, after {' '.join(load_after)}")
     print(
         "writers' own CPU per save (ms): "
         + ", ".join(f"{m} {cpu[m]:.2f} ({share[m]:.0%} of {CORES} cores)" for m in MODES)
     )
     print(
+        "PostgreSQL's CPU per save (ms): "
+        + ", ".join(f"{m} {pg_cpu[m]:.2f} (machine idle {idle[m]:.0%})" for m in MODES)
+    )
+    print(
         f"RESULT partitions speedup={rate['partitioned'] / rate['one']:.2f} "
         f"raw_ratio={rate['partitioned'] / rate['raw']:.2f} one_ev_s={rate['one']:.0f} "
         f"partitioned_ev_s={rate['partitioned']:.0f} raw_rows_s={rate['raw']:.0f} "
         f"one_cpu_ms={cpu['one']:.2f} partitioned_cpu_ms={cpu['partitioned']:.2f} raw_cpu_ms={cpu['raw']:.2f} "
+        f"one_pg_ms={pg_cpu['one']:.2f} partitioned_pg_ms={pg_cpu['partitioned']:.2f} raw_pg_ms={pg_cpu['raw']:.2f} "
+        f"partitioned_idle={idle['partitioned']:.2f} "
         f"writers={args.writers} agencies={AGENCIES} cores={CORES} loadavg={'/'.join(load_after)}"
     )
 
