@@ -19,6 +19,7 @@ import hashlib
 import re
 import struct
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -127,8 +128,13 @@ class Signer:
     def verifier(self) -> Verifier:
         return Verifier(self.name, _raw_public(self.private_key.public_key()), self.algorithm)
 
-    def signature_line(self, text: str, timestamp: int | None = None) -> str:
-        """One "— name base64" line over a note text (a cosignature needs its POSIX timestamp)."""
+    @cached_property
+    def key_id(self) -> bytes:
+        """The verifier's key id, derived (and the name checked) once: a log's key signs a seal on every save."""
+        return key_id(_check_name(self.name), self.algorithm, _raw_public(self.private_key.public_key()))
+
+    def signature(self, text: str, timestamp: int | None = None) -> Signature:
+        """This key's signature over a note text (a cosignature needs its POSIX timestamp)."""
         check_text(text)
         if self.algorithm == COSIGNATURE_V1:
             if timestamp is None or not 0 <= timestamp < 2**63:
@@ -136,7 +142,11 @@ class Signer:
             blob = struct.pack(">Q", timestamp) + self.private_key.sign(cosigned_message(text, timestamp))
         else:
             blob = self.private_key.sign(text.encode())
-        return f"{DASH}{self.name} {base64.b64encode(self.verifier().id + blob).decode()}\n"
+        return Signature(self.name, self.key_id, blob)
+
+    def signature_line(self, text: str, timestamp: int | None = None) -> str:
+        """One "— name base64" line over a note text (a cosignature needs its POSIX timestamp)."""
+        return self.signature(text, timestamp).line
 
 
 def cosigned_message(text: str, timestamp: int) -> bytes:
@@ -211,7 +221,9 @@ def cosignature_time(signature: Signature) -> int:
 
 def sign(text: str, *signers: Signer) -> Note:
     check_text(text)
-    return Note(text, tuple(parse_signature_lines("".join(s.signature_line(text) for s in signers))))
+    if len(signers) > MAX_SIGNATURES:
+        raise NoteError(f"more than {MAX_SIGNATURES} signatures")
+    return Note(text, tuple(s.signature(text) for s in signers))
 
 
 def parse_signature_lines(lines: str) -> list[Signature]:
