@@ -42,10 +42,19 @@ def event_leaf(notification_id: int, originator_id: UUID, version: int, topic: s
     the stored state byte for byte, so any change to a row, including one whose author
     recomputed the hash chain, changes its leaf.
     """
+    return leaf_position(notification_id) + leaf_row(originator_id, version, topic, state)
+
+
+def leaf_position(notification_id: int) -> bytes:
+    """The head of an event leaf: its encoding's version and the row's notification id."""
+    return struct.pack(">BQ", LEAF_FORMAT, notification_id)
+
+
+def leaf_row(originator_id: UUID, version: int, topic: str, state: bytes) -> bytes:
+    """The rest of an event leaf, the row's own columns, which a writer knows before the row has its id."""
     topic_bytes = topic.encode()
     return b"".join(
         (
-            struct.pack(">BQ", LEAF_FORMAT, notification_id),
             originator_id.bytes,
             struct.pack(">Q", version),
             struct.pack(">I", len(topic_bytes)),

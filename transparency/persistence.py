@@ -16,20 +16,22 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import sqlalchemy as sa
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 from eventsourcing.utils import Environment
+from eventsourcing_sqlalchemy.datastore import transactions
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from sqlalchemy.orm import Session
 
-from domain.merkle import event_leaf, leaf_hash
+from domain.merkle import leaf_hash, leaf_position, leaf_row
 from transparency.keys import load_or_create
 from transparency.note import Note, NoteError, Signer, Verifier, parse, sign
+from transparency.pipeline import SealedInsert
 from transparency.reads import CoreNotifications, CoreReads
 from transparency.tables import log_tables
 
@@ -91,27 +93,51 @@ def row_summary(topic: str, state: bytes) -> tuple[str, str, str]:
         return kind, "-", "-"
 
 
+@dataclass(frozen=True)
+class PendingSeal:
+    """A row's seal as far as it can be made before the row has its notification id (which the seal signs)."""
+
+    originator_id: UUID
+    version: int
+    type: str
+    at: str
+    digest: str
+    leaf_row: bytes  # the row's leaf after its position (domain/merkle.py leaf_row)
+
+
 class Sealer:
     """Signs rows as the log: the key's name is the log's origin."""
 
     def __init__(self, signer: Signer) -> None:
         self.signer = signer
 
-    def seal_text(self, notification_id: int, event: StoredEvent) -> SealText:
-        oid = UUID(str(event.originator_id))
-        leaf = leaf_hash(event_leaf(notification_id, oid, event.originator_version, event.topic, event.state))
+    def prepare(self, event: StoredEvent) -> PendingSeal:
+        """Everything of a seal that does not depend on the notification id: done before the table's lock."""
+        oid = event.originator_id if type(event.originator_id) is UUID else UUID(str(event.originator_id))
         kind, at, digest = row_summary(event.topic, event.state)
-        return SealText(self.signer.name, notification_id, oid, event.originator_version, kind, at, digest, leaf)
+        version = event.originator_version
+        return PendingSeal(oid, version, kind, at, digest, leaf_row(oid, version, event.topic, event.state))
+
+    def sealed(self, notification_id: int, pending: PendingSeal) -> SealText:
+        leaf = leaf_hash(leaf_position(notification_id) + pending.leaf_row)
+        p = pending
+        return SealText(self.signer.name, notification_id, p.originator_id, p.version, p.type, p.at, p.digest, leaf)
+
+    def seal_text(self, notification_id: int, event: StoredEvent) -> SealText:
+        return self.sealed(notification_id, self.prepare(event))
+
+    def seal_row(self, notification_id: int, pending: PendingSeal) -> tuple[int, str, int, bytes, str]:
+        """The seals table's row (notification_id, originator_id, originator_version, leaf_hash, note)."""
+        sealed = self.sealed(notification_id, pending)
+        note = str(sign(sealed.text(), self.signer))
+        return notification_id, str(sealed.originator_id), sealed.version, sealed.leaf, note
 
     def seal(self, notification_id: int, event: StoredEvent) -> dict[str, Any]:
-        sealed = self.seal_text(notification_id, event)
-        return {
-            "notification_id": notification_id,
-            "originator_id": str(sealed.originator_id),
-            "originator_version": sealed.version,
-            "leaf_hash": sealed.leaf,
-            "note": str(sign(sealed.text(), self.signer)),
-        }
+        row = self.seal_row(notification_id, self.prepare(event))
+        return dict(zip(SEAL_COLUMNS, row, strict=True))
+
+
+SEAL_COLUMNS = ("notification_id", "originator_id", "originator_version", "leaf_hash", "note")
 
 
 def open_seal(note_text: str, log_keys: list[Verifier]) -> tuple[SealText, Note]:
@@ -146,6 +172,31 @@ class SealingRecorder(CoreReads, CoreNotifications):
                 if not sa.inspect(engine).has_index(seals.name, str(index.name), schema=seals.schema):
                     raise
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], *, session: Session | None = None, **kwargs: Any
+    ) -> Sequence[int] | None:
+        """On PostgreSQL, a transaction of its own: transparency/pipeline.py (two round trips, the lock held
+        for the least). Inside a caller's session or transaction, and on SQLite: the library's, sealed below."""
+        engine = self.datastore.engine
+        if (
+            session is None
+            and stored_events
+            and not any(kwargs.values())
+            and isinstance(engine, sa.Engine)
+            and engine.dialect.name == "postgresql"
+            and self.datastore.scoped_session is None
+            and transactions.get(None) is None
+        ):
+            return self.sealed_insert(engine, stored_events, self.sealer)
+        return super().insert_events(stored_events, session=session, **kwargs)
+
+    @cached_property
+    def sealed_insert(self) -> SealedInsert:
+        def name(table: str) -> str:
+            return f"{self.schema_name}.{table}" if self.schema_name else table
+
+        return SealedInsert(name(self.events_table_name), name(self.log_tables.seals.name))
+
     def _insert_stored_events(
         self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int]:
@@ -158,8 +209,6 @@ class SealingRecorder(CoreReads, CoreNotifications):
     def _insert_rows(self, session: Session, stored_events: Sequence[StoredEvent]) -> list[int]:
         """eventsourcing-sqlalchemy's insert (the table's lock, then the rows) with one Core INSERT ... RETURNING
         instead of ORM records and a flush, and without its NOTIFY: less CPU per save (bench/partitions.py)."""
-        if session.get_bind().dialect.name == "postgresql":
-            return self._insert_rows_pipelined(session, stored_events)
         self._lock_table(session)
         table: sa.Table = self.events_record_cls.__table__
         rows = [
@@ -173,30 +222,6 @@ class SealingRecorder(CoreReads, CoreNotifications):
         ]
         found = session.execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
         return [int(i) for i in found.scalars()]  # no NOTIFY: nothing in Kinerja LISTENs (no subscriptions)
-
-    def _insert_rows_pipelined(self, session: Session, stored_events: Sequence[StoredEvent]) -> list[int]:
-        """On PostgreSQL: the transaction's BEGIN, the library's table lock and one INSERT ... RETURNING per
-        event sent together in one libpq pipeline (one round trip instead of three), so the lock is held
-        for less; the seals (which sign the ids) follow in the same transaction. Same statements, same
-        lock, same order of ids as the rows given."""
-        name = f"{self.schema_name}.{self.events_table_name}" if self.schema_name else self.events_table_name
-        driver: Any = session.connection().connection.driver_connection  # psycopg's, in SQLAlchemy's transaction
-        insert = (
-            f"INSERT INTO {name} (originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s) RETURNING id"
-        )
-        ids: list[int] = []
-        rows = [(e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events]
-        try:
-            with driver.cursor() as lock, driver.cursor() as cursor:
-                with driver.pipeline():
-                    lock.execute(f"LOCK TABLE {name} IN EXCLUSIVE MODE")
-                    cursor.executemany(insert, rows, returning=True)
-                while True:
-                    ids.append(int(cursor.fetchone()[0]))
-                    if not cursor.nextset():
-                        return ids
-        except psycopg.Error as e:  # as SQLAlchemy would have raised it: eventsourcing maps those (a conflict...)
-            raise sa.exc.DBAPIError.instance(insert, rows, e, psycopg.Error) from e
 
     @property
     def snapshot_key(self) -> bytes | None:
