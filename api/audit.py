@@ -24,6 +24,7 @@ from api.audit_models import (
 from api.deps import AppraisalsDep, AuditDep, Oversight, ProofDep, ReadModelsDep
 from domain.audit import history_csv
 from domain.errors import InvalidInput, refusal
+from services.authz import log_scope, require_central
 from services.errors import NOT_CONFIGURED, ApiError
 
 VERSION_OR_AT = refusal("audit.version_or_at", "give either version or at, not both")
@@ -35,9 +36,11 @@ RECORD = "an appraisal id or a cycle id"
 
 
 @router.get("/read-models/verify", response_model=ReadModelsOut)
-def verify_read_models(app: AppraisalsDep, readside: ReadModelsDep, _: Oversight) -> dict[str, Any]:
+def verify_read_models(app: AppraisalsDep, readside: ReadModelsDep, actor: Oversight) -> dict[str, Any]:
     """Rebuild the read models from the log into a scratch schema (PostgreSQL) or database (SQLite), up to
-    the live position, and name every live row that differs from it: an edit behind the log's back shows."""
+    the live position, and name every live row that differs from it: an edit behind the log's back shows.
+    Every agency's rows: auditors and the central pengelola kinerja only."""
+    require_central(actor)
     from readmodels.verify import verify_read_models as verify  # noqa: PLC0415 - the read side is optional
 
     if readside.engine is None:
@@ -47,10 +50,12 @@ def verify_read_models(app: AppraisalsDep, readside: ReadModelsDep, _: Oversight
 
 @router.get("/national", response_model=dict[str, Any])
 async def national(
-    readside: ReadModelsDep, _: Oversight, year: Annotated[int | None, Query(ge=2000, le=2199)] = None
+    readside: ReadModelsDep, actor: Oversight, year: Annotated[int | None, Query(ge=2000, le=2199)] = None
 ) -> dict[str, Any]:
     """The national roll-up: appraisals per agency by stage and predikat (counts only, no names), the nation's
-    totals and each projection's position (one per agency's log when the store is partitioned)."""
+    totals and each projection's position (one per agency's log when the store is partitioned). Auditors and the
+    central pengelola kinerja only."""
+    require_central(actor)
     found: dict[str, Any] = await readside.call("national_rollup", year)  # the read tables made first
     return found
 
@@ -82,25 +87,27 @@ AGENCY_LOG = Query(
 
 @router.get("/log/verify", response_model=IntegrityOut | LogsIntegrityOut)
 async def verify_log(
-    proof: ProofDep, _: Oversight, agency_id: Annotated[str | None, AGENCY_LOG] = None
+    proof: ProofDep, actor: Oversight, agency_id: Annotated[str | None, AGENCY_LOG] = None
 ) -> dict[str, Any]:
     """The whole log: every chain and seal, then the log against each checkpoint and every witness's latest. A
     partitioned store: every agency's log (or `agency_id`'s) on its own, each report naming its `agency_id`,
-    under one verdict."""
-    return await run_in_threadpool(proof.log_report, agency_id)
+    under one verdict. HR of one agency: its own agency's log (services/authz.py log_scope)."""
+    scope = log_scope(actor, agency_id, partitioned=proof.partitioned)
+    return await run_in_threadpool(proof.log_report, scope)
 
 
 @router.get("/checkpoints", response_model=list[dict[str, Any]])
 async def checkpoints(
     proof: ProofDep,
-    _: Oversight,
+    actor: Oversight,
     limit: Annotated[int, Query(ge=1, le=200, examples=[20])] = 20,
     agency_id: Annotated[str | None, AGENCY_LOG] = None,
 ) -> list[dict[str, Any]]:
     """The newest signed checkpoints (size, root, reason, the signed note) and each witness's answer, each naming
     its log, origin and `agency_id` (null for the single log). A partitioned store: each agency's log's newest
-    (or `agency_id`'s)."""
-    return await run_in_threadpool(proof.checkpoints, limit, agency_id)
+    (or `agency_id`'s). HR of one agency: its own agency's log's."""
+    scope = log_scope(actor, agency_id, partitioned=proof.partitioned)
+    return await run_in_threadpool(proof.checkpoints, limit, scope)
 
 
 @router.get("/records/{record_id}/state", response_model=StateOut)

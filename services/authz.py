@@ -51,6 +51,14 @@ AGENCY_OVERVIEW = refusal(
     "role.agency_overview", "only HR (pengelola kinerja), auditors and the head of the agency may read this"
 )
 
+CENTRAL_ONLY = refusal(
+    "role.central", "this covers every agency: auditors and the central pengelola kinerja read it, not HR of one agency"
+)
+WHOLE_LOG = refusal(
+    "role.whole_log",
+    "the log holds every agency's records: HR (pengelola kinerja) of one agency reads its own agency's records, "
+    "not the whole log",
+)
 NO_AGENCY = refusal(
     "role.no_agency",
     "this HR (pengelola kinerja) account is not tied to an agency; the administrator names its agency in the "
@@ -92,6 +100,29 @@ def require_oversight(actor: Actor) -> Actor:
     if not (is_hr(actor) or is_auditor(actor)):
         raise forbidden(OVERSIGHT)
     return actor
+
+
+def require_central(actor: Actor) -> Actor:
+    """Reads that cover every agency at once (the national roll-up, the read models' verification): auditors and
+    the central pengelola kinerja; HR held to one agency reads its own agency's figures elsewhere."""
+    require_oversight(actor)
+    if bound(actor):
+        raise forbidden(CENTRAL_ONLY)
+    return actor
+
+
+def log_scope(actor: Actor, agency_id: str | None, *, partitioned: bool) -> str | None:
+    """The log a log-wide read (its verification, its checkpoints) covers: the agency's asked for (None: every
+    log) for auditors and the central pengelola; for HR held to one agency, its own agency's log. The single
+    log holds every agency's records, so HR of one agency does not read it whole."""
+    require_oversight(actor)
+    if not bound(actor):
+        return agency_id
+    if not partitioned:
+        raise forbidden(WHOLE_LOG)
+    own = agency_id or actor.agency
+    require_agency(actor, own)
+    return own
 
 
 def headed_agencies(org: Organisation, actor: Actor, agency_ids: Iterable[str]) -> set[str]:

@@ -356,3 +356,54 @@ def test_the_proof_commands_sign_issue_and_check_per_agency_log(
         assert all(len(r["checkpoints"]) == 1 for r in json.loads(verified.stdout)["logs"])
     finally:
         settings_module.get_settings.cache_clear()
+
+
+async def test_hr_of_one_agency_verifies_its_own_agencys_log_and_reads_nothing_that_covers_every_agency(
+    world: Partitioned, client: httpx.AsyncClient
+) -> None:
+    """Log-wide reads for HR held to one agency: the log's verification and its checkpoints are its own agency's
+    log only (asked for another's: 403); the national roll-up and the read models' verification cover every
+    agency and are the auditors' and the central pengelola's (403 naming why). The auditor reads them all."""
+    world.project()
+    checkpoint_every_log(world.store, world.settings)
+    palu = await login(client, HR_PALU)
+    report = await client.get("/api/v1/audit/log/verify", headers=palu)
+    assert report.status_code == 200, report.text
+    assert [r["agency_id"] for r in report.json()["logs"]] == [PALU]
+    listed = (await client.get("/api/v1/audit/checkpoints", headers=palu)).json()
+    assert {c["agency_id"] for c in listed} == {PALU}
+    for other in ("/api/v1/audit/log/verify", "/api/v1/audit/checkpoints"):
+        refused = await client.get(f"{other}?agency_id={DONGGALA}", headers=palu)
+        assert refused.status_code == 403 and refused.json()["code"] == "role.other_agency", refused.text
+    for every in ("/api/v1/audit/national", "/api/v1/audit/read-models/verify"):
+        refused = await client.get(every, headers=palu)
+        assert refused.status_code == 403 and refused.json()["code"] == "role.central", refused.text
+    await sign_in(client, HR_PALU)
+    proof = await client.get("/audit/bukti")
+    assert proof.status_code == 200 and PALU in proof.text and DONGGALA not in proof.text
+    auditor = await login(client, AUDITOR)
+    national = await client.get("/api/v1/audit/national", headers=auditor)
+    assert national.status_code == 200 and {a["agency_id"] for a in national.json()["agencies"]} == {PALU, DONGGALA}
+    every_log = (await client.get("/api/v1/audit/log/verify", headers=auditor)).json()
+    assert {r["agency_id"] for r in every_log["logs"]} == {PALU, DONGGALA}
+
+
+async def test_on_the_single_log_hr_of_one_agency_does_not_read_the_whole_log(store_url: str, tmp_path: Path) -> None:
+    """One log holds every agency's records: its verification and checkpoints are refused to HR of one agency (with
+    the reason), its audit home shows no log-wide figures, and the auditor reads them as before."""
+    settings = proof_settings(store_url, tmp_path, partitioned=False)
+    store = Appraisals(env=event_store_env(store_url, settings))
+    Scenario.new(store, agency_id=PALU).plan(HEAD)
+    app = build_app(settings, store, users=users_of(store), project_every_seconds=None)
+    async with app.router.lifespan_context(app), api_client(app) as client:
+        palu = await login(client, HR_PALU)
+        for whole in ("/api/v1/audit/log/verify", "/api/v1/audit/checkpoints", "/api/v1/audit/national"):
+            refused = await client.get(whole, headers=palu)
+            assert refused.status_code == 403, refused.text
+            assert refused.json()["code"] in ("role.whole_log", "role.central")
+        await sign_in(client, HR_PALU)
+        home = await client.get("/audit")
+        assert home.status_code == 200, home.text
+        auditor = await login(client, AUDITOR)
+        assert (await client.get("/api/v1/audit/log/verify", headers=auditor)).json()["verdict"] == "intact"
+    store.close()

@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from domain import calendar
 from domain.audit import Audit
-from services.authz import require_oversight
+from services.authz import log_scope, require_oversight
+from services.errors import ApiError
 from web.outcome import Refused, attempt
 from web.render import page, redirect
 from web.session import PageActor
@@ -30,7 +31,13 @@ async def cycles(request: Request, actor: PageActor, cari: str = "") -> Response
     if cari.strip():
         return redirect(f"/audit/penilaian/{cari.strip()}")
     rows = await request.app.state.cycle_views.cycles(actor)
-    latest = await run_in_threadpool(request.app.state.proof.checkpoints, 1)  # each log's newest (one per agency)
+    proof = request.app.state.proof
+    try:
+        scope = log_scope(actor, None, partitioned=proof.partitioned)
+    except ApiError:  # HR of one agency on the single log, which holds every agency's: no log-wide figures
+        latest = []
+    else:
+        latest = await run_in_threadpool(proof.checkpoints, 1, scope)  # each log's newest (one per agency)
     return page(request, "audit_home.html", actor, cycles=rows, latest=latest)
 
 
@@ -38,8 +45,9 @@ async def cycles(request: Request, actor: PageActor, cari: str = "") -> Response
 async def proof(request: Request, actor: PageActor, instansi: str = "") -> HTMLResponse:
     """The whole log verified now (chains, seals, checkpoints, witnesses), and every checkpoint with its witnesses;
     a partitioned store's every agency's log (or `instansi`'s), each on its own (services/proof.py)."""
-    require_oversight(actor)
-    report = await run_in_threadpool(request.app.state.proof.log_report, instansi.strip() or None)
+    proof = request.app.state.proof
+    scope = log_scope(actor, instansi.strip() or None, partitioned=proof.partitioned)  # HR of one agency: its own
+    report = await run_in_threadpool(proof.log_report, scope)
     logs = report.get("logs", [report])
     return page(
         request, "audit_proof.html", actor, report=report, logs=logs, partitioned="logs" in report, instansi=instansi
