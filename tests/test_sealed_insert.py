@@ -63,13 +63,25 @@ def stored(store: Appraisals) -> tuple[list[tuple[int, StoredEvent]], dict[int, 
     return rows, found
 
 
-def test_each_row_is_stored_with_the_seal_the_sealer_makes_of_it_in_the_order_given(store: Appraisals) -> None:
+def test_each_row_is_stored_with_the_seal_the_sealer_makes_of_it_in_the_order_given(
+    store: Appraisals, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    two_queries = SealedInsert.__call__
+
+    def counted(self: SealedInsert, engine: sa.Engine, events: Any, sealer: Any) -> list[int]:
+        calls.append(len(events))
+        return two_queries(self, engine, events, sealer)
+
+    monkeypatch.setattr(SealedInsert, "__call__", counted)
     memos = [Memo(title=f"memo {k}", timestamp=AT) for k in range(3)]
     for k, memo in enumerate(memos):
         memo.note(text=f"first line of memo {k}", timestamp=AT)
     store.save(*memos)  # six rows in one transaction
     memos[1].note(text="a second line", timestamp=AT)
     store.save(memos[1])
+    postgres = store.factory.datastore.engine.dialect.name == "postgresql"  # type: ignore[attr-defined]
+    assert calls == ([6, 1] if postgres else [])  # PostgreSQL's two queries; SQLite's the library's insert
 
     rows, seals = stored(store)
     order = [(m.id, v) for m in memos for v in (1, 2)] + [(memos[1].id, 3)]
