@@ -122,6 +122,8 @@ def test_small_readers_answer_plain_data() -> None:
         "pending": None,
         "predikat": None,
         "replayed": False,
+        "log": "",
+        "position": 0,
     }
     assert tasks_bounded_by("planning") == ["draft_skp", "review_skp"]
     assert tasks_bounded_by("review") == ["rate", "deliver_result"]
