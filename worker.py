@@ -40,7 +40,7 @@ from domain.application import Appraisals
 from partitioning.store import log_named, logs_of, open_appraisals
 from readmodels.export_outbox import ExportOutbox, ExportRelay, receiver_from
 from readmodels.projector import make_engine
-from readmodels.wakeup import notify as wake_projector
+from readmodels.wakeup import wake_on_save
 from settings import DATA_DIR, InsecureSettings, Settings, check_startup, get_settings
 from transparency.log import Log
 from transparency.wiring import publisher
@@ -112,21 +112,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     check_startup(settings)
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     app = open_appraisals(settings)
-    wakes_projector(settings, app)
+    wake_on_save(app, make_engine(settings.database_url))  # readmodels/wakeup.py
     with ThreadPoolExecutor(ACTIVITY_THREADS) as executor, dispatching(settings, app):
         worker = build_worker(client, app, settings.task_queue, executor, settings)
         async with worker:
             log.info("worker on %s, task queue %s", settings.temporal_address, settings.task_queue)
             await keep_checkpoints(client, settings, app, stop or asyncio.Event())
     app.close()
-
-
-def wakes_projector(settings: Settings, app: Appraisals) -> None:
-    """On PostgreSQL, each save of the worker's activities wakes the projector's process for its log
-    (readmodels/wakeup.py): a person's read waiting for their action finds it projected sooner."""
-    engine = make_engine(settings.database_url)
-    if engine.dialect.name == "postgresql":
-        app.on_saved = lambda log_name: wake_projector(engine, log_name)
 
 
 @contextlib.contextmanager

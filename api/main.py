@@ -52,6 +52,7 @@ from identity.oidc import issuer_for
 from identity.stores import identity_stores
 from partitioning.store import open_appraisals
 from readmodels.export_outbox import receiver_from
+from readmodels.wakeup import wake_on_save
 from services import edge
 from services.actions import AppraisalActions, CycleActions
 from services.careers import Careers
@@ -129,6 +130,8 @@ def create_app(
             state.users = _users()
         if state.readside is None:
             state.readside = ReadSide.from_url(settings.database_url, state.appraisals)
+        if owned and state.readside.engine is not None:  # the API's own saves wake the projector's process too
+            wake_on_save(state.appraisals, state.readside.engine)
         state.readside.wait_seconds, state.readside.metrics = settings.read_wait_seconds, state.metrics
         state.metrics.watch_projections(state.readside.positions)
         if state.users.employees is None:

@@ -1,8 +1,8 @@
 """Waking the projector's process when the API has written (PostgreSQL LISTEN/NOTIFY).
 
 The projector's loop looks for new events every `KINERJA_PROJECTOR_EVERY_SECONDS` when idle. On PostgreSQL
-the API says, right after a write, which log took it (`notify`, one `pg_notify` on the read models'
-database); the projector's process listens (`listen`) and starts its catch-up at once, so a read waiting
+the process that saved (the worker, the API) says, right after the save, which log took it (`wake_on_save`:
+`notify`, one `pg_notify` on the read models' database); the projector's process listens (`listen`) and starts its catch-up at once, so a read waiting
 for that write (read-your-writes) waits for the projection, not for the next poll. A notification lost
 (the listener reconnecting, another database) costs only that poll. SQLite has no such channel: there the
 loop asks the file itself, every few milliseconds, whether another connection has committed to it
@@ -17,6 +17,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -32,6 +33,14 @@ def notify(engine: sa.Engine, log_name: str) -> None:
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.execute(sa.text("SELECT pg_notify(:channel, :log)"), {"channel": CHANNEL, "log": log_name[:200]})
+
+
+def wake_on_save(app: Any, engine: sa.Engine) -> None:
+    """On PostgreSQL, each save of `app` (the worker's, the API's own) wakes the projector's process for the log
+    that took it: a person's read waiting for their write finds it projected sooner. On SQLite the projector's
+    loop sees the file change by itself (`SqliteChanges`)."""
+    if engine.dialect.name == "postgresql":
+        app.on_saved = lambda log_name: notify(engine, log_name)
 
 
 def listen(engine: sa.Engine, wake: Callable[[str], None], stop: threading.Event) -> threading.Thread | None:

@@ -93,9 +93,8 @@ class AppraisalActions:
     def __init__(self, appraisals: Appraisals, gateway: Gateway, proof: Proof | None = None) -> None:
         self.appraisals, self.gateway, self.proof = appraisals, gateway, proof
 
-    async def _receipted(self, outcome: Outcome, *, notified: bool) -> Acted:
-        """The receipt, read while the gateway notes the write's notification id (ReadSide.wrote; `notified`:
-        the worker wrote it and woke the projector)."""
+    async def _receipted(self, outcome: Outcome) -> Acted:
+        """The receipt, read while the gateway notes the write's notification id (two reads at once)."""
 
         async def receipt() -> dict[str, Any] | None:
             if self.proof is None:
@@ -105,14 +104,14 @@ class AppraisalActions:
             )
             return found
 
-        found, _ = await asyncio.gather(receipt(), self.gateway.readside.wrote(outcome.id, outcome, notified=notified))
+        found, _ = await asyncio.gather(receipt(), self.gateway.readside.wrote(outcome.id, outcome))
         return Acted(**vars(outcome), receipt=found)
 
     async def _record(self, appraisal_id: UUID, cmd: Unorchestrated, key: str, relations: tuple[str, ...]) -> Outcome:
         """The same check, then the command straight to the domain: it needs no orchestration."""
         appraisal = await run_in_threadpool(self.appraisals.appraisal, appraisal_id)
         require_write(cmd.by, appraisal, *relations)
-        return await self._receipted(await self.gateway.record(appraisal, cmd, cmd.by, key, note=False), notified=False)
+        return await self._receipted(await self.gateway.record(appraisal, cmd, cmd.by, key, note=False))
 
     async def _act(
         self,
@@ -125,8 +124,7 @@ class AppraisalActions:
         """The route-level check (404 for a stranger, 403 for the wrong relationship), then the Update."""
         appraisal = await run_in_threadpool(self.appraisals.appraisal, appraisal_id)
         require_write(cmd.by, appraisal, *relations)
-        outcome = await self.gateway.appraisal(appraisal, update, cmd, cmd.by, key, note=False)
-        return await self._receipted(outcome, notified=True)
+        return await self._receipted(await self.gateway.appraisal(appraisal, update, cmd, cmd.by, key, note=False))
 
     # --- the employee ---------------------------------------------------------
 

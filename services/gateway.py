@@ -186,7 +186,7 @@ class Gateway:
                 raise
             raise await _not_running(handle, appraisal) from None
         if note:
-            await self.readside.wrote(appraisal.id, outcome, notified=True)  # the worker's save woke the projector
+            await self.readside.wrote(appraisal.id, outcome)
         return outcome
 
     async def record(

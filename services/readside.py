@@ -26,7 +26,6 @@ from starlette.concurrency import run_in_threadpool
 from domain.application import Appraisals
 from domain.outcome import Outcome
 from domain.partitions import PartitionedAppraisals
-from readmodels.wakeup import notify as wake_projector
 from services import consistency
 from services.consistency import READ_BEHIND, Seen
 from services.errors import NOT_CONFIGURED, RETRY_AFTER_SECONDS, ApiError
@@ -93,10 +92,10 @@ class ReadSide:
 
     # --- read-your-writes (services/consistency.py) -------------------------------
 
-    async def wrote(self, record_id: UUID, outcome: Outcome | None = None, *, notified: bool = False) -> None:
+    async def wrote(self, record_id: UUID, outcome: Outcome | None = None) -> None:
         """Note, for this request's answer, where the write to `record_id` went: the position its `outcome` names,
-        else the head of its log. `notified`: the process that wrote has woken the projector's process already
-        (the worker's saves do: worker.py), so this one need not."""
+        else the head of its log. The process that saved woke the projector's process (readmodels/wakeup.py
+        `wake_on_save`); this one wakes its own loops."""
         noted = consistency.written()
         if noted is None or self.projector is None:
             return
@@ -104,8 +103,6 @@ class ReadSide:
             self._wake_here(outcome.log)
             self._saw_head(outcome.log, outcome.position)
             noted.add(outcome.log, outcome.position)
-            if not notified:
-                await run_in_threadpool(self._notify, outcome.log)
             return
         try:
             log_name, head = await run_in_threadpool(self._head_after_write, record_id)
@@ -116,7 +113,7 @@ class ReadSide:
             noted.add(log_name, head)
 
     def _head_after_write(self, record_id: UUID) -> tuple[str | None, int]:
-        """The log's name and head; the projector is woken for it (readmodels/wakeup.py; in-process: its event)."""
+        """The log's name and head; this process's projector loops are woken for it."""
         store = self.store
         if isinstance(store, PartitionedAppraisals):
             agency = store.agency_of_record(record_id)
@@ -129,15 +126,7 @@ class ReadSide:
             log_name, head = "", int(store.recorder.max_notification_id() or 0)
         self._wake_here(log_name)
         self._saw_head(log_name, head)
-        self._notify(log_name)
         return log_name, head
-
-    def _notify(self, log_name: str) -> None:
-        """Wake the projector's own process for the log (PostgreSQL; readmodels/wakeup.py)."""
-        try:
-            wake_projector(self.engine, log_name)
-        except sa.exc.DatabaseError:  # the poll wakes it anyway
-            log.warning("could not wake the projector for %s", log_name or "the log", exc_info=True)
 
     def _wake_here(self, log_name: str) -> None:
         """This process's loops (kinerja dev, tests), which SQLite has no other way to wake: the log's own loop

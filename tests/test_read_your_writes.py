@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from api.main import create_app
 from domain.application import Appraisals
 from domain.base import Actor
 from domain.cycle_commands import DefineCycle
@@ -31,14 +32,16 @@ from readmodels.projector import Projector, make_engine, run
 from readmodels.wakeup import listen, notify
 from services import consistency
 from services.consistency import MAX_TOKENS, Malformed, Seen, parse
+from services.users import UserDirectory
 from settings import event_store_env
-from tests.conftest import need_postgres
+from tests.conftest import empty_postgres, need_postgres
 from tests.page_language import assert_indonesian
 from tests.test_api_support import (
     ENGLISH,
     HR_NIP,
     PARTICIPANTS,
     SUPERVISOR,
+    USERS,
     build_app,
     login,
     running,
@@ -244,6 +247,39 @@ def test_on_postgresql_a_write_wakes_the_projector_process_at_once() -> None:
     assert listen(sa.create_engine("sqlite://"), wake, stop) is None  # SQLite: the poll alone wakes it
 
 
+@pytest.mark.postgres
+async def test_on_postgresql_the_apis_own_saves_wake_the_projector_process(tmp_path: Path) -> None:
+    """The API built from settings wakes the projector's process from its own saves (a cycle defined, a progress
+    report), as the worker does from its activities': nobody else announces a write the API made itself."""
+    settings = settings_for(tmp_path, database_url=empty_postgres())
+    app = create_app(settings, users=UserDirectory.from_mapping(USERS))  # its store and read side from settings
+    heard: list[str] = []
+    arrived, stop = threading.Event(), threading.Event()
+
+    def wake(log_name: str) -> None:
+        heard.append(log_name)
+        arrived.set()
+
+    engine = make_engine(settings.database_url)
+    thread = listen(engine, wake, stop)
+    assert thread is not None
+    try:
+        async with running(app) as client:
+            hr = await login(client, HR_NIP)
+            deadline = time.monotonic() + 60
+            year = 2031
+            while not arrived.is_set() and time.monotonic() < deadline:  # the listener may not be listening yet
+                written = await client.post(f"{API}/hr/cycles", json=_cycle(year), headers=hr)
+                assert written.status_code == 201, written.text
+                arrived.wait(0.5)
+                year += 1
+            assert "" in heard  # the single log
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        engine.dispose()
+
+
 async def test_a_partitioned_store_answers_the_agencys_log_and_waits_for_its_projection(tmp_path: Path) -> None:
     """One log per agency: the token names the agency's log, and the read waits for that agency's projector."""
     settings = settings_for(tmp_path, partitioned=True, read_wait_seconds=0.3)
@@ -332,7 +368,7 @@ def _until(check: Any, seconds: float = 60.0) -> None:
 
 
 def test_every_save_names_the_log_that_took_it_for_the_projectors_wake_up(tmp_path: Path) -> None:
-    """The worker wakes the projector from the save itself (worker.py wakes_projector): the hook hears the log
+    """The process that saves wakes the projector from the save itself (readmodels/wakeup.py wake_on_save): the hook hears the log
     ("" for a single log, the agency's log by name when partitioned), and its failure never fails the save."""
     single = Appraisals(env=event_store_env(f"sqlite:///{tmp_path / 'one.db'}", settings_for(tmp_path)))
     heard: list[str] = []
