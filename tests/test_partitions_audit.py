@@ -394,16 +394,23 @@ async def test_on_the_single_log_hr_of_one_agency_does_not_read_the_whole_log(st
     settings = proof_settings(store_url, tmp_path, partitioned=False)
     store = Appraisals(env=event_store_env(store_url, settings))
     Scenario.new(store, agency_id=PALU).plan(HEAD)
+    checkpoint_every_log(store, settings)  # the single log's checkpoint: "Checkpoint terakhir #1" on a home page
     app = build_app(settings, store, users=users_of(store), project_every_seconds=None)
     async with app.router.lifespan_context(app), api_client(app) as client:
         palu = await login(client, HR_PALU)
-        for whole in ("/api/v1/audit/log/verify", "/api/v1/audit/checkpoints", "/api/v1/audit/national"):
+        for whole, code in (
+            ("/api/v1/audit/log/verify", "role.whole_log"),
+            ("/api/v1/audit/checkpoints", "role.whole_log"),
+            ("/api/v1/audit/national", "role.central"),
+        ):
             refused = await client.get(whole, headers=palu)
-            assert refused.status_code == 403, refused.text
-            assert refused.json()["code"] in ("role.whole_log", "role.central")
+            assert refused.status_code == 403 and refused.json()["code"] == code, refused.text
         await sign_in(client, HR_PALU)
         home = await client.get("/audit")
-        assert home.status_code == 200, home.text
+        assert home.status_code == 200 and "Checkpoint terakhir" not in home.text, home.text
+        assert (await client.get("/audit/bukti")).status_code == 403
+        await sign_in(client, AUDITOR)
+        assert "Checkpoint terakhir #1" in (await client.get("/audit")).text
         auditor = await login(client, AUDITOR)
         assert (await client.get("/api/v1/audit/log/verify", headers=auditor)).json()["verdict"] == "intact"
     store.close()
